@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DataDirLockedError } from './lock.ts';
+import { loadMigrations, migrate } from './migrate.ts';
+import { openPglite } from './pglite.ts';
+import { describeBackends } from './testing.ts';
+
+describeBackends('db layer', (ctx) => {
+  it('returns the same JavaScript types on both backends', async () => {
+    const { rows } = await ctx.db.query<Record<string, unknown>>(
+      `SELECT 1::int8 AS a, '2020-02-29'::date AS d, 2.5::numeric AS n, '{"x":1}'::jsonb AS j, ARRAY[1,2]::int8[] AS arr, count(*) AS c FROM (VALUES (1)) v`,
+    );
+    expect(rows[0]).toEqual({ a: 1, d: '2020-02-29', n: '2.5', j: { x: 1 }, arr: [1, 2], c: 1 });
+  });
+
+  it('bulk inserts with unnest in chunks and honours ON CONFLICT', async () => {
+    await ctx.db.exec('CREATE TABLE bulk_t (id int8 PRIMARY KEY, name text, born date, ok bool)');
+    const rows = Array.from({ length: 1234 }, (_, i) => [i, `n${i}`, '2001-01-01', i % 2 === 0]);
+    const n = await ctx.db.bulkInsert(
+      'bulk_t',
+      [
+        { name: 'id', type: 'int8' },
+        { name: 'name', type: 'text' },
+        { name: 'born', type: 'date' },
+        { name: 'ok', type: 'bool' },
+      ],
+      rows,
+      { chunkSize: 500 },
+    );
+    expect(n).toBe(1234);
+    const again = await ctx.db.bulkInsert('bulk_t', [{ name: 'id', type: 'int8' }], [[1], [5000]], {
+      onConflict: 'ON CONFLICT (id) DO NOTHING',
+    });
+    expect(again).toBe(1);
+    const { rows: c } = await ctx.db.query<{ c: number }>('SELECT count(*) AS c FROM bulk_t');
+    expect(c[0]?.c).toBe(1235);
+  });
+
+  it('rejects a malformed bulk row instead of writing part of it', async () => {
+    await expect(ctx.db.bulkInsert('bulk_t', [{ name: 'id', type: 'int8' }], [[1, 2]])).rejects.toThrow(/2 values, expected 1/);
+    await expect(ctx.db.bulkInsert('bulk_t; DROP', [{ name: 'id', type: 'int8' }], [[1]])).rejects.toThrow(/identifier/);
+  });
+
+  it('rolls a failed transaction back whole', async () => {
+    await ctx.db.exec('CREATE TABLE tx_t (id int PRIMARY KEY)');
+    await expect(
+      ctx.db.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_t VALUES (1)');
+        await tx.query('INSERT INTO tx_t VALUES (1)'); // duplicate key
+      }),
+    ).rejects.toThrow();
+    const { rows } = await ctx.db.query<{ c: number }>('SELECT count(*) AS c FROM tx_t');
+    expect(rows[0]?.c).toBe(0);
+    const v = await ctx.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO tx_t VALUES (2)');
+      return 'done';
+    });
+    expect(v).toBe('done');
+  });
+
+  it('migrations are recorded and safe to re-run', async () => {
+    const again = await migrate(ctx.db);
+    expect(again.applied).toEqual([]);
+    const { rows } = await ctx.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.map((r) => r.version)).toEqual(loadMigrations().map((m) => m.version));
+  });
+
+  it('refuses to run a migration edited after it was applied', async () => {
+    const edited = loadMigrations().map((m, i) => (i === 0 ? { ...m, checksum: 'changed' } : m));
+    await expect(migrate(ctx.db, edited)).rejects.toThrow(/changed after it was applied/);
+  });
+});
+
+describe('PGlite data directory', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('persists data and refuses a second opener clearly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qc-lock-'));
+    dirs.push(dir);
+    const first = await openPglite(dir);
+    await first.exec('CREATE TABLE keep (v text); INSERT INTO keep VALUES ($$kept$$)');
+    await expect(openPglite(dir)).rejects.toBeInstanceOf(DataDirLockedError);
+    await expect(openPglite(dir)).rejects.toThrow(/in use by another qingcang process/);
+    await first.close();
+    const second = await openPglite(dir);
+    const { rows } = await second.query<{ v: string }>('SELECT v FROM keep');
+    expect(rows).toEqual([{ v: 'kept' }]);
+    await second.close();
+  });
+});

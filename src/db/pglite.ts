@@ -1,0 +1,58 @@
+import { PGlite } from '@electric-sql/pglite';
+import { bulkInsertWith } from './bulk.ts';
+import { lockDataDir } from './lock.ts';
+import { OID, parseDate, parseInt8 } from './type-parsers.ts';
+import type { BulkColumn, BulkInsertOptions, Db, QueryResult, Queryable } from './types.ts';
+
+interface PgliteLike {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function wrap(conn: PgliteLike): Queryable {
+  const query = async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {
+    const r = await conn.query<T>(sql, params as unknown[]);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  };
+  return {
+    kind: 'pglite',
+    query,
+    bulkInsert: (table: string, columns: readonly BulkColumn[], rows: readonly unknown[][], options?: BulkInsertOptions) =>
+      bulkInsertWith(query, table, columns, rows, options),
+    exec: async (sql: string) => {
+      await conn.exec(sql);
+    },
+  };
+}
+
+/**
+ * Opens the embedded database. With a directory: persisted there and locked against a second process.
+ * Without one: in memory (tests).
+ */
+export async function openPglite(dir?: string): Promise<Db> {
+  const release = dir ? await lockDataDir(dir) : undefined;
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create(dir ? `${dir}/pgdata` : undefined, {
+      parsers: { [OID.INT8]: parseInt8, [OID.DATE]: parseDate },
+    });
+  } catch (err) {
+    await release?.();
+    throw err;
+  }
+  const base = wrap(pg);
+  let closed = false;
+  return {
+    ...base,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return pg.transaction(async (tx) => fn(wrap(tx)));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pg.close();
+      await release?.();
+    },
+    describe: () => ({ kind: 'pglite', location: dir ?? 'memory' }),
+  };
+}

@@ -1,0 +1,41 @@
+/** The one database interface every module uses. It hides which backend (PGlite or PostgreSQL) runs below. */
+
+export type BackendKind = 'pglite' | 'postgresql';
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+/** A column of a bulk insert: its name and its PostgreSQL type (used to cast the unnest array). */
+export interface BulkColumn {
+  name: string;
+  type: string; // e.g. 'text', 'int8', 'date', 'bool', 'int4', 'timestamptz', 'jsonb'
+}
+
+export interface BulkInsertOptions {
+  /** Appended after the INSERT … SELECT, e.g. `ON CONFLICT (id_number) DO NOTHING`. */
+  onConflict?: string;
+  /** Rows per statement; defaults to 5,000. */
+  chunkSize?: number;
+}
+
+export interface Queryable {
+  readonly kind: BackendKind;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /**
+   * Inserts rows (each an array in column order) with `INSERT … SELECT * FROM unnest($1::type[], …)`, chunked.
+   * Returns the number of rows inserted (after ON CONFLICT).
+   */
+  bulkInsert(table: string, columns: readonly BulkColumn[], rows: readonly unknown[][], options?: BulkInsertOptions): Promise<number>;
+  /** Runs several SQL statements separated by semicolons (migrations). No parameters. */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** What the health endpoint reports. */
+  describe(): { kind: BackendKind; location: string };
+}
