@@ -15,11 +15,17 @@ export function unnestInsertSql(table: string, columns: readonly BulkColumn[], o
 }
 
 /** Transposes row-major rows into one array per column. */
-export function toColumnArrays(rows: readonly unknown[][], width: number, from: number, to: number): unknown[][] {
+export function toColumnArrays(
+  rows: readonly unknown[][],
+  width: number,
+  from: number,
+  to: number,
+): unknown[][] {
   const cols: unknown[][] = Array.from({ length: width }, () => new Array(to - from));
   for (let r = from; r < to; r++) {
     const row = rows[r] as unknown[];
-    if (row.length !== width) throw new Error(`bulk insert row ${r} has ${row.length} values, expected ${width}`);
+    if (row.length !== width)
+      throw new Error(`bulk insert row ${r} has ${row.length} values, expected ${width}`);
     for (let c = 0; c < width; c++) (cols[c] as unknown[])[r - from] = row[c] ?? null;
   }
   return cols;

@@ -39,8 +39,12 @@ describeBackends('db layer', (ctx) => {
   });
 
   it('rejects a malformed bulk row instead of writing part of it', async () => {
-    await expect(ctx.db.bulkInsert('bulk_t', [{ name: 'id', type: 'int8' }], [[1, 2]])).rejects.toThrow(/2 values, expected 1/);
-    await expect(ctx.db.bulkInsert('bulk_t; DROP', [{ name: 'id', type: 'int8' }], [[1]])).rejects.toThrow(/identifier/);
+    await expect(ctx.db.bulkInsert('bulk_t', [{ name: 'id', type: 'int8' }], [[1, 2]])).rejects.toThrow(
+      /2 values, expected 1/,
+    );
+    await expect(ctx.db.bulkInsert('bulk_t; DROP', [{ name: 'id', type: 'int8' }], [[1]])).rejects.toThrow(
+      /identifier/,
+    );
   });
 
   it('rolls a failed transaction back whole', async () => {
@@ -63,7 +67,9 @@ describeBackends('db layer', (ctx) => {
   it('migrations are recorded and safe to re-run', async () => {
     const again = await migrate(ctx.db);
     expect(again.applied).toEqual([]);
-    const { rows } = await ctx.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    const { rows } = await ctx.db.query<{ version: number }>(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
     expect(rows.map((r) => r.version)).toEqual(loadMigrations().map((m) => m.version));
   });
 

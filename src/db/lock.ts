@@ -3,11 +3,13 @@ import lockfile from 'proper-lockfile';
 
 export class DataDirLockedError extends Error {
   readonly code = 'data_dir_locked';
-  constructor(readonly dir: string) {
+  readonly dir: string;
+  constructor(dir: string) {
     super(
       `the data directory ${dir} is in use by another qingcang process. ` +
         'Stop that process first, talk to it over its HTTP API, or give this one another directory with QINGCANG_DATA_DIR.',
     );
+    this.dir = dir;
   }
 }
 

@@ -49,9 +49,10 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<Mi
   for (const m of migrations) {
     const done = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(7263001)');
-      const { rows } = await tx.query<{ checksum: string }>('SELECT checksum FROM schema_migrations WHERE version = $1', [
-        m.version,
-      ]);
+      const { rows } = await tx.query<{ checksum: string }>(
+        'SELECT checksum FROM schema_migrations WHERE version = $1',
+        [m.version],
+      );
       const row = rows[0];
       if (row) {
         if (row.checksum !== m.checksum) {

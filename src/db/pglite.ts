@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { bulkInsertWith } from './bulk.ts';
 import { lockDataDir } from './lock.ts';
 import { OID, parseDate, parseInt8 } from './type-parsers.ts';
-import type { BulkColumn, BulkInsertOptions, Db, QueryResult, Queryable } from './types.ts';
+import type { BulkColumn, BulkInsertOptions, Db, Queryable, QueryResult } from './types.ts';
 
 interface PgliteLike {
   query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>;
@@ -17,8 +17,12 @@ function wrap(conn: PgliteLike): Queryable {
   return {
     kind: 'pglite',
     query,
-    bulkInsert: (table: string, columns: readonly BulkColumn[], rows: readonly unknown[][], options?: BulkInsertOptions) =>
-      bulkInsertWith(query, table, columns, rows, options),
+    bulkInsert: (
+      table: string,
+      columns: readonly BulkColumn[],
+      rows: readonly unknown[][],
+      options?: BulkInsertOptions,
+    ) => bulkInsertWith(query, table, columns, rows, options),
     exec: async (sql: string) => {
       await conn.exec(sql);
     },

@@ -1,17 +1,19 @@
 import pg from 'pg';
 import { bulkInsertWith } from './bulk.ts';
 import { OID, parseDate, parseInt8 } from './type-parsers.ts';
-import type { BulkColumn, BulkInsertOptions, Db, QueryResult, Queryable } from './types.ts';
+import type { BulkColumn, BulkInsertOptions, Db, Queryable, QueryResult } from './types.ts';
 
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === OID.INT8) return parseInt8;
     if (oid === OID.DATE) return parseDate;
     if (oid === OID.INT8_ARRAY) {
-      const arr = pg.types.getTypeParser(OID.INT8_ARRAY, 'text') as (v: string) => unknown[];
+      // biome-ignore lint/suspicious/noExplicitAny: pg's TypeId enum does not list array types
+      const arr = (pg.types.getTypeParser as any)(OID.INT8_ARRAY, 'text') as (v: string) => unknown[];
       return (v: string) => arr(v).map((x) => (x === null ? null : Number(x)));
     }
-    if (oid === OID.DATE_ARRAY) return pg.types.getTypeParser(1009, 'text'); // as text[]
+    // biome-ignore lint/suspicious/noExplicitAny: as text[]
+    if (oid === OID.DATE_ARRAY) return (pg.types.getTypeParser as any)(1009, 'text');
     // biome-ignore lint/suspicious/noExplicitAny: pg's own overloads
     return (pg.types.getTypeParser as any)(oid, format ?? 'text');
   },
@@ -29,8 +31,12 @@ function wrap(conn: ClientLike): Queryable {
   return {
     kind: 'postgresql',
     query,
-    bulkInsert: (table: string, columns: readonly BulkColumn[], rows: readonly unknown[][], options?: BulkInsertOptions) =>
-      bulkInsertWith(query, table, columns, rows, options),
+    bulkInsert: (
+      table: string,
+      columns: readonly BulkColumn[],
+      rows: readonly unknown[][],
+      options?: BulkInsertOptions,
+    ) => bulkInsertWith(query, table, columns, rows, options),
     exec: async (sql: string) => {
       await conn.query(sql);
     },

@@ -32,7 +32,10 @@ async function createTempDatabase(adminUrl: string): Promise<{ url: string; drop
   };
 }
 
-export async function openTestDb(kind: BackendKind, options: { migrate?: boolean } = {}): Promise<{ db: Db; dispose: () => Promise<void> }> {
+export async function openTestDb(
+  kind: BackendKind,
+  options: { migrate?: boolean } = {},
+): Promise<{ db: Db; dispose: () => Promise<void> }> {
   if (kind === 'pglite') {
     const db = await openPglite();
     if (options.migrate !== false) await migrate(db);
@@ -53,7 +56,11 @@ export async function openTestDb(kind: BackendKind, options: { migrate?: boolean
 }
 
 /** `describeBackends('registry', (ctx) => { it(..., () => ctx.db.query(...)) })` */
-export function describeBackends(name: string, body: (ctx: { db: Db; kind: BackendKind }) => void, options: { migrate?: boolean } = {}) {
+export function describeBackends(
+  name: string,
+  body: (ctx: { db: Db; kind: BackendKind }) => void,
+  options: { migrate?: boolean } = {},
+) {
   for (const kind of backendsUnderTest()) {
     describe(`${name} [${kind}]`, () => {
       const ctx = { kind } as { db: Db; kind: BackendKind };

@@ -27,7 +27,12 @@ export interface Queryable {
    * Inserts rows (each an array in column order) with `INSERT … SELECT * FROM unnest($1::type[], …)`, chunked.
    * Returns the number of rows inserted (after ON CONFLICT).
    */
-  bulkInsert(table: string, columns: readonly BulkColumn[], rows: readonly unknown[][], options?: BulkInsertOptions): Promise<number>;
+  bulkInsert(
+    table: string,
+    columns: readonly BulkColumn[],
+    rows: readonly unknown[][],
+    options?: BulkInsertOptions,
+  ): Promise<number>;
   /** Runs several SQL statements separated by semicolons (migrations). No parameters. */
   exec(sql: string): Promise<void>;
 }

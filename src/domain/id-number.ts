@@ -8,8 +8,40 @@ const CHECK_CHARS = '10X98765432';
 
 /** Province-level region codes of GB/T 2260 (first two digits of every valid ID number). */
 export const PROVINCE_CODES: ReadonlySet<string> = new Set([
-  '11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43',
-  '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65', '71', '81', '82',
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '21',
+  '22',
+  '23',
+  '31',
+  '32',
+  '33',
+  '34',
+  '35',
+  '36',
+  '37',
+  '41',
+  '42',
+  '43',
+  '44',
+  '45',
+  '46',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '71',
+  '81',
+  '82',
 ]);
 
 export type IdNumberError =
@@ -27,7 +59,9 @@ export interface IdNumberInfo {
   sex: 'M' | 'F';
 }
 
-export type IdNumberResult = { ok: true; value: IdNumberInfo } | { ok: false; code: IdNumberError; message: string };
+export type IdNumberResult =
+  | { ok: true; value: IdNumberInfo }
+  | { ok: false; code: IdNumberError; message: string };
 
 export function checkCharacter(first17: string): string {
   let sum = 0;
@@ -55,7 +89,11 @@ export function parseIdNumber(raw: string, today: Date): IdNumberResult {
   }
   const region = id.slice(0, 6);
   if (!PROVINCE_CODES.has(region.slice(0, 2))) {
-    return { ok: false, code: 'id_region', message: `unknown region prefix ${region} (no province ${region.slice(0, 2)})` };
+    return {
+      ok: false,
+      code: 'id_region',
+      message: `unknown region prefix ${region} (no province ${region.slice(0, 2)})`,
+    };
   }
   const y = Number(id.slice(6, 10));
   const m = Number(id.slice(10, 12));
@@ -69,7 +107,11 @@ export function parseIdNumber(raw: string, today: Date): IdNumberResult {
   }
   const expected = checkCharacter(id.slice(0, 17));
   if (id[17] !== expected) {
-    return { ok: false, code: 'id_check_digit', message: `wrong check character ${id[17]}, expected ${expected}` };
+    return {
+      ok: false,
+      code: 'id_check_digit',
+      message: `wrong check character ${id[17]}, expected ${expected}`,
+    };
   }
   const sex = Number(id[16]) % 2 === 1 ? 'M' : 'F';
   return { ok: true, value: { idNumber: id, regionCode: region, birthDate, sex } };
@@ -78,7 +120,8 @@ export function parseIdNumber(raw: string, today: Date): IdNumberResult {
 /** Builds a valid ID number from its parts (the generator and tests use it). */
 export function makeIdNumber(regionCode: string, birthDate: string, sequence: number): string {
   if (!/^\d{6}$/.test(regionCode)) throw new Error(`region code must be 6 digits: ${regionCode}`);
-  if (!Number.isInteger(sequence) || sequence < 0 || sequence > 999) throw new Error(`sequence out of range: ${sequence}`);
+  if (!Number.isInteger(sequence) || sequence < 0 || sequence > 999)
+    throw new Error(`sequence out of range: ${sequence}`);
   const first17 = `${regionCode}${birthDate.replaceAll('-', '')}${String(sequence).padStart(3, '0')}`;
   if (first17.length !== 17) throw new Error(`birth date must be YYYY-MM-DD: ${birthDate}`);
   return first17 + checkCharacter(first17);

@@ -1,0 +1,194 @@
+/**
+ * Seeds the demo city into the database: the real hierarchy of one city, a generated population and the
+ * response's resources, all in one transaction (a seed that fails leaves nothing behind).
+ */
+
+import type { Db, Queryable } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { type CityBatch, generateCity } from './city-generator.ts';
+import {
+  AREA_COLUMNS,
+  BED_COLUMNS,
+  BUILDING_COLUMNS,
+  HOUSEHOLD_COLUMNS,
+  LAB_COLUMNS,
+  PERSON_COLUMNS,
+  ROOM_COLUMNS,
+  SITE_COLUMNS,
+  VEHICLE_COLUMNS,
+  VENUE_COLUMNS,
+} from './columns.ts';
+import { allCountyCodes, loadCityDivisions, provinceCountyCodes } from './divisions.ts';
+import { generateResources, type ResourcePlace } from './resources.ts';
+
+export interface SeedOptions {
+  city: string;
+  people: number;
+  seed: number;
+  /** Reference day for ages (YYYY-MM-DD); fixed by default so a seed always gives the same city. */
+  asOf?: string;
+  /** Wipe the registry (and everything that hangs on it) first. */
+  reset?: boolean;
+  clock: Clock;
+  onProgress?: (personsWritten: number, personsTotal: number) => void;
+}
+
+export interface SeedSummary {
+  city: string;
+  cityName: string;
+  people: number;
+  households: number;
+  buildings: number;
+  areas: number;
+  venues: number;
+  sites: number;
+  rooms: number;
+  beds: number;
+  labs: number;
+  vehicles: number;
+  seconds: number;
+}
+
+export class SeedConflictError extends Error {
+  readonly code = 'registry_not_empty';
+}
+
+export const DEFAULT_AS_OF = '2022-03-01';
+export const MAX_PEOPLE = 20_000_000;
+
+const PLATE_PREFIX: Record<string, string> = { '2201': '吉A', '2202': '吉B' };
+
+/** Tables the seed writes, children first, for a reset. */
+const REGISTRY_TABLES = [
+  'persons',
+  'households',
+  'buildings',
+  'venues',
+  'rooms',
+  'beds',
+  'sites',
+  'labs',
+  'vehicles',
+  'areas',
+];
+
+export async function registryIsEmpty(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT (SELECT count(*) FROM areas) + (SELECT count(*) FROM persons) AS n',
+  );
+  return rows[0]?.n === 0;
+}
+
+export async function seedCity(db: Db, options: SeedOptions): Promise<SeedSummary> {
+  const started = performance.now();
+  if (!Number.isInteger(options.people) || options.people < 1 || options.people > MAX_PEOPLE) {
+    throw new RangeError(
+      `people must be a whole number from 1 to ${MAX_PEOPLE.toLocaleString('en')}, got ${options.people}`,
+    );
+  }
+  if (!Number.isInteger(options.seed))
+    throw new RangeError(`seed must be a whole number, got ${options.seed}`);
+  const div = await loadCityDivisions(options.city);
+  const asOf = options.asOf ?? DEFAULT_AS_OF;
+  const counts = { areas: 0, buildings: 0, households: 0, people: 0, venues: 0 };
+
+  await db.transaction(async (tx) => {
+    if (options.reset) {
+      await tx.exec(`TRUNCATE ${REGISTRY_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+    } else if (!(await registryIsEmpty(tx))) {
+      throw new SeedConflictError(
+        'the registry already holds a city; seed again with --reset to replace it (this deletes its people), or use another database',
+      );
+    }
+    const top = [div.province, div.city, ...div.districts, ...div.streets, ...div.communities].map((d) => [
+      d.code,
+      d.parentCode,
+      d.level,
+      d.name,
+      d.kind,
+    ]);
+    counts.areas += await tx.bulkInsert('areas', AREA_COLUMNS, top);
+
+    const pending: CityBatch = { areas: [], buildings: [], households: [], persons: [], venues: [] };
+    const places: ResourcePlace[] = [];
+    const flush = async () => {
+      counts.areas += await tx.bulkInsert('areas', AREA_COLUMNS, pending.areas);
+      counts.buildings += await tx.bulkInsert('buildings', BUILDING_COLUMNS, pending.buildings);
+      counts.households += await tx.bulkInsert('households', HOUSEHOLD_COLUMNS, pending.households);
+      counts.people += await tx.bulkInsert('persons', PERSON_COLUMNS, pending.persons);
+      counts.venues += await tx.bulkInsert('venues', VENUE_COLUMNS, pending.venues);
+      for (const k of Object.keys(pending) as (keyof CityBatch)[]) pending[k] = [];
+      options.onProgress?.(counts.people, options.people);
+    };
+    const generator = generateCity(div, {
+      people: options.people,
+      seed: options.seed,
+      asOf,
+      provinceCountyCodes: provinceCountyCodes(div.province.code),
+      allCountyCodes: allCountyCodes(),
+    });
+    for (const batch of generator) {
+      for (const k of Object.keys(pending) as (keyof CityBatch)[]) {
+        for (const row of batch[k]) pending[k].push(row);
+      }
+      const first = batch.households[0];
+      if (first)
+        places.push({ code: first[1] as string, address: (first[6] as string).replace(/\d+号.*$/, '') });
+      if (pending.persons.length >= 20_000) await flush();
+    }
+    await flush();
+
+    const res = generateResources(
+      options.people,
+      places,
+      options.seed,
+      div.city.name,
+      PLATE_PREFIX[div.city.code] ?? `${div.city.code}-`,
+    );
+    await tx.bulkInsert('sites', SITE_COLUMNS, res.sites);
+    await tx.bulkInsert('rooms', ROOM_COLUMNS, res.rooms);
+    await tx.bulkInsert('beds', BED_COLUMNS, res.beds);
+    await tx.bulkInsert('labs', LAB_COLUMNS, res.labs);
+    await tx.bulkInsert('vehicles', VEHICLE_COLUMNS, res.vehicles);
+
+    // Identity sequences continue after the IDs the generator assigned.
+    for (const t of ['buildings', 'households', 'persons', 'sites']) {
+      await tx.query(
+        `SELECT setval(pg_get_serial_sequence('${t}', 'id'), GREATEST((SELECT max(id) FROM ${t}), 1))`,
+      );
+    }
+    const city = {
+      code: div.city.code,
+      name: div.city.name,
+      people: options.people,
+      seed: options.seed,
+      asOf,
+    };
+    await tx.query(
+      `INSERT INTO settings (key, value) VALUES ('city', $1::jsonb)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`,
+      [JSON.stringify(city)],
+    );
+    await tx.query(
+      `INSERT INTO events (type, subject_type, area_code, occurred_at, payload) VALUES ('registry.city_seeded', 'city', $1, $2, $3::jsonb)`,
+      [div.city.code, options.clock.now(), JSON.stringify({ ...city, ...counts })],
+    );
+  });
+
+  const stats = await db.query<Record<string, number>>(
+    `SELECT (SELECT count(*) FROM sites) AS sites, (SELECT count(*) FROM rooms) AS rooms, (SELECT count(*) FROM beds) AS beds,
+            (SELECT count(*) FROM labs) AS labs, (SELECT count(*) FROM vehicles) AS vehicles`,
+  );
+  const s = stats.rows[0] as Record<string, number>;
+  return {
+    city: div.city.code,
+    cityName: div.city.name,
+    ...counts,
+    sites: s.sites as number,
+    rooms: s.rooms as number,
+    beds: s.beds as number,
+    labs: s.labs as number,
+    vehicles: s.vehicles as number,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

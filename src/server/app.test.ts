@@ -1,0 +1,123 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends } from '../db/testing.ts';
+import type { Db } from '../db/types.ts';
+import { ManualClock } from '../domain/clock.ts';
+import { seedCity } from '../modules/registry/seed-city.ts';
+import { buildApp } from './app.ts';
+
+const clock = new ManualClock('2022-03-14T08:00:00Z');
+
+describeBackends('HTTP API', (ctx) => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    await seedCity(ctx.db, { city: '2202', people: 2000, seed: 3, clock });
+    app = await buildApp({ db: ctx.db, clock, logger: false });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('answers health with the backend kind', async () => {
+    const r = await app.inject({ method: 'GET', url: '/api/health' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({
+      status: 'ok',
+      database: ctx.kind,
+      schema_version: 1,
+      time: '2022-03-14T08:00:00.000Z',
+    });
+  });
+
+  it('serves counts, areas and masked people', async () => {
+    const stats = (await app.inject({ method: 'GET', url: '/api/stats' })).json();
+    expect(stats.persons).toBe(2000);
+    expect(stats.areas.communities).toBe(1778);
+    const districts = (await app.inject({ method: 'GET', url: '/api/areas?parent=2202' })).json();
+    expect(districts.items.map((a: { code: string }) => a.code)).toContain('220202');
+    expect(districts.items.reduce((s: number, a: { persons: number }) => s + a.persons, 0)).toBe(2000);
+    const area = (await app.inject({ method: 'GET', url: '/api/areas/220202001001' })).json();
+    expect(area.path.map((a: { name: string }) => a.name)).toEqual([
+      '吉林省',
+      '吉林市',
+      '昌邑区',
+      '兴华街道',
+      '东厂宅社区',
+    ]);
+    const page = (await app.inject({ method: 'GET', url: '/api/persons?area=2202&limit=5' })).json();
+    expect(page.items).toHaveLength(5);
+    for (const p of page.items) {
+      expect(p.id_number).toMatch(/^\d{6}\*{8}\d{3}[\dX]$/);
+      if (p.phone) expect(p.phone).toMatch(/^\d{3}\*{4}\d{4}$/);
+    }
+    const next = (
+      await app.inject({ method: 'GET', url: `/api/persons?area=2202&limit=5&after=${page.next_after}` })
+    ).json();
+    expect(next.items[0].id).toBeGreaterThan(page.items[4].id);
+    const one = (await app.inject({ method: 'GET', url: `/api/persons/${page.items[0].id}` })).json();
+    expect(one.household.map((m: { id: number }) => m.id)).toContain(page.items[0].id);
+  });
+
+  it('scopes people to the requested area', async () => {
+    const page = (await app.inject({ method: 'GET', url: '/api/persons?area=220202&limit=500' })).json();
+    for (const p of page.items) expect(p.area_code.startsWith('220202')).toBe(true);
+    const none = (await app.inject({ method: 'GET', url: '/api/persons?area=110101' })).json();
+    expect(none.items).toEqual([]);
+  });
+
+  it('answers bad input with one error format', async () => {
+    const cases: [string, number, string][] = [
+      ['/api/persons?limit=abc', 400, 'validation_failed'],
+      ['/api/persons?limit=100000', 400, 'validation_failed'],
+      ['/api/areas/12345', 400, 'validation_failed'],
+      ["/api/persons?area=22' OR 1=1 --", 400, 'validation_failed'],
+      ['/api/areas/99', 404, 'not_found'],
+      ['/api/areas?parent=9901', 404, 'not_found'],
+      ['/api/persons/999999999', 404, 'not_found'],
+      ['/api/nothing-here', 404, 'route_not_found'],
+    ];
+    for (const [url, status, code] of cases) {
+      const r = await app.inject({ method: 'GET', url });
+      expect(r.statusCode, url).toBe(status);
+      expect(r.json().error.code, url).toBe(code);
+      expect(typeof r.json().error.message).toBe('string');
+    }
+    const injection = (
+      await app.inject({ method: 'GET', url: `/api/persons?q=${encodeURIComponent("x' OR '1'='1")}` })
+    ).json();
+    expect(injection.items).toEqual([]);
+  });
+
+  it('serves the OpenAPI document at /api/docs', async () => {
+    const r = await app.inject({ method: 'GET', url: '/api/docs/json' });
+    expect(r.statusCode).toBe(200);
+    expect(Object.keys(r.json().paths)).toEqual(
+      expect.arrayContaining(['/api/health', '/api/persons', '/api/stats']),
+    );
+  });
+});
+
+it('answers 503 with Retry-After when the database is gone', async () => {
+  const down: Db = {
+    kind: 'postgresql',
+    query: async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    },
+    bulkInsert: async () => 0,
+    exec: async () => {},
+    transaction: async () => {
+      throw new Error('unreachable');
+    },
+    close: async () => {},
+    describe: () => ({ kind: 'postgresql', location: 'postgres://down' }),
+  };
+  const app = await buildApp({ db: down, clock, logger: false });
+  const stats = await app.inject({ method: 'GET', url: '/api/stats' });
+  expect(stats.statusCode).toBe(503);
+  expect(stats.headers['retry-after']).toBe('5');
+  expect(stats.json().error.code).toBe('database_unavailable');
+  const health = await app.inject({ method: 'GET', url: '/api/health' });
+  expect(health.statusCode).toBe(503);
+  expect(health.json()).toMatchObject({ status: 'unavailable', database: 'postgresql' });
+  await app.close();
+});

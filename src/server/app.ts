@@ -1,0 +1,163 @@
+/**
+ * The HTTP API: Fastify 5, zod schemas (validation and OpenAPI at /api/docs), one error format
+ * `{"error":{"code","message","details"}}`, structured logs, 503 + Retry-After when the database is gone.
+ */
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Db } from '../db/types.ts';
+import type { Clock } from '../domain/clock.ts';
+import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
+import { registryRoutes } from '../modules/registry/routes.ts';
+import { landingPage } from './landing.ts';
+import { VERSION } from './version.ts';
+
+export interface AppOptions {
+  db: Db;
+  clock: Clock;
+  logger?: Logger | false;
+  /** Largest accepted upload (imports), bytes. */
+  uploadLimit?: number;
+}
+
+export const DEFAULT_UPLOAD_LIMIT = 200 * 1024 * 1024;
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { db, clock } = options;
+  const app = Fastify({
+    loggerInstance: (options.logger || undefined) as FastifyBaseLogger | undefined,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      return reply.status(400).send({
+        error: {
+          code: 'validation_failed',
+          message: `invalid ${err.validationContext ?? 'request'}: ${err.validation.map((v) => `${v.instancePath || '/'} ${v.message}`).join('; ')}`,
+          details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+        },
+      });
+    }
+    if (err instanceof AppError) {
+      return reply
+        .status(err.status)
+        .send({ error: { code: err.code, message: err.message, details: err.details ?? null } });
+    }
+    if (isDatabaseUnavailable(err)) {
+      req.log.error({ err }, 'database unavailable');
+      return reply
+        .status(503)
+        .header('Retry-After', '5')
+        .send({
+          error: {
+            code: 'database_unavailable',
+            message: 'the database cannot be reached; retry in a few seconds',
+            details: null,
+          },
+        });
+    }
+    const e = err as { statusCode?: number; code?: string; message: string };
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.status(e.statusCode).send({
+        error: { code: (e.code ?? 'bad_request').toLowerCase(), message: e.message, details: null },
+      });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply
+      .status(500)
+      .send({ error: { code: 'internal', message: 'internal error; it has been logged', details: null } });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({
+      error: {
+        code: 'route_not_found',
+        message: `no route ${req.method} ${req.url.split('?')[0]}`,
+        details: null,
+      },
+    }),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'qingcang API',
+        description: 'qingcang (清仓) outbreak-response command platform',
+        version: VERSION,
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: options.uploadLimit ?? DEFAULT_UPLOAD_LIMIT, files: 1 },
+  });
+
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/api/health',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness and database reachability',
+        response: {
+          200: z.object({
+            status: z.literal('ok'),
+            database: z.enum(['pglite', 'postgresql']),
+            version: z.string(),
+            schema_version: z.number(),
+            time: z.string(),
+            uptime_s: z.number(),
+          }),
+          503: z.object({
+            status: z.literal('unavailable'),
+            database: z.enum(['pglite', 'postgresql']),
+            error: z.string(),
+          }),
+        },
+      },
+    },
+    async (_req, reply) => {
+      const kind = db.describe().kind;
+      try {
+        const { rows } = await db.query<{ v: number | null }>(
+          'SELECT max(version) AS v FROM schema_migrations',
+        );
+        return {
+          status: 'ok' as const,
+          database: kind,
+          version: VERSION,
+          schema_version: rows[0]?.v ?? 0,
+          time: clock.now().toISOString(),
+          uptime_s: Math.round(process.uptime()),
+        };
+      } catch (err) {
+        return reply
+          .status(503)
+          .header('Retry-After', '5')
+          .send({ status: 'unavailable' as const, database: kind, error: (err as Error).message });
+      }
+    },
+  );
+
+  await app.register(registryRoutes, { prefix: '/api', db, clock });
+  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(landingPage()),
+  );
+  return app;
+}
