@@ -5,11 +5,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DataDirLockedError } from '../db/lock.ts';
 import { migrate } from '../db/migrate.ts';
-import { openDb, optionsFromEnv } from '../db/open.ts';
+import { ConfigError, openDb, optionsFromEnv } from '../db/open.ts';
 import type { Db } from '../db/types.ts';
 import { systemClock } from '../domain/clock.ts';
 import { createLogger } from '../lib/logger.ts';
 import { UnknownAreaError } from '../modules/registry/divisions.ts';
+import { ImportFileError, importPersons } from '../modules/registry/import/index.ts';
 import { registryStats } from '../modules/registry/queries.ts';
 import {
   DEFAULT_AS_OF,
@@ -20,7 +21,7 @@ import {
 import { buildApp } from '../server/app.ts';
 import { listenWithShutdown } from '../server/serve.ts';
 import { VERSION } from '../server/version.ts';
-import { progressBar } from './progress.ts';
+import { progressBar, progressCounter } from './progress.ts';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, rejected: 3, conflict: 4, unavailable: 5 } as const;
 
@@ -206,6 +207,52 @@ export function buildProgram(): Command {
       });
     });
 
+  const imp = program.command('import').description('bulk imports from CSV or XLSX files');
+  imp
+    .command('persons')
+    .description(
+      'import persons from a CSV or XLSX file (streamed). All or nothing by default: any bad row rejects the file, ' +
+        'and every bad row is listed. Re-importing the same file changes nothing.',
+    )
+    .argument('<file>', 'a .csv, .tsv or .xlsx file with a header row (Chinese or English column names)')
+    .option('--valid-rows', 'write the good rows and report the bad ones, instead of all or nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, o) => {
+      await withDb(async (db) => {
+        const counter = progressCounter('importing');
+        let rows = 0;
+        const report = await importPersons(db, file, {
+          fileName: file,
+          mode: o.validRows ? 'valid_rows' : 'all_or_nothing',
+          clock: systemClock,
+          onProgress: (n) => {
+            rows = n;
+            counter.update(n);
+          },
+        });
+        counter.stop(Math.max(rows, report.rowsRead));
+        if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        else {
+          process.stdout.write(
+            `${report.status}: ${report.rowsRead} rows read, ${report.inserted} inserted, ${report.updated} updated, ` +
+              `${report.unchanged} unchanged, ${report.rejected} rejected (run ${report.runId})\n`,
+          );
+          for (const r of report.rejections.slice(0, 200)) {
+            process.stdout.write(`  line ${r.line}: ${r.field} ${r.code}: ${r.message}\n`);
+          }
+          if (report.rejections.length > 200) {
+            process.stdout.write(`  … ${report.rejections.length - 200} more (use --json for all)\n`);
+          }
+        }
+        if (report.status === 'rejected') {
+          throw new CliError(
+            EXIT.rejected,
+            `nothing was imported: ${report.rejected} row(s) rejected. Fix them and import the file again, or use --valid-rows to import the good rows.`,
+          );
+        }
+      });
+    });
+
   return program;
 }
 
@@ -213,9 +260,10 @@ export function buildProgram(): Command {
 export function explain(err: unknown): { code: number; message: string } {
   if (err instanceof CliError) return { code: err.exitCode, message: err.message };
   if (err instanceof CommanderError) return { code: err.exitCode === 0 ? 0 : EXIT.usage, message: '' };
+  if (err instanceof ImportFileError) return { code: EXIT.usage, message: `${err.message} (${err.code})` };
   if (err instanceof DataDirLockedError) return { code: EXIT.unavailable, message: err.message };
   if (err instanceof SeedConflictError) return { code: EXIT.conflict, message: err.message };
-  if (err instanceof UnknownAreaError || err instanceof RangeError)
+  if (err instanceof UnknownAreaError || err instanceof RangeError || err instanceof ConfigError)
     return { code: EXIT.usage, message: err.message };
   const e = err as { code?: string; message?: string };
   if (

@@ -24,3 +24,30 @@ export function progressBar(label: string, total: number): { update(n: number): 
     },
   };
 }
+
+/** For work whose total is unknown up front: a line on stderr every few seconds with the count and rate. */
+export function progressCounter(
+  label: string,
+  every = 2000,
+): { update(n: number): void; stop(n: number): void } {
+  const started = performance.now();
+  let last = started;
+  const line = (n: number) => {
+    const s = (performance.now() - started) / 1000;
+    process.stderr.write(
+      `${label}: ${n.toLocaleString('en')} rows, ${s.toFixed(1)} s, ${Math.round(n / Math.max(s, 0.001)).toLocaleString('en')} rows/s\n`,
+    );
+  };
+  return {
+    update(n) {
+      const now = performance.now();
+      if (now - last >= every) {
+        last = now;
+        line(n);
+      }
+    },
+    stop(n) {
+      line(n);
+    },
+  };
+}

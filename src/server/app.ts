@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
+import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
 import { landingPage } from './landing.ts';
 import { VERSION } from './version.ts';
@@ -156,6 +157,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   await app.register(registryRoutes, { prefix: '/api', db, clock });
+  await app.register(importRoutes, { prefix: '/api', db, clock });
   app.get('/', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(landingPage()),
   );

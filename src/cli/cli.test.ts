@@ -1,0 +1,114 @@
+/** The `qingcang` command as a user runs it: a child process on a temporary data directory. */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvText, EN_HEADER, personRow } from '../modules/registry/import/test-fixtures.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/qingcang.js');
+let dir: string;
+
+function run(args: string[], extraEnv: Record<string, string> = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dir, LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
+  Object.assign(env, extraEnv);
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('qingcang CLI', () => {
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'qc-cli-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints help for every command', () => {
+    const top = run(['--help']);
+    expect(top.code).toBe(0);
+    for (const cmd of ['start', 'serve', 'seed', 'migrate', 'stats', 'import'])
+      expect(top.stdout).toContain(cmd);
+    expect(run(['seed', '--help']).stdout).toContain('--people');
+  });
+
+  it('migrates, seeds, and counts', () => {
+    expect(run(['migrate']).stdout).toMatch(/applied 0001_foundation/);
+    expect(run(['migrate']).stdout).toMatch(/nothing to apply/);
+    const seed = run(['seed', '--people', '800', '--seed', '5', '--json']);
+    expect(seed.code, seed.stderr).toBe(0);
+    expect(JSON.parse(seed.stdout).people).toBe(800);
+    const stats = run(['stats', '--json']);
+    expect(stats.code).toBe(0);
+    const s = JSON.parse(stats.stdout);
+    expect(s).toMatchObject({ database: 'pglite', persons: 800, areas: { communities: 1778 } });
+    expect(s.rooms).toBeGreaterThan(0);
+  });
+
+  it('imports persons from a file: all or nothing, repeatable, bad rows listed', () => {
+    const good = join(dir, 'people.csv');
+    writeFileSync(good, csvText([EN_HEADER, ...Array.from({ length: 30 }, (_, i) => personRow(5000 + i))]));
+    const first = run(['import', 'persons', good, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'committed', inserted: 30 });
+    expect(first.stderr).toMatch(/importing: 30 rows/);
+    const again = run(['import', 'persons', good]);
+    expect(again.stdout).toMatch(/committed: 30 rows read, 0 inserted, 0 updated, 30 unchanged/);
+    const bad = join(dir, 'bad.csv');
+    const row = personRow(6000);
+    row[3] = '220202999999';
+    writeFileSync(bad, csvText([EN_HEADER, personRow(6001), row]));
+    const rejected = run(['import', 'persons', bad]);
+    expect(rejected.code).toBe(3);
+    expect(rejected.stdout).toMatch(/line 3: area_code area_unknown/);
+    expect(rejected.stderr).toMatch(/nothing was imported.*--valid-rows/);
+    const broken = join(dir, 'broken.csv');
+    writeFileSync(broken, 'id_number,name\n"unclosed\n');
+    const b = run(['import', 'persons', broken]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/file_malformed|header_missing/);
+    expect(JSON.parse(run(['stats', '--json']).stdout).persons).toBe(830);
+  });
+
+  it('exits with a precise code and message on bad input', () => {
+    const again = run(['seed', '--people', '10']);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(/already holds a city.*--reset/);
+    const bad = run(['seed', '--people', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/people must be a whole number/);
+    const city = run(['seed', '--city', '9901', '--reset']);
+    expect(city.code).toBe(2);
+    expect(city.stderr).toMatch(/unknown city code 9901/);
+    expect(run(['nonsense']).code).toBe(2);
+    const url = run(['stats'], { DATABASE_URL: 'mysql://x' });
+    expect(url.code).toBe(2);
+    expect(url.stderr).toMatch(/DATABASE_URL must start with postgres:\/\//);
+  });
+
+  it('refuses a second process on the same data directory while a server runs', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dir, LOG_LEVEL: 'warn' };
+    delete env.DATABASE_URL;
+    const server: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        server.stdout?.on('data', (d) => {
+          out += String(d);
+          if (out.includes('is serving on')) resolve();
+        });
+        server.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+      });
+      const second = run(['stats']);
+      expect(second.code).toBe(5);
+      expect(second.stderr).toMatch(/in use by another qingcang process/);
+    } finally {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    expect(server.exitCode).toBe(0); // graceful shutdown
+    expect(run(['stats', '--json']).code).toBe(0); // the lock was released
+  });
+});

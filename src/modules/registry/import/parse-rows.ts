@@ -1,0 +1,549 @@
+/**
+ * Streams the data rows of a CSV or XLSX file as `{ line, values }`, `values` keyed by the normalised header
+ * (an alias such as 身份证号 maps to its canonical field name, e.g. `id_number`). Nothing is loaded whole:
+ * CSV goes byte chunk → UTF-8 check → csv-parse; XLSX goes through exceljs' streaming WorkbookReader
+ * (which may spool a worksheet to a temporary file when the workbook stores its shared strings after the
+ * sheets, as Excel does — disk, not memory).
+ *
+ * `line` is what the user sees: the physical line where the record starts in a CSV file (1 = header line,
+ * multi-line quoted fields counted), the row number in the XLSX sheet.
+ *
+ * Rules: the first non-blank row is the header; rows whose cells are all blank are skipped (they are not
+ * data rows); a CSV record with fewer fields than the header, or with extra non-blank fields, is malformed;
+ * columns without a header (and XLSX cells right of the header) are ignored. A file that cannot be read as a whole table fails
+ * with an ImportFileError — the caller must not have kept anything of it.
+ */
+import { isUtf8 } from 'node:buffer';
+import { createReadStream } from 'node:fs';
+import { extname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Options as CsvOptions, parse as parseCsv } from 'csv-parse';
+import ExcelJS from 'exceljs';
+
+export type ImportFileErrorCode =
+  | 'file_empty'
+  | 'file_malformed'
+  | 'file_encoding'
+  | 'file_unsupported'
+  | 'header_missing'
+  | 'header_duplicate';
+
+/** The file as a whole cannot be imported. `line` is set when the problem has a place in the file. */
+export class ImportFileError extends Error {
+  readonly code: ImportFileErrorCode;
+  readonly line: number | undefined;
+  constructor(code: ImportFileErrorCode, message: string, line?: number) {
+    super(line === undefined ? message : `line ${line}: ${message}`);
+    this.name = 'ImportFileError';
+    this.code = code;
+    this.line = line;
+  }
+}
+
+export interface RawRow {
+  line: number;
+  values: Record<string, string>;
+}
+
+export type FileFormat = 'csv' | 'xlsx';
+
+export interface ParseRowsOptions {
+  /** Used to choose the format by extension (.csv/.txt/.tsv, .xlsx); otherwise the content is sniffed. */
+  fileName?: string;
+  /** Forces the format. */
+  format?: FileFormat;
+  /** Normalised alias → canonical key (see normaliseHeader); headers not listed keep their normalised text. */
+  aliases?: Readonly<Record<string, string>>;
+  /** Canonical keys that must be present in the header. */
+  required?: readonly string[];
+  /** Display names for required keys in the header_missing message, e.g. { id_number: '身份证号' }. */
+  labels?: Readonly<Record<string, string>>;
+  /** Called with every byte chunk of the source exactly once, in order (the importer hashes the file with it). */
+  onBytes?: (chunk: Buffer) => void;
+}
+
+/**
+ * Normalises a header cell: Unicode NFKC (full-width → ASCII), BOM, `*` required-markers and a trailing
+ * bracketed note such as （必填） removed, lower case, runs of spaces/hyphens/dots → `_`.
+ */
+export function normaliseHeader(raw: string): string {
+  return raw
+    .normalize('NFKC')
+    .replace(/\uFEFF/g, '')
+    .trim()
+    .replace(/^\*+|\*+$/g, '')
+    .replace(/\s*[([][^()[\]]*[)\]]\s*$/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-.]+/g, '_');
+}
+
+/** A cell record before header mapping. */
+interface CellRecord {
+  line: number;
+  cells: string[];
+}
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const EMPTY_ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0]); // legacy .xls (and .doc)
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The source's bytes, read once: `peek` looks at the first bytes, `chunks` streams everything (peeked
+ * bytes first), `drainRest` reads whatever the parser left unread (so the hash covers the whole file).
+ */
+class ByteSource {
+  private readonly stream: Readable;
+  private readonly it: AsyncIterator<Buffer | string>;
+  private readonly onBytes: ((chunk: Buffer) => void) | undefined;
+  private readonly peeked: Buffer[] = [];
+  private ended = false;
+
+  constructor(stream: Readable, onBytes?: (chunk: Buffer) => void) {
+    this.stream = stream;
+    this.it = stream.iterator({ destroyOnReturn: false });
+    this.onBytes = onBytes;
+  }
+
+  private async read(): Promise<Buffer | undefined> {
+    if (this.ended) return undefined;
+    const r = await this.it.next();
+    if (r.done) {
+      this.ended = true;
+      return undefined;
+    }
+    const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    this.onBytes?.(chunk);
+    return chunk;
+  }
+
+  async peek(n: number): Promise<Buffer> {
+    let have = this.peeked.reduce((s, b) => s + b.length, 0);
+    while (have < n) {
+      const chunk = await this.read();
+      if (!chunk) break;
+      this.peeked.push(chunk);
+      have += chunk.length;
+    }
+    return Buffer.concat(this.peeked);
+  }
+
+  async *chunks(): AsyncGenerator<Buffer> {
+    while (this.peeked.length > 0) yield this.peeked.shift() as Buffer;
+    for (;;) {
+      const chunk = await this.read();
+      if (!chunk) return;
+      yield chunk;
+    }
+  }
+
+  async drainRest(): Promise<void> {
+    this.peeked.length = 0;
+    while (await this.read());
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+  }
+}
+
+function startsWith(buf: Buffer, magic: Buffer): boolean {
+  return buf.length >= magic.length && buf.subarray(0, magic.length).equals(magic);
+}
+
+function chooseFormat(
+  head: Buffer,
+  fileName: string | undefined,
+  forced: FileFormat | undefined,
+): FileFormat {
+  const ext = fileName ? extname(fileName).toLowerCase() : '';
+  const looksZip = startsWith(head, ZIP_MAGIC) || startsWith(head, EMPTY_ZIP_MAGIC);
+  if (startsWith(head, OLE_MAGIC) || ext === '.xls') {
+    throw new ImportFileError(
+      'file_unsupported',
+      'legacy Excel 97-2003 (.xls) files are not supported: save the sheet as .xlsx or as CSV (UTF-8)',
+    );
+  }
+  const format: FileFormat =
+    forced ?? (ext === '.xlsx' ? 'xlsx' : ext === '' ? (looksZip ? 'xlsx' : 'csv') : 'csv');
+  if (format === 'xlsx' && !looksZip) {
+    throw new ImportFileError('file_malformed', 'not an xlsx file: the content is not a zip archive');
+  }
+  if (format === 'csv' && looksZip) {
+    throw new ImportFileError(
+      'file_malformed',
+      `the content is a zip archive (an .xlsx workbook?), not CSV text${ext ? ` although the name ends in ${ext}` : ''}`,
+    );
+  }
+  if (!forced && format === 'csv' && !['', '.csv', '.txt', '.tsv'].includes(ext)) {
+    throw new ImportFileError(
+      'file_unsupported',
+      `unsupported file type ${ext}: upload a .csv or .xlsx file`,
+    );
+  }
+  return format;
+}
+
+// ---------------------------------------------------------------------------------------------- CSV
+
+/** Length of `buf` without a trailing, incomplete UTF-8 sequence (kept for the next chunk). */
+function completeLength(buf: Buffer): number {
+  const len = buf.length;
+  for (let back = 1; back <= 3 && back <= len; back++) {
+    const b = buf[len - back] as number;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: look further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? len - back : len;
+  }
+  return len;
+}
+
+/** Offset of the first byte that does not start a valid UTF-8 sequence (only called on the error path). */
+function firstInvalidUtf8(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i] as number;
+    const n =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0 || i + n > buf.length || !isUtf8(buf.subarray(i, i + n))) return i;
+    i += n;
+  }
+  return buf.length;
+}
+
+function countNewlines(buf: Buffer, end = buf.length): number {
+  let n = 0;
+  let i = buf.indexOf(0x0a);
+  while (i !== -1 && i < end) {
+    n++;
+    i = buf.indexOf(0x0a, i + 1);
+  }
+  return n;
+}
+
+/** Checks the bytes are UTF-8 text (no NUL, no invalid sequence) and yields them decoded, BOM removed. */
+async function* utf8Text(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  let carry: Buffer | undefined;
+  let first = true;
+  let offset = 0; // bytes checked so far
+  let lines = 0; // newlines checked so far
+  const take = (buf: Buffer, final: boolean): string => {
+    if (first) {
+      first = false;
+      if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) throw utf16Error();
+      if (startsWith(buf, UTF8_BOM)) {
+        buf = buf.subarray(3);
+        offset = 3;
+      }
+    }
+    const cut = final ? buf.length : completeLength(buf);
+    const piece = cut === buf.length ? buf : buf.subarray(0, cut);
+    carry = cut < buf.length ? Buffer.from(buf.subarray(cut)) : undefined;
+    checkText(piece, offset, lines);
+    offset += piece.length;
+    lines += countNewlines(piece);
+    return piece.toString('utf8');
+  };
+  for await (const chunk of bytes) {
+    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    carry = undefined;
+    if (first && buf.length < 3) {
+      carry = Buffer.from(buf); // too short to tell a BOM yet
+      continue;
+    }
+    const text = take(buf, false);
+    if (text !== '') yield text;
+  }
+  if (carry) {
+    const text = take(carry, true);
+    if (text !== '') yield text;
+  }
+}
+
+function utf16Error(): ImportFileError {
+  return new ImportFileError(
+    'file_encoding',
+    'the file is UTF-16 text: save it as "CSV UTF-8 (comma delimited)" and upload again',
+  );
+}
+
+function checkText(piece: Buffer, offset: number, lines: number): void {
+  const nul = piece.indexOf(0);
+  if (nul !== -1) {
+    throw new ImportFileError(
+      'file_malformed',
+      `binary content (a NUL byte at byte ${offset + nul}): this is not a CSV text file`,
+      lines + countNewlines(piece, nul) + 1,
+    );
+  }
+  if (!isUtf8(piece)) {
+    const at = firstInvalidUtf8(piece);
+    const byte = (piece[at] ?? 0).toString(16).toUpperCase().padStart(2, '0');
+    throw new ImportFileError(
+      'file_encoding',
+      `the file is not valid UTF-8 text (byte 0x${byte} at byte ${offset + at}); GB18030/GBK files are not ` +
+        'supported: save the sheet as "CSV UTF-8 (comma delimited)" and upload again',
+      lines + countNewlines(piece, at) + 1,
+    );
+  }
+}
+
+/** Line breaks in a record's raw text as csv-parse reports it (it keeps only the first byte of CRLF). */
+function lineBreaks(raw: string): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 10) n++;
+    else if (c === 13 && raw.charCodeAt(i + 1) !== 10) n++;
+  }
+  return n;
+}
+
+function csvErrorMessage(err: { code?: unknown; message: string }): string {
+  switch (err.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed (unclosed quote); the file ends inside it';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a character follows a closing quote inside a field (quotes in a value must be doubled: "")';
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      return 'a character follows a closing quote inside a field';
+    default:
+      return `malformed CSV: ${err.message}`;
+  }
+}
+
+async function* csvRecords(source: ByteSource): AsyncGenerator<CellRecord> {
+  // Tab-separated when the first line has tabs and no commas.
+  const firstLine = (await source.peek(4096)).toString('utf8').split('\n', 1)[0] ?? '';
+  const text = Readable.from(utf8Text(source.chunks()), { objectMode: true });
+  const delimiter = firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
+  // Lines are counted as csv-parse produces the records (not as they are consumed), so that an error met
+  // while records are still buffered names the line where the failing record starts.
+  let nextLine = 1;
+  const csvOptions: CsvOptions<CellRecord, { record: string[]; raw: string }> = {
+    delimiter,
+    raw: true,
+    relax_column_count: true,
+    bom: false,
+    on_record: ({ record, raw }) => {
+      const line = nextLine;
+      nextLine += lineBreaks(raw);
+      return { line, cells: record };
+    },
+  };
+  const parser = parseCsv(csvOptions as unknown as CsvOptions); // the typings know on_record only with columns
+  const done = pipeline(text, parser).catch(() => {}); // errors surface through the parser's iterator
+  try {
+    for await (const rec of parser as AsyncIterable<CellRecord>) yield rec;
+  } catch (err) {
+    if (err instanceof ImportFileError) throw err;
+    const e = err as { code?: unknown; message: string };
+    if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
+      throw new ImportFileError('file_malformed', csvErrorMessage(e), nextLine);
+    }
+    throw err;
+  } finally {
+    text.destroy();
+    parser.destroy();
+    await done;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- XLSX
+
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v instanceof Date) {
+    const iso = v.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (Array.isArray(o.richText))
+      return o.richText.map((p: { text?: unknown }) => String(p.text ?? '')).join('');
+    if ('result' in o) return cellText(o.result); // formula
+    if ('text' in o) return cellText(o.text); // hyperlink
+    if ('error' in o) return String(o.error);
+  }
+  return String(v);
+}
+
+interface SheetInfo {
+  id?: number;
+  state?: string;
+}
+
+/** A worksheet not read: close the temporary file exceljs may have spooled it to (a zip entry drains itself). */
+function skipSheet(sheet: unknown): void {
+  const it = (sheet as { iterator?: Partial<Readable> }).iterator;
+  if (typeof it?.destroy !== 'function') return;
+  it.on?.('error', () => {}); // the file may be deleted before the stream got to open it: nothing to report
+  it.destroy();
+}
+
+async function* xlsxRecords(source: ByteSource): AsyncGenerator<CellRecord> {
+  const input = Readable.from(source.chunks(), { objectMode: false });
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'ignore',
+    entries: 'ignore',
+  });
+  // Driven by hand rather than with for-await: leaving a for-await would stop exceljs before it deletes the
+  // temporary files it spools worksheets to (Excel stores the shared strings after the sheets). So the
+  // workbook is always read to its end, the sheets after the first one skipped.
+  const sheets = reader[Symbol.asyncIterator]();
+  let found = false;
+  let finished = false;
+  try {
+    for (;;) {
+      const next = await sheets.next();
+      if (next.done) break;
+      const sheet = next.value;
+      // The first visible tab of workbook.xml when known (always, unless workbook.xml follows the sheets).
+      const tabs = (reader as unknown as { model?: { sheets?: SheetInfo[] } }).model?.sheets ?? [];
+      const first = tabs.find((t) => t.state !== 'hidden' && t.state !== 'veryHidden');
+      const id = (sheet as unknown as SheetInfo).id;
+      if (found || (first?.id !== undefined && id !== undefined && Number(id) !== first.id)) {
+        skipSheet(sheet);
+        continue;
+      }
+      found = true;
+      for await (const row of sheet) {
+        const values = row.values as unknown[];
+        const cells: string[] = [];
+        for (let c = 1; c < values.length; c++) cells.push(cellText(values[c]));
+        yield { line: row.number, cells };
+      }
+    }
+    finished = true;
+  } catch (err) {
+    if (err instanceof ImportFileError) throw err;
+    throw new ImportFileError('file_malformed', `not a readable xlsx workbook (${(err as Error).message})`);
+  } finally {
+    if (!finished) {
+      // Stopped early (the header was refused, a row failed…): let exceljs finish and clean up.
+      try {
+        for (let next = await sheets.next(); !next.done; next = await sheets.next()) skipSheet(next.value);
+      } catch {
+        // the workbook is broken: nothing more to clean
+      }
+    }
+    input.destroy();
+  }
+  if (!found) throw new ImportFileError('file_malformed', 'not an xlsx workbook: no worksheet found');
+}
+
+// ---------------------------------------------------------------------------------------------- rows
+
+function isBlank(cells: readonly string[]): boolean {
+  return cells.every((c) => c.trim() === '');
+}
+
+async function* withHeader(
+  records: AsyncIterable<CellRecord>,
+  format: FileFormat,
+  options: ParseRowsOptions,
+): AsyncGenerator<RawRow> {
+  let keys: string[] | undefined;
+  let headerLine = 0;
+  let dataRows = 0;
+  for await (const rec of records) {
+    if (isBlank(rec.cells)) continue;
+    if (!keys) {
+      keys = headerKeys(rec, options);
+      headerLine = rec.line;
+      continue;
+    }
+    const width = keys.length;
+    if (format === 'csv' && rec.cells.length < width) {
+      throw new ImportFileError(
+        'file_malformed',
+        `wrong number of fields: expected ${width} as in the header, got ${rec.cells.length}`,
+        rec.line,
+      );
+    }
+    if (format === 'csv' && rec.cells.slice(width).some((c) => c.trim() !== '')) {
+      throw new ImportFileError(
+        'file_malformed',
+        `wrong number of fields: expected ${width} as in the header, got ${rec.cells.length}`,
+        rec.line,
+      );
+    }
+    const values: Record<string, string> = {};
+    for (let c = 0; c < width; c++) {
+      const key = keys[c] as string;
+      if (key !== '') values[key] = rec.cells[c] ?? '';
+    }
+    dataRows++;
+    yield { line: rec.line, values };
+  }
+  if (!keys) throw new ImportFileError('file_empty', 'the file has no header and no rows');
+  if (dataRows === 0)
+    throw new ImportFileError('file_empty', 'the file has a header but no data rows', headerLine);
+}
+
+function headerKeys(rec: CellRecord, options: ParseRowsOptions): string[] {
+  const aliases = options.aliases ?? {};
+  const seen = new Map<string, string>();
+  const keys = rec.cells.map((cell) => {
+    const norm = normaliseHeader(cell);
+    if (norm === '') return '';
+    const key = aliases[norm] ?? norm;
+    const before = seen.get(key);
+    if (before !== undefined) {
+      throw new ImportFileError(
+        'header_duplicate',
+        `columns "${before}" and "${cell.trim()}" both give ${key}: keep one of them`,
+        rec.line,
+      );
+    }
+    seen.set(key, cell.trim());
+    return key;
+  });
+  const missing = (options.required ?? []).filter((k) => !seen.has(k));
+  if (missing.length > 0) {
+    const labels = options.labels ?? {};
+    const names = missing.map((k) => (labels[k] ? `${labels[k]} (${k})` : k)).join(', ');
+    const found = [...seen.values()].join(', ');
+    throw new ImportFileError(
+      'header_missing',
+      `missing required column${missing.length > 1 ? 's' : ''} ${names}; the header has: ${found || 'nothing'}`,
+      rec.line,
+    );
+  }
+  return keys;
+}
+
+/**
+ * The data rows of a CSV or XLSX file, streamed. `source` is a path (opened and closed here) or a Readable
+ * of the file's bytes (destroyed if parsing fails or the consumer stops early). When iteration completes
+ * normally every byte of the source has been read (and passed to `onBytes`).
+ */
+export async function* parseRows(
+  source: string | Readable,
+  options: ParseRowsOptions = {},
+): AsyncGenerator<RawRow> {
+  const stream =
+    typeof source === 'string' ? createReadStream(source, { highWaterMark: 256 * 1024 }) : source;
+  const fileName = options.fileName ?? (typeof source === 'string' ? source : undefined);
+  const bytes = new ByteSource(stream, options.onBytes);
+  let complete = false;
+  try {
+    const head = await bytes.peek(8);
+    if (head.length === 0) throw new ImportFileError('file_empty', 'the file is empty (0 bytes)');
+    const format = chooseFormat(head, fileName, options.format);
+    const records = format === 'xlsx' ? xlsxRecords(bytes) : csvRecords(bytes);
+    yield* withHeader(records, format, options);
+    await bytes.drainRest();
+    complete = true;
+  } finally {
+    if (!complete) bytes.destroy();
+  }
+}
