@@ -1,6 +1,7 @@
 /**
  * The `qingcang` command line. Exit codes: 0 done; 1 unexpected error; 2 bad usage or input;
- * 3 import rejected (rows listed); 4 conflict with what the database holds; 5 database unreachable or locked.
+ * 3 import rejected (rows listed); 4 conflict with what the database holds; 5 database unreachable or locked;
+ * 6 the audit log failed verification.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DataDirLockedError } from '../db/lock.ts';
@@ -8,10 +9,18 @@ import { migrate } from '../db/migrate.ts';
 import { ConfigError, openDb, optionsFromEnv } from '../db/open.ts';
 import type { Db } from '../db/types.ts';
 import { systemClock } from '../domain/clock.ts';
+import { AppError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
+import { countUsers, createToken, createUser } from '../modules/access/accounts.ts';
+import { appendAudit, verifyAudit } from '../modules/access/audit.ts';
+import { generatePassword } from '../modules/access/passwords.ts';
+import { cliPrincipal } from '../modules/access/principal.ts';
+import { purgePersons } from '../modules/access/purge.ts';
+import { ROLES } from '../modules/access/roles.ts';
+import { UNSCOPED } from '../modules/access/scope.ts';
 import { UnknownAreaError } from '../modules/registry/divisions.ts';
 import { ImportFileError, importPersons } from '../modules/registry/import/index.ts';
-import { registryStats } from '../modules/registry/queries.ts';
+import { cityInfo, registryStats } from '../modules/registry/queries.ts';
 import {
   DEFAULT_AS_OF,
   registryIsEmpty,
@@ -23,7 +32,15 @@ import { listenWithShutdown } from '../server/serve.ts';
 import { VERSION } from '../server/version.ts';
 import { progressBar, progressCounter } from './progress.ts';
 
-export const EXIT = { ok: 0, error: 1, usage: 2, rejected: 3, conflict: 4, unavailable: 5 } as const;
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  rejected: 3,
+  conflict: 4,
+  unavailable: 5,
+  integrity: 6,
+} as const;
 
 export class CliError extends Error {
   readonly exitCode: number;
@@ -59,6 +76,15 @@ async function runSeed(
   try {
     const summary = await seedCity(db, { ...o, clock: systemClock, onProgress: (n) => bar.update(n) });
     bar.stop();
+    await db.transaction((tx) =>
+      appendAudit(tx, systemClock, cliPrincipal(), {
+        action: 'registry.seeded',
+        subjectType: 'city',
+        subjectId: summary.city,
+        areaCode: summary.city,
+        details: { people: summary.people, seed: o.seed, reset: o.reset ?? false },
+      }),
+    );
     return summary;
   } catch (err) {
     bar.stop();
@@ -66,11 +92,51 @@ async function runSeed(
   }
 }
 
-async function serve(o: { host: string; port: number; seedIfEmpty: boolean }) {
+/** Production refuses to start without accounts; the demo creates its first accounts with one-time passwords. */
+async function bootstrapAccounts(db: Db, production: boolean): Promise<string> {
+  if ((await countUsers(db)) > 0) return '';
+  if (production) {
+    throw new CliError(
+      EXIT.conflict,
+      'no accounts exist and this is production: create the first administrator with ' +
+        '`qingcang user create --username NAME --role admin --jurisdiction AREA_CODE` (the password is read from standard input), then start again',
+    );
+  }
+  const city = await cityInfo(db);
+  if (!city) return '';
+  const lines: string[] = [];
+  await db.transaction(async (tx) => {
+    for (const [username, role, displayName] of [
+      ['admin', 'admin', '系统管理员'],
+      ['commander', 'commander', '指挥长'],
+    ] as const) {
+      const password = generatePassword();
+      const u = await createUser(tx, {
+        username,
+        displayName,
+        password,
+        role,
+        jurisdiction: city.code,
+        mustChangePassword: true,
+      });
+      await appendAudit(tx, systemClock, cliPrincipal(), {
+        action: 'user.created',
+        subjectType: 'user',
+        subjectId: u.id,
+        areaCode: city.code,
+        details: { username, role, demo: true },
+      });
+      lines.push(`  ${username.padEnd(10)} ${password}   (${role}, ${city.name}; change it at first login)`);
+    }
+  });
+  return `demo accounts created, one-time passwords shown only now:\n${lines.join('\n')}\n`;
+}
+
+async function serve(o: { host: string; port: number; seedIfEmpty: boolean; production: boolean }) {
   const log = createLogger();
   const db = await openDb(optionsFromEnv());
   try {
-    if (o.seedIfEmpty && (await registryIsEmpty(db))) {
+    if (o.seedIfEmpty && !o.production && (await registryIsEmpty(db))) {
       process.stderr.write(
         `empty database: seeding the demo city (${DEFAULT_CITY.city}, ${DEFAULT_CITY.people.toLocaleString('en')} people, seed ${DEFAULT_CITY.seed})\n`,
       );
@@ -109,14 +175,36 @@ export function buildProgram(): Command {
     .description('migrate, seed the demo city if the database is empty, and serve (what `npm start` runs)')
     .addOption(hostOpt())
     .addOption(portOpt())
-    .action(async (o) => serve({ host: o.host, port: o.port, seedIfEmpty: true }));
+    .option(
+      '--production',
+      'production mode (also NODE_ENV=production): no demo city, no demo accounts, secure cookies',
+    )
+    .action(async (o) =>
+      serve({
+        host: o.host,
+        port: o.port,
+        seedIfEmpty: true,
+        production: o.production || process.env.NODE_ENV === 'production',
+      }),
+    );
 
   program
     .command('serve')
     .description('migrate and serve the API (never seeds)')
     .addOption(hostOpt())
     .addOption(portOpt())
-    .action(async (o) => serve({ host: o.host, port: o.port, seedIfEmpty: false }));
+    .option(
+      '--production',
+      'production mode (also NODE_ENV=production): refuse to start without accounts, secure cookies',
+    )
+    .action(async (o) =>
+      serve({
+        host: o.host,
+        port: o.port,
+        seedIfEmpty: false,
+        production: o.production || process.env.NODE_ENV === 'production',
+      }),
+    );
 
   program
     .command('migrate')
@@ -182,7 +270,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (o) => {
       await withDb(async (db) => {
-        const s = await registryStats(db);
+        const s = await registryStats(db, UNSCOPED);
         const out = { database: db.describe().kind, ...s };
         if (o.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         else {
@@ -231,6 +319,19 @@ export function buildProgram(): Command {
           },
         });
         counter.stop(Math.max(rows, report.rowsRead));
+        await db.transaction((tx) =>
+          appendAudit(tx, systemClock, cliPrincipal(), {
+            action: 'person.import',
+            subjectType: 'import_run',
+            subjectId: report.runId,
+            details: {
+              status: report.status,
+              inserted: report.inserted,
+              updated: report.updated,
+              rejected: report.rejected,
+            },
+          }),
+        );
         if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         else {
           process.stdout.write(
@@ -253,13 +354,139 @@ export function buildProgram(): Command {
       });
     });
 
+  const user = program.command('user').description('accounts');
+  user
+    .command('create')
+    .description(
+      'create an account; the password is read from standard input (or generated with --generate-password)',
+    )
+    .requiredOption('--username <name>', 'user name (3–40 characters: a-z 0-9 _ . -)')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .requiredOption(
+      '--jurisdiction <code>',
+      'area code the account answers for (e.g. 2202 for the whole city)',
+    )
+    .option('--display-name <name>', 'name shown in the UI')
+    .option(
+      '--generate-password',
+      'generate a one-time password and print it (must be changed at first login)',
+    )
+    .action(async (o) => {
+      const generated = o.generatePassword ? generatePassword() : undefined;
+      const password = generated ?? (await readStdin()).replace(/\r?\n$/, '');
+      await withDb(async (db) => {
+        await db.transaction(async (tx) => {
+          const u = await createUser(tx, {
+            username: o.username,
+            displayName: o.displayName ?? o.username,
+            password,
+            role: o.role,
+            jurisdiction: o.jurisdiction,
+            mustChangePassword: Boolean(generated),
+          });
+          await appendAudit(tx, systemClock, cliPrincipal(), {
+            action: 'user.created',
+            subjectType: 'user',
+            subjectId: u.id,
+            areaCode: u.jurisdiction,
+            details: { username: u.username, role: u.role },
+          });
+        });
+      });
+      process.stdout.write(
+        `created ${o.username} (${o.role}, ${o.jurisdiction})${generated ? `; one-time password: ${generated}` : ''}\n`,
+      );
+    });
+
+  const token = program.command('token').description('API tokens for devices, labs and data feeds');
+  token
+    .command('create')
+    .description('create an API token; the secret is printed once')
+    .requiredOption('--name <name>', 'what the token is for (e.g. "lab 3 LIS feed")')
+    .requiredOption('--role <role>', 'the role it acts with (not admin or auditor)')
+    .requiredOption('--jurisdiction <code>', 'area code it may act in')
+    .option('--days <n>', 'lifetime in days', int('days', 1, 366), 30)
+    .action(async (o) => {
+      const t = await withDb((db) =>
+        db.transaction(async (tx) => {
+          const created = await createToken(tx, systemClock, {
+            name: o.name,
+            role: o.role,
+            jurisdiction: o.jurisdiction,
+            days: o.days,
+            createdBy: null,
+          });
+          await appendAudit(tx, systemClock, cliPrincipal(), {
+            action: 'token.created',
+            subjectType: 'api_token',
+            subjectId: created.row.id,
+            areaCode: created.row.jurisdiction,
+            details: { name: o.name, role: o.role },
+          });
+          return created;
+        }),
+      );
+      process.stdout.write(`${t.token}\n`);
+      process.stderr.write(
+        `token ${t.row.id} "${t.row.name}" (${t.row.role}, ${t.row.jurisdiction}) expires ${t.row.expires_at.toISOString()}; it is not shown again\n`,
+      );
+    });
+
+  const audit = program.command('audit').description('the audit log');
+  audit
+    .command('verify')
+    .description(
+      'recompute the hash chain of the whole audit log; exit 6 if any entry was changed or removed',
+    )
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const counter = progressCounter('verifying');
+      const r = await withDb((db) => verifyAudit(db, (n) => counter.update(n)));
+      counter.stop(r.checked);
+      if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else process.stdout.write(r.ok ? `audit log intact: ${r.checked} entries verified\n` : '');
+      if (!r.ok) throw new CliError(EXIT.integrity, `audit log broken at entry ${r.brokenAt}: ${r.problem}`);
+    });
+
+  program
+    .command('purge')
+    .description('anonymise the personal data of people whose records closed before a day (keeps statistics)')
+    .requiredOption('--before <date>', 'YYYY-MM-DD: records closed before this day')
+    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+    .option('--dry-run', 'count only')
+    .action(async (o) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(o.before) || Number.isNaN(Date.parse(o.before))) {
+        throw new CliError(EXIT.usage, `--before must be a date YYYY-MM-DD, got ${o.before}`);
+      }
+      const r = await withDb((db) =>
+        purgePersons(db, systemClock, cliPrincipal(), UNSCOPED, {
+          before: new Date(`${o.before}T00:00:00Z`),
+          reason: o.reason,
+          dryRun: o.dryRun,
+        }),
+      );
+      process.stdout.write(
+        `${r.dryRun ? 'would anonymise' : 'anonymised'} ${r.anonymised} person(s) whose records closed before ${o.before}\n`,
+      );
+    });
+
   return program;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY)
+    throw new CliError(EXIT.usage, 'pipe the password on standard input, or use --generate-password');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Maps an error to its exit code and a message that says what to do next. */
 export function explain(err: unknown): { code: number; message: string } {
   if (err instanceof CliError) return { code: err.exitCode, message: err.message };
   if (err instanceof CommanderError) return { code: err.exitCode === 0 ? 0 : EXIT.usage, message: '' };
+  if (err instanceof AppError)
+    return { code: err.status === 409 ? EXIT.conflict : EXIT.usage, message: `${err.message} (${err.code})` };
   if (err instanceof ImportFileError) return { code: EXIT.usage, message: `${err.message} (${err.code})` };
   if (err instanceof DataDirLockedError) return { code: EXIT.unavailable, message: err.message };
   if (err instanceof SeedConflictError) return { code: EXIT.conflict, message: err.message };

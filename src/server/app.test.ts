@@ -4,15 +4,20 @@ import { describeBackends } from '../db/testing.ts';
 import type { Db } from '../db/types.ts';
 import { ManualClock } from '../domain/clock.ts';
 import { seedCity } from '../modules/registry/seed-city.ts';
+import { loadMigrations } from '../db/migrate.ts';
 import { buildApp } from './app.ts';
+import { loginAs, type TestSession } from './test-auth.ts';
 
 const clock = new ManualClock('2022-03-14T08:00:00Z');
 
 describeBackends('HTTP API', (ctx) => {
   let app: FastifyInstance;
+  let s: TestSession;
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: s.headers });
   beforeAll(async () => {
     await seedCity(ctx.db, { city: '2202', people: 2000, seed: 3, clock });
-    app = await buildApp({ db: ctx.db, clock, logger: false });
+    app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 1000 });
+    s = await loginAs(app, ctx.db, 'commander', '2202');
   });
   afterAll(async () => {
     await app.close();
@@ -24,19 +29,19 @@ describeBackends('HTTP API', (ctx) => {
     expect(r.json()).toMatchObject({
       status: 'ok',
       database: ctx.kind,
-      schema_version: 1,
+      schema_version: loadMigrations().length,
       time: '2022-03-14T08:00:00.000Z',
     });
   });
 
   it('serves counts, areas and masked people', async () => {
-    const stats = (await app.inject({ method: 'GET', url: '/api/stats' })).json();
+    const stats = (await get('/api/stats')).json();
     expect(stats.persons).toBe(2000);
     expect(stats.areas.communities).toBe(1778);
-    const districts = (await app.inject({ method: 'GET', url: '/api/areas?parent=2202' })).json();
+    const districts = (await get('/api/areas?parent=2202')).json();
     expect(districts.items.map((a: { code: string }) => a.code)).toContain('220202');
     expect(districts.items.reduce((s: number, a: { persons: number }) => s + a.persons, 0)).toBe(2000);
-    const area = (await app.inject({ method: 'GET', url: '/api/areas/220202001001' })).json();
+    const area = (await get('/api/areas/220202001001')).json();
     expect(area.path.map((a: { name: string }) => a.name)).toEqual([
       '吉林省',
       '吉林市',
@@ -44,24 +49,22 @@ describeBackends('HTTP API', (ctx) => {
       '兴华街道',
       '东厂宅社区',
     ]);
-    const page = (await app.inject({ method: 'GET', url: '/api/persons?area=2202&limit=5' })).json();
+    const page = (await get('/api/persons?area=2202&limit=5')).json();
     expect(page.items).toHaveLength(5);
     for (const p of page.items) {
       expect(p.id_number).toMatch(/^\d{6}\*{8}\d{3}[\dX]$/);
       if (p.phone) expect(p.phone).toMatch(/^\d{3}\*{4}\d{4}$/);
     }
-    const next = (
-      await app.inject({ method: 'GET', url: `/api/persons?area=2202&limit=5&after=${page.next_after}` })
-    ).json();
+    const next = (await get(`/api/persons?area=2202&limit=5&after=${page.next_after}`)).json();
     expect(next.items[0].id).toBeGreaterThan(page.items[4].id);
-    const one = (await app.inject({ method: 'GET', url: `/api/persons/${page.items[0].id}` })).json();
+    const one = (await get(`/api/persons/${page.items[0].id}`)).json();
     expect(one.household.map((m: { id: number }) => m.id)).toContain(page.items[0].id);
   });
 
   it('scopes people to the requested area', async () => {
-    const page = (await app.inject({ method: 'GET', url: '/api/persons?area=220202&limit=500' })).json();
+    const page = (await get('/api/persons?area=220202&limit=500')).json();
     for (const p of page.items) expect(p.area_code.startsWith('220202')).toBe(true);
-    const none = (await app.inject({ method: 'GET', url: '/api/persons?area=110101' })).json();
+    const none = (await get('/api/persons?area=110101')).json();
     expect(none.items).toEqual([]);
   });
 
@@ -77,14 +80,12 @@ describeBackends('HTTP API', (ctx) => {
       ['/api/nothing-here', 404, 'route_not_found'],
     ];
     for (const [url, status, code] of cases) {
-      const r = await app.inject({ method: 'GET', url });
+      const r = await get(url);
       expect(r.statusCode, url).toBe(status);
       expect(r.json().error.code, url).toBe(code);
       expect(typeof r.json().error.message).toBe('string');
     }
-    const injection = (
-      await app.inject({ method: 'GET', url: `/api/persons?q=${encodeURIComponent("x' OR '1'='1")}` })
-    ).json();
+    const injection = (await get(`/api/persons?q=${encodeURIComponent("x' OR '1'='1")}`)).json();
     expect(injection.items).toEqual([]);
   });
 
@@ -112,7 +113,11 @@ it('answers 503 with Retry-After when the database is gone', async () => {
     describe: () => ({ kind: 'postgresql', location: 'postgres://down' }),
   };
   const app = await buildApp({ db: down, clock, logger: false });
-  const stats = await app.inject({ method: 'GET', url: '/api/stats' });
+  const stats = await app.inject({
+    method: 'GET',
+    url: '/api/stats',
+    headers: { authorization: 'Bearer qct_anything' },
+  });
   expect(stats.statusCode).toBe(503);
   expect(stats.headers['retry-after']).toBe('5');
   expect(stats.json().error.code).toBe('database_unavailable');

@@ -2,7 +2,9 @@
  * The HTTP API: Fastify 5, zod schemas (validation and OpenAPI at /api/docs), one error format
  * `{"error":{"code","message","details"}}`, structured logs, 503 + Retry-After when the database is gone.
  */
+import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -18,8 +20,10 @@ import { z } from 'zod';
 import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
+import { accessRoutes } from '../modules/access/routes.ts';
 import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
+import { installAuth } from './auth.ts';
 import { landingPage } from './landing.ts';
 import { VERSION } from './version.ts';
 
@@ -29,6 +33,10 @@ export interface AppOptions {
   logger?: Logger | false;
   /** Largest accepted upload (imports), bytes. */
   uploadLimit?: number;
+  /** Production: secure (HTTPS-only) cookies. */
+  production?: boolean;
+  /** Login attempts per client address per minute (default 10). */
+  loginRateLimit?: number;
 }
 
 export const DEFAULT_UPLOAD_LIMIT = 200 * 1024 * 1024;
@@ -108,11 +116,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifyMultipart, {
     limits: { fileSize: options.uploadLimit ?? DEFAULT_UPLOAD_LIMIT, files: 1 },
   });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  installAuth(app, db, clock);
 
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/api/health',
     {
+      config: { public: true },
       schema: {
         tags: ['system'],
         summary: 'Liveness and database reachability',
@@ -156,9 +168,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
+  await app.register(accessRoutes, {
+    prefix: '/api',
+    db,
+    clock,
+    secureCookies: options.production ?? false,
+    loginRateLimit: options.loginRateLimit ?? 10,
+  });
   await app.register(registryRoutes, { prefix: '/api', db, clock });
   await app.register(importRoutes, { prefix: '/api', db, clock });
-  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(landingPage()),
   );
   return app;

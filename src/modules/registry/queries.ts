@@ -1,5 +1,9 @@
-/** Registry reads. Every read of people is filtered by an area prefix (the caller's jurisdiction or filter). */
+/**
+ * Registry reads. Every read of people takes a Scope (the caller's jurisdiction, possibly narrowed to an area)
+ * and adds its area-code range in SQL: nothing outside it can come back.
+ */
 import type { Queryable } from '../../db/types.ts';
+import { type Scope, scopeCondition } from '../access/scope.ts';
 
 export interface RegistryStats {
   areas: {
@@ -23,27 +27,38 @@ export interface RegistryStats {
   vehicles: Record<string, number>;
 }
 
-export async function registryStats(db: Queryable): Promise<RegistryStats> {
+export async function registryStats(db: Queryable, scope: Scope): Promise<RegistryStats> {
+  const params: unknown[] = [];
+  const area = scopeCondition('area_code', scope, params);
+  const areaOfCode = area.replaceAll('area_code', 'code');
+  const siteArea = area.replaceAll('area_code', 's.area_code');
+  const depot = area.replaceAll('area_code', 'depot_area_code');
   const { rows } = await db.query<{ level: number; n: number }>(
-    'SELECT level, count(*) AS n FROM areas GROUP BY level',
+    `SELECT level, count(*) AS n FROM areas WHERE ${areaOfCode} GROUP BY level`,
+    params,
   );
   const byLevel = new Map(rows.map((r) => [r.level, r.n]));
-  const counts = await db.query<Record<string, number>>(`SELECT
-      (SELECT count(*) FROM buildings) AS buildings,
-      (SELECT count(*) FROM households) AS households,
-      (SELECT count(*) FROM persons) AS persons,
-      (SELECT count(*) FROM venues) AS venues,
-      (SELECT count(*) FROM rooms) AS rooms,
-      (SELECT coalesce(sum(capacity), 0)::int8 FROM rooms) AS room_places,
-      (SELECT count(*) FROM beds) AS beds,
-      (SELECT count(*) FROM labs) AS labs,
-      (SELECT coalesce(sum(daily_capacity_tubes), 0)::int8 FROM labs) AS lab_capacity`);
+  const counts = await db.query<Record<string, number>>(
+    `SELECT
+      (SELECT count(*) FROM buildings WHERE ${area}) AS buildings,
+      (SELECT count(*) FROM households WHERE ${area}) AS households,
+      (SELECT count(*) FROM persons WHERE ${area}) AS persons,
+      (SELECT count(*) FROM venues WHERE ${area}) AS venues,
+      (SELECT count(*) FROM rooms r JOIN sites s ON s.id = r.site_id WHERE ${siteArea}) AS rooms,
+      (SELECT coalesce(sum(capacity), 0)::int8 FROM rooms r JOIN sites s ON s.id = r.site_id WHERE ${siteArea}) AS room_places,
+      (SELECT count(*) FROM beds b JOIN sites s ON s.id = b.site_id WHERE ${siteArea}) AS beds,
+      (SELECT count(*) FROM labs WHERE ${area}) AS labs,
+      (SELECT coalesce(sum(daily_capacity_tubes), 0)::int8 FROM labs WHERE ${area}) AS lab_capacity`,
+    params,
+  );
   const c = counts.rows[0] as Record<string, number>;
   const sites = await db.query<{ kind: string; n: number }>(
-    'SELECT kind, count(*) AS n FROM sites GROUP BY kind ORDER BY kind',
+    `SELECT kind, count(*) AS n FROM sites WHERE ${area} GROUP BY kind ORDER BY kind`,
+    params,
   );
   const vehicles = await db.query<{ kind: string; n: number }>(
-    'SELECT kind, count(*) AS n FROM vehicles GROUP BY kind ORDER BY kind',
+    `SELECT kind, count(*) AS n FROM vehicles WHERE ${depot} GROUP BY kind ORDER BY kind`,
+    params,
   );
   return {
     areas: {
@@ -95,16 +110,26 @@ export async function areaPath(db: Queryable, code: string): Promise<AreaRow[]> 
 }
 
 export interface AreaChild extends AreaRow {
-  persons: number;
+  /** Residents counted within the caller's scope; null for an area outside it. */
+  persons: number | null;
 }
 
-/** Children of an area with their resident counts (a prefix range per child). */
-export async function areaChildren(db: Queryable, code: string | null): Promise<AreaChild[]> {
+/**
+ * Children of an area with their resident counts. The hierarchy is public (GB/T 2260); the counts are
+ * given only for areas that overlap the caller's scope.
+ */
+export async function areaChildren(db: Queryable, scope: Scope, code: string | null): Promise<AreaChild[]> {
+  const params: unknown[] = [code];
+  const inside = scopeCondition('p.area_code', scope, params);
+  params.push(scope.prefix);
+  const overlap = `(starts_with(a.code, $${params.length}) OR starts_with($${params.length}, a.code))`;
   const { rows } = await db.query<AreaChild>(
     `SELECT a.code, a.parent_code, a.level, a.name, a.kind,
-            (SELECT count(*) FROM persons p WHERE p.area_code >= a.code AND p.area_code < a.code || ':') AS persons
+            CASE WHEN ${overlap} THEN
+              (SELECT count(*) FROM persons p WHERE p.area_code >= a.code AND p.area_code < a.code || ':' AND ${inside})
+            END AS persons
        FROM areas a WHERE a.parent_code IS NOT DISTINCT FROM $1 ORDER BY a.code`,
-    [code],
+    params,
   );
   return rows;
 }
@@ -131,8 +156,6 @@ const PERSON_FIELDS = `id, id_number, name, sex, birth_date, phone, household_id
   chronic_illness, health_code, risk_status, risk_status_at`;
 
 export interface PersonFilter {
-  /** Only people whose area code starts with this (a jurisdiction or a chosen area). Required: no unscoped reads. */
-  areaPrefix: string;
   riskStatus?: string;
   /** Name prefix, or a full ID number. */
   q?: string;
@@ -141,9 +164,9 @@ export interface PersonFilter {
   limit: number;
 }
 
-export async function listPersons(db: Queryable, f: PersonFilter): Promise<PersonRow[]> {
-  const params: unknown[] = [f.areaPrefix, `${f.areaPrefix}:`, f.after ?? 0, f.limit];
-  let where = 'area_code >= $1 AND area_code < $2 AND id > $3';
+export async function listPersons(db: Queryable, scope: Scope, f: PersonFilter): Promise<PersonRow[]> {
+  const params: unknown[] = [f.after ?? 0, f.limit];
+  let where = `id > $1 AND purged_at IS NULL AND ${scopeCondition('area_code', scope, params)}`;
   if (f.riskStatus) {
     params.push(f.riskStatus);
     where += ` AND risk_status = $${params.length}`;
@@ -158,32 +181,31 @@ export async function listPersons(db: Queryable, f: PersonFilter): Promise<Perso
     }
   }
   const { rows } = await db.query<PersonRow>(
-    `SELECT ${PERSON_FIELDS} FROM persons WHERE ${where} ORDER BY id LIMIT $4`,
+    `SELECT ${PERSON_FIELDS} FROM persons WHERE ${where} ORDER BY id LIMIT $2`,
     params,
   );
   return rows;
 }
 
-export async function getPerson(
-  db: Queryable,
-  id: number,
-  areaPrefix: string,
-): Promise<PersonRow | undefined> {
+export async function getPerson(db: Queryable, scope: Scope, id: number): Promise<PersonRow | undefined> {
+  const params: unknown[] = [id];
   const { rows } = await db.query<PersonRow>(
-    `SELECT ${PERSON_FIELDS} FROM persons WHERE id = $1 AND area_code >= $2 AND area_code < $3`,
-    [id, areaPrefix, `${areaPrefix}:`],
+    `SELECT ${PERSON_FIELDS} FROM persons WHERE id = $1 AND purged_at IS NULL AND ${scopeCondition('area_code', scope, params)}`,
+    params,
   );
   return rows[0];
 }
 
 export async function householdMembers(
   db: Queryable,
+  scope: Scope,
   householdId: number,
-  areaPrefix: string,
 ): Promise<PersonRow[]> {
+  const params: unknown[] = [householdId];
   const { rows } = await db.query<PersonRow>(
-    `SELECT ${PERSON_FIELDS} FROM persons WHERE household_id = $1 AND area_code >= $2 AND area_code < $3 ORDER BY id`,
-    [householdId, areaPrefix, `${areaPrefix}:`],
+    `SELECT ${PERSON_FIELDS} FROM persons
+      WHERE household_id = $1 AND purged_at IS NULL AND ${scopeCondition('area_code', scope, params)} ORDER BY id`,
+    params,
   );
   return rows;
 }

@@ -4,6 +4,10 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { notFound } from '../../lib/errors.ts';
+import { principalOf } from '../../server/auth.ts';
+import { appendAudit } from '../access/audit.ts';
+import { can } from '../access/principal.ts';
+import { narrow, scopeOf } from '../access/scope.ts';
 import { presentPerson } from './presenters.ts';
 import {
   areaChildren,
@@ -60,43 +64,44 @@ export interface RegistryDeps {
   clock: Clock;
 }
 
-/** Until accounts and jurisdictions land, every caller's jurisdiction is the whole registry (prefix ''). */
-const WHOLE_REGISTRY = '';
-
 export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db, clock }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(
     '/stats',
     {
+      config: { permission: 'stats.read' },
       schema: {
         tags: ['registry'],
-        summary: 'Counts of areas, people, households, sites, rooms, beds, labs, vehicles',
+        summary: 'Counts of areas, people, households, sites, rooms, beds, labs, vehicles in my jurisdiction',
       },
     },
-    async () => registryStats(db),
+    async (req) => registryStats(db, scopeOf(principalOf(req))),
   );
 
   r.get(
     '/areas',
     {
+      config: { permission: 'area.read' },
       schema: {
         tags: ['registry'],
-        summary: 'Top-level areas (provinces), or the children of ?parent= with their resident counts',
+        summary:
+          'Provinces, or the children of ?parent=, with resident counts where they overlap my jurisdiction',
         querystring: z.object({ parent: AreaCode.optional() }),
-        response: { 200: z.object({ items: z.array(Area.extend({ persons: z.number() })) }) },
+        response: { 200: z.object({ items: z.array(Area.extend({ persons: z.number().nullable() })) }) },
       },
     },
     async (req) => {
       if (req.query.parent && !(await getArea(db, req.query.parent)))
         throw notFound('area', req.query.parent);
-      return { items: await areaChildren(db, req.query.parent ?? null) };
+      return { items: await areaChildren(db, scopeOf(principalOf(req)), req.query.parent ?? null) };
     },
   );
 
   r.get(
     '/areas/:code',
     {
+      config: { permission: 'area.read' },
       schema: {
         tags: ['registry'],
         summary: 'One area with its path from the province down',
@@ -114,9 +119,11 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
   r.get(
     '/persons',
     {
+      config: { permission: 'person.read' },
       schema: {
         tags: ['registry'],
-        summary: 'People in an area (ID numbers and phones masked), keyset-paginated by id',
+        summary:
+          'People in my jurisdiction or an area inside it (ID numbers and phones masked), keyset-paginated',
         querystring: z.object({
           area: AreaCode.optional(),
           risk_status: RiskStatus.optional(),
@@ -124,22 +131,41 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
           after: z.coerce.number().int().min(0).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
-        response: { 200: z.object({ items: z.array(Person), next_after: z.number().nullable() }) },
+        response: {
+          200: z.object({
+            items: z.array(Person),
+            next_after: z.number().nullable(),
+            can: z.array(z.string()),
+          }),
+        },
       },
     },
     async (req) => {
+      const principal = principalOf(req);
       const q = req.query;
-      const rows = await listPersons(db, {
-        areaPrefix: q.area ?? WHOLE_REGISTRY,
-        riskStatus: q.risk_status,
-        q: q.q,
-        after: q.after,
-        limit: q.limit,
-      });
+      const scope = narrow(scopeOf(principal), q.area);
       const today = clock.now();
+      const rows = scope
+        ? await db.transaction(async (tx) => {
+            const found = await listPersons(tx, scope, {
+              riskStatus: q.risk_status,
+              q: q.q,
+              after: q.after,
+              limit: q.limit,
+            });
+            await appendAudit(tx, clock, principal, {
+              action: 'person.list',
+              subjectType: 'person',
+              areaCode: scope.prefix || undefined,
+              details: { count: found.length, risk_status: q.risk_status ?? null, query: q.q ? 'yes' : 'no' },
+            });
+            return found;
+          })
+        : [];
       return {
         items: rows.map((p) => presentPerson(p, today)),
         next_after: rows.length === q.limit ? (rows.at(-1)?.id ?? null) : null,
+        can: can(principal, 'person.unmask') ? ['unmask'] : [],
       };
     },
   );
@@ -147,19 +173,65 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
   r.get(
     '/persons/:id',
     {
+      config: { permission: 'person.read' },
       schema: {
         tags: ['registry'],
-        summary: 'One person with the members of their household',
+        summary: 'One person with the members of their household (404 outside my jurisdiction)',
         params: z.object({ id: z.coerce.number().int().positive() }),
-        response: { 200: Person.extend({ household: z.array(Person) }) },
+        response: { 200: Person.extend({ household: z.array(Person), can: z.array(z.string()) }) },
       },
     },
     async (req) => {
-      const p = await getPerson(db, req.params.id, WHOLE_REGISTRY);
-      if (!p) throw notFound('person', req.params.id);
+      const principal = principalOf(req);
+      const scope = scopeOf(principal);
       const today = clock.now();
-      const members = await householdMembers(db, p.household_id, WHOLE_REGISTRY);
-      return { ...presentPerson(p, today), household: members.map((m) => presentPerson(m, today)) };
+      return db.transaction(async (tx) => {
+        const p = await getPerson(tx, scope, req.params.id);
+        if (!p) throw notFound('person', req.params.id);
+        const members = await householdMembers(tx, scope, p.household_id);
+        await appendAudit(tx, clock, principal, {
+          action: 'person.read',
+          subjectType: 'person',
+          subjectId: p.id,
+          areaCode: p.area_code,
+        });
+        return {
+          ...presentPerson(p, today),
+          household: members.map((m) => presentPerson(m, today)),
+          can: can(principal, 'person.unmask') ? ['unmask'] : [],
+        };
+      });
+    },
+  );
+
+  r.post(
+    '/persons/:id/unmask',
+    {
+      config: { permission: 'person.unmask' },
+      schema: {
+        tags: ['registry'],
+        summary:
+          'The full ID number and phone of one person; needs a reason, and is recorded in the audit log',
+        params: z.object({ id: z.coerce.number().int().positive() }),
+        body: z.object({ reason: z.string().trim().min(4, 'say why, in a few words').max(500) }),
+        response: { 200: z.object({ id: z.number(), id_number: z.string(), phone: z.string().nullable() }) },
+      },
+    },
+    async (req) => {
+      const principal = principalOf(req);
+      return db.transaction(async (tx) => {
+        const p = await getPerson(tx, scopeOf(principal), req.params.id);
+        if (!p) throw notFound('person', req.params.id);
+        await appendAudit(tx, clock, principal, {
+          action: 'person.unmask',
+          subjectType: 'person',
+          subjectId: p.id,
+          areaCode: p.area_code,
+          reason: req.body.reason,
+          details: { fields: ['id_number', 'phone'] },
+        });
+        return { id: p.id, id_number: p.id_number, phone: p.phone };
+      });
     },
   );
 };

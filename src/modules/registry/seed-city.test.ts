@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../db/testing.ts';
 import { ManualClock } from '../../domain/clock.ts';
+import { UNSCOPED } from '../access/scope.ts';
 import { registryStats } from './queries.ts';
 import { SeedConflictError, seedCity } from './seed-city.ts';
 
@@ -10,7 +11,7 @@ describeBackends('seeding the demo city', (ctx) => {
   it('writes the real hierarchy, the people and the resources in one go', async () => {
     const s = await seedCity(ctx.db, { city: '2202', people: 5000, seed: 42, clock });
     expect(s.people).toBe(5000);
-    const stats = await registryStats(ctx.db);
+    const stats = await registryStats(ctx.db, UNSCOPED);
     expect(stats.persons).toBe(5000);
     expect(stats.areas.communities).toBe(1778);
     expect(stats.areas.streets).toBe(150);
@@ -44,9 +45,9 @@ describeBackends('seeding the demo city', (ctx) => {
     await expect(seedCity(ctx.db, { city: '2202', people: 0, seed: 1, clock, reset: true })).rejects.toThrow(
       /people/,
     );
-    expect((await registryStats(ctx.db)).persons).toBe(5000);
+    expect((await registryStats(ctx.db, UNSCOPED)).persons).toBe(5000);
     const again = await seedCity(ctx.db, { city: '2201', people: 300, seed: 1, clock, reset: true });
     expect(again.cityName).toBe('长春市');
-    expect((await registryStats(ctx.db)).persons).toBe(300);
+    expect((await registryStats(ctx.db, UNSCOPED)).persons).toBe(300);
   });
 });

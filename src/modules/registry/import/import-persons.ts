@@ -52,6 +52,8 @@ export interface ImportPersonsOptions {
   batchSize?: number;
   /** Forces the format instead of choosing by extension/content. */
   format?: FileFormat;
+  /** Only areas whose code starts with this may be imported into (the importer's jurisdiction). */
+  scopePrefix?: string;
 }
 
 export interface ImportReport {
@@ -232,6 +234,9 @@ async function processBatch(
     clock: options.clock,
     areaLevel: (code: string) => c.areaLevels.get(code) ?? undefined,
     firstLineOf: (id: string) => c.seen.get(id),
+    inScope: options.scopePrefix
+      ? (code: string) => code.startsWith(options.scopePrefix as string)
+      : undefined,
   };
   const good: PersonImport[] = [];
   for (const row of batch) {
@@ -259,6 +264,7 @@ interface BatchOptions {
   mode: ImportMode;
   clock: Clock;
   onProgress: ((rowsRead: number) => void) | undefined;
+  scopePrefix: string | undefined;
 }
 
 async function recordRun(
@@ -319,7 +325,12 @@ export async function importPersons(
     areaLevels: new Map(),
     areaPrefix: undefined,
   };
-  const batchOptions: BatchOptions = { mode, clock: today, onProgress: options.onProgress };
+  const batchOptions: BatchOptions = {
+    mode,
+    clock: today,
+    onProgress: options.onProgress,
+    scopePrefix: options.scopePrefix,
+  };
   let sha256 = '';
   const report = (status: ImportReport['status']): Omit<ImportReport, 'runId'> => {
     const written = status === 'committed';

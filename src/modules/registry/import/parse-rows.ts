@@ -339,6 +339,7 @@ async function* csvRecords(source: ByteSource): AsyncGenerator<CellRecord> {
     for await (const rec of parser as AsyncIterable<CellRecord>) yield rec;
   } catch (err) {
     if (err instanceof ImportFileError) throw err;
+    console.error('XLSXDEBUG', err);
     const e = err as { code?: unknown; message: string };
     if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
       throw new ImportFileError('file_malformed', csvErrorMessage(e), nextLine);
@@ -425,6 +426,7 @@ async function* xlsxRecords(source: ByteSource): AsyncGenerator<CellRecord> {
     finished = true;
   } catch (err) {
     if (err instanceof ImportFileError) throw err;
+    console.error('XLSXDEBUG', err);
     throw new ImportFileError('file_malformed', `not a readable xlsx workbook (${(err as Error).message})`);
   } finally {
     if (!finished) {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../../db/testing.ts';
 import { ManualClock } from '../../../domain/clock.ts';
 import { buildApp } from '../../../server/app.ts';
+import { loginAs, type TestSession } from '../../../server/test-auth.ts';
 import { safeFileName } from './routes.ts';
 import { COMMUNITY, csvText, EN_HEADER, personRow, xlsxBuffer } from './test-fixtures.ts';
 
@@ -16,6 +17,10 @@ function upload(name: string, content: string | Buffer, type = 'text/csv') {
 
 describeBackends('POST /api/imports/persons', (ctx) => {
   let app: FastifyInstance;
+  let s: TestSession;
+  // biome-ignore lint/suspicious/noExplicitAny: inject payloads
+  const post = (url: string, payload: any) =>
+    app.inject({ method: 'POST', url, payload, headers: s.headers });
   beforeAll(async () => {
     for (const [code, parent, level, name] of [
       ['22', null, 1, '吉林省'],
@@ -31,7 +36,8 @@ describeBackends('POST /api/imports/persons', (ctx) => {
         name,
       ]);
     }
-    app = await buildApp({ db: ctx.db, clock, logger: false, uploadLimit: 64 * 1024 });
+    app = await buildApp({ db: ctx.db, clock, logger: false, uploadLimit: 64 * 1024, loginRateLimit: 1000 });
+    s = await loginAs(app, ctx.db, 'community_worker', '2202');
   });
   afterAll(async () => {
     await app.close();
@@ -40,11 +46,7 @@ describeBackends('POST /api/imports/persons', (ctx) => {
   const good = csvText([EN_HEADER, ...Array.from({ length: 20 }, (_, i) => personRow(i + 1))]);
 
   it('imports a CSV upload, and the same upload again changes nothing', async () => {
-    const r = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons',
-      payload: upload('people.csv', good),
-    });
+    const r = await post('/api/imports/persons', upload('people.csv', good));
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({
       status: 'committed',
@@ -53,25 +55,16 @@ describeBackends('POST /api/imports/persons', (ctx) => {
       rejected: 0,
       fileName: 'people.csv',
     });
-    const again = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons',
-      payload: upload('people.csv', good),
-    });
+    const again = await post('/api/imports/persons', upload('people.csv', good));
     expect(again.json()).toMatchObject({ inserted: 0, updated: 0, unchanged: 20 });
   });
 
   it('imports XLSX uploads', async () => {
     const buf = await xlsxBuffer([EN_HEADER, personRow(101), personRow(102)]);
-    const r = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons',
-      payload: upload(
-        'people.xlsx',
-        buf,
-        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      ),
-    });
+    const r = await post(
+      '/api/imports/persons',
+      upload('people.xlsx', buf, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+    );
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json().inserted).toBe(2);
   });
@@ -80,54 +73,33 @@ describeBackends('POST /api/imports/persons', (ctx) => {
     const bad = personRow(201);
     bad[0] = `${(bad[0] as string).slice(0, 17)}${(bad[0] as string)[17] === '0' ? '1' : '0'}`;
     const body = csvText([EN_HEADER, personRow(200), bad]);
-    const r = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons',
-      payload: upload('bad.csv', body),
-    });
+    const r = await post('/api/imports/persons', upload('bad.csv', body));
     expect(r.statusCode).toBe(422);
     const err = r.json().error;
     expect(err.code).toBe('import_rejected');
     expect(err.details.rejections[0]).toMatchObject({ line: 3, code: 'id_check_digit' });
     const { rows } = await ctx.db.query<{ n: number }>('SELECT count(*) AS n FROM persons');
     expect(rows[0]?.n).toBe(22); // nothing from bad.csv
-    const partial = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons?mode=valid_rows',
-      payload: upload('bad.csv', body),
-    });
+    const partial = await post('/api/imports/persons?mode=valid_rows', upload('bad.csv', body));
     expect(partial.statusCode).toBe(200);
     expect(partial.json()).toMatchObject({ inserted: 1, rejected: 1 });
   });
 
   it('answers malformed files, wrong types, missing files and oversized uploads precisely', async () => {
-    const malformed = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons',
-      payload: upload('broken.csv', `${EN_HEADER.join(',')}\n"unclosed,quote\n`),
-    });
+    const malformed = await post(
+      '/api/imports/persons',
+      upload('broken.csv', `${EN_HEADER.join(',')}\n"unclosed,quote\n`),
+    );
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBe('file_malformed');
-    const fakeXlsx = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons',
-      payload: upload('fake.xlsx', 'not a zip'),
-    });
+    const fakeXlsx = await post('/api/imports/persons', upload('fake.xlsx', 'not a zip'));
     expect(fakeXlsx.statusCode).toBe(400);
-    const exe = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons',
-      payload: upload('tool.exe', 'MZ'),
-    });
+    const exe = await post('/api/imports/persons', upload('tool.exe', 'MZ'));
     expect(exe.statusCode).toBe(415);
     expect(exe.json().error.code).toBe('file_unsupported');
-    const json = await app.inject({ method: 'POST', url: '/api/imports/persons', payload: { a: 1 } });
+    const json = await post('/api/imports/persons', { a: 1 });
     expect(json.statusCode).toBe(415);
-    const big = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons',
-      payload: upload('big.csv', good + 'x'.repeat(70 * 1024)),
-    });
+    const big = await post('/api/imports/persons', upload('big.csv', good + 'x'.repeat(70 * 1024)));
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('upload_too_large');
     const { rows } = await ctx.db.query<{ n: number }>(
@@ -137,11 +109,7 @@ describeBackends('POST /api/imports/persons', (ctx) => {
   });
 
   it('records only the base name of a path-trick file name', async () => {
-    const r = await app.inject({
-      method: 'POST',
-      url: '/api/imports/persons',
-      payload: upload('../../etc/evil.csv', good),
-    });
+    const r = await post('/api/imports/persons', upload('../../etc/evil.csv', good));
     expect(r.statusCode).toBe(200);
     expect(r.json().fileName).toBe('evil.csv');
   });

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import type { Db } from '../../../db/types.ts';
 import type { Clock } from '../../../domain/clock.ts';
 import { AppError } from '../../../lib/errors.ts';
+import { principalOf } from '../../../server/auth.ts';
+import { appendAudit } from '../../access/audit.ts';
 import { importPersons } from './import-persons.ts';
 import { ImportFileError } from './parse-rows.ts';
 
@@ -27,9 +29,10 @@ export const importRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
   app.withTypeProvider<ZodTypeProvider>().post(
     '/imports/persons',
     {
+      config: { permission: 'person.import' },
       schema: {
         tags: ['registry'],
-        summary: 'Import persons from one CSV or XLSX file (multipart field "file")',
+        summary: 'Import persons from one CSV or XLSX file (multipart field "file") into my jurisdiction',
         description:
           'All or nothing by default: any rejected row rejects the file (422, every rejected row listed). ' +
           '?mode=valid_rows writes the good rows. Re-importing the same file changes nothing.',
@@ -68,7 +71,27 @@ export const importRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
             'the file is larger than the upload limit; split it or import it with the CLI',
           );
         }
-        const report = await importPersons(db, path, { fileName, mode: req.query.mode, clock });
+        const principal = principalOf(req);
+        const report = await importPersons(db, path, {
+          fileName,
+          mode: req.query.mode,
+          clock,
+          scopePrefix: principal.jurisdiction || undefined,
+        });
+        await db.transaction((tx) =>
+          appendAudit(tx, clock, principal, {
+            action: 'person.import',
+            subjectType: 'import_run',
+            subjectId: report.runId,
+            areaCode: principal.jurisdiction || undefined,
+            details: {
+              status: report.status,
+              inserted: report.inserted,
+              updated: report.updated,
+              rejected: report.rejected,
+            },
+          }),
+        );
         if (report.status === 'rejected') {
           return reply.status(422).send({
             error: {

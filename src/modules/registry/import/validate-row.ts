@@ -43,6 +43,7 @@ export type RejectionCode =
   | 'area_missing'
   | 'area_unknown'
   | 'area_level'
+  | 'area_out_of_scope'
   | 'address_missing'
   | 'address_too_long'
   | 'household_key_too_long'
@@ -72,6 +73,8 @@ export interface RowContext {
   areaLevel(code: string): number | undefined;
   /** The line where this (normalised) ID number first appeared in the file, if it did. */
   firstLineOf(idNumber: string): number | undefined;
+  /** False for an area outside the importer's jurisdiction (absent: no restriction). */
+  inScope?(code: string): boolean;
 }
 
 /** Canonical column keys. */
@@ -232,6 +235,8 @@ export function validatePersonRow(row: RawRow, ctx: RowContext): RowResult {
         'area_level',
         `area ${areaCode} is level ${level}; persons belong to a community (level 5) or a grid (level 6)`,
       );
+    } else if (ctx.inScope && !ctx.inScope(areaCode)) {
+      reject('area_code', 'area_out_of_scope', `area ${areaCode} is outside your jurisdiction`);
     }
   }
 

@@ -1,0 +1,73 @@
+/**
+ * Roles and what they may do: the declarative policy. A principal is a role times a jurisdiction (an area
+ * subtree); permissions say what, the jurisdiction says where (enforced in the data layer by ./scope.ts).
+ */
+export const ROLES = [
+  'commander',
+  'testing',
+  'lab',
+  'tracer',
+  'dispatcher',
+  'driver',
+  'site_manager',
+  'community_worker',
+  'sampler',
+  'viewer',
+  'auditor',
+  'admin',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'area.read', // the administrative hierarchy (public data)
+  'stats.read', // aggregate counts within the jurisdiction
+  'person.read', // people within the jurisdiction, ID numbers and phones masked
+  'person.unmask', // a person's full ID number and phone, with a reason, recorded
+  'person.import', // bulk import of persons into the jurisdiction
+  'audit.read', // the audit log of the jurisdiction
+  'user.manage', // accounts within the jurisdiction
+  'token.manage', // API tokens within the jurisdiction
+  'data.purge', // retention: anonymise closed records
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const EVERYONE: Permission[] = ['area.read', 'stats.read'];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  commander: [...EVERYONE, 'person.read', 'person.unmask', 'person.import'],
+  testing: [...EVERYONE, 'person.read'],
+  lab: [...EVERYONE],
+  tracer: [...EVERYONE, 'person.read', 'person.unmask'],
+  dispatcher: [...EVERYONE, 'person.read', 'person.unmask'],
+  driver: [...EVERYONE, 'person.read'],
+  site_manager: [...EVERYONE, 'person.read', 'person.unmask'],
+  community_worker: [...EVERYONE, 'person.read', 'person.unmask', 'person.import'],
+  sampler: [...EVERYONE, 'person.read'],
+  viewer: [...EVERYONE],
+  auditor: [...EVERYONE, 'audit.read'],
+  // The administrator manages accounts and retention; reading people is not part of the job.
+  admin: [...EVERYONE, 'user.manage', 'token.manage', 'audit.read', 'data.purge'],
+};
+
+export const ROLE_LABELS: Record<Role, string> = {
+  commander: '指挥长',
+  testing: '核酸检测组',
+  lab: '检测机构',
+  tracer: '流调人员',
+  dispatcher: '转运调度',
+  driver: '转运司机',
+  site_manager: '隔离点管理员',
+  community_worker: '社区工作者',
+  sampler: '采样人员',
+  viewer: '只读用户',
+  auditor: '审计员',
+  admin: '系统管理员',
+};
+
+export function isRole(x: string): x is Role {
+  return (ROLES as readonly string[]).includes(x);
+}
+
+export function permissionsOf(role: Role): readonly Permission[] {
+  return ROLE_PERMISSIONS[role];
+}
