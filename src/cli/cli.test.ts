@@ -4,16 +4,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../db/pglite.ts';
 import { csvText, EN_HEADER, personRow } from '../modules/registry/import/test-fixtures.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/qingcang.js');
 let dir: string;
 
-function run(args: string[], extraEnv: Record<string, string> = {}) {
+function run(args: string[], extraEnv: Record<string, string> = {}, input?: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dir, LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   Object.assign(env, extraEnv);
-  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 120_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -87,6 +88,145 @@ describe('qingcang CLI', () => {
     expect(url.stderr).toMatch(/DATABASE_URL must start with postgres:\/\//);
   });
 
+  it('manages accounts, tokens, the audit chain and retention from the command line', async () => {
+    const created = run(
+      ['user', 'create', '--username', 'ops.admin', '--role', 'admin', '--jurisdiction', '2202'],
+      {},
+      'a long admin passphrase 9\n',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/created ops.admin \(admin, 2202\)/);
+    const weak = run(
+      ['user', 'create', '--username', 'weak.one', '--role', 'tracer', '--jurisdiction', '2202'],
+      {},
+      'short\n',
+    );
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toMatch(/12 characters/);
+    const dup = run([
+      'user',
+      'create',
+      '--username',
+      'ops.admin',
+      '--role',
+      'admin',
+      '--jurisdiction',
+      '2202',
+      '--generate-password',
+    ]);
+    expect(dup.code).toBe(4);
+    const badRole = run([
+      'user',
+      'create',
+      '--username',
+      'x.y.z',
+      '--role',
+      'king',
+      '--jurisdiction',
+      '2202',
+      '--generate-password',
+    ]);
+    expect(badRole.stderr).toMatch(/unknown role king/);
+    const tok = run([
+      'token',
+      'create',
+      '--name',
+      'lab 1',
+      '--role',
+      'lab',
+      '--jurisdiction',
+      '220202',
+      '--days',
+      '7',
+    ]);
+    expect(tok.code, tok.stderr).toBe(0);
+    expect(tok.stdout.trim()).toMatch(/^qct_[\w-]{40,}$/);
+
+    const dry = run(['purge', '--before', '2100-01-01', '--reason', 'test']);
+    expect(dry.code).toBe(2); // in the future
+    const count = run(['purge', '--before', '2026-01-01', '--reason', 'emergency over', '--dry-run']);
+    expect(count.code, count.stderr).toBe(0);
+    expect(count.stdout).toMatch(/would anonymise 0 person/); // everyone was created after 2026-01-01 (wall clock)
+
+    const ok = run(['audit', 'verify']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/audit log intact: \d+ entries verified/);
+    const db = await openPglite(dir);
+    await db.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
+    await db.query("UPDATE audit_log SET reason = 'rewritten' WHERE id = (SELECT min(id) FROM audit_log)");
+    await db.exec('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
+    await db.close();
+    const broken = run(['audit', 'verify']);
+    expect(broken.code).toBe(6);
+    expect(broken.stderr).toMatch(/audit log broken at entry \d+: the entry was changed/);
+  });
+
+  it('refuses to start in production without accounts, never with a default password', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'qc-prod-'));
+    try {
+      const r = run(['serve', '--production', '--port', '0'], { QINGCANG_DATA_DIR: empty });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/no accounts exist and this is production.*areas load.*user create/);
+      expect(run(['areas', 'load', '--city', '2202'], { QINGCANG_DATA_DIR: empty }).stdout).toMatch(
+        /loaded 1942 new areas of 吉林市/,
+      );
+      const admin = run(
+        [
+          'user',
+          'create',
+          '--username',
+          'chief',
+          '--role',
+          'admin',
+          '--jurisdiction',
+          '2202',
+          '--generate-password',
+        ],
+        { QINGCANG_DATA_DIR: empty },
+      );
+      expect(admin.stdout).toMatch(/one-time password: \w{16}/);
+      expect(JSON.parse(run(['stats', '--json'], { QINGCANG_DATA_DIR: empty }).stdout).persons).toBe(0);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('creates demo accounts with one-time passwords on the first demo start', async () => {
+    const demo = mkdtempSync(join(tmpdir(), 'qc-demo-'));
+    try {
+      expect(run(['seed', '--people', '300'], { QINGCANG_DATA_DIR: demo }).code).toBe(0);
+      const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: demo, LOG_LEVEL: 'warn' };
+      delete env.DATABASE_URL;
+      const server = spawn(process.execPath, [BIN, 'start', '--port', '0'], { env });
+      try {
+        const out = await new Promise<string>((resolve, reject) => {
+          let buf = '';
+          server.stdout?.on('data', (d) => {
+            buf += String(d);
+            if (buf.includes('commander ')) resolve(buf);
+          });
+          server.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+        });
+        const url = /serving on (http:\/\/\S+)/.exec(out)?.[1] as string;
+        const password = /admin\s+(\w{16})/.exec(out)?.[1] as string;
+        expect(password).toBeTruthy();
+        const res = await fetch(`${url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'admin', password }),
+        });
+        expect(await res.json()).toMatchObject({ role: 'admin', must_change_password: true });
+        expect((await fetch(`${url}/api/persons`)).status).toBe(401);
+      } finally {
+        const exited = new Promise((r) => server.once('exit', r));
+        server.kill('SIGTERM');
+        await exited;
+      }
+    } finally {
+      rmSync(demo, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a second process on the same data directory while a server runs', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dir, LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
@@ -96,7 +236,7 @@ describe('qingcang CLI', () => {
         let out = '';
         server.stdout?.on('data', (d) => {
           out += String(d);
-          if (out.includes('is serving on')) resolve();
+          if (out.includes('is serving on')) setTimeout(resolve, 100);
         });
         server.on('exit', (c) => reject(new Error(`server exited ${c}`)));
       });

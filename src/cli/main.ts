@@ -23,6 +23,7 @@ import { ImportFileError, importPersons } from '../modules/registry/import/index
 import { cityInfo, registryStats } from '../modules/registry/queries.ts';
 import {
   DEFAULT_AS_OF,
+  loadCityAreas,
   registryIsEmpty,
   SeedConflictError,
   seedCity,
@@ -98,8 +99,8 @@ async function bootstrapAccounts(db: Db, production: boolean): Promise<string> {
   if (production) {
     throw new CliError(
       EXIT.conflict,
-      'no accounts exist and this is production: create the first administrator with ' +
-        '`qingcang user create --username NAME --role admin --jurisdiction AREA_CODE` (the password is read from standard input), then start again',
+      "no accounts exist and this is production: load your city's areas (`qingcang areas load --city CODE`), " +
+        'then create the first administrator with `qingcang user create --username NAME --role admin --jurisdiction AREA_CODE` (the password is read from standard input), then start again',
     );
   }
   const city = await cityInfo(db);
@@ -145,11 +146,13 @@ async function serve(o: { host: string; port: number; seedIfEmpty: boolean; prod
         `seeded ${s.cityName}: ${s.people} people in ${s.households} households, ${s.seconds.toFixed(1)} s\n`,
       );
     }
-    const app = await buildApp({ db, clock: systemClock, logger: log });
+    const accounts = await bootstrapAccounts(db, o.production);
+    const app = await buildApp({ db, clock: systemClock, logger: log, production: o.production });
     const address = await listenWithShutdown(app, db, log, o.host, o.port);
     const url = address.replace('127.0.0.1', 'localhost');
+    const where = `${db.describe().kind}, ${db.describe().location}${o.production ? ', production' : ''}`;
     process.stdout.write(
-      `\nqingcang ${VERSION} is serving on ${url}  (database: ${db.describe().kind}, ${db.describe().location})\n  API docs: ${url}/api/docs\n\n`,
+      `\nqingcang ${VERSION} is serving on ${url}  (database: ${where})\n  API docs: ${url}/api/docs\n${accounts}\n`,
     );
   } catch (err) {
     await db.close();
@@ -352,6 +355,19 @@ export function buildProgram(): Command {
           );
         }
       });
+    });
+
+  program
+    .command('areas')
+    .description('the administrative hierarchy')
+    .command('load')
+    .description(
+      'load the real areas of a city (province → community, GB/T 2260) without any people: production set-up',
+    )
+    .requiredOption('--city <code>', '4-digit city code (2202 = Jilin city)')
+    .action(async (o) => {
+      const r = await withDb((db) => loadCityAreas(db, o.city));
+      process.stdout.write(`loaded ${r.areas} new areas of ${r.cityName} (${r.city})\n`);
     });
 
   const user = program.command('user').description('accounts');

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadMigrations } from '../db/migrate.ts';
 import { describeBackends } from '../db/testing.ts';
 import type { Db } from '../db/types.ts';
 import { ManualClock } from '../domain/clock.ts';
 import { seedCity } from '../modules/registry/seed-city.ts';
-import { loadMigrations } from '../db/migrate.ts';
 import { buildApp } from './app.ts';
 import { loginAs, type TestSession } from './test-auth.ts';
 

@@ -39,6 +39,19 @@ export interface AppOptions {
   loginRateLimit?: number;
 }
 
+export interface RouteInfo {
+  method: string;
+  url: string;
+  config: { public?: boolean; permission?: string; duringPasswordChange?: boolean };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its access declaration (for the access tests and the docs). */
+    routeTable: RouteInfo[];
+  }
+}
+
 export const DEFAULT_UPLOAD_LIMIT = 200 * 1024 * 1024;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -48,6 +61,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+  });
+  const routeTable: RouteInfo[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat())
+      routeTable.push({ method, url: r.url, config: (r.config ?? {}) as RouteInfo['config'] });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -72,6 +72,25 @@ const REGISTRY_TABLES = [
   'areas',
 ];
 
+/** Loads only the real hierarchy of a city (province → community), keeping what is there: for production set-up. */
+export async function loadCityAreas(
+  db: Db,
+  city: string,
+): Promise<{ city: string; cityName: string; areas: number }> {
+  const div = await loadCityDivisions(city);
+  const rows = [div.province, div.city, ...div.districts, ...div.streets, ...div.communities].map((d) => [
+    d.code,
+    d.parentCode,
+    d.level,
+    d.name,
+    d.kind,
+  ]);
+  const areas = await db.transaction((tx) =>
+    tx.bulkInsert('areas', AREA_COLUMNS, rows, { onConflict: 'ON CONFLICT (code) DO NOTHING' }),
+  );
+  return { city: div.city.code, cityName: div.city.name, areas };
+}
+
 export async function registryIsEmpty(db: Queryable): Promise<boolean> {
   const { rows } = await db.query<{ n: number }>(
     'SELECT (SELECT count(*) FROM areas) + (SELECT count(*) FROM persons) AS n',

@@ -1,0 +1,413 @@
+/**
+ * Access control over HTTP: authentication, CSRF, tokens, lockout, and the scoping property — users of random
+ * roles and jurisdictions walk every read endpoint and nothing outside their jurisdiction ever comes back.
+ */
+
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends } from '../../db/testing.ts';
+import { ManualClock } from '../../domain/clock.ts';
+import { buildApp } from '../../server/app.ts';
+import { loginAs, TEST_PASSWORD } from '../../server/test-auth.ts';
+import { seedCity } from '../registry/seed-city.ts';
+import { createToken, createUser } from './accounts.ts';
+import { verifyAudit } from './audit.ts';
+import { ROLE_PERMISSIONS, ROLES, type Role } from './roles.ts';
+
+const clock = new ManualClock('2022-03-14T08:00:00Z');
+
+/** Routes that must be reachable without logging in. Everything else must refuse an anonymous caller. */
+const PUBLIC_ROUTES = new Set(['GET /api/health', 'POST /api/auth/login', 'GET /', 'HEAD /']);
+
+/** Read endpoints the scoping property walks; a new GET route must be added here (or to NOT_PERSONAL). */
+const SCOPED_READS = new Set([
+  'GET /api/persons',
+  'GET /api/persons/:id',
+  'POST /api/persons/:id/unmask',
+  'GET /api/stats',
+  'GET /api/areas',
+  'GET /api/audit',
+  'GET /api/users',
+  'GET /api/tokens',
+]);
+/** Reads that return no records of people: the caller's own account, public area names, a chain check. */
+const NOT_PERSONAL = new Set(['GET /api/auth/me', 'GET /api/areas/:code', 'GET /api/audit/verify']);
+
+describeBackends('access control', (ctx) => {
+  let app: FastifyInstance;
+  const routes: { method: string; url: string; config: Record<string, unknown> }[] = [];
+  let jurisdictions: string[] = [];
+  let personIds: number[] = [];
+
+  beforeAll(async () => {
+    await seedCity(ctx.db, { city: '2202', people: 3000, seed: 11, clock });
+    app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 100_000 });
+    await app.ready();
+    routes.push(...app.routeTable.filter((r) => !r.url.startsWith('/api/docs') && r.method !== 'HEAD'));
+    // Jurisdictions of every depth: the city, districts, streets, communities and grids that have people.
+    const { rows } = await ctx.db.query<{ area_code: string }>(
+      'SELECT DISTINCT area_code FROM persons ORDER BY area_code LIMIT 40',
+    );
+    const grids = rows.map((r) => r.area_code);
+    jurisdictions = [
+      ...new Set(['2202', ...grids.flatMap((g) => [g.slice(0, 6), g.slice(0, 9), g.slice(0, 12), g])]),
+    ];
+    const ids = await ctx.db.query<{ id: number }>('SELECT id FROM persons ORDER BY id');
+    personIds = ids.rows.map((r) => r.id);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('refuses every non-public route to an anonymous caller', async () => {
+    expect(routes.length).toBeGreaterThan(10);
+    for (const r of routes) {
+      const key = `${r.method} ${r.url}`;
+      // Every route declares who may call it: public, a permission, or (account routes) any logged-in user.
+      expect(PUBLIC_ROUTES.has(key) === Boolean(r.config.public), key).toBe(true);
+      expect(Boolean(r.config.public || r.config.permission || r.config.duringPasswordChange), key).toBe(
+        true,
+      );
+    }
+    for (const r of routes) {
+      const key = `${r.method} ${r.url}`;
+      if (PUBLIC_ROUTES.has(key) || r.url.startsWith('/api/docs') || r.method === 'OPTIONS') continue;
+      const url = r.url.replace(':id', '1').replace(':code', '2202');
+      const res = await app.inject({ method: r.method as 'GET', url });
+      expect(res.statusCode, key).toBe(401);
+      expect(res.json().error.code, key).toMatch(/unauthenticated/);
+    }
+    expect((await app.inject({ method: 'GET', url: '/api/health' })).statusCode).toBe(200);
+  });
+
+  it('walks every read endpoint in the scoping property', () => {
+    const reads = routes
+      .filter((r) => r.method === 'GET' && !r.config.public)
+      .map((r) => `${r.method} ${r.url}`);
+    for (const key of reads)
+      expect(SCOPED_READS.has(key) || NOT_PERSONAL.has(key), `${key} is not covered`).toBe(true);
+  });
+
+  it("never returns anything outside the caller's jurisdiction (property, every read endpoint)", async () => {
+    const readers = ROLES.filter((r) => ROLE_PERMISSIONS[r].includes('person.read'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ROLES),
+        fc.constantFrom(...jurisdictions),
+        fc.constantFrom(...jurisdictions, '22', '220202'),
+        fc.array(fc.constantFrom(...personIds), { minLength: 3, maxLength: 6 }),
+        async (role: Role, jurisdiction, askedArea, ids) => {
+          const s = await loginAs(app, ctx.db, role, jurisdiction);
+          const get = (url: string) => app.inject({ method: 'GET', url, headers: s.headers });
+          const inside = (code: string) => code.startsWith(jurisdiction);
+          const mayRead = readers.includes(role);
+
+          // Lists.
+          for (const url of [
+            '/api/persons?limit=500',
+            `/api/persons?limit=500&area=${askedArea}`,
+            `/api/persons?limit=500&q=${encodeURIComponent("王' OR 1=1 --")}`,
+          ]) {
+            const res = await get(url);
+            if (!mayRead) {
+              expect(res.statusCode, url).toBe(403);
+              continue;
+            }
+            expect(res.statusCode, url).toBe(200);
+            for (const p of res.json().items)
+              expect(inside(p.area_code), `${role}@${jurisdiction} ${url} → ${p.area_code}`).toBe(true);
+          }
+          // Single reads and unmasking: 200 only inside, 404 outside.
+          for (const id of ids) {
+            const { rows } = await ctx.db.query<{ area_code: string }>(
+              'SELECT area_code FROM persons WHERE id = $1',
+              [id],
+            );
+            const isInside = inside((rows[0] as { area_code: string }).area_code);
+            const one = await get(`/api/persons/${id}`);
+            if (!mayRead) expect(one.statusCode).toBe(403);
+            else {
+              expect(one.statusCode).toBe(isInside ? 200 : 404);
+              if (isInside) for (const m of one.json().household) expect(inside(m.area_code)).toBe(true);
+            }
+            const un = await app.inject({
+              method: 'POST',
+              url: `/api/persons/${id}/unmask`,
+              headers: s.headers,
+              payload: { reason: 'property test: checking scope' },
+            });
+            if (!ROLE_PERMISSIONS[role].includes('person.unmask')) expect(un.statusCode).toBe(403);
+            else expect(un.statusCode).toBe(isInside ? 200 : 404);
+          }
+          // Aggregates count only the jurisdiction.
+          const stats = await get('/api/stats');
+          expect(stats.statusCode).toBe(200);
+          const truth = await ctx.db.query<{ n: number }>(
+            'SELECT count(*) AS n FROM persons WHERE starts_with(area_code, $1)',
+            [jurisdiction],
+          );
+          expect(stats.json().persons).toBe(truth.rows[0]?.n);
+          const areas = await get('/api/areas?parent=2202');
+          for (const a of areas.json().items) {
+            if (!a.code.startsWith(jurisdiction) && !jurisdiction.startsWith(a.code))
+              expect(a.persons).toBeNull();
+          }
+          // Audit, users and tokens for those allowed: only their jurisdiction.
+          const audit = await get('/api/audit?limit=1000');
+          if (ROLE_PERMISSIONS[role].includes('audit.read')) {
+            expect(audit.statusCode).toBe(200);
+            for (const e of audit.json().items)
+              expect(e.area_code === null ? false : inside(e.area_code)).toBe(true);
+          } else expect(audit.statusCode).toBe(403);
+          for (const url of ['/api/users', '/api/tokens']) {
+            const res = await get(url);
+            if (role === 'admin') {
+              expect(res.statusCode).toBe(200);
+              for (const u of res.json().items) expect(inside(u.jurisdiction)).toBe(true);
+            } else expect(res.statusCode).toBe(403);
+          }
+        },
+      ),
+      { numRuns: 24 },
+    );
+    expect((await verifyAudit(ctx.db)).ok).toBe(true);
+  });
+
+  it('records reads and unmasking in the audit log, with the reason', async () => {
+    const s = await loginAs(app, ctx.db, 'tracer', '2202');
+    const id = personIds[0] as number;
+    const before = await ctx.db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM audit_log WHERE action = 'person.unmask'",
+    );
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/persons/${id}/unmask`,
+      headers: s.headers,
+      payload: { reason: '流调电话联系' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().id_number).toMatch(/^\d{17}[\dX]$/);
+    const { rows } = await ctx.db.query<{ reason: string; actor_name: string; n: number }>(
+      "SELECT reason, actor_name, (SELECT count(*) FROM audit_log WHERE action = 'person.unmask') AS n FROM audit_log WHERE action = 'person.unmask' ORDER BY id DESC LIMIT 1",
+    );
+    expect(rows[0]).toMatchObject({
+      reason: '流调电话联系',
+      actor_name: s.username,
+      n: (before.rows[0]?.n ?? 0) + 1,
+    });
+    const noReason = await app.inject({
+      method: 'POST',
+      url: `/api/persons/${id}/unmask`,
+      headers: s.headers,
+      payload: {},
+    });
+    expect(noReason.statusCode).toBe(400);
+  });
+
+  it('requires the CSRF token for changes made with a session cookie', async () => {
+    const s = await loginAs(app, ctx.db, 'tracer', '2202');
+    const url = `/api/persons/${personIds[0]}/unmask`;
+    const payload = { reason: 'checking csrf' };
+    const missing = await app.inject({ method: 'POST', url, headers: { cookie: s.headers.cookie }, payload });
+    expect(missing.statusCode).toBe(403);
+    expect(missing.json().error.code).toBe('csrf_invalid');
+    const forged = await app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: s.headers.cookie, 'x-csrf-token': 'forged' },
+      payload,
+    });
+    expect(forged.json().error.code).toBe('csrf_invalid');
+    const ok = await app.inject({ method: 'POST', url, headers: s.headers, payload });
+    expect(ok.statusCode).toBe(200);
+  });
+
+  it('sets a hardened session cookie, ends it at logout, and refuses a forged one', async () => {
+    await createUser(ctx.db, {
+      username: 'cookie-check',
+      displayName: 'c',
+      password: TEST_PASSWORD,
+      role: 'viewer',
+      jurisdiction: '2202',
+    });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'cookie-check', password: TEST_PASSWORD },
+    });
+    const c = login.cookies.find((x) => x.name === 'qc_session');
+    expect(c).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    const headers = { cookie: `qc_session=${c?.value}`, 'x-csrf-token': login.json().csrf_token };
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers })).json()).toMatchObject({
+      role: 'viewer',
+      permissions: ['area.read', 'stats.read'],
+    });
+    expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers })).statusCode).toBe(200);
+    const after = await app.inject({ method: 'GET', url: '/api/auth/me', headers });
+    expect(after.json().error.code).toBe('session_expired');
+    const forged = await app.inject({
+      method: 'GET',
+      url: '/api/auth/me',
+      headers: { cookie: 'qc_session=not-a-session' },
+    });
+    expect(forged.statusCode).toBe(401);
+  });
+
+  it('accepts API tokens, and refuses expired, revoked and malformed ones', async () => {
+    const { token, row } = await createToken(ctx.db, clock, {
+      name: 'lab feed',
+      role: 'testing',
+      jurisdiction: '220202',
+      days: 1,
+      createdBy: null,
+    });
+    const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+    const ok = await app.inject({ method: 'GET', url: '/api/persons?limit=5', headers: auth(token) });
+    expect(ok.statusCode).toBe(200);
+    for (const p of ok.json().items) expect(p.area_code.startsWith('220202')).toBe(true);
+    // No CSRF needed with a token, but the role still limits: testing may not unmask.
+    const un = await app.inject({
+      method: 'POST',
+      url: `/api/persons/${personIds[0]}/unmask`,
+      headers: auth(token),
+      payload: { reason: 'a token tries' },
+    });
+    expect(un.statusCode).toBe(403);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/stats', headers: auth('qct_forged') })).json().error.code,
+    ).toBe('token_invalid');
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/stats', headers: { authorization: 'Basic abc' } }))
+        .statusCode,
+    ).toBe(401);
+    clock.advance(2 * 86_400_000);
+    expect((await app.inject({ method: 'GET', url: '/api/stats', headers: auth(token) })).statusCode).toBe(
+      401,
+    ); // expired
+    clock.advance(-2 * 86_400_000);
+    const admin = await loginAs(app, ctx.db, 'admin', '2202');
+    const revoke = await app.inject({
+      method: 'POST',
+      url: `/api/tokens/${row.id}/revoke`,
+      headers: admin.headers,
+    });
+    expect(revoke.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/stats', headers: auth(token) })).statusCode).toBe(
+      401,
+    ); // revoked
+  });
+
+  it('locks an account after five failed logins, and rate-limits login attempts', async () => {
+    await createUser(ctx.db, {
+      username: 'lock-check',
+      displayName: 'l',
+      password: TEST_PASSWORD,
+      role: 'viewer',
+      jurisdiction: '2202',
+    });
+    const attempt = (password: string) =>
+      app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'lock-check', password } });
+    for (let i = 0; i < 4; i++) expect((await attempt('wrong password!')).statusCode).toBe(401);
+    expect((await attempt('wrong password!')).statusCode).toBe(423);
+    expect((await attempt(TEST_PASSWORD)).statusCode).toBe(423); // even the right password, while locked
+    clock.advance(16 * 60_000);
+    expect((await attempt(TEST_PASSWORD)).statusCode).toBe(200);
+    const failures = await ctx.db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM audit_log WHERE action = 'auth.login_failed'",
+    );
+    expect(failures.rows[0]?.n).toBeGreaterThanOrEqual(6);
+
+    const limited = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 3 });
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      codes.push(
+        (
+          await limited.inject({
+            method: 'POST',
+            url: '/api/auth/login',
+            payload: { username: 'nobody', password: 'x' },
+          })
+        ).statusCode,
+      );
+    }
+    expect(codes).toEqual([401, 401, 401, 429, 429]);
+    await limited.close();
+  });
+
+  it('makes a one-time password usable only to change it', async () => {
+    const admin = await loginAs(app, ctx.db, 'admin', '2202');
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: admin.headers,
+      payload: { username: 'new-tracer', display_name: '新流调员', role: 'tracer', jurisdiction: '220202' },
+    });
+    expect(created.statusCode).toBe(200);
+    const otp = created.json().one_time_password as string;
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'new-tracer', password: otp },
+    });
+    expect(login.json().must_change_password).toBe(true);
+    const headers = {
+      cookie: `qc_session=${login.cookies.find((c) => c.name === 'qc_session')?.value}`,
+      'x-csrf-token': login.json().csrf_token,
+    };
+    expect((await app.inject({ method: 'GET', url: '/api/persons', headers })).json().error.code).toBe(
+      'password_change_required',
+    );
+    const weak = await app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers,
+      payload: { current_password: otp, new_password: 'short' },
+    });
+    expect(weak.json().error.code).toBe('password_weak');
+    const changed = await app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers,
+      payload: { current_password: otp, new_password: 'a much better passphrase 7' },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/persons?limit=1', headers })).statusCode).toBe(200);
+    // An admin cannot create accounts outside their own jurisdiction.
+    const districtAdmin = await loginAs(app, ctx.db, 'admin', '220202');
+    const outside = await app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: districtAdmin.headers,
+      payload: { username: 'elsewhere', display_name: 'x', role: 'tracer', jurisdiction: '220203' },
+    });
+    expect(outside.json().error.code).toBe('out_of_jurisdiction');
+  });
+
+  it('refuses oversized bodies and injection strings precisely', async () => {
+    const s = await loginAs(app, ctx.db, 'tracer', '2202');
+    const big = await app.inject({
+      method: 'POST',
+      url: `/api/persons/${personIds[0]}/unmask`,
+      headers: { ...s.headers, 'content-type': 'application/json' },
+      payload: JSON.stringify({ reason: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(big.statusCode).toBe(413);
+    for (const evil of ["1' OR '1'='1", '1; DROP TABLE persons', '../../etc/passwd']) {
+      const r = await app.inject({
+        method: 'GET',
+        url: `/api/persons/${encodeURIComponent(evil)}`,
+        headers: s.headers,
+      });
+      expect(r.statusCode).toBe(400);
+      const a = await app.inject({
+        method: 'GET',
+        url: `/api/persons?area=${encodeURIComponent(evil)}`,
+        headers: s.headers,
+      });
+      expect(a.statusCode).toBe(400);
+    }
+    const { rows } = await ctx.db.query<{ n: number }>('SELECT count(*) AS n FROM persons');
+    expect(rows[0]?.n).toBe(3000);
+  });
+});
