@@ -22,7 +22,7 @@ import {
 } from './accounts.ts';
 import { appendAudit, listAudit, verifyAudit } from './audit.ts';
 import { generatePassword, verifyPassword } from './passwords.ts';
-import { principalFor } from './principal.ts';
+import { type Principal, principalFor } from './principal.ts';
 import { purgePersons } from './purge.ts';
 import { ROLES } from './roles.ts';
 import { inScope, scopeOf } from './scope.ts';
@@ -52,6 +52,16 @@ const UserOut = z.object({
   must_change_password: z.boolean(),
   last_login_at: z.date().nullable(),
 });
+
+function requireInJurisdiction(p: Principal, code: string): void {
+  if (!inScope(scopeOf(p), code)) {
+    throw new AppError(
+      403,
+      'out_of_jurisdiction',
+      `area ${code} is outside your jurisdiction ${p.jurisdiction}`,
+    );
+  }
+}
 
 export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
   app,
@@ -227,13 +237,7 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
     },
     async (req) => {
       const p = principalOf(req);
-      if (!inScope(scopeOf(p), req.body.jurisdiction)) {
-        throw new AppError(
-          403,
-          'out_of_jurisdiction',
-          `area ${req.body.jurisdiction} is outside your jurisdiction ${p.jurisdiction}`,
-        );
-      }
+      requireInJurisdiction(p, req.body.jurisdiction);
       const password = generatePassword();
       const user = await db.transaction(async (tx) => {
         const u = await createUser(tx, {
@@ -326,13 +330,7 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
     },
     async (req) => {
       const p = principalOf(req);
-      if (!inScope(scopeOf(p), req.body.jurisdiction)) {
-        throw new AppError(
-          403,
-          'out_of_jurisdiction',
-          `area ${req.body.jurisdiction} is outside your jurisdiction ${p.jurisdiction}`,
-        );
-      }
+      requireInJurisdiction(p, req.body.jurisdiction);
       return db.transaction(async (tx) => {
         const t = await createToken(tx, clock, { ...req.body, createdBy: p.kind === 'user' ? p.id : null });
         await appendAudit(tx, clock, p, {

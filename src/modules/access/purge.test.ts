@@ -1,0 +1,73 @@
+import { expect, it } from 'vitest';
+import { describeBackends } from '../../db/testing.ts';
+import { ManualClock } from '../../domain/clock.ts';
+import { seedCity } from '../registry/seed-city.ts';
+import { verifyAudit } from './audit.ts';
+import { cliPrincipal } from './principal.ts';
+import { purgePersons } from './purge.ts';
+import { UNSCOPED } from './scope.ts';
+
+const clock = new ManualClock('2022-03-14T08:00:00Z');
+
+describeBackends('retention purge', (ctx) => {
+  it('anonymises closed records before a day, keeps open ones and the statistics', async () => {
+    await seedCity(ctx.db, { city: '2202', people: 400, seed: 9, clock });
+    // 10 released in March, 5 still in quarantine, the rest never involved but created now (after the cut-off).
+    await ctx.db.query(
+      `UPDATE persons SET risk_status = 'released', risk_status_at = '2022-03-20' WHERE id <= 10`,
+    );
+    await ctx.db.query(
+      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = '2022-03-20' WHERE id BETWEEN 11 AND 15`,
+    );
+    const before = await ctx.db.query<{ sex: string; n: number; y: number }>(
+      `SELECT sex, count(*) AS n, sum(extract(year FROM birth_date))::int8 AS y FROM persons GROUP BY sex ORDER BY sex`,
+    );
+    clock.set('2022-06-01T00:00:00Z');
+    const dry = await purgePersons(ctx.db, clock, cliPrincipal('t'), UNSCOPED, {
+      before: new Date('2022-04-01'),
+      reason: 'test',
+      dryRun: true,
+    });
+    expect(dry).toMatchObject({ anonymised: 10, dryRun: true });
+    const r = await purgePersons(ctx.db, clock, cliPrincipal('t'), UNSCOPED, {
+      before: new Date('2022-04-01'),
+      reason: 'emergency over',
+    });
+    expect(r.anonymised).toBe(10);
+    const { rows } = await ctx.db.query<{
+      id_number: string | null;
+      name: string;
+      phone: string | null;
+      birth_date: string;
+      address: string;
+    }>('SELECT id_number, name, phone, birth_date, address FROM persons WHERE id <= 10');
+    for (const p of rows) {
+      expect(p).toMatchObject({ id_number: null, name: '已匿名', phone: null });
+      expect(p.birth_date).toMatch(/-01-01$/);
+      expect(p.address).not.toMatch(/\d+号/);
+    }
+    const open = await ctx.db.query<{ n: number }>(
+      'SELECT count(*) AS n FROM persons WHERE id BETWEEN 11 AND 15 AND id_number IS NOT NULL',
+    );
+    expect(open.rows[0]?.n).toBe(5);
+    const after = await ctx.db.query<{ sex: string; n: number; y: number }>(
+      `SELECT sex, count(*) AS n, sum(extract(year FROM birth_date))::int8 AS y FROM persons GROUP BY sex ORDER BY sex`,
+    );
+    expect(after.rows).toEqual(before.rows); // counts by sex and birth year unchanged
+    expect(
+      (
+        await purgePersons(ctx.db, clock, cliPrincipal('t'), UNSCOPED, {
+          before: new Date('2022-04-01'),
+          reason: 'again',
+        })
+      ).anonymised,
+    ).toBe(0);
+    await expect(
+      purgePersons(ctx.db, clock, cliPrincipal('t'), UNSCOPED, {
+        before: new Date('2023-01-01'),
+        reason: 'x',
+      }),
+    ).rejects.toThrow(/future/);
+    expect((await verifyAudit(ctx.db)).ok).toBe(true);
+  });
+});
