@@ -15,6 +15,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -339,7 +340,6 @@ async function* csvRecords(source: ByteSource): AsyncGenerator<CellRecord> {
     for await (const rec of parser as AsyncIterable<CellRecord>) yield rec;
   } catch (err) {
     if (err instanceof ImportFileError) throw err;
-    console.error('XLSXDEBUG', err);
     const e = err as { code?: unknown; message: string };
     if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
       throw new ImportFileError('file_malformed', csvErrorMessage(e), nextLine);
@@ -379,7 +379,34 @@ interface SheetInfo {
   state?: string;
 }
 
-/** A worksheet not read: close the temporary file exceljs may have spooled it to (a zip entry drains itself). */
+/**
+ * The file's bytes as the stream exceljs reads the zip from, with a workaround for a race in exceljs 4.4
+ * (exceljs#3064, #1558; unzipper#234). exceljs pipes the stream into unzipper's Parse and pauses that
+ * between entries while it works on one (spooling a worksheet to a temporary file, parsing workbook.xml…).
+ * But unzipper emits 'end' as soon as it has parsed the end of the archive, even while entries it has
+ * already read still sit in the paused stream's buffer, and exceljs then stops listening: those entries
+ * are silently lost. Workbooks that store xl/workbook.xml last (as exceljs itself writes them) then lose
+ * it, and exceljs fails with "Cannot read properties of undefined (reading 'sheets')" — depending on
+ * timing, i.e. now and then, more often on a busy machine. So the Parse stream is kept flowing: each
+ * entry reaches exceljs' queue as soon as unzipper has it. That costs no memory: unzipper still waits
+ * for an entry's data to be consumed (by exceljs or its autodrain) before it reads on.
+ */
+function zipInput(source: ByteSource): Readable {
+  const input = Readable.from(source.chunks(), { objectMode: false });
+  const pipe = input.pipe.bind(input);
+  input.pipe = <T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T => {
+    const zip = dest as T & { pause?: unknown };
+    if (typeof zip.pause === 'function') zip.pause = () => zip;
+    return pipe(dest, options);
+  };
+  return input;
+}
+
+/**
+ * A worksheet not read. One spooled to a temporary file comes with a read stream exceljs has already
+ * opened: destroy it, or its descriptor stays open (exceljs deletes the file itself when it moves on).
+ * One read straight from the zip is drained by exceljs.
+ */
 function skipSheet(sheet: unknown): void {
   const it = (sheet as { iterator?: Partial<Readable> }).iterator;
   if (typeof it?.destroy !== 'function') return;
@@ -387,8 +414,14 @@ function skipSheet(sheet: unknown): void {
   it.destroy();
 }
 
+/** The temporary file exceljs spooled a worksheet to, if it did. */
+function spoolFile(sheet: unknown): string | undefined {
+  const path = (sheet as { iterator?: { path?: unknown } }).iterator?.path;
+  return typeof path === 'string' ? path : undefined;
+}
+
 async function* xlsxRecords(source: ByteSource): AsyncGenerator<CellRecord> {
-  const input = Readable.from(source.chunks(), { objectMode: false });
+  const input = zipInput(source);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -400,6 +433,11 @@ async function* xlsxRecords(source: ByteSource): AsyncGenerator<CellRecord> {
   // temporary files it spools worksheets to (Excel stores the shared strings after the sheets). So the
   // workbook is always read to its end, the sheets after the first one skipped.
   const sheets = reader[Symbol.asyncIterator]();
+  const spooled: string[] = [];
+  const noteSpool = (sheet: unknown): void => {
+    const file = spoolFile(sheet);
+    if (file !== undefined) spooled.push(file);
+  };
   let found = false;
   let finished = false;
   try {
@@ -407,6 +445,7 @@ async function* xlsxRecords(source: ByteSource): AsyncGenerator<CellRecord> {
       const next = await sheets.next();
       if (next.done) break;
       const sheet = next.value;
+      noteSpool(sheet);
       // The first visible tab of workbook.xml when known (always, unless workbook.xml follows the sheets).
       const tabs = (reader as unknown as { model?: { sheets?: SheetInfo[] } }).model?.sheets ?? [];
       const first = tabs.find((t) => t.state !== 'hidden' && t.state !== 'veryHidden');
@@ -426,18 +465,23 @@ async function* xlsxRecords(source: ByteSource): AsyncGenerator<CellRecord> {
     finished = true;
   } catch (err) {
     if (err instanceof ImportFileError) throw err;
-    console.error('XLSXDEBUG', err);
     throw new ImportFileError('file_malformed', `not a readable xlsx workbook (${(err as Error).message})`);
   } finally {
     if (!finished) {
       // Stopped early (the header was refused, a row failed…): let exceljs finish and clean up.
       try {
-        for (let next = await sheets.next(); !next.done; next = await sheets.next()) skipSheet(next.value);
+        for (let next = await sheets.next(); !next.done; next = await sheets.next()) {
+          noteSpool(next.value);
+          skipSheet(next.value);
+        }
       } catch {
         // the workbook is broken: nothing more to clean
       }
     }
     input.destroy();
+    // exceljs has its temporary files deleted without waiting for it (tmp closes and unlinks them in the
+    // background): delete them here as well, so that none is left once parsing has settled.
+    await Promise.all(spooled.map((file) => rm(file, { force: true }).catch(() => {})));
   }
   if (!found) throw new ImportFileError('file_malformed', 'not an xlsx workbook: no worksheet found');
 }
