@@ -23,6 +23,7 @@ import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
 import { accessRoutes } from '../modules/access/routes.ts';
 import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
+import { testingRoutes } from '../modules/testing/routes.ts';
 import { installAuth } from './auth.ts';
 import { landingPage } from './landing.ts';
 import { VERSION } from './version.ts';
@@ -196,6 +197,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(registryRoutes, { prefix: '/api', db, clock });
   await app.register(importRoutes, { prefix: '/api', db, clock });
+  await app.register(testingRoutes, { prefix: '/api', db, clock });
   app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(landingPage()),
   );

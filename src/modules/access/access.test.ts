@@ -11,6 +11,7 @@ import { ManualClock } from '../../domain/clock.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, TEST_PASSWORD } from '../../server/test-auth.ts';
 import { seedCity } from '../registry/seed-city.ts';
+import { createRound } from '../testing/rounds.ts';
 import { createToken, createUser } from './accounts.ts';
 import { verifyAudit } from './audit.ts';
 import { ROLE_PERMISSIONS, ROLES, type Role } from './roles.ts';
@@ -30,9 +31,18 @@ const SCOPED_READS = new Set([
   'GET /api/audit',
   'GET /api/users',
   'GET /api/tokens',
+  'GET /api/testing/rounds/:id/unsampled',
+  'GET /api/tasks',
+  'GET /api/testing/rounds/:id/coverage',
 ]);
 /** Reads that return no records of people: the caller's own account, public area names, a chain check. */
-const NOT_PERSONAL = new Set(['GET /api/auth/me', 'GET /api/areas/:code', 'GET /api/audit/verify']);
+const NOT_PERSONAL = new Set([
+  'GET /api/auth/me',
+  'GET /api/areas/:code',
+  'GET /api/audit/verify',
+  'GET /api/testing/rounds', // names, times and area codes of rounds
+  'GET /api/testing/rounds/:id/points', // sampling points (places), filtered to the jurisdiction
+]);
 
 describeBackends('access control', (ctx) => {
   let app: FastifyInstance;
@@ -55,6 +65,15 @@ describeBackends('access control', (ctx) => {
     ];
     const ids = await ctx.db.query<{ id: number }>('SELECT id FROM persons ORDER BY id');
     personIds = ids.rows.map((r) => r.id);
+    // A round over the whole city, and follow-up tasks all over it.
+    await ctx.db.transaction((tx) =>
+      createRound(tx, clock, { name: 'r', areas: ['2202'], createdBy: 't' }, ''),
+    );
+    await ctx.db.query(
+      `INSERT INTO tasks (kind, person_id, area_code, subject_type, subject_id, due_at, created_at)
+       SELECT 'retest_single_tube', id, area_code, 'person', id, $1, $1 FROM persons WHERE id % 7 = 0`,
+      [clock.now()],
+    );
   });
   afterAll(async () => {
     await app.close();
@@ -140,6 +159,31 @@ describeBackends('access control', (ctx) => {
             if (!ROLE_PERMISSIONS[role].includes('person.unmask')) expect(un.statusCode).toBe(403);
             else expect(un.statusCode).toBe(isInside ? 200 : 404);
           }
+          // The door-knocking list and the follow-up tasks name people: only the jurisdiction's.
+          const list = await get(`/api/testing/rounds/1/unsampled?limit=2000&area=${askedArea}`);
+          if (!mayRead) expect(list.statusCode).toBe(403);
+          else {
+            expect(list.statusCode).toBe(200);
+            for (const h of list.json().items)
+              for (const m of h.members) expect(inside(m.area_code)).toBe(true);
+          }
+          const tasks = await get('/api/tasks?limit=1000');
+          if (ROLE_PERMISSIONS[role].includes('task.read')) {
+            expect(tasks.statusCode).toBe(200);
+            for (const t of tasks.json().items) expect(inside(t.area_code)).toBe(true);
+          } else expect(tasks.statusCode).toBe(403);
+          const cov = await get('/api/testing/rounds/1/coverage?area=2202');
+          if (ROLE_PERMISSIONS[role].includes('testing.read')) {
+            expect(cov.statusCode).toBe(200);
+            for (const a of cov.json().items) {
+              expect(a.code.startsWith(jurisdiction) || jurisdiction.startsWith(a.code)).toBe(true);
+              const truth = await ctx.db.query<{ n: number }>(
+                'SELECT count(*) AS n FROM persons WHERE starts_with(area_code, $1) AND starts_with(area_code, $2)',
+                [a.code, jurisdiction],
+              );
+              expect(a.residents).toBe(truth.rows[0]?.n);
+            }
+          } else expect(cov.statusCode).toBe(403);
           // Aggregates count only the jurisdiction.
           const stats = await get('/api/stats');
           expect(stats.statusCode).toBe(200);
@@ -241,7 +285,7 @@ describeBackends('access control', (ctx) => {
     const headers = { cookie: `qc_session=${c?.value}`, 'x-csrf-token': login.json().csrf_token };
     expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers })).json()).toMatchObject({
       role: 'viewer',
-      permissions: ['area.read', 'stats.read'],
+      permissions: ['area.read', 'stats.read', 'testing.read'],
     });
     expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers })).statusCode).toBe(200);
     const after = await app.inject({ method: 'GET', url: '/api/auth/me', headers });

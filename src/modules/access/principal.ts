@@ -1,5 +1,5 @@
 import type { Permission, Role } from './roles.ts';
-import { permissionsOf } from './roles.ts';
+import { PERMISSIONS, permissionsOf } from './roles.ts';
 
 /** Who is calling: a user (browser session), an API token (device, lab, feed), or the operator at the CLI. */
 export interface Principal {
@@ -31,17 +31,7 @@ export function cliPrincipal(name = process.env.USER ?? 'operator'): Principal {
     name,
     role: 'operator',
     jurisdiction: '',
-    permissions: new Set([
-      'area.read',
-      'stats.read',
-      'person.read',
-      'person.unmask',
-      'person.import',
-      'audit.read',
-      'user.manage',
-      'token.manage',
-      'data.purge',
-    ]),
+    permissions: new Set(PERMISSIONS),
   };
 }
 

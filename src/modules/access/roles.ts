@@ -28,22 +28,50 @@ export const PERMISSIONS = [
   'user.manage', // accounts within the jurisdiction
   'token.manage', // API tokens within the jurisdiction
   'data.purge', // retention: anonymise closed records
+  'testing.read', // rounds, coverage and clocks (aggregates) in the jurisdiction
+  'testing.manage', // create and run rounds
+  'testing.sample', // scans, closing tubes, packing and shipping boxes
+  'testing.lab', // receiving boxes, recording results
+  'task.read', // follow-up tasks (they name people) in the jurisdiction
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const EVERYONE: Permission[] = ['area.read', 'stats.read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  commander: [...EVERYONE, 'person.read', 'person.unmask', 'person.import'],
-  testing: [...EVERYONE, 'person.read'],
-  lab: [...EVERYONE],
-  tracer: [...EVERYONE, 'person.read', 'person.unmask'],
+  commander: [
+    ...EVERYONE,
+    'person.read',
+    'person.unmask',
+    'person.import',
+    'testing.read',
+    'testing.manage',
+    'task.read',
+  ],
+  testing: [
+    ...EVERYONE,
+    'person.read',
+    'testing.read',
+    'testing.manage',
+    'testing.sample',
+    'testing.lab',
+    'task.read',
+  ],
+  lab: [...EVERYONE, 'testing.read', 'testing.lab'],
+  tracer: [...EVERYONE, 'person.read', 'person.unmask', 'task.read'],
   dispatcher: [...EVERYONE, 'person.read', 'person.unmask'],
   driver: [...EVERYONE, 'person.read'],
   site_manager: [...EVERYONE, 'person.read', 'person.unmask'],
-  community_worker: [...EVERYONE, 'person.read', 'person.unmask', 'person.import'],
-  sampler: [...EVERYONE, 'person.read'],
-  viewer: [...EVERYONE],
+  community_worker: [
+    ...EVERYONE,
+    'person.read',
+    'person.unmask',
+    'person.import',
+    'testing.read',
+    'task.read',
+  ],
+  sampler: [...EVERYONE, 'person.read', 'testing.read', 'testing.sample'],
+  viewer: [...EVERYONE, 'testing.read'],
   auditor: [...EVERYONE, 'audit.read'],
   // The administrator manages accounts and retention; reading people is not part of the job.
   admin: [...EVERYONE, 'user.manage', 'token.manage', 'audit.read', 'data.purge'],

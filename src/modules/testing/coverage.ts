@@ -1,0 +1,99 @@
+/**
+ * Coverage and clocks of a round (应检尽检): per child area of the requested area, registry residents vs sampled vs
+ * resulted, and for each of the four stages (collect, transport, test, report) how far it has got and when it
+ * last moved, against the round's deadline. And the door-knocking list: residents of a grid not yet sampled,
+ * grouped by household, special groups flagged.
+ */
+import type { Queryable } from '../../db/types.ts';
+import { type Scope, scopeCondition } from '../access/scope.ts';
+
+export interface AreaCoverage {
+  code: string;
+  name: string;
+  residents: number;
+  sampled: number;
+  resulted: number;
+  tubes: number;
+  tubes_closed: number;
+  tubes_shipped: number;
+  tubes_received: number;
+  tubes_resulted: number;
+  positive_tubes: number;
+  last_scan_at: Date | null;
+  last_result_at: Date | null;
+}
+
+/** Coverage of the children of `parent` (or of the round's own areas when parent is absent), inside the scope. */
+export async function roundCoverage(
+  db: Queryable,
+  scope: Scope,
+  roundId: number,
+  parent: string,
+): Promise<AreaCoverage[]> {
+  const params: unknown[] = [roundId, parent];
+  const personScope = scopeCondition('p.area_code', scope, params);
+  const scanScope = scopeCondition('s.area_code', scope, params);
+  const tubeScope = scopeCondition('t.area_code', scope, params);
+  const { rows } = await db.query<AreaCoverage>(
+    `WITH kids AS (SELECT code, name FROM areas WHERE parent_code = $2)
+     SELECT k.code, k.name,
+       (SELECT count(*) FROM persons p WHERE p.purged_at IS NULL AND p.area_code >= k.code AND p.area_code < k.code || ':' AND ${personScope}) AS residents,
+       (SELECT count(DISTINCT s.person_id) FROM scans s WHERE s.round_id = $1 AND s.area_code >= k.code AND s.area_code < k.code || ':' AND ${scanScope}) AS sampled,
+       (SELECT count(DISTINCT s.person_id) FROM scans s JOIN tubes t ON t.id = s.tube_id
+         WHERE s.round_id = $1 AND t.status = 'resulted' AND s.area_code >= k.code AND s.area_code < k.code || ':' AND ${scanScope}) AS resulted,
+       t.tubes, t.tubes_closed, t.tubes_shipped, t.tubes_received, t.tubes_resulted, t.positive_tubes,
+       (SELECT max(s.scanned_at) FROM scans s WHERE s.round_id = $1 AND s.area_code >= k.code AND s.area_code < k.code || ':' AND ${scanScope}) AS last_scan_at,
+       t.last_result_at
+     FROM kids k
+     CROSS JOIN LATERAL (
+       SELECT count(*) AS tubes,
+              count(*) FILTER (WHERE t.status <> 'open') AS tubes_closed,
+              count(*) FILTER (WHERE t.shipped_at IS NOT NULL) AS tubes_shipped,
+              count(*) FILTER (WHERE t.received_at IS NOT NULL) AS tubes_received,
+              count(*) FILTER (WHERE t.status = 'resulted') AS tubes_resulted,
+              count(*) FILTER (WHERE t.result = 'positive') AS positive_tubes,
+              max(t.resulted_at) AS last_result_at
+         FROM tubes t WHERE t.round_id = $1 AND t.area_code >= k.code AND t.area_code < k.code || ':' AND ${tubeScope}
+     ) t
+     WHERE starts_with(k.code, $${params.length + 1}) OR starts_with($${params.length + 1}, k.code)
+     ORDER BY k.code`,
+    [...params, scope.prefix],
+  );
+  return rows;
+}
+
+export interface UnsampledHousehold {
+  household_id: number;
+  address: string;
+  members: {
+    id: number;
+    name: string;
+    area_code: string;
+    birth_date: string;
+    pregnant: boolean;
+    disabled: boolean;
+    chronic_illness: boolean;
+    risk_status: string;
+  }[];
+}
+
+/** Residents of an area (usually a grid) with no scan in the round: the door-knocking list, by household. */
+export async function unsampled(
+  db: Queryable,
+  scope: Scope,
+  roundId: number,
+  limit: number,
+): Promise<UnsampledHousehold[]> {
+  const params: unknown[] = [roundId, limit];
+  const { rows } = await db.query<UnsampledHousehold>(
+    `SELECT p.household_id, min(p.address) AS address,
+            jsonb_agg(jsonb_build_object('id', p.id, 'name', p.name, 'area_code', p.area_code, 'birth_date', p.birth_date, 'pregnant', p.pregnant,
+              'disabled', p.disabled, 'chronic_illness', p.chronic_illness, 'risk_status', p.risk_status) ORDER BY p.id) AS members
+       FROM persons p
+      WHERE p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, params)}
+        AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.round_id = $1 AND s.person_id = p.id)
+      GROUP BY p.household_id ORDER BY p.household_id LIMIT $2`,
+    params,
+  );
+  return rows;
+}

@@ -1,0 +1,157 @@
+/**
+ * Lab results (检、报): one result per tube — negative, positive or invalid, with Ct values per target gene —
+ * from the API, a CSV/XLSX file or an HL7 FHIR R4 Bundle. Idempotent: the same result sent again is a
+ * duplicate. A different second result for a tube is kept and flagged as a conflict; the first stands.
+ * Each positive, negative or invalid result then drives the follow-up (./follow-up.ts) in the same transaction.
+ */
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { canonicalJson } from '../access/audit.ts';
+import { type FollowUpSummary, followUpResults } from './follow-up.ts';
+
+export type TubeResultValue = 'negative' | 'positive' | 'invalid';
+
+export interface ResultInput {
+  tube: string;
+  result: TubeResultValue;
+  ct?: Record<string, number>;
+  testedAt: Date;
+  labCode?: string;
+}
+
+export type ResultOutcome =
+  | { tube: string; status: 'recorded' }
+  | { tube: string; status: 'duplicate' }
+  | { tube: string; status: 'conflict'; message: string }
+  | { tube: string; status: 'rejected'; code: string; message: string };
+
+export function resultKey(r: ResultInput): string {
+  return createHash('sha256')
+    .update(canonicalJson([r.tube, r.result, r.ct ?? {}, r.testedAt.toISOString()]))
+    .digest('hex');
+}
+
+interface TubeRow {
+  id: number;
+  barcode: string;
+  status: string;
+  result: string | null;
+  area_code: string;
+}
+
+export async function ingestResults(
+  tx: Queryable,
+  clock: Clock,
+  items: readonly ResultInput[],
+  source: 'api' | 'file' | 'fhir',
+  scopePrefix = '',
+): Promise<{ outcomes: ResultOutcome[]; followUp: FollowUpSummary }> {
+  const now = clock.now();
+  const { rows } = await tx.query<TubeRow>(
+    'SELECT id, barcode, status, result, area_code FROM tubes WHERE barcode = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    [[...new Set(items.map((i) => i.tube))]],
+  );
+  const tubes = new Map(rows.map((t) => [t.barcode, t]));
+  const keys = items.map(resultKey);
+  const known = await tx.query<{ dedup_key: string }>(
+    'SELECT dedup_key FROM tube_results WHERE dedup_key = ANY($1::text[])',
+    [keys],
+  );
+  const seen = new Set(known.rows.map((r) => r.dedup_key));
+  const insert: unknown[][] = [];
+  const resulted: { id: number; result: TubeResultValue; testedAt: Date }[] = [];
+  const conflicts: number[] = [];
+  const outcomes = items.map((item, i): ResultOutcome => {
+    const key = keys[i] as string;
+    if (seen.has(key)) return { tube: item.tube, status: 'duplicate' };
+    const t = tubes.get(item.tube);
+    if (!t || !t.area_code.startsWith(scopePrefix)) {
+      return {
+        tube: item.tube,
+        status: 'rejected',
+        code: 'tube_unknown',
+        message: `no tube ${item.tube}: check the barcode`,
+      };
+    }
+    for (const [gene, ct] of Object.entries(item.ct ?? {})) {
+      if (!(ct > 0 && ct < 50))
+        return {
+          tube: item.tube,
+          status: 'rejected',
+          code: 'ct_invalid',
+          message: `Ct of ${gene} must be between 0 and 50, got ${ct}`,
+        };
+    }
+    seen.add(key);
+    if (t.result !== null && t.result !== item.result) {
+      insert.push([
+        t.id,
+        item.result,
+        JSON.stringify(item.ct ?? {}),
+        item.testedAt,
+        item.labCode ?? null,
+        source,
+        key,
+        now,
+        true,
+      ]);
+      conflicts.push(t.id);
+      return {
+        tube: item.tube,
+        status: 'conflict',
+        message: `tube ${item.tube} already has result ${t.result}; this ${item.result} is kept and flagged for review`,
+      };
+    }
+    if (t.status !== 'received' && t.status !== 'resulted') {
+      return {
+        tube: item.tube,
+        status: 'rejected',
+        code: 'transition_invalid',
+        message: `tube ${item.tube} is ${t.status}; a lab must receive it before its result`,
+      };
+    }
+    insert.push([
+      t.id,
+      item.result,
+      JSON.stringify(item.ct ?? {}),
+      item.testedAt,
+      item.labCode ?? null,
+      source,
+      key,
+      now,
+      false,
+    ]);
+    if (t.result === null) {
+      t.result = item.result;
+      t.status = 'resulted';
+      resulted.push({ id: t.id, result: item.result, testedAt: item.testedAt });
+    }
+    return { tube: item.tube, status: 'recorded' };
+  });
+  if (insert.length > 0) {
+    const col = (i: number) => insert.map((r) => r[i]);
+    await tx.query(
+      `INSERT INTO tube_results (tube_id, result, ct, tested_at, lab_code, source, dedup_key, received_at, conflict)
+       SELECT t, r, c::jsonb, ta, l, s, k, ra, cf
+         FROM unnest($1::int8[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::bool[])
+           AS u(t, r, c, ta, l, s, k, ra, cf)`,
+      [col(0), col(1), col(2), col(3), col(4), col(5), col(6), col(7), col(8)],
+    );
+  }
+  if (resulted.length > 0) {
+    await tx.query(
+      `UPDATE tubes t SET status = 'resulted', result = u.result, resulted_at = $2
+         FROM unnest($1::int8[], $3::text[]) AS u(id, result) WHERE t.id = u.id`,
+      [resulted.map((r) => r.id), now, resulted.map((r) => r.result)],
+    );
+  }
+  if (conflicts.length > 0)
+    await tx.query('UPDATE tubes SET result_conflict = true WHERE id = ANY($1::int8[])', [conflicts]);
+  const followUp = await followUpResults(
+    tx,
+    clock,
+    resulted.map((r) => r.id),
+  );
+  return { outcomes, followUp };
+}

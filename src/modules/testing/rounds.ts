@@ -1,0 +1,108 @@
+/**
+ * Creating a mass-testing round: its target areas, deadline, pooling policy and sampling points. Points are
+ * proposed from the registry when not given: one per ~2,500 residents of each community (2,000–3,000 each),
+ * with samplers = residents ÷ 360.
+ */
+import type { Queryable } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+
+export interface RoundPolicy {
+  /** Pool size of tubes in areas with no zone (20 in 1 by default). */
+  other: number;
+  control: number;
+  prevention: number;
+  lockdown: 'single' | 'household';
+}
+
+export const DEFAULT_ROUND_POLICY: RoundPolicy = {
+  other: 20,
+  control: 10,
+  prevention: 20,
+  lockdown: 'single',
+};
+export const PEOPLE_PER_POINT = 2500;
+export const PEOPLE_PER_SAMPLER = 360;
+
+export interface NewRound {
+  name: string;
+  areas: readonly string[];
+  startsAt?: Date;
+  deadlineHours?: number;
+  policy?: Partial<RoundPolicy>;
+  createdBy: string;
+}
+
+export interface RoundRow {
+  id: number;
+  name: string;
+  status: string;
+  starts_at: Date;
+  deadline_at: Date;
+  policy: RoundPolicy;
+}
+
+export async function createRound(
+  tx: Queryable,
+  clock: Clock,
+  r: NewRound,
+  scopePrefix: string,
+): Promise<{ round: RoundRow; points: number }> {
+  if (r.areas.length === 0) throw new AppError(400, 'areas_missing', 'a round targets at least one area');
+  const found = await tx.query<{ code: string; level: number }>(
+    'SELECT code, level FROM areas WHERE code = ANY($1::text[])',
+    [[...r.areas]],
+  );
+  const missing = r.areas.filter((a) => !found.rows.some((f) => f.code === a));
+  if (missing.length > 0)
+    throw new AppError(400, 'area_unknown', `unknown area codes: ${missing.join(', ')}`);
+  const outside = r.areas.filter((a) => !a.startsWith(scopePrefix));
+  if (outside.length > 0)
+    throw new AppError(403, 'out_of_jurisdiction', `outside your jurisdiction: ${outside.join(', ')}`);
+  const hours = r.deadlineHours ?? 24;
+  if (!(hours > 0 && hours <= 24 * 7))
+    throw new AppError(400, 'deadline_invalid', 'the deadline is 1 hour to 7 days after the start');
+  const startsAt = r.startsAt ?? clock.now();
+  const policy = { ...DEFAULT_ROUND_POLICY, ...r.policy };
+  const { rows } = await tx.query<RoundRow>(
+    `INSERT INTO rounds (name, starts_at, deadline_at, policy, created_by, created_at)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id, name, status, starts_at, deadline_at, policy`,
+    [
+      r.name,
+      startsAt,
+      new Date(startsAt.getTime() + hours * 3600_000),
+      JSON.stringify(policy),
+      r.createdBy,
+      clock.now(),
+    ],
+  );
+  const round = rows[0] as RoundRow;
+  await tx.query('INSERT INTO round_areas (round_id, area_code) SELECT $1, unnest($2::text[])', [
+    round.id,
+    [...r.areas],
+  ]);
+  // Sampling points per community with residents, sized from the registry.
+  const points = await tx.query(
+    `WITH communities AS (
+       SELECT left(p.area_code, 12) AS code, count(*) AS people
+         FROM persons p
+        WHERE p.purged_at IS NULL AND EXISTS (SELECT 1 FROM round_areas ra WHERE ra.round_id = $1 AND starts_with(p.area_code, ra.area_code))
+        GROUP BY 1
+     ), sized AS (
+       SELECT c.code, c.people, greatest(1, round(c.people / $2::numeric))::int AS n FROM communities c
+     )
+     INSERT INTO sampling_points (round_id, area_code, name, samplers)
+     SELECT $1, s.code, a.name || '采样点' || g.i, greatest(1, ceil(s.people / $3::numeric / s.n))::int
+       FROM sized s JOIN areas a ON a.code = s.code, generate_series(1, s.n) AS g(i)`,
+    [round.id, PEOPLE_PER_POINT, PEOPLE_PER_SAMPLER],
+  );
+  return { round, points: points.rowCount };
+}
+
+export async function getRound(db: Queryable, id: number): Promise<RoundRow | undefined> {
+  const { rows } = await db.query<RoundRow>(
+    'SELECT id, name, status, starts_at, deadline_at, policy FROM rounds WHERE id = $1',
+    [id],
+  );
+  return rows[0];
+}

@@ -1,0 +1,469 @@
+/** HTTP API of mass testing: rounds, scans, tubes, boxes, results, antigen self-reports, coverage, tasks. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { notFound } from '../../lib/errors.ts';
+import { principalOf } from '../../server/auth.ts';
+import { appendAudit } from '../access/audit.ts';
+import { narrow, scopeOf } from '../access/scope.ts';
+import { roundCoverage, unsampled } from './coverage.ts';
+import { ingestResults } from './results.ts';
+import { createRound, getRound } from './rounds.ts';
+import { recordScans } from './scans.ts';
+import { closeTubes, packBox, receiveBox, shipBox } from './transport.ts';
+
+export interface TestingDeps {
+  db: Db;
+  clock: Clock;
+}
+
+const AreaCode = z
+  .string()
+  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 2, 4, 6, 9, 12 or 15 digits');
+const Barcode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{4,40}$/, 'a barcode has 4–40 letters, digits, _ or -');
+const Id = z.coerce.number().int().positive();
+const Key = z.string().min(8).max(100);
+const ResultValue = z.enum(['negative', 'positive', 'invalid']);
+
+const ScanItem = z
+  .object({
+    key: Key,
+    tube: Barcode,
+    person_id: z.number().int().positive().optional(),
+    id_number: z.string().max(30).optional(),
+    point_id: z.number().int().positive(),
+    scanned_at: z.coerce.date(),
+    pool_size: z.number().int().min(1).max(50).optional(),
+  })
+  .refine(
+    (s) => (s.person_id === undefined) !== (s.id_number === undefined),
+    'give exactly one of person_id and id_number',
+  );
+
+export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, clock }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/testing/rounds',
+    {
+      config: { permission: 'testing.manage' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Start a mass-testing round on areas, with sampling points proposed from the registry',
+        body: z.object({
+          name: z.string().trim().min(1).max(100),
+          areas: z.array(AreaCode).min(1).max(500),
+          starts_at: z.coerce.date().optional(),
+          deadline_hours: z.number().min(1).max(168).default(24),
+          policy: z
+            .object({
+              other: z.number().int().min(1).max(50),
+              control: z.number().int().min(1).max(50),
+              prevention: z.number().int().min(1).max(50),
+              lockdown: z.enum(['single', 'household']),
+            })
+            .partial()
+            .optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const { round, points } = await createRound(
+          tx,
+          clock,
+          {
+            name: req.body.name,
+            areas: req.body.areas,
+            startsAt: req.body.starts_at,
+            deadlineHours: req.body.deadline_hours,
+            policy: req.body.policy,
+            createdBy: p.name,
+          },
+          p.jurisdiction,
+        );
+        await appendAudit(tx, clock, p, {
+          action: 'testing.round_created',
+          subjectType: 'round',
+          subjectId: round.id,
+          areaCode: req.body.areas.length === 1 ? req.body.areas[0] : p.jurisdiction || undefined,
+          details: { areas: req.body.areas, points },
+        });
+        return { ...round, sampling_points: points };
+      });
+    },
+  );
+
+  r.get(
+    '/testing/rounds',
+    {
+      config: { permission: 'testing.read' },
+      schema: { tags: ['testing'], summary: 'Rounds touching my jurisdiction' },
+    },
+    async (req) => {
+      const prefix = principalOf(req).jurisdiction;
+      const { rows } = await db.query(
+        `SELECT r.id, r.name, r.status, r.starts_at, r.deadline_at, r.policy,
+                array_agg(ra.area_code ORDER BY ra.area_code) AS areas
+           FROM rounds r JOIN round_areas ra ON ra.round_id = r.id
+          GROUP BY r.id
+         HAVING bool_or(starts_with(ra.area_code, $1) OR starts_with($1, ra.area_code))
+          ORDER BY r.id DESC LIMIT 200`,
+        [prefix],
+      );
+      return { items: rows };
+    },
+  );
+
+  r.get(
+    '/testing/rounds/:id/points',
+    {
+      config: { permission: 'testing.read' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Sampling points of a round in my jurisdiction',
+        params: z.object({ id: Id }),
+      },
+    },
+    async (req) => {
+      const prefix = principalOf(req).jurisdiction;
+      const { rows } = await db.query(
+        `SELECT id, area_code, name, samplers FROM sampling_points WHERE round_id = $1 AND starts_with(area_code, $2) ORDER BY id`,
+        [req.params.id, prefix],
+      );
+      return { items: rows };
+    },
+  );
+
+  r.get(
+    '/testing/rounds/:id/coverage',
+    {
+      config: { permission: 'testing.read' },
+      schema: {
+        tags: ['testing'],
+        summary:
+          'Residents vs sampled vs resulted, and the four stages, per child area of ?area= (aggregates)',
+        params: z.object({ id: Id }),
+        querystring: z.object({ area: AreaCode }),
+      },
+    },
+    async (req) => {
+      const round = await getRound(db, req.params.id);
+      if (!round) throw notFound('round', req.params.id);
+      const scope = scopeOf(principalOf(req));
+      const items = await roundCoverage(db, scope, round.id, req.query.area);
+      const now = clock.now();
+      return {
+        round: {
+          id: round.id,
+          name: round.name,
+          deadline_at: round.deadline_at,
+          hours_left: (round.deadline_at.getTime() - now.getTime()) / 3600_000,
+        },
+        items,
+      };
+    },
+  );
+
+  r.get(
+    '/testing/rounds/:id/unsampled',
+    {
+      config: { permission: 'person.read' },
+      schema: {
+        tags: ['testing'],
+        summary: 'The door-knocking list: residents of an area not yet sampled in the round, by household',
+        params: z.object({ id: Id }),
+        querystring: z.object({
+          area: AreaCode.optional(),
+          limit: z.coerce.number().int().min(1).max(2000).default(200),
+        }),
+      },
+    },
+    async (req) => {
+      if (!(await getRound(db, req.params.id))) throw notFound('round', req.params.id);
+      const principal = principalOf(req);
+      const scope = narrow(scopeOf(principal), req.query.area);
+      if (!scope) return { items: [] };
+      return db.transaction(async (tx) => {
+        const items = await unsampled(tx, scope, req.params.id, req.query.limit);
+        await appendAudit(tx, clock, principal, {
+          action: 'person.list',
+          subjectType: 'person',
+          areaCode: scope.prefix || undefined,
+          details: { list: 'unsampled', round_id: req.params.id, households: items.length },
+        });
+        return { items };
+      });
+    },
+  );
+
+  r.post(
+    '/testing/rounds/:id/scans',
+    {
+      config: { permission: 'testing.sample' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Upload a batch of scans (≤ 1,000); each has an idempotency key and gets its own answer',
+        params: z.object({ id: Id }),
+        body: z.object({ items: z.array(ScanItem).min(1).max(1000) }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const round = await getRound(db, req.params.id);
+      if (!round) throw notFound('round', req.params.id);
+      const items = await db.transaction((tx) =>
+        recordScans(
+          tx,
+          clock,
+          {
+            roundId: round.id,
+            sampler: `${p.kind}:${p.name}`,
+            scopePrefix: p.jurisdiction,
+            defaultPoolSize: round.policy.other,
+          },
+          req.body.items.map((i) => ({
+            key: i.key,
+            tube: i.tube,
+            personId: i.person_id,
+            idNumber: i.id_number,
+            pointId: i.point_id,
+            scannedAt: i.scanned_at,
+            poolSize: i.pool_size,
+          })),
+        ),
+      );
+      return { items };
+    },
+  );
+
+  r.post(
+    '/testing/tubes/close',
+    {
+      config: { permission: 'testing.sample' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Close open tubes by hand',
+        body: z.object({ tubes: z.array(Barcode).min(1).max(1000) }),
+      },
+    },
+    async (req) => ({
+      items: await db.transaction((tx) =>
+        closeTubes(tx, clock, req.body.tubes, principalOf(req).jurisdiction),
+      ),
+    }),
+  );
+
+  r.post(
+    '/testing/boxes',
+    {
+      config: { permission: 'testing.sample' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Pack closed tubes into a transport box (created on first use)',
+        body: z.object({
+          round_id: z.number().int().positive(),
+          box: Barcode,
+          tubes: z.array(Barcode).min(1).max(2000),
+        }),
+      },
+    },
+    async (req) => {
+      const res = await db.transaction((tx) =>
+        packBox(tx, clock, {
+          roundId: req.body.round_id,
+          box: req.body.box,
+          tubes: req.body.tubes,
+          scopePrefix: principalOf(req).jurisdiction,
+        }),
+      );
+      return { box: res.box.barcode, items: res.tubes };
+    },
+  );
+
+  r.post(
+    '/testing/boxes/:box/ship',
+    {
+      config: { permission: 'testing.sample' },
+      schema: {
+        tags: ['testing'],
+        summary: 'The box leaves for the lab',
+        params: z.object({ box: Barcode }),
+      },
+    },
+    async (req) => db.transaction((tx) => shipBox(tx, clock, req.params.box, principalOf(req).jurisdiction)),
+  );
+
+  r.post(
+    '/testing/boxes/:box/receive',
+    {
+      config: { permission: 'testing.lab' },
+      schema: {
+        tags: ['testing'],
+        summary: 'The lab receives the box and its tubes',
+        params: z.object({ box: Barcode }),
+        body: z.object({ lab_id: z.number().int().positive() }),
+      },
+    },
+    async (req) =>
+      db.transaction((tx) =>
+        receiveBox(tx, clock, req.params.box, req.body.lab_id, principalOf(req).jurisdiction),
+      ),
+  );
+
+  r.post(
+    '/testing/results',
+    {
+      config: { permission: 'testing.lab' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Record tube results (≤ 5,000); idempotent; a conflicting second result is kept and flagged',
+        body: z.object({
+          items: z
+            .array(
+              z.object({
+                tube: Barcode,
+                result: ResultValue,
+                ct: z.record(z.string().max(20), z.number()).optional(),
+                tested_at: z.coerce.date(),
+                lab_code: z.string().max(40).optional(),
+              }),
+            )
+            .min(1)
+            .max(5000),
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const res = await ingestResults(
+          tx,
+          clock,
+          req.body.items.map((i) => ({
+            tube: i.tube,
+            result: i.result,
+            ct: i.ct,
+            testedAt: i.tested_at,
+            labCode: i.lab_code,
+          })),
+          'api',
+          p.jurisdiction,
+        );
+        await appendAudit(tx, clock, p, {
+          action: 'testing.results_recorded',
+          subjectType: 'tube_results',
+          areaCode: p.jurisdiction || undefined,
+          details: { items: req.body.items.length, ...res.followUp },
+        });
+        return { items: res.outcomes, follow_up: res.followUp };
+      });
+    },
+  );
+
+  r.post(
+    '/testing/antigen',
+    {
+      config: { permission: 'testing.sample' },
+      schema: {
+        tags: ['testing'],
+        summary:
+          'Antigen self-test reports (抗原); a positive one creates a PCR confirmation task (抗原追阳)',
+        body: z.object({
+          items: z
+            .array(
+              z.object({
+                key: Key,
+                person_id: z.number().int().positive(),
+                result: ResultValue,
+                reported_at: z.coerce.date(),
+              }),
+            )
+            .min(1)
+            .max(1000),
+        }),
+      },
+    },
+    async (req) => {
+      const prefix = principalOf(req).jurisdiction;
+      const now = clock.now();
+      return db.transaction(async (tx) => {
+        const people = await tx.query<{ id: number; area_code: string }>(
+          'SELECT id, area_code FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL AND starts_with(area_code, $2)',
+          [req.body.items.map((i) => i.person_id), prefix],
+        );
+        const area = new Map(people.rows.map((p) => [p.id, p.area_code]));
+        const items = [];
+        for (const i of req.body.items) {
+          const code = area.get(i.person_id);
+          if (!code) {
+            items.push({
+              key: i.key,
+              status: 'rejected',
+              code: 'person_unknown',
+              message: `no person ${i.person_id} in your jurisdiction`,
+            });
+            continue;
+          }
+          const ins = await tx.query<{ id: number }>(
+            `INSERT INTO antigen_reports (idempotency_key, person_id, area_code, result, reported_at, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+            [i.key, i.person_id, code, i.result, i.reported_at, now],
+          );
+          const id = ins.rows[0]?.id;
+          if (id === undefined) {
+            items.push({ key: i.key, status: 'duplicate' });
+            continue;
+          }
+          if (i.result === 'positive') {
+            await tx.query(
+              `INSERT INTO tasks (kind, person_id, area_code, subject_type, subject_id, due_at, created_at)
+               VALUES ('pcr_confirm', $1, $2, 'antigen_report', $3, $4, $5) ON CONFLICT DO NOTHING`,
+              [i.person_id, code, id, new Date(now.getTime() + 4 * 3600_000), now],
+            );
+          }
+          items.push({
+            key: i.key,
+            status: 'accepted',
+            task: i.result === 'positive' ? 'pcr_confirm' : null,
+          });
+        }
+        return { items };
+      });
+    },
+  );
+
+  r.get(
+    '/tasks',
+    {
+      config: { permission: 'task.read' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Open follow-up tasks in my jurisdiction or an area inside it, earliest deadline first',
+        querystring: z.object({
+          area: AreaCode.optional(),
+          kind: z.string().max(40).optional(),
+          status: z.enum(['open', 'done', 'cancelled']).default('open'),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+      },
+    },
+    async (req) => {
+      const scope = narrow(scopeOf(principalOf(req)), req.query.area);
+      if (!scope) return { items: [] };
+      const { rows } = await db.query(
+        `SELECT id, kind, status, person_id, area_code, subject_type, subject_id, due_at, created_at, done_at, details
+           FROM tasks WHERE status = $1 AND ($2::text IS NULL OR kind = $2) AND starts_with(area_code, $3)
+          ORDER BY due_at, id LIMIT $4`,
+        [req.query.status, req.query.kind ?? null, scope.prefix, req.query.limit],
+      );
+      return { items: rows };
+    },
+  );
+};

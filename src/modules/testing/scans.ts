@@ -1,0 +1,276 @@
+/**
+ * Sampling scans (采): a person bound to a tube at a sampling point by a sampler at a time.
+ *
+ * Built for bad networks: a phone uploads scans in batches, each with its own idempotency key; a batch sent
+ * twice, or scans arriving out of order, never count twice. Every item gets its own answer:
+ * accepted (with flags), duplicate (the key was seen: the first answer stands), or rejected (with a code).
+ *
+ * One transaction per batch: the batch's tubes are locked (SELECT … FOR UPDATE) before its keys are checked, and
+ * every scan of a key goes to the same tube, so concurrent batches cannot double count. New tubes open on their
+ * first scan; a tube closes by itself when it holds its pool size.
+ */
+import type { Queryable } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { parseIdNumber } from '../../domain/id-number.ts';
+
+export interface ScanInput {
+  key: string;
+  tube: string;
+  /** A registry person id, or an ID number (registered or not). */
+  personId?: number;
+  idNumber?: string;
+  pointId: number;
+  scannedAt: Date;
+  /** The tube's pool size as printed on it (1 = single tube); defaults from the round's policy. */
+  poolSize?: number;
+}
+
+export type ScanOutcome =
+  | { key: string; status: 'accepted'; tube: string; tubeStatus: string; members: number; flags: string[] }
+  | { key: string; status: 'duplicate'; tube: string }
+  | { key: string; status: 'rejected'; code: string; message: string };
+
+export const ISOLATED_STATUSES = ['pool_held', 'suspected', 'case', 'close_contact', 'secondary_contact'];
+
+interface TubeState {
+  id: number;
+  barcode: string;
+  round_id: number;
+  status: string;
+  pool_size: number;
+  members: number;
+  area_code: string;
+  closed_at: Date | null;
+  dirty: boolean;
+}
+
+export interface ScanContext {
+  roundId: number;
+  sampler: string;
+  /** Sampling points the sampler may use (their jurisdiction); undefined = any point of the round. */
+  scopePrefix?: string;
+  defaultPoolSize: number;
+}
+
+/** Processes one batch. `tx` must be a transaction. */
+export async function recordScans(
+  tx: Queryable,
+  clock: Clock,
+  ctx: ScanContext,
+  items: readonly ScanInput[],
+): Promise<ScanOutcome[]> {
+  const now = clock.now();
+  const out: ScanOutcome[] = new Array(items.length);
+  const round = await tx.query<{ status: string; starts_at: Date; deadline_at: Date }>(
+    'SELECT status, starts_at, deadline_at FROM rounds WHERE id = $1',
+    [ctx.roundId],
+  );
+  if (!round.rows[0]) {
+    return items.map((i) => ({
+      key: i.key,
+      status: 'rejected',
+      code: 'round_unknown',
+      message: `round ${ctx.roundId} does not exist`,
+    }));
+  }
+  const roundClosed = round.rows[0].status === 'closed';
+
+  // Sampling points of this round.
+  const pointIds = [...new Set(items.map((i) => i.pointId))];
+  const points = await tx.query<{ id: number; area_code: string }>(
+    'SELECT id, area_code FROM sampling_points WHERE round_id = $1 AND id = ANY($2::int8[])',
+    [ctx.roundId, pointIds],
+  );
+  const pointArea = new Map(points.rows.map((p) => [p.id, p.area_code]));
+
+  // People: by id and by ID number, in two queries.
+  const ids = [...new Set(items.flatMap((i) => (i.personId ? [i.personId] : [])))];
+  const numbers = [...new Set(items.flatMap((i) => (i.idNumber ? [i.idNumber.trim().toUpperCase()] : [])))];
+  const people = await tx.query<{ id: number; id_number: string; area_code: string; risk_status: string }>(
+    `SELECT id, id_number, area_code, risk_status FROM persons
+      WHERE purged_at IS NULL AND (id = ANY($1::int8[]) OR id_number = ANY($2::text[]))`,
+    [ids, numbers],
+  );
+  const byId = new Map(people.rows.map((p) => [p.id, p]));
+  const byNumber = new Map(people.rows.map((p) => [p.id_number, p]));
+
+  // Tubes: create the new ones (open), then lock all of the batch's tubes.
+  const barcodes = [...new Set(items.map((i) => i.tube))];
+  const firstItem = new Map<string, ScanInput>();
+  for (const i of items) if (!firstItem.has(i.tube) && pointArea.has(i.pointId)) firstItem.set(i.tube, i);
+  const fresh = [...firstItem.values()];
+  if (!roundClosed && fresh.length > 0) {
+    await tx.bulkInsert(
+      'tubes',
+      [
+        { name: 'barcode', type: 'text' },
+        { name: 'round_id', type: 'int8' },
+        { name: 'sampling_point_id', type: 'int8' },
+        { name: 'area_code', type: 'text' },
+        { name: 'pool_size', type: 'int2' },
+        { name: 'opened_at', type: 'timestamptz' },
+      ],
+      fresh.map((i) => [
+        i.tube,
+        ctx.roundId,
+        i.pointId,
+        pointArea.get(i.pointId),
+        i.poolSize ?? ctx.defaultPoolSize,
+        i.scannedAt,
+      ]),
+      { onConflict: 'ON CONFLICT (barcode) DO NOTHING' },
+    );
+  }
+  const tubeRows = await tx.query<Omit<TubeState, 'dirty'>>(
+    `SELECT id, barcode, round_id, status, pool_size, members, area_code, closed_at FROM tubes
+      WHERE barcode = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+    [barcodes],
+  );
+  const tubes = new Map(tubeRows.rows.map((t) => [t.barcode, { ...t, dirty: false }]));
+
+  // Keys already recorded (checked after the tubes are locked).
+  const seen = await tx.query<{ idempotency_key: string; barcode: string }>(
+    `SELECT s.idempotency_key, t.barcode FROM scans s JOIN tubes t ON t.id = s.tube_id WHERE s.idempotency_key = ANY($1::text[])`,
+    [items.map((i) => i.key)],
+  );
+  const seenKey = new Map(seen.rows.map((r) => [r.idempotency_key, r.barcode]));
+
+  // Who was already sampled in this round (flag, do not refuse: a second swab is not lost).
+  const already = await tx.query<{ person_id: number }>(
+    'SELECT DISTINCT person_id FROM scans WHERE round_id = $1 AND person_id = ANY($2::int8[])',
+    [ctx.roundId, people.rows.map((p) => p.id)],
+  );
+  const sampled = new Set(already.rows.map((r) => r.person_id));
+
+  const rows: unknown[][] = [];
+  const reject = (idx: number, key: string, code: string, message: string) => {
+    out[idx] = { key, status: 'rejected', code, message };
+  };
+  items.forEach((item, idx) => {
+    const prior = seenKey.get(item.key);
+    if (prior !== undefined) {
+      out[idx] = { key: item.key, status: 'duplicate', tube: prior };
+      return;
+    }
+    if (roundClosed) return reject(idx, item.key, 'round_closed', `round ${ctx.roundId} is closed`);
+    const area = pointArea.get(item.pointId);
+    if (!area)
+      return reject(
+        idx,
+        item.key,
+        'point_unknown',
+        `sampling point ${item.pointId} is not a point of round ${ctx.roundId}`,
+      );
+    if (ctx.scopePrefix !== undefined && !area.startsWith(ctx.scopePrefix)) {
+      return reject(
+        idx,
+        item.key,
+        'point_out_of_scope',
+        `sampling point ${item.pointId} is outside your jurisdiction`,
+      );
+    }
+    const tube = tubes.get(item.tube);
+    if (!tube) return reject(idx, item.key, 'tube_unknown', `tube ${item.tube} could not be opened`);
+    if (tube.round_id !== ctx.roundId)
+      return reject(idx, item.key, 'tube_other_round', `tube ${item.tube} belongs to round ${tube.round_id}`);
+    if (tube.status !== 'open')
+      return reject(idx, item.key, 'tube_closed', `tube ${item.tube} is ${tube.status}; use a new tube`);
+    if (tube.members >= tube.pool_size)
+      return reject(idx, item.key, 'tube_full', `tube ${item.tube} already holds ${tube.pool_size}`);
+
+    const flags: string[] = [];
+    let personId: number | null = null;
+    let idNumber: string | null = null;
+    if (item.personId !== undefined) {
+      const p = byId.get(item.personId);
+      if (!p) return reject(idx, item.key, 'person_unknown', `no person ${item.personId} in the registry`);
+      personId = p.id;
+      if (ISOLATED_STATUSES.includes(p.risk_status) && tube.pool_size > 1) flags.push('isolated_in_pool');
+    } else if (item.idNumber !== undefined) {
+      const parsed = parseIdNumber(item.idNumber, now);
+      if (!parsed.ok) return reject(idx, item.key, parsed.code, parsed.message);
+      const p = byNumber.get(parsed.value.idNumber);
+      if (p) {
+        personId = p.id;
+        if (ISOLATED_STATUSES.includes(p.risk_status) && tube.pool_size > 1) flags.push('isolated_in_pool');
+      } else {
+        idNumber = parsed.value.idNumber;
+        flags.push('not_in_registry'); // travellers exist: accepted, flagged
+      }
+    } else {
+      return reject(idx, item.key, 'person_missing', 'a scan needs a person id or an ID number');
+    }
+    if (personId !== null) {
+      if (sampled.has(personId)) flags.push('sampled_twice');
+      sampled.add(personId);
+    }
+    if (item.scannedAt.getTime() > now.getTime() + 5 * 60_000) flags.push('clock_ahead');
+    tube.members++;
+    tube.dirty = true;
+    if (tube.members === tube.pool_size) {
+      tube.status = 'closed';
+      tube.closed_at = item.scannedAt;
+    }
+    seenKey.set(item.key, tube.barcode);
+    rows.push([
+      item.key,
+      ctx.roundId,
+      tube.id,
+      personId,
+      idNumber,
+      area,
+      item.pointId,
+      ctx.sampler,
+      item.scannedAt,
+      now,
+      flags,
+    ]);
+    out[idx] = {
+      key: item.key,
+      status: 'accepted',
+      tube: tube.barcode,
+      tubeStatus: tube.status,
+      members: tube.members,
+      flags,
+    };
+  });
+
+  if (rows.length > 0) {
+    const col = (i: number) => rows.map((r) => r[i]);
+    await tx.query(
+      `INSERT INTO scans (idempotency_key, round_id, tube_id, person_id, id_number, area_code, sampling_point_id, sampler,
+                          scanned_at, received_at, flags)
+       SELECT k, r, t, p, n, a, pt, s, sa, ra, CASE WHEN f = '' THEN '{}'::text[] ELSE string_to_array(f, ',') END
+         FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::int8[], $8::text[],
+                     $9::timestamptz[], $10::timestamptz[], $11::text[]) AS u(k, r, t, p, n, a, pt, s, sa, ra, f)`,
+      [
+        col(0),
+        col(1),
+        col(2),
+        col(3),
+        col(4),
+        col(5),
+        col(6),
+        col(7),
+        col(8),
+        col(9),
+        rows.map((r) => (r[10] as string[]).join(',')),
+      ],
+    );
+  }
+  const dirty = [...tubes.values()].filter((t) => t.dirty);
+  if (dirty.length > 0) {
+    await tx.query(
+      `UPDATE tubes t SET members = u.members, status = u.status, closed_at = u.closed_at
+         FROM unnest($1::int8[], $2::int2[], $3::text[], $4::timestamptz[]) AS u(id, members, status, closed_at)
+        WHERE t.id = u.id`,
+      [
+        dirty.map((t) => t.id),
+        dirty.map((t) => t.members),
+        dirty.map((t) => t.status),
+        dirty.map((t) => t.closed_at),
+      ],
+    );
+  }
+  return out;
+}

@@ -1,0 +1,344 @@
+/** A round through the API: plan, sample, close, box, ship, receive, result, follow up, coverage — and bad input. */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends } from '../../db/testing.ts';
+import { ManualClock } from '../../domain/clock.ts';
+import { makeIdNumber } from '../../domain/id-number.ts';
+import { buildApp } from '../../server/app.ts';
+import { loginAs, type TestSession } from '../../server/test-auth.ts';
+import { verifyAudit } from '../access/audit.ts';
+import { seedCity } from '../registry/seed-city.ts';
+
+const clock = new ManualClock('2022-03-14T06:00:00Z');
+
+describeBackends('mass testing', (ctx) => {
+  let app: FastifyInstance;
+  let cmd: TestSession;
+  let sampler: TestSession;
+  let lab: TestSession;
+  let community: string;
+  let people: { id: number; id_number: string; area_code: string }[];
+  let roundId: number;
+  let pointId: number;
+  const call = (s: TestSession, method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    app.inject({ method, url, headers: s.headers, payload: payload as never });
+
+  beforeAll(async () => {
+    await seedCity(ctx.db, { city: '2202', people: 50_000, seed: 21, clock });
+    app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 100_000 });
+    // The community with the most residents.
+    const c = await ctx.db.query<{ code: string }>(
+      'SELECT left(area_code, 12) AS code FROM persons GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1',
+    );
+    community = c.rows[0]?.code as string;
+    const p = await ctx.db.query<{ id: number; id_number: string; area_code: string }>(
+      'SELECT id, id_number, area_code FROM persons WHERE starts_with(area_code, $1) ORDER BY id',
+      [community],
+    );
+    people = p.rows;
+    cmd = await loginAs(app, ctx.db, 'commander', '2202');
+    sampler = await loginAs(app, ctx.db, 'sampler', community);
+    lab = await loginAs(app, ctx.db, 'lab', '2202');
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('starts a round with sampling points sized from the registry', async () => {
+    const res = await call(cmd, 'POST', '/api/testing/rounds', {
+      name: '第8轮全员核酸',
+      areas: [community.slice(0, 9)],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    roundId = res.json().id;
+    expect(res.json().sampling_points).toBeGreaterThan(0);
+    expect(new Date(res.json().deadline_at).getTime() - new Date(res.json().starts_at).getTime()).toBe(
+      24 * 3600_000,
+    );
+    const points = (await call(sampler, 'GET', `/api/testing/rounds/${roundId}/points`)).json().items;
+    const mine = points.find((x: { area_code: string }) => x.area_code === community);
+    expect(mine.samplers).toBe(Math.max(1, Math.ceil(people.length / 360)));
+    pointId = mine.id;
+    const bad = await call(cmd, 'POST', '/api/testing/rounds', { name: 'x', areas: ['220299999'] });
+    expect(bad.json().error.code).toBe('area_unknown');
+  });
+
+  it('records scans idempotently, fills and closes tubes, and flags what is odd', async () => {
+    clock.set('2022-03-14T07:30:00Z');
+    const at = '2022-03-14T07:00:00Z';
+    const items = people.slice(0, 12).map((p, i) => ({
+      key: `scan-${String(p.id).padStart(8, '0')}`,
+      tube: i < 10 ? 'T0000001' : 'T0000002',
+      person_id: p.id,
+      point_id: pointId,
+      scanned_at: at,
+      pool_size: 10,
+    }));
+    const first = await call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, { items });
+    expect(first.statusCode, first.body).toBe(200);
+    const out = first.json().items;
+    expect(out.filter((o: { status: string }) => o.status === 'accepted')).toHaveLength(12);
+    expect(out[9]).toMatchObject({ tube: 'T0000001', tubeStatus: 'closed', members: 10 });
+    // The same batch again (a phone that lost the answer): nothing counted twice.
+    const again = (await call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, { items })).json()
+      .items;
+    expect(again.every((o: { status: string }) => o.status === 'duplicate')).toBe(true);
+    const { rows } = await ctx.db.query<{ members: number }>(
+      "SELECT members FROM tubes WHERE barcode = 'T0000002'",
+    );
+    expect(rows[0]?.members).toBe(2);
+
+    const p13 = people[12] as { id: number; id_number: string };
+    const traveller = makeIdNumber('110101', '1990-05-05', 123);
+    const odd = (
+      await call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {
+        items: [
+          { key: 'k-closed-tube', tube: 'T0000001', person_id: p13.id, point_id: pointId, scanned_at: at },
+          { key: 'k-traveller-1', tube: 'T0000002', id_number: traveller, point_id: pointId, scanned_at: at },
+          {
+            key: 'k-twice-0001',
+            tube: 'T0000002',
+            person_id: (people[0] as { id: number }).id,
+            point_id: pointId,
+            scanned_at: at,
+          },
+          {
+            key: 'k-bad-idnum',
+            tube: 'T0000002',
+            id_number: '220202199001011230',
+            point_id: pointId,
+            scanned_at: at,
+          },
+          { key: 'k-nobody-01', tube: 'T0000002', person_id: 999999999, point_id: pointId, scanned_at: at },
+          { key: 'k-bad-point', tube: 'T0000002', person_id: p13.id, point_id: 999999, scanned_at: at },
+          {
+            key: 'k-by-idnum1',
+            tube: 'T0000002',
+            id_number: p13.id_number,
+            point_id: pointId,
+            scanned_at: at,
+          },
+        ],
+      })
+    ).json().items;
+    expect(odd[0]).toMatchObject({ status: 'rejected', code: 'tube_closed' });
+    expect(odd[1]).toMatchObject({ status: 'accepted', flags: ['not_in_registry'] });
+    expect(odd[2]).toMatchObject({ status: 'accepted', flags: ['sampled_twice'] });
+    expect(odd[3]).toMatchObject({ status: 'rejected', code: 'id_check_digit' });
+    expect(odd[4]).toMatchObject({ status: 'rejected', code: 'person_unknown' });
+    expect(odd[5]).toMatchObject({ status: 'rejected', code: 'point_unknown' });
+    expect(odd[6]).toMatchObject({ status: 'accepted', flags: [] });
+    // A phone whose clock runs ahead: accepted, flagged.
+    const ahead = (
+      await call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {
+        items: [
+          {
+            key: 'k-clock-ahead',
+            tube: 'T0000003',
+            person_id: (people[14] as { id: number }).id,
+            point_id: pointId,
+            scanned_at: '2022-03-14T09:00:00Z',
+          },
+        ],
+      })
+    ).json().items;
+    expect(ahead[0].flags).toEqual(['clock_ahead']);
+    const malformed = await call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {
+      items: [{ key: 'short' }],
+    });
+    expect(malformed.statusCode).toBe(400);
+  });
+
+  it('moves tubes through boxes to the lab, refusing steps out of order', async () => {
+    const early = (
+      await call(sampler, 'POST', '/api/testing/boxes', {
+        round_id: roundId,
+        box: 'BOX-0001',
+        tubes: ['T0000001', 'T0000002'],
+      })
+    ).json();
+    expect(early.items).toEqual([
+      { tube: 'T0000001', status: 'ok' },
+      {
+        tube: 'T0000002',
+        status: 'rejected',
+        code: 'transition_invalid',
+        message: 'tube T0000002 is open; it must be closed to become boxed',
+      },
+    ]);
+    expect(
+      (await call(sampler, 'POST', '/api/testing/tubes/close', { tubes: ['T0000002', 'T9999999'] })).json()
+        .items,
+    ).toEqual([
+      { tube: 'T0000002', status: 'ok' },
+      { tube: 'T9999999', status: 'rejected', code: 'tube_unknown', message: 'no tube T9999999' },
+    ]);
+    expect(
+      (
+        await call(sampler, 'POST', '/api/testing/boxes', {
+          round_id: roundId,
+          box: 'BOX-0001',
+          tubes: ['T0000002'],
+        })
+      ).json().items[0].status,
+    ).toBe('ok');
+    const receiveEarly = await call(lab, 'POST', '/api/testing/boxes/BOX-0001/receive', { lab_id: 1 });
+    expect(receiveEarly.statusCode).toBe(409);
+    expect(receiveEarly.json().error.code).toBe('transition_invalid');
+    expect((await call(sampler, 'POST', '/api/testing/boxes/BOX-0001/ship')).json()).toEqual({ tubes: 2 });
+    expect((await call(lab, 'POST', '/api/testing/boxes/BOX-0001/receive', { lab_id: 1 })).json()).toEqual({
+      tubes: 2,
+    });
+    expect((await call(sampler, 'POST', '/api/testing/boxes/BOX-0001/ship')).statusCode).toBe(409);
+  });
+
+  it('records results idempotently, flags conflicts, and follows up a positive pool at once', async () => {
+    clock.set('2022-03-14T12:00:00Z');
+    const results = [
+      {
+        tube: 'T0000001',
+        result: 'positive',
+        ct: { ORF1ab: 31.5, N: 30.2 },
+        tested_at: '2022-03-14T11:30:00Z',
+      },
+      { tube: 'T0000002', result: 'negative', tested_at: '2022-03-14T11:30:00Z' },
+      { tube: 'T0404040', result: 'negative', tested_at: '2022-03-14T11:30:00Z' },
+    ];
+    const res = await call(lab, 'POST', '/api/testing/results', { items: results });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().items.map((i: { status: string }) => i.status)).toEqual([
+      'recorded',
+      'recorded',
+      'rejected',
+    ]);
+    expect(res.json().follow_up).toMatchObject({ positivePools: 1, held: 10, retestTasks: 10 });
+    const again = (await call(lab, 'POST', '/api/testing/results', { items: results.slice(0, 2) })).json();
+    expect(again.items.map((i: { status: string }) => i.status)).toEqual(['duplicate', 'duplicate']);
+    const conflict = (
+      await call(lab, 'POST', '/api/testing/results', {
+        items: [{ tube: 'T0000002', result: 'positive', tested_at: '2022-03-14T11:45:00Z' }],
+      })
+    ).json();
+    expect(conflict.items[0].status).toBe('conflict');
+    const t2 = await ctx.db.query<{ result: string; result_conflict: boolean }>(
+      "SELECT result, result_conflict FROM tubes WHERE barcode = 'T0000002'",
+    );
+    expect(t2.rows[0]).toEqual({ result: 'negative', result_conflict: true }); // the first result stands
+    const badCt = (
+      await call(lab, 'POST', '/api/testing/results', {
+        items: [{ tube: 'T0000002', result: 'negative', ct: { N: 99 }, tested_at: '2022-03-14T11:50:00Z' }],
+      })
+    ).json();
+    expect(badCt.items[0].code).toBe('ct_invalid');
+
+    const tasks = (await call(cmd, 'GET', `/api/tasks?kind=retest_single_tube&area=${community}`)).json()
+      .items;
+    expect(tasks).toHaveLength(10);
+    expect(new Date(tasks[0].due_at).toISOString()).toBe('2022-03-14T16:00:00.000Z');
+    const held = await ctx.db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM persons WHERE risk_status = 'pool_held'",
+    );
+    expect(held.rows[0]?.n).toBe(10);
+  });
+
+  it('turns a positive single-tube re-test into a confirmed positive, and a negative one into a release', async () => {
+    const a = people[0] as { id: number };
+    const b = people[1] as { id: number };
+    const at = '2022-03-14T13:00:00Z';
+    const scans = await call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {
+      items: [
+        {
+          key: `retest-${String(a.id).padStart(8, '0')}`,
+          tube: 'S0000001',
+          person_id: a.id,
+          point_id: pointId,
+          scanned_at: at,
+          pool_size: 1,
+        },
+        {
+          key: `retest-${String(b.id).padStart(8, '0')}`,
+          tube: 'S0000002',
+          person_id: b.id,
+          point_id: pointId,
+          scanned_at: at,
+          pool_size: 1,
+        },
+      ],
+    });
+    expect(scans.json().items.map((i: { tubeStatus: string }) => i.tubeStatus)).toEqual(['closed', 'closed']);
+    await call(sampler, 'POST', '/api/testing/boxes', {
+      round_id: roundId,
+      box: 'BOX-0002',
+      tubes: ['S0000001', 'S0000002'],
+    });
+    await call(sampler, 'POST', '/api/testing/boxes/BOX-0002/ship');
+    await call(lab, 'POST', '/api/testing/boxes/BOX-0002/receive', { lab_id: 1 });
+    const res = (
+      await call(lab, 'POST', '/api/testing/results', {
+        items: [
+          { tube: 'S0000001', result: 'positive', ct: { ORF1ab: 28 }, tested_at: '2022-03-14T15:00:00Z' },
+          { tube: 'S0000002', result: 'negative', tested_at: '2022-03-14T15:00:00Z' },
+        ],
+      })
+    ).json();
+    expect(res.follow_up).toMatchObject({ positivePersons: 1, unheld: 1 });
+    const st = await ctx.db.query<{ id: number; risk_status: string }>(
+      'SELECT id, risk_status FROM persons WHERE id = ANY($1::int8[]) ORDER BY id',
+      [[a.id, b.id]],
+    );
+    expect(st.rows.map((r) => r.risk_status)).toEqual(['case', 'none']);
+    const ev = await ctx.db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM events WHERE type = 'testing.person_positive' AND subject_id = $1",
+      [a.id],
+    );
+    expect(ev.rows[0]?.n).toBe(1);
+    const open = await ctx.db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM tasks WHERE status = 'open' AND person_id = ANY($1::int8[])",
+      [[a.id, b.id]],
+    );
+    expect(open.rows[0]?.n).toBe(0);
+  });
+
+  it('shows coverage and the door-knocking list, inside the jurisdiction only', async () => {
+    const cov = (
+      await call(cmd, 'GET', `/api/testing/rounds/${roundId}/coverage?area=${community.slice(0, 9)}`)
+    ).json();
+    const row = cov.items.find((x: { code: string }) => x.code === community);
+    expect(row).toMatchObject({ residents: people.length, sampled: 14, tubes: 5, positive_tubes: 2 });
+    const grid = people[20]?.area_code as string;
+    const list = (await call(cmd, 'GET', `/api/testing/rounds/${roundId}/unsampled?area=${grid}`)).json()
+      .items;
+    const listed = list.flatMap((h: { members: { id: number }[] }) => h.members.map((m) => m.id));
+    const sampledIds = new Set([...people.slice(0, 13), people[14] as { id: number }].map((p) => p.id));
+    expect(listed.some((id: number) => sampledIds.has(id))).toBe(false);
+    expect(listed.length).toBe(people.filter((p) => p.area_code === grid && !sampledIds.has(p.id)).length);
+    const elsewhere = await loginAs(app, ctx.db, 'commander', '220203');
+    const none = (
+      await call(elsewhere, 'GET', `/api/testing/rounds/${roundId}/unsampled?area=${grid}`)
+    ).json();
+    expect(none.items).toEqual([]);
+    expect((await call(sampler, 'GET', `/api/tasks`)).statusCode).toBe(403);
+  });
+
+  it('takes antigen self-reports idempotently and asks for PCR confirmation of positives', async () => {
+    const p = people[30] as { id: number };
+    const body = {
+      items: [
+        { key: 'ag-000000001', person_id: p.id, result: 'positive', reported_at: '2022-03-14T16:00:00Z' },
+      ],
+    };
+    expect((await call(sampler, 'POST', '/api/testing/antigen', body)).json().items[0]).toMatchObject({
+      status: 'accepted',
+      task: 'pcr_confirm',
+    });
+    expect((await call(sampler, 'POST', '/api/testing/antigen', body)).json().items[0].status).toBe(
+      'duplicate',
+    );
+    const t = await ctx.db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM tasks WHERE kind = 'pcr_confirm' AND person_id = $1",
+      [p.id],
+    );
+    expect(t.rows[0]?.n).toBe(1);
+    expect((await verifyAudit(ctx.db)).ok).toBe(true);
+  });
+});
