@@ -66,7 +66,7 @@ export async function ingestResults(
     const key = keys[i] as string;
     if (seen.has(key)) return { tube: item.tube, status: 'duplicate' };
     const t = tubes.get(item.tube);
-    if (!t || !t.area_code.startsWith(scopePrefix)) {
+    if (!t?.area_code.startsWith(scopePrefix)) {
       return {
         tube: item.tube,
         status: 'rejected',

@@ -1,35 +1,20 @@
 /**
  * Creating a mass-testing round: its target areas, deadline, pooling policy and sampling points. Points are
- * proposed from the registry when not given: one per ~2,500 residents of each community (2,000–3,000 each),
- * with samplers = residents ÷ 360.
+ * proposed from the registry by the planner's rules: about one per 2,500 residents of each community
+ * (2,000–3,000 each), with samplers = the point's residents ÷ 360.
  */
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { DEFAULT_POOLING_POLICY, type PoolingPolicy } from '../../domain/pooling.ts';
 import { AppError } from '../../lib/errors.ts';
-
-export interface RoundPolicy {
-  /** Pool size of tubes in areas with no zone (20 in 1 by default). */
-  other: number;
-  control: number;
-  prevention: number;
-  lockdown: 'single' | 'household';
-}
-
-export const DEFAULT_ROUND_POLICY: RoundPolicy = {
-  other: 20,
-  control: 10,
-  prevention: 20,
-  lockdown: 'single',
-};
-export const PEOPLE_PER_POINT = 2500;
-export const PEOPLE_PER_SAMPLER = 360;
+import { samplersFor, samplingPoints } from './planner.ts';
 
 export interface NewRound {
   name: string;
   areas: readonly string[];
   startsAt?: Date;
   deadlineHours?: number;
-  policy?: Partial<RoundPolicy>;
+  policy?: Partial<PoolingPolicy>;
   createdBy: string;
 }
 
@@ -39,7 +24,7 @@ export interface RoundRow {
   status: string;
   starts_at: Date;
   deadline_at: Date;
-  policy: RoundPolicy;
+  policy: PoolingPolicy;
 }
 
 export async function createRound(
@@ -63,7 +48,7 @@ export async function createRound(
   if (!(hours > 0 && hours <= 24 * 7))
     throw new AppError(400, 'deadline_invalid', 'the deadline is 1 hour to 7 days after the start');
   const startsAt = r.startsAt ?? clock.now();
-  const policy = { ...DEFAULT_ROUND_POLICY, ...r.policy };
+  const policy = { ...DEFAULT_POOLING_POLICY, ...r.policy };
   const { rows } = await tx.query<RoundRow>(
     `INSERT INTO rounds (name, starts_at, deadline_at, policy, created_by, created_at)
      VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id, name, status, starts_at, deadline_at, policy`,
@@ -81,22 +66,34 @@ export async function createRound(
     round.id,
     [...r.areas],
   ]);
-  // Sampling points per community with residents, sized from the registry.
-  const points = await tx.query(
-    `WITH communities AS (
-       SELECT left(p.area_code, 12) AS code, count(*) AS people
-         FROM persons p
-        WHERE p.purged_at IS NULL AND EXISTS (SELECT 1 FROM round_areas ra WHERE ra.round_id = $1 AND starts_with(p.area_code, ra.area_code))
-        GROUP BY 1
-     ), sized AS (
-       SELECT c.code, c.people, greatest(1, round(c.people / $2::numeric))::int AS n FROM communities c
-     )
-     INSERT INTO sampling_points (round_id, area_code, name, samplers)
-     SELECT $1, s.code, a.name || '采样点' || g.i, greatest(1, ceil(s.people / $3::numeric / s.n))::int
-       FROM sized s JOIN areas a ON a.code = s.code, generate_series(1, s.n) AS g(i)`,
-    [round.id, PEOPLE_PER_POINT, PEOPLE_PER_SAMPLER],
+  // Sampling points per community with residents, sized from the registry by the planner's rules.
+  const communities = await tx.query<{ code: string; name: string; people: number }>(
+    `SELECT left(p.area_code, 12) AS code, a.name, count(*) AS people
+       FROM persons p JOIN areas a ON a.code = left(p.area_code, 12)
+      WHERE p.purged_at IS NULL
+        AND EXISTS (SELECT 1 FROM round_areas ra WHERE ra.round_id = $1 AND starts_with(p.area_code, ra.area_code))
+      GROUP BY 1, 2 ORDER BY 1`,
+    [round.id],
   );
-  return { round, points: points.rowCount };
+  const pointRows: unknown[][] = [];
+  for (const c of communities.rows) {
+    const n = samplingPoints(c.people);
+    for (let i = 1; i <= n; i++) {
+      const people = Math.floor(c.people / n) + (i <= c.people % n ? 1 : 0);
+      pointRows.push([round.id, c.code, `${c.name}采样点${i}`, samplersFor(people)]);
+    }
+  }
+  const inserted = await tx.bulkInsert(
+    'sampling_points',
+    [
+      { name: 'round_id', type: 'int8' },
+      { name: 'area_code', type: 'text' },
+      { name: 'name', type: 'text' },
+      { name: 'samplers', type: 'int4' },
+    ],
+    pointRows,
+  );
+  return { round, points: inserted };
 }
 
 export async function getRound(db: Queryable, id: number): Promise<RoundRow | undefined> {

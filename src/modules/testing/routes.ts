@@ -4,12 +4,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { PoolingPolicySchema } from '../../domain/pooling.ts';
 import { notFound } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
+import { withUploadedTable } from '../../server/upload.ts';
 import { appendAudit } from '../access/audit.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { roundCoverage, unsampled } from './coverage.ts';
+import { parseFhirResults } from './fhir/parse-results.ts';
+import { planFromRegistry } from './plan-from-registry.ts';
 import { ingestResults } from './results.ts';
+import { importResultsFile } from './results-file.ts';
 import { createRound, getRound } from './rounds.ts';
 import { recordScans } from './scans.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from './transport.ts';
@@ -60,15 +65,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
           areas: z.array(AreaCode).min(1).max(500),
           starts_at: z.coerce.date().optional(),
           deadline_hours: z.number().min(1).max(168).default(24),
-          policy: z
-            .object({
-              other: z.number().int().min(1).max(50),
-              control: z.number().int().min(1).max(50),
-              prevention: z.number().int().min(1).max(50),
-              lockdown: z.enum(['single', 'household']),
-            })
-            .partial()
-            .optional(),
+          policy: PoolingPolicySchema.partial().optional(),
         }),
       },
     },
@@ -98,6 +95,33 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
         return { ...round, sampling_points: points };
       });
     },
+  );
+
+  r.post(
+    '/testing/rounds/plan',
+    {
+      config: { permission: 'testing.read' },
+      schema: {
+        tags: ['testing'],
+        summary:
+          'Plan a round without starting it: points, samplers, tubes, labs, and whether it can finish in time',
+        body: z.object({
+          areas: z.array(AreaCode).min(1).max(500),
+          starts_at: z.coerce.date().optional(),
+          deadline_hours: z.number().min(1).max(168).default(24),
+          samplers_available: z.number().int().min(1).optional(),
+          policy: PoolingPolicySchema.partial().optional(),
+        }),
+      },
+    },
+    async (req) =>
+      planFromRegistry(db, scopeOf(principalOf(req)), {
+        areas: req.body.areas,
+        startsAt: req.body.starts_at ?? clock.now(),
+        deadlineHours: req.body.deadline_hours,
+        samplersAvailable: req.body.samplers_available,
+        policy: req.body.policy,
+      }),
   );
 
   r.get(
@@ -365,6 +389,82 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
         return { items: res.outcomes, follow_up: res.followUp };
       });
     },
+  );
+
+  r.post(
+    '/testing/results/fhir',
+    {
+      config: { permission: 'testing.lab' },
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        tags: ['testing'],
+        summary:
+          'Record tube results from an HL7 FHIR R4 Bundle of Observations (LOINC 94500-6 …); all or nothing',
+        body: z.unknown(),
+      },
+    },
+    async (req, reply) => {
+      const parsed = parseFhirResults(req.body);
+      if (parsed.errors.length > 0) {
+        return reply.status(422).send({
+          error: {
+            code: 'fhir_rejected',
+            message: `nothing was recorded: ${parsed.errors.length} problem(s) in the Bundle; fix them and send it again`,
+            details: parsed.errors,
+          },
+        });
+      }
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const res = await ingestResults(
+          tx,
+          clock,
+          parsed.results.map((x) => ({
+            tube: x.tubeBarcode,
+            result: x.result,
+            ct: x.ct,
+            testedAt: new Date(x.testedAt),
+            labCode: x.labCode,
+          })),
+          'fhir',
+          p.jurisdiction,
+        );
+        await appendAudit(tx, clock, p, {
+          action: 'testing.results_recorded',
+          subjectType: 'tube_results',
+          areaCode: p.jurisdiction || undefined,
+          details: { fhir: true, items: parsed.results.length, ...res.followUp },
+        });
+        return { items: res.outcomes, follow_up: res.followUp };
+      });
+    },
+  );
+
+  r.post(
+    '/testing/results/file',
+    {
+      config: { permission: 'testing.lab' },
+      schema: {
+        tags: ['testing'],
+        summary:
+          'Record tube results from a CSV or XLSX export (multipart field "file"); unreadable rows reject the file',
+        consumes: ['multipart/form-data'],
+      },
+    },
+    async (req) =>
+      withUploadedTable(req, async (path, fileName) => {
+        const p = principalOf(req);
+        const report = await importResultsFile(db, clock, path, { fileName, scopePrefix: p.jurisdiction });
+        await db.transaction((tx) =>
+          appendAudit(tx, clock, p, {
+            action: 'testing.results_recorded',
+            subjectType: 'tube_results',
+            areaCode: p.jurisdiction || undefined,
+            details: { file: fileName, rows: report.rows, ...report.followUp },
+          }),
+        );
+        return report;
+      }),
   );
 
   r.post(

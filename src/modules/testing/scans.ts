@@ -143,52 +143,52 @@ export async function recordScans(
   const sampled = new Set(already.rows.map((r) => r.person_id));
 
   const rows: unknown[][] = [];
-  const reject = (idx: number, key: string, code: string, message: string) => {
-    out[idx] = { key, status: 'rejected', code, message };
-  };
-  items.forEach((item, idx) => {
+  const reject = (key: string, code: string, message: string): ScanOutcome => ({
+    key,
+    status: 'rejected',
+    code,
+    message,
+  });
+  const handle = (item: ScanInput): ScanOutcome => {
     const prior = seenKey.get(item.key);
     if (prior !== undefined) {
-      out[idx] = { key: item.key, status: 'duplicate', tube: prior };
-      return;
+      return { key: item.key, status: 'duplicate', tube: prior };
     }
-    if (roundClosed) return reject(idx, item.key, 'round_closed', `round ${ctx.roundId} is closed`);
+    if (roundClosed) return reject(item.key, 'round_closed', `round ${ctx.roundId} is closed`);
     const area = pointArea.get(item.pointId);
     if (!area)
       return reject(
-        idx,
         item.key,
         'point_unknown',
         `sampling point ${item.pointId} is not a point of round ${ctx.roundId}`,
       );
     if (ctx.scopePrefix !== undefined && !area.startsWith(ctx.scopePrefix)) {
       return reject(
-        idx,
         item.key,
         'point_out_of_scope',
         `sampling point ${item.pointId} is outside your jurisdiction`,
       );
     }
     const tube = tubes.get(item.tube);
-    if (!tube) return reject(idx, item.key, 'tube_unknown', `tube ${item.tube} could not be opened`);
+    if (!tube) return reject(item.key, 'tube_unknown', `tube ${item.tube} could not be opened`);
     if (tube.round_id !== ctx.roundId)
-      return reject(idx, item.key, 'tube_other_round', `tube ${item.tube} belongs to round ${tube.round_id}`);
+      return reject(item.key, 'tube_other_round', `tube ${item.tube} belongs to round ${tube.round_id}`);
     if (tube.status !== 'open')
-      return reject(idx, item.key, 'tube_closed', `tube ${item.tube} is ${tube.status}; use a new tube`);
+      return reject(item.key, 'tube_closed', `tube ${item.tube} is ${tube.status}; use a new tube`);
     if (tube.members >= tube.pool_size)
-      return reject(idx, item.key, 'tube_full', `tube ${item.tube} already holds ${tube.pool_size}`);
+      return reject(item.key, 'tube_full', `tube ${item.tube} already holds ${tube.pool_size}`);
 
     const flags: string[] = [];
     let personId: number | null = null;
     let idNumber: string | null = null;
     if (item.personId !== undefined) {
       const p = byId.get(item.personId);
-      if (!p) return reject(idx, item.key, 'person_unknown', `no person ${item.personId} in the registry`);
+      if (!p) return reject(item.key, 'person_unknown', `no person ${item.personId} in the registry`);
       personId = p.id;
       if (ISOLATED_STATUSES.includes(p.risk_status) && tube.pool_size > 1) flags.push('isolated_in_pool');
     } else if (item.idNumber !== undefined) {
       const parsed = parseIdNumber(item.idNumber, now);
-      if (!parsed.ok) return reject(idx, item.key, parsed.code, parsed.message);
+      if (!parsed.ok) return reject(item.key, parsed.code, parsed.message);
       const p = byNumber.get(parsed.value.idNumber);
       if (p) {
         personId = p.id;
@@ -198,7 +198,7 @@ export async function recordScans(
         flags.push('not_in_registry'); // travellers exist: accepted, flagged
       }
     } else {
-      return reject(idx, item.key, 'person_missing', 'a scan needs a person id or an ID number');
+      return reject(item.key, 'person_missing', 'a scan needs a person id or an ID number');
     }
     if (personId !== null) {
       if (sampled.has(personId)) flags.push('sampled_twice');
@@ -225,7 +225,7 @@ export async function recordScans(
       now,
       flags,
     ]);
-    out[idx] = {
+    return {
       key: item.key,
       status: 'accepted',
       tube: tube.barcode,
@@ -233,7 +233,8 @@ export async function recordScans(
       members: tube.members,
       flags,
     };
-  });
+  };
+  for (const [idx, item] of items.entries()) out[idx] = handle(item);
 
   if (rows.length > 0) {
     const col = (i: number) => rows.map((r) => r[i]);

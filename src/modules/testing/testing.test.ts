@@ -8,6 +8,7 @@ import { buildApp } from '../../server/app.ts';
 import { loginAs, type TestSession } from '../../server/test-auth.ts';
 import { verifyAudit } from '../access/audit.ts';
 import { seedCity } from '../registry/seed-city.ts';
+import { buildFhirResultsBundle } from './fhir/parse-results.ts';
 
 const clock = new ManualClock('2022-03-14T06:00:00Z');
 
@@ -340,5 +341,92 @@ describeBackends('mass testing', (ctx) => {
     );
     expect(t.rows[0]?.n).toBe(1);
     expect((await verifyAudit(ctx.db)).ok).toBe(true);
+  });
+
+  it('plans a round from the registry and says whether it can finish in time', async () => {
+    const plan = await call(cmd, 'POST', '/api/testing/rounds/plan', { areas: ['2202'] });
+    expect(plan.statusCode, plan.body).toBe(200);
+    const body = plan.json();
+    expect(body.totals.population).toBe(50_000);
+    expect(body.totals.tubes.total).toBeGreaterThanOrEqual(Math.ceil(50_000 / 20));
+    expect(typeof body.verdict.feasible).toBe('boolean');
+    const short = (
+      await call(cmd, 'POST', '/api/testing/rounds/plan', { areas: ['2202'], samplers_available: 1 })
+    ).json();
+    expect(short.verdict.feasible).toBe(false);
+    expect(short.verdict.shortfalls.map((x: { kind: string }) => x.kind)).toContain('samplers');
+    expect(
+      (await call(sampler, 'POST', '/api/testing/rounds/plan', { areas: ['2202'] })).json().error.code,
+    ).toBe('out_of_jurisdiction');
+  });
+
+  it('takes results as a FHIR R4 Bundle and as a CSV export, refusing bad ones whole', async () => {
+    const at = '2022-03-14T17:00:00Z';
+    const ids = people.slice(40, 42).map((p) => p.id);
+    await call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {
+      items: ids.map((id, i) => ({
+        key: `fhir-scan-${id}`,
+        tube: `F000000${i}`,
+        person_id: id,
+        point_id: pointId,
+        scanned_at: at,
+        pool_size: 1,
+      })),
+    });
+    await call(sampler, 'POST', '/api/testing/boxes', {
+      round_id: roundId,
+      box: 'BOX-0003',
+      tubes: ['F0000000', 'F0000001'],
+    });
+    await call(sampler, 'POST', '/api/testing/boxes/BOX-0003/ship');
+    await call(lab, 'POST', '/api/testing/boxes/BOX-0003/receive', { lab_id: 1 });
+    const bundle = buildFhirResultsBundle([
+      {
+        tubeBarcode: 'F0000000',
+        result: 'negative',
+        ct: {},
+        testedAt: '2022-03-14T18:00:00.000Z',
+        sourceRef: '',
+      },
+    ]);
+    const fhir = await call(lab, 'POST', '/api/testing/results/fhir', bundle);
+    expect(fhir.statusCode, fhir.body).toBe(200);
+    expect(fhir.json().items).toEqual([{ tube: 'F0000000', status: 'recorded' }]);
+    const bad = await call(lab, 'POST', '/api/testing/results/fhir', { resourceType: 'Patient' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.details[0].code).toBe('fhir_not_bundle');
+
+    const form = (text: string) => {
+      const f = new FormData();
+      f.append('file', new Blob([text], { type: 'text/csv' }), 'lis.csv');
+      return f;
+    };
+    const badCsv = await call(
+      lab,
+      'POST',
+      '/api/testing/results/file',
+      form('试管条码,检测结果,检测时间\nF0000001,也许,2022-03-14 18:00\n'),
+    );
+    expect(badCsv.statusCode).toBe(422);
+    expect(badCsv.json().error.details[0]).toMatchObject({ line: 2, code: 'result_invalid' });
+    const csv = await call(
+      lab,
+      'POST',
+      '/api/testing/results/file',
+      form('试管条码,检测结果,检测时间,ORF1ab Ct,N基因\nF0000001,阳性,2022-03-14 18:00,30.5,29.8\n'),
+    );
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.json()).toMatchObject({
+      rows: 1,
+      outcomes: [{ tube: 'F0000001', status: 'recorded', line: 2 }],
+      followUp: { positivePersons: 1 },
+    });
+    const ct = await ctx.db.query<{ ct: Record<string, number>; tested_at: Date }>(
+      "SELECT r.ct, r.tested_at FROM tube_results r JOIN tubes t ON t.id = r.tube_id WHERE t.barcode = 'F0000001'",
+    );
+    expect(ct.rows[0]).toEqual({
+      ct: { ORF1ab: 30.5, N: 29.8 },
+      tested_at: new Date('2022-03-14T10:00:00Z'),
+    }); // Beijing time
   });
 });

@@ -135,8 +135,7 @@ async function moveBox(
 ): Promise<BoxRow> {
   const { rows } = await tx.query<BoxRow>('SELECT * FROM boxes WHERE barcode = $1 FOR UPDATE', [barcode]);
   const box = rows[0];
-  if (!box || !box.area_code.startsWith(scopePrefix))
-    throw new AppError(404, 'box_unknown', `no box ${barcode}`);
+  if (!box?.area_code.startsWith(scopePrefix)) throw new AppError(404, 'box_unknown', `no box ${barcode}`);
   if (box.status !== from) {
     throw new AppError(
       409,
