@@ -242,6 +242,10 @@ export async function createToken(
   return { token, row: rows[0] as TokenRow };
 }
 
+/**
+ * The principal of an API token. `last_used_at` is refreshed at most once a minute, so a device sending
+ * thousands of requests a second does not turn every read into a write on one row.
+ */
 export async function lookupToken(
   db: Queryable,
   clock: Clock,
@@ -249,12 +253,15 @@ export async function lookupToken(
 ): Promise<Principal | undefined> {
   const now = clock.now();
   const { rows } = await db.query<TokenRow>(
-    `UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
-     RETURNING id, name, role, jurisdiction`,
+    `SELECT id, name, role, jurisdiction, last_used_at FROM api_tokens
+      WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2`,
     [sha256(token), now],
   );
   const t = rows[0];
   if (!t || !isRole(t.role)) return undefined;
+  if (!t.last_used_at || now.getTime() - t.last_used_at.getTime() > 60_000) {
+    await db.query('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1', [t.id, now]);
+  }
   return principalFor('token', t.id, t.name, t.role, t.jurisdiction);
 }
 
