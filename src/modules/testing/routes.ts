@@ -17,6 +17,7 @@ import { ingestResults } from './results.ts';
 import { importResultsFile } from './results-file.ts';
 import { createRound, getRound } from './rounds.ts';
 import { recordScans } from './scans.ts';
+import { stageClocks } from './stage-clocks.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from './transport.ts';
 
 export interface TestingDeps {
@@ -190,7 +191,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
           deadline_at: round.deadline_at,
           hours_left: (round.deadline_at.getTime() - now.getTime()) / 3600_000,
         },
-        items,
+        items: items.map((a) => ({ ...a, stages: stageClocks(round, a, now) })),
       };
     },
   );

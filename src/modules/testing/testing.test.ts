@@ -306,6 +306,13 @@ describeBackends('mass testing', (ctx) => {
     ).json();
     const row = cov.items.find((x: { code: string }) => x.code === community);
     expect(row).toMatchObject({ residents: people.length, sampled: 14, tubes: 5, positive_tubes: 2 });
+    expect(row.stages.map((x: { stage: string }) => x.stage)).toEqual([
+      'collect',
+      'transport',
+      'test',
+      'report',
+    ]);
+    expect(row.stages[0]).toMatchObject({ done: 14, total: people.length, status: 'on_time' });
     const grid = people[20]?.area_code as string;
     const list = (await call(cmd, 'GET', `/api/testing/rounds/${roundId}/unsampled?area=${grid}`)).json()
       .items;
