@@ -72,6 +72,25 @@ describe('qingcang CLI', () => {
     expect(JSON.parse(run(['stats', '--json']).stdout).persons).toBe(830);
   });
 
+  it('plans and starts a round, shows its coverage, and refuses an unreadable results file', () => {
+    const plan = run(['round', 'plan', '--areas', '2202', '--json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout).totals.population).toBe(830);
+    const started = run(['round', 'start', '--name', '第1轮', '--areas', '2202']);
+    expect(started.stdout).toMatch(/round 1 "第1轮" started with \d+ sampling points/);
+    const cov = run(['round', 'coverage', '1', '--area', '2202', '--json']);
+    const rows = JSON.parse(cov.stdout);
+    expect(rows.reduce((n: number, r: { residents: number }) => n + r.residents, 0)).toBe(830);
+    expect(rows[0].stages).toHaveLength(4);
+    expect(run(['round', 'coverage', '99', '--area', '2202']).code).toBe(2);
+    expect(run(['round', 'plan', '--areas', 'x']).code).toBe(2);
+    const bad = join(dir, 'results.csv');
+    writeFileSync(bad, '试管条码,检测结果,检测时间\nT0000001,maybe,2022-03-14 10:00\n');
+    const r = run(['results', 'import', bad]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/line 2: result_invalid/);
+  });
+
   it('exits with a precise code and message on bad input', () => {
     const again = run(['seed', '--people', '10']);
     expect(again.code).toBe(4);

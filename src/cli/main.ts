@@ -28,6 +28,11 @@ import {
   SeedConflictError,
   seedCity,
 } from '../modules/registry/seed-city.ts';
+import { roundCoverage } from '../modules/testing/coverage.ts';
+import { planFromRegistry } from '../modules/testing/plan-from-registry.ts';
+import { importResultsFile, ResultsFileRejected } from '../modules/testing/results-file.ts';
+import { createRound, getRound } from '../modules/testing/rounds.ts';
+import { stageClocks } from '../modules/testing/stage-clocks.ts';
 import { buildApp } from '../server/app.ts';
 import { listenWithShutdown } from '../server/serve.ts';
 import { VERSION } from '../server/version.ts';
@@ -448,6 +453,143 @@ export function buildProgram(): Command {
       );
     });
 
+  const round = program.command('round').description('mass-testing rounds');
+  const areasOpt = (v: string) => {
+    const list = v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    if (list.length === 0 || list.some((a) => !/^\d{2,15}$/.test(a)))
+      throw new InvalidArgumentError('a comma-separated list of area codes');
+    return list;
+  };
+  round
+    .command('plan')
+    .description(
+      'plan a round from the registry: points, samplers, tubes, labs, and whether it can finish in time',
+    )
+    .requiredOption('--areas <codes>', 'comma-separated area codes (e.g. 2202 or 220202,220203)', areasOpt)
+    .option('--deadline-hours <h>', 'hours from start to deadline', int('deadline-hours', 1, 168), 24)
+    .option('--samplers <n>', 'samplers available', int('samplers', 1, 1_000_000))
+    .option('--json', 'print the whole plan as JSON')
+    .action(async (o) => {
+      const plan = await withDb((db) =>
+        planFromRegistry(db, UNSCOPED, {
+          areas: o.areas,
+          startsAt: systemClock.now(),
+          deadlineHours: o.deadlineHours,
+          samplersAvailable: o.samplers,
+        }),
+      );
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(plan)}\n`);
+        return;
+      }
+      const t = plan.totals;
+      process.stdout.write(
+        `${t.population} residents in ${plan.areas.length} communities: ${t.points} sampling points, ${t.samplers} samplers, ` +
+          `${t.tubes.total} tubes; labs: ${plan.labs.map((l) => `${l.name} ${l.tubes}`).join(', ')}\n` +
+          `${plan.verdict.feasible ? 'feasible' : 'NOT feasible'}: finishes ${plan.verdict.finishesAt.toISOString()}\n` +
+          plan.verdict.shortfalls.map((x) => `  short: ${x.message}\n`).join(''),
+      );
+      if (!plan.verdict.feasible) process.exitCode = EXIT.conflict;
+    });
+  round
+    .command('start')
+    .description('start a round on areas; sampling points are created from the registry')
+    .requiredOption('--name <name>', 'e.g. 第8轮全员核酸')
+    .requiredOption('--areas <codes>', 'comma-separated area codes', areasOpt)
+    .option('--deadline-hours <h>', 'hours from start to deadline', int('deadline-hours', 1, 168), 24)
+    .action(async (o) => {
+      const r = await withDb((db) =>
+        db.transaction(async (tx) => {
+          const created = await createRound(
+            tx,
+            systemClock,
+            { name: o.name, areas: o.areas, deadlineHours: o.deadlineHours, createdBy: cliPrincipal().name },
+            '',
+          );
+          await appendAudit(tx, systemClock, cliPrincipal(), {
+            action: 'testing.round_created',
+            subjectType: 'round',
+            subjectId: created.round.id,
+            details: { areas: o.areas, points: created.points },
+          });
+          return created;
+        }),
+      );
+      process.stdout.write(
+        `round ${r.round.id} "${r.round.name}" started with ${r.points} sampling points; deadline ${r.round.deadline_at.toISOString()}\n`,
+      );
+    });
+  round
+    .command('coverage')
+    .description('residents vs sampled vs resulted and the four stage clocks per child area')
+    .argument('<round>', 'round id')
+    .requiredOption('--area <code>', 'the area whose children to show (e.g. 2202)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o) => {
+      const roundId = int('round', 1, Number.MAX_SAFE_INTEGER)(id);
+      const out = await withDb(async (db) => {
+        const r = await getRound(db, roundId);
+        if (!r) throw new CliError(EXIT.usage, `no round ${roundId}`);
+        const now = systemClock.now();
+        return (await roundCoverage(db, UNSCOPED, roundId, o.area)).map((a) => ({
+          ...a,
+          stages: stageClocks(r, a, now),
+        }));
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+      else {
+        for (const a of out) {
+          const late = a.stages.filter((x) => x.status === 'late').map((x) => x.stage);
+          process.stdout.write(
+            `${a.code} ${a.name}: ${a.sampled}/${a.residents} sampled, ${a.resulted} resulted, ${a.tubes} tubes (${a.positive_tubes} positive)${late.length ? `; LATE: ${late.join(', ')}` : ''}\n`,
+          );
+        }
+      }
+    });
+
+  program
+    .command('results')
+    .description('lab results')
+    .command('import')
+    .description('record tube results from a CSV or XLSX export (unreadable rows reject the file)')
+    .argument(
+      '<file>',
+      '.csv or .xlsx with 试管条码/tube, 检测结果/result, 检测时间/tested_at, optional Ct columns',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, o) => {
+      const report = await withDb(async (db) => {
+        const r = await importResultsFile(db, systemClock, file, { fileName: file, scopePrefix: '' });
+        await db.transaction((tx) =>
+          appendAudit(tx, systemClock, cliPrincipal(), {
+            action: 'testing.results_recorded',
+            subjectType: 'tube_results',
+            details: { file, rows: r.rows, ...r.followUp },
+          }),
+        );
+        return r;
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        const by = new Map<string, number>();
+        for (const x of report.outcomes) by.set(x.status, (by.get(x.status) ?? 0) + 1);
+        process.stdout.write(
+          `${report.rows} rows: ${[...by].map(([k, v]) => `${v} ${k}`).join(', ')}; follow-up: ${report.followUp.positivePools} positive pools, ` +
+            `${report.followUp.retestTasks} re-test tasks, ${report.followUp.positivePersons} confirmed positives\n`,
+        );
+        for (const x of report.outcomes
+          .filter((y) => y.status === 'rejected' || y.status === 'conflict')
+          .slice(0, 100)) {
+          process.stdout.write(
+            `  line ${x.line}: ${x.tube} ${x.status}: ${'message' in x ? x.message : ''}\n`,
+          );
+        }
+      }
+    });
+
   const audit = program.command('audit').description('the audit log');
   audit
     .command('verify')
@@ -501,6 +643,13 @@ async function readStdin(): Promise<string> {
 export function explain(err: unknown): { code: number; message: string } {
   if (err instanceof CliError) return { code: err.exitCode, message: err.message };
   if (err instanceof CommanderError) return { code: err.exitCode === 0 ? 0 : EXIT.usage, message: '' };
+  if (err instanceof ResultsFileRejected) {
+    const rows = (err.details as { line: number; code: string; message: string }[]).slice(0, 100);
+    return {
+      code: EXIT.rejected,
+      message: `${err.message}\n${rows.map((r) => `  line ${r.line}: ${r.code}: ${r.message}`).join('\n')}`,
+    };
+  }
   if (err instanceof AppError)
     return { code: err.status === 409 ? EXIT.conflict : EXIT.usage, message: `${err.message} (${err.code})` };
   if (err instanceof ImportFileError) return { code: EXIT.usage, message: `${err.message} (${err.code})` };
