@@ -152,7 +152,13 @@ async function serve(o: { host: string; port: number; seedIfEmpty: boolean; prod
       );
     }
     const accounts = await bootstrapAccounts(db, o.production);
-    const app = await buildApp({ db, clock: systemClock, logger: log, production: o.production });
+    const app = await buildApp({
+      db,
+      clock: systemClock,
+      logger: log,
+      production: o.production,
+      workers: true,
+    });
     const address = await listenWithShutdown(app, db, log, o.host, o.port);
     const url = address.replace('127.0.0.1', 'localhost');
     const where = `${db.describe().kind}, ${db.describe().location}${o.production ? ', production' : ''}`;

@@ -24,9 +24,11 @@ import { accessRoutes } from '../modules/access/routes.ts';
 import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
 import { testingRoutes } from '../modules/testing/routes.ts';
+import { tracingRoutes } from '../modules/tracing/routes.ts';
 import { installAuth } from './auth.ts';
 import { landingPage } from './landing.ts';
 import { VERSION } from './version.ts';
+import { installWorkers } from './workers.ts';
 
 export interface AppOptions {
   db: Db;
@@ -38,6 +40,8 @@ export interface AppOptions {
   production?: boolean;
   /** Login attempts per client address per minute (default 10). */
   loginRateLimit?: number;
+  /** Run background workers (tracing) in this process: on for `serve`/`start`, off in tests. */
+  workers?: boolean;
 }
 
 export interface RouteInfo {
@@ -198,6 +202,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(registryRoutes, { prefix: '/api', db, clock });
   await app.register(importRoutes, { prefix: '/api', db, clock });
   await app.register(testingRoutes, { prefix: '/api', db, clock });
+  await app.register(tracingRoutes, { prefix: '/api', db, clock });
+  if (options.workers) installWorkers(app, db, clock);
   app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(landingPage()),
   );

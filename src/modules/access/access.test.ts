@@ -12,6 +12,7 @@ import { buildApp } from '../../server/app.ts';
 import { loginAs, TEST_PASSWORD } from '../../server/test-auth.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { createRound } from '../testing/rounds.ts';
+import { createCase, traceCase } from '../tracing/trace-case.ts';
 import { createToken, createUser } from './accounts.ts';
 import { verifyAudit } from './audit.ts';
 import { ROLE_PERMISSIONS, ROLES, type Role } from './roles.ts';
@@ -34,6 +35,9 @@ const SCOPED_READS = new Set([
   'GET /api/testing/rounds/:id/unsampled',
   'GET /api/tasks',
   'GET /api/testing/rounds/:id/coverage',
+  'GET /api/tracing/cases',
+  'GET /api/tracing/cases/:id/contacts',
+  'GET /api/tracing/chains',
 ]);
 /** Reads that return no records of people: the caller's own account, public area names, a chain check. */
 const NOT_PERSONAL = new Set([
@@ -65,6 +69,16 @@ describeBackends('access control', (ctx) => {
     ];
     const ids = await ctx.db.query<{ id: number }>('SELECT id FROM persons ORDER BY id');
     personIds = ids.rows.map((r) => r.id);
+    // Cases in several districts, traced (their contacts live all over).
+    const spread = await ctx.db.query<{ id: number }>(
+      'SELECT DISTINCT ON (left(area_code, 6)) id FROM persons ORDER BY left(area_code, 6), id LIMIT 5',
+    );
+    for (const p of spread.rows) {
+      await ctx.db.transaction(async (tx) => {
+        const c = await createCase(tx, clock, { personId: p.id, firstPositiveAt: clock.now() });
+        await traceCase(tx, clock, c.case.id);
+      });
+    }
     // A round over the whole city, and follow-up tasks all over it.
     await ctx.db.transaction((tx) =>
       createRound(tx, clock, { name: 'r', areas: ['2202'], createdBy: 't' }, ''),
@@ -184,6 +198,27 @@ describeBackends('access control', (ctx) => {
               expect(a.residents).toBe(truth.rows[0]?.n);
             }
           } else expect(cov.statusCode).toBe(403);
+          // Cases, their contacts and chains: only the jurisdiction's.
+          const cases = await get('/api/tracing/cases?limit=500');
+          if (ROLE_PERMISSIONS[role].includes('tracing.read')) {
+            expect(cases.statusCode).toBe(200);
+            for (const c of cases.json().items) expect(inside(c.area_code)).toBe(true);
+            for (let id = 1; id <= 5; id++) {
+              const contacts = await get(`/api/tracing/cases/${id}/contacts`);
+              const { rows } = await ctx.db.query<{ area_code: string }>(
+                'SELECT area_code FROM cases WHERE id = $1',
+                [id],
+              );
+              expect(contacts.statusCode).toBe(
+                inside((rows[0] as { area_code: string }).area_code) ? 200 : 404,
+              );
+              if (contacts.statusCode === 200)
+                for (const x of contacts.json().items) expect(inside(x.area_code)).toBe(true);
+            }
+            for (const cl of (await get('/api/tracing/chains')).json().clusters) {
+              for (const c of cl.cases) expect(inside(c.area_code)).toBe(true);
+            }
+          } else expect(cases.statusCode).toBe(403);
           // Aggregates count only the jurisdiction.
           const stats = await get('/api/stats');
           expect(stats.statusCode).toBe(200);

@@ -33,6 +33,9 @@ export const PERMISSIONS = [
   'testing.sample', // scans, closing tubes, packing and shipping boxes
   'testing.lab', // receiving boxes, recording results
   'task.read', // follow-up tasks (they name people) in the jurisdiction
+  'tracing.read', // cases, contacts and chains in the jurisdiction
+  'tracing.manage', // create and classify cases, record investigations, run tracing
+  'tracing.ingest', // venue check-in and co-location feeds
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,6 +50,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'testing.read',
     'testing.manage',
     'task.read',
+    'tracing.read',
+    'tracing.manage',
   ],
   testing: [
     ...EVERYONE,
@@ -58,7 +63,15 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'task.read',
   ],
   lab: [...EVERYONE, 'testing.read', 'testing.lab'],
-  tracer: [...EVERYONE, 'person.read', 'person.unmask', 'task.read'],
+  tracer: [
+    ...EVERYONE,
+    'person.read',
+    'person.unmask',
+    'task.read',
+    'tracing.read',
+    'tracing.manage',
+    'tracing.ingest',
+  ],
   dispatcher: [...EVERYONE, 'person.read', 'person.unmask'],
   driver: [...EVERYONE, 'person.read'],
   site_manager: [...EVERYONE, 'person.read', 'person.unmask'],

@@ -1,0 +1,375 @@
+/** HTTP API of tracing: cases, contacts with provenance, feeds, manual investigation, chains, and a run now. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { AppError, notFound } from '../../lib/errors.ts';
+import { principalOf } from '../../server/auth.ts';
+import { appendAudit } from '../access/audit.ts';
+import { inScope, narrow, scopeCondition, scopeOf } from '../access/scope.ts';
+import { chains, chainsCsv } from './chains.ts';
+import { ingestCheckins, ingestColocations } from './ingest.ts';
+import { runTracing } from './run-tracing.ts';
+import { type CaseRow, createCase, SEVERITIES, traceCase } from './trace-case.ts';
+
+export interface TracingDeps {
+  db: Db;
+  clock: Clock;
+}
+
+const Id = z.coerce.number().int().positive();
+const AreaCode = z
+  .string()
+  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 2, 4, 6, 9, 12 or 15 digits');
+
+export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, clock }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  async function caseInScope(id: number, prefix: string): Promise<CaseRow> {
+    const { rows } = await db.query<CaseRow>(
+      'SELECT * FROM cases WHERE id = $1 AND starts_with(area_code, $2)',
+      [id, prefix],
+    );
+    if (!rows[0]) throw notFound('case', id);
+    return rows[0];
+  }
+
+  r.get(
+    '/tracing/cases',
+    {
+      config: { permission: 'tracing.read' },
+      schema: {
+        tags: ['tracing'],
+        summary: 'Cases in my jurisdiction (or an area inside it), newest first, with their contact counts',
+        querystring: z.object({
+          area: AreaCode.optional(),
+          after: z.coerce.number().int().min(0).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+      },
+    },
+    async (req) => {
+      const scope = narrow(scopeOf(principalOf(req)), req.query.area);
+      if (!scope) return { items: [] };
+      const params: unknown[] = [req.query.limit, req.query.after ?? null];
+      const { rows } = await db.query(
+        `SELECT c.id, c.case_no, c.person_id, c.area_code, c.severity, c.onset_date, c.first_positive_at, c.found_at,
+                c.reclassified_at, c.outcome, c.traced_at,
+                (SELECT count(DISTINCT person_id) FROM contact_links l WHERE l.case_id = c.id AND l.level = 'close') AS close_contacts,
+                (SELECT count(DISTINCT person_id) FROM contact_links l WHERE l.case_id = c.id AND l.level = 'secondary') AS secondary_contacts
+           FROM cases c WHERE ${scopeCondition('c.area_code', scope, params)} AND ($2::int8 IS NULL OR c.id < $2)
+          ORDER BY c.id DESC LIMIT $1`,
+        params,
+      );
+      return { items: rows };
+    },
+  );
+
+  r.post(
+    '/tracing/cases',
+    {
+      config: { permission: 'tracing.manage' },
+      schema: {
+        tags: ['tracing'],
+        summary:
+          'Record a case by hand (positives from testing become cases by themselves); a second time answers 409',
+        body: z.object({
+          person_id: z.number().int().positive(),
+          first_positive_at: z.coerce.date(),
+          onset_date: z.iso.date().optional(),
+          severity: z.enum(SEVERITIES).optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const person = await tx.query<{ area_code: string }>(
+          'SELECT area_code FROM persons WHERE id = $1 AND purged_at IS NULL',
+          [req.body.person_id],
+        );
+        if (!person.rows[0] || !inScope(scopeOf(p), person.rows[0].area_code))
+          throw notFound('person', req.body.person_id);
+        const res = await createCase(tx, clock, {
+          personId: req.body.person_id,
+          firstPositiveAt: req.body.first_positive_at,
+          onsetDate: req.body.onset_date,
+          severity: req.body.severity,
+        });
+        if (!res.created)
+          throw new AppError(
+            409,
+            'already_a_case',
+            `person ${req.body.person_id} is already case ${res.case.case_no}`,
+          );
+        const traced = await traceCase(tx, clock, res.case.id);
+        await appendAudit(tx, clock, p, {
+          action: 'tracing.case_created',
+          subjectType: 'case',
+          subjectId: res.case.id,
+          areaCode: res.case.area_code,
+        });
+        return { ...res.case, trace: traced };
+      });
+    },
+  );
+
+  r.post(
+    '/tracing/cases/:id/classify',
+    {
+      config: { permission: 'tracing.manage' },
+      schema: {
+        tags: ['tracing'],
+        summary:
+          'Set severity, onset date or outcome; asymptomatic → a symptomatic class is recorded as 转确诊',
+        params: z.object({ id: Id }),
+        body: z.object({
+          severity: z.enum(SEVERITIES).optional(),
+          onset_date: z.iso.date().optional(),
+          outcome: z.enum(['recovered', 'died', 'transferred_out']).optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const c = await caseInScope(req.params.id, p.jurisdiction);
+      const now = clock.now();
+      const reclassified =
+        c.severity === 'asymptomatic' &&
+        req.body.severity !== undefined &&
+        !['asymptomatic', 'unclassified'].includes(req.body.severity);
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<CaseRow>(
+          `UPDATE cases SET severity = coalesce($2, severity), onset_date = coalesce($3::date, onset_date),
+                  outcome = coalesce($4, outcome), reclassified_at = CASE WHEN $5 THEN $6 ELSE reclassified_at END,
+                  traced_at = CASE WHEN $3::date IS NOT NULL AND $3::date IS DISTINCT FROM onset_date THEN NULL ELSE traced_at END
+            WHERE id = $1 RETURNING *`,
+          [
+            c.id,
+            req.body.severity ?? null,
+            req.body.onset_date ?? null,
+            req.body.outcome ?? null,
+            reclassified,
+            now,
+          ],
+        );
+        await appendAudit(tx, clock, p, {
+          action: 'tracing.case_classified',
+          subjectType: 'case',
+          subjectId: c.id,
+          areaCode: c.area_code,
+          details: { ...req.body, reclassified },
+        });
+        return rows[0];
+      });
+    },
+  );
+
+  r.get(
+    '/tracing/cases/:id/contacts',
+    {
+      config: { permission: 'tracing.read' },
+      schema: {
+        tags: ['tracing'],
+        summary:
+          'Contacts of a case with provenance (which source, through whom, when, where), within my jurisdiction',
+        params: z.object({ id: Id }),
+      },
+    },
+    async (req) => {
+      const principal = principalOf(req);
+      const c = await caseInScope(req.params.id, principal.jurisdiction);
+      return db.transaction(async (tx) => {
+        const params: unknown[] = [c.id];
+        const { rows } = await tx.query(
+          `SELECT l.person_id, p.area_code, p.risk_status, l.level, l.source, l.via_person_id, l.exposure_at, l.place, l.found_at
+             FROM contact_links l JOIN persons p ON p.id = l.person_id
+            WHERE l.case_id = $1 AND ${scopeCondition('p.area_code', scopeOf(principal), params)}
+            ORDER BY CASE l.level WHEN 'close' THEN 1 WHEN 'secondary' THEN 2 ELSE 3 END, l.person_id, l.source`,
+          params,
+        );
+        await appendAudit(tx, clock, principal, {
+          action: 'person.list',
+          subjectType: 'case',
+          subjectId: c.id,
+          areaCode: c.area_code,
+          details: { list: 'contacts', count: rows.length },
+        });
+        return { case: { id: c.id, case_no: c.case_no }, items: rows };
+      });
+    },
+  );
+
+  r.post(
+    '/tracing/cases/:id/exposures',
+    {
+      config: { permission: 'tracing.manage' },
+      schema: {
+        tags: ['tracing'],
+        summary:
+          'Record what the investigation found (workplace, shared meal, transport, care) and trace again',
+        params: z.object({ id: Id }),
+        body: z.object({
+          items: z
+            .array(
+              z.object({
+                person_id: z.number().int().positive(),
+                kind: z.enum(['workplace', 'meal', 'transport', 'care', 'other']),
+                level: z.enum(['close', 'general']).default('close'),
+                starts_at: z.coerce.date(),
+                ends_at: z.coerce.date(),
+                place: z.string().max(200).optional(),
+              }),
+            )
+            .min(1)
+            .max(500),
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const c = await caseInScope(req.params.id, p.jurisdiction);
+      for (const [i, e] of req.body.items.entries()) {
+        if (e.ends_at < e.starts_at)
+          throw new AppError(400, 'interval_invalid', `items[${i}]: ends_at is before starts_at`);
+        if (e.person_id === c.person_id)
+          throw new AppError(400, 'self_contact', `items[${i}]: a case is not its own contact`);
+      }
+      return db.transaction(async (tx) => {
+        const known = await tx.query<{ id: number }>(
+          'SELECT id FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL',
+          [req.body.items.map((i) => i.person_id)],
+        );
+        const ids = new Set(known.rows.map((k) => k.id));
+        const missing = req.body.items.filter((i) => !ids.has(i.person_id)).map((i) => i.person_id);
+        if (missing.length > 0)
+          throw new AppError(400, 'person_unknown', `unknown persons: ${missing.join(', ')}`);
+        const now = clock.now();
+        for (const e of req.body.items) {
+          await tx.query(
+            `INSERT INTO manual_exposures (case_id, person_id, kind, level, starts_at, ends_at, place, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+            [c.id, e.person_id, e.kind, e.level, e.starts_at, e.ends_at, e.place ?? null, p.name, now],
+          );
+        }
+        const trace = await traceCase(tx, clock, c.id);
+        await appendAudit(tx, clock, p, {
+          action: 'tracing.exposures_recorded',
+          subjectType: 'case',
+          subjectId: c.id,
+          areaCode: c.area_code,
+          details: { items: req.body.items.length },
+        });
+        return trace;
+      });
+    },
+  );
+
+  r.post(
+    '/tracing/checkins',
+    {
+      config: { permission: 'tracing.ingest' },
+      schema: {
+        tags: ['tracing'],
+        summary: 'Venue check-in feed (场所码), ≤ 5,000 per request; resends never double count',
+        body: z.object({
+          items: z
+            .array(
+              z.object({
+                person_id: z.number().int().positive(),
+                venue_code: z.string().min(1).max(40),
+                at: z.coerce.date(),
+              }),
+            )
+            .min(1)
+            .max(5000),
+        }),
+      },
+    },
+    async (req) => ({
+      items: await db.transaction((tx) =>
+        ingestCheckins(
+          tx,
+          clock,
+          req.body.items.map((i) => ({ personId: i.person_id, venueCode: i.venue_code, at: i.at })),
+        ),
+      ),
+    }),
+  );
+
+  r.post(
+    '/tracing/colocations',
+    {
+      config: { permission: 'tracing.ingest' },
+      schema: {
+        tags: ['tracing'],
+        summary: 'Co-location feed (时空伴随): person, cell, interval; ≤ 5,000 per request',
+        body: z.object({
+          items: z
+            .array(
+              z.object({
+                person_id: z.number().int().positive(),
+                cell_id: z.string().min(1).max(40),
+                starts_at: z.coerce.date(),
+                ends_at: z.coerce.date(),
+              }),
+            )
+            .min(1)
+            .max(5000),
+        }),
+      },
+    },
+    async (req) => ({
+      items: await db.transaction((tx) =>
+        ingestColocations(
+          tx,
+          clock,
+          req.body.items.map((i) => ({
+            personId: i.person_id,
+            cellId: i.cell_id,
+            startsAt: i.starts_at,
+            endsAt: i.ends_at,
+          })),
+        ),
+      ),
+    }),
+  );
+
+  r.post(
+    '/tracing/run',
+    {
+      config: { permission: 'tracing.manage' },
+      schema: {
+        tags: ['tracing'],
+        summary:
+          'Turn new positives into cases and trace untraced cases now (the server also does it every few seconds)',
+      },
+    },
+    async () => {
+      const run = await runTracing(db, clock);
+      return { cases_created: run.casesCreated, traced: run.traced };
+    },
+  );
+
+  r.get(
+    '/tracing/chains',
+    {
+      config: { permission: 'tracing.read' },
+      schema: {
+        tags: ['tracing'],
+        summary: 'Clusters and transmission trees of the cases in my jurisdiction, as JSON or CSV',
+        querystring: z.object({ format: z.enum(['json', 'csv']).default('json') }),
+      },
+    },
+    async (req, reply) => {
+      const clusters = await chains(db, scopeOf(principalOf(req)));
+      if (req.query.format === 'csv')
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="chains.csv"')
+          .send(chainsCsv(clusters));
+      return { clusters };
+    },
+  );
+};

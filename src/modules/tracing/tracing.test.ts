@@ -1,0 +1,312 @@
+/** From a positive result to cases, contacts with provenance, and chains — on both backends. */
+
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends } from '../../db/testing.ts';
+import { ManualClock } from '../../domain/clock.ts';
+import { buildApp } from '../../server/app.ts';
+import { loginAs, type TestSession } from '../../server/test-auth.ts';
+import { verifyAudit } from '../access/audit.ts';
+import { seedCity } from '../registry/seed-city.ts';
+import { runTracing } from './run-tracing.ts';
+import { createCase, traceCase } from './trace-case.ts';
+
+const clock = new ManualClock('2022-03-14T10:00:00Z');
+
+interface P {
+  id: number;
+  household_id: number;
+  building_id: number;
+  unit: number;
+  floor: number;
+  area_code: string;
+}
+
+describeBackends('tracing', (ctx) => {
+  let app: FastifyInstance;
+  let tracer: TestSession;
+  let feed: TestSession;
+  let index: P; // the first case
+  let others: P[]; // people elsewhere in the city
+  let venue: string;
+  let caseId: number;
+  const call = (s: TestSession, method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    app.inject({ method, url, headers: s.headers, payload: payload as never });
+  const positive = (personId: number, at: string) =>
+    ctx.db.query(
+      `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
+       SELECT 'testing.person_positive', 'person', id, area_code, $2, '{}'::jsonb FROM persons WHERE id = $1`,
+      [personId, at],
+    );
+
+  beforeAll(async () => {
+    clock.set('2022-03-14T10:00:00Z'); // each backend's suite starts on the same day
+    await seedCity(ctx.db, { city: '2202', people: 20_000, seed: 5, clock });
+    app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 100_000 });
+    tracer = await loginAs(app, ctx.db, 'tracer', '2202');
+    feed = await loginAs(app, ctx.db, 'tracer', '2202');
+    const pick = await ctx.db.query<P>(
+      `SELECT p.id, p.household_id, h.building_id, h.unit, h.floor, p.area_code FROM persons p JOIN households h ON h.id = p.household_id
+        WHERE h.unit IS NOT NULL AND h.floor BETWEEN 2 AND 5
+          AND (SELECT count(*) FROM persons q WHERE q.household_id = p.household_id) >= 3
+        ORDER BY p.id LIMIT 1`,
+    );
+    index = pick.rows[0] as P;
+    const far = await ctx.db.query<P>(
+      `SELECT p.id, p.household_id, h.building_id, h.unit, h.floor, p.area_code FROM persons p JOIN households h ON h.id = p.household_id
+        WHERE h.building_id <> $1 AND (SELECT count(*) FROM persons q WHERE q.household_id = p.household_id) >= 2
+        ORDER BY p.id DESC LIMIT 200`,
+      [index.building_id],
+    );
+    // One person per household, so each stands for a different family.
+    const seen = new Set<number>();
+    others = far.rows.filter((r) => !seen.has(r.household_id) && seen.add(r.household_id));
+    const v = await ctx.db.query<{ venue_code: string }>('SELECT venue_code FROM venues ORDER BY id LIMIT 1');
+    venue = v.rows[0]?.venue_code as string;
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('ingests check-ins and co-location records, answering every item', async () => {
+    const [q, r, s, t, u] = others as [P, P, P, P, P];
+    const res = await call(feed, 'POST', '/api/tracing/checkins', {
+      items: [
+        { person_id: index.id, venue_code: venue, at: '2022-03-13T09:00:00Z' },
+        { person_id: q.id, venue_code: venue, at: '2022-03-13T09:30:00Z' }, // within an hour: close
+        { person_id: r.id, venue_code: venue, at: '2022-03-13T12:30:00Z' }, // hours later: not a contact
+        { person_id: s.id, venue_code: venue, at: '2022-03-01T09:00:00Z' }, // outside the window
+        { person_id: s.id, venue_code: venue, at: '2022-03-01T09:00:00Z' }, // repeated in the batch
+        { person_id: 999999999, venue_code: venue, at: '2022-03-13T09:00:00Z' },
+        { person_id: q.id, venue_code: 'NO-SUCH-VENUE', at: '2022-03-13T09:00:00Z' },
+        { person_id: q.id, venue_code: venue, at: '2022-03-15T09:00:00Z' }, // a day ahead of the server clock
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().items.map((i: { status: string; code?: string }) => i.code ?? i.status)).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+      'duplicate',
+      'person_unknown',
+      'venue_unknown',
+      'clock_skew',
+    ]);
+    const again = await call(feed, 'POST', '/api/tracing/checkins', {
+      items: [{ person_id: q.id, venue_code: venue, at: '2022-03-13T09:30:00Z' }],
+    });
+    expect(again.json().items[0].status).toBe('duplicate');
+    const co = await call(feed, 'POST', '/api/tracing/colocations', {
+      items: [
+        {
+          person_id: index.id,
+          cell_id: 'C-800-1',
+          starts_at: '2022-03-13T14:00:00Z',
+          ends_at: '2022-03-13T15:00:00Z',
+        },
+        {
+          person_id: t.id,
+          cell_id: 'C-800-1',
+          starts_at: '2022-03-13T14:40:00Z',
+          ends_at: '2022-03-13T16:00:00Z',
+        }, // 20 min
+        {
+          person_id: u.id,
+          cell_id: 'C-800-1',
+          starts_at: '2022-03-13T14:55:00Z',
+          ends_at: '2022-03-13T16:00:00Z',
+        }, // 5 min
+        {
+          person_id: u.id,
+          cell_id: 'C-800-2',
+          starts_at: '2022-03-13T16:00:00Z',
+          ends_at: '2022-03-13T15:00:00Z',
+        },
+      ],
+    });
+    expect(co.json().items.map((i: { status: string; code?: string }) => i.code ?? i.status)).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+      'interval_invalid',
+    ]);
+  });
+
+  it('turns a positive into a case and finds its contacts with provenance', async () => {
+    await positive(index.id, '2022-03-14T08:00:00Z');
+    const run = await runTracing(ctx.db, clock);
+    expect(run.casesCreated).toBe(1);
+    caseId = (run.traced[0] as { caseId: number }).caseId;
+    const again = await runTracing(ctx.db, clock);
+    expect(again).toEqual({ casesCreated: 0, traced: [] }); // idempotent
+    const list = (await call(tracer, 'GET', '/api/tracing/cases')).json().items;
+    expect(list[0]).toMatchObject({ id: caseId, person_id: index.id, severity: 'unclassified' });
+    expect(list[0].case_no).toMatch(new RegExp(`^${index.area_code.slice(0, 6)}-20220314-0001$`));
+
+    const contacts = (await call(tracer, 'GET', `/api/tracing/cases/${caseId}/contacts`)).json().items as {
+      person_id: number;
+      level: string;
+      source: string;
+      via_person_id: number | null;
+      risk_status: string;
+    }[];
+    const of = (id: number) =>
+      contacts.filter((c) => c.person_id === id).map((c) => `${c.level}/${c.source}`);
+    const household = await ctx.db.query<{ id: number }>(
+      'SELECT id FROM persons WHERE household_id = $1 AND id <> $2',
+      [index.household_id, index.id],
+    );
+    for (const m of household.rows) expect(of(m.id)).toContain('close/household');
+    const [q, r, s, t, u] = others as [P, P, P, P, P];
+    expect(of(q.id)).toEqual(['close/venue']);
+    expect(of(r.id)).toEqual([]);
+    expect(of(s.id)).toEqual([]);
+    expect(of(t.id)).toEqual(['general/colocation']);
+    expect(of(u.id)).toEqual([]);
+    // Secondary through the close contact met at the venue: their household.
+    const qHome = await ctx.db.query<{ id: number }>(
+      'SELECT id FROM persons WHERE household_id = $1 AND id <> $2',
+      [q.household_id, q.id],
+    );
+    for (const m of qHome.rows) {
+      expect(contacts.find((c) => c.person_id === m.id)).toMatchObject({
+        level: 'secondary',
+        source: 'household',
+        via_person_id: q.id,
+      });
+    }
+    // Neighbours on the same and adjacent floors of the stairwell.
+    const floors = await ctx.db.query<{ id: number; floor: number }>(
+      `SELECT p.id, h.floor FROM persons p JOIN households h ON h.id = p.household_id
+        WHERE h.building_id = $1 AND h.unit = $2 AND p.household_id <> $3`,
+      [index.building_id, index.unit, index.household_id],
+    );
+    for (const n of floors.rows) {
+      const expected = Math.abs(n.floor - index.floor) <= 1;
+      expect(of(n.id).includes('secondary/building_floor'), `floor ${n.floor}`).toBe(expected);
+    }
+    // Invariants: no self-contacts; a secondary link through someone only through a close contact of the same case.
+    expect(contacts.some((c) => c.person_id === index.id)).toBe(false);
+    const closeIds = new Set(contacts.filter((c) => c.level === 'close').map((c) => c.person_id));
+    for (const c of contacts) if (c.via_person_id !== null) expect(closeIds.has(c.via_person_id)).toBe(true);
+    // Statuses raised, one event each for the isolation module.
+    const st = await ctx.db.query<{ risk_status: string }>('SELECT risk_status FROM persons WHERE id = $1', [
+      q.id,
+    ]);
+    expect(st.rows[0]?.risk_status).toBe('close_contact');
+    const ev = await ctx.db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM events WHERE type = 'tracing.risk_person_found'",
+    );
+    expect(ev.rows[0]?.n).toBe(new Set(contacts.map((c) => c.person_id)).size);
+  });
+
+  it('records investigations, refuses self-contacts and second cases, reclassifies', async () => {
+    const w = others[10] as P;
+    const manual = await call(tracer, 'POST', `/api/tracing/cases/${caseId}/exposures`, {
+      items: [
+        {
+          person_id: w.id,
+          kind: 'meal',
+          starts_at: '2022-03-13T11:00:00Z',
+          ends_at: '2022-03-13T12:00:00Z',
+          place: '饭店',
+        },
+      ],
+    });
+    expect(manual.statusCode, manual.body).toBe(200);
+    expect(manual.json().close).toBeGreaterThan(0);
+    const self = await call(tracer, 'POST', `/api/tracing/cases/${caseId}/exposures`, {
+      items: [
+        {
+          person_id: index.id,
+          kind: 'meal',
+          starts_at: '2022-03-13T11:00:00Z',
+          ends_at: '2022-03-13T12:00:00Z',
+        },
+      ],
+    });
+    expect(self.json().error.code).toBe('self_contact');
+    const dup = await call(tracer, 'POST', '/api/tracing/cases', {
+      person_id: index.id,
+      first_positive_at: '2022-03-14T08:00:00Z',
+    });
+    expect(dup.statusCode).toBe(409);
+    await call(tracer, 'POST', `/api/tracing/cases/${caseId}/classify`, { severity: 'asymptomatic' });
+    const re = (
+      await call(tracer, 'POST', `/api/tracing/cases/${caseId}/classify`, {
+        severity: 'mild',
+        onset_date: '2022-03-13',
+      })
+    ).json();
+    expect(re).toMatchObject({ severity: 'mild', onset_date: '2022-03-13' });
+    expect(re.reclassified_at).not.toBeNull();
+  });
+
+  it('links a contact who turns positive into a chain', async () => {
+    const q = others[0] as P;
+    clock.set('2022-03-15T10:00:00Z');
+    await positive(q.id, '2022-03-15T08:00:00Z');
+    await runTracing(ctx.db, clock);
+    // A new day: sessions are shift-long, log in again.
+    tracer = await loginAs(app, ctx.db, 'tracer', '2202');
+    feed = await loginAs(app, ctx.db, 'tracer', '2202');
+    const json = (await call(tracer, 'GET', '/api/tracing/chains')).json();
+    const cluster = json.clusters[0];
+    expect(cluster.cases).toHaveLength(2);
+    expect(cluster.cases[1]).toMatchObject({ infector_case_id: caseId, via_source: 'venue' });
+    const csv = await call(tracer, 'GET', '/api/tracing/chains?format=csv');
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.body.split('\n')[0]).toBe('cluster,case_no,found_at,area_code,infector_case_no,via_source');
+    expect(csv.body).toMatch(/,venue\n/);
+    expect((await verifyAudit(ctx.db)).ok).toBe(true);
+  });
+
+  it('applies the venue window exactly (property over check-in times, through traceCase)', async () => {
+    const v2 = await ctx.db.query<{ venue_code: string }>(
+      'SELECT venue_code FROM venues ORDER BY id DESC LIMIT 1',
+    );
+    const code = v2.rows[0]?.venue_code as string;
+    const casePerson = others[20] as P;
+    const base = Date.parse('2022-03-15T02:00:00Z');
+    await call(feed, 'POST', '/api/tracing/checkins', {
+      items: [{ person_id: casePerson.id, venue_code: code, at: new Date(base).toISOString() }],
+    });
+    const kase = await ctx.db.transaction((tx) =>
+      createCase(tx, clock, { personId: casePerson.id, firstPositiveAt: new Date('2022-03-15T08:00:00Z') }),
+    );
+    const candidates = others.slice(30, 60);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: -180, max: 180 }), {
+          minLength: candidates.length,
+          maxLength: candidates.length,
+        }),
+        async (offsets) => {
+          await ctx.db.query('DELETE FROM contact_links WHERE case_id = $1', [kase.case.id]);
+          await ctx.db.query('DELETE FROM checkins WHERE person_id = ANY($1::int8[])', [
+            candidates.map((c) => c.id),
+          ]);
+          const sent = await call(feed, 'POST', '/api/tracing/checkins', {
+            items: candidates.map((c, i) => ({
+              person_id: c.id,
+              venue_code: code,
+              at: new Date(base + (offsets[i] as number) * 60_000).toISOString(),
+            })),
+          });
+          expect(sent.statusCode).toBe(200);
+          await ctx.db.transaction((tx) => traceCase(tx, clock, kase.case.id));
+          const links = await ctx.db.query<{ person_id: number }>(
+            "SELECT person_id FROM contact_links WHERE case_id = $1 AND source = 'venue'",
+            [kase.case.id],
+          );
+          const got = new Set(links.rows.map((r) => r.person_id));
+          for (const [i, c] of candidates.entries())
+            expect(got.has(c.id)).toBe(Math.abs(offsets[i] as number) <= 60);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+});
