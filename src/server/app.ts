@@ -21,6 +21,7 @@ import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
 import { accessRoutes } from '../modules/access/routes.ts';
+import { isolationRoutes } from '../modules/isolation/routes.ts';
 import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
 import { testingRoutes } from '../modules/testing/routes.ts';
@@ -203,6 +204,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(importRoutes, { prefix: '/api', db, clock });
   await app.register(testingRoutes, { prefix: '/api', db, clock });
   await app.register(tracingRoutes, { prefix: '/api', db, clock });
+  await app.register(isolationRoutes, { prefix: '/api', db, clock });
   if (options.workers) installWorkers(app, db, clock);
   app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(landingPage()),

@@ -10,12 +10,14 @@ import { describeBackends } from '../../db/testing.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, TEST_PASSWORD } from '../../server/test-auth.ts';
+import { placeBacklog } from '../isolation/place-backlog.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { createRound } from '../testing/rounds.ts';
 import { createCase, traceCase } from '../tracing/trace-case.ts';
 import { createToken, createUser } from './accounts.ts';
 import { verifyAudit } from './audit.ts';
 import { ROLE_PERMISSIONS, ROLES, type Role } from './roles.ts';
+import { UNSCOPED } from './scope.ts';
 
 const clock = new ManualClock('2022-03-14T08:00:00Z');
 
@@ -38,6 +40,7 @@ const SCOPED_READS = new Set([
   'GET /api/tracing/cases',
   'GET /api/tracing/cases/:id/contacts',
   'GET /api/tracing/chains',
+  'GET /api/isolation/stays',
 ]);
 /** Reads that return no records of people: the caller's own account, public area names, a chain check. */
 const NOT_PERSONAL = new Set([
@@ -46,6 +49,7 @@ const NOT_PERSONAL = new Set([
   'GET /api/audit/verify',
   'GET /api/testing/rounds', // names, times and area codes of rounds
   'GET /api/testing/rounds/:id/points', // sampling points (places), filtered to the jurisdiction
+  'GET /api/isolation/board', // counts, sites and rooms: no people
 ]);
 
 describeBackends('access control', (ctx) => {
@@ -79,6 +83,8 @@ describeBackends('access control', (ctx) => {
         await traceCase(tx, clock, c.case.id);
       });
     }
+    // Their cases and contacts placed in rooms and beds.
+    await ctx.db.transaction((tx) => placeBacklog(tx, clock, UNSCOPED, '8th'));
     // A round over the whole city, and follow-up tasks all over it.
     await ctx.db.transaction((tx) =>
       createRound(tx, clock, { name: 'r', areas: ['2202'], createdBy: 't' }, ''),
@@ -198,6 +204,12 @@ describeBackends('access control', (ctx) => {
               expect(a.residents).toBe(truth.rows[0]?.n);
             }
           } else expect(cov.statusCode).toBe(403);
+          // Stays: only people of the jurisdiction.
+          const stays = await get('/api/isolation/stays?limit=1000');
+          if (ROLE_PERMISSIONS[role].includes('isolation.manage')) {
+            expect(stays.statusCode).toBe(200);
+            for (const x of stays.json().items) expect(inside(x.area_code)).toBe(true);
+          } else expect(stays.statusCode).toBe(403);
           // Cases, their contacts and chains: only the jurisdiction's.
           const cases = await get('/api/tracing/cases?limit=500');
           if (ROLE_PERMISSIONS[role].includes('tracing.read')) {
@@ -320,7 +332,7 @@ describeBackends('access control', (ctx) => {
     const headers = { cookie: `qc_session=${c?.value}`, 'x-csrf-token': login.json().csrf_token };
     expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers })).json()).toMatchObject({
       role: 'viewer',
-      permissions: ['area.read', 'stats.read', 'testing.read'],
+      permissions: ['area.read', 'isolation.read', 'stats.read', 'testing.read'],
     });
     expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers })).statusCode).toBe(200);
     const after = await app.inject({ method: 'GET', url: '/api/auth/me', headers });

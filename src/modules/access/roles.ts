@@ -36,6 +36,9 @@ export const PERMISSIONS = [
   'tracing.read', // cases, contacts and chains in the jurisdiction
   'tracing.manage', // create and classify cases, record investigations, run tracing
   'tracing.ingest', // venue check-in and co-location feeds
+  'task.complete', // mark a follow-up task done
+  'isolation.read', // sites, rooms, stays and the 清仓 board in the jurisdiction
+  'isolation.manage', // place, arrive, release, discharge, disinfect
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -52,6 +55,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'task.read',
     'tracing.read',
     'tracing.manage',
+    'isolation.read',
+    'isolation.manage',
+    'task.complete',
   ],
   testing: [
     ...EVERYONE,
@@ -61,6 +67,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'testing.sample',
     'testing.lab',
     'task.read',
+    'task.complete',
   ],
   lab: [...EVERYONE, 'testing.read', 'testing.lab'],
   tracer: [
@@ -72,9 +79,17 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'tracing.manage',
     'tracing.ingest',
   ],
-  dispatcher: [...EVERYONE, 'person.read', 'person.unmask'],
+  dispatcher: [...EVERYONE, 'person.read', 'person.unmask', 'isolation.read', 'isolation.manage'],
   driver: [...EVERYONE, 'person.read'],
-  site_manager: [...EVERYONE, 'person.read', 'person.unmask'],
+  site_manager: [
+    ...EVERYONE,
+    'person.read',
+    'person.unmask',
+    'isolation.read',
+    'isolation.manage',
+    'task.read',
+    'task.complete',
+  ],
   community_worker: [
     ...EVERYONE,
     'person.read',
@@ -84,7 +99,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'task.read',
   ],
   sampler: [...EVERYONE, 'person.read', 'testing.read', 'testing.sample'],
-  viewer: [...EVERYONE, 'testing.read'],
+  viewer: [...EVERYONE, 'testing.read', 'isolation.read'],
   auditor: [...EVERYONE, 'audit.read'],
   // The administrator manages accounts and retention; reading people is not part of the job.
   admin: [...EVERYONE, 'user.manage', 'token.manage', 'audit.read', 'data.purge'],

@@ -165,6 +165,8 @@ export async function seedCity(db: Db, options: SeedOptions): Promise<SeedSummar
       PLATE_PREFIX[div.city.code] ?? `${div.city.code}-`,
     );
     await tx.bulkInsert('sites', SITE_COLUMNS, res.sites);
+    // Sites that start active have passed their acceptance inspection (验收).
+    await tx.query("UPDATE sites SET accepted_at = $1 WHERE status = 'active'", [options.clock.now()]);
     await tx.bulkInsert('rooms', ROOM_COLUMNS, res.rooms);
     await tx.bulkInsert('beds', BED_COLUMNS, res.beds);
     await tx.bulkInsert('labs', LAB_COLUMNS, res.labs);

@@ -567,4 +567,27 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       return { items: rows };
     },
   );
+
+  r.post(
+    '/tasks/:id/done',
+    {
+      config: { permission: 'task.complete' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Mark an open task in my jurisdiction done',
+        params: z.object({ id: Id }),
+        body: z.object({ note: z.string().max(500).optional() }).default({}),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const { rows } = await db.query<{ id: number; area_code: string }>(
+        `UPDATE tasks SET status = 'done', done_at = $3, details = details || jsonb_build_object('done_by', $4::text, 'note', $5::text)
+          WHERE id = $1 AND status = 'open' AND starts_with(area_code, $2) RETURNING id, area_code`,
+        [req.params.id, p.jurisdiction, clock.now(), p.name, req.body.note ?? null],
+      );
+      if (!rows[0]) throw notFound('open task', req.params.id);
+      return { id: rows[0].id, status: 'done' };
+    },
+  );
 };

@@ -1,0 +1,203 @@
+/** The 清仓 loop through the API: place, arrive, release or discharge, disinfect, board — and every refusal. */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends } from '../../db/testing.ts';
+import { ManualClock } from '../../domain/clock.ts';
+import { buildApp } from '../../server/app.ts';
+import { loginAs, type TestSession } from '../../server/test-auth.ts';
+import { verifyAudit } from '../access/audit.ts';
+import { seedCity } from '../registry/seed-city.ts';
+import { createCase } from '../tracing/trace-case.ts';
+
+const clock = new ManualClock('2022-03-14T02:00:00Z');
+
+describeBackends('isolation', (ctx) => {
+  let app: FastifyInstance;
+  let s: TestSession;
+  let family: number[];
+  let mildCase: number;
+  let severeCase: number;
+  const call = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    app.inject({ method, url, headers: s.headers, payload: payload as never });
+
+  beforeAll(async () => {
+    clock.set('2022-03-14T02:00:00Z');
+    await seedCity(ctx.db, { city: '2202', people: 20_000, seed: 8, clock });
+    app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 100_000 });
+    // A household of three or more with a child: close contacts.
+    const f = await ctx.db.query<{ household_id: number }>(
+      `SELECT household_id FROM persons GROUP BY household_id
+        HAVING count(*) >= 3 AND bool_or(birth_date > '2010-01-01') ORDER BY household_id LIMIT 1`,
+    );
+    const members = await ctx.db.query<{ id: number }>(
+      'SELECT id FROM persons WHERE household_id = $1 ORDER BY id',
+      [f.rows[0]?.household_id],
+    );
+    family = members.rows.map((m) => m.id);
+    await ctx.db.query(
+      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      [family, clock.now()],
+    );
+    // Two cases: a mild one and a severe one.
+    const two = await ctx.db.query<{ id: number }>(
+      'SELECT id FROM persons WHERE household_id <> $1 ORDER BY id DESC LIMIT 2',
+      [f.rows[0]?.household_id],
+    );
+    [mildCase, severeCase] = two.rows.map((r) => r.id) as [number, number];
+    await ctx.db.transaction(async (tx) => {
+      await createCase(tx, clock, { personId: mildCase, firstPositiveAt: clock.now(), severity: 'mild' });
+      await createCase(tx, clock, { personId: severeCase, firstPositiveAt: clock.now(), severity: 'severe' });
+    });
+    s = await loginAs(app, ctx.db, 'site_manager', '2202');
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('places cases in the right hospital beds and the family together, explaining each choice', async () => {
+    const res = await call('POST', '/api/isolation/place', { edition: '8th' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().placed).toBe(family.length + 2);
+    const stays = (await call('GET', '/api/isolation/stays')).json().items as {
+      id: number;
+      person_id: number;
+      category: string;
+      site_id: number;
+      room_id: number | null;
+      bed_id: number | null;
+      reason: string;
+    }[];
+    const kindOf = async (siteId: number) =>
+      (await ctx.db.query<{ kind: string }>('SELECT kind FROM sites WHERE id = $1', [siteId])).rows[0]?.kind;
+    const mild = stays.find((x) => x.person_id === mildCase);
+    const severe = stays.find((x) => x.person_id === severeCase);
+    expect(await kindOf(mild?.site_id as number)).toBe('shelter_hospital');
+    expect(await kindOf(severe?.site_id as number)).toBe('designated_hospital');
+    expect(mild?.bed_id).not.toBeNull();
+    const fam = stays.filter((x) => family.includes(x.person_id));
+    for (const x of fam) {
+      expect(x.room_id).not.toBeNull();
+      expect(x.reason.length).toBeGreaterThan(10);
+    }
+    // No room holds more than its capacity, and rooms are reserved.
+    const over = await ctx.db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM rooms r WHERE (SELECT count(*) FROM placements p WHERE p.room_id = r.id AND p.status IN ('placed','arrived')) > r.capacity`,
+    );
+    expect(over.rows[0]?.n).toBe(0);
+    const again = (await call('POST', '/api/isolation/place', {})).json();
+    expect(again.placed).toBe(0); // nobody placed twice
+    await expect(
+      ctx.db.query(
+        `INSERT INTO placements (person_id, category, site_id, room_id, reason, edition, found_at, placed_at)
+                    SELECT person_id, category, site_id, room_id, 'again', edition, found_at, placed_at FROM placements WHERE person_id = $1`,
+        [family[0]],
+      ),
+    ).rejects.toThrow(); // the database refuses a second open stay too
+  });
+
+  it('runs a stay: arrival, term and tests, no early release, release, home monitoring', async () => {
+    const stays = (await call('GET', '/api/isolation/stays')).json().items as {
+      id: number;
+      person_id: number;
+      room_id: number | null;
+    }[];
+    const fam = stays.filter((x) => family.includes(x.person_id));
+    const mine = fam.find((x) => x.person_id === family[0]) as { id: number; room_id: number };
+    for (const x of fam) {
+      const arrived = await call('POST', `/api/isolation/stays/${x.id}/arrive`);
+      expect(arrived.statusCode, arrived.body).toBe(200);
+      expect(new Date(arrived.json().due_at).toISOString()).toBe('2022-03-28T02:00:00.000Z'); // 14 days, 8th edition
+    }
+    expect((await call('POST', `/api/isolation/stays/${mine.id}/arrive`)).json().error.code).toBe(
+      'transition_invalid',
+    );
+    const early = await call('POST', `/api/isolation/stays/${mine.id}/release`);
+    expect(early.json().error.code).toBe('term_not_over');
+    const busy = await call('POST', `/api/isolation/rooms/${mine.room_id}/disinfection`, { action: 'start' });
+    expect(busy.json().error.message).toMatch(/occupied — someone is in it/);
+    clock.set('2022-03-28T03:00:00Z');
+    s = await loginAs(app, ctx.db, 'site_manager', '2202'); // a new shift
+    const pending = await call('POST', `/api/isolation/stays/${mine.id}/release`);
+    expect(pending.json().error.code).toBe('tests_outstanding');
+    const tests = await ctx.db.query<{ id: number; person_id: number }>(
+      "SELECT id, person_id FROM tasks WHERE kind = 'quarantine_test' AND person_id = ANY($1::int8[]) ORDER BY person_id, due_at",
+      [family],
+    );
+    expect(tests.rows.filter((t) => t.person_id === family[0])).toHaveLength(4); // days 1, 4, 7, 14
+    for (const t of tests.rows)
+      expect((await call('POST', `/api/tasks/${t.id}/done`, { note: '阴性' })).statusCode).toBe(200);
+    expect((await call('POST', `/api/tasks/${tests.rows[0]?.id}/done`, {})).statusCode).toBe(404); // already done
+    for (const x of fam) {
+      const released = await call('POST', `/api/isolation/stays/${x.id}/release`);
+      expect(released.statusCode, released.body).toBe(200);
+      expect(released.json()).toEqual({ homeMonitoringDays: 7 });
+    }
+    const p = await ctx.db.query<{ risk_status: string }>('SELECT risk_status FROM persons WHERE id = $1', [
+      family[0],
+    ]);
+    expect(p.rows[0]?.risk_status).toBe('home_monitoring');
+  });
+
+  it('turns the emptied room over through terminal disinfection and shows it on the board', async () => {
+    const rooms = await ctx.db.query<{ room_id: number; status: string }>(
+      'SELECT DISTINCT p.room_id, r.status FROM placements p JOIN rooms r ON r.id = p.room_id WHERE p.person_id = ANY($1::int8[])',
+      [family],
+    );
+    for (const r of rooms.rows) expect(r.status).toBe('awaiting_disinfection');
+    const roomId = (rooms.rows[0] as { room_id: number }).room_id;
+    expect(
+      (await call('POST', `/api/isolation/rooms/${roomId}/disinfection`, { action: 'finish' })).json().error
+        .code,
+    ).toBe('transition_invalid');
+    clock.set('2022-03-28T05:00:00Z');
+    expect(
+      (await call('POST', `/api/isolation/rooms/${roomId}/disinfection`, { action: 'start' })).json(),
+    ).toEqual({ status: 'disinfecting' });
+    const done = (
+      await call('POST', `/api/isolation/rooms/${roomId}/disinfection`, { action: 'finish' })
+    ).json();
+    expect(done).toEqual({ status: 'available', turnoverMinutes: 120 });
+    const board = (await call('GET', '/api/isolation/board?date=2022-03-28')).json();
+    expect(board).toMatchObject({
+      released_today: family.length,
+      units_freed_today: 1,
+      turnover_minutes: { p50: 120, p90: 120 },
+    });
+    expect(board.occupancy.length).toBeGreaterThan(0);
+  });
+
+  it('discharges a case only on two Ct ≥ 35 results 24 h apart', async () => {
+    const stays = (await call('GET', '/api/isolation/stays')).json().items as {
+      id: number;
+      person_id: number;
+    }[];
+    const c = stays.find((x) => x.person_id === mildCase) as { id: number };
+    await call('POST', `/api/isolation/stays/${c.id}/arrive`);
+    expect((await call('POST', `/api/isolation/stays/${c.id}/release`)).json().error.code).toBe(
+      'use_discharge',
+    );
+    const bad = await call('POST', `/api/isolation/stays/${c.id}/discharge`, {
+      tests: [
+        { at: '2022-03-27T01:00:00Z', ct: 36 },
+        { at: '2022-03-27T20:00:00Z', ct: 38 },
+      ],
+    });
+    expect(bad.json().error).toMatchObject({
+      code: 'discharge_criteria_not_met',
+      message: expect.stringMatching(/24 h apart/),
+    });
+    const ok = await call('POST', `/api/isolation/stays/${c.id}/discharge`, {
+      tests: [
+        { at: '2022-03-26T01:00:00Z', ct: 36 },
+        { at: '2022-03-27T20:00:00Z', ct: 38 },
+      ],
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const bed = await ctx.db.query<{ status: string }>(
+      'SELECT b.status FROM beds b JOIN placements p ON p.bed_id = b.id WHERE p.id = $1',
+      [c.id],
+    );
+    expect(bed.rows[0]?.status).toBe('awaiting_disinfection');
+    expect((await verifyAudit(ctx.db)).ok).toBe(true);
+  });
+});
