@@ -1,0 +1,43 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loggerOptions } from './logger.ts';
+
+describe('structured logs', () => {
+  it('never write ID numbers, phones, passwords or session cookies in clear', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const log = pino(loggerOptions('info'), sink);
+    log.info(
+      {
+        id_number: '22020219900101123X',
+        phone: '13812345678',
+        person: { id_number: '22020219900101123X', phone: '13812345678' },
+      },
+      'person read',
+    );
+    log.info(
+      {
+        password: 'correct horse battery staple',
+        req: { headers: { cookie: 'qc_session=secret', authorization: 'Bearer qct_secret' } },
+      },
+      'login',
+    );
+    const text = lines.join('');
+    for (const secret of [
+      '22020219900101123X',
+      '13812345678',
+      'correct horse',
+      'qc_session=secret',
+      'qct_secret',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain('[masked]');
+  });
+});
