@@ -536,10 +536,17 @@ const unitSpecArb = fc.record({
   accessible: fc.boolean(),
   quality: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
 });
-/** From none to plenty: shortages of every kind, wrong kinds of units at sites, all capacities. */
+/**
+ * From none to plenty: shortages of every kind, wrong kinds of units at sites, all capacities, and sometimes
+ * only small rooms (so families fall back to a carer room or wait).
+ */
 const unitsArb = fc
-  .tuple(fc.array(siteArb, { minLength: 1, maxLength: 6 }), fc.array(unitSpecArb, { maxLength: 60 }))
-  .map(([sites, specs]) =>
+  .tuple(
+    fc.array(siteArb, { minLength: 1, maxLength: 6 }),
+    fc.array(unitSpecArb, { maxLength: 60 }),
+    fc.integer({ min: 1, max: 8 }),
+  )
+  .map(([sites, specs, maxCapacity]) =>
     specs.map((s, i): Unit => {
       const site = sites[s.site % sites.length] as (typeof sites)[number];
       // Mostly the right kind of unit for the site; one in five is a bed at a hotel or a room at a hospital.
@@ -550,7 +557,7 @@ const unitsArb = fc
         siteId: (s.site % sites.length) + 1,
         siteKind: site.kind,
         siteAreaCode: site.area,
-        capacity: isBed ? 1 : s.capacity,
+        capacity: isBed ? 1 : Math.min(s.capacity, maxCapacity),
         floor: s.floor,
         accessible: s.accessible,
         quality: s.quality,
