@@ -83,6 +83,11 @@ describe('qingcang CLI', () => {
     expect(rows.reduce((n: number, r: { residents: number }) => n + r.residents, 0)).toBe(830);
     expect(rows[0].stages).toHaveLength(4);
     expect(run(['round', 'coverage', '99', '--area', '2202']).code).toBe(2);
+    const report = run(['report', '--lang', 'en']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/^# 吉林市 COVID-19 daily report \(\d{4}-\d{2}-\d{2}\)/);
+    expect(run(['report', '--format', 'xlsx']).stderr).toMatch(/needs --out/);
+    expect(run(['report', '--date', '2100-01-01']).stderr).toMatch(/has not happened yet/);
     expect(run(['round', 'plan', '--areas', 'x']).code).toBe(2);
     const bad = join(dir, 'results.csv');
     writeFileSync(bad, '试管条码,检测结果,检测时间\nT0000001,maybe,2022-03-14 10:00\n');

@@ -21,13 +21,14 @@ import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
 import { accessRoutes } from '../modules/access/routes.ts';
+import { commandRoutes } from '../modules/command/routes.ts';
 import { isolationRoutes } from '../modules/isolation/routes.ts';
 import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
 import { testingRoutes } from '../modules/testing/routes.ts';
 import { tracingRoutes } from '../modules/tracing/routes.ts';
 import { installAuth } from './auth.ts';
-import { landingPage } from './landing.ts';
+import { installWebApp } from './static.ts';
 import { VERSION } from './version.ts';
 import { installWorkers } from './workers.ts';
 
@@ -205,9 +206,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(testingRoutes, { prefix: '/api', db, clock });
   await app.register(tracingRoutes, { prefix: '/api', db, clock });
   await app.register(isolationRoutes, { prefix: '/api', db, clock });
+  await app.register(commandRoutes, { prefix: '/api', db, clock });
   if (options.workers) installWorkers(app, db, clock);
-  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(landingPage()),
-  );
+  await installWebApp(app); // the web app at / (web/dist), or the landing page without a build
   return app;
 }

@@ -22,7 +22,14 @@ import { UNSCOPED } from './scope.ts';
 const clock = new ManualClock('2022-03-14T08:00:00Z');
 
 /** Routes that must be reachable without logging in. Everything else must refuse an anonymous caller. */
-const PUBLIC_ROUTES = new Set(['GET /api/health', 'POST /api/auth/login', 'GET /', 'HEAD /']);
+const PUBLIC_ROUTES = new Set([
+  'GET /api/health',
+  'POST /api/auth/login',
+  'GET /',
+  'HEAD /',
+  'GET /*', // the web app's files and its single-page fallback (src/server/static.ts)
+  'HEAD /*',
+]);
 
 /** Read endpoints the scoping property walks; a new GET route must be added here (or to NOT_PERSONAL). */
 const SCOPED_READS = new Set([
@@ -50,6 +57,7 @@ const NOT_PERSONAL = new Set([
   'GET /api/testing/rounds', // names, times and area codes of rounds
   'GET /api/testing/rounds/:id/points', // sampling points (places), filtered to the jurisdiction
   'GET /api/isolation/board', // counts, sites and rooms: no people
+  'GET /api/reports/daily', // aggregates of the jurisdiction (checked in the daily-report test)
 ]);
 
 describeBackends('access control', (ctx) => {
@@ -332,7 +340,7 @@ describeBackends('access control', (ctx) => {
     const headers = { cookie: `qc_session=${c?.value}`, 'x-csrf-token': login.json().csrf_token };
     expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers })).json()).toMatchObject({
       role: 'viewer',
-      permissions: ['area.read', 'isolation.read', 'stats.read', 'testing.read'],
+      permissions: ['area.read', 'isolation.read', 'report.read', 'stats.read', 'testing.read'],
     });
     expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers })).statusCode).toBe(200);
     const after = await app.inject({ method: 'GET', url: '/api/auth/me', headers });

@@ -39,10 +39,11 @@ export const PERMISSIONS = [
   'task.complete', // mark a follow-up task done
   'isolation.read', // sites, rooms, stays and the 清仓 board in the jurisdiction
   'isolation.manage', // place, arrive, release, discharge, disinfect
+  'report.read', // the daily report (aggregates) of the jurisdiction
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const EVERYONE: Permission[] = ['area.read', 'stats.read'];
+const EVERYONE: Permission[] = ['area.read', 'stats.read', 'report.read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   commander: [

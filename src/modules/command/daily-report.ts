@@ -1,0 +1,318 @@
+/**
+ * The daily report (每日疫情通报): the figures of the 2022 press releases for one Beijing calendar day, within a
+ * jurisdiction — new confirmed cases by district and severity, new asymptomatic, reclassified (转确诊), cumulative
+ * totals, close and secondary contacts found and released (day and cumulative), quarantine rooms and hospital beds
+ * (used / free, as of the time of the report: room states are not kept historically), and the day's testing.
+ * Rendered as JSON, Markdown, HTML or XLSX, in Chinese or English.
+ */
+import ExcelJS from 'exceljs';
+import type { Queryable } from '../../db/types.ts';
+import { AppError } from '../../lib/errors.ts';
+import { type Scope, scopeCondition } from '../access/scope.ts';
+
+export const SYMPTOMATIC = ['mild', 'moderate', 'severe', 'critical'] as const;
+
+export interface DailyReport {
+  date: string;
+  generated_at: string;
+  area: { code: string; name: string };
+  cases: {
+    new_confirmed: number;
+    new_asymptomatic: number;
+    new_unclassified: number;
+    reclassified: number;
+    by_severity: Record<string, number>;
+    by_district: { code: string; name: string; confirmed: number; asymptomatic: number }[];
+    cumulative_confirmed: number;
+    cumulative_asymptomatic: number;
+  };
+  contacts: {
+    close_found: number;
+    secondary_found: number;
+    close_cumulative: number;
+    secondary_cumulative: number;
+    released_today: number;
+    released_cumulative: number;
+  };
+  capacity: {
+    quarantine_rooms_free: number;
+    quarantine_rooms_occupied: number;
+    quarantine_rooms_in_turnover: number;
+    shelter_beds_used: number;
+    shelter_beds_free: number;
+    designated_beds_used: number;
+    designated_beds_free: number;
+  };
+  testing: { people_sampled: number; tubes_resulted: number; positive_tubes: number; rounds_due: number };
+}
+
+export function beijingToday(now: Date): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+export async function dailyReport(
+  db: Queryable,
+  scope: Scope,
+  date: string,
+  now: Date,
+): Promise<DailyReport> {
+  if (date > beijingToday(now))
+    throw new AppError(
+      400,
+      'report_in_future',
+      `${date} has not happened yet; ask for today or an earlier day`,
+    );
+  const from = new Date(`${date}T00:00:00+08:00`);
+  const to = new Date(from.getTime() + 86_400_000);
+  const p: unknown[] = [from, to];
+  const inCases = scopeCondition('c.area_code', scope, p);
+  const bySev = await db.query<{ severity: string; n: number }>(
+    `SELECT severity, count(*) AS n FROM cases c WHERE c.found_at >= $1 AND c.found_at < $2 AND ${inCases} GROUP BY severity`,
+    p,
+  );
+  const sev = Object.fromEntries(bySev.rows.map((r) => [r.severity, r.n])) as Record<string, number>;
+  const districts = await db.query<{ code: string; name: string; confirmed: number; asymptomatic: number }>(
+    `SELECT left(c.area_code, 6) AS code, a.name,
+            count(*) FILTER (WHERE c.severity = ANY($${p.length + 1}::text[])) AS confirmed,
+            count(*) FILTER (WHERE c.severity = 'asymptomatic') AS asymptomatic
+       FROM cases c JOIN areas a ON a.code = left(c.area_code, 6)
+      WHERE c.found_at >= $1 AND c.found_at < $2 AND ${inCases}
+      GROUP BY 1, 2 ORDER BY 3 DESC, 1`,
+    [...p, SYMPTOMATIC],
+  );
+  const cum = await db.query<{ confirmed: number; asymptomatic: number; reclassified: number }>(
+    `SELECT count(*) FILTER (WHERE c.severity = ANY($${p.length + 1}::text[]) AND c.found_at < $2) AS confirmed,
+            count(*) FILTER (WHERE c.severity = 'asymptomatic' AND c.found_at < $2) AS asymptomatic,
+            count(*) FILTER (WHERE c.reclassified_at >= $1 AND c.reclassified_at < $2) AS reclassified
+       FROM cases c WHERE ${inCases}`,
+    [...p, SYMPTOMATIC],
+  );
+  const lp: unknown[] = [from, to];
+  const inPersons = scopeCondition('per.area_code', scope, lp);
+  const contacts = await db.query<Record<string, number>>(
+    `WITH firsts AS (
+       SELECT l.person_id, l.level, min(l.found_at) AS first_found
+         FROM contact_links l JOIN persons per ON per.id = l.person_id
+        WHERE l.level IN ('close', 'secondary') AND ${inPersons}
+        GROUP BY 1, 2
+     )
+     SELECT count(*) FILTER (WHERE level = 'close' AND first_found >= $1 AND first_found < $2) AS close_found,
+            count(*) FILTER (WHERE level = 'secondary' AND first_found >= $1 AND first_found < $2) AS secondary_found,
+            count(*) FILTER (WHERE level = 'close' AND first_found < $2) AS close_cumulative,
+            count(*) FILTER (WHERE level = 'secondary' AND first_found < $2) AS secondary_cumulative
+       FROM firsts`,
+    lp,
+  );
+  const rp: unknown[] = [from, to];
+  const released = await db.query<{ today: number; total: number }>(
+    `SELECT count(*) FILTER (WHERE pl.released_at >= $1 AND pl.released_at < $2) AS today, count(*) FILTER (WHERE pl.released_at < $2) AS total
+       FROM placements pl JOIN persons per ON per.id = pl.person_id
+      WHERE pl.release_kind = 'released' AND ${scopeCondition('per.area_code', scope, rp)}`,
+    rp,
+  );
+  const cp: unknown[] = [];
+  const capacity = await db.query<Record<string, number>>(
+    `SELECT
+       count(*) FILTER (WHERE u.kind = 'room' AND u.status = 'available') AS quarantine_rooms_free,
+       count(*) FILTER (WHERE u.kind = 'room' AND u.status IN ('reserved', 'occupied')) AS quarantine_rooms_occupied,
+       count(*) FILTER (WHERE u.kind = 'room' AND u.status IN ('awaiting_disinfection', 'disinfecting')) AS quarantine_rooms_in_turnover,
+       count(*) FILTER (WHERE u.site_kind = 'shelter_hospital' AND u.status IN ('reserved', 'occupied')) AS shelter_beds_used,
+       count(*) FILTER (WHERE u.site_kind = 'shelter_hospital' AND u.status = 'available') AS shelter_beds_free,
+       count(*) FILTER (WHERE u.site_kind = 'designated_hospital' AND u.status IN ('reserved', 'occupied')) AS designated_beds_used,
+       count(*) FILTER (WHERE u.site_kind = 'designated_hospital' AND u.status = 'available') AS designated_beds_free
+     FROM (SELECT 'room' AS kind, s.kind AS site_kind, r.status, s.area_code FROM rooms r JOIN sites s ON s.id = r.site_id WHERE s.status <> 'reserve'
+           UNION ALL
+           SELECT 'bed', s.kind, b.status, s.area_code FROM beds b JOIN sites s ON s.id = b.site_id WHERE s.status <> 'reserve') u
+    WHERE ${scopeCondition('u.area_code', scope, cp)}`,
+    cp,
+  );
+  const tp: unknown[] = [from, to];
+  const tScope = scopeCondition('t.area_code', scope, tp);
+  const testing = await db.query<Record<string, number>>(
+    `SELECT
+       (SELECT count(DISTINCT s.person_id) FROM scans s WHERE s.scanned_at >= $1 AND s.scanned_at < $2 AND ${tScope.replaceAll('t.area_code', 's.area_code')}) AS people_sampled,
+       (SELECT count(*) FROM tubes t WHERE t.resulted_at >= $1 AND t.resulted_at < $2 AND ${tScope}) AS tubes_resulted,
+       (SELECT count(*) FROM tubes t WHERE t.resulted_at >= $1 AND t.resulted_at < $2 AND t.result = 'positive' AND ${tScope}) AS positive_tubes,
+       (SELECT count(*) FROM rounds r WHERE r.deadline_at >= $1 AND r.deadline_at < $2) AS rounds_due`,
+    tp,
+  );
+  const area = await db.query<{ code: string; name: string }>(
+    scope.prefix
+      ? 'SELECT code, name FROM areas WHERE code = $1'
+      : 'SELECT code, name FROM areas WHERE level = 2 ORDER BY code LIMIT 1',
+    scope.prefix ? [scope.prefix] : [],
+  );
+  const c = cum.rows[0] as { confirmed: number; asymptomatic: number; reclassified: number };
+  const k = contacts.rows[0] as Record<string, number>;
+  const r = released.rows[0] as { today: number; total: number };
+  return {
+    date,
+    generated_at: now.toISOString(),
+    area: area.rows[0] ?? { code: scope.prefix, name: scope.prefix },
+    cases: {
+      new_confirmed: SYMPTOMATIC.reduce((n, s) => n + (sev[s] ?? 0), 0),
+      new_asymptomatic: sev.asymptomatic ?? 0,
+      new_unclassified: sev.unclassified ?? 0,
+      reclassified: c.reclassified,
+      by_severity: Object.fromEntries(
+        ['unclassified', 'asymptomatic', ...SYMPTOMATIC].map((s) => [s, sev[s] ?? 0]),
+      ),
+      by_district: districts.rows,
+      cumulative_confirmed: c.confirmed,
+      cumulative_asymptomatic: c.asymptomatic,
+    },
+    contacts: {
+      close_found: k.close_found ?? 0,
+      secondary_found: k.secondary_found ?? 0,
+      close_cumulative: k.close_cumulative ?? 0,
+      secondary_cumulative: k.secondary_cumulative ?? 0,
+      released_today: r.today,
+      released_cumulative: r.total,
+    },
+    capacity: capacity.rows[0] as DailyReport['capacity'],
+    testing: testing.rows[0] as DailyReport['testing'],
+  };
+}
+
+type Lang = 'zh' | 'en';
+
+const L = {
+  zh: {
+    title: (r: DailyReport) => `${r.area.name}新冠肺炎疫情每日通报（${r.date}）`,
+    lead: (r: DailyReport) =>
+      `${r.date}，${r.area.name}新增本土确诊病例${r.cases.new_confirmed}例（轻型${r.cases.by_severity.mild}例、普通型${r.cases.by_severity.moderate}例、重型${r.cases.by_severity.severe}例、危重型${r.cases.by_severity.critical}例），新增本土无症状感染者${r.cases.new_asymptomatic}例，无症状感染者转确诊${r.cases.reclassified}例。`,
+    sections: ['病例', '密切接触者', '隔离与救治资源', '核酸检测'],
+    rows: {
+      new_confirmed: '新增确诊',
+      new_asymptomatic: '新增无症状',
+      new_unclassified: '新增待分型',
+      reclassified: '无症状转确诊',
+      cumulative_confirmed: '累计确诊',
+      cumulative_asymptomatic: '累计无症状',
+      close_found: '当日新增密接',
+      secondary_found: '当日新增次密接',
+      close_cumulative: '累计密接',
+      secondary_cumulative: '累计次密接',
+      released_today: '当日解除隔离',
+      released_cumulative: '累计解除隔离',
+      quarantine_rooms_free: '隔离房间（空闲）',
+      quarantine_rooms_occupied: '隔离房间（在用）',
+      quarantine_rooms_in_turnover: '隔离房间（消杀中）',
+      shelter_beds_used: '方舱床位（已用）',
+      shelter_beds_free: '方舱床位（空闲）',
+      designated_beds_used: '定点医院床位（已用）',
+      designated_beds_free: '定点医院床位（空闲）',
+      people_sampled: '当日采样人数',
+      tubes_resulted: '当日出结果管数',
+      positive_tubes: '阳性管数',
+      rounds_due: '当日截止轮次',
+    } as Record<string, string>,
+    district: ['区县', '确诊', '无症状'],
+    note: '资源数字为报告生成时的实时状态。',
+  },
+  en: {
+    title: (r: DailyReport) => `${r.area.name} COVID-19 daily report (${r.date})`,
+    lead: (r: DailyReport) =>
+      `On ${r.date}, ${r.area.name} reported ${r.cases.new_confirmed} new local confirmed cases (${r.cases.by_severity.mild} mild, ${r.cases.by_severity.moderate} moderate, ${r.cases.by_severity.severe} severe, ${r.cases.by_severity.critical} critical), ${r.cases.new_asymptomatic} new asymptomatic infections, and ${r.cases.reclassified} asymptomatic infections reclassified as confirmed.`,
+    sections: ['Cases', 'Contacts', 'Quarantine and treatment capacity', 'Testing'],
+    rows: {
+      new_confirmed: 'New confirmed',
+      new_asymptomatic: 'New asymptomatic',
+      new_unclassified: 'New, not yet classified',
+      reclassified: 'Asymptomatic reclassified as confirmed',
+      cumulative_confirmed: 'Cumulative confirmed',
+      cumulative_asymptomatic: 'Cumulative asymptomatic',
+      close_found: 'Close contacts found today',
+      secondary_found: 'Secondary contacts found today',
+      close_cumulative: 'Close contacts, cumulative',
+      secondary_cumulative: 'Secondary contacts, cumulative',
+      released_today: 'Released from quarantine today',
+      released_cumulative: 'Released from quarantine, cumulative',
+      quarantine_rooms_free: 'Quarantine rooms free',
+      quarantine_rooms_occupied: 'Quarantine rooms in use',
+      quarantine_rooms_in_turnover: 'Quarantine rooms in disinfection',
+      shelter_beds_used: 'Shelter-hospital beds used',
+      shelter_beds_free: 'Shelter-hospital beds free',
+      designated_beds_used: 'Designated-hospital beds used',
+      designated_beds_free: 'Designated-hospital beds free',
+      people_sampled: 'People sampled today',
+      tubes_resulted: 'Tubes resulted today',
+      positive_tubes: 'Positive tubes',
+      rounds_due: 'Rounds due today',
+    } as Record<string, string>,
+    district: ['District', 'Confirmed', 'Asymptomatic'],
+    note: 'Capacity figures are live at the time the report was generated.',
+  },
+} as const;
+
+function sections(r: DailyReport): [string, Record<string, number>][] {
+  const { by_severity: _s, by_district: _d, ...cases } = r.cases;
+  return [
+    ['0', cases],
+    ['1', r.contacts],
+    ['2', r.capacity],
+    ['3', r.testing],
+  ];
+}
+
+export function reportMarkdown(r: DailyReport, lang: Lang): string {
+  const t = L[lang];
+  const out = [`# ${t.title(r)}`, '', t.lead(r), ''];
+  for (const [i, rows] of sections(r)) {
+    out.push(`## ${t.sections[Number(i)]}`, '', `| | |`, `|---|---:|`);
+    for (const [k, v] of Object.entries(rows)) out.push(`| ${t.rows[k] ?? k} | ${v} |`);
+    out.push('');
+    if (i === '0' && r.cases.by_district.length > 0) {
+      out.push(`| ${t.district.join(' | ')} |`, '|---|---:|---:|');
+      for (const d of r.cases.by_district) out.push(`| ${d.name} | ${d.confirmed} | ${d.asymptomatic} |`);
+      out.push('');
+    }
+  }
+  out.push(`_${t.note}_`, '');
+  return out.join('\n');
+}
+
+const esc = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+
+export function reportHtml(r: DailyReport, lang: Lang): string {
+  const t = L[lang];
+  const body: string[] = [`<h1>${esc(t.title(r))}</h1>`, `<p>${esc(t.lead(r))}</p>`];
+  for (const [i, rows] of sections(r)) {
+    body.push(`<h2>${esc(t.sections[Number(i)] as string)}</h2><table>`);
+    for (const [k, v] of Object.entries(rows))
+      body.push(`<tr><th>${esc(t.rows[k] ?? k)}</th><td>${v}</td></tr>`);
+    body.push('</table>');
+    if (i === '0' && r.cases.by_district.length > 0) {
+      body.push(`<table><tr>${t.district.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`);
+      for (const d of r.cases.by_district)
+        body.push(`<tr><td>${esc(d.name)}</td><td>${d.confirmed}</td><td>${d.asymptomatic}</td></tr>`);
+      body.push('</table>');
+    }
+  }
+  body.push(`<p><em>${esc(t.note)}</em></p>`);
+  return `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><title>${esc(t.title(r))}</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}td{text-align:right}</style>
+</head><body>${body.join('\n')}</body></html>`;
+}
+
+export async function reportXlsx(r: DailyReport, lang: Lang): Promise<Buffer> {
+  const t = L[lang];
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet(lang === 'zh' ? '每日通报' : 'Daily report');
+  ws.columns = [{ width: 36 }, { width: 14 }, { width: 14 }];
+  ws.addRow([t.title(r)]).font = { bold: true, size: 14 };
+  ws.addRow([t.lead(r)]);
+  for (const [i, rows] of sections(r)) {
+    ws.addRow([]);
+    ws.addRow([t.sections[Number(i)]]).font = { bold: true };
+    for (const [k, v] of Object.entries(rows)) ws.addRow([t.rows[k] ?? k, v]);
+    if (i === '0' && r.cases.by_district.length > 0) {
+      ws.addRow([...t.district]).font = { bold: true };
+      for (const d of r.cases.by_district) ws.addRow([d.name, d.confirmed, d.asymptomatic]);
+    }
+  }
+  ws.addRow([]);
+  ws.addRow([t.note]);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
