@@ -27,6 +27,7 @@ import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
 import { testingRoutes } from '../modules/testing/routes.ts';
 import { tracingRoutes } from '../modules/tracing/routes.ts';
+import { transferRoutes } from '../modules/transfer/routes.ts';
 import { installAuth } from './auth.ts';
 import { installWebApp } from './static.ts';
 import { VERSION } from './version.ts';
@@ -207,6 +208,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tracingRoutes, { prefix: '/api', db, clock });
   await app.register(isolationRoutes, { prefix: '/api', db, clock });
   await app.register(commandRoutes, { prefix: '/api', db, clock });
+  await app.register(transferRoutes, { prefix: '/api', db, clock });
   if (options.workers) installWorkers(app, db, clock);
   await installWebApp(app); // the web app at / (web/dist), or the landing page without a build
   return app;

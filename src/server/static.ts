@@ -27,7 +27,7 @@ export async function installWebApp(app: FastifyInstance, distDir: string = WEB_
     if (built) await scope.register(fastifyStatic, { root: distDir, serve: false });
     const index = (reply: FastifyReply) =>
       built
-        ? reply.header('cache-control', 'no-cache').sendFile('index.html')
+        ? reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false })
         : reply.type('text/html; charset=utf-8').send(landingPage());
     const options = { config: { public: true }, schema: { hide: true } } as const;
 
@@ -35,8 +35,7 @@ export async function installWebApp(app: FastifyInstance, distDir: string = WEB_
     scope.get('/*', options, async (req, reply) => {
       const path = (req.params as { '*'?: string })['*'] ?? '';
       if (!built || path === 'api' || path.startsWith('api/')) return reply.callNotFound();
-      if (path.startsWith('assets/'))
-        return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(path);
+      if (path.startsWith('assets/')) return reply.sendFile(path, { maxAge: '365d', immutable: true });
       if (HAS_EXTENSION.test(path)) return reply.sendFile(path);
       return index(reply);
     });

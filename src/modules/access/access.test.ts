@@ -14,6 +14,7 @@ import { placeBacklog } from '../isolation/place-backlog.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { createRound } from '../testing/rounds.ts';
 import { createCase, traceCase } from '../tracing/trace-case.ts';
+import { planPendingTrips } from '../transfer/trips.ts';
 import { createToken, createUser } from './accounts.ts';
 import { verifyAudit } from './audit.ts';
 import { ROLE_PERMISSIONS, ROLES, type Role } from './roles.ts';
@@ -48,6 +49,8 @@ const SCOPED_READS = new Set([
   'GET /api/tracing/cases/:id/contacts',
   'GET /api/tracing/chains',
   'GET /api/isolation/stays',
+  'GET /api/transfer/trips',
+  'GET /api/transfer/clocks',
 ]);
 /** Reads that return no records of people: the caller's own account, public area names, a chain check. */
 const NOT_PERSONAL = new Set([
@@ -93,6 +96,7 @@ describeBackends('access control', (ctx) => {
     }
     // Their cases and contacts placed in rooms and beds.
     await ctx.db.transaction((tx) => placeBacklog(tx, clock, UNSCOPED, '8th'));
+    await ctx.db.transaction((tx) => planPendingTrips(tx, clock, UNSCOPED));
     // A round over the whole city, and follow-up tasks all over it.
     await ctx.db.transaction((tx) =>
       createRound(tx, clock, { name: 'r', areas: ['2202'], createdBy: 't' }, ''),
@@ -218,6 +222,18 @@ describeBackends('access control', (ctx) => {
             expect(stays.statusCode).toBe(200);
             for (const x of stays.json().items) expect(inside(x.area_code)).toBe(true);
           } else expect(stays.statusCode).toBe(403);
+          // Trips and the transfer late list: only pickups and people of the jurisdiction.
+          const trips = await get('/api/transfer/trips');
+          if (ROLE_PERMISSIONS[role].includes('transfer.drive')) {
+            expect(trips.statusCode).toBe(200);
+            for (const t of trips.json().items)
+              for (const x of t.passengers) expect(inside(x.area_code)).toBe(true);
+          } else expect(trips.statusCode).toBe(403);
+          const clocks = await get('/api/transfer/clocks');
+          if (ROLE_PERMISSIONS[role].includes('transfer.manage')) {
+            expect(clocks.statusCode).toBe(200);
+            for (const x of clocks.json().late) expect(inside(x.area_code)).toBe(true);
+          } else expect(clocks.statusCode).toBe(403);
           // Cases, their contacts and chains: only the jurisdiction's.
           const cases = await get('/api/tracing/cases?limit=500');
           if (ROLE_PERMISSIONS[role].includes('tracing.read')) {

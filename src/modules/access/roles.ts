@@ -40,6 +40,8 @@ export const PERMISSIONS = [
   'isolation.read', // sites, rooms, stays and the 清仓 board in the jurisdiction
   'isolation.manage', // place, arrive, release, discharge, disinfect
   'report.read', // the daily report (aggregates) of the jurisdiction
+  'transfer.manage', // plan trips, see the transfer clocks and the late list
+  'transfer.drive', // the driver's steps: depart, pick up, deliver, disinfect
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -59,6 +61,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'isolation.read',
     'isolation.manage',
     'task.complete',
+    'transfer.manage',
   ],
   testing: [
     ...EVERYONE,
@@ -80,8 +83,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'tracing.manage',
     'tracing.ingest',
   ],
-  dispatcher: [...EVERYONE, 'person.read', 'person.unmask', 'isolation.read', 'isolation.manage'],
-  driver: [...EVERYONE, 'person.read'],
+  dispatcher: [
+    ...EVERYONE,
+    'person.read',
+    'person.unmask',
+    'isolation.read',
+    'isolation.manage',
+    'transfer.manage',
+    'transfer.drive',
+  ],
+  driver: [...EVERYONE, 'person.read', 'transfer.drive'],
   site_manager: [
     ...EVERYONE,
     'person.read',

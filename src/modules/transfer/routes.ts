@@ -1,0 +1,141 @@
+/** HTTP API of transfer: plan trips, the driver's steps, the trip list and the clocks. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { principalOf } from '../../server/auth.ts';
+import { appendAudit } from '../access/audit.ts';
+import { scopeCondition, scopeOf } from '../access/scope.ts';
+import { deliver, depart, disinfectVehicle, pickUp, planPendingTrips, transferClocks } from './trips.ts';
+
+const Id = z.coerce.number().int().positive();
+
+export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/transfer/plan',
+    {
+      config: { permission: 'transfer.manage' },
+      schema: {
+        tags: ['transfer'],
+        summary: 'Plan trips for everyone placed and not yet on a trip; each trip explains itself',
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const plan = await planPendingTrips(tx, clock, scopeOf(p));
+        await appendAudit(tx, clock, p, {
+          action: 'transfer.planned',
+          subjectType: 'trip',
+          areaCode: p.jurisdiction || undefined,
+          details: { trips: plan.trips.length, passengers: plan.passengers, waiting: plan.waiting.length },
+        });
+        return plan;
+      });
+    },
+  );
+
+  r.get(
+    '/transfer/trips',
+    {
+      config: { permission: 'transfer.drive' },
+      schema: {
+        tags: ['transfer'],
+        summary: 'Open trips with pickups in my jurisdiction, with their passengers',
+        querystring: z.object({ status: z.enum(['planned', 'departed', 'delivered']).optional() }),
+      },
+    },
+    async (req) => {
+      const params: unknown[] = [req.query.status ?? null];
+      const { rows } = await db.query(
+        `SELECT t.id, t.vehicle_id, v.plate, v.kind, t.class, t.site_id, s.name AS site, t.status, t.reason, t.planned_at, t.departed_at,
+                t.delivered_at, t.needs_disinfection, t.disinfected_at,
+                jsonb_agg(jsonb_build_object('person_id', tp.person_id, 'area_code', tp.pickup_area_code, 'status', tp.status) ORDER BY tp.id) AS passengers
+           FROM trips t JOIN vehicles v ON v.id = t.vehicle_id JOIN sites s ON s.id = t.site_id
+           JOIN trip_passengers tp ON tp.trip_id = t.id
+          WHERE ($1::text IS NULL OR t.status = $1) AND ${scopeCondition('tp.pickup_area_code', scopeOf(principalOf(req)), params)}
+          GROUP BY t.id, v.plate, v.kind, s.name ORDER BY t.id DESC LIMIT 200`,
+        params,
+      );
+      return { items: rows };
+    },
+  );
+
+  r.post(
+    '/transfer/trips/:id/depart',
+    {
+      config: { permission: 'transfer.drive' },
+      schema: { tags: ['transfer'], summary: 'The vehicle leaves', params: z.object({ id: Id }) },
+    },
+    async (req) => db.transaction((tx) => depart(tx, clock, req.params.id, principalOf(req).jurisdiction)),
+  );
+
+  r.post(
+    '/transfer/trips/:id/pickup',
+    {
+      config: { permission: 'transfer.drive' },
+      schema: {
+        tags: ['transfer'],
+        summary: 'A passenger got on (or did not show up)',
+        params: z.object({ id: Id }),
+        body: z.object({ person_id: z.number().int().positive(), no_show: z.boolean().default(false) }),
+      },
+    },
+    async (req) =>
+      db.transaction((tx) =>
+        pickUp(tx, clock, req.params.id, req.body.person_id, req.body.no_show, principalOf(req).jurisdiction),
+      ),
+  );
+
+  r.post(
+    '/transfer/trips/:id/deliver',
+    {
+      config: { permission: 'transfer.drive' },
+      schema: {
+        tags: ['transfer'],
+        summary: 'Delivered at the site: the passengers arrive (their stays start)',
+        params: z.object({ id: Id }),
+        body: z.object({ site_id: z.number().int().positive() }),
+      },
+    },
+    async (req) =>
+      db.transaction((tx) =>
+        deliver(tx, clock, req.params.id, req.body.site_id, principalOf(req).jurisdiction),
+      ),
+  );
+
+  r.post(
+    '/transfer/trips/:id/disinfected',
+    {
+      config: { permission: 'transfer.drive' },
+      schema: {
+        tags: ['transfer'],
+        summary: 'The vehicle was disinfected after carrying cases',
+        params: z.object({ id: Id }),
+      },
+    },
+    async (req) =>
+      db.transaction((tx) => disinfectVehicle(tx, clock, req.params.id, principalOf(req).jurisdiction)),
+  );
+
+  r.get(
+    '/transfer/clocks',
+    {
+      config: { permission: 'transfer.manage' },
+      schema: {
+        tags: ['transfer'],
+        summary:
+          'found → placed → picked up → delivered (p50/p90 minutes) for people found on a day, and who is late',
+        querystring: z.object({ date: z.iso.date().optional() }),
+      },
+    },
+    async (req) => {
+      const now = clock.now();
+      const day = req.query.date ?? new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+      return transferClocks(db, scopeOf(principalOf(req)), day, now);
+    },
+  );
+};
