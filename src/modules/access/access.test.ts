@@ -61,6 +61,9 @@ const NOT_PERSONAL = new Set([
   'GET /api/testing/rounds/:id/points', // sampling points (places), filtered to the jurisdiction
   'GET /api/isolation/board', // counts, sites and rooms: no people
   'GET /api/reports/daily', // aggregates of the jurisdiction (checked in the daily-report test)
+  'GET /api/zones', // zones are public notices
+  'GET /api/zones/effective',
+  'GET /api/zones/suggestions', // community codes and case counts, no people
 ]);
 
 describeBackends('access control', (ctx) => {
@@ -356,7 +359,7 @@ describeBackends('access control', (ctx) => {
     const headers = { cookie: `qc_session=${c?.value}`, 'x-csrf-token': login.json().csrf_token };
     expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers })).json()).toMatchObject({
       role: 'viewer',
-      permissions: ['area.read', 'isolation.read', 'report.read', 'stats.read', 'testing.read'],
+      permissions: ['area.read', 'isolation.read', 'report.read', 'stats.read', 'testing.read', 'zone.read'],
     });
     expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers })).statusCode).toBe(200);
     const after = await app.inject({ method: 'GET', url: '/api/auth/me', headers });

@@ -42,10 +42,12 @@ export const PERMISSIONS = [
   'report.read', // the daily report (aggregates) of the jurisdiction
   'transfer.manage', // plan trips, see the transfer clocks and the late list
   'transfer.drive', // the driver's steps: depart, pick up, deliver, disinfect
+  'zone.read', // zones, their readiness to lift, suggestions (public notices)
+  'zone.manage', // set, change and lift zones
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const EVERYONE: Permission[] = ['area.read', 'stats.read', 'report.read'];
+const EVERYONE: Permission[] = ['area.read', 'stats.read', 'report.read', 'zone.read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   commander: [
@@ -62,6 +64,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'isolation.manage',
     'task.complete',
     'transfer.manage',
+    'zone.manage',
   ],
   testing: [
     ...EVERYONE,

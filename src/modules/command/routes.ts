@@ -5,8 +5,10 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { principalOf } from '../../server/auth.ts';
-import { scopeOf } from '../access/scope.ts';
+import { appendAudit } from '../access/audit.ts';
+import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { beijingToday, dailyReport, reportHtml, reportMarkdown, reportXlsx } from './daily-report.ts';
+import { effectiveZone, liftReadiness, liftZone, setZone, type ZoneRow, zoneSuggestions } from './zones.ts';
 
 export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -42,6 +44,120 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
         default:
           return report;
       }
+    },
+  );
+
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const AreaCode = z
+    .string()
+    .regex(/^(\d{6}|\d{9}|\d{12}|\d{15})$/, 'a zone is set on a district, street, community or grid code');
+
+  r.post(
+    '/zones',
+    {
+      config: { permission: 'zone.manage' },
+      schema: {
+        tags: ['command'],
+        summary:
+          'Set or change the zone of an area (封控/管控/防范); the previous zone is kept in the history',
+        body: z.object({
+          area_code: AreaCode,
+          level: z.enum(['lockdown', 'control', 'prevention']),
+          reason: z.string().trim().min(4).max(500),
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const zone = await setZone(
+          tx,
+          clock,
+          { areaCode: req.body.area_code, level: req.body.level, reason: req.body.reason, by: p.name },
+          p.jurisdiction,
+        );
+        await appendAudit(tx, clock, p, {
+          action: 'command.zone_set',
+          subjectType: 'zone',
+          subjectId: zone.id,
+          areaCode: zone.area_code,
+          reason: req.body.reason,
+          details: { level: zone.level },
+        });
+        return zone;
+      });
+    },
+  );
+
+  r.get(
+    '/zones',
+    {
+      config: { permission: 'zone.read' },
+      schema: {
+        tags: ['command'],
+        summary: 'Active zones in my jurisdiction, each with its lifting readiness and what is still missing',
+      },
+    },
+    async (req) => {
+      const params: unknown[] = [];
+      const { rows } = await db.query<ZoneRow>(
+        `SELECT * FROM zones WHERE status = 'active' AND ${scopeCondition('area_code', scopeOf(principalOf(req)), params)} ORDER BY area_code`,
+        params,
+      );
+      const now = clock.now();
+      const items = [];
+      for (const zone of rows) items.push({ ...zone, readiness: await liftReadiness(db, zone, now) });
+      return { items };
+    },
+  );
+
+  r.get(
+    '/zones/effective',
+    {
+      config: { permission: 'zone.read' },
+      schema: {
+        tags: ['command'],
+        summary: 'The zone that governs an area (the strongest active zone containing it)',
+        querystring: z.object({ area: z.string().regex(/^\d{6,15}$/) }),
+      },
+    },
+    async (req) => ({ area_code: req.query.area, zone: await effectiveZone(db, req.query.area) }),
+  );
+
+  r.get(
+    '/zones/suggestions',
+    {
+      config: { permission: 'zone.read' },
+      schema: {
+        tags: ['command'],
+        summary: 'Suggested upgrades and new lockdown zones from cases of the last 24 h',
+      },
+    },
+    async (req) => ({ items: await zoneSuggestions(db, scopeOf(principalOf(req)), clock.now()) }),
+  );
+
+  r.post(
+    '/zones/:id/lift',
+    {
+      config: { permission: 'zone.manage' },
+      schema: {
+        tags: ['command'],
+        summary: 'Lift a zone when every rule is met (409 lists what is missing)',
+        params: z.object({ id: z.coerce.number().int().positive() }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const zone = await liftZone(tx, clock, req.params.id, p.jurisdiction);
+        await appendAudit(tx, clock, p, {
+          action: 'command.zone_lifted',
+          subjectType: 'zone',
+          subjectId: zone.id,
+          areaCode: zone.area_code,
+        });
+        return zone;
+      });
     },
   );
 };

@@ -1,0 +1,227 @@
+/**
+ * The web app end to end: the real server (PGlite in a temporary directory, a seeded city of 2,000 people)
+ * driven through Debian's Chromium by playwright-core. Log in, the dashboard's live KPIs, the language switch,
+ * the people page (masked, filtered, keyset pages, an API error shown), logout, and a one-time password that
+ * must be changed before anything else. Screenshots go to e2e/screenshots/.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin/qingcang.js');
+const SHOTS = join(ROOT, 'e2e/screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PASSWORD = 'e2e passphrase 2022';
+const MASKED_ID = /\d{6}\*{8}\d{3}[\dX]/;
+const FULL_ID = /\b\d{17}[\dX]\b/;
+
+let dataDir: string;
+let server: ChildProcess | undefined;
+let browser: Browser | undefined;
+let baseUrl: string;
+let viewerPassword: string;
+
+function cli(args: string[], env: NodeJS.ProcessEnv, input?: string): string {
+  return execFileSync(process.execPath, [BIN, ...args], {
+    env,
+    input,
+    encoding: 'utf8',
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+}
+
+async function startServer(env: NodeJS.ProcessEnv): Promise<string> {
+  server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, cwd: ROOT });
+  let stderr = '';
+  server.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    server?.stdout?.on('data', (d) => {
+      out += String(d);
+      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve(url);
+    });
+    server?.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)));
+  });
+}
+
+async function login(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'web/dist/index.html')))
+    throw new Error('web/dist is missing: run `npm run build:web` first (npm run test:e2e does)');
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  mkdirSync(SHOTS, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'qingcang-e2e-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL; // always the embedded database in its own directory
+  cli(['seed', '--people', '2000'], env);
+  cli(
+    ['user', 'create', '--username', 'e2e.commander', '--role', 'commander', '--jurisdiction', '2202'],
+    env,
+    `${PASSWORD}\n`,
+  );
+  const viewer = cli(
+    [
+      'user',
+      'create',
+      '--username',
+      'e2e.viewer',
+      '--role',
+      'viewer',
+      '--jurisdiction',
+      '2202',
+      '--generate-password',
+    ],
+    env,
+  );
+  viewerPassword = /one-time password: (\S+)/.exec(viewer)?.[1] ?? '';
+  expect(viewerPassword).not.toBe('');
+  baseUrl = await startServer(env);
+  // Playwright gives every launch a fresh, empty profile directory of its own.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server?.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('web app', () => {
+  it('shows the command centre, switches language, lists masked people and logs out', async () => {
+    const context = await browser?.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    if (!context) throw new Error('no browser');
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      // Anonymous: the login page, in Chinese. A wrong password shows the API's own message.
+      await login(page, 'e2e.commander', 'wrong password');
+      await page.getByRole('alert').waitFor();
+      await page.getByLabel('密码').fill(PASSWORD);
+      await page.getByRole('button', { name: '登录' }).click();
+
+      // The dashboard with live numbers from /api/stats and the district chart from /api/areas.
+      await page.getByText('指挥中心大屏').waitFor();
+      await page.getByText('登记人口', { exact: true }).waitFor();
+      await page.locator('.ant-statistic-content-value-int', { hasText: '2,000' }).first().waitFor();
+      await page.getByText('吉林市 (2202)').waitFor();
+      await page.getByText('城市地图尚未实现', { exact: false }).waitFor();
+      await page.getByText('清仓看板（今日）').waitFor();
+      await page.getByText('暂无检测轮次').waitFor();
+      expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(2);
+      await page.waitForTimeout(1500); // chart animations
+      await page.screenshot({ path: join(SHOTS, 'dashboard-zh.png'), fullPage: true });
+
+      // English.
+      await page.getByText('English', { exact: true }).click();
+      await page.getByText('Registered residents', { exact: true }).waitFor();
+      await page.getByText('Command centre', { exact: true }).first().waitFor();
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: join(SHOTS, 'dashboard-en.png'), fullPage: true });
+
+      // People: masked ID numbers and phones, as the API gives them.
+      await page.getByRole('menuitem', { name: 'People' }).click();
+      await page.waitForURL(/\/people$/);
+      const rows = page.locator('.ant-table-tbody tr.ant-table-row');
+      await rows.first().waitFor();
+      expect(await rows.count()).toBe(50);
+      const cells = await page.locator('.ant-table-tbody td').allTextContents();
+      expect(cells.filter((c) => MASKED_ID.test(c))).toHaveLength(50);
+      expect(cells.some((c) => /^1\d\d\*{4}\d{4}$/.test(c))).toBe(true);
+      expect(cells.filter((c) => FULL_ID.test(c))).toEqual([]);
+      await page.screenshot({ path: join(SHOTS, 'people-en.png'), fullPage: true });
+
+      // Keyset pages: the next page starts after the last row of this one.
+      const firstOnPage1 = await rows.first().textContent();
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByText('Page 2').waitFor();
+      await expect.poll(() => rows.first().textContent()).not.toBe(firstOnPage1);
+
+      // Filter by area: every row is inside it.
+      await page.getByLabel('Area code').fill('220203');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByText('Page 1').waitFor();
+      await expect
+        .poll(async () =>
+          (await page.locator('.ant-table-tbody td').allTextContents()).filter((t) => /^22\d{13}$/.test(t)),
+        )
+        .not.toEqual([]);
+      const codes = (await page.locator('.ant-table-tbody td').allTextContents()).filter((t) =>
+        /^22\d{13}$/.test(t),
+      );
+      for (const code of codes) expect(code.startsWith('220203')).toBe(true);
+
+      // A bad filter: the API's validation message is shown.
+      await page.getByLabel('Area code').fill('abc');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('alert').filter({ hasText: 'invalid querystring' }).waitFor();
+
+      // A reload keeps the page (the server's single-page fallback) and the language.
+      await page.reload();
+      await page.getByText('ID numbers and phones are masked').waitFor();
+
+      // Logout: back to the login page; the API refuses the old session.
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('button', { name: 'Log in' }).waitFor();
+      const me = await page.request.get(`${baseUrl}/api/auth/me`);
+      expect(me.status()).toBe(401);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('makes a one-time password be changed first, and hides pages the role may not see', async () => {
+    const context = await browser?.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    if (!context) throw new Error('no browser');
+    const page = await context.newPage();
+    try {
+      await login(page, 'e2e.viewer', viewerPassword);
+      await page.getByText('首次登录请修改密码').waitFor();
+      await page.getByLabel('当前密码').fill(viewerPassword);
+      await page.getByLabel('新密码', { exact: true }).fill('viewer passphrase 2022');
+      await page.getByLabel('确认新密码').fill('viewer passphrase 2022');
+      await page.screenshot({ path: join(SHOTS, 'password-change.png') });
+      await page.getByRole('button', { name: '修改密码' }).click();
+      await page.getByText('指挥中心大屏').waitFor();
+      await page.locator('.ant-statistic-content-value-int', { hasText: '2,000' }).first().waitFor();
+      // A viewer reads aggregates, not people: no People page.
+      expect(await page.getByRole('menuitem', { name: '人员' }).count()).toBe(0);
+      expect(await page.getByRole('menuitem', { name: '指挥中心' }).count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+});

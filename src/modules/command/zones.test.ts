@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends } from '../../db/testing.ts';
+import { ManualClock } from '../../domain/clock.ts';
+import { buildApp } from '../../server/app.ts';
+import { loginAs, type TestSession } from '../../server/test-auth.ts';
+import { seedCity } from '../registry/seed-city.ts';
+import { createCase, traceCase } from '../tracing/trace-case.ts';
+
+const clock = new ManualClock('2022-03-14T02:00:00Z');
+
+describeBackends('zones', (ctx) => {
+  let app: FastifyInstance;
+  let s: TestSession;
+  let community: string;
+  let zoneId: number;
+  const call = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    app.inject({ method, url, headers: s.headers, payload: payload as never });
+
+  beforeAll(async () => {
+    clock.set('2022-03-14T02:00:00Z');
+    await seedCity(ctx.db, { city: '2202', people: 10_000, seed: 3, clock });
+    app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 100_000 });
+    s = await loginAs(app, ctx.db, 'commander', '2202');
+    const p = await ctx.db.query<{ id: number; area_code: string }>(
+      'SELECT id, area_code FROM persons ORDER BY id LIMIT 1',
+    );
+    community = (p.rows[0] as { area_code: string }).area_code.slice(0, 12);
+    await ctx.db.transaction(async (tx) => {
+      const c = await createCase(tx, clock, {
+        personId: (p.rows[0] as { id: number }).id,
+        firstPositiveAt: clock.now(),
+        severity: 'mild',
+      });
+      await traceCase(tx, clock, c.case.id);
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('suggests a lockdown where a case was found, and keeps the history of levels', async () => {
+    const street = community.slice(0, 9);
+    expect(
+      (await call('POST', '/api/zones', { area_code: street, level: 'control', reason: '街道管控' }))
+        .statusCode,
+    ).toBe(200);
+    const sug = (await call('GET', '/api/zones/suggestions')).json().items;
+    expect(sug[0]).toMatchObject({ area_code: community, current: 'control', suggested: 'lockdown' });
+    const z = await call('POST', '/api/zones', {
+      area_code: community,
+      level: 'lockdown',
+      reason: '发现病例，提级封控',
+    });
+    zoneId = z.json().id;
+    expect((await call('GET', '/api/zones/suggestions')).json().items).toEqual([]);
+    // Overlap rule: the strongest zone containing a grid governs it.
+    const eff = (await call('GET', `/api/zones/effective?area=${community}001`)).json();
+    expect(eff.zone).toMatchObject({ area_code: community, level: 'lockdown' });
+    const again = await call('POST', '/api/zones', {
+      area_code: community,
+      level: 'lockdown',
+      reason: 'again',
+    });
+    expect(again.json().error.code).toBe('zone_unchanged');
+    expect(
+      (
+        await call('POST', '/api/zones', { area_code: '220299999', level: 'control', reason: 'nowhere' })
+      ).json().error.code,
+    ).toBe('area_unknown');
+  });
+
+  it('lifts only when the rules are met, saying what is missing', async () => {
+    const early = await call('POST', `/api/zones/${zoneId}/lift`);
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error.message).toMatch(
+      /no_new_case_14_days.*last_close_contact_14_days.*negative_round_2_days/,
+    );
+    const list = (await call('GET', '/api/zones')).json().items;
+    const mine = list.find((x: { id: number }) => x.id === zoneId);
+    expect(mine.readiness.ready).toBe(false);
+    // 15 days later, with an all-negative sampling of the community in the last 2 days.
+    clock.set('2022-03-29T06:00:00Z');
+    s = await loginAs(app, ctx.db, 'commander', '2202');
+    await ctx.db.query(
+      `INSERT INTO rounds (name, starts_at, deadline_at, policy, created_by, created_at) VALUES ('r', $1, $2, '{}', 't', $1)`,
+      [new Date('2022-03-28T00:00:00Z'), new Date('2022-03-29T00:00:00Z')],
+    );
+    await ctx.db.query(
+      `INSERT INTO tubes (barcode, round_id, area_code, pool_size, members, status, opened_at, result, resulted_at)
+       VALUES ('Z0000001', (SELECT max(id) FROM rounds), $1, 10, 10, 'resulted', $2, 'negative', $2)`,
+      [community, new Date('2022-03-28T08:00:00Z')],
+    );
+    const lifted = await call('POST', `/api/zones/${zoneId}/lift`);
+    expect(lifted.statusCode, lifted.body).toBe(200);
+    expect(lifted.json().status).toBe('lifted');
+    const street = (await call('GET', '/api/zones'))
+      .json()
+      .items.find((x: { level: string }) => x.level === 'control');
+    expect(street).toBeDefined();
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * Zones (封控区/管控区/防范区) and their rules (DOMAIN.md):
+ * - overlapping zones: a place is governed by the strongest active zone whose area contains it
+ *   (lockdown > control > prevention) — the stated rule for overlaps;
+ * - a case found inside a control or prevention zone, or in no zone, suggests a lockdown zone on its community
+ *   (提级 / 扩面) — suggestions, decided by a person;
+ * - lockdown and control zones lift when: 14 days without a new case inside; the last close contact living inside
+ *   more than 14 days past exposure; and one all-negative round in the 2 days before (every tube of the area
+ *   resulted negative); a prevention zone lifts when every lockdown and control zone of its district has lifted.
+ */
+import type { Queryable } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import { type Scope, scopeCondition } from '../access/scope.ts';
+
+export const ZONE_RANK = { lockdown: 3, control: 2, prevention: 1 } as const;
+export type ZoneLevel = keyof typeof ZONE_RANK;
+const DAY = 86_400_000;
+
+export interface ZoneRow {
+  id: number;
+  area_code: string;
+  level: ZoneLevel;
+  status: string;
+  reason: string;
+  started_at: Date;
+  ended_at: Date | null;
+}
+
+export async function setZone(
+  tx: Queryable,
+  clock: Clock,
+  z: { areaCode: string; level: ZoneLevel; reason: string; by: string },
+  scopePrefix: string,
+): Promise<ZoneRow> {
+  const area = await tx.query<{ level: number }>('SELECT level FROM areas WHERE code = $1', [z.areaCode]);
+  if (!area.rows[0]) throw new AppError(400, 'area_unknown', `zone on unknown area ${z.areaCode}`);
+  if ((area.rows[0].level as number) < 3)
+    throw new AppError(400, 'area_level', 'zones are set on districts, streets, communities or grids');
+  if (!z.areaCode.startsWith(scopePrefix))
+    throw new AppError(403, 'out_of_jurisdiction', `area ${z.areaCode} is outside your jurisdiction`);
+  const now = clock.now();
+  const prev = await tx.query<ZoneRow>(
+    "SELECT * FROM zones WHERE area_code = $1 AND status = 'active' FOR UPDATE",
+    [z.areaCode],
+  );
+  const old = prev.rows[0];
+  if (old?.level === z.level)
+    throw new AppError(409, 'zone_unchanged', `area ${z.areaCode} is already a ${z.level} zone`);
+  if (old) await tx.query("UPDATE zones SET status = 'replaced', ended_at = $2 WHERE id = $1", [old.id, now]);
+  const { rows } = await tx.query<ZoneRow>(
+    `INSERT INTO zones (area_code, level, reason, started_at, created_by, previous_zone_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+    [z.areaCode, z.level, z.reason, now, z.by, old?.id ?? null],
+  );
+  await tx.query(
+    `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload) VALUES ('command.zone_set', 'zone', $1, $2, $3, $4::jsonb)`,
+    [rows[0]?.id, z.areaCode, now, JSON.stringify({ level: z.level, previous: old?.level ?? null })],
+  );
+  return rows[0] as ZoneRow;
+}
+
+export interface ReadinessCheck {
+  rule:
+    | 'no_new_case_14_days'
+    | 'last_close_contact_14_days'
+    | 'negative_round_2_days'
+    | 'district_zones_lifted';
+  ok: boolean;
+  detail: string;
+}
+
+export async function liftReadiness(
+  db: Queryable,
+  zone: ZoneRow,
+  now: Date,
+): Promise<{ ready: boolean; checks: ReadinessCheck[] }> {
+  const checks: ReadinessCheck[] = [];
+  const end = `${zone.area_code}:`;
+  if (zone.level === 'prevention') {
+    const district = zone.area_code.slice(0, 6);
+    const open = await db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM zones WHERE status = 'active' AND level IN ('lockdown', 'control') AND starts_with(area_code, $1)",
+      [district],
+    );
+    const n = open.rows[0]?.n ?? 0;
+    checks.push({
+      rule: 'district_zones_lifted',
+      ok: n === 0,
+      detail:
+        n === 0
+          ? 'no lockdown or control zone left in the district'
+          : `${n} lockdown or control zone(s) still active in district ${district}`,
+    });
+  } else {
+    const lastCase = await db.query<{ at: Date | null }>(
+      'SELECT max(found_at) AS at FROM cases WHERE area_code >= $1 AND area_code < $2',
+      [zone.area_code, end],
+    );
+    const lc = lastCase.rows[0]?.at ?? null;
+    const caseOk = lc === null || now.getTime() - lc.getTime() >= 14 * DAY;
+    checks.push({
+      rule: 'no_new_case_14_days',
+      ok: caseOk,
+      detail: lc ? `last case found ${lc.toISOString()}` : 'no case inside',
+    });
+    const lastContact = await db.query<{ at: Date | null }>(
+      `SELECT max(l.exposure_at) AS at FROM contact_links l JOIN persons p ON p.id = l.person_id
+        WHERE l.level = 'close' AND p.area_code >= $1 AND p.area_code < $2`,
+      [zone.area_code, end],
+    );
+    const ct = lastContact.rows[0]?.at ?? null;
+    const contactOk = ct === null || now.getTime() - ct.getTime() > 14 * DAY;
+    checks.push({
+      rule: 'last_close_contact_14_days',
+      ok: contactOk,
+      detail: ct ? `last close-contact exposure ${ct.toISOString()}` : 'no close contact inside',
+    });
+    const rounds = await db.query<{ tubes: number; negative: number }>(
+      `SELECT count(*) AS tubes, count(*) FILTER (WHERE t.result = 'negative') AS negative
+         FROM tubes t WHERE t.area_code >= $1 AND t.area_code < $2 AND t.opened_at >= $3`,
+      [zone.area_code, end, new Date(now.getTime() - 2 * DAY)],
+    );
+    const r = rounds.rows[0] ?? { tubes: 0, negative: 0 };
+    const roundOk = r.tubes > 0 && r.tubes === r.negative;
+    checks.push({
+      rule: 'negative_round_2_days',
+      ok: roundOk,
+      detail:
+        r.tubes === 0
+          ? 'no sampling in the last 2 days'
+          : `${r.negative} of ${r.tubes} tubes of the last 2 days resulted negative`,
+    });
+  }
+  return { ready: checks.every((c) => c.ok), checks };
+}
+
+export async function liftZone(
+  tx: Queryable,
+  clock: Clock,
+  id: number,
+  scopePrefix: string,
+): Promise<ZoneRow> {
+  const { rows } = await tx.query<ZoneRow>(
+    "SELECT * FROM zones WHERE id = $1 AND status = 'active' AND starts_with(area_code, $2) FOR UPDATE",
+    [id, scopePrefix],
+  );
+  const zone = rows[0];
+  if (!zone) throw new AppError(404, 'not_found', `no active zone ${id}`);
+  const now = clock.now();
+  const r = await liftReadiness(tx, zone, now);
+  if (!r.ready) {
+    throw new AppError(
+      409,
+      'not_ready',
+      `zone ${id} cannot lift yet: ${r.checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.rule} (${c.detail})`)
+        .join('; ')}`,
+      r.checks,
+    );
+  }
+  await tx.query("UPDATE zones SET status = 'lifted', ended_at = $2 WHERE id = $1", [id, now]);
+  await tx.query(
+    `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload) VALUES ('command.zone_lifted', 'zone', $1, $2, $3, '{}')`,
+    [id, zone.area_code, now],
+  );
+  return { ...zone, status: 'lifted', ended_at: now };
+}
+
+/** The strongest active zone containing an area (the overlap rule), or null. */
+export async function effectiveZone(db: Queryable, areaCode: string): Promise<ZoneRow | null> {
+  const prefixes = [6, 9, 12, 15].filter((n) => n <= areaCode.length).map((n) => areaCode.slice(0, n));
+  const { rows } = await db.query<ZoneRow>(
+    `SELECT * FROM zones WHERE status = 'active' AND area_code = ANY($1::text[])
+      ORDER BY CASE level WHEN 'lockdown' THEN 3 WHEN 'control' THEN 2 ELSE 1 END DESC, length(area_code) DESC LIMIT 1`,
+    [prefixes],
+  );
+  return rows[0] ?? null;
+}
+
+export interface ZoneSuggestion {
+  area_code: string;
+  current: ZoneLevel | null;
+  suggested: 'lockdown';
+  cases: number;
+  reason: string;
+}
+
+/** Cases found in the last 24 h in communities not under lockdown: suggest a lockdown zone (提级/扩面). */
+export async function zoneSuggestions(db: Queryable, scope: Scope, now: Date): Promise<ZoneSuggestion[]> {
+  const params: unknown[] = [new Date(now.getTime() - DAY)];
+  const { rows } = await db.query<{ code: string; cases: number }>(
+    `SELECT left(c.area_code, 12) AS code, count(*) AS cases FROM cases c
+      WHERE c.found_at >= $1 AND ${scopeCondition('c.area_code', scope, params)} GROUP BY 1 ORDER BY 2 DESC, 1`,
+    params,
+  );
+  const out: ZoneSuggestion[] = [];
+  for (const r of rows) {
+    const z = await effectiveZone(db, r.code);
+    if (z?.level === 'lockdown') continue;
+    out.push({
+      area_code: r.code,
+      current: z?.level ?? null,
+      suggested: 'lockdown',
+      cases: r.cases,
+      reason: `${r.cases} case(s) found in the last 24 h in ${z ? `a ${z.level} zone (${z.area_code})` : 'no zone'}: ${z ? 'upgrade (提级)' : 'lock down (扩面)'} the community`,
+    });
+  }
+  return out;
+}

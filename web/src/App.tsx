@@ -1,0 +1,138 @@
+/** The shell: who is logged in, the language, the header and the page for the current path. */
+import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Space, Spin, Typography } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, type Me, setCsrfToken, setUnauthenticatedHandler } from './api.ts';
+import { Dashboard } from './Dashboard.tsx';
+import { LanguageSwitch } from './LanguageSwitch.tsx';
+import { ChangePassword, Login } from './Login.tsx';
+import { People } from './People.tsx';
+
+interface Page {
+  path: string;
+  label: string;
+  permission: string;
+}
+
+function usePath(): [string, (path: string) => void] {
+  const [path, setPath] = useState(window.location.pathname);
+  useEffect(() => {
+    const onPop = () => setPath(window.location.pathname);
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  const go = useCallback((next: string) => {
+    window.history.pushState(null, '', next);
+    setPath(next);
+  }, []);
+  return [path, go];
+}
+
+export function App() {
+  const { i18n } = useTranslation();
+  return (
+    <ConfigProvider
+      locale={i18n.language === 'en' ? enUS : zhCN}
+      theme={{ token: { colorPrimary: '#c0392b', borderRadius: 6 } }}
+      button={{ autoInsertSpace: false }}
+    >
+      <AntApp>
+        <Session />
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+/** undefined: still asking the server; null: not logged in. */
+function Session() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+
+  const refresh = useCallback(async () => {
+    try {
+      const m = await api<Me>('/api/auth/me');
+      setCsrfToken(m.csrf_token);
+      setMe(m);
+    } catch {
+      setCsrfToken(null);
+      setMe(null);
+    }
+  }, []);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => {
+      setCsrfToken(null);
+      setMe(null);
+    });
+    void refresh();
+    return () => setUnauthenticatedHandler(null);
+  }, [refresh]);
+
+  if (me === undefined)
+    return (
+      <div style={{ display: 'grid', placeItems: 'center', height: '100vh' }}>
+        <Spin size="large" />
+      </div>
+    );
+  if (me === null) return <Login onLoggedIn={refresh} />;
+  if (me.must_change_password) return <ChangePassword onChanged={refresh} />;
+  return <Shell me={me} onLoggedOut={() => setMe(null)} />;
+}
+
+function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
+  const { t } = useTranslation();
+  const { message } = AntApp.useApp();
+  const [path, go] = usePath();
+  const pages: Page[] = [
+    { path: '/', label: t('nav.dashboard'), permission: 'stats.read' },
+    { path: '/people', label: t('nav.people'), permission: 'person.read' },
+  ].filter((p) => me.permissions.includes(p.permission));
+  const current = pages.find((p) => p.path === path) ?? pages[0];
+
+  const logout = async () => {
+    try {
+      await api('/api/auth/logout', { method: 'POST' });
+    } catch (err) {
+      message.error((err as Error).message);
+    }
+    setCsrfToken(null);
+    onLoggedOut();
+  };
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 24, paddingInline: 24 }}>
+        <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap' }}>
+          {t('app.title')}
+        </Typography.Title>
+        <Menu
+          theme="dark"
+          mode="horizontal"
+          selectedKeys={current ? [current.path] : []}
+          items={pages.map((p) => ({ key: p.path, label: p.label }))}
+          onClick={(e) => go(e.key)}
+          style={{ flex: 1, minWidth: 0 }}
+        />
+        <Space size="middle">
+          <LanguageSwitch />
+          <Typography.Text style={{ color: 'rgba(255,255,255,0.85)' }}>
+            {me.name} · {me.role} · {me.jurisdiction}
+          </Typography.Text>
+          <Button size="small" onClick={logout}>
+            {t('auth.logout')}
+          </Button>
+        </Space>
+      </Layout.Header>
+      <Layout.Content style={{ padding: 24 }}>
+        {!current ? (
+          <Result status="403" title="403" />
+        ) : current.path === '/people' ? (
+          <People />
+        ) : (
+          <Dashboard me={me} />
+        )}
+      </Layout.Content>
+    </Layout>
+  );
+}

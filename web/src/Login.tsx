@@ -1,0 +1,116 @@
+/** Login, and the password change an account with a one-time password must make first. */
+import { Alert, Button, Card, Form, Input, Space, Typography } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, setCsrfToken } from './api.ts';
+import { LanguageSwitch } from './LanguageSwitch.tsx';
+
+function Centered({ children }: { children: React.ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <div style={{ minHeight: '100vh', display: 'grid', placeItems: 'center', background: '#1f2a38' }}>
+      <Space direction="vertical" align="center" size="large">
+        <Typography.Title style={{ color: '#fff', margin: 0 }}>{t('app.title')}</Typography.Title>
+        {children}
+        <LanguageSwitch />
+      </Space>
+    </div>
+  );
+}
+
+export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (values: { username: string; password: string }) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api<{ csrf_token: string }>('/api/auth/login', { method: 'POST', body: values });
+      setCsrfToken(res.csrf_token);
+      await onLoggedIn();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Centered>
+      <Card title={t('auth.welcome')} style={{ width: 360 }}>
+        <Form layout="vertical" onFinish={submit} requiredMark={false}>
+          <Form.Item label={t('auth.username')} name="username" rules={[{ required: true }]}>
+            <Input autoComplete="username" autoFocus />
+          </Form.Item>
+          <Form.Item label={t('auth.password')} name="password" rules={[{ required: true }]}>
+            <Input.Password autoComplete="current-password" />
+          </Form.Item>
+          {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
+          <Button type="primary" htmlType="submit" block loading={busy}>
+            {t('auth.login')}
+          </Button>
+        </Form>
+      </Card>
+    </Centered>
+  );
+}
+
+export function ChangePassword({ onChanged }: { onChanged: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (values: { current: string; next: string }) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('/api/auth/password', {
+        method: 'POST',
+        body: { current_password: values.current, new_password: values.next },
+      });
+      await onChanged();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Centered>
+      <Card title={t('auth.changeTitle')} style={{ width: 400 }}>
+        <Typography.Paragraph type="secondary">{t('auth.changeHint')}</Typography.Paragraph>
+        <Form layout="vertical" onFinish={submit} requiredMark={false}>
+          <Form.Item label={t('auth.current')} name="current" rules={[{ required: true }]}>
+            <Input.Password autoComplete="current-password" />
+          </Form.Item>
+          <Form.Item label={t('auth.newPassword')} name="next" rules={[{ required: true }]}>
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+          <Form.Item
+            label={t('auth.confirm')}
+            name="confirm"
+            dependencies={['next']}
+            rules={[
+              { required: true },
+              ({ getFieldValue }) => ({
+                validator: (_, value) =>
+                  !value || getFieldValue('next') === value
+                    ? Promise.resolve()
+                    : Promise.reject(new Error(t('auth.mismatch'))),
+              }),
+            ]}
+          >
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+          {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
+          <Button type="primary" htmlType="submit" block loading={busy}>
+            {t('auth.change')}
+          </Button>
+        </Form>
+      </Card>
+    </Centered>
+  );
+}

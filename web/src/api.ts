@@ -1,0 +1,147 @@
+/**
+ * The one fetch wrapper: JSON in and out, the session's CSRF token on every change, and the API's
+ * `{"error":{"code","message"}}` turned into an ApiError whose message is the API's own.
+ */
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+let csrfToken: string | null = null;
+let onUnauthenticated: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called when a request answers 401 (session expired or ended): the app goes back to the login page. */
+export function setUnauthenticatedHandler(handler: (() => void) | null): void {
+  onUnauthenticated = handler;
+}
+
+export async function api<T>(path: string, options: { method?: string; body?: unknown } = {}): Promise<T> {
+  const method = options.method ?? 'GET';
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'the server cannot be reached');
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    if (res.status === 401 && path !== '/api/auth/login') onUnauthenticated?.();
+    throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${res.status}`);
+  }
+  return data as T;
+}
+
+/** Builds a query string from the defined, non-empty values. */
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export interface Me {
+  kind: string;
+  name: string;
+  role: string;
+  jurisdiction: string;
+  permissions: string[];
+  must_change_password: boolean;
+  csrf_token: string | null;
+}
+
+export interface Stats {
+  areas: Record<string, number>;
+  buildings: number;
+  households: number;
+  persons: number;
+  venues: number;
+  sites: Record<string, number>;
+  rooms: number;
+  room_places: number;
+  beds: number;
+  labs: number;
+  lab_daily_capacity_tubes: number;
+  vehicles: Record<string, number>;
+}
+
+export interface Area {
+  code: string;
+  parent_code: string | null;
+  level: number;
+  name: string;
+  kind: string | null;
+  persons: number | null;
+}
+
+export interface Person {
+  id: number;
+  id_number: string;
+  name: string;
+  sex: 'M' | 'F';
+  age: number;
+  phone: string | null;
+  area_code: string;
+  address: string;
+  special_groups: string[];
+  health_code: string;
+  risk_status: string;
+}
+
+export interface SiteOccupancy {
+  id: number;
+  name: string;
+  kind: string;
+  status: string;
+  available: number;
+  reserved: number;
+  occupied: number;
+  in_turnover: number;
+  out_of_service: number;
+}
+
+export interface Board {
+  day: string;
+  due_today: number;
+  placed_today: number;
+  released_today: number;
+  discharged_today: number;
+  units_freed_today: number;
+  turnover_minutes: { p50: number | null; p90: number | null };
+  stuck_in_disinfection: unknown[];
+  occupancy: SiteOccupancy[];
+}
+
+export interface Round {
+  id: number;
+  name: string;
+  status: string;
+  starts_at: string;
+  deadline_at: string;
+  areas: string[];
+}
