@@ -22,6 +22,23 @@ export interface FollowUpSummary {
   resampleTasks: number;
 }
 
+interface Member {
+  scan_id: number;
+  person_id: number | null;
+  area_code: string;
+  tube_id: number;
+  barcode: string;
+  round_id: number;
+  pool_size: number;
+  result: 'negative' | 'positive' | 'invalid';
+  members: number;
+  tube_area: string;
+}
+
+/**
+ * One read of the members of the tubes that need anything (every tube but negative pools), then statements
+ * keyed by id arrays only — so the planner cannot pick a bad plan on rows changed earlier in the transaction.
+ */
 export async function followUpResults(
   tx: Queryable,
   clock: Clock,
@@ -38,90 +55,117 @@ export async function followUpResults(
   if (tubeIds.length === 0) return summary;
   const now = clock.now();
   const due = new Date(now.getTime() + RETEST_HOURS * 3600_000);
-  const ids = [...tubeIds];
-
-  // Positive pools.
-  const pools = await tx.query(
-    `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
-     SELECT 'testing.pool_positive', 'tube', t.id, t.area_code, $2, jsonb_build_object('barcode', t.barcode, 'round_id', t.round_id, 'members', t.members)
-       FROM tubes t WHERE t.id = ANY($1::int8[]) AND t.result = 'positive' AND t.pool_size > 1`,
-    [ids, now],
+  const { rows } = await tx.query<Member>(
+    `SELECT s.id AS scan_id, s.person_id, coalesce(p.area_code, s.area_code) AS area_code, t.id AS tube_id, t.barcode,
+            t.round_id, t.pool_size, t.result, t.members, t.area_code AS tube_area
+       FROM tubes t JOIN scans s ON s.tube_id = t.id LEFT JOIN persons p ON p.id = s.person_id
+      WHERE t.id = ANY($1::int8[]) AND (t.result <> 'negative' OR t.pool_size = 1)`,
+    [[...tubeIds]],
   );
-  summary.positivePools = pools.rowCount;
-  if (pools.rowCount > 0) {
-    const tasks = await tx.query(
+  if (rows.length === 0) return summary;
+  const pooledPositive = rows.filter((r) => r.result === 'positive' && r.pool_size > 1);
+  const singlePositive = rows.filter(
+    (r) => r.result === 'positive' && r.pool_size === 1 && r.person_id !== null,
+  );
+  const singleNegative = rows.filter(
+    (r) => r.result === 'negative' && r.pool_size === 1 && r.person_id !== null,
+  );
+  const invalid = rows.filter((r) => r.result === 'invalid');
+  const persons = (list: Member[]) => [
+    ...new Set(list.flatMap((r) => (r.person_id === null ? [] : [r.person_id]))),
+  ];
+  const tasks = async (kind: string, list: Member[]) => {
+    if (list.length === 0) return 0;
+    const r = await tx.query(
       `INSERT INTO tasks (kind, person_id, area_code, subject_type, subject_id, due_at, created_at, details)
-       SELECT 'retest_single_tube', s.person_id, coalesce(p.area_code, s.area_code), 'scan', s.id, $2, $3,
-              jsonb_build_object('tube', t.barcode, 'round_id', t.round_id)
-         FROM tubes t JOIN scans s ON s.tube_id = t.id LEFT JOIN persons p ON p.id = s.person_id
-        WHERE t.id = ANY($1::int8[]) AND t.result = 'positive' AND t.pool_size > 1
+       SELECT $1, u.person_id, u.area_code, 'scan', u.scan_id, $2, $3, jsonb_build_object('tube', u.barcode, 'round_id', u.round_id)
+         FROM unnest($4::int8[], $5::text[], $6::int8[], $7::text[], $8::int8[]) AS u(person_id, area_code, scan_id, barcode, round_id)
        ON CONFLICT (kind, subject_type, subject_id) DO NOTHING`,
-      [ids, due, now],
+      [
+        kind,
+        due,
+        now,
+        list.map((m) => m.person_id),
+        list.map((m) => m.area_code),
+        list.map((m) => m.scan_id),
+        list.map((m) => m.barcode),
+        list.map((m) => m.round_id),
+      ],
     );
-    summary.retestTasks = tasks.rowCount;
+    return r.rowCount;
+  };
+  const closeRetests = (ids: number[]) =>
+    tx.query(
+      `UPDATE tasks SET status = 'done', done_at = $2 WHERE person_id = ANY($1::int8[]) AND status = 'open' AND kind = 'retest_single_tube'`,
+      [ids, now],
+    );
+
+  // Positive pools: an event per tube, a re-test task and a hold at home per member.
+  if (pooledPositive.length > 0) {
+    const tubes = [...new Map(pooledPositive.map((m) => [m.tube_id, m])).values()];
+    await tx.query(
+      `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
+       SELECT 'testing.pool_positive', 'tube', u.id, u.area, $1, jsonb_build_object('barcode', u.barcode, 'round_id', u.round_id, 'members', u.members)
+         FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::int4[]) AS u(id, area, barcode, round_id, members)`,
+      [
+        now,
+        tubes.map((t) => t.tube_id),
+        tubes.map((t) => t.tube_area),
+        tubes.map((t) => t.barcode),
+        tubes.map((t) => t.round_id),
+        tubes.map((t) => t.members),
+      ],
+    );
+    summary.positivePools = tubes.length;
+    summary.retestTasks = await tasks('retest_single_tube', pooledPositive);
     const held = await tx.query(
-      `UPDATE persons p SET risk_status = 'pool_held', risk_status_at = $2, updated_at = now()
-         FROM scans s JOIN tubes t ON t.id = s.tube_id
-        WHERE s.person_id = p.id AND t.id = ANY($1::int8[]) AND t.result = 'positive' AND t.pool_size > 1
-          AND p.risk_status = ANY($3::text[])`,
-      [ids, now, RELEASABLE],
+      `UPDATE persons SET risk_status = 'pool_held', risk_status_at = $2, updated_at = now()
+        WHERE id = ANY($1::int8[]) AND risk_status = ANY($3::text[])`,
+      [persons(pooledPositive), now, RELEASABLE],
     );
     summary.held = held.rowCount;
   }
 
-  // Positive single tubes: confirmed positives.
-  const positives = await tx.query<{ person_id: number }>(
-    `UPDATE persons p SET risk_status = 'case', risk_status_at = $2, updated_at = now()
-       FROM scans s JOIN tubes t ON t.id = s.tube_id
-      WHERE s.person_id = p.id AND t.id = ANY($1::int8[]) AND t.result = 'positive' AND t.pool_size = 1
-        AND p.risk_status <> 'case'
-     RETURNING p.id AS person_id`,
-    [ids, now],
-  );
-  summary.positivePersons = positives.rowCount;
-  if (positives.rowCount > 0) {
-    const personIds = positives.rows.map((r) => r.person_id);
-    await tx.query(
-      `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
-       SELECT 'testing.person_positive', 'person', p.id, p.area_code, $2,
-              jsonb_build_object('tube', t.barcode, 'round_id', t.round_id, 'scan_id', s.id)
-         FROM persons p JOIN scans s ON s.person_id = p.id JOIN tubes t ON t.id = s.tube_id
-        WHERE p.id = ANY($1::int8[]) AND t.id = ANY($3::int8[])`,
-      [personIds, now, ids],
+  // Positive single tubes: confirmed positives, with an event each for tracing.
+  if (singlePositive.length > 0) {
+    const raised = await tx.query<{ id: number }>(
+      `UPDATE persons SET risk_status = 'case', risk_status_at = $2, updated_at = now()
+        WHERE id = ANY($1::int8[]) AND risk_status <> 'case' RETURNING id`,
+      [persons(singlePositive), now],
     );
-    await tx.query(
-      `UPDATE tasks SET status = 'done', done_at = $2 WHERE person_id = ANY($1::int8[]) AND status = 'open' AND kind = 'retest_single_tube'`,
-      [personIds, now],
-    );
+    summary.positivePersons = raised.rowCount;
+    const newly = new Set(raised.rows.map((r) => r.id));
+    const ev = singlePositive.filter((m) => newly.has(m.person_id as number));
+    if (ev.length > 0) {
+      await tx.query(
+        `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
+         SELECT 'testing.person_positive', 'person', u.person_id, u.area, $1, jsonb_build_object('tube', u.barcode, 'round_id', u.round_id, 'scan_id', u.scan_id)
+           FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::int8[]) AS u(person_id, area, barcode, round_id, scan_id)`,
+        [
+          now,
+          ev.map((m) => m.person_id),
+          ev.map((m) => m.area_code),
+          ev.map((m) => m.barcode),
+          ev.map((m) => m.round_id),
+          ev.map((m) => m.scan_id),
+        ],
+      );
+    }
+    await closeRetests([...newly]);
   }
 
-  // Negative single tubes release a pool hold.
-  const unheld = await tx.query<{ person_id: number }>(
-    `UPDATE persons p SET risk_status = 'none', risk_status_at = $2, updated_at = now()
-       FROM scans s JOIN tubes t ON t.id = s.tube_id
-      WHERE s.person_id = p.id AND t.id = ANY($1::int8[]) AND t.result = 'negative' AND t.pool_size = 1
-        AND p.risk_status = 'pool_held'
-     RETURNING p.id AS person_id`,
-    [ids, now],
-  );
-  summary.unheld = unheld.rowCount;
-  if (unheld.rowCount > 0) {
-    await tx.query(
-      `UPDATE tasks SET status = 'done', done_at = $2 WHERE person_id = ANY($1::int8[]) AND status = 'open' AND kind = 'retest_single_tube'`,
-      [unheld.rows.map((r) => r.person_id), now],
+  // Negative single tubes lift a pool hold.
+  if (singleNegative.length > 0) {
+    const unheld = await tx.query<{ id: number }>(
+      `UPDATE persons SET risk_status = 'none', risk_status_at = $2, updated_at = now()
+        WHERE id = ANY($1::int8[]) AND risk_status = 'pool_held' RETURNING id`,
+      [persons(singleNegative), now],
     );
+    summary.unheld = unheld.rowCount;
+    if (unheld.rowCount > 0) await closeRetests(unheld.rows.map((r) => r.id));
   }
 
-  // Invalid tubes: re-sample everyone in them.
-  const resample = await tx.query(
-    `INSERT INTO tasks (kind, person_id, area_code, subject_type, subject_id, due_at, created_at, details)
-     SELECT 'resample_invalid', s.person_id, coalesce(p.area_code, s.area_code), 'scan', s.id, $2, $3,
-            jsonb_build_object('tube', t.barcode, 'round_id', t.round_id)
-       FROM tubes t JOIN scans s ON s.tube_id = t.id LEFT JOIN persons p ON p.id = s.person_id
-      WHERE t.id = ANY($1::int8[]) AND t.result = 'invalid'
-     ON CONFLICT (kind, subject_type, subject_id) DO NOTHING`,
-    [ids, due, now],
-  );
-  summary.resampleTasks = resample.rowCount;
+  // Invalid tubes: everyone in them is sampled again.
+  summary.resampleTasks = await tasks('resample_invalid', invalid);
   return summary;
 }

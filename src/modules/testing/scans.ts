@@ -86,11 +86,23 @@ export async function recordScans(
   // People: by id and by ID number, in two queries.
   const ids = [...new Set(items.flatMap((i) => (i.personId ? [i.personId] : [])))];
   const numbers = [...new Set(items.flatMap((i) => (i.idNumber ? [i.idNumber.trim().toUpperCase()] : [])))];
-  const people = await tx.query<{ id: number; id_number: string; area_code: string; risk_status: string }>(
-    `SELECT id, id_number, area_code, risk_status FROM persons
-      WHERE purged_at IS NULL AND (id = ANY($1::int8[]) OR id_number = ANY($2::text[]))`,
-    [ids, numbers],
-  );
+  // Two plain lookups (an OR of both would let the planner scan a whole index when one list is empty).
+  type PersonHit = { id: number; id_number: string; area_code: string; risk_status: string };
+  const people = { rows: [] as PersonHit[] };
+  if (ids.length > 0) {
+    const r = await tx.query<PersonHit>(
+      'SELECT id, id_number, area_code, risk_status FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL',
+      [ids],
+    );
+    people.rows.push(...r.rows);
+  }
+  if (numbers.length > 0) {
+    const r = await tx.query<PersonHit>(
+      'SELECT id, id_number, area_code, risk_status FROM persons WHERE id_number = ANY($1::text[]) AND purged_at IS NULL',
+      [numbers],
+    );
+    people.rows.push(...r.rows);
+  }
   const byId = new Map(people.rows.map((p) => [p.id, p]));
   const byNumber = new Map(people.rows.map((p) => [p.id_number, p]));
 
@@ -135,12 +147,9 @@ export async function recordScans(
   );
   const seenKey = new Map(seen.rows.map((r) => [r.idempotency_key, r.barcode]));
 
-  // Who was already sampled in this round (flag, do not refuse: a second swab is not lost).
-  const already = await tx.query<{ person_id: number }>(
-    'SELECT DISTINCT person_id FROM scans WHERE round_id = $1 AND person_id = ANY($2::int8[])',
-    [ctx.roundId, people.rows.map((p) => p.id)],
-  );
-  const sampled = new Set(already.rows.map((r) => r.person_id));
+  // Who was sampled twice in this round is settled after the batch, against round_people (a flag, not a refusal).
+  const batchSeen = new Set<number>();
+  const firstInBatch: { personId: number; flags: string[]; at: Date }[] = [];
 
   const rows: unknown[][] = [];
   const reject = (key: string, code: string, message: string): ScanOutcome => ({
@@ -201,8 +210,11 @@ export async function recordScans(
       return reject(item.key, 'person_missing', 'a scan needs a person id or an ID number');
     }
     if (personId !== null) {
-      if (sampled.has(personId)) flags.push('sampled_twice');
-      sampled.add(personId);
+      if (batchSeen.has(personId)) flags.push('sampled_twice');
+      else {
+        batchSeen.add(personId);
+        firstInBatch.push({ personId, flags, at: item.scannedAt });
+      }
     }
     if (item.scannedAt.getTime() > now.getTime() + 5 * 60_000) flags.push('clock_ahead');
     tube.members++;
@@ -235,6 +247,17 @@ export async function recordScans(
     };
   };
   for (const [idx, item] of items.entries()) out[idx] = handle(item);
+  if (firstInBatch.length > 0) {
+    const fresh = await tx.query<{ person_id: number }>(
+      `INSERT INTO round_people (round_id, person_id, first_scanned_at)
+       SELECT $1, u.p, u.a FROM unnest($2::int8[], $3::timestamptz[]) AS u(p, a)
+       ON CONFLICT (round_id, person_id) DO NOTHING RETURNING person_id`,
+      [ctx.roundId, firstInBatch.map((f) => f.personId), firstInBatch.map((f) => f.at)],
+    );
+    const isNew = new Set(fresh.rows.map((r) => r.person_id));
+    // The flags array is shared by the scan row and the answer: one push marks both.
+    for (const f of firstInBatch) if (!isNew.has(f.personId)) f.flags.push('sampled_twice');
+  }
 
   if (rows.length > 0) {
     const col = (i: number) => rows.map((r) => r[i]);

@@ -1,0 +1,923 @@
+/**
+ * Mass-testing benchmark: one full round (采、送、检、报) for a city of N people (default 1,000,000).
+ *
+ * 1. Seeds the demo city (2202, seed 42) into a temporary database and starts a round over the whole city.
+ * 2. Bulk scan registration: every resident scanned once into 20-in-1 tubes through `recordScans`, batches of
+ *    1,000, one transaction each (what POST /rounds/:id/scans does per request, minus HTTP). Baseline in the same
+ *    run: raw `COPY … FROM STDIN` of the same scan rows into a table made with `LIKE scans INCLUDING ALL` (the
+ *    same primary key, unique key, indexes, defaults and CHECK; LIKE never copies foreign keys), once as a TEMP
+ *    table (no WAL) and once as an ordinary logged table.
+ * 3. Single-scan HTTP rate: the real app in a child process (so the load generator and the server do not share
+ *    one event loop), an API token of role 'testing' on 2202, autocannon with ONE scan per POST, each connection
+ *    a sampler filling its own fresh 20-in-1 tubes of a second round with people of the registry.
+ * 4. Tubes closed, boxed, shipped and received (transport.ts, in batches); results for every tube through
+ *    `ingestResults` in batches of 5,000, except the ~1 % positive pools, which come from a lab's CSV file through
+ *    `importResultsFile`: the follow-up time is that import, from its start to every re-test task committed.
+ *
+ * Uses DATABASE_URL (a temporary database is created and dropped) or, without it or with --pglite, the embedded
+ * database in memory (no COPY baseline; the HTTP server then runs in this process).
+ *
+ *   npm run bench -- testing [--people N] [--pglite] [--duration S] [--connections C] [--cpu-prof] [--keep]
+ *
+ * --cpu-prof keeps a CPU profile of the server process; --keep keeps the temporary database for inspection.
+ */
+import { fork } from 'node:child_process';
+import { createReadStream, createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { migrate } from '../src/db/migrate.ts';
+import { openPglite } from '../src/db/pglite.ts';
+import { openPostgres } from '../src/db/postgres.ts';
+import type { BulkColumn, BulkInsertOptions, Db, Queryable, QueryResult } from '../src/db/types.ts';
+import { type Clock, ManualClock, systemClock } from '../src/domain/clock.ts';
+import { createToken } from '../src/modules/access/accounts.ts';
+import { seedCity } from '../src/modules/registry/seed-city.ts';
+import { ingestResults, type ResultInput } from '../src/modules/testing/results.ts';
+import { importResultsFile } from '../src/modules/testing/results-file.ts';
+import { createRound } from '../src/modules/testing/rounds.ts';
+import { recordScans, type ScanInput } from '../src/modules/testing/scans.ts';
+import { closeTubes, packBox, receiveBox, shipBox } from '../src/modules/testing/transport.ts';
+import { buildApp } from '../src/server/app.ts';
+
+const CITY = '2202';
+const SEED = 42;
+const POOL = 20;
+const SCAN_BATCH = 1000;
+const RESULT_BATCH = 5000;
+const TUBES_PER_BOX = 100;
+const BOXES_PER_TX = 10;
+/** Tube i (in id order) of round 1 is a positive pool when i % POSITIVE_EVERY === POSITIVE_AT: 1 %. */
+const POSITIVE_EVERY = 100;
+const POSITIVE_AT = 37;
+
+// ------------------------------------------------------------------------------------------- helpers
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+const mib = (b: number) => Math.round(b / 2 ** 20);
+
+let peakRss = 0;
+function sampleRss(): void {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}
+
+/** Busy and total CPU ticks of the machine, and the ticks of every PostgreSQL process (Linux /proc). */
+function cpuTicks(): { busy: number; total: number; postgres: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    let postgres = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const close = s.lastIndexOf(')');
+        if (s.slice(s.indexOf('(') + 1, close) !== 'postgres') continue;
+        const f = s.slice(close + 2).split(' ');
+        postgres += Number(f[11]) + Number(f[12]); // utime, stime
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return { busy: total - idle, total, postgres };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Statement counts and times, to see where a request's time goes (wraps the Db the code under test gets). */
+interface QueryStats {
+  statements: Map<string, { n: number; ms: number }>;
+  transactions: number;
+  txMs: number;
+}
+
+function newStats(): QueryStats {
+  return { statements: new Map(), transactions: 0, txMs: 0 };
+}
+
+function record(stats: QueryStats, sql: string, ms: number): void {
+  const key = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
+  const s = stats.statements.get(key);
+  if (s) {
+    s.n++;
+    s.ms += ms;
+  } else stats.statements.set(key, { n: 1, ms });
+}
+
+function instrument(q: Queryable, stats: QueryStats): Queryable {
+  return {
+    kind: q.kind,
+    async query<T = Record<string, unknown>>(
+      sql: string,
+      params?: readonly unknown[],
+    ): Promise<QueryResult<T>> {
+      const t0 = performance.now();
+      try {
+        return await q.query<T>(sql, params);
+      } finally {
+        record(stats, sql, performance.now() - t0);
+      }
+    },
+    async bulkInsert(
+      table: string,
+      columns: readonly BulkColumn[],
+      rows: readonly unknown[][],
+      options?: BulkInsertOptions,
+    ): Promise<number> {
+      const t0 = performance.now();
+      try {
+        return await q.bulkInsert(table, columns, rows, options);
+      } finally {
+        record(stats, `bulkInsert ${table} ${options?.onConflict ?? ''}`, performance.now() - t0);
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      const t0 = performance.now();
+      try {
+        await q.exec(sql);
+      } finally {
+        record(stats, sql, performance.now() - t0);
+      }
+    },
+  };
+}
+
+function instrumentDb(db: Db, stats: QueryStats): Db {
+  return {
+    ...instrument(db, stats),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const t0 = performance.now();
+      stats.transactions++;
+      try {
+        return await db.transaction((tx) => fn(instrument(tx, stats)));
+      } finally {
+        stats.txMs += performance.now() - t0;
+      }
+    },
+    close: () => db.close(),
+    describe: () => db.describe(),
+  };
+}
+
+type StatementRow = { sql: string; n: number; ms: number };
+function topStatements(stats: QueryStats, limit = 12): StatementRow[] {
+  return [...stats.statements.entries()]
+    .map(([sql, s]) => ({ sql, n: s.n, ms: s.ms }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, limit);
+}
+
+function printStatements(rows: StatementRow[], per: number, perName: string): void {
+  for (const r of rows) {
+    console.log(
+      `    ${(r.n / per).toFixed(2).padStart(6)} / ${perName}  ${(r.ms / r.n).toFixed(2).padStart(7)} ms each  ${r.sql}`,
+    );
+  }
+}
+
+// ------------------------------------------------------------------------------------------- HTTP server
+
+async function startServer(db: Db, clock: Clock): Promise<{ port: number; close: () => Promise<void> }> {
+  const app = await buildApp({ db, clock, logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the server has no TCP address');
+  return { port: address.port, close: () => app.close() };
+}
+
+type ParentMessage = { cmd: 'reset' } | { cmd: 'stats' } | { cmd: 'stop' };
+interface ChildStats {
+  type: 'stats';
+  cpuMs: number;
+  peakRss: number;
+  transactions: number;
+  txMs: number;
+  statements: StatementRow[];
+  statementCount: number;
+}
+type ChildMessage = { type: 'ready'; port: number } | ChildStats;
+
+/** Child-process mode: the real app on native PostgreSQL (BENCH_DATABASE_URL), answering the parent over IPC. */
+async function serveChild(): Promise<void> {
+  const url = process.env.BENCH_DATABASE_URL;
+  if (!url || !process.send) throw new Error('--serve is for the benchmark child process');
+  const stats = newStats();
+  const raw = await openPostgres(url);
+  const server = await startServer(instrumentDb(raw, stats), systemClock);
+  let cpu = process.cpuUsage();
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 200);
+  process.on('message', (m: ParentMessage) => {
+    if (m.cmd === 'reset') {
+      stats.statements.clear();
+      stats.transactions = 0;
+      stats.txMs = 0;
+      cpu = process.cpuUsage();
+    } else if (m.cmd === 'stats') {
+      const c = process.cpuUsage(cpu);
+      const msg: ChildStats = {
+        type: 'stats',
+        cpuMs: (c.user + c.system) / 1000,
+        peakRss: peak,
+        transactions: stats.transactions,
+        txMs: stats.txMs,
+        statements: topStatements(stats, 20),
+        statementCount: [...stats.statements.values()].reduce((a, s) => a + s.n, 0),
+      };
+      process.send?.(msg);
+    } else if (m.cmd === 'stop') {
+      clearInterval(timer);
+      void server
+        .close()
+        .then(() => raw.close())
+        .then(() => process.exit(0));
+    }
+  });
+  process.send({ type: 'ready', port: server.port } satisfies ChildMessage);
+}
+
+// ------------------------------------------------------------------------------------------- autocannon
+
+interface Histogram {
+  average: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  total: number;
+}
+interface CannonResult {
+  requests: Histogram & { sent: number };
+  latency: Histogram;
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+interface CannonRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  setupRequest?: (req: Record<string, unknown>, context: Record<string, unknown>) => Record<string, unknown>;
+}
+interface CannonClient {
+  setRequests(requests: CannonRequest[]): void;
+}
+type Autocannon = (
+  opts: {
+    url: string;
+    connections: number;
+    duration: number;
+    timeout?: number;
+    setupClient?: (client: CannonClient) => void;
+    requests?: CannonRequest[];
+  },
+  cb: (err: Error | null, result: CannonResult) => void,
+) => unknown;
+
+function runCannon(autocannon: Autocannon, opts: Parameters<Autocannon>[0]): Promise<CannonResult> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+// ------------------------------------------------------------------------------------------- database
+
+interface Target {
+  db: Db;
+  url?: string;
+  drop?: () => Promise<void>;
+}
+
+async function openTarget(args: string[]): Promise<Target> {
+  if (args.includes('--pglite') || !process.env.DATABASE_URL) {
+    if (!args.includes('--pglite'))
+      console.log(
+        'DATABASE_URL is not set: measuring the embedded PGlite database in memory (no COPY baseline; the HTTP server runs in this process)',
+      );
+    return { db: await openPglite() };
+  }
+  const admin = process.env.DATABASE_URL as string;
+  const name = `qc_bench_testing_${process.pid}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  return {
+    db: await openPostgres(url),
+    url,
+    drop: async () => {
+      const d = new pg.Client({ connectionString: admin });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await d.end();
+    },
+  };
+}
+
+type CopyVariant = 'temp' | 'logged' | 'logged_fk';
+
+/**
+ * Raw COPY of the round's scan rows (exported to a file first, not timed) into a table made with
+ * `LIKE scans INCLUDING ALL`: TEMP (no WAL, as in the brief), an ordinary logged table, and a logged table with
+ * scans' foreign keys added back (what the application's INSERT also pays for).
+ */
+async function copyBaseline(
+  url: string,
+  roundId: number,
+  file: string,
+  variant: CopyVariant,
+): Promise<{ rows: number; seconds: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const table = `scans_copy_${variant}`;
+    await client.query(
+      `CREATE ${variant === 'temp' ? 'TEMP ' : ''}TABLE ${table} (LIKE scans INCLUDING ALL)`,
+    );
+    if (variant === 'logged_fk') {
+      const fks = await client.query(
+        `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'scans'::regclass AND contype = 'f'`,
+      );
+      for (const fk of fks.rows) await client.query(`ALTER TABLE ${table} ADD ${fk.def}`);
+    }
+    if (variant === 'temp')
+      await pipeline(
+        client.query(copyTo(`COPY (SELECT * FROM scans WHERE round_id = ${roundId} ORDER BY id) TO STDOUT`)),
+        createWriteStream(file),
+      );
+    await client.query('CHECKPOINT'); // the bulk phase's dirty pages are not this COPY's to write
+    const t0 = performance.now();
+    await pipeline(
+      createReadStream(file, { highWaterMark: 1 << 20 }),
+      client.query(copyFrom(`COPY ${table} FROM STDIN`)),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${table}`);
+    await client.query(`DROP TABLE ${table}`);
+    return { rows: rows[0].n as number, seconds };
+  } finally {
+    await client.end();
+  }
+}
+
+// ------------------------------------------------------------------------------------------- main
+
+export async function main(args: string[]): Promise<void> {
+  if (args[0] === '--serve') return serveChild();
+  const people = Number(arg(args, '--people') ?? 1_000_000);
+  const duration = Number(arg(args, '--duration') ?? 15);
+  const connections = Number(arg(args, '--connections') ?? 50);
+  const cpuProf = args.includes('--cpu-prof');
+  if (!Number.isInteger(people) || people < 100)
+    throw new RangeError('--people must be a whole number ≥ 100');
+
+  const rssTimer = setInterval(sampleRss, 250);
+  rssTimer.unref();
+  const target = await openTarget(args);
+  const { db, url } = target;
+  const dir = await mkdtemp(join(tmpdir(), 'qc-bench-testing-'));
+  const clock = new ManualClock('2022-03-14T06:00:00Z');
+  const phase: Record<string, number> = {};
+  const result: Record<string, unknown> = { bench: 'testing', backend: db.describe().kind, people };
+  const started = performance.now();
+  console.log(
+    `${db.describe().kind}, ${fmt(people)} people; load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (other work on this machine skews every figure)`,
+  );
+  try {
+    await migrate(db);
+
+    // ---------------------------------------------------------------- 1. city, round, points
+    let t0 = performance.now();
+    let lastPrint = t0;
+    await seedCity(db, {
+      city: CITY,
+      people,
+      seed: SEED,
+      clock,
+      onProgress: (n) => {
+        const now = performance.now();
+        if (now - lastPrint > 10_000) {
+          lastPrint = now;
+          console.log(`  seeding: ${fmt(n)} people after ${((now - t0) / 1000).toFixed(0)} s`);
+        }
+      },
+    });
+    phase.seed_s = (performance.now() - t0) / 1000;
+    console.log(`seeded ${fmt(people)} people in ${phase.seed_s.toFixed(1)} s`);
+
+    t0 = performance.now();
+    const round1 = await db.transaction((tx) =>
+      createRound(tx, clock, { name: '第1轮全员核酸 (bench)', areas: [CITY], createdBy: 'bench' }, CITY),
+    );
+    const roundId = round1.round.id;
+    const points = await db.query<{ id: number; area_code: string }>(
+      'SELECT id, area_code FROM sampling_points WHERE round_id = $1 ORDER BY id',
+      [roundId],
+    );
+    const pointsOf = new Map<string, number[]>();
+    for (const p of points.rows) {
+      const list = pointsOf.get(p.area_code);
+      if (list) list.push(p.id);
+      else pointsOf.set(p.area_code, [p.id]);
+    }
+    phase.round_s = (performance.now() - t0) / 1000;
+    console.log(
+      `round ${roundId} over ${CITY}: ${fmt(points.rows.length)} sampling points in ${fmt(pointsOf.size)} communities (${phase.round_s.toFixed(2)} s)`,
+    );
+
+    // The registry in id order, as typed arrays (9M people fit): person id and community index.
+    const ids = new Int32Array(people);
+    const community = new Uint16Array(people);
+    const communities: string[] = [];
+    const communityIndex = new Map<string, number>();
+    let loaded = 0;
+    for (let after = 0; ; ) {
+      const page = await db.query<{ id: number; c: string }>(
+        'SELECT id, left(area_code, 12) AS c FROM persons WHERE id > $1 ORDER BY id LIMIT 50000',
+        [after],
+      );
+      if (page.rows.length === 0) break;
+      for (const r of page.rows) {
+        let ci = communityIndex.get(r.c);
+        if (ci === undefined) {
+          ci = communities.push(r.c) - 1;
+          communityIndex.set(r.c, ci);
+        }
+        ids[loaded] = r.id;
+        community[loaded] = ci;
+        loaded++;
+      }
+      after = page.rows[page.rows.length - 1]?.id as number;
+    }
+    if (loaded !== people) throw new Error(`expected ${people} people, found ${loaded}`);
+    const pointsByCommunity = communities.map((c) => pointsOf.get(c) ?? []);
+
+    // ---------------------------------------------------------------- 2. bulk scan registration
+    const scanCtx = {
+      roundId,
+      sampler: 'token:bench-sampler',
+      scopePrefix: CITY,
+      defaultPoolSize: round1.round.policy.other,
+    };
+    const perCommunity = new Uint32Array(communities.length);
+    const tubeOf = new Map<number, { no: number; fill: number }>();
+    const base = Date.parse('2022-03-14T01:00:00Z');
+    let rejected = 0;
+    let flagged = 0;
+    let batch: ScanInput[] = [];
+    const bulkStats = newStats();
+    const bulkDb = instrumentDb(db, bulkStats);
+    const flush = async () => {
+      const items = batch;
+      batch = [];
+      const out = await bulkDb.transaction((tx) => recordScans(tx, clock, scanCtx, items));
+      for (const o of out) {
+        if (o.status !== 'accepted') rejected++;
+        else if (o.flags.length > 0) flagged++;
+      }
+    };
+    console.log(
+      `bulk scans: ${fmt(people)} scans, ${POOL}-in-1, batches of ${fmt(SCAN_BATCH)} through recordScans`,
+    );
+    t0 = performance.now();
+    lastPrint = t0;
+    for (let i = 0; i < people; i++) {
+      const ci = community[i] as number;
+      const list = pointsByCommunity[ci] as number[];
+      const pointId = list[(perCommunity[ci] as number) % list.length] as number;
+      perCommunity[ci] = (perCommunity[ci] as number) + 1;
+      let tube = tubeOf.get(pointId);
+      if (!tube) {
+        tube = { no: 0, fill: 0 };
+        tubeOf.set(pointId, tube);
+      }
+      if (tube.fill === POOL) {
+        tube.no++;
+        tube.fill = 0;
+      }
+      tube.fill++;
+      const personId = ids[i] as number;
+      batch.push({
+        key: `r${roundId}-${String(personId).padStart(9, '0')}`,
+        tube: `R${roundId}P${pointId}T${tube.no}`,
+        personId,
+        pointId,
+        scannedAt: new Date(base + i),
+      });
+      if (batch.length === SCAN_BATCH) {
+        await flush();
+        const now = performance.now();
+        if (now - lastPrint > 10_000) {
+          lastPrint = now;
+          const s = (now - t0) / 1000;
+          console.log(`  ${fmt(i + 1)} scans after ${s.toFixed(0)} s (${fmt((i + 1) / s)} rows/s)`);
+        }
+      }
+    }
+    if (batch.length > 0) await flush();
+    phase.bulk_scans_s = (performance.now() - t0) / 1000;
+    const bulkRate = people / phase.bulk_scans_s;
+    const tubeCount = await db.query<{ n: number; open: number }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE status = 'open') AS open FROM tubes WHERE round_id = $1`,
+      [roundId],
+    );
+    const tubes = tubeCount.rows[0]?.n ?? 0;
+    console.log(
+      `bulk scans         ${fmt(people)} rows in ${phase.bulk_scans_s.toFixed(2)} s = ${fmt(bulkRate)} rows/s (${fmt(tubes)} tubes, ${fmt(tubeCount.rows[0]?.open ?? 0)} left open; rejected ${rejected}, flagged ${flagged})`,
+    );
+    if (rejected > 0) throw new Error(`${rejected} scans were rejected`);
+    console.log(
+      `                   ${(bulkStats.txMs / bulkStats.transactions).toFixed(1)} ms per batch of ${fmt(SCAN_BATCH)} in its transaction; statements by total time:`,
+    );
+    printStatements(topStatements(bulkStats, 10), bulkStats.transactions, 'batch');
+    Object.assign(result, {
+      scans: people,
+      tubes,
+      bulk_rows_per_s: Math.round(bulkRate),
+      bulk_seconds: Number(phase.bulk_scans_s.toFixed(3)),
+    });
+
+    if (url) {
+      t0 = performance.now();
+      const file = join(dir, 'scans.copy');
+      const copy = {} as Record<CopyVariant, { rows: number; seconds: number; rate: number }>;
+      for (const v of ['temp', 'logged', 'logged_fk'] as const) {
+        const r = await copyBaseline(url, roundId, file, v);
+        copy[v] = { ...r, rate: r.rows / r.seconds };
+      }
+      phase.copy_baseline_s = (performance.now() - t0) / 1000;
+      const line = (v: CopyVariant, what: string) =>
+        console.log(
+          `${v === 'temp' ? 'baseline COPY     ' : '                  '} ${what}: ${fmt(copy[v].rows)} rows in ${copy[v].seconds.toFixed(2)} s = ${fmt(copy[v].rate)} rows/s; bulk ÷ COPY ${(bulkRate / copy[v].rate).toFixed(2)}`,
+        );
+      line(
+        'temp',
+        'the same scan rows into a TEMP table LIKE scans INCLUDING ALL (PK, unique key, 3 indexes, CHECK; no FKs, no WAL)',
+      );
+      line('logged', '… into an ordinary (logged, WAL) table of the same shape');
+      line('logged_fk', "… into a logged table of the same shape with scans' 5 foreign keys");
+      console.log(
+        `ratio bulk ÷ COPY  ${(bulkRate / copy.temp.rate).toFixed(2)} against the TEMP table (target ≥ 0.5): ${bulkRate / copy.temp.rate >= 0.5 ? 'met' : 'NOT met'}`,
+      );
+      Object.assign(result, {
+        copy_rows_per_s: Math.round(copy.temp.rate),
+        copy_seconds: Number(copy.temp.seconds.toFixed(3)),
+        copy_table: 'TEMP, LIKE scans INCLUDING ALL (same PK, unique key, indexes, CHECK; no FKs)',
+        bulk_vs_copy: Number((bulkRate / copy.temp.rate).toFixed(3)),
+        copy_logged_rows_per_s: Math.round(copy.logged.rate),
+        bulk_vs_copy_logged: Number((bulkRate / copy.logged.rate).toFixed(3)),
+        copy_logged_fk_rows_per_s: Math.round(copy.logged_fk.rate),
+        bulk_vs_copy_logged_fk: Number((bulkRate / copy.logged_fk.rate).toFixed(3)),
+      });
+    }
+
+    // ---------------------------------------------------------------- 3. single-scan HTTP rate
+    t0 = performance.now();
+    const round2 = await db.transaction((tx) =>
+      createRound(tx, systemClock, { name: '第2轮 (bench HTTP)', areas: [CITY], createdBy: 'bench' }, CITY),
+    );
+    const round2Id = round2.round.id;
+    const points2 = (
+      await db.query<{ id: number }>('SELECT id FROM sampling_points WHERE round_id = $1 ORDER BY id', [
+        round2Id,
+      ])
+    ).rows.map((r) => r.id);
+    const { token } = await createToken(db, systemClock, {
+      name: 'bench-testing',
+      role: 'testing',
+      jurisdiction: CITY,
+      days: 1,
+      createdBy: null,
+    });
+    let child: ReturnType<typeof fork> | undefined;
+    let closeLocal: (() => Promise<void>) | undefined;
+    let port: number;
+    const profDir = join(dir, 'cpu-prof');
+    if (url) {
+      child = fork(fileURLToPath(new URL('./run.ts', import.meta.url)), ['testing', '--serve'], {
+        env: { ...process.env, BENCH_DATABASE_URL: url },
+        execArgv: cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+      });
+      port = await new Promise<number>((resolve, reject) => {
+        child?.once('error', reject);
+        child?.once('exit', (code) => reject(new Error(`the server process exited (${code})`)));
+        child?.on('message', (m: ChildMessage) => {
+          if (m.type === 'ready') resolve(m.port);
+        });
+      });
+    } else {
+      const s = await startServer(db, systemClock);
+      port = s.port;
+      closeLocal = s.close;
+    }
+    const childStats = (): Promise<ChildStats | undefined> =>
+      child
+        ? new Promise((resolve) => {
+            const on = (m: ChildMessage) => {
+              if (m.type === 'stats') {
+                child?.off('message', on);
+                resolve(m);
+              }
+            };
+            child?.on('message', on);
+            child?.send({ cmd: 'stats' } satisfies ParentMessage);
+          })
+        : Promise.resolve(undefined);
+
+    const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+    const path = `/api/testing/rounds/${round2Id}/scans`;
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    let nextClient = 0;
+    let nextPerson = 0;
+    // Each connection is one sampler at one point, filling its own tubes one swab at a time.
+    const setupClient = (client: CannonClient) => {
+      const c = nextClient++;
+      const pointId = points2[c % points2.length] as number;
+      let n = 0;
+      client.setRequests([
+        {
+          method: 'POST',
+          path,
+          headers,
+          setupRequest: (req) => {
+            const personId = ids[nextPerson++ % people] as number;
+            const body = JSON.stringify({
+              items: [
+                {
+                  key: `h${round2Id}-c${c}-${n}`,
+                  tube: `H${round2Id}C${c}T${Math.floor(n / POOL)}`,
+                  person_id: personId,
+                  point_id: pointId,
+                  scanned_at: new Date().toISOString(),
+                },
+              ],
+            });
+            n++;
+            return { ...req, body };
+          },
+        },
+      ]);
+    };
+    const cannonOpts = {
+      url: `http://127.0.0.1:${port}`,
+      connections,
+      setupClient,
+      requests: [{ method: 'POST', path, headers }],
+    };
+    console.log(
+      `HTTP single scans: ${url ? 'server in a child process' : 'server in this process'}, ${connections} connections, warm-up 3 s, then ${duration} s`,
+    );
+    await runCannon(autocannon, { ...cannonOpts, duration: 3 });
+    child?.send({ cmd: 'reset' } satisfies ParentMessage);
+    const cpu0 = cpuTicks();
+    const self0 = process.cpuUsage();
+    const ac = await runCannon(autocannon, { ...cannonOpts, duration });
+    const self = process.cpuUsage(self0);
+    const cpu1 = cpuTicks();
+    const server = await childStats();
+    const requestsSent = nextPerson;
+    if (child) {
+      const exited = new Promise((r) => child?.once('exit', r));
+      child.send({ cmd: 'stop' } satisfies ParentMessage);
+      await exited;
+    } else await closeLocal?.();
+    phase.http_s = (performance.now() - t0) / 1000;
+    const ok = ac['2xx'];
+    const rps = ok / ac.duration;
+    const stored = await db.query<{ n: number; twice: number }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE 'sampled_twice' = ANY(flags)) AS twice FROM scans WHERE round_id = $1`,
+      [round2Id],
+    );
+    console.log(
+      `scan requests      ${fmt(ok)} answered 2xx in ${ac.duration.toFixed(1)} s = ${fmt(rps)} req/s; latency p50 ${ac.latency.p50} ms, p90 ${ac.latency.p90} ms, p99 ${ac.latency.p99} ms, max ${ac.latency.max} ms`,
+    );
+    console.log(
+      `                   non-2xx ${ac.non2xx}, errors ${ac.errors}, timeouts ${ac.timeouts}; status codes ${JSON.stringify(ac.statusCodeStats)}`,
+    );
+    console.log(
+      `                   scans stored in round ${round2Id} (warm-up included): ${fmt(stored.rows[0]?.n ?? 0)} of ${fmt(requestsSent)} requests built; sampled_twice ${fmt(stored.rows[0]?.twice ?? 0)}${requestsSent > people ? ' (more requests than people: the registry was reused)' : ''}`,
+    );
+    console.log(
+      `targets            ≥ 3,000 req/s: ${rps >= 3000 ? 'met' : 'NOT met'} · p99 < 50 ms: ${ac.latency.p99 < 50 ? 'met' : 'NOT met'} · non-2xx = 0: ${ac.non2xx === 0 ? 'met' : 'NOT met'}`,
+    );
+    Object.assign(result, {
+      scan_rps: Math.round(rps),
+      scan_p50_ms: ac.latency.p50,
+      scan_p99_ms: ac.latency.p99,
+      scan_non2xx: ac.non2xx,
+      scan_errors: ac.errors,
+      scan_connections: connections,
+    });
+    if (server && cpu0 && cpu1) {
+      const seconds = ac.duration;
+      const ticks = 100; // USER_HZ
+      const cores = (cpu1.total - cpu0.total) / ticks / seconds;
+      const busy = (cpu1.busy - cpu0.busy) / ticks / seconds;
+      const postgres = (cpu1.postgres - cpu0.postgres) / ticks / seconds;
+      const node = server.cpuMs / 1000 / seconds;
+      const gen = (self.user + self.system) / 1e6 / seconds;
+      const perReq = server.statementCount / ok;
+      console.log(
+        `CPU (cores busy)   machine ${busy.toFixed(2)} of ${cores.toFixed(1)}: server (Node) ${node.toFixed(2)}, PostgreSQL ${postgres.toFixed(2)}, autocannon ${gen.toFixed(2)}, other processes and kernel ${Math.max(0, busy - node - postgres - gen).toFixed(2)}; per request: server ${((server.cpuMs * 1000) / ok).toFixed(0)} µs, PostgreSQL ${((postgres * seconds * 1e6) / ok).toFixed(0)} µs`,
+      );
+      console.log(
+        `statements         ${perReq.toFixed(1)} per request (+ BEGIN/COMMIT of ${(server.transactions / ok).toFixed(2)} transactions); server peak RSS ${mib(server.peakRss)} MiB; by total time:`,
+      );
+      printStatements(server.statements, ok, 'req');
+      Object.assign(result, {
+        scan_statements_per_req: Number(perReq.toFixed(2)),
+        scan_cpu_server_cores: Number(node.toFixed(2)),
+        scan_cpu_postgres_cores: Number(postgres.toFixed(2)),
+        scan_cpu_autocannon_cores: Number(gen.toFixed(2)),
+        scan_cpu_other_cores: Number(Math.max(0, busy - node - postgres - gen).toFixed(2)),
+        server_peak_rss_mib: mib(server.peakRss),
+      });
+    }
+    if (cpuProf && child) console.log(`CPU profile of the server: ${profDir} (kept)`);
+
+    // ---------------------------------------------------------------- 4. transport, results, follow-up
+    clock.set('2022-03-14T10:00:00Z');
+    t0 = performance.now();
+    const open = await db.query<{ barcode: string }>(
+      `SELECT barcode FROM tubes WHERE round_id = $1 AND status = 'open' ORDER BY id`,
+      [roundId],
+    );
+    for (let i = 0; i < open.rows.length; i += 1000) {
+      const chunk = open.rows.slice(i, i + 1000).map((r) => r.barcode);
+      const out = await db.transaction((tx) => closeTubes(tx, clock, chunk, CITY));
+      if (out.some((o) => o.status !== 'ok')) throw new Error('closeTubes refused a tube');
+    }
+    phase.close_s = (performance.now() - t0) / 1000;
+
+    t0 = performance.now();
+    const closed = await db.query<{ barcode: string; sampling_point_id: number }>(
+      `SELECT barcode, sampling_point_id FROM tubes WHERE round_id = $1 AND status = 'closed' ORDER BY sampling_point_id, id`,
+      [roundId],
+    );
+    const boxes: { box: string; tubes: string[] }[] = [];
+    let current: { box: string; tubes: string[]; point: number } | undefined;
+    for (const t of closed.rows) {
+      if (!current || current.point !== t.sampling_point_id || current.tubes.length === TUBES_PER_BOX) {
+        current = { box: `B${roundId}-${boxes.length + 1}`, tubes: [], point: t.sampling_point_id };
+        boxes.push(current);
+      }
+      current.tubes.push(t.barcode);
+    }
+    for (let i = 0; i < boxes.length; i += BOXES_PER_TX) {
+      const group = boxes.slice(i, i + BOXES_PER_TX);
+      await db.transaction(async (tx) => {
+        for (const b of group) {
+          const res = await packBox(tx, clock, { roundId, box: b.box, tubes: b.tubes, scopePrefix: CITY });
+          if (res.tubes.some((o) => o.status !== 'ok')) throw new Error(`packBox refused a tube of ${b.box}`);
+        }
+      });
+    }
+    phase.pack_s = (performance.now() - t0) / 1000;
+
+    clock.set('2022-03-14T11:00:00Z');
+    t0 = performance.now();
+    for (let i = 0; i < boxes.length; i += BOXES_PER_TX) {
+      const group = boxes.slice(i, i + BOXES_PER_TX);
+      await db.transaction(async (tx) => {
+        for (const b of group) await shipBox(tx, clock, b.box, CITY);
+      });
+    }
+    phase.ship_s = (performance.now() - t0) / 1000;
+
+    clock.set('2022-03-14T12:00:00Z');
+    const labs = (await db.query<{ id: number }>('SELECT id FROM labs ORDER BY id')).rows.map((r) => r.id);
+    t0 = performance.now();
+    for (let i = 0; i < boxes.length; i += BOXES_PER_TX) {
+      const group = boxes.slice(i, i + BOXES_PER_TX);
+      await db.transaction(async (tx) => {
+        for (const [j, b] of group.entries()) {
+          const r = await receiveBox(tx, clock, b.box, labs[(i + j) % labs.length] as number, CITY);
+          if (r.tubes !== b.tubes.length)
+            throw new Error(`box ${b.box}: ${r.tubes} of ${b.tubes.length} received`);
+        }
+      });
+    }
+    phase.receive_s = (performance.now() - t0) / 1000;
+    const transportS = phase.close_s + phase.pack_s + phase.ship_s + phase.receive_s;
+    console.log(
+      `transport          ${fmt(open.rows.length)} open tubes closed ${phase.close_s.toFixed(2)} s · ${fmt(closed.rows.length)} tubes packed into ${fmt(boxes.length)} boxes ${phase.pack_s.toFixed(2)} s · shipped ${phase.ship_s.toFixed(2)} s · received at ${labs.length} labs ${phase.receive_s.toFixed(2)} s (${fmt(closed.rows.length / transportS)} tubes/s over the four steps)`,
+    );
+
+    // Results: the 99 % through ingestResults (batches of 5,000); the 1 % positive pools from a CSV file.
+    clock.set('2022-03-14T15:00:00Z');
+    const received = await db.query<{ barcode: string; members: number }>(
+      `SELECT barcode, members FROM tubes WHERE round_id = $1 AND status = 'received' ORDER BY id`,
+      [roundId],
+    );
+    const negatives: ResultInput[] = [];
+    const positives: { barcode: string; members: number }[] = [];
+    const testedAt = new Date('2022-03-14T14:30:00Z');
+    for (const [i, t] of received.rows.entries()) {
+      if (i % POSITIVE_EVERY === POSITIVE_AT) positives.push(t);
+      else negatives.push({ tube: t.barcode, result: 'negative', testedAt, labCode: 'BENCH-LAB' });
+    }
+    const resultsStats = newStats();
+    const resultsDb = instrumentDb(db, resultsStats);
+    t0 = performance.now();
+    let recorded = 0;
+    for (let i = 0; i < negatives.length; i += RESULT_BATCH) {
+      const chunk = negatives.slice(i, i + RESULT_BATCH);
+      const res = await resultsDb.transaction((tx) => ingestResults(tx, clock, chunk, 'api', CITY));
+      recorded += res.outcomes.filter((o) => o.status === 'recorded').length;
+    }
+    phase.results_s = (performance.now() - t0) / 1000;
+    if (recorded !== negatives.length) throw new Error(`${negatives.length - recorded} results not recorded`);
+    const resultsRate = negatives.length / phase.results_s;
+    console.log(
+      `results (API)      ${fmt(negatives.length)} negative tubes through ingestResults in batches of ${fmt(RESULT_BATCH)}: ${phase.results_s.toFixed(2)} s = ${fmt(resultsRate)} rows/s`,
+    );
+
+    printStatements(topStatements(resultsStats, 6), resultsStats.transactions, 'batch');
+    const csv = join(dir, 'lis-export.csv');
+    const lines = ['试管条码,检测结果,检测时间,ORF1ab基因Ct值,N基因Ct值,检测机构'];
+    for (const [i, t] of positives.entries())
+      lines.push(
+        `${t.barcode},阳性,2022-03-14 22:30,${(28 + (i % 7) * 0.5).toFixed(1)},${(27 + (i % 5) * 0.4).toFixed(1)},BENCH-LAB`,
+      );
+    await writeFile(csv, `${lines.join('\r\n')}\r\n`);
+    const expected = positives.reduce((a, t) => a + t.members, 0);
+    const fileStats = newStats();
+    t0 = performance.now();
+    const report = await importResultsFile(instrumentDb(db, fileStats), clock, csv, {
+      fileName: 'lis-export.csv',
+      scopePrefix: CITY,
+    });
+    const followupMs = performance.now() - t0;
+    phase.followup_s = followupMs / 1000;
+    const tasks = await db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM tasks WHERE kind = 'retest_single_tube' AND status = 'open' AND (details->>'round_id')::int8 = $1`,
+      [roundId],
+    );
+    const held = await db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM persons WHERE risk_status = 'pool_held'`,
+    );
+    const taskCount = tasks.rows[0]?.n ?? 0;
+    console.log(
+      `follow-up          CSV of ${fmt(positives.length)} positive pools (${((100 * positives.length) / received.rows.length).toFixed(2)} % of ${fmt(received.rows.length)} tubes) imported with importResultsFile: ${followupMs.toFixed(0)} ms from the start of the import to every re-test task committed`,
+    );
+    console.log(
+      `                   ${fmt(taskCount)} re-test tasks (expected ${fmt(expected)}, the members of the positive pools: ${taskCount === expected ? 'equal' : 'DIFFERENT'}), ${fmt(held.rows[0]?.n ?? 0)} people held at home; summary ${JSON.stringify(report.followUp)}; target < 2 s: ${followupMs < 2000 ? 'met' : 'NOT met'}`,
+    );
+    console.log('                   statements of the import, by total time:');
+    printStatements(topStatements(fileStats, 8), 1, 'file');
+    if (taskCount !== expected) throw new Error(`tasks ${taskCount} ≠ members of positive pools ${expected}`);
+    const totalS = (performance.now() - started) / 1000;
+    sampleRss();
+    console.log(
+      `phases (s)         ${Object.entries(phase)
+        .map(([k, v]) => `${k.replace(/_s$/, '')} ${v.toFixed(1)}`)
+        .join(' · ')} · total ${totalS.toFixed(1)}`,
+    );
+    console.log(`peak RSS           ${mib(peakRss)} MiB (this process)`);
+    Object.assign(result, {
+      boxes: boxes.length,
+      results_rows: negatives.length,
+      results_rows_per_s: Math.round(resultsRate),
+      followup_ms: Math.round(followupMs),
+      positive_pools: positives.length,
+      tasks: taskCount,
+      held: held.rows[0]?.n ?? 0,
+      phase_seconds: Object.fromEntries(
+        Object.entries(phase).map(([k, v]) => [k.replace(/_s$/, ''), Number(v.toFixed(2))]),
+      ),
+      total_seconds: Number(totalS.toFixed(1)),
+      peak_rss_mib: mib(peakRss),
+    });
+    console.log(JSON.stringify(result));
+  } finally {
+    clearInterval(rssTimer);
+    await db.close();
+    if (args.includes('--keep') && target.url)
+      console.log(`kept the database: ${target.url.replace(/:[^:@/]*@/, ':***@')}`);
+    else await target.drop?.();
+    if (!cpuProf) await rm(dir, { recursive: true, force: true });
+  }
+}
