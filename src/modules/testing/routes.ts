@@ -16,7 +16,7 @@ import { planFromRegistry } from './plan-from-registry.ts';
 import { ingestResults } from './results.ts';
 import { importResultsFile } from './results-file.ts';
 import { createRound, getRound } from './rounds.ts';
-import { recordScans } from './scans.ts';
+import { ScanCoalescer } from './scan-coalescer.ts';
 import { stageClocks } from './stage-clocks.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from './transport.ts';
 
@@ -53,6 +53,16 @@ const ScanItem = z
 
 export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, clock }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const scans = new ScanCoalescer(db, clock);
+  // Rounds read by every scan request: cached for a few seconds (recordScans re-checks the round in its transaction).
+  const roundCache = new Map<number, { round: Awaited<ReturnType<typeof getRound>>; at: number }>();
+  const cachedRound = async (id: number) => {
+    const hit = roundCache.get(id);
+    if (hit && Date.now() - hit.at < 5000) return hit.round;
+    const round = await getRound(db, id);
+    roundCache.set(id, { round, at: Date.now() });
+    return round;
+  };
 
   r.post(
     '/testing/rounds',
@@ -241,28 +251,23 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     },
     async (req) => {
       const p = principalOf(req);
-      const round = await getRound(db, req.params.id);
+      const round = await cachedRound(req.params.id);
       if (!round) throw notFound('round', req.params.id);
-      const items = await db.transaction((tx) =>
-        recordScans(
-          tx,
-          clock,
-          {
-            roundId: round.id,
-            sampler: `${p.kind}:${p.name}`,
-            scopePrefix: p.jurisdiction,
-            defaultPoolSize: round.policy.other,
-          },
-          req.body.items.map((i) => ({
-            key: i.key,
-            tube: i.tube,
-            personId: i.person_id,
-            idNumber: i.id_number,
-            pointId: i.point_id,
-            scannedAt: i.scanned_at,
-            poolSize: i.pool_size,
-          })),
-        ),
+      const sampler = `${p.kind}:${p.name}`;
+      const items = await scans.submit(
+        round.id,
+        round.policy.other,
+        req.body.items.map((i) => ({
+          key: i.key,
+          tube: i.tube,
+          personId: i.person_id,
+          idNumber: i.id_number,
+          pointId: i.point_id,
+          scannedAt: i.scanned_at,
+          poolSize: i.pool_size,
+          sampler,
+          scopePrefix: p.jurisdiction,
+        })),
       );
       return { items };
     },

@@ -23,6 +23,9 @@ export interface ScanInput {
   scannedAt: Date;
   /** The tube's pool size as printed on it (1 = single tube); defaults from the round's policy. */
   poolSize?: number;
+  /** Who scanned, and where they may scan: per item when requests of several samplers share one batch. */
+  sampler?: string;
+  scopePrefix?: string;
 }
 
 export type ScanOutcome =
@@ -171,7 +174,8 @@ export async function recordScans(
         'point_unknown',
         `sampling point ${item.pointId} is not a point of round ${ctx.roundId}`,
       );
-    if (ctx.scopePrefix !== undefined && !area.startsWith(ctx.scopePrefix)) {
+    const scope = item.scopePrefix ?? ctx.scopePrefix;
+    if (scope !== undefined && !area.startsWith(scope)) {
       return reject(
         item.key,
         'point_out_of_scope',
@@ -232,7 +236,7 @@ export async function recordScans(
       idNumber,
       area,
       item.pointId,
-      ctx.sampler,
+      item.sampler ?? ctx.sampler,
       item.scannedAt,
       now,
       flags,

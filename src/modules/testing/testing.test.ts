@@ -437,4 +437,38 @@ describeBackends('mass testing', (ctx) => {
       tested_at: new Date('2022-03-14T10:00:00Z'),
     }); // Beijing time
   });
+  it('answers each of many concurrent phones exactly, sharing batches, never double counting', async () => {
+    const used = new Set(
+      [...people.slice(0, 15), people[30], people[40], people[41]].map((p) => (p as { id: number }).id),
+    );
+    const group = people.filter((p) => !used.has(p.id)).slice(0, 20);
+    expect(group).toHaveLength(20);
+    const other = await loginAs(app, ctx.db, 'sampler', community);
+    const at = '2022-03-14T17:10:00Z';
+    const requests = group.map((p, i) =>
+      call(i % 2 === 0 ? sampler : other, 'POST', `/api/testing/rounds/${roundId}/scans`, {
+        items: [
+          {
+            key: `burst-${String(i < 19 ? i : 0).padStart(6, '0')}`,
+            tube: `C000000${i % 2}`,
+            person_id: p.id,
+            point_id: pointId,
+            scanned_at: at,
+            pool_size: 20,
+          },
+        ],
+      }),
+    );
+    const answers = (await Promise.all(requests)).map((r) => r.json().items[0]);
+    expect(answers.filter((a: { status: string }) => a.status === 'accepted')).toHaveLength(19);
+    expect(answers[19]).toMatchObject({ status: 'duplicate' }); // the same key as the first request
+    const members = await ctx.db.query<{ n: number }>(
+      "SELECT sum(members)::int8 AS n FROM tubes WHERE barcode IN ('C0000000', 'C0000001')",
+    );
+    expect(members.rows[0]?.n).toBe(19);
+    const byWho = await ctx.db.query<{ sampler: string; n: number }>(
+      "SELECT sampler, count(*) AS n FROM scans WHERE idempotency_key LIKE 'burst-%' GROUP BY sampler ORDER BY sampler",
+    );
+    expect(byWho.rows.map((r) => r.n).sort((x, y) => x - y)).toEqual([9, 10]); // each scan keeps its own sampler
+  });
 });
