@@ -17,11 +17,13 @@ interface Pending {
 
 interface RoundQueue {
   pending: Pending[];
-  running: boolean;
+  running: number;
   defaultPoolSize: number;
 }
 
 export const MAX_BATCH = 1000;
+/** Batches of one round written at the same time (different phones fill different tubes; tube locks order the rest). */
+export const PARALLEL_BATCHES = 2;
 
 export class ScanCoalescer {
   private readonly queues = new Map<number, RoundQueue>();
@@ -35,16 +37,16 @@ export class ScanCoalescer {
 
   submit(roundId: number, defaultPoolSize: number, items: ScanInput[]): Promise<ScanOutcome[]> {
     return new Promise((resolve, reject) => {
-      const q = this.queues.get(roundId) ?? { pending: [], running: false, defaultPoolSize };
+      const q = this.queues.get(roundId) ?? { pending: [], running: 0, defaultPoolSize };
       q.defaultPoolSize = defaultPoolSize;
       q.pending.push({ items, resolve, reject });
       this.queues.set(roundId, q);
-      if (!q.running) void this.drain(roundId, q);
+      if (q.running < PARALLEL_BATCHES) void this.drain(roundId, q);
     });
   }
 
   private async drain(roundId: number, q: RoundQueue): Promise<void> {
-    q.running = true;
+    q.running++;
     try {
       while (q.pending.length > 0) {
         const batch: Pending[] = [];
@@ -75,8 +77,8 @@ export class ScanCoalescer {
         }
       }
     } finally {
-      q.running = false;
-      if (q.pending.length === 0) this.queues.delete(roundId);
+      q.running--;
+      if (q.running === 0 && q.pending.length === 0) this.queues.delete(roundId);
     }
   }
 }
