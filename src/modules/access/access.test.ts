@@ -51,6 +51,7 @@ const SCOPED_READS = new Set([
   'GET /api/isolation/stays',
   'GET /api/transfer/trips',
   'GET /api/transfer/clocks',
+  'GET /api/responsibility',
 ]);
 /** Reads that return no records of people: the caller's own account, public area names, a chain check. */
 const NOT_PERSONAL = new Set([
@@ -64,6 +65,7 @@ const NOT_PERSONAL = new Set([
   'GET /api/zones', // zones are public notices
   'GET /api/zones/effective',
   'GET /api/zones/suggestions', // community codes and case counts, no people
+  'GET /api/leaders', // officials and their patches (public), filtered to the jurisdiction
 ]);
 
 describeBackends('access control', (ctx) => {
@@ -225,6 +227,12 @@ describeBackends('access control', (ctx) => {
             expect(stays.statusCode).toBe(200);
             for (const x of stays.json().items) expect(inside(x.area_code)).toBe(true);
           } else expect(stays.statusCode).toBe(403);
+          // Today's task list: only items of the jurisdiction.
+          const resp = await get('/api/responsibility');
+          if (ROLE_PERMISSIONS[role].includes('task.read')) {
+            expect(resp.statusCode).toBe(200);
+            for (const x of resp.json().items) expect(inside(x.area_code)).toBe(true);
+          } else expect(resp.statusCode).toBe(403);
           // Trips and the transfer late list: only pickups and people of the jurisdiction.
           const trips = await get('/api/transfer/trips');
           if (ROLE_PERMISSIONS[role].includes('transfer.drive')) {

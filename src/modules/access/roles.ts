@@ -44,6 +44,7 @@ export const PERMISSIONS = [
   'transfer.drive', // the driver's steps: depart, pick up, deliver, disinfect
   'zone.read', // zones, their readiness to lift, suggestions (public notices)
   'zone.manage', // set, change and lift zones
+  'leader.manage', // give leaders their patches (包保)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -65,6 +66,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'task.complete',
     'transfer.manage',
     'zone.manage',
+    'leader.manage',
   ],
   testing: [
     ...EVERYONE,
@@ -117,7 +119,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: [...EVERYONE, 'testing.read', 'isolation.read'],
   auditor: [...EVERYONE, 'audit.read'],
   // The administrator manages accounts and retention; reading people is not part of the job.
-  admin: [...EVERYONE, 'user.manage', 'token.manage', 'audit.read', 'data.purge'],
+  admin: [...EVERYONE, 'user.manage', 'token.manage', 'audit.read', 'data.purge', 'leader.manage'],
 };
 
 export const ROLE_LABELS: Record<Role, string> = {

@@ -4,10 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { beijingToday, dailyReport, reportHtml, reportMarkdown, reportXlsx } from './daily-report.ts';
+import { assign, type Leader, openItems } from './responsibility.ts';
 import { effectiveZone, liftReadiness, liftZone, setZone, type ZoneRow, zoneSuggestions } from './zones.ts';
 
 export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
@@ -158,6 +160,134 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
         });
         return zone;
       });
+    },
+  );
+
+  r.post(
+    '/leaders',
+    {
+      config: { permission: 'leader.manage' },
+      schema: {
+        tags: ['command'],
+        summary:
+          'Give a leader a patch (包保): an area subtree and a function; the previous holder of that patch is replaced',
+        body: z.object({
+          name: z.string().trim().min(1).max(100),
+          title: z.string().trim().max(100).default(''),
+          area_code: z
+            .string()
+            .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'a leader needs a patch: an area code'),
+          function: z.enum([
+            'all',
+            'testing',
+            'tracing',
+            'isolation',
+            'transfer',
+            'supply',
+            'community_control',
+          ]),
+          user_id: z.number().int().positive().optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (!req.body.area_code.startsWith(p.jurisdiction))
+        throw new AppError(
+          403,
+          'out_of_jurisdiction',
+          `area ${req.body.area_code} is outside your jurisdiction`,
+        );
+      return db.transaction(async (tx) => {
+        const area = await tx.query('SELECT 1 FROM areas WHERE code = $1', [req.body.area_code]);
+        if (area.rows.length === 0)
+          throw new AppError(
+            400,
+            'area_unknown',
+            `no area ${req.body.area_code}: a leader's patch must be a real area`,
+          );
+        await tx.query(
+          'UPDATE leaders SET active = false WHERE area_code = $1 AND function = $2 AND active',
+          [req.body.area_code, req.body.function],
+        );
+        const { rows } = await tx.query(
+          `INSERT INTO leaders (name, title, user_id, area_code, function, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+          [
+            req.body.name,
+            req.body.title,
+            req.body.user_id ?? null,
+            req.body.area_code,
+            req.body.function,
+            clock.now(),
+          ],
+        );
+        await appendAudit(tx, clock, p, {
+          action: 'command.leader_set',
+          subjectType: 'leader',
+          subjectId: (rows[0] as { id: number }).id,
+          areaCode: req.body.area_code,
+          details: { function: req.body.function },
+        });
+        return rows[0];
+      });
+    },
+  );
+
+  r.get(
+    '/leaders',
+    {
+      config: { permission: 'zone.read' },
+      schema: { tags: ['command'], summary: 'Leaders and their patches in my jurisdiction' },
+    },
+    async (req) => {
+      const params: unknown[] = [];
+      const { rows } = await db.query(
+        `SELECT id, name, title, area_code, function FROM leaders WHERE active AND ${scopeCondition('area_code', scopeOf(principalOf(req)), params)} ORDER BY area_code, function`,
+        params,
+      );
+      return { items: rows };
+    },
+  );
+
+  r.get(
+    '/responsibility',
+    {
+      config: { permission: 'task.read' },
+      schema: {
+        tags: ['command'],
+        summary:
+          "Today's task list: every open item in my jurisdiction with its owner (escalated one level per day overdue)",
+        querystring: z.object({
+          leader_id: z.coerce.number().int().positive().optional(),
+          unowned: z.coerce.boolean().optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const scope = scopeOf(principalOf(req));
+      const now = clock.now();
+      // Leaders of the whole hierarchy above the scope too: escalation may climb past the caller's patch.
+      const params: unknown[] = [scope.prefix];
+      const leaders = await db.query<Leader>(
+        `SELECT id, name, title, area_code, function FROM leaders
+          WHERE active AND (starts_with($1, area_code) OR ${scopeCondition('area_code', scope, params)})`,
+        params,
+      );
+      let items = assign(await openItems(db, scope), leaders.rows, now);
+      if (req.query.leader_id) items = items.filter((i) => i.owner?.id === req.query.leader_id);
+      if (req.query.unowned) items = items.filter((i) => i.owner === null);
+      const byOwner = new Map<string, number>();
+      for (const i of items)
+        byOwner.set(
+          i.owner ? `${i.owner.id}` : 'none',
+          (byOwner.get(i.owner ? `${i.owner.id}` : 'none') ?? 0) + 1,
+        );
+      return {
+        items: items.slice(0, 2000),
+        total: items.length,
+        overdue: items.filter((i) => i.overdue).length,
+        per_owner: Object.fromEntries(byOwner),
+      };
     },
   );
 };

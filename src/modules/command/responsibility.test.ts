@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeBackends } from '../../db/testing.ts';
+import { ManualClock } from '../../domain/clock.ts';
+import { buildApp } from '../../server/app.ts';
+import { loginAs, type TestSession } from '../../server/test-auth.ts';
+import { seedCity } from '../registry/seed-city.ts';
+import { assign, type Leader } from './responsibility.ts';
+
+const clock = new ManualClock('2022-03-14T02:00:00Z');
+
+describe('responsibility assignment', () => {
+  const leaders: Leader[] = [
+    { id: 1, name: '市领导', title: '', area_code: '2202', function: 'all' },
+    { id: 2, name: '区领导', title: '', area_code: '220202', function: 'testing' },
+    { id: 3, name: '社区书记', title: '', area_code: '220202001001', function: 'all' },
+  ];
+  const item = (due: string) => ({
+    kind: 'retest_single_tube',
+    function: 'testing' as const,
+    area_code: '220202001001002',
+    due_at: new Date(due),
+    subject: { type: 'task', id: 1 },
+    person_id: 1,
+  });
+  it('gives an item to the deepest patch, then one level up per day it stays open', () => {
+    const now = new Date('2022-03-14T06:00:00Z');
+    expect(assign([item('2022-03-14T08:00:00Z')], leaders, now)[0]).toMatchObject({
+      owner: { id: 3 },
+      escalated_levels: 0,
+      overdue: false,
+    });
+    // Due on the 13th (Beijing), still open on the 14th: the district's testing leader.
+    expect(assign([item('2022-03-13T08:00:00Z')], leaders, now)[0]).toMatchObject({
+      owner: { id: 2 },
+      escalated_levels: 1,
+      overdue: true,
+    });
+    // Two days: the city.
+    expect(assign([item('2022-03-12T08:00:00Z')], leaders, now)[0]).toMatchObject({
+      owner: { id: 1 },
+      escalated_levels: 2,
+    });
+    // Beyond the top: stays with the top.
+    expect(assign([item('2022-03-01T08:00:00Z')], leaders, now)[0]).toMatchObject({ owner: { id: 1 } });
+    expect(assign([item('2022-03-14T08:00:00Z')], [], now)[0]?.owner).toBeNull();
+  });
+});
+
+describeBackends('responsibility lists', (ctx) => {
+  let app: FastifyInstance;
+  let s: TestSession;
+  beforeAll(async () => {
+    clock.set('2022-03-14T02:00:00Z');
+    await seedCity(ctx.db, { city: '2202', people: 5000, seed: 2, clock });
+    app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 100_000 });
+    s = await loginAs(app, ctx.db, 'commander', '2202');
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('puts found-but-not-placed people on the isolation leader of their patch, and refuses a leader without a patch', async () => {
+    const p = await ctx.db.query<{ id: number; area_code: string }>(
+      'SELECT id, area_code FROM persons ORDER BY id LIMIT 1',
+    );
+    const person = p.rows[0] as { id: number; area_code: string };
+    await ctx.db.query(
+      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = $1`,
+      [person.id, clock.now()],
+    );
+    const post = (body: unknown) =>
+      app.inject({ method: 'POST', url: '/api/leaders', headers: s.headers, payload: body as never });
+    expect(
+      (await post({ name: '张书记', area_code: person.area_code.slice(0, 12), function: 'isolation' }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await post({ name: '李区长', area_code: person.area_code.slice(0, 6), function: 'all' })).statusCode,
+    ).toBe(200);
+    expect((await post({ name: '无片区', function: 'isolation' })).statusCode).toBe(400);
+    expect(
+      (await post({ name: '错误片区', area_code: '220299', function: 'isolation' })).json().error.code,
+    ).toBe('area_unknown');
+    const list = (await app.inject({ method: 'GET', url: '/api/responsibility', headers: s.headers })).json();
+    const mine = list.items.find((i: { subject: { id: number } }) => i.subject.id === person.id);
+    expect(mine).toMatchObject({
+      kind: 'place_person',
+      function: 'isolation',
+      owner: { name: '张书记' },
+      overdue: false,
+    });
+    // Not placed by the next day: the district leader has it.
+    clock.set('2022-03-15T02:00:00Z');
+    s = await loginAs(app, ctx.db, 'commander', '2202');
+    const next = (await app.inject({ method: 'GET', url: '/api/responsibility', headers: s.headers })).json();
+    expect(next.items.find((i: { subject: { id: number } }) => i.subject.id === person.id)).toMatchObject({
+      owner: { name: '李区长' },
+      escalated_levels: 1,
+    });
+  });
+});

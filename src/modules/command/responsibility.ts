@@ -1,0 +1,137 @@
+/**
+ * Responsibility lists (包保, 每日任务清单, 事不过夜). Every open item — follow-up tasks (re-tests, re-sampling, PCR
+ * confirmations, quarantine tests, terminal disinfection), people found but not yet placed, people placed but not
+ * delivered — belongs to the leader whose patch is the deepest area containing it, for the item's function (or a
+ * leader for 'all'). An item still open after the end of its due day (Beijing time) escalates one level up the
+ * hierarchy per day (to the leader of the parent patch), so nothing waits overnight unseen.
+ */
+import type { Queryable } from '../../db/types.ts';
+import { type Scope, scopeCondition } from '../access/scope.ts';
+
+export type LeaderFunction =
+  | 'all'
+  | 'testing'
+  | 'tracing'
+  | 'isolation'
+  | 'transfer'
+  | 'supply'
+  | 'community_control';
+
+export const FUNCTION_OF_TASK: Record<string, LeaderFunction> = {
+  retest_single_tube: 'testing',
+  resample_invalid: 'testing',
+  pcr_confirm: 'testing',
+  quarantine_test: 'isolation',
+  terminal_disinfection: 'isolation',
+};
+
+export interface Leader {
+  id: number;
+  name: string;
+  title: string;
+  area_code: string;
+  function: LeaderFunction;
+}
+
+export interface ListItem {
+  kind: string;
+  function: LeaderFunction;
+  area_code: string;
+  due_at: Date;
+  subject: { type: string; id: number };
+  person_id: number | null;
+  owner: { id: number; name: string; area_code: string } | null;
+  escalated_levels: number;
+  overdue: boolean;
+}
+
+const DAY = 86_400_000;
+const endOfBeijingDay = (d: Date) =>
+  new Date(Math.floor((d.getTime() + 8 * 3600_000) / DAY + 1) * DAY - 8 * 3600_000);
+
+/** The leaders answering for an area and function, deepest patch first. */
+export function ownersOf(leaders: readonly Leader[], area: string, fn: LeaderFunction): Leader[] {
+  return leaders
+    .filter((l) => area.startsWith(l.area_code) && (l.function === fn || l.function === 'all'))
+    .sort(
+      (a, b) =>
+        b.area_code.length - a.area_code.length ||
+        Number(a.function === 'all') - Number(b.function === 'all') ||
+        a.id - b.id,
+    );
+}
+
+export type OpenItem = Omit<ListItem, 'owner' | 'escalated_levels' | 'overdue'>;
+
+export async function openItems(db: Queryable, scope: Scope): Promise<OpenItem[]> {
+  const p1: unknown[] = [];
+  const tasks = await db.query<{
+    id: number;
+    kind: string;
+    area_code: string;
+    due_at: Date;
+    person_id: number | null;
+  }>(
+    `SELECT id, kind, area_code, due_at, person_id FROM tasks WHERE status = 'open' AND ${scopeCondition('area_code', scope, p1)} ORDER BY due_at, id`,
+    p1,
+  );
+  const p2: unknown[] = [];
+  const unplaced = await db.query<{ id: number; area_code: string; since: Date }>(
+    `SELECT p.id, p.area_code, coalesce(p.risk_status_at, p.created_at) AS since FROM persons p
+      WHERE p.risk_status IN ('case', 'close_contact') AND p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, p2)}
+        AND NOT EXISTS (SELECT 1 FROM placements s WHERE s.person_id = p.id AND s.status IN ('placed', 'arrived', 'released'))`,
+    p2,
+  );
+  const p3: unknown[] = [];
+  const undelivered = await db.query<{ id: number; person_id: number; area_code: string; found_at: Date }>(
+    `SELECT pl.id, pl.person_id, p.area_code, pl.found_at FROM placements pl JOIN persons p ON p.id = pl.person_id
+      WHERE pl.status = 'placed' AND ${scopeCondition('p.area_code', scope, p3)}`,
+    p3,
+  );
+  return [
+    ...tasks.rows.map((t) => ({
+      kind: t.kind,
+      function: FUNCTION_OF_TASK[t.kind] ?? ('all' as LeaderFunction),
+      area_code: t.area_code,
+      due_at: t.due_at,
+      subject: { type: 'task', id: t.id },
+      person_id: t.person_id,
+    })),
+    // Found today, placed today (即查即转): due at the end of the day the person was found.
+    ...unplaced.rows.map((u) => ({
+      kind: 'place_person',
+      function: 'isolation' as LeaderFunction,
+      area_code: u.area_code,
+      due_at: endOfBeijingDay(u.since),
+      subject: { type: 'person', id: u.id },
+      person_id: u.id,
+    })),
+    ...undelivered.rows.map((u) => ({
+      kind: 'transfer_person',
+      function: 'transfer' as LeaderFunction,
+      area_code: u.area_code,
+      due_at: endOfBeijingDay(u.found_at),
+      subject: { type: 'placement', id: u.id },
+      person_id: u.person_id,
+    })),
+  ];
+}
+
+/** Assigns each item its owner today: the deepest leader, moved up one patch per day overdue. */
+export function assign(items: readonly OpenItem[], leaders: readonly Leader[], now: Date): ListItem[] {
+  return items.map((it) => {
+    const owners = ownersOf(leaders, it.area_code, it.function);
+    const dueEnd = endOfBeijingDay(new Date(it.due_at.getTime() - 1)); // a deadline at midnight belongs to the day before
+    const daysOver =
+      now.getTime() > dueEnd.getTime() ? Math.floor((now.getTime() - dueEnd.getTime()) / DAY) + 1 : 0;
+    // Distinct patches, deepest first; escalation climbs one patch per day.
+    const patches = [...new Map(owners.map((o) => [o.area_code, o])).values()];
+    const owner = patches[Math.min(daysOver, patches.length - 1)] ?? null;
+    return {
+      ...it,
+      owner: owner ? { id: owner.id, name: owner.name, area_code: owner.area_code } : null,
+      escalated_levels: owner ? patches.indexOf(owner) : 0,
+      overdue: now.getTime() > it.due_at.getTime(),
+    };
+  });
+}
