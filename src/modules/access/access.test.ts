@@ -66,6 +66,8 @@ const NOT_PERSONAL = new Set([
   'GET /api/zones/effective',
   'GET /api/zones/suggestions', // community codes and case counts, no people
   'GET /api/leaders', // officials and their patches (public), filtered to the jurisdiction
+  'GET /api/isolation/stock', // counts by category and site kind
+  'GET /api/isolation/forecast', // counts
 ]);
 
 describeBackends('access control', (ctx) => {

@@ -200,4 +200,31 @@ describeBackends('isolation', (ctx) => {
     expect(bed.rows[0]?.status).toBe('awaiting_disinfection');
     expect((await verifyAudit(ctx.db)).ok).toBe(true);
   });
+
+  it('activates reserve sites through acceptance, and reports stock, backlog and the forecast', async () => {
+    const reserve = await ctx.db.query<{ id: number }>(
+      "SELECT id FROM sites WHERE status = 'reserve' ORDER BY id LIMIT 1",
+    );
+    const id = reserve.rows[0]?.id;
+    if (id !== undefined) {
+      expect((await call('POST', `/api/isolation/sites/${id}/accept`)).json().error.code).toBe(
+        'transition_invalid',
+      ); // inspect first
+      expect((await call('POST', `/api/isolation/sites/${id}/inspect`)).json()).toEqual({
+        id,
+        status: 'inspecting',
+      });
+      expect((await call('POST', `/api/isolation/sites/${id}/accept`)).json()).toEqual({
+        id,
+        status: 'active',
+      });
+    }
+    const stock = (await call('GET', '/api/isolation/stock?date=2022-03-28')).json();
+    expect(stock.held.some((h: { category: string }) => h.category === 'case')).toBe(true);
+    expect(stock.backlog.people).toBe(0);
+    const f = (await call('GET', '/api/isolation/forecast')).json();
+    expect(f).toMatchObject({ days: 3 });
+    expect(f.rooms.free).toBeGreaterThan(0);
+    expect(typeof f.note).toBe('string');
+  });
 });

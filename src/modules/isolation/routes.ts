@@ -8,6 +8,7 @@ import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
+import { forecast, moveSite, stockAndIncrement } from './capacity.ts';
 import { placeBacklog } from './place-backlog.ts';
 import { arrive, discharge, disinfection, release } from './stays.ts';
 
@@ -181,5 +182,61 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       const day = req.query.date ?? new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
       return turnoverBoard(db, scopeOf(principalOf(req)), day, now);
     },
+  );
+
+  r.post(
+    '/isolation/sites/:id/:step',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Site lifecycle: inspect (reserve → inspecting), accept (验收: → active), close (→ closing / closed)',
+        params: z.object({ id: Id, step: z.enum(['inspect', 'accept', 'close']) }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const out = await moveSite(tx, clock, req.params.id, req.params.step, p.jurisdiction);
+        await appendAudit(tx, clock, p, {
+          action: `isolation.site_${req.params.step}`,
+          subjectType: 'site',
+          subjectId: req.params.id,
+          areaCode: p.jurisdiction || undefined,
+        });
+        return out;
+      });
+    },
+  );
+
+  r.get(
+    '/isolation/stock',
+    {
+      config: { permission: 'isolation.read' },
+      schema: {
+        tags: ['isolation'],
+        summary: 'Stock and increment of a day (存量/增量) and the backlog with its age',
+        querystring: z.object({ date: z.iso.date().optional() }),
+      },
+    },
+    async (req) => {
+      const now = clock.now();
+      const day = req.query.date ?? new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+      return stockAndIncrement(db, scopeOf(principalOf(req)), day);
+    },
+  );
+
+  r.get(
+    '/isolation/forecast',
+    {
+      config: { permission: 'isolation.read' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Rooms and beds needed in the next days against free capacity, and reserve tiers to activate',
+      },
+    },
+    async (req) => forecast(db, scopeOf(principalOf(req)), clock.now()),
   );
 };

@@ -1,0 +1,150 @@
+/**
+ * Capacity: site activation (reserve → inspecting → active after acceptance inspection 验收, → closing → closed),
+ * the stock and increment of a day (存量/增量: people held by category, new today vs carried over, the backlog of
+ * found-but-not-placed with its age), and the 3-day forecast of rooms and beds: inflow at the last 3 days' average,
+ * scheduled releases, free capacity, and the next reserve tier proposed when demand passes it (梯次使用).
+ */
+import type { Queryable } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import { type Scope, scopeCondition } from '../access/scope.ts';
+
+const STEPS = {
+  inspect: { from: ['reserve'], to: 'inspecting' },
+  accept: { from: ['inspecting'], to: 'active' },
+  close: { from: ['active', 'full'], to: 'closing' },
+} as const;
+
+export async function moveSite(
+  tx: Queryable,
+  clock: Clock,
+  siteId: number,
+  step: keyof typeof STEPS,
+  scopePrefix: string,
+) {
+  const { rows } = await tx.query<{ id: number; status: string; area_code: string }>(
+    'SELECT id, status, area_code FROM sites WHERE id = $1 AND starts_with(area_code, $2) FOR UPDATE',
+    [siteId, scopePrefix],
+  );
+  const site = rows[0];
+  if (!site) throw new AppError(404, 'not_found', `site ${siteId} was not found`);
+  const rule = STEPS[step];
+  if (!(rule.from as readonly string[]).includes(site.status)) {
+    throw new AppError(
+      409,
+      'transition_invalid',
+      `site ${siteId} is ${site.status}; it must be ${rule.from.join(' or ')} to ${step}`,
+    );
+  }
+  const now = clock.now();
+  if (step === 'close') {
+    const open = await tx.query<{ n: number }>(
+      "SELECT count(*) AS n FROM placements WHERE site_id = $1 AND status IN ('placed', 'arrived')",
+      [siteId],
+    );
+    if ((open.rows[0]?.n ?? 0) > 0) {
+      await tx.query(`UPDATE sites SET status = 'closing' WHERE id = $1`, [siteId]);
+      return {
+        id: siteId,
+        status: 'closing',
+        note: `${open.rows[0]?.n} stay(s) still open: no new placements; it closes when they end`,
+      };
+    }
+    await tx.query(`UPDATE sites SET status = 'closed' WHERE id = $1`, [siteId]);
+    return { id: siteId, status: 'closed' };
+  }
+  await tx.query(
+    `UPDATE sites SET status = $2, accepted_at = CASE WHEN $2 = 'active' THEN $3 ELSE accepted_at END WHERE id = $1`,
+    [siteId, rule.to, now],
+  );
+  await tx.query(
+    `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload) VALUES ('isolation.site_' || $1, 'site', $2, $3, $4, '{}')`,
+    [step, siteId, site.area_code, now],
+  );
+  return { id: siteId, status: rule.to };
+}
+
+export async function stockAndIncrement(db: Queryable, scope: Scope, day: string) {
+  const from = new Date(`${day}T00:00:00+08:00`);
+  const to = new Date(from.getTime() + 86_400_000);
+  const params: unknown[] = [from, to];
+  const s = scopeCondition('p.area_code', scope, params);
+  const held = await db.query<{ category: string; kind: string; held: number; new_today: number }>(
+    `SELECT pl.category, si.kind, count(*) AS held, count(*) FILTER (WHERE pl.placed_at >= $1) AS new_today
+       FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites si ON si.id = pl.site_id
+      WHERE pl.placed_at < $2 AND (pl.released_at IS NULL OR pl.released_at >= $2) AND pl.status <> 'cancelled' AND ${s}
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    params,
+  );
+  const bp: unknown[] = [to];
+  const backlog = await db.query<{ n: number; oldest: Date | null }>(
+    `SELECT count(*) AS n, min(coalesce(p.risk_status_at, p.created_at)) AS oldest FROM persons p
+      WHERE p.risk_status IN ('case', 'close_contact') AND coalesce(p.risk_status_at, p.created_at) < $1 AND p.purged_at IS NULL
+        AND ${scopeCondition('p.area_code', scope, bp)}
+        AND NOT EXISTS (SELECT 1 FROM placements s WHERE s.person_id = p.id AND s.status IN ('placed', 'arrived'))`,
+    bp,
+  );
+  const b = backlog.rows[0] ?? { n: 0, oldest: null };
+  return {
+    day,
+    held: held.rows.map((r) => ({ ...r, carried_over: r.held - r.new_today })),
+    backlog: {
+      people: b.n,
+      oldest_since: b.oldest,
+      oldest_hours: b.oldest ? Math.round((to.getTime() - b.oldest.getTime()) / 3600_000) : null,
+    },
+  };
+}
+
+export async function forecast(db: Queryable, scope: Scope, now: Date, days = 3) {
+  const params: unknown[] = [new Date(now.getTime() - 3 * 86_400_000), now];
+  const inflow = await db.query<{ cases: number; contacts: number }>(
+    `SELECT count(*) FILTER (WHERE pl.category = 'case') AS cases, count(*) FILTER (WHERE pl.category <> 'case') AS contacts
+       FROM placements pl JOIN persons p ON p.id = pl.person_id WHERE pl.placed_at >= $1 AND pl.placed_at < $2
+        AND ${scopeCondition('p.area_code', scope, params)}`,
+    params,
+  );
+  const rp: unknown[] = [now, new Date(now.getTime() + days * 86_400_000)];
+  const releases = await db.query<{ n: number }>(
+    `SELECT count(*) AS n FROM placements pl JOIN persons p ON p.id = pl.person_id
+      WHERE pl.status = 'arrived' AND pl.due_at >= $1 AND pl.due_at < $2 AND ${scopeCondition('p.area_code', scope, rp)}`,
+    rp,
+  );
+  const cp: unknown[] = [];
+  const free = await db.query<{ rooms: number; beds: number }>(
+    `SELECT (SELECT count(*) FROM rooms r JOIN sites s ON s.id = r.site_id WHERE r.status = 'available' AND s.status = 'active' AND ${scopeCondition('s.area_code', scope, cp)}) AS rooms,
+            (SELECT count(*) FROM beds b JOIN sites s ON s.id = b.site_id WHERE b.status = 'available' AND s.status = 'active' AND ${scopeCondition('s.area_code', scope, cp)}) AS beds`,
+    cp,
+  );
+  const tp: unknown[] = [];
+  const tiers = await db.query<{ tier: number; sites: number; rooms: number }>(
+    `SELECT s.tier, count(DISTINCT s.id) AS sites, count(r.id) AS rooms FROM sites s LEFT JOIN rooms r ON r.site_id = s.id
+      WHERE s.status = 'reserve' AND ${scopeCondition('s.area_code', scope, tp)} GROUP BY s.tier ORDER BY s.tier`,
+    tp,
+  );
+  const i = inflow.rows[0] ?? { cases: 0, contacts: 0 };
+  const perDay = { cases: i.cases / 3, contacts: i.contacts / 3 };
+  const f = free.rows[0] ?? { rooms: 0, beds: 0 };
+  const roomsNeeded = Math.ceil(perDay.contacts * days - (releases.rows[0]?.n ?? 0));
+  const bedsNeeded = Math.ceil(perDay.cases * days);
+  const roomGap = Math.max(0, roomsNeeded - f.rooms);
+  let cover = 0;
+  const proposed: { tier: number; sites: number; rooms: number }[] = [];
+  for (const t of tiers.rows) {
+    if (cover >= roomGap) break;
+    proposed.push(t);
+    cover += t.rooms;
+  }
+  return {
+    days,
+    inflow_per_day: { cases: Number(perDay.cases.toFixed(1)), contacts: Number(perDay.contacts.toFixed(1)) },
+    scheduled_releases: releases.rows[0]?.n ?? 0,
+    rooms: { needed: Math.max(0, roomsNeeded), free: f.rooms, short: roomGap },
+    beds: { needed: bedsNeeded, free: f.beds, short: Math.max(0, bedsNeeded - f.beds) },
+    activate_tiers: roomGap > 0 ? proposed : [],
+    note:
+      roomGap > 0
+        ? `${roomGap} more rooms needed within ${days} days: activate reserve tier(s) ${proposed.map((t) => t.tier).join(', ') || '(none left)'}`
+        : `free rooms cover the next ${days} days at the current inflow`,
+  };
+}
