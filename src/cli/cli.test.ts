@@ -83,6 +83,13 @@ describe('qingcang CLI', () => {
     expect(rows.reduce((n: number, r: { residents: number }) => n + r.residents, 0)).toBe(830);
     expect(rows[0].stages).toHaveLength(4);
     expect(run(['round', 'coverage', '99', '--area', '2202']).code).toBe(2);
+    const placed = run(['isolation', 'place', '--json']);
+    expect(placed.code, placed.stderr).toBe(0);
+    expect(JSON.parse(placed.stdout)).toMatchObject({ placed: 0, waiting: [] });
+    expect(JSON.parse(run(['isolation', 'forecast']).stdout)).toMatchObject({ days: 3 });
+    expect(JSON.parse(run(['isolation', 'board', '--date', '2022-03-14']).stdout)).toMatchObject({
+      day: '2022-03-14',
+    });
     const report = run(['report', '--lang', 'en']);
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toMatch(/^# 吉林市 COVID-19 daily report \(\d{4}-\d{2}-\d{2}\)/);

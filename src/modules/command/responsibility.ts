@@ -23,6 +23,8 @@ export const FUNCTION_OF_TASK: Record<string, LeaderFunction> = {
   pcr_confirm: 'testing',
   quarantine_test: 'isolation',
   terminal_disinfection: 'isolation',
+  health_alert: 'isolation',
+  extra_test: 'testing',
 };
 
 export interface Leader {

@@ -227,4 +227,39 @@ describeBackends('isolation', (ctx) => {
     expect(f.rooms.free).toBeGreaterThan(0);
     expect(typeof f.note).toBe('string');
   });
+
+  it('monitors health: a fever raises an alert and an extra test, a resent check counts once', async () => {
+    const placed = (await call('GET', '/api/isolation/stays?status=placed')).json().items as {
+      id: number;
+      person_id: number;
+    }[];
+    const stay = placed[0] as { id: number; person_id: number };
+    expect((await call('POST', `/api/isolation/stays/${stay.id}/arrive`)).statusCode).toBe(200);
+    const ok = await call('POST', `/api/isolation/stays/${stay.id}/health`, {
+      at: '2022-03-28T04:00:00Z',
+      temperature: 36.6,
+    });
+    expect(ok.json()).toEqual({ status: 'recorded', alert: false });
+    const fever = { at: '2022-03-28T04:30:00Z', temperature: 38.1, symptoms: ['cough'] };
+    expect((await call('POST', `/api/isolation/stays/${stay.id}/health`, fever)).json()).toEqual({
+      status: 'recorded',
+      alert: true,
+    });
+    expect((await call('POST', `/api/isolation/stays/${stay.id}/health`, fever)).json().status).toBe(
+      'duplicate',
+    );
+    const tasks = await ctx.db.query<{ kind: string }>(
+      "SELECT kind FROM tasks WHERE person_id = $1 AND kind IN ('health_alert', 'extra_test') ORDER BY kind",
+      [stay.person_id],
+    );
+    expect(tasks.rows.map((t) => t.kind)).toEqual(['extra_test', 'health_alert']);
+    expect(
+      (
+        await call('POST', `/api/isolation/stays/${stay.id}/health`, {
+          at: '2022-03-28T05:00:00Z',
+          temperature: 50,
+        })
+      ).statusCode,
+    ).toBe(400);
+  });
 });

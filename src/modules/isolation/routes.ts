@@ -9,6 +9,7 @@ import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
 import { forecast, moveSite, stockAndIncrement } from './capacity.ts';
+import { recordHealthCheck, SYMPTOMS } from './health.ts';
 import { placeBacklog } from './place-backlog.ts';
 import { arrive, discharge, disinfection, release } from './stays.ts';
 
@@ -238,5 +239,35 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       },
     },
     async (req) => forecast(db, scopeOf(principalOf(req)), clock.now()),
+  );
+
+  r.post(
+    '/isolation/stays/:id/health',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Record a health check (temperature, symptoms); a fever or a symptom raises an alert task and an extra test',
+        params: z.object({ id: Id }),
+        body: z.object({
+          at: z.coerce.date(),
+          temperature: z.number().min(34).max(43),
+          symptoms: z.array(z.enum(SYMPTOMS)).max(8).default([]),
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction((tx) =>
+        recordHealthCheck(
+          tx,
+          clock,
+          req.params.id,
+          { at: req.body.at, temperature: req.body.temperature, symptoms: req.body.symptoms, by: p.name },
+          p.jurisdiction,
+        ),
+      );
+    },
   );
 };

@@ -1,0 +1,68 @@
+/**
+ * Health monitoring in quarantine: temperature and symptoms twice a day, entered by site staff. A fever
+ * (≥ 37.3 °C) or any symptom raises a 'health_alert' task for the site, due within 2 hours, and an extra PCR test
+ * task; a resent check (same stay, same time) is not counted twice.
+ */
+import type { Queryable } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+
+export const FEVER_C = 37.3;
+export const SYMPTOMS = [
+  'fever',
+  'cough',
+  'sore_throat',
+  'fatigue',
+  'loss_of_smell',
+  'shortness_of_breath',
+  'diarrhoea',
+  'other',
+] as const;
+
+export async function recordHealthCheck(
+  tx: Queryable,
+  clock: Clock,
+  placementId: number,
+  check: { at: Date; temperature: number; symptoms: readonly string[]; by: string },
+  scopePrefix: string,
+): Promise<{ status: 'recorded' | 'duplicate'; alert: boolean }> {
+  const { rows } = await tx.query<{ id: number; person_id: number; status: string; area_code: string }>(
+    `SELECT pl.id, pl.person_id, pl.status, s.area_code FROM placements pl JOIN sites s ON s.id = pl.site_id
+      WHERE pl.id = $1 AND starts_with(s.area_code, $2)`,
+    [placementId, scopePrefix],
+  );
+  const stay = rows[0];
+  if (!stay) throw new AppError(404, 'not_found', `stay ${placementId} was not found`);
+  if (stay.status !== 'arrived')
+    throw new AppError(
+      409,
+      'transition_invalid',
+      `stay ${placementId} is ${stay.status}; checks are for people at the site`,
+    );
+  if (check.at.getTime() > clock.now().getTime() + 10 * 60_000)
+    throw new AppError(400, 'clock_skew', 'the check is dated in the future');
+  const alert = check.temperature >= FEVER_C || check.symptoms.length > 0;
+  const ins = await tx.query<{ id: number }>(
+    `INSERT INTO health_checks (placement_id, person_id, checked_at, temperature, symptoms, recorded_by, alert)
+     VALUES ($1, $2, $3, $4, $5::text[], $6, $7) ON CONFLICT (placement_id, checked_at) DO NOTHING RETURNING id`,
+    [placementId, stay.person_id, check.at, check.temperature, check.symptoms, check.by, alert],
+  );
+  const id = ins.rows[0]?.id;
+  if (id === undefined) return { status: 'duplicate', alert };
+  if (alert) {
+    const now = clock.now();
+    await tx.query(
+      `INSERT INTO tasks (kind, person_id, area_code, subject_type, subject_id, due_at, created_at, details)
+       VALUES ('health_alert', $1, $2, 'health_check', $3, $4, $5, $6::jsonb), ('extra_test', $1, $2, 'health_check', $3, $4, $5, $6::jsonb)`,
+      [
+        stay.person_id,
+        stay.area_code,
+        id,
+        new Date(now.getTime() + 2 * 3600_000),
+        now,
+        JSON.stringify({ temperature: check.temperature, symptoms: check.symptoms }),
+      ],
+    );
+  }
+  return { status: 'recorded', alert };
+}
