@@ -243,6 +243,17 @@ export async function createToken(
 }
 
 /**
+ * Token principals are cached for `TOKEN_CACHE_MS` of clock time, so a device sending thousands of requests a
+ * second costs one lookup per few seconds. Revoking a token through this process drops it at once; another
+ * server process sees a revocation within `TOKEN_CACHE_MS`. Expiry is checked on every request.
+ */
+export const TOKEN_CACHE_MS = 5000;
+const tokenCache = new Map<
+  string,
+  { principal: Principal; tokenId: number; expiresAt: number; cachedAt: number }
+>();
+
+/**
  * The principal of an API token. `last_used_at` is refreshed at most once a minute, so a device sending
  * thousands of requests a second does not turn every read into a write on one row.
  */
@@ -252,17 +263,40 @@ export async function lookupToken(
   token: string,
 ): Promise<Principal | undefined> {
   const now = clock.now();
+  const hash = sha256(token);
+  const hit = tokenCache.get(hash);
+  if (
+    hit &&
+    now.getTime() - hit.cachedAt < TOKEN_CACHE_MS &&
+    now.getTime() >= hit.cachedAt &&
+    now.getTime() < hit.expiresAt
+  ) {
+    return hit.principal;
+  }
+  tokenCache.delete(hash);
   const { rows } = await db.query<TokenRow>(
-    `SELECT id, name, role, jurisdiction, last_used_at FROM api_tokens
+    `SELECT id, name, role, jurisdiction, last_used_at, expires_at FROM api_tokens
       WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2`,
-    [sha256(token), now],
+    [hash, now],
   );
   const t = rows[0];
   if (!t || !isRole(t.role)) return undefined;
   if (!t.last_used_at || now.getTime() - t.last_used_at.getTime() > 60_000) {
     await db.query('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1', [t.id, now]);
   }
-  return principalFor('token', t.id, t.name, t.role, t.jurisdiction);
+  const principal = principalFor('token', t.id, t.name, t.role, t.jurisdiction);
+  if (tokenCache.size > 10_000) tokenCache.clear();
+  tokenCache.set(hash, {
+    principal,
+    tokenId: t.id,
+    expiresAt: t.expires_at.getTime(),
+    cachedAt: now.getTime(),
+  });
+  return principal;
+}
+
+function forgetToken(tokenId: number): void {
+  for (const [hash, entry] of tokenCache) if (entry.tokenId === tokenId) tokenCache.delete(hash);
 }
 
 export async function revokeToken(
@@ -276,6 +310,7 @@ export async function revokeToken(
      RETURNING id, name, prefix, role, jurisdiction, created_by, created_at, expires_at, revoked_at, last_used_at`,
     [id, clock.now(), scopePrefix],
   );
+  if (rows[0]) forgetToken(id);
   return rows[0];
 }
 
