@@ -172,7 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         },
       },
     },
-    async (_req, reply) => {
+    async (req, reply) => {
       const kind = db.describe().kind;
       try {
         const { rows } = await db.query<{ v: number | null }>(
@@ -187,10 +187,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           uptime_s: Math.round(process.uptime()),
         };
       } catch (err) {
+        req.log.error({ err }, 'health check: database unavailable');
         return reply
           .status(503)
           .header('Retry-After', '5')
-          .send({ status: 'unavailable' as const, database: kind, error: (err as Error).message });
+          .send({ status: 'unavailable' as const, database: kind, error: 'the database cannot be reached' });
       }
     },
   );

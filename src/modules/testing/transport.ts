@@ -85,8 +85,10 @@ export async function packBox(
   const first = tubes.get(input.tubes[0] ?? '');
   const existing = await tx.query<BoxRow>('SELECT * FROM boxes WHERE barcode = $1 FOR UPDATE', [input.box]);
   let box = existing.rows[0];
+  if (box && !box.area_code.startsWith(input.scopePrefix))
+    throw new AppError(404, 'box_unknown', `no box ${input.box}`);
   if (!box) {
-    if (!first)
+    if (!first?.area_code.startsWith(input.scopePrefix))
       throw new AppError(
         400,
         'tube_unknown',

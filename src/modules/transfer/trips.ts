@@ -127,8 +127,8 @@ export async function pickUp(
   if (t.status !== 'departed')
     throw new AppError(409, 'transition_invalid', `trip ${tripId} is ${t.status}; pick up after departure`);
   const { rows } = await tx.query<{ id: number; status: string }>(
-    'SELECT id, status FROM trip_passengers WHERE trip_id = $1 AND person_id = $2 FOR UPDATE',
-    [tripId, personId],
+    'SELECT id, status FROM trip_passengers WHERE trip_id = $1 AND person_id = $2 AND starts_with(pickup_area_code, $3) FOR UPDATE',
+    [tripId, personId, scopePrefix],
   );
   const p = rows[0];
   if (!p)

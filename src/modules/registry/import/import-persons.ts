@@ -256,7 +256,30 @@ async function processBatch(
       if (result.idNumber !== undefined) c.seen.set(result.idNumber, row.line);
     }
   }
-  if (options.mode === 'valid_rows' || c.rejectedRows === 0) await writeBatch(tx, good, c);
+  // An importer may not take over people registered outside their jurisdiction (by re-using their ID numbers).
+  let writable = good;
+  if (options.scopePrefix && good.length > 0) {
+    const { rows } = await tx.query<{ id_number: string; area_code: string }>(
+      'SELECT id_number, area_code FROM persons WHERE id_number = ANY($1::text[])',
+      [good.map((g) => g.idNumber)],
+    );
+    const outside = new Set(
+      rows.filter((r) => !r.area_code.startsWith(options.scopePrefix as string)).map((r) => r.id_number),
+    );
+    if (outside.size > 0) {
+      writable = good.filter((g) => !outside.has(g.idNumber));
+      for (const g of good.filter((x) => outside.has(x.idNumber))) {
+        c.rejectedRows++;
+        c.rejections.push({
+          line: g.line,
+          field: 'id_number',
+          code: 'area_out_of_scope',
+          message: 'this person is registered outside your jurisdiction; ask that area to move them',
+        });
+      }
+    }
+  }
+  if (options.mode === 'valid_rows' || c.rejectedRows === 0) await writeBatch(tx, writable, c);
   options.onProgress?.(c.rowsRead);
 }
 

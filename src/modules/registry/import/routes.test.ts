@@ -27,6 +27,8 @@ describeBackends('POST /api/imports/persons', (ctx) => {
       ['2202', '22', 2, '吉林市'],
       ['220202', '2202', 3, '昌邑区'],
       ['220202001', '220202', 4, '兴华街道'],
+      ['220202002', '220202', 4, '文庙街道'],
+      ['220202002001', '220202002', 5, '文庙社区'],
       [COMMUNITY, '220202001', 5, '东厂宅社区'],
     ] as const) {
       await ctx.db.query('INSERT INTO areas (code, parent_code, level, name) VALUES ($1, $2, $3, $4)', [
@@ -120,4 +122,44 @@ it('cleans file names', () => {
   expect(safeFileName('/etc/passwd')).toBe('passwd');
   expect(safeFileName('a\u0000b.csv')).toBe('ab.csv');
   expect(safeFileName(undefined)).toBe('upload');
+});
+
+describeBackends('import across jurisdictions', (ctx) => {
+  it("refuses to move a person registered elsewhere into the importer's jurisdiction", async () => {
+    for (const [code, parent, level, name] of [
+      ['22', null, 1, '吉林省'],
+      ['2202', '22', 2, '吉林市'],
+      ['220202', '2202', 3, '昌邑区'],
+      ['220202001', '220202', 4, '兴华街道'],
+      [COMMUNITY, '220202001', 5, '东厂宅社区'],
+      ['220202002', '220202', 4, '文庙街道'],
+      ['220202002001', '220202002', 5, '文庙社区'],
+    ] as const) {
+      await ctx.db.query('INSERT INTO areas (code, parent_code, level, name) VALUES ($1, $2, $3, $4)', [
+        code,
+        parent,
+        level,
+        name,
+      ]);
+    }
+    const app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 1000 });
+    const here = await loginAs(app, ctx.db, 'community_worker', '220202001');
+    const there = await loginAs(app, ctx.db, 'community_worker', '220202002');
+    const upload2 = (s: TestSession, text: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/imports/persons',
+        payload: upload('p.csv', text),
+        headers: s.headers,
+      });
+    expect((await upload2(here, csvText([EN_HEADER, personRow(1)]))).json().inserted).toBe(1);
+    const stolen = personRow(1);
+    stolen[3] = '220202002001';
+    const r = await upload2(there, csvText([EN_HEADER, stolen]));
+    expect(r.statusCode).toBe(422);
+    expect(r.json().error.details.rejections[0]).toMatchObject({ line: 2, code: 'area_out_of_scope' });
+    const { rows } = await ctx.db.query<{ area_code: string }>('SELECT area_code FROM persons');
+    expect(rows.map((x) => x.area_code)).toEqual([COMMUNITY]);
+    await app.close();
+  });
 });
