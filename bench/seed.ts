@@ -13,6 +13,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { migrate } from '../src/db/migrate.ts';
 import { openPglite } from '../src/db/pglite.ts';
 import { openPostgres } from '../src/db/postgres.ts';
+import { createTempDatabase } from '../src/db/temp-database.ts';
 import type { Db } from '../src/db/types.ts';
 import { ManualClock } from '../src/domain/clock.ts';
 import { seedCity } from '../src/modules/registry/seed-city.ts';
@@ -60,22 +61,10 @@ export async function main(args: string[]): Promise<void> {
       console.log('DATABASE_URL is not set: measuring the embedded PGlite database (no COPY baseline)');
     db = await openPglite();
   } else {
-    const admin = process.env.DATABASE_URL as string;
-    const name = `qc_bench_${process.pid}`;
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(`CREATE DATABASE ${name}`);
-    await c.end();
-    const u = new URL(admin);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    const temp = await createTempDatabase(process.env.DATABASE_URL as string, 'qc_bench_seed');
+    url = temp.url;
     db = await openPostgres(url);
-    drop = async () => {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    };
+    drop = temp.drop;
   }
   try {
     await migrate(db);

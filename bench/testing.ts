@@ -34,6 +34,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { migrate } from '../src/db/migrate.ts';
 import { openPglite } from '../src/db/pglite.ts';
 import { openPostgres } from '../src/db/postgres.ts';
+import { createTempDatabase } from '../src/db/temp-database.ts';
 import type { BulkColumn, BulkInsertOptions, Db, Queryable, QueryResult } from '../src/db/types.ts';
 import { type Clock, ManualClock, systemClock } from '../src/domain/clock.ts';
 import { createToken } from '../src/modules/access/accounts.ts';
@@ -314,25 +315,8 @@ async function openTarget(args: string[]): Promise<Target> {
       );
     return { db: await openPglite() };
   }
-  const admin = process.env.DATABASE_URL as string;
-  const name = `qc_bench_testing_${process.pid}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  const url = u.toString();
-  return {
-    db: await openPostgres(url),
-    url,
-    drop: async () => {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await d.end();
-    },
-  };
+  const temp = await createTempDatabase(process.env.DATABASE_URL as string, 'qc_bench_testing');
+  return { db: await openPostgres(temp.url), url: temp.url, drop: temp.drop };
 }
 
 type CopyVariant = 'temp' | 'logged' | 'logged_fk';

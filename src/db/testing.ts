@@ -2,34 +2,15 @@
  * Test helper: runs a suite on every backend available — PGlite (in memory) always, and PostgreSQL when
  * DATABASE_URL is set (each suite gets a fresh database of its own, dropped afterwards).
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
+import { createTempDatabase } from './temp-database.ts';
 import type { BackendKind, Db } from './types.ts';
 
 export function backendsUnderTest(): BackendKind[] {
   return process.env.DATABASE_URL ? ['pglite', 'postgresql'] : ['pglite'];
-}
-
-async function createTempDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `qc_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 export async function openTestDb(
@@ -43,7 +24,7 @@ export async function openTestDb(
   }
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('DATABASE_URL is not set');
-  const temp = await createTempDatabase(adminUrl);
+  const temp = await createTempDatabase(adminUrl, 'qc_test');
   const db = await openPostgres(temp.url);
   if (options.migrate !== false) await migrate(db);
   return {
