@@ -84,7 +84,7 @@ export async function ingestResults(
         };
     }
     seen.add(key);
-    if (t.result !== null && t.result !== item.result) {
+    const record = (conflict: boolean) =>
       insert.push([
         t.id,
         item.result,
@@ -94,8 +94,10 @@ export async function ingestResults(
         source,
         key,
         now,
-        true,
+        conflict,
       ]);
+    if (t.result !== null && t.result !== item.result) {
+      record(true);
       conflicts.push(t.id);
       return {
         tube: item.tube,
@@ -111,17 +113,7 @@ export async function ingestResults(
         message: `tube ${item.tube} is ${t.status}; a lab must receive it before its result`,
       };
     }
-    insert.push([
-      t.id,
-      item.result,
-      JSON.stringify(item.ct ?? {}),
-      item.testedAt,
-      item.labCode ?? null,
-      source,
-      key,
-      now,
-      false,
-    ]);
+    record(false);
     if (t.result === null) {
       t.result = item.result;
       t.status = 'resulted';
