@@ -1,4 +1,4 @@
-/** HTTP API of transfer: plan trips, the driver's steps, the trip list and the clocks. */
+/** HTTP API of transfer: plan the day's trips, insert urgent people, the driver's steps, the trip list and the clocks. */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,7 +7,15 @@ import type { Clock } from '../../domain/clock.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
-import { deliver, depart, disinfectVehicle, pickUp, planPendingTrips, transferClocks } from './trips.ts';
+import {
+  deliver,
+  depart,
+  disinfectVehicle,
+  insertUrgentPeople,
+  pickUp,
+  planPendingTrips,
+  transferClocks,
+} from './trips.ts';
 
 const Id = z.coerce.number().int().positive();
 
@@ -20,13 +28,43 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       config: { permission: 'transfer.manage' },
       schema: {
         tags: ['transfer'],
-        summary: 'Plan trips for everyone placed and not yet on a trip; each trip explains itself',
+        summary:
+          "Plan the working day's trips for everyone placed and not yet on a trip (each vehicle a sequence of trips), " +
+          'or, with `urgent`, insert those people into the plan (cheapest added km, or a new trip); each trip and ' +
+          'each insertion explains itself, and who cannot be moved is listed with the reason',
+        body: z
+          .object({
+            urgent: z.array(z.number().int().positive()).min(1).max(200).optional(),
+            shift_start: z.iso.datetime({ offset: true }).optional(),
+            window_hours: z.number().min(1).max(24).optional(),
+          })
+          .strict()
+          .nullish(),
       },
     },
     async (req) => {
       const p = principalOf(req);
+      const shift = {
+        shiftStart: req.body?.shift_start ? new Date(req.body.shift_start) : undefined,
+        windowHours: req.body?.window_hours,
+      };
+      const urgent = req.body?.urgent;
       return db.transaction(async (tx) => {
-        const plan = await planPendingTrips(tx, clock, scopeOf(p));
+        if (urgent) {
+          const r = await insertUrgentPeople(tx, clock, scopeOf(p), urgent, shift);
+          await appendAudit(tx, clock, p, {
+            action: 'transfer.urgent_inserted',
+            subjectType: 'trip',
+            areaCode: p.jurisdiction || undefined,
+            details: {
+              persons: urgent,
+              trips: r.inserted.map((x) => x.tripId),
+              waiting: r.waiting.flatMap((w) => w.personIds),
+            },
+          });
+          return r;
+        }
+        const plan = await planPendingTrips(tx, clock, scopeOf(p), shift);
         await appendAudit(tx, clock, p, {
           action: 'transfer.planned',
           subjectType: 'trip',
@@ -44,20 +82,27 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       config: { permission: 'transfer.drive' },
       schema: {
         tags: ['transfer'],
-        summary: 'Open trips with pickups in my jurisdiction, with their passengers',
-        querystring: z.object({ status: z.enum(['planned', 'departed', 'delivered']).optional() }),
+        summary:
+          "Trips with pickups in my jurisdiction, with their passengers; with vehicle_id, that vehicle's day in order",
+        querystring: z.object({
+          status: z.enum(['planned', 'departed', 'delivered']).optional(),
+          vehicle_id: Id.optional(),
+        }),
       },
     },
     async (req) => {
-      const params: unknown[] = [req.query.status ?? null];
+      const params: unknown[] = [req.query.status ?? null, req.query.vehicle_id ?? null];
       const { rows } = await db.query(
-        `SELECT t.id, t.vehicle_id, v.plate, v.kind, t.class, t.site_id, s.name AS site, t.status, t.reason, t.planned_at, t.departed_at,
+        `SELECT t.id, t.vehicle_id, v.plate, v.kind, t.service_day, t.sequence, t.class, t.site_id, s.name AS site, t.status,
+                t.reason, t.planned_at, t.planned_start, t.planned_end, t.planned_km, t.stops, t.departed_at,
                 t.delivered_at, t.needs_disinfection, t.disinfected_at,
                 jsonb_agg(jsonb_build_object('person_id', tp.person_id, 'area_code', tp.pickup_area_code, 'status', tp.status) ORDER BY tp.id) AS passengers
            FROM trips t JOIN vehicles v ON v.id = t.vehicle_id JOIN sites s ON s.id = t.site_id
            JOIN trip_passengers tp ON tp.trip_id = t.id
-          WHERE ($1::text IS NULL OR t.status = $1) AND ${scopeCondition('tp.pickup_area_code', scopeOf(principalOf(req)), params)}
-          GROUP BY t.id, v.plate, v.kind, s.name ORDER BY t.id DESC LIMIT 200`,
+          WHERE ($1::text IS NULL OR t.status = $1) AND ($2::int8 IS NULL OR t.vehicle_id = $2)
+            AND ${scopeCondition('tp.pickup_area_code', scopeOf(principalOf(req)), params)}
+          GROUP BY t.id, v.plate, v.kind, s.name
+          ORDER BY ${req.query.vehicle_id ? 't.service_day DESC, t.sequence' : 't.id DESC'} LIMIT 200`,
         params,
       );
       return { items: rows };
@@ -68,7 +113,13 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
     '/transfer/trips/:id/depart',
     {
       config: { permission: 'transfer.drive' },
-      schema: { tags: ['transfer'], summary: 'The vehicle leaves', params: z.object({ id: Id }) },
+      schema: {
+        tags: ['transfer'],
+        summary:
+          "The vehicle leaves for this trip: refused while an earlier trip of the vehicle's day is open " +
+          '(previous_trip_open) or the vehicle awaits disinfection after cases (vehicle_not_disinfected)',
+        params: z.object({ id: Id }),
+      },
     },
     async (req) => db.transaction((tx) => depart(tx, clock, req.params.id, principalOf(req).jurisdiction)),
   );

@@ -14,6 +14,14 @@ const clock = new ManualClock('2022-03-14T02:00:00Z');
 
 interface Trip {
   id: number;
+  vehicle_id: number;
+  sequence: number;
+  service_day: string;
+  planned_start: string;
+  planned_end: string;
+  planned_km: number;
+  stops: string[];
+  reason: string;
   class: string;
   site_id: number;
   status: string;
@@ -29,6 +37,27 @@ describeBackends('transfer', (ctx) => {
   let severe: number;
   const call = (s: TestSession, method: 'GET' | 'POST', url: string, payload?: unknown) =>
     app.inject({ method, url, headers: s.headers, payload: payload as never });
+  /** A later trip of the same vehicle's day (as a later plan would add), carrying one placement of `person`. */
+  const nextTripOf = async (tripId: number, person: number): Promise<number> => {
+    const { rows } = await ctx.db.query<{ id: number }>(
+      `INSERT INTO trips (vehicle_id, class, site_id, reason, planned_at, needs_disinfection, service_day, sequence,
+                          planned_start, planned_end, planned_km, stops)
+       SELECT vehicle_id, class, site_id, 'test', planned_at, needs_disinfection, service_day, sequence + 1,
+              planned_end, planned_end + interval '1 hour', 10, stops FROM trips WHERE id = $1 RETURNING id`,
+      [tripId],
+    );
+    const id = rows[0]?.id as number;
+    await ctx.db.query(
+      `INSERT INTO trip_passengers (trip_id, placement_id, person_id, pickup_area_code)
+       SELECT $1, pl.id, p.id, p.area_code FROM placements pl JOIN persons p ON p.id = pl.person_id WHERE p.id = $2`,
+      [id, person],
+    );
+    return id;
+  };
+  const dropTrip = async (id: number) => {
+    await ctx.db.query('DELETE FROM trip_passengers WHERE trip_id = $1', [id]);
+    await ctx.db.query('DELETE FROM trips WHERE id = $1', [id]);
+  };
 
   beforeAll(async () => {
     clock.set('2022-03-14T02:00:00Z');
@@ -63,8 +92,22 @@ describeBackends('transfer', (ctx) => {
     clock.set('2022-03-14T03:00:00Z');
     const res = await call(dispatcher, 'POST', '/api/transfer/plan');
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ passengers: 4, waiting: [] });
+    expect(res.json()).toMatchObject({
+      passengers: 4,
+      waiting: [],
+      serviceDay: '2022-03-14',
+      shift: { start: '2022-03-13T22:00:00.000Z', end: '2022-03-14T14:00:00.000Z' }, // 06:00–22:00 local
+    });
     const trips = (await call(driver, 'GET', '/api/transfer/trips')).json().items as Trip[];
+    for (const t of trips) {
+      expect(t.sequence).toBe(1);
+      expect(t.service_day).toBe('2022-03-14');
+      expect(new Date(t.planned_start).getTime()).toBeGreaterThanOrEqual(clock.now().getTime());
+      expect(new Date(t.planned_end).getTime()).toBeGreaterThan(new Date(t.planned_start).getTime());
+      expect(t.planned_km).toBeGreaterThan(0);
+      expect(t.stops.length).toBeGreaterThan(0);
+      expect(t.reason).toMatch(/^trip 1 of /);
+    }
     const amb = trips.find((t) => t.class === 'case_ambulance') as Trip;
     expect(amb.passengers.map((p) => p.person_id)).toEqual([severe]);
     expect(amb.needs_disinfection).toBe(true);
@@ -130,10 +173,19 @@ describeBackends('transfer', (ctx) => {
       [vehicle.rows[0]?.vehicle_id],
     );
     expect(busy.rows[0]?.n).toBe(1);
+    // A later trip of the ambulance's day may not start before the vehicle is disinfected.
+    const later = await nextTripOf(amb.id, severe);
+    expect((await call(driver, 'POST', `/api/transfer/trips/${later}/depart`)).json().error.code).toBe(
+      'vehicle_not_disinfected',
+    );
     expect((await call(driver, 'POST', `/api/transfer/trips/${amb.id}/disinfected`)).json()).toEqual({
       status: 'disinfected',
     });
     expect((await call(driver, 'POST', `/api/transfer/trips/${amb.id}/disinfected`)).statusCode).toBe(409);
+    expect((await call(driver, 'POST', `/api/transfer/trips/${later}/depart`)).json()).toEqual({
+      status: 'departed',
+    });
+    await dropTrip(later);
   });
 
   it('measures found → delivered and lists who was not delivered the day they were found', async () => {
@@ -145,5 +197,62 @@ describeBackends('transfer', (ctx) => {
     dispatcher = await loginAs(app, ctx.db, 'dispatcher', '2202');
     const next = (await call(dispatcher, 'GET', '/api/transfer/clocks?date=2022-03-14')).json();
     expect(next.late.map((x: { person_id: number }) => x.person_id)).toEqual([family[2]]);
+  });
+
+  it("inserts an urgent household into the plan, explains it, and keeps each vehicle's day in order", async () => {
+    clock.set('2022-03-15T02:00:00Z');
+    driver = await loginAs(app, ctx.db, 'driver', '2202');
+    const h = await ctx.db.query<{ household_id: number }>(
+      `SELECT household_id FROM persons GROUP BY household_id HAVING count(*) = 2 AND bool_and(id <> ALL($1::int8[]))
+        ORDER BY household_id DESC LIMIT 1`,
+      [[...family, severe]],
+    );
+    const pair = (
+      await ctx.db.query<{ id: number }>('SELECT id FROM persons WHERE household_id = $1 ORDER BY id', [
+        h.rows[0]?.household_id,
+      ])
+    ).rows.map((r) => r.id);
+    // Refusals before anything is written: unknown person, person not placed.
+    expect(
+      (await call(dispatcher, 'POST', '/api/transfer/plan', { urgent: [999_999_999] })).json().error.code,
+    ).toBe('not_found');
+    expect(
+      (await call(dispatcher, 'POST', '/api/transfer/plan', { urgent: [pair[0]] })).json().error.code,
+    ).toBe('not_placed');
+    expect((await call(dispatcher, 'POST', '/api/transfer/plan', { urgent: [] })).statusCode).toBe(400);
+    await ctx.db.query(
+      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      [pair, clock.now()],
+    );
+    await ctx.db.transaction((tx) => placeBacklog(tx, clock, UNSCOPED, '8th'));
+    // Only the first is named urgent; the household member placed with them rides along.
+    const res = await call(dispatcher, 'POST', '/api/transfer/plan', { urgent: [pair[0]] });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.waiting).toEqual([]);
+    expect(body.inserted).toHaveLength(1);
+    const ins = body.inserted[0];
+    expect([...ins.personIds].sort()).toEqual([...pair].sort());
+    expect(ins.reason).toMatch(/^urgent contact household of 2: /);
+    expect(ins.reason).toMatch(/the fewest added km of \d+ option\(s\)/);
+    const trips = (await call(driver, 'GET', '/api/transfer/trips?status=planned')).json().items as Trip[];
+    const trip = trips.find((t) => t.id === ins.tripId) as Trip;
+    expect(trip.passengers.map((p) => p.person_id)).toEqual(expect.arrayContaining(pair));
+    expect(trip.class).toBe('contact');
+    expect(
+      (await call(dispatcher, 'POST', '/api/transfer/plan', { urgent: [pair[1]] })).json().error.code,
+    ).toBe('already_on_trip');
+    // No vehicle has two trips of the day overlapping, nor two trips with one number.
+    const overlaps = await ctx.db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM trips a JOIN trips b ON a.vehicle_id = b.vehicle_id AND a.service_day = b.service_day
+        AND a.sequence < b.sequence WHERE a.status <> 'cancelled' AND b.status <> 'cancelled' AND b.planned_start < a.planned_end`,
+    );
+    expect(overlaps.rows[0]?.n).toBe(0);
+    // A driver cannot start a later trip of the vehicle's day while this one is still open.
+    const later = await nextTripOf(ins.tripId, family[0] as number);
+    const refused = await call(driver, 'POST', `/api/transfer/trips/${later}/depart`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('previous_trip_open');
+    await dropTrip(later);
   });
 });

@@ -1,82 +1,463 @@
 /**
- * Transfer dispatch (转运, 即查即转): plan trips for every placed person not yet on a trip, then the driver's steps
- * — depart, pick up (or no-show), deliver (the stay arrives at the site), disinfect the vehicle after cases —
- * and the clocks found → placed → picked up → delivered with the late list (not delivered the day they were found).
+ * Transfer dispatch (转运, 即查即转): plan each vehicle's schedule of trips for the working day for every placed
+ * person not yet on a trip, insert urgent people into that plan, then the driver's steps — depart (in the order
+ * of the vehicle's day), pick up (or no-show), deliver (the stay arrives at the site), disinfect the vehicle after
+ * cases — and the clocks found → placed → picked up → delivered with the late list (not delivered the day they
+ * were found).
  */
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
-import { type DispatchResult, type Passenger, planTrips, type Vehicle } from '../../domain/dispatch.ts';
+import {
+  AreaKm,
+  DEFAULT_SCHEDULE,
+  type Insertion,
+  insertUrgent,
+  type Passenger,
+  type PlannedTrip,
+  planTrips,
+  type ScheduledTrip,
+  type ScheduleOptions,
+  type TripClass,
+  type Vehicle,
+} from '../../domain/dispatch.ts';
 import { ageOn } from '../../domain/id-number.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { arrive } from '../isolation/stays.ts';
 
+const HOUR = 3_600_000;
+const LOCAL = 8 * HOUR; // the response's local time, UTC+8
+/** Default start of the working window, local hour. */
+export const SHIFT_START_HOUR = 6;
+
+export interface ShiftRequest {
+  /** Start of the working window; default 06:00 local of today (of tomorrow once today's window is over). */
+  shiftStart?: Date;
+  windowHours?: number;
+}
+
+export interface Shift {
+  day: string; // service day, local date
+  start: number;
+  end: number;
+  options: ScheduleOptions;
+}
+
+export function shiftOf(now: Date, req: ShiftRequest = {}): Shift {
+  const hours = req.windowHours ?? DEFAULT_SCHEDULE.windowHours;
+  let start: number;
+  if (req.shiftStart) start = req.shiftStart.getTime();
+  else {
+    const localMidnight = Math.floor((now.getTime() + LOCAL) / (24 * HOUR)) * 24 * HOUR - LOCAL;
+    start = localMidnight + SHIFT_START_HOUR * HOUR;
+    if (now.getTime() >= start + hours * HOUR) start += 24 * HOUR;
+  }
+  return {
+    day: new Date(start + LOCAL).toISOString().slice(0, 10),
+    start,
+    end: start + hours * HOUR,
+    options: { ...DEFAULT_SCHEDULE, shiftStart: start, windowHours: hours },
+  };
+}
+
+interface WaitingRow {
+  placement_id: number;
+  person_id: number;
+  household_id: number;
+  category: string;
+  severity: string | null;
+  birth_date: string;
+  pregnant: boolean;
+  disabled: boolean;
+  area_code: string;
+  site_id: number;
+  site_area: string;
+}
+
+const WAITING_SQL = `SELECT pl.id AS placement_id, p.id AS person_id, p.household_id, pl.category, c.severity, p.birth_date,
+        p.pregnant, p.disabled, p.area_code, pl.site_id, s.area_code AS site_area
+   FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
+   LEFT JOIN cases c ON c.person_id = p.id
+  WHERE pl.status = 'placed'
+    AND NOT EXISTS (SELECT 1 FROM trip_passengers tp WHERE tp.placement_id = pl.id AND tp.status IN ('assigned', 'picked_up'))`;
+
+function toPassenger(w: WaitingRow, now: Date): Passenger {
+  const age = ageOn(w.birth_date, now);
+  return {
+    placementId: w.placement_id,
+    personId: w.person_id,
+    householdId: w.household_id,
+    isCase: w.category === 'case',
+    severe: w.category === 'case' && (w.severity === 'severe' || w.severity === 'critical'),
+    priority: age >= 60 || age < 14 || w.pregnant || w.disabled,
+    areaCode: w.area_code,
+    siteId: w.site_id,
+    siteArea: w.site_area,
+  };
+}
+
+interface DayTripRow {
+  id: number;
+  vehicle_id: number;
+  sequence: number;
+  class: TripClass;
+  site_id: number;
+  site_area: string;
+  status: 'planned' | 'departed' | 'delivered';
+  passengers: number;
+  stops: string[];
+  planned_start: Date;
+  planned_end: Date;
+  planned_km: number;
+  delivered_at: Date | null;
+  needs_disinfection: boolean;
+  disinfected_at: Date | null;
+}
+
+/** Locks the fleet and reads each vehicle's trips of the service day, in order. */
+async function loadFleetDay(
+  tx: Queryable,
+  day: string,
+): Promise<{ vehicles: Vehicle[]; trips: DayTripRow[] }> {
+  const vehicles = await tx.query<{
+    id: number;
+    kind: Vehicle['kind'];
+    seats: number;
+    plate: string;
+    depot_area_code: string;
+  }>('SELECT id, kind, seats, plate, depot_area_code FROM vehicles ORDER BY id FOR UPDATE');
+  const trips = await tx.query<DayTripRow>(
+    `SELECT t.id, t.vehicle_id, t.sequence, t.class, t.site_id, s.area_code AS site_area, t.status,
+            (SELECT count(*) FROM trip_passengers tp WHERE tp.trip_id = t.id AND tp.status <> 'cancelled') AS passengers,
+            t.stops, t.planned_start, t.planned_end, t.planned_km, t.delivered_at, t.needs_disinfection, t.disinfected_at
+       FROM trips t JOIN sites s ON s.id = t.site_id
+      WHERE t.service_day = $1 AND t.status <> 'cancelled'
+      ORDER BY t.vehicle_id, t.sequence`,
+    [day],
+  );
+  return {
+    vehicles: vehicles.rows.map((v) => ({
+      id: v.id,
+      kind: v.kind,
+      seats: v.seats,
+      plate: v.plate,
+      depotArea: v.depot_area_code,
+    })),
+    trips: trips.rows,
+  };
+}
+
+/** When a trip of the day leaves its vehicle free: delivered (or planned) end, then disinfection after cases. */
+function freeAfterRow(t: DayTripRow, o: ScheduleOptions): number {
+  const end = (t.delivered_at ?? t.planned_end).getTime();
+  if (!t.needs_disinfection) return end;
+  if (t.disinfected_at) return Math.max(end, t.disinfected_at.getTime());
+  return end + o.disinfectionMinutes * 60_000;
+}
+
+export interface PlannedTripOut extends Omit<PlannedTrip, 'start' | 'end'> {
+  id: number;
+  start: Date;
+  end: Date;
+}
+
+export interface PlanOutcome {
+  serviceDay: string;
+  shift: { start: Date; end: Date };
+  passengers: number;
+  trips: PlannedTripOut[];
+  waiting: { placementId: number; reason: string }[];
+}
+
+async function insertTrips(
+  tx: Queryable,
+  day: string,
+  now: Date,
+  trips: readonly PlannedTrip[],
+  passengers: ReadonlyMap<number, Passenger>,
+): Promise<number[]> {
+  if (trips.length === 0) return [];
+  const { rows } = await tx.query<{ id: number; vehicle_id: number; sequence: number }>(
+    `INSERT INTO trips (vehicle_id, class, site_id, reason, planned_at, needs_disinfection, service_day, sequence,
+                        planned_start, planned_end, planned_km, stops)
+     SELECT v, c, s, r, $5, c <> 'contact', $6, q, st, en, km, string_to_array(sp, ',')
+       FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[], $7::int4[], $8::timestamptz[], $9::timestamptz[],
+                   $10::float8[], $11::text[]) AS x(v, c, s, r, q, st, en, km, sp)
+     RETURNING id, vehicle_id, sequence`,
+    [
+      trips.map((t) => t.vehicleId),
+      trips.map((t) => t.class),
+      trips.map((t) => t.siteId),
+      trips.map((t) => t.reason),
+      now,
+      day,
+      trips.map((t) => t.sequence),
+      trips.map((t) => new Date(t.start)),
+      trips.map((t) => new Date(t.end)),
+      trips.map((t) => t.km),
+      trips.map((t) => t.stops.join(',')),
+    ],
+  );
+  const idOf = new Map(rows.map((r) => [`${r.vehicle_id}:${r.sequence}`, r.id]));
+  const ids = trips.map((t) => idOf.get(`${t.vehicleId}:${t.sequence}`) as number);
+  const tp: [number, Passenger][] = trips.flatMap((t, i) =>
+    t.placementIds.map((pid) => [ids[i] as number, passengers.get(pid) as Passenger] as [number, Passenger]),
+  );
+  await tx.query(
+    `INSERT INTO trip_passengers (trip_id, placement_id, person_id, pickup_area_code)
+     SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::text[])`,
+    [
+      tp.map((x) => x[0]),
+      tp.map((x) => x[1].placementId),
+      tp.map((x) => x[1].personId),
+      tp.map((x) => x[1].areaCode),
+    ],
+  );
+  return ids;
+}
+
+/**
+ * Plans the working day: every placed person of the scope not yet on a trip gets a trip in some vehicle's
+ * schedule, appended after the trips the vehicle already has that day; who cannot be moved is listed with the
+ * reason. Vehicles are locked for the plan, so two plans never number a vehicle's trips twice.
+ */
 export async function planPendingTrips(
   tx: Queryable,
   clock: Clock,
   scope: Scope,
-): Promise<DispatchResult & { passengers: number }> {
+  req: ShiftRequest = {},
+): Promise<PlanOutcome> {
   const now = clock.now();
+  const shift = shiftOf(now, req);
   const params: unknown[] = [];
-  const waiting = await tx.query<{
-    placement_id: number;
-    person_id: number;
-    household_id: number;
-    category: string;
-    severity: string | null;
-    birth_date: string;
-    pregnant: boolean;
-    disabled: boolean;
-    area_code: string;
-    site_id: number;
-  }>(
-    `SELECT pl.id AS placement_id, p.id AS person_id, p.household_id, pl.category, c.severity, p.birth_date, p.pregnant, p.disabled,
-            p.area_code, pl.site_id
-       FROM placements pl JOIN persons p ON p.id = pl.person_id LEFT JOIN cases c ON c.person_id = p.id
-      WHERE pl.status = 'placed' AND ${scopeCondition('p.area_code', scope, params)}
-        AND NOT EXISTS (SELECT 1 FROM trip_passengers tp WHERE tp.placement_id = pl.id AND tp.status IN ('assigned', 'picked_up'))
-      ORDER BY pl.id FOR UPDATE OF pl`,
+  const waiting = await tx.query<WaitingRow>(
+    `${WAITING_SQL} AND ${scopeCondition('p.area_code', scope, params)} ORDER BY pl.id FOR UPDATE OF pl`,
     params,
   );
-  const vehicles = await tx.query<Vehicle>(
-    `SELECT v.id, v.kind, v.seats, v.plate FROM vehicles v
-      WHERE NOT EXISTS (SELECT 1 FROM trips t WHERE t.vehicle_id = v.id AND t.status IN ('planned', 'departed'))
-        AND NOT EXISTS (SELECT 1 FROM trips t WHERE t.vehicle_id = v.id AND t.needs_disinfection AND t.disinfected_at IS NULL)
-      ORDER BY v.id FOR UPDATE OF v`,
-  );
-  const passengers: Passenger[] = waiting.rows.map((w) => {
-    const age = ageOn(w.birth_date, now);
+  const fleet = await loadFleetDay(tx, shift.day);
+  const lastOf = new Map<number, DayTripRow>();
+  for (const t of fleet.trips) lastOf.set(t.vehicle_id, t); // ordered by sequence: the last one stays
+  const vehicles: Vehicle[] = fleet.vehicles.map((v) => {
+    const last = lastOf.get(v.id);
     return {
-      placementId: w.placement_id,
-      personId: w.person_id,
-      householdId: w.household_id,
-      isCase: w.category === 'case',
-      severe: w.category === 'case' && (w.severity === 'severe' || w.severity === 'critical'),
-      priority: age >= 60 || age < 14 || w.pregnant || w.disabled,
-      areaCode: w.area_code,
-      siteId: w.site_id,
+      ...v,
+      availableAt: Math.max(now.getTime(), shift.start, last ? freeAfterRow(last, shift.options) : 0),
+      at: last?.site_area,
+      nextSequence: last ? last.sequence + 1 : 1,
     };
   });
-  const plan = planTrips(passengers, vehicles.rows);
+  const passengers = waiting.rows.map((w) => toPassenger(w, now));
+  const plan = planTrips(passengers, vehicles, shift.options);
   const byId = new Map(passengers.map((p) => [p.placementId, p]));
-  for (const t of plan.trips) {
-    const { rows } = await tx.query<{ id: number }>(
-      `INSERT INTO trips (vehicle_id, class, site_id, reason, planned_at, needs_disinfection) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [t.vehicleId, t.class, t.siteId, t.reason, now, t.class !== 'contact'],
+  const ids = await insertTrips(tx, shift.day, now, plan.trips, byId);
+  return {
+    serviceDay: shift.day,
+    shift: { start: new Date(shift.start), end: new Date(shift.end) },
+    passengers: passengers.length,
+    trips: plan.trips.map((t, i) => ({
+      ...t,
+      id: ids[i] as number,
+      start: new Date(t.start),
+      end: new Date(t.end),
+    })),
+    waiting: plan.waiting,
+  };
+}
+
+export interface UrgentOutcome {
+  serviceDay: string;
+  inserted: {
+    personIds: number[];
+    kind: 'existing' | 'new';
+    tripId: number;
+    vehicleId: number;
+    addedKm: number;
+    start: Date;
+    end: Date;
+    reason: string;
+  }[];
+  waiting: { personIds: number[]; reason: string }[];
+}
+
+/**
+ * Inserts urgent people into the day's plan, one household at a time (the urgent person with the members of
+ * their household placed with them and not yet on a trip; a severe case alone): into the planned trip of the
+ * same class and site with free seats that grows the least, or as a new trip (see `insertUrgent`). Every person
+ * is checked before anything is written: unknown or outside the scope → 404, not placed or already on a trip
+ * → 409.
+ */
+export async function insertUrgentPeople(
+  tx: Queryable,
+  clock: Clock,
+  scope: Scope,
+  personIds: readonly number[],
+  req: ShiftRequest = {},
+): Promise<UrgentOutcome> {
+  const now = clock.now();
+  const shift = shiftOf(now, req);
+  const wanted = [...new Set(personIds)];
+  const pParams: unknown[] = [wanted];
+  const people = await tx.query<{ id: number; household_id: number }>(
+    `SELECT p.id, p.household_id FROM persons p WHERE p.id = ANY($1::int8[]) AND ${scopeCondition('p.area_code', scope, pParams)}`,
+    pParams,
+  );
+  const known = new Set(people.rows.map((r) => r.id));
+  const missing = wanted.filter((id) => !known.has(id));
+  if (missing.length > 0)
+    throw new AppError(404, 'not_found', `person(s) ${missing.join(', ')} not found`, {
+      person_ids: missing,
+    });
+  const households = [...new Set(people.rows.map((r) => r.household_id))];
+  const wParams: unknown[] = [households];
+  const rows = await tx.query<WaitingRow>(
+    `${WAITING_SQL} AND p.household_id = ANY($1::int8[]) AND ${scopeCondition('p.area_code', scope, wParams)}
+      ORDER BY pl.id FOR UPDATE OF pl`,
+    wParams,
+  );
+  const pending = rows.rows.map((w) => toPassenger(w, now));
+  const pendingIds = new Set(pending.map((p) => p.personId));
+  const notPending = wanted.filter((id) => !pendingIds.has(id));
+  if (notPending.length > 0) {
+    const st = await tx.query<{ person_id: number; on_trip: boolean }>(
+      `SELECT pl.person_id, EXISTS (SELECT 1 FROM trip_passengers tp WHERE tp.placement_id = pl.id AND tp.status IN ('assigned', 'picked_up')) AS on_trip
+         FROM placements pl WHERE pl.person_id = ANY($1::int8[]) AND pl.status = 'placed'`,
+      [notPending],
     );
-    const tripId = (rows[0] as { id: number }).id;
-    const ps = t.placementIds.map((id) => byId.get(id) as Passenger);
-    await tx.query(
-      `INSERT INTO trip_passengers (trip_id, placement_id, person_id, pickup_area_code)
-       SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::text[])`,
-      [tripId, ps.map((p) => p.placementId), ps.map((p) => p.personId), ps.map((p) => p.areaCode)],
+    const onTrip = st.rows.filter((r) => r.on_trip).map((r) => r.person_id);
+    if (onTrip.length > 0)
+      throw new AppError(409, 'already_on_trip', `person(s) ${onTrip.join(', ')} already on a trip`, {
+        person_ids: onTrip,
+      });
+    throw new AppError(
+      409,
+      'not_placed',
+      `person(s) ${notPending.join(', ')} have no placement waiting for transfer: place them first`,
+      { person_ids: notPending },
     );
   }
-  return { ...plan, passengers: passengers.length };
+  // Households to insert: each urgent person with their pending household members of the same class and site.
+  const groups: Passenger[][] = [];
+  const done = new Set<number>();
+  for (const id of wanted) {
+    if (done.has(id)) continue;
+    const me = pending.find((p) => p.personId === id) as Passenger;
+    const group =
+      me.isCase && me.severe
+        ? [me]
+        : pending.filter(
+            (p) =>
+              p.householdId === me.householdId &&
+              p.siteId === me.siteId &&
+              p.isCase === me.isCase &&
+              !(p.isCase && p.severe) &&
+              !done.has(p.personId),
+          );
+    for (const p of group) done.add(p.personId);
+    groups.push(group);
+  }
+  const out: UrgentOutcome = { serviceDay: shift.day, inserted: [], waiting: [] };
+  const dist = new AreaKm();
+  for (const group of groups) {
+    const fleet = await loadFleetDay(tx, shift.day);
+    const depot = new Map(fleet.vehicles.map((v) => [v.id, v.depotArea]));
+    const scheduled: ScheduledTrip[] = [];
+    let prev: DayTripRow | undefined;
+    for (const t of fleet.trips) {
+      const from =
+        prev && prev.vehicle_id === t.vehicle_id ? prev.site_area : (depot.get(t.vehicle_id) as string);
+      scheduled.push({
+        id: t.id,
+        vehicleId: t.vehicle_id,
+        sequence: t.sequence,
+        class: t.class,
+        siteId: t.site_id,
+        siteArea: t.site_area,
+        status: t.status,
+        passengers: t.passengers,
+        stops: t.stops,
+        from,
+        start: t.planned_start.getTime(),
+        end: (t.delivered_at ?? t.planned_end).getTime(),
+        km: t.planned_km,
+      });
+      prev = t;
+    }
+    const choice = insertUrgent(group, fleet.vehicles, scheduled, shift.options, now.getTime(), dist);
+    const personIds = group.map((p) => p.personId);
+    if (choice.kind === 'none') {
+      out.waiting.push({ personIds, reason: choice.reason });
+      continue;
+    }
+    const tripId = await applyInsertion(tx, shift.day, now, choice, group);
+    out.inserted.push({
+      personIds,
+      kind: choice.kind,
+      tripId,
+      vehicleId: choice.vehicleId,
+      addedKm: choice.addedKm,
+      start: new Date(choice.start),
+      end: new Date(choice.end),
+      reason: choice.reason,
+    });
+  }
+  return out;
+}
+
+async function applyInsertion(
+  tx: Queryable,
+  day: string,
+  now: Date,
+  choice: Exclude<Insertion, { kind: 'none' }>,
+  group: readonly Passenger[],
+): Promise<number> {
+  let tripId: number;
+  if (choice.kind === 'existing') {
+    tripId = choice.tripId;
+    await tx.query(
+      `UPDATE trips SET stops = $2::text[], planned_km = $3, planned_start = $4, planned_end = $5,
+              reason = reason || E'\n' || $6 WHERE id = $1 AND status = 'planned'`,
+      [tripId, choice.stops, choice.km, new Date(choice.start), new Date(choice.end), choice.reason],
+    );
+    for (const s of choice.shifted)
+      await tx.query('UPDATE trips SET planned_start = $2, planned_end = $3 WHERE id = $1', [
+        s.id,
+        new Date(s.start),
+        new Date(s.end),
+      ]);
+  } else {
+    const { rows } = await tx.query<{ id: number }>(
+      `INSERT INTO trips (vehicle_id, class, site_id, reason, planned_at, needs_disinfection, service_day, sequence,
+                          planned_start, planned_end, planned_km, stops)
+       VALUES ($1, $2, $3, $4, $5, $2 <> 'contact', $6, $7, $8, $9, $10, $11::text[]) RETURNING id`,
+      [
+        choice.vehicleId,
+        choice.class,
+        (group[0] as Passenger).siteId,
+        choice.reason,
+        now,
+        day,
+        choice.sequence,
+        new Date(choice.start),
+        new Date(choice.end),
+        choice.km,
+        choice.stops,
+      ],
+    );
+    tripId = (rows[0] as { id: number }).id;
+  }
+  await tx.query(
+    `INSERT INTO trip_passengers (trip_id, placement_id, person_id, pickup_area_code)
+     SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::text[])`,
+    [tripId, group.map((p) => p.placementId), group.map((p) => p.personId), group.map((p) => p.areaCode)],
+  );
+  return tripId;
 }
 
 interface TripRow {
   id: number;
+  vehicle_id: number;
+  service_day: string;
+  sequence: number;
   status: string;
   class: string;
   site_id: number;
@@ -86,7 +467,7 @@ interface TripRow {
 
 async function lockTrip(tx: Queryable, id: number, scopePrefix: string): Promise<TripRow> {
   const { rows } = await tx.query<TripRow>(
-    `SELECT t.id, t.status, t.class, t.site_id, t.needs_disinfection, t.disinfected_at FROM trips t
+    `SELECT t.id, t.vehicle_id, t.service_day, t.sequence, t.status, t.class, t.site_id, t.needs_disinfection, t.disinfected_at FROM trips t
       WHERE t.id = $1 AND EXISTS (SELECT 1 FROM trip_passengers tp WHERE tp.trip_id = t.id AND starts_with(tp.pickup_area_code, $2))
       FOR UPDATE OF t`,
     [id, scopePrefix],
@@ -107,6 +488,37 @@ export async function depart(
       409,
       'transition_invalid',
       `trip ${tripId} is ${t.status}; only a planned trip departs`,
+    );
+  // The vehicle's trips run in the order of its day: the previous one delivered (and disinfected after cases).
+  await tx.query('SELECT id FROM vehicles WHERE id = $1 FOR UPDATE', [t.vehicle_id]);
+  const before = await tx.query<{
+    id: number;
+    sequence: number;
+    service_day: string;
+    status: string;
+    needs_disinfection: boolean;
+    disinfected_at: Date | null;
+  }>(
+    `SELECT id, sequence, service_day, status, needs_disinfection, disinfected_at FROM trips
+      WHERE vehicle_id = $1 AND id <> $2 AND status <> 'cancelled' AND (service_day, sequence) < ($3::date, $4::int)
+      ORDER BY service_day DESC, sequence DESC`,
+    [t.vehicle_id, t.id, t.service_day, t.sequence],
+  );
+  const open = before.rows.find((b) => b.status === 'planned' || b.status === 'departed');
+  if (open)
+    throw new AppError(
+      409,
+      'previous_trip_open',
+      `trip ${open.sequence} of this vehicle on ${open.service_day} (trip ${open.id}) is ${open.status}: deliver it before starting trip ${t.sequence}`,
+      { trip_id: open.id },
+    );
+  const last = before.rows[0];
+  if (last?.needs_disinfection && !last.disinfected_at)
+    throw new AppError(
+      409,
+      'vehicle_not_disinfected',
+      `the vehicle carried cases on trip ${last.id}: record its disinfection before starting trip ${t.sequence}`,
+      { trip_id: last.id },
     );
   await tx.query(`UPDATE trips SET status = 'departed', departed_at = $2 WHERE id = $1`, [
     tripId,
