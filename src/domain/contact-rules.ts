@@ -4,13 +4,38 @@
  *   first positive sample, and closes when the case is isolated (found);
  * - the household is close; during lockdown Jilin treated same-floor and adjacent-floor residents of the same
  *   stairwell as secondary;
- * - a check-in at the same venue within `venueWindowMinutes` of the case's is close (configurable);
+ * - a check-in at the same venue near the case's counts per kind of venue (`venueKinds`): shared meals, work and
+ *   childcare within the kind's window are close; large open venues (markets, supermarkets, schools, hospitals)
+ *   make candidates, kept apart as general contacts, for the tracers to assess; a kind not listed takes
+ *   `venueLevel` within `venueWindowMinutes`;
  * - co-location in the same cell for more than `colocationMinMinutes` (时空伴随, one city's rule) is general;
  * - secondary contacts come only through close contacts: those who shared the close contact's household.
  */
 import { z } from 'zod';
 
 export type ContactLevel = 'close' | 'secondary' | 'general';
+
+export const VENUE_KINDS = [
+  'workplace',
+  'school',
+  'kindergarten',
+  'market',
+  'supermarket',
+  'hospital',
+  'restaurant',
+  'other',
+] as const;
+export type VenueKind = (typeof VENUE_KINDS)[number];
+
+const VenueRuleSchema = z.object({
+  level: z.enum(['close', 'general']),
+  windowMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+});
+export type VenueRule = z.infer<typeof VenueRuleSchema>;
 
 export const TracingRulesSchema = z.object({
   lookbackDays: z.number().int().min(1).max(14),
@@ -20,6 +45,7 @@ export const TracingRulesSchema = z.object({
     .min(1)
     .max(24 * 60),
   venueLevel: z.enum(['close', 'general']),
+  venueKinds: z.partialRecord(z.enum(VENUE_KINDS), VenueRuleSchema),
   colocationMinMinutes: z
     .number()
     .int()
@@ -32,12 +58,34 @@ export type TracingRules = z.infer<typeof TracingRulesSchema>;
 
 export const DEFAULT_TRACING_RULES: Readonly<TracingRules> = Object.freeze({
   lookbackDays: 2,
-  venueWindowMinutes: 60,
-  venueLevel: 'close',
+  venueWindowMinutes: 30,
+  venueLevel: 'general',
+  venueKinds: Object.freeze<TracingRules['venueKinds']>({
+    restaurant: { level: 'close', windowMinutes: 30 },
+    workplace: { level: 'close', windowMinutes: 30 },
+    kindergarten: { level: 'close', windowMinutes: 60 },
+    school: { level: 'general', windowMinutes: 30 },
+    market: { level: 'general', windowMinutes: 30 },
+    supermarket: { level: 'general', windowMinutes: 30 },
+    hospital: { level: 'general', windowMinutes: 30 },
+  }),
   colocationMinMinutes: 10,
   colocationLevel: 'general',
   floorsAround: 1,
 });
+
+/** The rule for a check-in at a venue of this kind. */
+export function venueRule(
+  rules: Pick<TracingRules, 'venueKinds' | 'venueLevel' | 'venueWindowMinutes'>,
+  kind: string,
+): VenueRule {
+  return (
+    rules.venueKinds[kind as VenueKind] ?? {
+      level: rules.venueLevel,
+      windowMinutes: rules.venueWindowMinutes,
+    }
+  );
+}
 
 const DAY = 86_400_000;
 

@@ -48,6 +48,7 @@ const SCOPED_READS = new Set([
   'GET /api/tracing/cases',
   'GET /api/tracing/cases/:id/contacts',
   'GET /api/tracing/chains',
+  'GET /api/tracing/general-contacts',
   'GET /api/isolation/stays',
   'GET /api/transfer/trips',
   'GET /api/transfer/clocks',
@@ -68,6 +69,7 @@ const NOT_PERSONAL = new Set([
   'GET /api/leaders', // officials and their patches (public), filtered to the jurisdiction
   'GET /api/isolation/stock', // counts by category and site kind
   'GET /api/isolation/forecast', // counts
+  'GET /api/tracing/rules', // the contact rules in force
 ]);
 
 describeBackends('access control', (ctx) => {
@@ -98,6 +100,12 @@ describeBackends('access control', (ctx) => {
     for (const p of spread.rows) {
       await ctx.db.transaction(async (tx) => {
         const c = await createCase(tx, clock, { personId: p.id, firstPositiveAt: clock.now() });
+        // A shared workplace with people all over the city: general contacts of every district.
+        await tx.query(
+          `INSERT INTO manual_exposures (case_id, person_id, kind, level, starts_at, ends_at, recorded_by, recorded_at)
+           SELECT $1, id, 'workplace', 'general', $2, $2, 'test', $2 FROM persons WHERE id % 101 = $3 AND id <> $4`,
+          [c.case.id, clock.now(), c.case.id % 101, p.id],
+        );
         await traceCase(tx, clock, c.case.id);
       });
     }
@@ -264,6 +272,10 @@ describeBackends('access control', (ctx) => {
               if (contacts.statusCode === 200)
                 for (const x of contacts.json().items) expect(inside(x.area_code)).toBe(true);
             }
+            const general = await get('/api/tracing/general-contacts?limit=1000');
+            expect(general.statusCode).toBe(200);
+            for (const x of general.json().items) expect(inside(x.area_code)).toBe(true);
+            if (jurisdiction === '2202') expect(general.json().items.length).toBeGreaterThan(0);
             for (const cl of (await get('/api/tracing/chains')).json().clusters) {
               for (const c of cl.cases) expect(inside(c.area_code)).toBe(true);
             }

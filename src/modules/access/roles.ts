@@ -36,6 +36,7 @@ export const PERMISSIONS = [
   'tracing.read', // cases, contacts and chains in the jurisdiction
   'tracing.manage', // create and classify cases, record investigations, run tracing
   'tracing.ingest', // venue check-in and co-location feeds
+  'tracing.rules', // change the contact rules (look-back window, per source and kind of venue), city-wide
   'task.complete', // mark a follow-up task done
   'isolation.read', // sites, rooms, stays and the 清仓 board in the jurisdiction
   'isolation.manage', // place, arrive, release, discharge, disinfect
@@ -61,6 +62,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'task.read',
     'tracing.read',
     'tracing.manage',
+    'tracing.rules',
     'isolation.read',
     'isolation.manage',
     'task.complete',

@@ -8,6 +8,8 @@ import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 
 export const MAX_CLOCK_SKEW_MS = 10 * 60_000;
+/** A co-location record is one stay in one cell; feeds split longer stays (the table's check says the same). */
+export const MAX_COLOCATION_MS = 24 * 3600_000;
 
 export type FeedOutcome =
   | { index: number; status: 'accepted' | 'duplicate' }
@@ -89,6 +91,14 @@ export async function ingestColocations(
         status: 'rejected',
         code: 'interval_invalid',
         message: 'ends_at must be after starts_at',
+      };
+    } else if (i.endsAt.getTime() - i.startsAt.getTime() > MAX_COLOCATION_MS) {
+      out[index] = {
+        index,
+        status: 'rejected',
+        code: 'interval_too_long',
+        message:
+          'a co-location record covers at most 24 hours: split longer stays into records of a day or less',
       };
     } else if (i.endsAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) {
       out[index] = {

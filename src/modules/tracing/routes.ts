@@ -4,12 +4,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { TracingRulesSchema } from '../../domain/contact-rules.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { inScope, narrow, scopeCondition, scopeOf } from '../access/scope.ts';
 import { chains, chainsCsv } from './chains.ts';
 import { ingestCheckins, ingestColocations } from './ingest.ts';
+import { currentRulesVersion, currentTracingRules, setTracingRules } from './rules.ts';
 import { runTracing } from './run-tracing.ts';
 import { type CaseRow, createCase, SEVERITIES, traceCase } from './trace-case.ts';
 
@@ -103,7 +105,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
             'already_a_case',
             `person ${req.body.person_id} is already case ${res.case.case_no}`,
           );
-        const traced = await traceCase(tx, clock, res.case.id);
+        const traced = await traceCase(tx, clock, res.case.id, await currentTracingRules(tx));
         await appendAudit(tx, clock, p, {
           action: 'tracing.case_created',
           subjectType: 'case',
@@ -253,7 +255,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
             [c.id, e.person_id, e.kind, e.level, e.starts_at, e.ends_at, e.place ?? null, p.name, now],
           );
         }
-        const trace = await traceCase(tx, clock, c.id);
+        const trace = await traceCase(tx, clock, c.id, await currentTracingRules(tx));
         await appendAudit(tx, clock, p, {
           action: 'tracing.exposures_recorded',
           subjectType: 'case',
@@ -370,6 +372,101 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
           .header('content-disposition', 'attachment; filename="chains.csv"')
           .send(chainsCsv(clusters));
       return { clusters };
+    },
+  );
+
+  r.get(
+    '/tracing/rules',
+    {
+      config: { permission: 'tracing.read' },
+      schema: {
+        tags: ['tracing'],
+        summary:
+          'The contact rules in force (look-back window, per source and kind of venue), with who set them and why',
+      },
+    },
+    async () => currentRulesVersion(db),
+  );
+
+  r.put(
+    '/tracing/rules',
+    {
+      config: { permission: 'tracing.rules' },
+      schema: {
+        tags: ['tracing'],
+        summary:
+          'Change the contact rules city-wide; cases traced from now on use them (history kept, audited)',
+        body: z.object({ rules: TracingRulesSchema.strict(), reason: z.string().trim().min(4).max(500) }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (p.jurisdiction.length > 4)
+        throw new AppError(
+          403,
+          'jurisdiction_too_narrow',
+          'contact rules apply to the whole city: ask a commander whose jurisdiction is the city or the province',
+        );
+      return db.transaction(async (tx) => {
+        const v = await setTracingRules(tx, req.body.rules, {
+          userId: p.kind === 'user' ? p.id : null,
+          at: clock.now(),
+          reason: req.body.reason,
+        });
+        await appendAudit(tx, clock, p, {
+          action: 'tracing.rules_changed',
+          subjectType: 'tracing_rules',
+          subjectId: v.id ?? 0,
+          areaCode: p.jurisdiction,
+          details: { rules: req.body.rules, reason: req.body.reason },
+        });
+        return v;
+      });
+    },
+  );
+
+  r.get(
+    '/tracing/general-contacts',
+    {
+      config: { permission: 'tracing.read' },
+      schema: {
+        tags: ['tracing'],
+        summary:
+          'General contacts (kept apart from risk persons: health monitoring, no isolation), one row per person with their cases and sources',
+        querystring: z.object({
+          area: AreaCode.optional(),
+          after: z.coerce.number().int().min(0).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+      },
+    },
+    async (req) => {
+      const scope = narrow(scopeOf(principalOf(req)), req.query.area);
+      if (!scope) return { items: [], next_after: null };
+      const params: unknown[] = [req.query.limit, req.query.after ?? 0];
+      const principal = principalOf(req);
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ person_id: number }>(
+          `SELECT l.person_id, p.area_code, p.risk_status, min(l.exposure_at) AS first_exposure_at,
+                  min(l.found_at) AS found_at, array_agg(DISTINCT c.case_no ORDER BY c.case_no) AS cases,
+                  array_agg(DISTINCT l.source ORDER BY l.source) AS sources
+             FROM contact_links l JOIN persons p ON p.id = l.person_id JOIN cases c ON c.id = l.case_id
+            WHERE l.level = 'general' AND l.person_id > $2 AND ${scopeCondition('p.area_code', scope, params)}
+              AND NOT EXISTS (SELECT 1 FROM contact_links s WHERE s.person_id = l.person_id AND s.level <> 'general')
+            GROUP BY l.person_id, p.area_code, p.risk_status
+            ORDER BY l.person_id LIMIT $1`,
+          params,
+        );
+        await appendAudit(tx, clock, principal, {
+          action: 'person.list',
+          subjectType: 'area',
+          subjectId: 0,
+          areaCode: scope.prefix,
+          details: { list: 'general_contacts', count: rows.length },
+        });
+        const last = rows.at(-1);
+        return { items: rows, next_after: rows.length === req.query.limit && last ? last.person_id : null };
+      });
     },
   );
 };

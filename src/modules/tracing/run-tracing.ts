@@ -1,12 +1,15 @@
 /**
  * The tracing worker: turns every 'testing.person_positive' event whose person has no case yet into a case, and
- * traces every case not traced yet. Idempotent by construction (it looks for work, not at a cursor), serialised
- * by an advisory lock, one transaction per call. The server runs it every few seconds; tests and the CLI call it.
+ * traces every case not traced yet, a batch at a time. Idempotent by construction (it looks for work, not at a
+ * cursor). Case creation is serialised by an advisory lock (case numbers run per district per day); tracing takes
+ * its batch with SKIP LOCKED, so several workers (or server processes) trace different cases side by side. The
+ * server runs it every few seconds; tests, benchmarks and the CLI call it.
  */
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
-import { DEFAULT_TRACING_RULES, type TracingRules } from '../../domain/contact-rules.ts';
-import { createCase, type TraceSummary, traceCase } from './trace-case.ts';
+import type { TracingRules } from '../../domain/contact-rules.ts';
+import { currentTracingRules } from './rules.ts';
+import { createCase, type TraceSummary, traceCases } from './trace-case.ts';
 
 const WORKER_LOCK = 7263003;
 
@@ -18,10 +21,10 @@ export interface TracingRun {
 export async function runTracing(
   db: Db,
   clock: Clock,
-  rules: TracingRules = DEFAULT_TRACING_RULES,
+  rules?: TracingRules,
   limit = 100,
 ): Promise<TracingRun> {
-  return db.transaction(async (tx) => {
+  const casesCreated = await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [WORKER_LOCK]);
     const positives = await tx.query<{ id: number; subject_id: number; occurred_at: Date }>(
       `SELECT e.id, e.subject_id, e.occurred_at FROM events e
@@ -29,21 +32,29 @@ export async function runTracing(
         ORDER BY e.id LIMIT $1`,
       [limit],
     );
-    let casesCreated = 0;
+    let created = 0;
     for (const e of positives.rows) {
       const r = await createCase(tx, clock, {
         personId: e.subject_id,
         firstPositiveAt: e.occurred_at,
         sourceEventId: e.id,
       });
-      if (r.created) casesCreated++;
+      if (r.created) created++;
     }
+    return created;
+  });
+  const traced = await db.transaction(async (tx) => {
     const untraced = await tx.query<{ id: number }>(
-      'SELECT id FROM cases WHERE traced_at IS NULL ORDER BY id LIMIT $1',
+      'SELECT id FROM cases WHERE traced_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
       [limit],
     );
-    const traced: TraceSummary[] = [];
-    for (const c of untraced.rows) traced.push(await traceCase(tx, clock, c.id, rules));
-    return { casesCreated, traced };
+    if (untraced.rows.length === 0) return [];
+    return traceCases(
+      tx,
+      clock,
+      untraced.rows.map((c) => c.id),
+      rules ?? (await currentTracingRules(tx)),
+    );
   });
+  return { casesCreated, traced };
 }

@@ -1,9 +1,10 @@
 /**
- * Cases and their contacts. `createCase` is idempotent per person. `traceCase` derives, set-based in SQL, every
- * contact of one case from every source — household, same stairwell floors, venue check-ins, co-location, manual
- * investigation — then secondary contacts through the close ones, writes one contact link per reason
- * (provenance), raises each person's risk status (never lowers it), and writes a 'tracing.risk_person_found'
- * event for every person whose status rose, for the isolation module.
+ * Cases and their contacts. `createCase` is idempotent per person. `traceCases` derives, set-based in SQL for a
+ * whole batch of cases, every contact from every source — household, same stairwell floors, venue check-ins (rule
+ * per kind of venue), co-location, manual investigation — then secondary contacts through the close ones, writes
+ * one contact link per reason (provenance), raises the risk status of close and secondary contacts (never lowers
+ * it), and writes a 'tracing.risk_person_found' event for every person whose status rose, for the isolation
+ * module. General contacts are kept apart: links only.
  */
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
@@ -84,6 +85,8 @@ export interface TraceSummary {
   secondary: number;
   general: number;
   raised: number;
+  /** How long this case waited, from the start of its batch to its contacts derived (the batch's wall time). */
+  ms: number;
 }
 
 const STATUS_RANK_SQL = `CASE s WHEN 'case' THEN 6 WHEN 'close_contact' THEN 5 WHEN 'pool_held' THEN 4
@@ -96,104 +99,157 @@ export async function traceCase(
   caseId: number,
   rules: TracingRules = DEFAULT_TRACING_RULES,
 ): Promise<TraceSummary> {
-  const c = await tx.query<CaseRow>('SELECT * FROM cases WHERE id = $1', [caseId]);
-  const kase = c.rows[0];
-  if (!kase) throw new AppError(404, 'not_found', `case ${caseId} was not found`);
+  const [summary] = await traceCases(tx, clock, [caseId], rules);
+  return summary as TraceSummary;
+}
+
+/**
+ * Derives the contacts of a batch of cases in a handful of set-based statements (a batch of a hundred costs
+ * little more than one case). Re-tracing a case adds only what is new (links are unique per reason).
+ */
+export async function traceCases(
+  tx: Queryable,
+  clock: Clock,
+  caseIds: readonly number[],
+  rules: TracingRules = DEFAULT_TRACING_RULES,
+): Promise<TraceSummary[]> {
+  const t0 = performance.now();
+  if (caseIds.length === 0) return [];
+  const c = await tx.query<CaseRow>('SELECT * FROM cases WHERE id = ANY($1::int8[]) ORDER BY id', [
+    [...caseIds],
+  ]);
+  const missing = caseIds.find((id) => !c.rows.some((r) => r.id === id));
+  if (missing !== undefined) throw new AppError(404, 'not_found', `case ${missing} was not found`);
   const now = clock.now();
-  const w = exposureWindow(
-    { onsetDate: kase.onset_date, firstPositiveAt: kase.first_positive_at, isolatedAt: kase.found_at },
-    rules,
+  const windows = c.rows.map((k) =>
+    exposureWindow(
+      { onsetDate: k.onset_date, firstPositiveAt: k.first_positive_at, isolatedAt: k.found_at },
+      rules,
+    ),
   );
-  const params = [
-    caseId,
-    kase.person_id,
-    w.from,
-    w.to,
-    now,
-    rules.venueWindowMinutes,
-    rules.venueLevel,
-    rules.colocationMinMinutes,
-    rules.colocationLevel,
-    rules.floorsAround,
+  const batch = [
+    c.rows.map((k) => k.id),
+    c.rows.map((k) => k.person_id),
+    windows.map((w) => w.from),
+    windows.map((w) => w.to),
   ];
-  // $1 case, $2 case person, $3 window from, $4 window to, $5 now, $6 venue minutes, $7 venue level,
-  // $8 co-location minutes, $9 co-location level, $10 floors around.
-  const direct = await tx.query(
+  const K =
+    'unnest($1::int8[], $2::int8[], $3::timestamptz[], $4::timestamptz[]) AS k(case_id, person_id, wfrom, wto)';
+  // $1–$4 the batch (case, case person, window from, window to), $5 now, $6 venue rules per kind (jsonb), $7 and
+  // $11 the level and minutes for other kinds, $8 co-location minutes, $9 co-location level, $10 floors around.
+  await tx.query(
     `WITH me AS (
-       SELECT p.id, p.household_id, h.building_id, h.unit, h.floor FROM persons p JOIN households h ON h.id = p.household_id WHERE p.id = $2
+       SELECT k.*, p.household_id, h.building_id, h.unit, h.floor
+         FROM ${K} JOIN persons p ON p.id = k.person_id JOIN households h ON h.id = p.household_id
+     ), mine AS (
+       SELECT k.case_id, k.person_id AS case_person, v.id AS venue_id, c.at, v.name,
+              coalesce($6::jsonb -> v.kind ->> 'level', $7) AS level,
+              make_interval(mins => coalesce(($6::jsonb -> v.kind ->> 'windowMinutes')::int, $11)) AS span
+         FROM ${K} JOIN checkins c ON c.person_id = k.person_id AND c.at BETWEEN k.wfrom AND k.wto
+         JOIN venues v ON v.id = c.venue_id
      ), found AS (
-       SELECT p.id AS person_id, 'close' AS level, 'household' AS source, $3::timestamptz AS exposure_at, min(p.address) AS place
-         FROM persons p, me WHERE p.household_id = me.household_id AND p.id <> me.id AND p.purged_at IS NULL GROUP BY p.id
+       SELECT me.case_id, p.id AS person_id, 'close' AS level, 'household' AS source, min(me.wfrom) AS exposure_at, min(p.address) AS place
+         FROM me JOIN persons p ON p.household_id = me.household_id AND p.id <> me.person_id AND p.purged_at IS NULL
+        GROUP BY me.case_id, p.id
        UNION ALL
-       SELECT p.id, 'secondary', 'building_floor', $3::timestamptz, min(h.address)
-         FROM persons p JOIN households h ON h.id = p.household_id, me
-        WHERE me.building_id IS NOT NULL AND h.building_id = me.building_id AND h.unit IS NOT DISTINCT FROM me.unit
-          AND abs(h.floor - me.floor) <= $10 AND p.household_id <> me.household_id AND p.purged_at IS NULL
-        GROUP BY p.id
+       SELECT me.case_id, p.id, 'secondary', 'building_floor', min(me.wfrom), min(h.address)
+         FROM me JOIN households h ON h.building_id = me.building_id AND h.unit IS NOT DISTINCT FROM me.unit
+              AND abs(h.floor - me.floor) <= $10 AND h.id <> me.household_id
+         JOIN persons p ON p.household_id = h.id AND p.purged_at IS NULL
+        GROUP BY me.case_id, p.id
        UNION ALL
-       SELECT o.person_id, $7, 'venue', min(o.at), min(v.name)
-         FROM checkins mine JOIN checkins o ON o.venue_id = mine.venue_id
-              AND o.at BETWEEN mine.at - make_interval(mins => $6) AND mine.at + make_interval(mins => $6)
-         JOIN venues v ON v.id = mine.venue_id
-        WHERE mine.person_id = $2 AND mine.at BETWEEN $3 AND $4 AND o.person_id <> $2
-        GROUP BY o.person_id
+       SELECT mine.case_id, o.person_id, mine.level, 'venue', min(o.at), min(mine.name)
+         FROM mine JOIN checkins o ON o.venue_id = mine.venue_id AND o.at BETWEEN mine.at - mine.span AND mine.at + mine.span
+        WHERE o.person_id <> mine.case_person
+        GROUP BY mine.case_id, o.person_id, mine.level
        UNION ALL
-       SELECT o.person_id, $9, 'colocation', min(greatest(o.starts_at, mine.starts_at)), min(mine.cell_id)
-         FROM colocations mine JOIN colocations o ON o.cell_id = mine.cell_id
-              AND o.starts_at < mine.ends_at AND o.ends_at > mine.starts_at
-        WHERE mine.person_id = $2 AND mine.starts_at < $4 AND mine.ends_at > $3 AND o.person_id <> $2
+       SELECT k.case_id, o.person_id, $9, 'colocation', min(greatest(o.starts_at, mine.starts_at)), min(mine.cell_id)
+         FROM ${K} JOIN colocations mine ON mine.person_id = k.person_id AND mine.starts_at < k.wto AND mine.ends_at > k.wfrom
+         JOIN colocations o ON o.cell_id = mine.cell_id
+              AND o.starts_at < mine.ends_at AND o.starts_at > mine.starts_at - interval '24 hours'
+              AND o.ends_at > mine.starts_at
+        WHERE o.person_id <> k.person_id
           AND least(o.ends_at, mine.ends_at) - greatest(o.starts_at, mine.starts_at) > make_interval(mins => $8)
-        GROUP BY o.person_id
+        GROUP BY k.case_id, o.person_id
        UNION ALL
-       SELECT m.person_id, m.level, 'manual', min(m.starts_at), min(coalesce(m.place, m.kind))
-         FROM manual_exposures m WHERE m.case_id = $1 AND m.person_id <> $2 AND m.ends_at >= $3 AND m.starts_at <= $4
-        GROUP BY m.person_id, m.level
+       SELECT m.case_id, m.person_id, m.level, 'manual', min(m.starts_at), min(coalesce(m.place, m.kind))
+         FROM ${K} JOIN manual_exposures m ON m.case_id = k.case_id AND m.person_id <> k.person_id
+              AND m.ends_at >= k.wfrom AND m.starts_at <= k.wto
+        GROUP BY m.case_id, m.person_id, m.level
      )
      INSERT INTO contact_links (person_id, case_id, via_person_id, level, source, exposure_at, place, found_at)
-     SELECT f.person_id, $1, NULL, f.level, f.source, f.exposure_at, f.place, $5 FROM found f
+     SELECT f.person_id, f.case_id, NULL, f.level, f.source, f.exposure_at, f.place, $5 FROM found f
      ON CONFLICT DO NOTHING`,
-    params,
+    [
+      ...batch,
+      now,
+      JSON.stringify(rules.venueKinds),
+      rules.venueLevel,
+      rules.colocationMinMinutes,
+      rules.colocationLevel,
+      rules.floorsAround,
+      rules.venueWindowMinutes,
+    ],
   );
-  // Secondary contacts: the households of this case's close contacts (not the case's own household).
-  const secondary = await tx.query(
+  // Secondary contacts: the households of each case's close contacts (not the case's own household).
+  await tx.query(
     `INSERT INTO contact_links (person_id, case_id, via_person_id, level, source, exposure_at, place, found_at)
-     SELECT DISTINCT ON (p.id) p.id, $1, cl.person_id, 'secondary', 'household', cl.exposure_at, p.address, $3
-       FROM contact_links cl JOIN persons c ON c.id = cl.person_id
-       JOIN persons p ON p.household_id = c.household_id AND p.id <> c.id AND p.id <> $2 AND p.purged_at IS NULL
-      WHERE cl.case_id = $1 AND cl.level = 'close'
-        AND p.household_id <> (SELECT household_id FROM persons WHERE id = $2)
-      ORDER BY p.id, cl.person_id
+     SELECT DISTINCT ON (cl.case_id, p.id) p.id, cl.case_id, cl.person_id, 'secondary', 'household', cl.exposure_at, p.address, $5
+       FROM ${K} JOIN persons cp ON cp.id = k.person_id
+       JOIN contact_links cl ON cl.case_id = k.case_id AND cl.level = 'close'
+       JOIN persons c ON c.id = cl.person_id
+       JOIN persons p ON p.household_id = c.household_id AND p.id <> c.id AND p.id <> k.person_id AND p.purged_at IS NULL
+      WHERE p.household_id <> cp.household_id
+      ORDER BY cl.case_id, p.id, cl.person_id
      ON CONFLICT DO NOTHING`,
-    [caseId, kase.person_id, now],
+    [...batch, now],
   );
-  // Raise statuses (never lower them) and tell the isolation module.
-  const raised = await tx.query<{ id: number }>(
+  // Raise the statuses of close and secondary contacts (never lower them) and tell the isolation module. General
+  // contacts are kept apart: listed with their links for health monitoring, no risk status, nothing to place. Rows are locked in id order first, so two
+  // workers tracing overlapping contacts wait for each other instead of deadlocking.
+  const raised = await tx.query<{ case_id: number; n: number }>(
     `WITH best AS (
-       SELECT person_id, max(CASE level WHEN 'close' THEN 5 WHEN 'secondary' THEN 3 ELSE 2 END) AS r
-         FROM contact_links WHERE case_id = $1 GROUP BY person_id
+       SELECT person_id, max(CASE level WHEN 'close' THEN 5 ELSE 3 END) AS r,
+              (array_agg(case_id ORDER BY CASE level WHEN 'close' THEN 5 ELSE 3 END DESC, case_id))[1] AS case_id
+         FROM contact_links WHERE case_id = ANY($1::int8[]) AND level <> 'general' GROUP BY person_id
+     ), locked AS (
+       SELECT p.id FROM persons p JOIN best b ON b.person_id = p.id WHERE b.r > ${rank('p.risk_status')}
+        ORDER BY p.id FOR NO KEY UPDATE OF p
      ), upd AS (
-       UPDATE persons p SET risk_status = CASE b.r WHEN 5 THEN 'close_contact' WHEN 3 THEN 'secondary_contact' ELSE 'general_contact' END,
+       UPDATE persons p SET risk_status = CASE b.r WHEN 5 THEN 'close_contact' ELSE 'secondary_contact' END,
               risk_status_at = $2, updated_at = now()
-         FROM best b WHERE p.id = b.person_id AND b.r > ${rank('p.risk_status')}
-       RETURNING p.id, p.risk_status, p.area_code
+         FROM best b, locked l WHERE p.id = b.person_id AND l.id = p.id AND b.r > ${rank('p.risk_status')}
+       RETURNING p.id, p.risk_status, p.area_code, b.case_id
+     ), ev AS (
+       INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
+       SELECT 'tracing.risk_person_found', 'person', u.id, u.area_code, $2, jsonb_build_object('status', u.risk_status, 'case_id', u.case_id)
+         FROM upd u
      )
-     INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
-     SELECT 'tracing.risk_person_found', 'person', u.id, u.area_code, $2, jsonb_build_object('status', u.risk_status, 'case_id', $1::int8)
-       FROM upd u RETURNING subject_id AS id`,
-    [caseId, now],
+     SELECT case_id, count(*)::int AS n FROM upd GROUP BY case_id`,
+    [c.rows.map((k) => k.id), now],
   );
-  await tx.query('UPDATE cases SET traced_at = $2 WHERE id = $1', [caseId, now]);
-  const counts = await tx.query<{ level: string; n: number }>(
-    'SELECT level, count(DISTINCT person_id) AS n FROM contact_links WHERE case_id = $1 GROUP BY level',
-    [caseId],
+  await tx.query('UPDATE cases SET traced_at = $2 WHERE id = ANY($1::int8[])', [
+    c.rows.map((k) => k.id),
+    now,
+  ]);
+  const counts = await tx.query<{ case_id: number; level: string; people: number; links: number }>(
+    `SELECT case_id, level, count(DISTINCT person_id)::int AS people, count(*)::int AS links
+       FROM contact_links WHERE case_id = ANY($1::int8[]) GROUP BY case_id, level`,
+    [c.rows.map((k) => k.id)],
   );
-  const by = new Map(counts.rows.map((r) => [r.level, r.n]));
-  return {
-    caseId,
-    links: direct.rowCount + secondary.rowCount,
-    close: by.get('close') ?? 0,
-    secondary: by.get('secondary') ?? 0,
-    general: by.get('general') ?? 0,
-    raised: raised.rowCount,
-  };
+  const ms = performance.now() - t0;
+  const raisedBy = new Map(raised.rows.map((r) => [r.case_id, r.n]));
+  return caseIds.map((caseId) => {
+    const mine = counts.rows.filter((r) => r.case_id === caseId);
+    const people = (level: string) => mine.find((r) => r.level === level)?.people ?? 0;
+    return {
+      caseId,
+      links: mine.reduce((a, r) => a + r.links, 0),
+      close: people('close'),
+      secondary: people('secondary'),
+      general: people('general'),
+      raised: raisedBy.get(caseId) ?? 0,
+      ms,
+    };
+  });
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../db/testing.ts';
 import { ManualClock } from '../../domain/clock.ts';
+import { DEFAULT_TRACING_RULES, venueRule } from '../../domain/contact-rules.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, type TestSession } from '../../server/test-auth.ts';
 import { verifyAudit } from '../access/audit.ts';
@@ -56,7 +57,7 @@ describeBackends('tracing', (ctx) => {
     const far = await ctx.db.query<P>(
       `SELECT p.id, p.household_id, h.building_id, h.unit, h.floor, p.area_code FROM persons p JOIN households h ON h.id = p.household_id
         WHERE h.building_id <> $1 AND (SELECT count(*) FROM persons q WHERE q.household_id = p.household_id) >= 2
-        ORDER BY p.id DESC LIMIT 200`,
+        ORDER BY p.id DESC LIMIT 400`,
       [index.building_id],
     );
     // One person per household, so each stands for a different family.
@@ -70,7 +71,7 @@ describeBackends('tracing', (ctx) => {
   });
 
   it('ingests check-ins and co-location records, answering every item', async () => {
-    const [q, r, s, t, u] = others as [P, P, P, P, P];
+    const [q, r, s, t, u, v] = others as [P, P, P, P, P, P];
     const res = await call(feed, 'POST', '/api/tracing/checkins', {
       items: [
         { person_id: index.id, venue_code: venue, at: '2022-03-13T09:00:00Z' },
@@ -124,6 +125,18 @@ describeBackends('tracing', (ctx) => {
           starts_at: '2022-03-13T16:00:00Z',
           ends_at: '2022-03-13T15:00:00Z',
         },
+        {
+          person_id: v.id,
+          cell_id: 'C-800-1',
+          starts_at: '2022-03-12T15:10:00Z',
+          ends_at: '2022-03-13T14:30:00Z',
+        }, // a stay of 23 h 20 min that began the day before: 30 min together
+        {
+          person_id: u.id,
+          cell_id: 'C-800-1',
+          starts_at: '2022-03-12T10:00:00Z',
+          ends_at: '2022-03-13T14:30:00Z',
+        }, // more than a day: the feed must split it
       ],
     });
     expect(co.json().items.map((i: { status: string; code?: string }) => i.code ?? i.status)).toEqual([
@@ -131,6 +144,8 @@ describeBackends('tracing', (ctx) => {
       'accepted',
       'accepted',
       'interval_invalid',
+      'accepted',
+      'interval_too_long',
     ]);
   });
 
@@ -159,12 +174,20 @@ describeBackends('tracing', (ctx) => {
       [index.household_id, index.id],
     );
     for (const m of household.rows) expect(of(m.id)).toContain('close/household');
-    const [q, r, s, t, u] = others as [P, P, P, P, P];
+    const [q, r, s, t, u, v] = others as [P, P, P, P, P, P];
     expect(of(q.id)).toEqual(['close/venue']);
     expect(of(r.id)).toEqual([]);
     expect(of(s.id)).toEqual([]);
     expect(of(t.id)).toEqual(['general/colocation']);
     expect(of(u.id)).toEqual([]);
+    expect(of(v.id)).toEqual(['general/colocation']);
+    // General contacts are kept apart: listed, but no risk status and nothing for the isolation module.
+    expect(contacts.find((c) => c.person_id === t.id)?.risk_status).toBe('none');
+    const tEvents = await ctx.db.query(
+      "SELECT 1 FROM events WHERE type = 'tracing.risk_person_found' AND subject_id = $1",
+      [t.id],
+    );
+    expect(tEvents.rows).toHaveLength(0);
     // Secondary through the close contact met at the venue: their household.
     const qHome = await ctx.db.query<{ id: number }>(
       'SELECT id FROM persons WHERE household_id = $1 AND id <> $2',
@@ -199,7 +222,9 @@ describeBackends('tracing', (ctx) => {
     const ev = await ctx.db.query<{ n: number }>(
       "SELECT count(*) AS n FROM events WHERE type = 'tracing.risk_person_found'",
     );
-    expect(ev.rows[0]?.n).toBe(new Set(contacts.map((c) => c.person_id)).size);
+    expect(ev.rows[0]?.n).toBe(
+      new Set(contacts.filter((c) => c.level !== 'general').map((c) => c.person_id)).size,
+    );
   });
 
   it('records investigations, refuses self-contacts and second cases, reclassifies', async () => {
@@ -263,11 +288,12 @@ describeBackends('tracing', (ctx) => {
     expect((await verifyAudit(ctx.db)).ok).toBe(true);
   });
 
-  it('applies the venue window exactly (property over check-in times, through traceCase)', async () => {
-    const v2 = await ctx.db.query<{ venue_code: string }>(
-      'SELECT venue_code FROM venues ORDER BY id DESC LIMIT 1',
+  it('applies each kind of venue its window and level exactly (property over check-in times, through traceCase)', async () => {
+    const v2 = await ctx.db.query<{ venue_code: string; kind: string }>(
+      'SELECT venue_code, kind FROM venues ORDER BY id DESC LIMIT 1',
     );
     const code = v2.rows[0]?.venue_code as string;
+    const rule = venueRule(DEFAULT_TRACING_RULES, v2.rows[0]?.kind as string);
     const casePerson = others[20] as P;
     const base = Date.parse('2022-03-15T02:00:00Z');
     await call(feed, 'POST', '/api/tracing/checkins', {
@@ -297,16 +323,88 @@ describeBackends('tracing', (ctx) => {
           });
           expect(sent.statusCode).toBe(200);
           await ctx.db.transaction((tx) => traceCase(tx, clock, kase.case.id));
-          const links = await ctx.db.query<{ person_id: number }>(
-            "SELECT person_id FROM contact_links WHERE case_id = $1 AND source = 'venue'",
+          const links = await ctx.db.query<{ person_id: number; level: string }>(
+            "SELECT person_id, level FROM contact_links WHERE case_id = $1 AND source = 'venue'",
             [kase.case.id],
           );
-          const got = new Set(links.rows.map((r) => r.person_id));
+          const got = new Map(links.rows.map((r) => [r.person_id, r.level]));
           for (const [i, c] of candidates.entries())
-            expect(got.has(c.id)).toBe(Math.abs(offsets[i] as number) <= 60);
+            expect(got.get(c.id)).toBe(
+              Math.abs(offsets[i] as number) <= rule.windowMinutes ? rule.level : undefined,
+            );
         },
       ),
       { numRuns: 8 },
     );
+  });
+
+  it('changes the contact rules city-wide, with history and audit, and traces new cases by them', async () => {
+    const commander = await loginAs(app, ctx.db, 'commander', '2202');
+    const narrow = await loginAs(app, ctx.db, 'commander', index.area_code.slice(0, 6));
+    const before = (await call(tracer, 'GET', '/api/tracing/rules')).json();
+    expect(before.id).toBeNull();
+    expect(before.rules).toEqual(DEFAULT_TRACING_RULES);
+    const rules = { ...DEFAULT_TRACING_RULES, lookbackDays: 4 };
+    const put = (s: TestSession, body: unknown) => call(s, 'PUT' as 'POST', '/api/tracing/rules', body);
+    expect((await put(tracer, { rules, reason: 'onset often missed' })).statusCode).toBe(403);
+    const tooNarrow = await put(narrow, { rules, reason: 'onset often missed' });
+    expect(tooNarrow.statusCode).toBe(403);
+    expect(tooNarrow.json().error.code).toBe('jurisdiction_too_narrow');
+    const bad = await put(commander, { rules: { ...rules, lookbackDays: 30 }, reason: 'typo' });
+    expect(bad.statusCode).toBe(400);
+    const unknownKind = await put(commander, {
+      rules: { ...rules, venueKinds: { casino: { level: 'close', windowMinutes: 5 } } },
+      reason: 'no such kind',
+    });
+    expect(unknownKind.statusCode).toBe(400);
+    expect((await call(tracer, 'GET', '/api/tracing/rules')).json().id).toBeNull(); // nothing written
+
+    // A check-in three days before the positive sample: outside the 2-day window, inside a 4-day one.
+    const [kasePerson, met, metLater] = others.slice(80, 83) as [P, P, P];
+    const v = await ctx.db.query<{ venue_code: string }>(
+      "SELECT venue_code FROM venues WHERE kind = 'workplace' ORDER BY id OFFSET 3 LIMIT 1",
+    );
+    const at = '2022-03-11T01:00:00Z';
+    await call(feed, 'POST', '/api/tracing/checkins', {
+      items: [
+        { person_id: kasePerson.id, venue_code: v.rows[0]?.venue_code, at },
+        { person_id: met.id, venue_code: v.rows[0]?.venue_code, at },
+      ],
+    });
+    await positive(kasePerson.id, '2022-03-14T02:00:00Z');
+    await runTracing(ctx.db, clock);
+    const linked = (personId: number) =>
+      ctx.db.query("SELECT 1 FROM contact_links WHERE person_id = $1 AND source = 'venue'", [personId]);
+    expect((await linked(met.id)).rows).toHaveLength(0);
+
+    const ok = await put(commander, { rules, reason: 'onset dates are often missed: look back four days' });
+    expect(ok.statusCode).toBe(200);
+    const now = (await call(tracer, 'GET', '/api/tracing/rules')).json();
+    expect(now).toMatchObject({
+      rules: { lookbackDays: 4 },
+      reason: 'onset dates are often missed: look back four days',
+    });
+    const audit = await ctx.db.query("SELECT 1 FROM audit_log WHERE action = 'tracing.rules_changed'");
+    expect(audit.rows).toHaveLength(1);
+    // Cases traced from now on use the new rules.
+    await call(feed, 'POST', '/api/tracing/checkins', {
+      items: [{ person_id: metLater.id, venue_code: v.rows[0]?.venue_code, at }],
+    });
+    const second = others[83] as P;
+    await call(feed, 'POST', '/api/tracing/checkins', {
+      items: [{ person_id: second.id, venue_code: v.rows[0]?.venue_code, at }],
+    });
+    await positive(second.id, '2022-03-14T02:00:00Z');
+    await runTracing(ctx.db, clock);
+    expect((await linked(metLater.id)).rows).toHaveLength(1);
+
+    // General contacts are listed apart, scoped, one row per person.
+    const general = await call(tracer, 'GET', '/api/tracing/general-contacts?limit=1000');
+    expect(general.statusCode).toBe(200);
+    const items = general.json().items as { person_id: number; sources: string[]; risk_status: string }[];
+    expect(items.length).toBeGreaterThan(0);
+    expect(new Set(items.map((i) => i.person_id)).size).toBe(items.length);
+    for (const i of items) expect(i.risk_status).not.toMatch(/close|secondary/);
+    await ctx.db.query('DELETE FROM tracing_rules');
   });
 });
