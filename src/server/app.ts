@@ -21,6 +21,8 @@ import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
 import { accessRoutes } from '../modules/access/routes.ts';
+import { DashboardStore } from '../modules/command/dashboard.ts';
+import { dashboardRoutes } from '../modules/command/dashboard-routes.ts';
 import { commandRoutes } from '../modules/command/routes.ts';
 import { isolationRoutes } from '../modules/isolation/routes.ts';
 import { importRoutes } from '../modules/registry/import/routes.ts';
@@ -45,6 +47,8 @@ export interface AppOptions {
   loginRateLimit?: number;
   /** Run background workers (tracing) in this process: on for `serve`/`start`, off in tests. */
   workers?: boolean;
+  /** How often a request may ask the database whether a newer dashboard snapshot exists (ms; 0 in tests). */
+  dashboardCheckEveryMs?: number;
 }
 
 export interface RouteInfo {
@@ -210,7 +214,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(isolationRoutes, { prefix: '/api', db, clock });
   await app.register(commandRoutes, { prefix: '/api', db, clock });
   await app.register(transferRoutes, { prefix: '/api', db, clock });
-  if (options.workers) installWorkers(app, db, clock);
+  const store = new DashboardStore(db, clock, options.dashboardCheckEveryMs ?? 2000);
+  await app.register(dashboardRoutes, { prefix: '/api', db, clock, store });
+  if (options.workers) installWorkers(app, db, clock, store);
   await installWebApp(app); // the web app at / (web/dist), or the landing page without a build
   return app;
 }

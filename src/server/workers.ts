@@ -1,25 +1,24 @@
 /**
- * Background work inside the server process: the tracing worker every few seconds. One run at a time; errors are
- * logged and retried at the next tick; the app's close waits for a run in flight. (pg-boss is the intended
+ * Background work inside the server process: the tracing worker every few seconds, and the dashboard's figures
+ * every `QINGCANG_DASHBOARD_REFRESH_MS` (default 15 s on PostgreSQL, 60 s on PGlite). One run of each at a time; errors are logged and retried
+ * at the next tick; the app's close waits for runs in flight. (pg-boss is the intended
  * queue for heavier jobs; this loop needs none, and the worker itself is idempotent and lock-serialised, so several
  * server processes may run it side by side.)
  */
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
+import { type DashboardStore, refreshDashboard } from '../modules/command/dashboard.ts';
 import { runTracing } from '../modules/tracing/run-tracing.ts';
 
-export function installWorkers(app: FastifyInstance, db: Db, clock: Clock, everyMs = 5000): void {
+/** Runs `job` every `everyMs` while the app is up, one run at a time. */
+function every(app: FastifyInstance, name: string, everyMs: number, job: () => Promise<void>): void {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const tick = () => {
     if (running) return;
-    running = runTracing(db, clock)
-      .then((r) => {
-        if (r.casesCreated > 0 || r.traced.length > 0)
-          app.log.info({ cases: r.casesCreated, traced: r.traced.length }, 'tracing worker');
-      })
-      .catch((err: unknown) => app.log.error({ err }, 'tracing worker failed; retrying at the next tick'))
+    running = job()
+      .catch((err: unknown) => app.log.error({ err }, `${name} failed; retrying at the next tick`))
       .finally(() => {
         running = undefined;
       });
@@ -27,9 +26,37 @@ export function installWorkers(app: FastifyInstance, db: Db, clock: Clock, every
   app.addHook('onReady', async () => {
     timer = setInterval(tick, everyMs);
     timer.unref();
+    tick();
   });
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
     await running;
+  });
+}
+
+export function installWorkers(
+  app: FastifyInstance,
+  db: Db,
+  clock: Clock,
+  store: DashboardStore,
+  everyMs = 5000,
+  // The embedded database has one connection: refresh it less often so screens never hold up field work.
+  dashboardEveryMs = Number(
+    process.env.QINGCANG_DASHBOARD_REFRESH_MS ?? (db.describe().kind === 'pglite' ? 60_000 : 15_000),
+  ),
+): void {
+  if (!Number.isFinite(dashboardEveryMs) || dashboardEveryMs < 1000)
+    throw new Error(
+      `QINGCANG_DASHBOARD_REFRESH_MS must be a number of milliseconds, at least 1000 (got ${process.env.QINGCANG_DASHBOARD_REFRESH_MS})`,
+    );
+  every(app, 'tracing worker', everyMs, async () => {
+    const r = await runTracing(db, clock);
+    if (r.casesCreated > 0 || r.traced.length > 0)
+      app.log.info({ cases: r.casesCreated, traced: r.traced.length }, 'tracing worker');
+  });
+  every(app, 'dashboard refresh', dashboardEveryMs, async () => {
+    const r = await refreshDashboard(db, clock);
+    store.invalidate();
+    app.log.debug({ areas: r.areas, ms: r.ms }, 'dashboard refreshed');
   });
 }

@@ -53,6 +53,10 @@ const SCOPED_READS = new Set([
   'GET /api/transfer/trips',
   'GET /api/transfer/clocks',
   'GET /api/responsibility',
+  'GET /api/dashboard/kpis',
+  'GET /api/dashboard/areas',
+  'GET /api/dashboard/series',
+  'GET /api/dashboard/funnel',
 ]);
 /** Reads that return no records of people: the caller's own account, public area names, a chain check. */
 const NOT_PERSONAL = new Set([
@@ -288,6 +292,18 @@ describeBackends('access control', (ctx) => {
             [jurisdiction],
           );
           expect(stats.json().persons).toBe(truth.rows[0]?.n);
+          // The dashboard: the jurisdiction by default, its children, and nothing outside it.
+          const kpis = await get('/api/dashboard/kpis');
+          expect(kpis.statusCode).toBe(200);
+          expect(kpis.json().figures.population ?? 0).toBe(truth.rows[0]?.n);
+          const children = (await get(`/api/dashboard/areas?parent=${jurisdiction}`)).json().items;
+          for (const a of children) expect(inside(a.code)).toBe(true);
+          for (const url of [
+            '/api/dashboard/kpis?area=22',
+            '/api/dashboard/series?area=22',
+            '/api/dashboard/funnel?area=22',
+          ])
+            expect((await get(url)).statusCode, url).toBe(403);
           const areas = await get('/api/areas?parent=2202');
           for (const a of areas.json().items) {
             if (!a.code.startsWith(jurisdiction) && !jurisdiction.startsWith(a.code))
