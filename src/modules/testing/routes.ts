@@ -13,6 +13,7 @@ import { narrow, scopeOf } from '../access/scope.ts';
 import { roundCoverage, unsampled } from './coverage.ts';
 import { parseFhirResults } from './fhir/parse-results.ts';
 import { planFromRegistry } from './plan-from-registry.ts';
+import { pointPools } from './point-pools.ts';
 import { ingestResults } from './results.ts';
 import { importResultsFile } from './results-file.ts';
 import { createRound, getRound } from './rounds.ts';
@@ -62,6 +63,16 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     const round = await getRound(db, id);
     roundCache.set(id, { round, at: Date.now() });
     return round;
+  };
+
+  // Pool size per point, from the zones (a zone set now applies to new tubes within 5 s).
+  const poolCache = new Map<number, { pools: Map<number, number>; at: number }>();
+  const cachedPools = async (round: NonNullable<Awaited<ReturnType<typeof getRound>>>) => {
+    const hit = poolCache.get(round.id);
+    if (hit && Date.now() - hit.at < 5000) return hit.pools;
+    const pools = new Map((await pointPools(db, round.id, round.policy, '')).map((p) => [p.id, p.pool_size]));
+    poolCache.set(round.id, { pools, at: Date.now() });
+    return pools;
   };
 
   r.post(
@@ -162,17 +173,15 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       config: { permission: 'testing.read' },
       schema: {
         tags: ['testing'],
-        summary: 'Sampling points of a round in my jurisdiction',
+        summary:
+          'Sampling points of a round in my jurisdiction, each with its zone and how it samples (pool size)',
         params: z.object({ id: Id }),
       },
     },
     async (req) => {
-      const prefix = principalOf(req).jurisdiction;
-      const { rows } = await db.query(
-        `SELECT id, area_code, name, samplers FROM sampling_points WHERE round_id = $1 AND starts_with(area_code, $2) ORDER BY id`,
-        [req.params.id, prefix],
-      );
-      return { items: rows };
+      const round = await cachedRound(req.params.id);
+      if (!round) throw notFound('round', req.params.id);
+      return { items: await pointPools(db, round.id, round.policy, principalOf(req).jurisdiction) };
     },
   );
 
@@ -254,6 +263,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       const round = await cachedRound(req.params.id);
       if (!round) throw notFound('round', req.params.id);
       const sampler = `${p.kind}:${p.name}`;
+      const pools = await cachedPools(round);
       const items = await scans.submit(
         round.id,
         round.policy.other,
@@ -264,7 +274,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
           idNumber: i.id_number,
           pointId: i.point_id,
           scannedAt: i.scanned_at,
-          poolSize: i.pool_size,
+          poolSize: i.pool_size ?? pools.get(i.point_id),
           sampler,
           scopePrefix: p.jurisdiction,
         })),

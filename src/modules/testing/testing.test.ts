@@ -7,6 +7,7 @@ import { makeIdNumber } from '../../domain/id-number.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, type TestSession } from '../../server/test-auth.ts';
 import { verifyAudit } from '../access/audit.ts';
+import { setZone } from '../command/zones.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { buildFhirResultsBundle } from './fhir/parse-results.ts';
 
@@ -184,6 +185,30 @@ describeBackends('mass testing', (ctx) => {
         })
       ).json().items[0].status,
     ).toBe('ok');
+    // Retries after a lost answer change nothing and say so; the same tube into another box is still refused.
+    expect(
+      (await call(sampler, 'POST', '/api/testing/tubes/close', { tubes: ['T0000002'] })).json().items,
+    ).toEqual([{ tube: 'T0000002', status: 'already' }]);
+    expect(
+      (
+        await call(sampler, 'POST', '/api/testing/boxes', {
+          round_id: roundId,
+          box: 'BOX-0001',
+          tubes: ['T0000001', 'T0000002'],
+        })
+      ).json().items,
+    ).toEqual([
+      { tube: 'T0000001', status: 'already' },
+      { tube: 'T0000002', status: 'already' },
+    ]);
+    const other = await call(sampler, 'POST', '/api/testing/boxes', {
+      round_id: roundId,
+      box: 'BOX-0009',
+      tubes: ['T0000002'],
+    });
+    expect(other.json().items[0]).toMatchObject({ status: 'rejected', code: 'transition_invalid' });
+    const kept = await ctx.db.query("SELECT 1 FROM boxes WHERE barcode = 'BOX-0009'");
+    expect(kept.rows).toHaveLength(0); // refused entirely: no empty box left behind
     const receiveEarly = await call(lab, 'POST', '/api/testing/boxes/BOX-0001/receive', { lab_id: 1 });
     expect(receiveEarly.statusCode).toBe(409);
     expect(receiveEarly.json().error.code).toBe('transition_invalid');
@@ -461,7 +486,9 @@ describeBackends('mass testing', (ctx) => {
     );
     const answers = (await Promise.all(requests)).map((r) => r.json().items[0]);
     expect(answers.filter((a: { status: string }) => a.status === 'accepted')).toHaveLength(19);
-    expect(answers[19]).toMatchObject({ status: 'duplicate' }); // the same key as the first request
+    expect(answers.filter((a: { status: string }) => a.status === 'duplicate')).toHaveLength(1);
+    // The first and the last request share a key: whichever the server saw first is accepted, the other a duplicate.
+    expect([answers[0].status, answers[19].status].sort()).toEqual(['accepted', 'duplicate']);
     const members = await ctx.db.query<{ n: number }>(
       "SELECT sum(members)::int8 AS n FROM tubes WHERE barcode IN ('C0000000', 'C0000001')",
     );
@@ -470,5 +497,41 @@ describeBackends('mass testing', (ctx) => {
       "SELECT sampler, count(*) AS n FROM scans WHERE idempotency_key LIKE 'burst-%' GROUP BY sampler ORDER BY sampler",
     );
     expect(byWho.rows.map((r) => r.n).sort((x, y) => x - y)).toEqual([9, 10]); // each scan keeps its own sampler
+  });
+
+  it('samples by the zone of each point: a control zone makes its new tubes 10 in 1', async () => {
+    await ctx.db.transaction((tx) =>
+      setZone(tx, clock, { areaCode: community, level: 'control', reason: 'cases found', by: 'test' }, ''),
+    );
+    const res = await call(cmd, 'POST', '/api/testing/rounds', {
+      name: 'zoned',
+      areas: [community.slice(0, 9)],
+    });
+    const zoned = res.json().id as number;
+    const points = (await call(sampler, 'GET', `/api/testing/rounds/${zoned}/points`)).json().items as {
+      id: number;
+      area_code: string;
+      zone: string | null;
+      mode: string;
+      pool_size: number;
+    }[];
+    const inZone = points.find((x) => x.area_code === community);
+    expect(inZone).toMatchObject({ zone: 'control', mode: 'pooled', pool_size: 10 });
+    const outside = points.find((x) => x.area_code !== community);
+    if (outside) expect(outside).toMatchObject({ zone: null, pool_size: 20 });
+    const scan = await call(sampler, 'POST', `/api/testing/rounds/${zoned}/scans`, {
+      items: people.slice(0, 10).map((p) => ({
+        key: `zoned-${String(p.id).padStart(8, '0')}`,
+        tube: 'TZ000001',
+        person_id: p.id,
+        point_id: inZone?.id,
+        scanned_at: '2022-03-14T07:00:00Z',
+      })),
+    });
+    expect(scan.statusCode, scan.body).toBe(200);
+    const tube = await ctx.db.query<{ pool_size: number; status: string }>(
+      "SELECT pool_size, status FROM tubes WHERE barcode = 'TZ000001'",
+    );
+    expect(tube.rows[0]).toEqual({ pool_size: 10, status: 'closed' }); // full at 10: closed by itself
   });
 });

@@ -10,6 +10,8 @@ import { type TubeStatus, transitionProblem } from './tube-lifecycle.ts';
 
 export type TubeOutcome =
   | { tube: string; status: 'ok' }
+  /** The same step was already done (a retried request whose answer was lost): nothing changed. */
+  | { tube: string; status: 'already' }
   | { tube: string; status: 'rejected'; code: string; message: string };
 
 interface TubeRow {
@@ -18,11 +20,12 @@ interface TubeRow {
   status: TubeStatus;
   round_id: number;
   area_code: string;
+  box_id: number | null;
 }
 
 async function lockTubes(tx: Queryable, barcodes: readonly string[]): Promise<Map<string, TubeRow>> {
   const { rows } = await tx.query<TubeRow>(
-    'SELECT id, barcode, status, round_id, area_code FROM tubes WHERE barcode = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    'SELECT id, barcode, status, round_id, area_code, box_id FROM tubes WHERE barcode = ANY($1::text[]) ORDER BY id FOR UPDATE',
     [barcodes],
   );
   return new Map(rows.map((t) => [t.barcode, t]));
@@ -44,7 +47,8 @@ function check(
   return t;
 }
 
-/** Closes open tubes that will not fill up (the end of a shift, a household tube). */
+/** Closes open tubes that will not fill up (the end of a shift, a household tube). A tube closed already (or
+ * further on: boxed, shipped…) answers 'already': closing is what a retry after a lost answer asks again. */
 export async function closeTubes(
   tx: Queryable,
   clock: Clock,
@@ -55,6 +59,9 @@ export async function closeTubes(
   const now = clock.now();
   const ok: number[] = [];
   const out = barcodes.map((b): TubeOutcome => {
+    const t = tubes.get(b);
+    if (t && t.status !== 'open' && t.area_code.startsWith(scopePrefix))
+      return { tube: b, status: 'already' };
     const r = check(tubes, b, 'closed', scopePrefix);
     if (!('id' in r)) return r;
     ok.push(r.id);
@@ -74,7 +81,10 @@ export interface BoxRow {
   lab_id: number | null;
 }
 
-/** Packs closed tubes into a box (created on first use). Tubes not closed are refused one by one. */
+/**
+ * Packs closed tubes into a box (created on first use). Tubes not closed are refused one by one; a tube already in
+ * this box (a retry) answers 'already'.
+ */
 export async function packBox(
   tx: Queryable,
   clock: Clock,
@@ -85,6 +95,7 @@ export async function packBox(
   const first = tubes.get(input.tubes[0] ?? '');
   const existing = await tx.query<BoxRow>('SELECT * FROM boxes WHERE barcode = $1 FOR UPDATE', [input.box]);
   let box = existing.rows[0];
+  const isNew = !box;
   if (box && !box.area_code.startsWith(input.scopePrefix))
     throw new AppError(404, 'box_unknown', `no box ${input.box}`);
   if (!box) {
@@ -106,6 +117,8 @@ export async function packBox(
     throw new AppError(409, 'box_sealed', `box ${input.box} is ${box.status}; pack a new box`);
   const ok: number[] = [];
   const out = input.tubes.map((b) => {
+    const t = tubes.get(b);
+    if (t?.status === 'boxed' && t.box_id === box.id) return { tube: b, status: 'already' } as TubeOutcome;
     const r = check(tubes, b, 'boxed', input.scopePrefix);
     if (!('id' in r)) return r;
     if (r.round_id !== input.roundId) {
@@ -120,11 +133,13 @@ export async function packBox(
     r.status = 'boxed';
     return { tube: b, status: 'ok' } as TubeOutcome;
   });
-  await tx.query(`UPDATE tubes SET status = 'boxed', boxed_at = $2, box_id = $3 WHERE id = ANY($1::int8[])`, [
-    ok,
-    now,
-    box.id,
-  ]);
+  // A new box that received no tube is not kept: a refused request writes nothing.
+  if (isNew && ok.length === 0) await tx.query('DELETE FROM boxes WHERE id = $1', [box.id]);
+  else
+    await tx.query(
+      `UPDATE tubes SET status = 'boxed', boxed_at = $2, box_id = $3 WHERE id = ANY($1::int8[])`,
+      [ok, now, box.id],
+    );
   return { box, tubes: out };
 }
 
