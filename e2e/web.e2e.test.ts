@@ -136,11 +136,12 @@ describe('web app', () => {
       await page.getByText('指挥中心大屏').waitFor();
       await page.getByText('登记人口', { exact: true }).waitFor();
       await page.locator('.ant-statistic-content-value-int', { hasText: '2,000' }).first().waitFor();
-      await page.getByText('吉林市 (2202)').waitFor();
-      await page.getByText('城市地图尚未实现', { exact: false }).waitFor();
+      await page.getByText('吉林市 (2202)').first().waitFor();
+      await page.getByText('城市示意图').waitFor();
+      await page.getByText('示意图：按真实行政区划层级绘制', { exact: false }).waitFor();
       await page.getByText('清仓看板（今日）').waitFor();
       await page.getByText('暂无检测轮次').waitFor();
-      expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => page.locator('canvas').count()).toBeGreaterThanOrEqual(3);
       await page.waitForTimeout(1500); // chart animations
       await page.screenshot({ path: join(SHOTS, 'dashboard-zh.png'), fullPage: true });
 

@@ -2,7 +2,7 @@
 import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Space, Spin, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, setCsrfToken, setUnauthenticatedHandler } from './api.ts';
 import { Dashboard } from './Dashboard.tsx';
@@ -10,10 +10,37 @@ import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { ChangePassword, Login } from './Login.tsx';
 import { People } from './People.tsx';
 
+// Each work page is its own chunk, loaded when first opened.
+const TestingPage = lazy(() => import('./pages/Testing.tsx'));
+const TracingPage = lazy(() => import('./pages/Tracing.tsx'));
+const IsolationPage = lazy(() => import('./pages/Isolation.tsx'));
+const TransferPage = lazy(() => import('./pages/Transfer.tsx'));
+const CommandPage = lazy(() => import('./pages/Command.tsx'));
+
 interface Page {
   path: string;
   label: string;
-  permission: string;
+  /** Shown when the user has any of these. */
+  permissions: string[];
+}
+
+function PageBody({ path, me }: { path: string; me: Me }) {
+  switch (path) {
+    case '/people':
+      return <People />;
+    case '/testing':
+      return <TestingPage me={me} />;
+    case '/tracing':
+      return <TracingPage />;
+    case '/isolation':
+      return <IsolationPage me={me} />;
+    case '/transfer':
+      return <TransferPage me={me} />;
+    case '/command':
+      return <CommandPage me={me} />;
+    default:
+      return <Dashboard me={me} />;
+  }
 }
 
 function usePath(): [string, (path: string) => void] {
@@ -85,9 +112,14 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
   const { message } = AntApp.useApp();
   const [path, go] = usePath();
   const pages: Page[] = [
-    { path: '/', label: t('nav.dashboard'), permission: 'stats.read' },
-    { path: '/people', label: t('nav.people'), permission: 'person.read' },
-  ].filter((p) => me.permissions.includes(p.permission));
+    { path: '/', label: t('nav.dashboard'), permissions: ['stats.read'] },
+    { path: '/people', label: t('nav.people'), permissions: ['person.read'] },
+    { path: '/testing', label: t('nav.testing'), permissions: ['testing.read'] },
+    { path: '/tracing', label: t('nav.tracing'), permissions: ['tracing.read'] },
+    { path: '/isolation', label: t('nav.isolation'), permissions: ['isolation.read'] },
+    { path: '/transfer', label: t('nav.transfer'), permissions: ['transfer.manage', 'transfer.drive'] },
+    { path: '/command', label: t('nav.command'), permissions: ['zone.read', 'task.read', 'report.read'] },
+  ].filter((p) => p.permissions.some((x) => me.permissions.includes(x)));
   const current = pages.find((p) => p.path === path) ?? pages[0];
 
   const logout = async () => {
@@ -127,10 +159,16 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
       <Layout.Content style={{ padding: 24 }}>
         {!current ? (
           <Result status="403" title="403" />
-        ) : current.path === '/people' ? (
-          <People />
         ) : (
-          <Dashboard me={me} />
+          <Suspense
+            fallback={
+              <div style={{ display: 'grid', placeItems: 'center', height: 240 }}>
+                <Spin size="large" />
+              </div>
+            }
+          >
+            <PageBody path={current.path} me={me} />
+          </Suspense>
         )}
       </Layout.Content>
     </Layout>

@@ -1,9 +1,14 @@
-/** 指挥中心大屏: KPIs, residents per district, the 清仓 board and the latest testing rounds. */
+/**
+ * 指挥中心大屏: KPIs, the schematic city map, residents per district, the 清仓 board and the latest testing rounds.
+ */
 import { Alert, Card, Col, Empty, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
-import { type ReactNode, useEffect, useMemo, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Area, api, type Board, type Me, type Round, type Stats } from './api.ts';
 import { EChart } from './EChart.tsx';
+
+// The schematic map brings the map chart with it: its own chunk.
+const SchematicMap = lazy(() => import('./pages/SchematicMap.tsx'));
 
 function sum(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -188,7 +193,9 @@ export function Dashboard({ me }: { me: Me }) {
           />
         </Col>
       </Row>
-      <Alert type="info" showIcon message={t('dashboard.mapNote')} />
+      <Suspense fallback={<Card size="small" loading />}>
+        <SchematicMap me={me} city={areas.city} districts={areas.districts} />
+      </Suspense>
       <Row gutter={[12, 12]}>
         <Col xs={24} xl={board.data || board.error ? 12 : 24}>
           <Card size="small" title={t('dashboard.byDistrict')}>
@@ -249,7 +256,11 @@ export function Dashboard({ me }: { me: Me }) {
             locale={{ emptyText: <Empty description={t('dashboard.noRounds')} /> }}
             columns={[
               { title: t('round.name'), dataIndex: 'name' },
-              { title: t('round.status'), dataIndex: 'status', render: (v: string) => <Tag>{v}</Tag> },
+              {
+                title: t('round.status'),
+                dataIndex: 'status',
+                render: (v: string) => <Tag>{t(`roundStatus.${v}`, { defaultValue: v })}</Tag>,
+              },
               { title: t('round.starts'), dataIndex: 'starts_at', render: dateTime },
               { title: t('round.deadline'), dataIndex: 'deadline_at', render: dateTime },
               { title: t('round.areas'), dataIndex: 'areas', render: (a: string[]) => a.length },

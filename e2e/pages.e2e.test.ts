@@ -1,0 +1,536 @@
+/**
+ * The command centre's work pages end to end: the real server (PGlite in a temporary directory, a seeded city of
+ * 2,000 people), real data made through the HTTP API (a testing round with scans, boxes and results, one of them
+ * positive; tracing turns it into a case with household contacts; placement; trip planning; a zone; a leader),
+ * then Debian's Chromium checks that every page shows those rows: testing (rounds, coverage with the stage clocks,
+ * the door-knocking list, sampling points, an Excel export), tracing (cases, contacts with provenance, the
+ * chains graph), isolation (board, stock, forecast, stays), transfer (trips for a dispatcher, clocks),
+ * command (zones, leaders, responsibility list, tasks, daily report and its downloads). Screenshots go to
+ * e2e/screenshots/.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin/qingcang.js');
+const SHOTS = join(ROOT, 'e2e/screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PASSWORD = 'e2e passphrase 2022';
+const FULL_ID = /\b\d{17}[\dX]\b/;
+
+let dataDir: string;
+let server: ChildProcess | undefined;
+let browser: Browser | undefined;
+let baseUrl: string;
+
+/** What the set-up made through the API, for the checks to look for. */
+const made = {
+  roundId: 0,
+  roundName: 'E2E 全员核酸第1轮',
+  street: '',
+  community: '',
+  district: '',
+  grid: '',
+  caseNo: '',
+  secondCaseNo: '',
+  householdId: 0,
+  sampled: 0,
+  placed: 0,
+  trips: 0,
+};
+
+function cli(args: string[], env: NodeJS.ProcessEnv, input?: string): string {
+  return execFileSync(process.execPath, [BIN, ...args], {
+    env,
+    input,
+    encoding: 'utf8',
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+}
+
+async function startServer(env: NodeJS.ProcessEnv): Promise<string> {
+  server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, cwd: ROOT });
+  let stderr = '';
+  server.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    server?.stdout?.on('data', (d) => {
+      out += String(d);
+      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve(url);
+    });
+    server?.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)));
+  });
+}
+
+/** An API client acting with a bearer token (no session, no CSRF). */
+function client(token: string) {
+  return async <T = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<T> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    return JSON.parse(text) as T;
+  };
+}
+
+async function login(page: Page, username: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByText('指挥中心大屏').waitFor();
+}
+
+/** Opens a page from the menu (the menu may fold items into its overflow on narrow screens: then by address). */
+async function open(page: Page, label: string, path: string): Promise<void> {
+  const item = page.getByRole('menuitem', { name: label, exact: true });
+  if ((await item.count()) > 0 && (await item.first().isVisible())) await item.first().click();
+  else await page.goto(`${baseUrl}${path}`);
+  await page.waitForURL((u) => u.pathname === path);
+}
+
+const rows = (page: Page, scope = 'body') => page.locator(`${scope} .ant-table-tbody tr.ant-table-row`);
+
+async function seedThroughApi(tokens: { testing: string; commander: string }): Promise<void> {
+  const testing = client(tokens.testing);
+  const cmd = client(tokens.commander);
+  interface P {
+    id: number;
+    area_code: string;
+  }
+  // A resident with a household of at least two: the positive one, whose family become close contacts.
+  const people = await testing<{ items: P[] }>('GET', '/api/persons?limit=200');
+  let index: P | undefined;
+  let family: P[] = [];
+  for (const p of people.items) {
+    const one = await testing<P & { household: P[] }>('GET', `/api/persons/${p.id}`);
+    if (one.household.length >= 2) {
+      index = one;
+      family = one.household.filter((m) => m.id !== p.id);
+      break;
+    }
+  }
+  if (!index) throw new Error('no household of two in the seeded city');
+  made.grid = index.area_code;
+  made.householdId = (index as P & { household_id: number }).household_id;
+  made.community = index.area_code.slice(0, 12);
+  made.street = index.area_code.slice(0, 9);
+  made.district = index.area_code.slice(0, 6);
+
+  const round = await testing<{ id: number; sampling_points: number }>('POST', '/api/testing/rounds', {
+    name: made.roundName,
+    areas: [made.street],
+  });
+  made.roundId = round.id;
+  const points = await testing<{ items: { id: number }[] }>('GET', `/api/testing/rounds/${round.id}/points`);
+  const pointId = points.items[0]?.id;
+  if (!pointId) throw new Error('the round has no sampling point');
+  // Others of the same street, outside the family, into one pooled tube.
+  const neighbours = (await testing<{ items: P[] }>('GET', `/api/persons?area=${made.street}&limit=50`)).items
+    .filter((p) => p.id !== index.id && !family.some((f) => f.id === p.id))
+    .slice(0, 4);
+  const now = new Date().toISOString();
+  const scans = await testing<{ items: { status: string }[] }>(
+    'POST',
+    `/api/testing/rounds/${round.id}/scans`,
+    {
+      items: [
+        {
+          key: `e2e-single-${index.id}`,
+          tube: 'E2E00001',
+          person_id: index.id,
+          point_id: pointId,
+          scanned_at: now,
+          pool_size: 1,
+        },
+        ...neighbours.map((p) => ({
+          key: `e2e-pool-${p.id}`,
+          tube: 'E2E00002',
+          person_id: p.id,
+          point_id: pointId,
+          scanned_at: now,
+          pool_size: neighbours.length,
+        })),
+      ],
+    },
+  );
+  expect(scans.items.map((s) => s.status)).toEqual(Array(1 + neighbours.length).fill('accepted'));
+  made.sampled = 1 + neighbours.length;
+  await testing('POST', '/api/testing/boxes', {
+    round_id: round.id,
+    box: 'E2EBOX01',
+    tubes: ['E2E00001', 'E2E00002'],
+  });
+  await testing('POST', '/api/testing/boxes/E2EBOX01/ship');
+  await testing('POST', '/api/testing/boxes/E2EBOX01/receive', { lab_id: 1 });
+  const results = await testing<{ follow_up: { positivePersons: number } }>('POST', '/api/testing/results', {
+    items: [
+      { tube: 'E2E00001', result: 'positive', ct: { ORF1ab: 27.5, N: 26.1 }, tested_at: now },
+      { tube: 'E2E00002', result: 'negative', tested_at: now },
+    ],
+  });
+  expect(results.follow_up.positivePersons).toBe(1);
+
+  // The positive becomes a case and is traced (the server's worker would do it within seconds too).
+  await cmd('POST', '/api/tracing/run');
+  const cases = await cmd<{ items: { case_no: string; close_contacts: number }[] }>(
+    'GET',
+    '/api/tracing/cases',
+  );
+  made.caseNo = cases.items[0]?.case_no ?? '';
+  expect(made.caseNo).not.toBe('');
+  expect(cases.items[0]?.close_contacts).toBe(family.length);
+
+  // A close contact from the household tests positive too: a second case, infected through the first.
+  const contact = family[0] as P;
+  await testing('POST', `/api/testing/rounds/${round.id}/scans`, {
+    items: [
+      {
+        key: `e2e-contact-${contact.id}`,
+        tube: 'E2E00003',
+        person_id: contact.id,
+        point_id: pointId,
+        scanned_at: new Date().toISOString(),
+        pool_size: 1,
+      },
+    ],
+  });
+  await testing('POST', '/api/testing/boxes', { round_id: round.id, box: 'E2EBOX02', tubes: ['E2E00003'] });
+  await testing('POST', '/api/testing/boxes/E2EBOX02/ship');
+  await testing('POST', '/api/testing/boxes/E2EBOX02/receive', { lab_id: 1 });
+  await testing('POST', '/api/testing/results', {
+    items: [
+      { tube: 'E2E00003', result: 'positive', ct: { ORF1ab: 30.1 }, tested_at: new Date().toISOString() },
+    ],
+  });
+  await cmd('POST', '/api/tracing/run');
+  const both = await cmd<{ items: { case_no: string }[] }>('GET', '/api/tracing/cases');
+  expect(both.items.map((c) => c.case_no)).toHaveLength(2);
+  made.secondCaseNo = both.items[0]?.case_no ?? '';
+  made.sampled += 1;
+
+  const placed = await cmd<{ placed: number }>('POST', '/api/isolation/place', { edition: '8th' });
+  made.placed = placed.placed;
+  expect(made.placed).toBeGreaterThan(0);
+  const plan = await cmd<{ trips: unknown[] }>('POST', '/api/transfer/plan', {});
+  made.trips = plan.trips.length;
+  expect(made.trips).toBeGreaterThan(0);
+  await cmd('POST', '/api/zones', {
+    area_code: made.community,
+    level: 'lockdown',
+    reason: 'E2E 病例所在社区封控',
+  });
+  await cmd('POST', '/api/leaders', {
+    name: '王包保',
+    title: '区委副书记',
+    area_code: made.district,
+    function: 'all',
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'web/dist/index.html')))
+    throw new Error('web/dist is missing: run `npm run build:web` first (npm run test:e2e does)');
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  mkdirSync(SHOTS, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'qingcang-e2e-pages-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
+  cli(['seed', '--people', '2000'], env);
+  for (const [username, role] of [
+    ['e2e.commander', 'commander'],
+    ['e2e.dispatcher', 'dispatcher'],
+  ] as const)
+    cli(
+      ['user', 'create', '--username', username, '--role', role, '--jurisdiction', '2202'],
+      env,
+      `${PASSWORD}\n`,
+    );
+  const token = (role: string) =>
+    cli(['token', 'create', '--name', `e2e ${role}`, '--role', role, '--jurisdiction', '2202'], env).trim();
+  const tokens = { testing: token('testing'), commander: token('commander') };
+  baseUrl = await startServer(env);
+  await seedThroughApi(tokens);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server?.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function withPage(username: string, run: (page: Page) => Promise<void>): Promise<void> {
+  const context = await browser?.newContext({
+    viewport: { width: 1600, height: 1000 },
+    locale: 'zh-CN',
+    acceptDownloads: true,
+  });
+  if (!context) throw new Error('no browser');
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  try {
+    await login(page, username);
+    try {
+      await run(page);
+    } catch (err) {
+      await page.screenshot({ path: join(SHOTS, 'pages-failure.png'), fullPage: true });
+      throw err;
+    }
+    expect(pageErrors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}
+
+describe('work pages', () => {
+  it('dashboard: the schematic map of the districts, coloured by zone, a district opens its streets', async () => {
+    await withPage('e2e.commander', async (page) => {
+      const map = page.locator('.ant-card', { hasText: '城市示意图' });
+      await map.getByText('示意图：按真实行政区划层级绘制', { exact: false }).waitFor();
+      await map.getByText('吉林市 (2202)').waitFor();
+      await map.locator('canvas').waitFor();
+      await map.getByText('风险区', { exact: true }).click();
+      await map.getByText('今日新增病例', { exact: true }).waitFor();
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: join(SHOTS, 'dashboard-map.png'), fullPage: true });
+      // The largest district sits top left: a click there opens its streets.
+      const box = await map.locator('canvas').boundingBox();
+      if (!box) throw new Error('no map canvas');
+      await page.mouse.click(box.x + box.width * 0.04, box.y + box.height * 0.15);
+      await map.getByRole('button', { name: '返回全市' }).waitFor();
+      await map.getByText(/\(\d{6}\)/).waitFor();
+      await map.getByText('街道层级', { exact: false }).waitFor();
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: join(SHOTS, 'dashboard-map-streets.png'), fullPage: true });
+      await map.getByRole('button', { name: '返回全市' }).click();
+      await map.getByText('吉林市 (2202)').waitFor();
+    });
+  });
+
+  it('testing: rounds, coverage with the four clocks, drill-down, door-knocking list, points, export', async () => {
+    await withPage('e2e.commander', async (page) => {
+      await open(page, '核酸检测', '/testing');
+      await page.getByText(made.roundName).first().waitFor();
+      // Coverage of the round's street among its district's streets: sampled and resulted as scanned, and the
+      // clocks: every tube received, tested and reported; collection still open.
+      const cov = page.locator('.ant-tabs-tabpane-active');
+      const streetRow = cov.locator('tr.ant-table-row', { hasText: made.street });
+      await streetRow.waitFor();
+      const cells = await streetRow.locator('td').allTextContents();
+      expect(cells.filter((c) => c === String(made.sampled))).toHaveLength(2); // sampled, resulted
+      expect(cells.filter((c) => c === '3/3完成')).toHaveLength(3); // transport, test, report (3 tubes)
+      expect(cells.some((c) => new RegExp(`^${made.sampled}/\\d+(进行中|超时)$`).test(c))).toBe(true);
+      for (const stage of ['采', '送', '检', '报'])
+        await cov
+          .locator('th', { hasText: new RegExp(`^${stage}$`) })
+          .first()
+          .waitFor();
+      await page.screenshot({ path: join(SHOTS, 'testing-coverage.png'), fullPage: true });
+
+      // Excel export of the coverage rows.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        cov.getByRole('button', { name: '导出 Excel' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+      const file = await download.path();
+      expect(readFileSync(file).subarray(0, 2).toString()).toBe('PK'); // a zip: an xlsx workbook
+
+      // The street's door-knocking list: unsampled residents by household; the index household (all sampled)
+      // is not on it.
+      await streetRow.getByRole('button', { name: '未采样名单' }).click();
+      const knock = page.locator('.ant-tabs-tabpane-active');
+      await knock.locator('tr.ant-table-row').first().waitFor();
+      expect(await knock.locator('tr.ant-table-row').count()).toBeGreaterThan(0);
+      expect(await knock.locator(`tr[data-row-key="${made.householdId}"]`).count()).toBe(0);
+      const text = await knock.textContent();
+      expect(text).toMatch(/本页未采样 \d+ 人/);
+      expect(FULL_ID.test(text ?? '')).toBe(false);
+      await knock.locator('tr.ant-table-row').first().locator('.ant-table-row-expand-icon').click();
+      await knock.locator('.ant-table-expanded-row tr.ant-table-row').first().waitFor();
+      await page.screenshot({ path: join(SHOTS, 'testing-unsampled.png'), fullPage: true });
+
+      // Back to coverage, down the street to its communities and the community to its grids.
+      await page.getByRole('tab', { name: '覆盖率与四段时钟' }).click();
+      await streetRow.locator('a').first().click();
+      await cov.locator('tr.ant-table-row', { hasText: made.community }).locator('a').first().click();
+      await cov.locator('tr.ant-table-row', { hasText: made.grid }).waitFor();
+
+      await page.getByRole('tab', { name: '采样点' }).click();
+      await page.locator('.ant-tabs-tabpane-active tr.ant-table-row').first().waitFor();
+    });
+  });
+
+  it('tracing: the case, its household contacts with provenance, the chains graph', async () => {
+    await withPage('e2e.commander', async (page) => {
+      await open(page, '流调溯源', '/tracing');
+      // Newest first: the second case, then the first; clicking a case shows its contacts.
+      await page.locator('tr.ant-table-row', { hasText: made.secondCaseNo }).first().waitFor();
+      await page.locator('tr.ant-table-row', { hasText: made.caseNo }).first().click();
+      const contacts = page.locator('.ant-card', { hasText: `病例 ${made.caseNo} 的接触者` });
+      await contacts.locator('tr.ant-table-row').first().waitFor();
+      const contactText = await contacts.locator('.ant-table-tbody').textContent();
+      expect(contactText).toContain('同户');
+      expect(contactText).toContain('密接');
+      await page.screenshot({ path: join(SHOTS, 'tracing-cases.png'), fullPage: true });
+      await page.getByRole('tab', { name: '传播链' }).click();
+      await page.getByText('传播关系图').waitFor();
+      // The second case was found as the first one's household contact: one cluster, one link.
+      await page.getByText('2 例病例，1 个聚集，1 条传播关系', { exact: false }).waitFor();
+      const second = page.locator('.ant-tabs-tabpane-active tr.ant-table-row', {
+        hasText: made.secondCaseNo,
+      });
+      expect(await second.textContent()).toContain(made.caseNo);
+      expect(await second.textContent()).toContain('同户');
+      await page.locator('.ant-tabs-tabpane-active canvas').first().waitFor();
+      await page
+        .locator('.ant-tabs-tabpane-active tr.ant-table-row', { hasText: made.caseNo })
+        .first()
+        .waitFor();
+      await page.waitForTimeout(1200);
+      await page.screenshot({ path: join(SHOTS, 'tracing-chains.png'), fullPage: true });
+    });
+  });
+
+  it('isolation: board occupancy, stock with the new placements, forecast chart, open stays', async () => {
+    await withPage('e2e.commander', async (page) => {
+      await open(page, '隔离管控', '/isolation');
+      await page.locator('.ant-statistic', { hasText: '今日安置' }).waitFor();
+      await expect
+        .poll(async () =>
+          page
+            .locator('.ant-statistic', { hasText: '今日安置' })
+            .locator('.ant-statistic-content-value')
+            .textContent(),
+        )
+        .toBe(String(made.placed));
+      expect(await rows(page, '.ant-tabs-tabpane-active').count()).toBeGreaterThan(0);
+      await page.screenshot({ path: join(SHOTS, 'isolation-board.png'), fullPage: true });
+
+      await page.getByRole('tab', { name: '存量与增量' }).click();
+      await page.locator('.ant-tabs-tabpane-active tr.ant-table-row', { hasText: '病例' }).first().waitFor();
+
+      await page.getByRole('tab', { name: '三日预测' }).click();
+      await page.locator('.ant-tabs-tabpane-active canvas').first().waitFor();
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: join(SHOTS, 'isolation-forecast.png'), fullPage: true });
+
+      await page.getByRole('tab', { name: '在管人员' }).click();
+      await expect.poll(() => rows(page, '.ant-tabs-tabpane-active').count()).toBe(made.placed);
+    });
+  });
+
+  it('transfer: the commander sees the clocks; a dispatcher sees the trips with their passengers', async () => {
+    await withPage('e2e.commander', async (page) => {
+      await open(page, '转运', '/transfer');
+      await page.getByText('发现→安置 P50/P90').waitFor();
+      await page.getByText('超时名单').waitFor();
+      expect(await page.getByRole('tab', { name: '车次' }).count()).toBe(0); // no transfer.drive
+      await page.screenshot({ path: join(SHOTS, 'transfer-clocks.png'), fullPage: true });
+    });
+    await withPage('e2e.dispatcher', async (page) => {
+      // A dispatcher reads no cases: no tracing page.
+      expect(await page.getByRole('menuitem', { name: '流调溯源' }).count()).toBe(0);
+      await open(page, '转运', '/transfer');
+      await expect.poll(() => rows(page, '.ant-tabs-tabpane-active').count()).toBe(made.trips);
+      await page
+        .locator('.ant-tabs-tabpane-active tr.ant-table-row')
+        .first()
+        .locator('.ant-table-row-expand-icon')
+        .click();
+      await page.locator('.ant-table-expanded-row').first().waitFor();
+      await page.screenshot({ path: join(SHOTS, 'transfer-trips.png'), fullPage: true });
+    });
+  });
+
+  it('command: zones with readiness, leaders, responsibility list, tasks, the daily report and its downloads', async () => {
+    await withPage('e2e.commander', async (page) => {
+      await open(page, '指挥调度', '/command');
+      const zone = page.locator('tr.ant-table-row', { hasText: made.community });
+      await zone.waitFor();
+      expect(await zone.textContent()).toContain('封控区');
+      expect(await zone.textContent()).toContain('未满足'); // a case inside, found today
+      // The zone governing the index case's grid is that lockdown.
+      await page.getByPlaceholder('220202001001').fill(made.grid);
+      await page.getByRole('button', { name: '查询' }).click();
+      await page.locator('.ant-descriptions', { hasText: made.grid }).getByText('封控区').waitFor();
+      await page.screenshot({ path: join(SHOTS, 'command-zones.png'), fullPage: true });
+
+      await page.getByRole('tab', { name: '包保领导' }).click();
+      await page.locator('.ant-tabs-tabpane-active tr.ant-table-row', { hasText: '王包保' }).waitFor();
+
+      await page.getByRole('tab', { name: '今日责任清单' }).click();
+      await page
+        .locator('.ant-tabs-tabpane-active tr.ant-table-row', { hasText: '王包保' })
+        .first()
+        .waitFor();
+      await page.screenshot({ path: join(SHOTS, 'command-responsibility.png'), fullPage: true });
+
+      await page.getByRole('tab', { name: '待办任务' }).click();
+      await page.locator('.ant-tabs-tabpane-active .ant-table').waitFor();
+
+      await page.getByRole('tab', { name: '每日通报' }).click();
+      await page.getByText('疫情通报', { exact: false }).first().waitFor();
+      const newCases = page.locator('.ant-descriptions-row', { hasText: '新增待分型' });
+      await newCases.waitFor();
+      await page.screenshot({ path: join(SHOTS, 'command-report.png'), fullPage: true });
+      // Each download button points at the report in that format and language.
+      for (const [label, type] of [
+        ['MD · 中文', 'text/markdown'],
+        ['HTML · EN', 'text/html'],
+        ['XLSX · 中文', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      ] as const) {
+        const href = await page.getByRole('link', { name: label }).getAttribute('href');
+        expect(href).toMatch(/^\/api\/reports\/daily\?/);
+        const res = await page.request.get(`${baseUrl}${href}`);
+        expect(res.status()).toBe(200);
+        expect(res.headers()['content-type']).toContain(type);
+      }
+
+      // English.
+      await page.getByText('English', { exact: true }).click();
+      await page.getByRole('tab', { name: 'Daily report' }).waitFor();
+      await page.getByRole('tab', { name: 'Zones' }).click();
+      await page.locator('tr.ant-table-row', { hasText: 'Lockdown' }).waitFor();
+      await page.screenshot({ path: join(SHOTS, 'command-zones-en.png'), fullPage: true });
+    });
+  });
+});

@@ -1,0 +1,698 @@
+/**
+ * 指挥调度: zones (封控/管控/防范) with their lifting readiness, the zone governing an area, suggested upgrades,
+ * leaders and their patches (包保), today's responsibility list with owners and escalation, the follow-up
+ * tasks, and the daily report (每日通报) with its Markdown, HTML and XLSX downloads in Chinese and English.
+ */
+import {
+  Alert,
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Descriptions,
+  Form,
+  Input,
+  List,
+  Row,
+  Select,
+  Space,
+  Statistic,
+  Tabs,
+  Tag,
+  Typography,
+} from 'antd';
+import dayjs from 'dayjs';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type Me, query } from '../api.ts';
+import {
+  beijingToday,
+  byNumber,
+  byString,
+  type Column,
+  DataTable,
+  ErrorAlert,
+  filtersFrom,
+  StatusTag,
+  useApi,
+  useFormat,
+} from './shared.tsx';
+
+interface ReadinessCheck {
+  rule: string;
+  ok: boolean;
+  detail: string;
+}
+
+interface Zone {
+  id: number;
+  area_code: string;
+  level: 'lockdown' | 'control' | 'prevention';
+  status: string;
+  reason: string;
+  started_at: string;
+  ended_at: string | null;
+  readiness: { ready: boolean; checks: ReadinessCheck[] };
+}
+
+interface Suggestion {
+  area_code: string;
+  current: string | null;
+  suggested: string;
+  cases: number;
+  reason: string;
+}
+
+interface Leader {
+  id: number;
+  name: string;
+  title: string;
+  area_code: string;
+  function: string;
+}
+
+interface RespItem {
+  kind: string;
+  function: string;
+  area_code: string;
+  due_at: string;
+  subject: { type: string; id: number };
+  person_id: number | null;
+  owner: { id: number; name: string; area_code: string } | null;
+  escalated_levels: number;
+  overdue: boolean;
+}
+
+interface Task {
+  id: number;
+  kind: string;
+  status: string;
+  person_id: number | null;
+  area_code: string;
+  subject_type: string | null;
+  subject_id: number | null;
+  due_at: string;
+  created_at: string;
+  done_at: string | null;
+  details: Record<string, unknown> | null;
+}
+
+interface DailyReport {
+  date: string;
+  generated_at: string;
+  area: { code: string; name: string };
+  cases: {
+    new_confirmed: number;
+    new_asymptomatic: number;
+    new_unclassified: number;
+    reclassified: number;
+    by_severity: Record<string, number>;
+    by_district: { code: string; name: string; confirmed: number; asymptomatic: number }[];
+    cumulative_confirmed: number;
+    cumulative_asymptomatic: number;
+  };
+  contacts: Record<string, number>;
+  capacity: Record<string, number>;
+  testing: Record<string, number>;
+}
+
+export const ZONE_COLOURS: Record<string, string> = {
+  lockdown: 'red',
+  control: 'orange',
+  prevention: 'blue',
+};
+
+export default function CommandPage({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const may = (p: string) => me.permissions.includes(p);
+  const items = [
+    ...(may('zone.read') ? [{ key: 'zones', label: t('command.zones'), children: <ZonesView /> }] : []),
+    ...(may('zone.read') ? [{ key: 'leaders', label: t('command.leaders'), children: <LeadersView /> }] : []),
+    ...(may('task.read')
+      ? [
+          { key: 'responsibility', label: t('command.responsibility'), children: <ResponsibilityView /> },
+          { key: 'tasks', label: t('command.tasks'), children: <TasksView /> },
+        ]
+      : []),
+    ...(may('report.read') ? [{ key: 'report', label: t('command.report'), children: <ReportView /> }] : []),
+  ];
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      <Typography.Title level={3} style={{ margin: 0 }}>
+        {t('command.title')}
+      </Typography.Title>
+      <Tabs items={items} />
+    </Space>
+  );
+}
+
+function ZonesView() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const zones = useApi<{ items: Zone[] }>('/api/zones');
+  const sugg = useApi<{ items: Suggestion[] }>('/api/zones/suggestions');
+  const rows = zones.data?.items ?? [];
+  const columns: Column<Zone>[] = [
+    {
+      key: 'area_code',
+      title: t('common.areaCode'),
+      dataIndex: 'area_code',
+      sorter: byString((r) => r.area_code),
+    },
+    {
+      key: 'level',
+      title: t('command.level'),
+      dataIndex: 'level',
+      filters: ['lockdown', 'control', 'prevention'].map((v) => ({ text: t(`zoneLevel.${v}`), value: v })),
+      onFilter: (v, r) => r.level === v,
+      render: (v: string) => <StatusTag ns="zoneLevel" value={v} colors={ZONE_COLOURS} />,
+      exportValue: (r) => t(`zoneLevel.${r.level}`),
+    },
+    { key: 'reason', title: t('command.reason'), dataIndex: 'reason', ellipsis: true },
+    {
+      key: 'started_at',
+      title: t('command.since'),
+      dataIndex: 'started_at',
+      render: f.dateTime,
+      sorter: byString((r) => r.started_at),
+    },
+    {
+      key: 'ready',
+      title: t('command.readiness'),
+      filters: [
+        { text: t('command.ready'), value: 'yes' },
+        { text: t('command.notReady'), value: 'no' },
+      ],
+      onFilter: (v, r) => (v === 'yes') === r.readiness.ready,
+      render: (_: unknown, r) => (
+        <Space direction="vertical" size={0}>
+          <Tag color={r.readiness.ready ? 'green' : 'default'}>
+            {r.readiness.ready ? t('command.ready') : t('command.notReady')}
+          </Tag>
+          {r.readiness.checks.map((c) => (
+            <Typography.Text key={c.rule} type={c.ok ? 'success' : 'danger'} style={{ fontSize: 12 }}>
+              {c.ok ? '✓' : '✗'} {t(`rule.${c.rule}`, { defaultValue: c.rule })} — {c.detail}
+            </Typography.Text>
+          ))}
+        </Space>
+      ),
+      exportValue: (r) =>
+        `${r.readiness.ready ? t('command.ready') : t('command.notReady')}: ${r.readiness.checks
+          .map((c) => `${c.ok ? '✓' : '✗'} ${t(`rule.${c.rule}`, { defaultValue: c.rule })} (${c.detail})`)
+          .join('; ')}`,
+    },
+  ];
+  const suggRows = sugg.data?.items ?? [];
+  const suggColumns: Column<Suggestion>[] = [
+    { key: 'area_code', title: t('common.areaCode'), dataIndex: 'area_code' },
+    {
+      key: 'current',
+      title: t('command.current'),
+      dataIndex: 'current',
+      render: (v: string | null) =>
+        v ? <StatusTag ns="zoneLevel" value={v} colors={ZONE_COLOURS} /> : t('command.noZone'),
+      exportValue: (r) => (r.current ? t(`zoneLevel.${r.current}`) : t('command.noZone')),
+    },
+    {
+      key: 'suggested',
+      title: t('command.suggested'),
+      dataIndex: 'suggested',
+      render: (v: string) => <StatusTag ns="zoneLevel" value={v} colors={ZONE_COLOURS} />,
+      exportValue: (r) => t(`zoneLevel.${r.suggested}`),
+    },
+    { key: 'cases', title: t('command.cases24h'), dataIndex: 'cases', sorter: byNumber((r) => r.cases) },
+    { key: 'reason', title: t('command.reason'), dataIndex: 'reason' },
+  ];
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      <Card size="small" title={t('command.activeZones')}>
+        <DataTable<Zone>
+          rows={rows}
+          columns={columns}
+          rowKey="id"
+          loading={zones.loading}
+          error={zones.error}
+          exportName={t('command.zones')}
+        />
+      </Card>
+      <Card size="small" title={t('command.suggestions')}>
+        <DataTable<Suggestion>
+          rows={suggRows}
+          columns={suggColumns}
+          rowKey="area_code"
+          loading={sugg.loading}
+          error={sugg.error}
+          exportName={t('command.suggestions')}
+        />
+      </Card>
+      <EffectiveZone />
+    </Space>
+  );
+}
+
+function EffectiveZone() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const [area, setArea] = useState<string | null>(null);
+  const res = useApi<{ area_code: string; zone: Omit<Zone, 'readiness'> | null }>(
+    area ? `/api/zones/effective${query({ area })}` : null,
+  );
+  return (
+    <Card size="small" title={t('command.effective')}>
+      <Form
+        layout="inline"
+        onFinish={(v: { area: string }) => setArea(v.area.trim())}
+        style={{ marginBottom: 12 }}
+      >
+        <Form.Item
+          label={t('common.areaCode')}
+          name="area"
+          rules={[{ required: true, pattern: /^\d{6,15}$/, message: t('testing.areaRule') }]}
+        >
+          <Input allowClear placeholder="220202001001" style={{ width: 200 }} />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" loading={res.loading}>
+          {t('command.lookup')}
+        </Button>
+      </Form>
+      <ErrorAlert error={res.error} />
+      {res.data &&
+        (res.data.zone ? (
+          <Descriptions size="small" bordered column={{ xs: 1, md: 4 }}>
+            <Descriptions.Item label={t('common.areaCode')}>{res.data.area_code}</Descriptions.Item>
+            <Descriptions.Item label={t('command.level')}>
+              <StatusTag ns="zoneLevel" value={res.data.zone.level} colors={ZONE_COLOURS} />
+            </Descriptions.Item>
+            <Descriptions.Item label={t('command.governedBy')}>{res.data.zone.area_code}</Descriptions.Item>
+            <Descriptions.Item label={t('command.since')}>
+              {f.dateTime(res.data.zone.started_at)}
+            </Descriptions.Item>
+          </Descriptions>
+        ) : (
+          <Alert type="success" showIcon message={t('command.noZoneFor', { area: res.data.area_code })} />
+        ))}
+    </Card>
+  );
+}
+
+function LeadersView() {
+  const { t } = useTranslation();
+  const res = useApi<{ items: Leader[] }>('/api/leaders');
+  const rows = res.data?.items ?? [];
+  const columns: Column<Leader>[] = [
+    { key: 'name', title: t('command.leader'), dataIndex: 'name', sorter: byString((r) => r.name) },
+    { key: 'title', title: t('command.leaderTitle'), dataIndex: 'title' },
+    {
+      key: 'area_code',
+      title: t('command.patch'),
+      dataIndex: 'area_code',
+      sorter: byString((r) => r.area_code),
+    },
+    {
+      key: 'function',
+      title: t('command.function'),
+      dataIndex: 'function',
+      filters: filtersFrom(
+        rows,
+        (r) => r.function,
+        (v) => t(`leaderFunction.${v}`, { defaultValue: v }),
+      ),
+      onFilter: (v, r) => r.function === v,
+      render: (v: string) => t(`leaderFunction.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`leaderFunction.${r.function}`, { defaultValue: r.function }),
+    },
+  ];
+  return (
+    <DataTable<Leader>
+      rows={rows}
+      columns={columns}
+      rowKey="id"
+      loading={res.loading}
+      error={res.error}
+      exportName={t('command.leaders')}
+    />
+  );
+}
+
+function ResponsibilityView() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const [owner, setOwner] = useState<string>('all');
+  const leaders = useApi<{ items: Leader[] }>('/api/leaders');
+  const res = useApi<{
+    items: RespItem[];
+    total: number;
+    overdue: number;
+    per_owner: Record<string, number>;
+  }>(
+    `/api/responsibility${owner === 'all' ? '' : owner === 'none' ? '?unowned=true' : `?leader_id=${owner}`}`,
+  );
+  const rows = res.data?.items ?? [];
+  const columns: Column<RespItem>[] = [
+    {
+      key: 'kind',
+      title: t('command.item'),
+      dataIndex: 'kind',
+      filters: filtersFrom(
+        rows,
+        (r) => r.kind,
+        (v) => t(`taskKind.${v}`, { defaultValue: v }),
+      ),
+      onFilter: (v, r) => r.kind === v,
+      render: (v: string) => t(`taskKind.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`taskKind.${r.kind}`, { defaultValue: r.kind }),
+    },
+    {
+      key: 'function',
+      title: t('command.function'),
+      dataIndex: 'function',
+      filters: filtersFrom(
+        rows,
+        (r) => r.function,
+        (v) => t(`leaderFunction.${v}`, { defaultValue: v }),
+      ),
+      onFilter: (v, r) => r.function === v,
+      render: (v: string) => t(`leaderFunction.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`leaderFunction.${r.function}`, { defaultValue: r.function }),
+    },
+    {
+      key: 'area_code',
+      title: t('common.areaCode'),
+      dataIndex: 'area_code',
+      sorter: byString((r) => r.area_code),
+    },
+    {
+      key: 'due_at',
+      title: t('command.due'),
+      dataIndex: 'due_at',
+      sorter: byString((r) => r.due_at),
+      render: (v: string, r) => (r.overdue ? <Tag color="red">{f.dateTime(v)}</Tag> : f.dateTime(v)),
+    },
+    {
+      key: 'subject',
+      title: t('command.subject'),
+      render: (_: unknown, r) =>
+        `${t(`subjectType.${r.subject.type}`, { defaultValue: r.subject.type })} ${r.subject.id}`,
+      exportValue: (r) => `${r.subject.type} ${r.subject.id}`,
+    },
+    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id', render: (v) => v ?? '—' },
+    {
+      key: 'owner',
+      title: t('command.owner'),
+      render: (_: unknown, r) =>
+        r.owner ? `${r.owner.name} (${r.owner.area_code})` : <Tag color="red">{t('command.unowned')}</Tag>,
+      filters: [
+        { text: t('command.owned'), value: 'yes' },
+        { text: t('command.unowned'), value: 'no' },
+      ],
+      onFilter: (v, r) => (v === 'yes') === (r.owner !== null),
+      exportValue: (r) => (r.owner ? `${r.owner.name} (${r.owner.area_code})` : ''),
+    },
+    {
+      key: 'escalated_levels',
+      title: t('command.escalated'),
+      dataIndex: 'escalated_levels',
+      sorter: byNumber((r) => r.escalated_levels),
+      render: (v: number) => (v > 0 ? <Tag color="volcano">+{v}</Tag> : 0),
+    },
+    {
+      key: 'overdue',
+      title: t('command.overdue'),
+      dataIndex: 'overdue',
+      filters: [
+        { text: t('command.overdue'), value: 'yes' },
+        { text: t('command.inTime'), value: 'no' },
+      ],
+      onFilter: (v, r) => (v === 'yes') === r.overdue,
+      render: (v: boolean) => (v ? <Tag color="red">{t('command.overdue')}</Tag> : t('command.inTime')),
+      exportValue: (r) => (r.overdue ? t('command.overdue') : t('command.inTime')),
+    },
+  ];
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      <Row gutter={[12, 12]}>
+        <Col xs={12} md={6}>
+          <Card size="small">
+            <Statistic
+              title={t('command.openItems')}
+              value={res.data?.total ?? '—'}
+              loading={res.loading && !res.data}
+            />
+          </Card>
+        </Col>
+        <Col xs={12} md={6}>
+          <Card size="small">
+            <Statistic
+              title={t('command.overdue')}
+              value={res.data?.overdue ?? '—'}
+              valueStyle={res.data && res.data.overdue > 0 ? { color: '#c0392b' } : undefined}
+              loading={res.loading && !res.data}
+            />
+          </Card>
+        </Col>
+        <Col xs={24} md={12}>
+          <Card size="small">
+            <Statistic
+              title={t('command.unowned')}
+              value={res.data?.per_owner.none ?? (res.data ? 0 : '—')}
+              loading={res.loading && !res.data}
+            />
+          </Card>
+        </Col>
+      </Row>
+      <DataTable<RespItem>
+        rows={rows}
+        columns={columns}
+        rowKey={(r) => `${r.kind}-${r.subject.type}-${r.subject.id}`}
+        loading={res.loading}
+        error={res.error}
+        capped={2000}
+        exportName={t('command.responsibility')}
+        toolbar={
+          <Select
+            size="small"
+            style={{ width: 220 }}
+            value={owner}
+            onChange={setOwner}
+            loading={leaders.loading}
+            options={[
+              { value: 'all', label: t('command.allOwners') },
+              { value: 'none', label: t('command.unowned') },
+              ...(leaders.data?.items ?? []).map((l) => ({
+                value: String(l.id),
+                label: `${l.name} · ${l.area_code} · ${t(`leaderFunction.${l.function}`, { defaultValue: l.function })}`,
+              })),
+            ]}
+          />
+        }
+      />
+    </Space>
+  );
+}
+
+function TasksView() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const [status, setStatus] = useState<'open' | 'done' | 'cancelled'>('open');
+  const [limit, setLimit] = useState(1000);
+  const res = useApi<{ items: Task[] }>(`/api/tasks${query({ status, limit })}`);
+  const rows = res.data?.items ?? [];
+  const now = Date.now();
+  const columns: Column<Task>[] = [
+    { key: 'id', title: t('testing.id'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
+    {
+      key: 'kind',
+      title: t('command.item'),
+      dataIndex: 'kind',
+      filters: filtersFrom(
+        rows,
+        (r) => r.kind,
+        (v) => t(`taskKind.${v}`, { defaultValue: v }),
+      ),
+      onFilter: (v, r) => r.kind === v,
+      render: (v: string) => t(`taskKind.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`taskKind.${r.kind}`, { defaultValue: r.kind }),
+    },
+    {
+      key: 'area_code',
+      title: t('common.areaCode'),
+      dataIndex: 'area_code',
+      sorter: byString((r) => r.area_code),
+    },
+    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id', render: (v) => v ?? '—' },
+    {
+      key: 'subject',
+      title: t('command.subject'),
+      render: (_: unknown, r) =>
+        r.subject_type
+          ? `${t(`subjectType.${r.subject_type}`, { defaultValue: r.subject_type })} ${r.subject_id ?? ''}`
+          : '—',
+      exportValue: (r) => (r.subject_type ? `${r.subject_type} ${r.subject_id ?? ''}` : ''),
+    },
+    {
+      key: 'due_at',
+      title: t('command.due'),
+      dataIndex: 'due_at',
+      sorter: byString((r) => r.due_at),
+      render: (v: string, r) =>
+        r.status === 'open' && new Date(v).getTime() < now ? (
+          <Tag color="red">{f.dateTime(v)}</Tag>
+        ) : (
+          f.dateTime(v)
+        ),
+    },
+    {
+      key: 'created_at',
+      title: t('command.created'),
+      dataIndex: 'created_at',
+      render: f.dateTime,
+      sorter: byString((r) => r.created_at),
+    },
+    { key: 'done_at', title: t('command.doneAt'), dataIndex: 'done_at', render: f.dateTime },
+  ];
+  return (
+    <DataTable<Task>
+      rows={rows}
+      columns={columns}
+      rowKey="id"
+      loading={res.loading}
+      error={res.error}
+      capped={limit}
+      exportName={t('command.tasks')}
+      toolbar={
+        <>
+          <Select
+            size="small"
+            style={{ width: 120 }}
+            value={status}
+            onChange={setStatus}
+            options={(['open', 'done', 'cancelled'] as const).map((v) => ({
+              value: v,
+              label: t(`taskStatus.${v}`),
+            }))}
+          />
+          <Select
+            size="small"
+            style={{ width: 120 }}
+            value={limit}
+            onChange={setLimit}
+            options={[200, 500, 1000].map((n) => ({ value: n, label: t('common.upTo', { count: n }) }))}
+          />
+        </>
+      }
+    />
+  );
+}
+
+function ReportView() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const [date, setDate] = useState(beijingToday());
+  const res = useApi<DailyReport>(`/api/reports/daily${query({ date })}`);
+  const r = res.data;
+  const link = (format: string, lang: string) => `/api/reports/daily${query({ date, format, lang })}`;
+  const section = (title: string, ns: string, values: Record<string, number>) => (
+    <Card size="small" title={title}>
+      <Descriptions size="small" column={1} bordered>
+        {Object.entries(values).map(([k, v]) => (
+          <Descriptions.Item key={k} label={t(`${ns}.${k}`, { defaultValue: k })}>
+            {f.number(v)}
+          </Descriptions.Item>
+        ))}
+      </Descriptions>
+    </Card>
+  );
+  type District = DailyReport['cases']['by_district'][number];
+  const districtColumns: Column<District>[] = [
+    { key: 'code', title: t('common.areaCode'), dataIndex: 'code' },
+    { key: 'name', title: t('common.areaName'), dataIndex: 'name' },
+    {
+      key: 'confirmed',
+      title: t('report.confirmed'),
+      dataIndex: 'confirmed',
+      sorter: byNumber((d) => d.confirmed),
+    },
+    {
+      key: 'asymptomatic',
+      title: t('report.asymptomatic'),
+      dataIndex: 'asymptomatic',
+      sorter: byNumber((d) => d.asymptomatic),
+    },
+  ];
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      <Space wrap>
+        <Typography.Text>{t('common.day')}</Typography.Text>
+        <DatePicker
+          size="small"
+          allowClear={false}
+          value={dayjs(date)}
+          disabledDate={(d) => d.format('YYYY-MM-DD') > beijingToday()}
+          onChange={(d) => d && setDate(d.format('YYYY-MM-DD'))}
+        />
+        <Typography.Text type="secondary">{t('report.download')}</Typography.Text>
+        {(['md', 'html', 'xlsx'] as const).map((format) =>
+          (['zh', 'en'] as const).map((lang) => (
+            <Button key={`${format}-${lang}`} size="small" href={link(format, lang)} download target="_blank">
+              {format.toUpperCase()} · {lang === 'zh' ? '中文' : 'EN'}
+            </Button>
+          )),
+        )}
+      </Space>
+      <ErrorAlert error={res.error} />
+      {res.loading && !r && <Card loading size="small" />}
+      {r && (
+        <>
+          <Typography.Title level={4} style={{ margin: 0 }}>
+            {t('report.heading', { area: r.area.name || r.area.code, date: r.date })}
+          </Typography.Title>
+          <Typography.Text type="secondary">
+            {t('report.generated')} {f.dateTime(r.generated_at)}
+          </Typography.Text>
+          <Row gutter={[12, 12]}>
+            <Col xs={24} lg={12}>
+              {section(t('report.cases'), 'report', {
+                new_confirmed: r.cases.new_confirmed,
+                new_asymptomatic: r.cases.new_asymptomatic,
+                new_unclassified: r.cases.new_unclassified,
+                reclassified: r.cases.reclassified,
+                cumulative_confirmed: r.cases.cumulative_confirmed,
+                cumulative_asymptomatic: r.cases.cumulative_asymptomatic,
+              })}
+            </Col>
+            <Col xs={24} lg={12}>
+              {section(t('report.contacts'), 'report', r.contacts)}
+            </Col>
+            <Col xs={24} lg={12}>
+              {section(t('report.capacity'), 'report', r.capacity)}
+            </Col>
+            <Col xs={24} lg={12}>
+              {section(t('report.testing'), 'report', r.testing)}
+            </Col>
+          </Row>
+          {Object.keys(r.cases.by_severity).length > 0 && (
+            <Card size="small" title={t('report.bySeverity')}>
+              <List
+                size="small"
+                dataSource={Object.entries(r.cases.by_severity)}
+                renderItem={([k, v]) => (
+                  <List.Item>
+                    <StatusTag ns="severity" value={k} /> {v}
+                  </List.Item>
+                )}
+              />
+            </Card>
+          )}
+          <Card size="small" title={t('report.byDistrict')}>
+            <DataTable<District>
+              rows={r.cases.by_district}
+              columns={districtColumns}
+              rowKey="code"
+              exportName={`${t('report.byDistrict')}-${r.date}`}
+            />
+          </Card>
+        </>
+      )}
+    </Space>
+  );
+}

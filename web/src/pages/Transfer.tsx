@@ -1,0 +1,301 @@
+/**
+ * 转运: the open trips with their passengers (the driver's view, transfer.drive), and the clocks found → placed →
+ * picked up → delivered with the late list (transfer.manage).
+ */
+import { Card, Col, DatePicker, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import dayjs from 'dayjs';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type Me, query } from '../api.ts';
+import {
+  beijingToday,
+  byNumber,
+  byString,
+  type Column,
+  DataTable,
+  ErrorAlert,
+  filtersFrom,
+  StatusTag,
+  useApi,
+  useFormat,
+} from './shared.tsx';
+
+interface Passenger {
+  person_id: number;
+  area_code: string;
+  status: string;
+}
+
+interface Trip {
+  id: number;
+  vehicle_id: number;
+  plate: string;
+  kind: string;
+  class: string;
+  site_id: number;
+  site: string;
+  status: string;
+  reason: string | null;
+  planned_at: string;
+  departed_at: string | null;
+  delivered_at: string | null;
+  needs_disinfection: boolean;
+  disinfected_at: string | null;
+  passengers: Passenger[];
+}
+
+interface Clocks {
+  day: string;
+  people: number;
+  minutes: Record<
+    'found_to_placed' | 'found_to_picked_up' | 'found_to_delivered',
+    { p50: number | null; p90: number | null }
+  >;
+  late: {
+    placement_id: number;
+    person_id: number;
+    area_code: string;
+    found_at: string;
+    placed_at: string | null;
+    trip_status: string | null;
+  }[];
+}
+
+const TRIP_COLOURS: Record<string, string> = { planned: 'blue', departed: 'orange', delivered: 'green' };
+
+export default function TransferPage({ me }: { me: Me }) {
+  const { t } = useTranslation();
+  const may = (p: string) => me.permissions.includes(p);
+  const items = [
+    ...(may('transfer.drive') ? [{ key: 'trips', label: t('transfer.trips'), children: <TripsView /> }] : []),
+    ...(may('transfer.manage')
+      ? [{ key: 'clocks', label: t('transfer.clocks'), children: <ClocksView /> }]
+      : []),
+  ];
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      <Typography.Title level={3} style={{ margin: 0 }}>
+        {t('transfer.title')}
+      </Typography.Title>
+      <Tabs items={items} />
+    </Space>
+  );
+}
+
+function TripsView() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const [status, setStatus] = useState<string | undefined>();
+  const res = useApi<{ items: Trip[] }>(`/api/transfer/trips${query({ status })}`);
+  const rows = res.data?.items ?? [];
+  const columns: Column<Trip>[] = [
+    { key: 'id', title: t('transfer.trip'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
+    { key: 'plate', title: t('transfer.plate'), dataIndex: 'plate', sorter: byString((r) => r.plate) },
+    {
+      key: 'kind',
+      title: t('transfer.vehicle'),
+      dataIndex: 'kind',
+      filters: filtersFrom(
+        rows,
+        (r) => r.kind,
+        (v) => t(`vehicleKind.${v}`, { defaultValue: v }),
+      ),
+      onFilter: (v, r) => r.kind === v,
+      render: (v: string) => t(`vehicleKind.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`vehicleKind.${r.kind}`, { defaultValue: r.kind }),
+    },
+    {
+      key: 'class',
+      title: t('transfer.class'),
+      dataIndex: 'class',
+      filters: filtersFrom(
+        rows,
+        (r) => r.class,
+        (v) => t(`tripClass.${v}`, { defaultValue: v }),
+      ),
+      onFilter: (v, r) => r.class === v,
+      render: (v: string) => t(`tripClass.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`tripClass.${r.class}`, { defaultValue: r.class }),
+    },
+    { key: 'site', title: t('isolation.site'), dataIndex: 'site', sorter: byString((r) => r.site) },
+    {
+      key: 'status',
+      title: t('transfer.status'),
+      dataIndex: 'status',
+      render: (v: string) => <StatusTag ns="tripStatus" value={v} colors={TRIP_COLOURS} />,
+      exportValue: (r) => t(`tripStatus.${r.status}`, { defaultValue: r.status }),
+    },
+    {
+      key: 'passengers',
+      title: t('transfer.passengers'),
+      render: (_: unknown, r) => r.passengers.length,
+      sorter: byNumber((r) => r.passengers.length),
+      exportValue: (r) => r.passengers.map((p) => p.person_id).join(' '),
+    },
+    {
+      key: 'planned_at',
+      title: t('transfer.plannedAt'),
+      dataIndex: 'planned_at',
+      render: f.dateTime,
+      sorter: byString((r) => r.planned_at),
+    },
+    { key: 'departed_at', title: t('transfer.departedAt'), dataIndex: 'departed_at', render: f.dateTime },
+    { key: 'delivered_at', title: t('transfer.deliveredAt'), dataIndex: 'delivered_at', render: f.dateTime },
+    {
+      key: 'disinfection',
+      title: t('transfer.disinfection'),
+      render: (_: unknown, r) =>
+        !r.needs_disinfection ? (
+          '—'
+        ) : r.disinfected_at ? (
+          <Tag color="green">{f.dateTime(r.disinfected_at)}</Tag>
+        ) : (
+          <Tag color="red">{t('transfer.needsDisinfection')}</Tag>
+        ),
+      exportValue: (r) => (r.needs_disinfection ? (r.disinfected_at ?? t('transfer.needsDisinfection')) : ''),
+    },
+    {
+      key: 'reason',
+      title: t('transfer.reason'),
+      dataIndex: 'reason',
+      ellipsis: true,
+      render: (v) => v ?? '—',
+    },
+  ];
+  return (
+    <DataTable<Trip>
+      rows={rows}
+      columns={columns}
+      rowKey="id"
+      loading={res.loading}
+      error={res.error}
+      capped={200}
+      exportName={t('transfer.trips')}
+      expandable={{
+        expandedRowRender: (trip) => (
+          <Table<Passenger>
+            size="small"
+            rowKey="person_id"
+            pagination={false}
+            dataSource={trip.passengers}
+            columns={[
+              { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
+              { key: 'area_code', title: t('common.areaCode'), dataIndex: 'area_code' },
+              {
+                key: 'status',
+                title: t('transfer.status'),
+                dataIndex: 'status',
+                render: (v: string) => <StatusTag ns="passengerStatus" value={v} />,
+              },
+            ]}
+          />
+        ),
+      }}
+      toolbar={
+        <Select
+          size="small"
+          style={{ width: 140 }}
+          value={status ?? 'all'}
+          onChange={(v) => setStatus(v === 'all' ? undefined : v)}
+          options={[
+            { value: 'all', label: t('common.all') },
+            ...['planned', 'departed', 'delivered'].map((v) => ({ value: v, label: t(`tripStatus.${v}`) })),
+          ]}
+        />
+      }
+    />
+  );
+}
+
+function ClocksView() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const [day, setDay] = useState(beijingToday());
+  const res = useApi<Clocks>(`/api/transfer/clocks${query({ date: day })}`);
+  const c = res.data;
+  type Late = Clocks['late'][number];
+  const columns: Column<Late>[] = [
+    {
+      key: 'placement_id',
+      title: t('isolation.stayId'),
+      dataIndex: 'placement_id',
+      sorter: byNumber((r) => r.placement_id),
+    },
+    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
+    {
+      key: 'area_code',
+      title: t('common.areaCode'),
+      dataIndex: 'area_code',
+      sorter: byString((r) => r.area_code),
+    },
+    {
+      key: 'found_at',
+      title: t('tracing.foundAt'),
+      dataIndex: 'found_at',
+      render: f.dateTime,
+      sorter: byString((r) => r.found_at),
+    },
+    { key: 'placed_at', title: t('isolation.placedAt'), dataIndex: 'placed_at', render: f.dateTime },
+    {
+      key: 'trip_status',
+      title: t('transfer.passengerStatus'),
+      dataIndex: 'trip_status',
+      render: (v: string | null) =>
+        v ? <StatusTag ns="passengerStatus" value={v} /> : <Tag color="red">{t('transfer.noTrip')}</Tag>,
+      filters: [
+        { text: t('transfer.noTrip'), value: 'none' },
+        { text: t('passengerStatus.assigned'), value: 'assigned' },
+        { text: t('passengerStatus.picked_up'), value: 'picked_up' },
+      ],
+      onFilter: (v, r) => (r.trip_status ?? 'none') === v,
+      exportValue: (r) => (r.trip_status ? t(`passengerStatus.${r.trip_status}`) : t('transfer.noTrip')),
+    },
+  ];
+  const legs = ['found_to_placed', 'found_to_picked_up', 'found_to_delivered'] as const;
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      <Space>
+        <Typography.Text>{t('common.day')}</Typography.Text>
+        <DatePicker
+          size="small"
+          allowClear={false}
+          value={dayjs(day)}
+          disabledDate={(d) => d.format('YYYY-MM-DD') > beijingToday()}
+          onChange={(d) => d && setDay(d.format('YYYY-MM-DD'))}
+        />
+      </Space>
+      <ErrorAlert error={res.error} />
+      <Row gutter={[12, 12]}>
+        <Col xs={12} md={6}>
+          <Card size="small">
+            <Statistic title={t('transfer.people')} value={c?.people ?? '—'} loading={res.loading && !c} />
+          </Card>
+        </Col>
+        {legs.map((leg) => (
+          <Col xs={12} md={6} key={leg}>
+            <Card size="small">
+              <Statistic
+                title={t(`transfer.${leg}`)}
+                value={c ? `${c.minutes[leg].p50 ?? '—'} / ${c.minutes[leg].p90 ?? '—'}` : '—'}
+                suffix={c ? t('transfer.minutes') : undefined}
+                loading={res.loading && !c}
+              />
+            </Card>
+          </Col>
+        ))}
+      </Row>
+      <Card size="small" title={t('transfer.late')}>
+        <Typography.Paragraph type="secondary">{t('transfer.lateNote')}</Typography.Paragraph>
+        <DataTable<Late>
+          rows={c?.late ?? []}
+          columns={columns}
+          rowKey="placement_id"
+          loading={res.loading}
+          error={res.error}
+          capped={500}
+          exportName={`${t('transfer.late')}-${day}`}
+        />
+      </Card>
+    </Space>
+  );
+}

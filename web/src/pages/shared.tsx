@@ -1,0 +1,311 @@
+/**
+ * What every work page shares: loading one endpoint, dates in the reader's language, a table with paging,
+ * sorting, filtering and an Excel export of exactly the rows the filters and sort leave, and the states of a
+ * request (loading, empty, error).
+ */
+import { Alert, Button, Empty, Space, Table, Tag, Typography } from 'antd';
+import type { ColumnType, TableProps } from 'antd/es/table';
+import { type Key, type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api.ts';
+
+export interface Loaded<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** GETs `path` (null: nothing to ask) and again whenever it changes or `reload` is called. */
+export function useApi<T>(path: string | null): Loaded<T> {
+  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: path !== null,
+  });
+  const [tick, setTick] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick asks for the same path again
+  useEffect(() => {
+    if (!path) {
+      setState({ data: null, error: null, loading: false });
+      return;
+    }
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    api<T>(path).then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (err: Error) => live && setState({ data: null, error: err.message, loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [path, tick]);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { ...state, reload };
+}
+
+export function useFormat() {
+  const { i18n } = useTranslation();
+  const locale = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
+  return useMemo(
+    () => ({
+      dateTime: (v: string | null | undefined) =>
+        v ? new Date(v).toLocaleString(locale, { dateStyle: 'short', timeStyle: 'short' }) : '—',
+      number: (v: number | null | undefined) =>
+        v === null || v === undefined ? '—' : v.toLocaleString(locale),
+      percent: (part: number, whole: number) =>
+        whole > 0 ? `${((100 * part) / whole).toLocaleString(locale, { maximumFractionDigits: 1 })}%` : '—',
+    }),
+    [locale],
+  );
+}
+
+/** Today in Beijing, as the API counts days. */
+export function beijingToday(): string {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+export function ErrorAlert({ error }: { error: string | null }) {
+  if (!error) return null;
+  return <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />;
+}
+
+/** A column that also says what goes into the spreadsheet (default: the raw value of dataIndex). */
+export interface Column<T> extends ColumnType<T> {
+  key: string;
+  title: string;
+  exportValue?: (row: T) => string | number | boolean | null | undefined;
+}
+
+/** Filter choices from the values present in the rows (what is there to filter by). */
+export function filtersFrom<T>(
+  rows: readonly T[],
+  value: (row: T) => string | null | undefined,
+  label: (v: string) => string = (v) => v,
+): { text: string; value: string }[] {
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const v = value(r);
+    if (v !== null && v !== undefined) seen.add(v);
+  }
+  return [...seen].sort().map((v) => ({ text: label(v), value: v }));
+}
+
+export function byString<T>(get: (r: T) => string | null | undefined) {
+  return (a: T, b: T) => (get(a) ?? '').localeCompare(get(b) ?? '');
+}
+
+export function byNumber<T>(get: (r: T) => number | null | undefined) {
+  return (a: T, b: T) => (get(a) ?? Number.NEGATIVE_INFINITY) - (get(b) ?? Number.NEGATIVE_INFINITY);
+}
+
+function cellValue<T>(col: Column<T>, row: T): string | number | boolean | null | undefined {
+  if (col.exportValue) return col.exportValue(row);
+  const key = col.dataIndex as string | undefined;
+  const v = key ? (row as Record<string, unknown>)[key] : undefined;
+  if (v === null || v === undefined) return v;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return v as string | number | boolean;
+}
+
+/** Writes the rows into one worksheet and downloads it; exceljs is loaded only when someone exports. */
+export async function exportXlsx<T>(
+  fileName: string,
+  sheet: string,
+  columns: readonly Column<T>[],
+  rows: readonly T[],
+): Promise<void> {
+  const mod = await import('exceljs');
+  const Workbook = (mod as unknown as { default?: typeof mod }).default?.Workbook ?? mod.Workbook;
+  const wb = new Workbook();
+  const ws = wb.addWorksheet(sheet.slice(0, 31));
+  ws.columns = columns.map((c) => ({
+    header: c.title,
+    key: c.key,
+    width: Math.max(10, c.title.length * 2 + 4),
+  }));
+  ws.getRow(1).font = { bold: true };
+  for (const r of rows) ws.addRow(columns.map((c) => cellValue(c, r) ?? ''));
+  const buf = await wb.xlsx.writeBuffer();
+  const blob = new Blob([buf], {
+    type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${fileName}.xlsx`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export interface DataTableProps<T> {
+  rows: readonly T[];
+  columns: Column<T>[];
+  rowKey: string | ((row: T) => Key);
+  loading?: boolean;
+  error?: string | null;
+  /** The export's file and sheet name. */
+  exportName: string;
+  /** Server paging (keyset): the table shows one page and the caller moves between pages. */
+  serverPaging?: { page: number; hasNext: boolean; onPrev: () => void; onNext: () => void };
+  /** A note when the API answered at most this many rows and there may be more. */
+  capped?: number;
+  toolbar?: ReactNode;
+  onRowClick?: (row: T) => void;
+  selectedKey?: Key | null;
+  expandable?: TableProps<T>['expandable'];
+  pageSize?: number;
+  size?: 'small' | 'middle';
+}
+
+/**
+ * antd's table with client paging (thousands of rows render one page at a time), sort and filter, and an
+ * export of the rows as filtered and sorted (all pages of them, not only the one on screen).
+ */
+export function DataTable<T extends object>(props: DataTableProps<T>) {
+  const { t } = useTranslation();
+  const [shown, setShown] = useState<readonly T[] | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const { rows } = props;
+  // New rows from the server: the export follows them until the user filters or sorts again.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the rows change
+  useEffect(() => setShown(null), [rows]);
+  // Until the user changes a filter or sort, what is shown is the rows through the columns' default filters.
+  const initial = useMemo(() => {
+    let out = rows;
+    for (const c of props.columns) {
+      const values = c.defaultFilteredValue;
+      const onFilter = c.onFilter;
+      if (values && values.length > 0 && onFilter)
+        out = out.filter((r) => values.some((v) => onFilter(v as string, r)));
+    }
+    return out;
+  }, [rows, props.columns]);
+  const current = shown ?? initial;
+
+  const doExport = async () => {
+    setExporting(true);
+    setExportError(null);
+    try {
+      await exportXlsx(props.exportName, props.exportName, props.columns, current);
+    } catch (err) {
+      setExportError((err as Error).message);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const paging = props.serverPaging;
+  return (
+    <div>
+      <Space wrap style={{ marginBottom: 8, width: '100%', justifyContent: 'space-between' }}>
+        <Space wrap>{props.toolbar}</Space>
+        <Space wrap>
+          <Typography.Text type="secondary">{t('table.rows', { count: current.length })}</Typography.Text>
+          <Button size="small" onClick={doExport} loading={exporting} disabled={current.length === 0}>
+            {t('table.export')}
+          </Button>
+        </Space>
+      </Space>
+      <ErrorAlert error={props.error ?? null} />
+      <ErrorAlert error={exportError} />
+      {props.capped !== undefined && rows.length >= props.capped && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 8 }}
+          message={t('table.capped', { count: props.capped })}
+        />
+      )}
+      <Table<T>
+        size={props.size ?? 'small'}
+        rowKey={props.rowKey as TableProps<T>['rowKey']}
+        loading={props.loading}
+        dataSource={rows as T[]}
+        columns={props.columns}
+        scroll={{ x: 'max-content' }}
+        expandable={props.expandable}
+        locale={{
+          emptyText: props.error ? (
+            <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('table.failed')} />
+          ) : (
+            <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('table.empty')} />
+          ),
+        }}
+        onChange={(_p, _f, _s, extra) => setShown(extra.currentDataSource)}
+        onRow={
+          props.onRowClick
+            ? (row) => ({ onClick: () => props.onRowClick?.(row), style: { cursor: 'pointer' } })
+            : undefined
+        }
+        rowClassName={(row) => {
+          if (props.selectedKey === undefined || props.selectedKey === null) return '';
+          const key =
+            typeof props.rowKey === 'function'
+              ? props.rowKey(row)
+              : (row as Record<string, Key>)[props.rowKey];
+          return key === props.selectedKey ? 'ant-table-row-selected' : '';
+        }}
+        pagination={
+          paging
+            ? false
+            : {
+                defaultPageSize: props.pageSize ?? 20,
+                showSizeChanger: true,
+                pageSizeOptions: [10, 20, 50, 100, 200],
+                hideOnSinglePage: false,
+                showTotal: (total) => t('table.total', { count: total }),
+              }
+        }
+      />
+      {paging && (
+        <Space style={{ marginTop: 12 }}>
+          <Button size="small" disabled={paging.page === 0 || props.loading} onClick={paging.onPrev}>
+            {t('people.prev')}
+          </Button>
+          <Typography.Text>{t('people.page', { page: paging.page + 1 })}</Typography.Text>
+          <Button size="small" disabled={!paging.hasNext || props.loading} onClick={paging.onNext}>
+            {t('people.next')}
+          </Button>
+        </Space>
+      )}
+    </div>
+  );
+}
+
+/** A status word as a coloured tag, translated under `ns`. */
+export function StatusTag({
+  ns,
+  value,
+  colors,
+}: {
+  ns: string;
+  value: string | null;
+  colors?: Record<string, string>;
+}) {
+  const { t } = useTranslation();
+  if (value === null) return <>—</>;
+  return <Tag color={colors?.[value]}>{t(`${ns}.${value}`, { defaultValue: value })}</Tag>;
+}
+
+/** Keyset paging state: cursors[i] is the `after` of page i. */
+export function useKeyset() {
+  const [cursors, setCursors] = useState<(number | undefined)[]>([undefined]);
+  const [page, setPage] = useState(0);
+  return {
+    page,
+    after: cursors[page],
+    reset: () => {
+      setCursors([undefined]);
+      setPage(0);
+    },
+    next: (after: number) => {
+      setCursors((c) => [...c.slice(0, page + 1), after]);
+      setPage(page + 1);
+    },
+    prev: () => setPage((p) => Math.max(0, p - 1)),
+  };
+}
