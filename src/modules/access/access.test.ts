@@ -249,7 +249,7 @@ describeBackends('access control', (ctx) => {
           } else expect(resp.statusCode).toBe(403);
           // Trips and the transfer late list: only pickups and people of the jurisdiction.
           const trips = await get('/api/transfer/trips');
-          if (ROLE_PERMISSIONS[role].includes('transfer.drive')) {
+          if (ROLE_PERMISSIONS[role].includes('transfer.read')) {
             expect(trips.statusCode).toBe(200);
             for (const t of trips.json().items)
               for (const x of t.passengers) expect(inside(x.area_code)).toBe(true);

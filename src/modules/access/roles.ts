@@ -41,6 +41,7 @@ export const PERMISSIONS = [
   'isolation.read', // sites, rooms, stays and the 清仓 board in the jurisdiction
   'isolation.manage', // place, arrive, release, discharge, disinfect
   'report.read', // the daily report (aggregates) of the jurisdiction
+  'transfer.read', // trips and their passengers in the jurisdiction
   'transfer.manage', // plan trips, see the transfer clocks and the late list
   'transfer.drive', // the driver's steps: depart, pick up, deliver, disinfect
   'zone.read', // zones, their readiness to lift, suggestions (public notices)
@@ -66,6 +67,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'isolation.read',
     'isolation.manage',
     'task.complete',
+    'transfer.read',
     'transfer.manage',
     'zone.manage',
     'leader.manage',
@@ -96,10 +98,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'person.unmask',
     'isolation.read',
     'isolation.manage',
+    'transfer.read',
     'transfer.manage',
     'transfer.drive',
   ],
-  driver: [...EVERYONE, 'person.read', 'transfer.drive'],
+  driver: [...EVERYONE, 'person.read', 'transfer.read', 'transfer.drive'],
   site_manager: [
     ...EVERYONE,
     'person.read',

@@ -98,5 +98,17 @@ describeBackends('responsibility lists', (ctx) => {
       owner: { name: '李区长' },
       escalated_levels: 1,
     });
+    // ?unowned=true keeps only items nobody owns; ?unowned=false is no filter (not read as true).
+    const get = async (q: string) =>
+      (await app.inject({ method: 'GET', url: `/api/responsibility${q}`, headers: s.headers })).json()
+        .items as {
+        owner: unknown;
+      }[];
+    expect((await get('?unowned=false')).length).toBe(next.items.length);
+    expect((await get('?unowned=true')).every((i) => i.owner === null)).toBe(true);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/responsibility?unowned=yes', headers: s.headers }))
+        .statusCode,
+    ).toBe(400);
   });
 });

@@ -259,7 +259,10 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
           "Today's task list: every open item in my jurisdiction with its owner (escalated one level per day overdue)",
         querystring: z.object({
           leader_id: z.coerce.number().int().positive().optional(),
-          unowned: z.coerce.boolean().optional(),
+          unowned: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
         }),
       },
     },

@@ -10,9 +10,15 @@ import { type Scope, scopeCondition } from '../access/scope.ts';
 export interface AreaCoverage {
   code: string;
   name: string;
+  /** Whether the area is (partly) among the round's targets. */
+  in_round: boolean;
+  /** Residents of the round's target areas living here. */
   residents: number;
+  /** Of them, sampled in the round (wherever they were sampled). */
   sampled: number;
   resulted: number;
+  /** Scans of people not in the registry (travellers) at points here. */
+  unregistered: number;
   tubes: number;
   tubes_closed: number;
   tubes_shipped: number;
@@ -34,13 +40,24 @@ export async function roundCoverage(
   const personScope = scopeCondition('p.area_code', scope, params);
   const scanScope = scopeCondition('s.area_code', scope, params);
   const tubeScope = scopeCondition('t.area_code', scope, params);
+  // Residents, sampled and resulted count people by their home area (a resident sampled at a point in another
+  // area counts at home), and only residents of the round's target areas; tubes and scans count by point.
   const { rows } = await db.query<AreaCoverage>(
-    `WITH kids AS (SELECT code, name FROM areas WHERE parent_code = $2)
+    `WITH kids AS (SELECT code, name FROM areas WHERE parent_code = $2),
+     targets AS (SELECT area_code FROM round_areas WHERE round_id = $1),
+     people AS (
+       SELECT p.id, p.area_code FROM persons p
+        WHERE p.purged_at IS NULL AND p.area_code >= $2 AND p.area_code < $2 || ':' AND ${personScope}
+          AND EXISTS (SELECT 1 FROM targets ta WHERE starts_with(p.area_code, ta.area_code))
+     )
      SELECT k.code, k.name,
-       (SELECT count(*) FROM persons p WHERE p.purged_at IS NULL AND p.area_code >= k.code AND p.area_code < k.code || ':' AND ${personScope}) AS residents,
-       (SELECT count(DISTINCT s.person_id) FROM scans s WHERE s.round_id = $1 AND s.area_code >= k.code AND s.area_code < k.code || ':' AND ${scanScope}) AS sampled,
-       (SELECT count(DISTINCT s.person_id) FROM scans s JOIN tubes t ON t.id = s.tube_id
-         WHERE s.round_id = $1 AND t.status = 'resulted' AND s.area_code >= k.code AND s.area_code < k.code || ':' AND ${scanScope}) AS resulted,
+       EXISTS (SELECT 1 FROM targets ta WHERE starts_with(k.code, ta.area_code) OR starts_with(ta.area_code, k.code)) AS in_round,
+       (SELECT count(*) FROM people p WHERE p.area_code >= k.code AND p.area_code < k.code || ':') AS residents,
+       (SELECT count(*) FROM people p JOIN round_people rp ON rp.round_id = $1 AND rp.person_id = p.id
+         WHERE p.area_code >= k.code AND p.area_code < k.code || ':') AS sampled,
+       (SELECT count(DISTINCT p.id) FROM people p JOIN scans s ON s.round_id = $1 AND s.person_id = p.id JOIN tubes t ON t.id = s.tube_id
+         WHERE t.status = 'resulted' AND p.area_code >= k.code AND p.area_code < k.code || ':') AS resulted,
+       (SELECT count(*) FROM scans s WHERE s.round_id = $1 AND s.person_id IS NULL AND s.area_code >= k.code AND s.area_code < k.code || ':' AND ${scanScope}) AS unregistered,
        t.tubes, t.tubes_closed, t.tubes_shipped, t.tubes_received, t.tubes_resulted, t.positive_tubes,
        (SELECT max(s.scanned_at) FROM scans s WHERE s.round_id = $1 AND s.area_code >= k.code AND s.area_code < k.code || ':' AND ${scanScope}) AS last_scan_at,
        t.last_result_at

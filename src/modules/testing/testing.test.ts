@@ -339,6 +339,19 @@ describeBackends('mass testing', (ctx) => {
       'report',
     ]);
     expect(row.stages[0]).toMatchObject({ done: 14, total: people.length, status: 'on_time' });
+    // Below the point's level people count at home: the grids of the community add up to it.
+    const grids = (await call(cmd, 'GET', `/api/testing/rounds/${roundId}/coverage?area=${community}`)).json()
+      .items as { code: string; residents: number; sampled: number }[];
+    const sampledIn = (g: string) =>
+      [...people.slice(0, 13), people[14] as { area_code: string }].filter((p) => p.area_code.startsWith(g))
+        .length;
+    expect(grids.reduce((a, g) => a + g.sampled, 0)).toBe(14);
+    for (const g of grids) expect(g.sampled, g.code).toBe(sampledIn(g.code));
+    // Other streets of the district are not in the round: no residents to sample there.
+    const district = (
+      await call(cmd, 'GET', `/api/testing/rounds/${roundId}/coverage?area=${community.slice(0, 6)}`)
+    ).json().items as { code: string; in_round: boolean; residents: number }[];
+    for (const d of district) expect(d.in_round ? d.residents > 0 : d.residents === 0, d.code).toBe(true);
     const grid = people[20]?.area_code as string;
     const list = (await call(cmd, 'GET', `/api/testing/rounds/${roundId}/unsampled?area=${grid}`)).json()
       .items;

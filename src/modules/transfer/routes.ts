@@ -79,7 +79,7 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
   r.get(
     '/transfer/trips',
     {
-      config: { permission: 'transfer.drive' },
+      config: { permission: 'transfer.read' },
       schema: {
         tags: ['transfer'],
         summary:
