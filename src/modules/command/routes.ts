@@ -61,10 +61,10 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       schema: {
         tags: ['command'],
         summary:
-          'Set or change the zone of an area (封控/管控/防范); the previous zone is kept in the history',
+          'Set or change the zone of an area: 封控/管控/防范 (March 2022) or 高/中/低风险 (June 2022); history kept',
         body: z.object({
           area_code: AreaCode,
-          level: z.enum(['lockdown', 'control', 'prevention']),
+          level: z.enum(['lockdown', 'control', 'prevention', 'high', 'medium', 'low']),
           reason: z.string().trim().min(4).max(500),
         }),
       },
@@ -132,10 +132,14 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       config: { permission: 'zone.read' },
       schema: {
         tags: ['command'],
-        summary: 'Suggested upgrades and new lockdown zones from cases of the last 24 h',
+        summary:
+          'Suggested upgrades from cases of the last 24 h: lockdown zones, or high-risk areas with ?rule_set=june2022',
+        querystring: z.object({ rule_set: z.enum(['march2022', 'june2022']).default('march2022') }),
       },
     },
-    async (req) => ({ items: await zoneSuggestions(db, scopeOf(principalOf(req)), clock.now()) }),
+    async (req) => ({
+      items: await zoneSuggestions(db, scopeOf(principalOf(req)), clock.now(), req.query.rule_set),
+    }),
   );
 
   r.post(

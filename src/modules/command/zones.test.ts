@@ -99,4 +99,82 @@ describeBackends('zones', (ctx) => {
       .items.find((x: { level: string }) => x.level === 'control');
     expect(street).toBeDefined();
   });
+
+  it('applies the June-2022 rules: a high-risk area goes down to medium after 7 quiet days, medium to low after 3', async () => {
+    // A case in another district, found today; the June rules suggest a high-risk area on its community.
+    clock.set('2022-04-01T02:00:00Z');
+    s = await loginAs(app, ctx.db, 'commander', '2202');
+    const p = await ctx.db.query<{ id: number; area_code: string }>(
+      "SELECT id, area_code FROM persons WHERE NOT starts_with(area_code, $1) AND risk_status = 'none' ORDER BY id LIMIT 1",
+      [community.slice(0, 6)],
+    );
+    const person = p.rows[0] as { id: number; area_code: string };
+    const june = person.area_code.slice(0, 12);
+    await ctx.db.transaction((tx) =>
+      createCase(tx, clock, { personId: person.id, firstPositiveAt: clock.now() }),
+    );
+    const sug = (await call('GET', '/api/zones/suggestions?rule_set=june2022')).json().items;
+    expect(sug.find((x: { area_code: string }) => x.area_code === june)).toMatchObject({ suggested: 'high' });
+    expect((await call('GET', '/api/zones/suggestions?rule_set=1999')).statusCode).toBe(400);
+    const set = await call('POST', '/api/zones', { area_code: june, level: 'high', reason: '病例居住地' });
+    expect(set.statusCode, set.body).toBe(200);
+    const low = await call('POST', '/api/zones', {
+      area_code: june.slice(0, 6),
+      level: 'low',
+      reason: '病例所在城区',
+    });
+    expect(low.statusCode, low.body).toBe(200);
+    // The overlap rule ranks high like lockdown; the sampling points there take single tubes.
+    expect((await call('GET', `/api/zones/effective?area=${june}`)).json().zone.level).toBe('high');
+    const high = set.json().id as number;
+    const early = await call('POST', `/api/zones/${high}/lift`);
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error.message).toMatch(/no_new_case_7_days.*negative_sampling_last_day/);
+    const negative = async (barcode: string, at: string) => {
+      await ctx.db.query(
+        `INSERT INTO rounds (name, starts_at, deadline_at, policy, created_by, created_at) VALUES ('r', $1, $1::timestamptz + interval '1 day', '{}', 't', $1)`,
+        [new Date(at)],
+      );
+      await ctx.db.query(
+        `INSERT INTO tubes (barcode, round_id, area_code, pool_size, members, status, opened_at, result, resulted_at)
+         VALUES ($3, (SELECT max(id) FROM rounds), $1, 1, 1, 'resulted', $2, 'negative', $2)`,
+        [june, new Date(at), barcode],
+      );
+    };
+    // Six days later the sampling is negative but the 7 days are not over.
+    clock.set('2022-04-07T02:00:00Z');
+    s = await loginAs(app, ctx.db, 'commander', '2202');
+    await negative('J0000001', '2022-04-07T00:00:00Z');
+    const six = await call('POST', `/api/zones/${high}/lift`);
+    expect(six.statusCode).toBe(409);
+    expect(six.json().error.message).toMatch(/no_new_case_7_days/);
+    expect(six.json().error.message).not.toMatch(/negative_sampling_last_day/);
+    clock.set('2022-04-08T03:00:00Z');
+    s = await loginAs(app, ctx.db, 'commander', '2202');
+    await negative('J0000002', '2022-04-08T01:00:00Z');
+    const down = await call('POST', `/api/zones/${high}/lift`);
+    expect(down.statusCode, down.body).toBe(200);
+    expect(down.json()).toMatchObject({
+      area_code: june,
+      level: 'medium',
+      status: 'active',
+      previous_zone_id: high,
+    });
+    // The low-risk district cannot lift while a medium-risk area is inside it.
+    const district = (await call('GET', '/api/zones'))
+      .json()
+      .items.find((x: { level: string }) => x.level === 'low');
+    expect(district.readiness.checks[0]).toMatchObject({ rule: 'district_risk_areas_lifted', ok: false });
+    // Three quiet days more (the days count from the medium designation) and a negative last day: low risk.
+    clock.set('2022-04-11T04:00:00Z');
+    s = await loginAs(app, ctx.db, 'commander', '2202');
+    await negative('J0000003', '2022-04-11T02:00:00Z');
+    const toLow = await call('POST', `/api/zones/${down.json().id}/lift`);
+    expect(toLow.statusCode, toLow.body).toBe(200);
+    expect(toLow.json().level).toBe('low');
+    // No high or medium risk left in the district: the low-risk areas lift.
+    expect((await call('POST', `/api/zones/${toLow.json().id}/lift`)).json().status).toBe('lifted');
+    expect((await call('POST', `/api/zones/${district.id}/lift`)).json().status).toBe('lifted');
+    expect((await call('GET', `/api/zones/effective?area=${june}`)).json().zone).toBeNull();
+  });
 });

@@ -1,5 +1,7 @@
 /**
- * Zones (封控区/管控区/防范区) and their rules (DOMAIN.md):
+ * Zones and their rules (DOMAIN.md), in two rule sets:
+ *
+ * March 2022 (8th edition, Jilin), 封控区/管控区/防范区:
  * - overlapping zones: a place is governed by the strongest active zone whose area contains it
  *   (lockdown > control > prevention) — the stated rule for overlaps;
  * - a case found inside a control or prevention zone, or in no zone, suggests a lockdown zone on its community
@@ -7,14 +9,35 @@
  * - lockdown and control zones lift when: 14 days without a new case inside; the last close contact living inside
  *   more than 14 days past exposure; and one all-negative round in the 2 days before (every tube of the area
  *   resulted negative); a prevention zone lifts when every lockdown and control zone of its district has lifted.
+ *
+ * June 2022 (9th edition), 高/中/低风险区: a high-risk area with 7 days without a new case inside and an
+ * all-negative sampling on the last day goes down to medium risk; a medium-risk area with 3 such days goes down to
+ * low risk; a low-risk area lifts when no high- or medium-risk area is left in its district. A case found in an area
+ * not at high risk suggests a high-risk area on its community.
+ *
+ * Levels of the two sets rank alike (lockdown = high > control = medium > prevention = low), so the overlap rule
+ * and the pooling of samples treat them alike.
  */
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 
-export const ZONE_RANK = { lockdown: 3, control: 2, prevention: 1 } as const;
+export const ZONE_RANK = { lockdown: 3, control: 2, prevention: 1, high: 3, medium: 2, low: 1 } as const;
 export type ZoneLevel = keyof typeof ZONE_RANK;
+export type RuleSet = 'march2022' | 'june2022';
+export const JUNE_LEVELS: readonly ZoneLevel[] = ['high', 'medium', 'low'];
+export const ruleSetOf = (level: ZoneLevel): RuleSet =>
+  JUNE_LEVELS.includes(level) ? 'june2022' : 'march2022';
+/** The March-2022 level a zone of either set ranks as (pooling, the overlap rule). */
+export function marchEquivalent(level: ZoneLevel): 'lockdown' | 'control' | 'prevention' {
+  return ({ 3: 'lockdown', 2: 'control', 1: 'prevention' } as const)[ZONE_RANK[level]];
+}
+/** SQL rank of a zones.level column. */
+export const ZONE_RANK_SQL = (col: string) =>
+  `CASE ${col} WHEN 'lockdown' THEN 3 WHEN 'high' THEN 3 WHEN 'control' THEN 2 WHEN 'medium' THEN 2 ELSE 1 END`;
+/** June 2022: a risk area goes one level down after this many days without a new case. */
+const JUNE_QUIET_DAYS = { high: 7, medium: 3 } as const;
 const DAY = 86_400_000;
 
 export interface ZoneRow {
@@ -64,7 +87,11 @@ export interface ReadinessCheck {
     | 'no_new_case_14_days'
     | 'last_close_contact_14_days'
     | 'negative_round_2_days'
-    | 'district_zones_lifted';
+    | 'district_zones_lifted'
+    | 'no_new_case_7_days'
+    | 'no_new_case_3_days'
+    | 'negative_sampling_last_day'
+    | 'district_risk_areas_lifted';
   ok: boolean;
   detail: string;
 }
@@ -76,6 +103,7 @@ export async function liftReadiness(
 ): Promise<{ ready: boolean; checks: ReadinessCheck[] }> {
   const checks: ReadinessCheck[] = [];
   const end = `${zone.area_code}:`;
+  if (ruleSetOf(zone.level) === 'june2022') return juneReadiness(db, zone, now);
   if (zone.level === 'prevention') {
     const district = zone.area_code.slice(0, 6);
     const open = await db.query<{ n: number }>(
@@ -134,6 +162,62 @@ export async function liftReadiness(
   return { ready: checks.every((c) => c.ok), checks };
 }
 
+/** June 2022: what a risk area still needs to go one level down (high → medium → low) or, at low, to lift. */
+async function juneReadiness(
+  db: Queryable,
+  zone: ZoneRow,
+  now: Date,
+): Promise<{ ready: boolean; checks: ReadinessCheck[] }> {
+  const checks: ReadinessCheck[] = [];
+  const end = `${zone.area_code}:`;
+  if (zone.level === 'low') {
+    const district = zone.area_code.slice(0, 6);
+    const open = await db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM zones WHERE status = 'active' AND level IN ('high', 'medium') AND starts_with(area_code, $1)",
+      [district],
+    );
+    const n = open.rows[0]?.n ?? 0;
+    checks.push({
+      rule: 'district_risk_areas_lifted',
+      ok: n === 0,
+      detail:
+        n === 0
+          ? 'no high- or medium-risk area left in the district'
+          : `${n} high- or medium-risk area(s) still active in district ${district}`,
+    });
+    return { ready: checks.every((c) => c.ok), checks };
+  }
+  const days = JUNE_QUIET_DAYS[zone.level as 'high' | 'medium'];
+  const lastCase = await db.query<{ at: Date | null }>(
+    'SELECT max(found_at) AS at FROM cases WHERE area_code >= $1 AND area_code < $2',
+    [zone.area_code, end],
+  );
+  const lc = lastCase.rows[0]?.at ?? null;
+  // The days count from the later of the last case and the area's designation.
+  const since = lc && lc.getTime() > zone.started_at.getTime() ? lc : zone.started_at;
+  const quiet = now.getTime() - since.getTime() >= days * DAY;
+  checks.push({
+    rule: days === 7 ? 'no_new_case_7_days' : 'no_new_case_3_days',
+    ok: quiet,
+    detail: `${((now.getTime() - since.getTime()) / DAY).toFixed(1)} day(s) since ${lc && since === lc ? `the last case (${lc.toISOString()})` : `the area was designated (${since.toISOString()})`}; ${days} needed`,
+  });
+  const sampling = await db.query<{ tubes: number; negative: number }>(
+    `SELECT count(*) AS tubes, count(*) FILTER (WHERE t.result = 'negative') AS negative
+       FROM tubes t WHERE t.area_code >= $1 AND t.area_code < $2 AND t.opened_at >= $3`,
+    [zone.area_code, end, new Date(now.getTime() - DAY)],
+  );
+  const r = sampling.rows[0] ?? { tubes: 0, negative: 0 };
+  checks.push({
+    rule: 'negative_sampling_last_day',
+    ok: r.tubes > 0 && r.tubes === r.negative,
+    detail:
+      r.tubes === 0
+        ? 'no sampling in the last day'
+        : `${r.negative} of ${r.tubes} tubes of the last day resulted negative`,
+  });
+  return { ready: checks.every((c) => c.ok), checks };
+}
+
 export async function liftZone(
   tx: Queryable,
   clock: Clock,
@@ -159,6 +243,21 @@ export async function liftZone(
       r.checks,
     );
   }
+  // June 2022: high and medium risk areas go one level down (降级) instead of lifting.
+  const down = zone.level === 'high' ? 'medium' : zone.level === 'medium' ? 'low' : null;
+  if (down) {
+    return setZone(
+      tx,
+      clock,
+      {
+        areaCode: zone.area_code,
+        level: down,
+        reason: `down from ${zone.level} risk: every rule met`,
+        by: 'rules',
+      },
+      scopePrefix,
+    );
+  }
   await tx.query("UPDATE zones SET status = 'lifted', ended_at = $2 WHERE id = $1", [id, now]);
   await tx.query(
     `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload) VALUES ('command.zone_lifted', 'zone', $1, $2, $3, '{}')`,
@@ -172,7 +271,7 @@ export async function effectiveZone(db: Queryable, areaCode: string): Promise<Zo
   const prefixes = [6, 9, 12, 15].filter((n) => n <= areaCode.length).map((n) => areaCode.slice(0, n));
   const { rows } = await db.query<ZoneRow>(
     `SELECT * FROM zones WHERE status = 'active' AND area_code = ANY($1::text[])
-      ORDER BY CASE level WHEN 'lockdown' THEN 3 WHEN 'control' THEN 2 ELSE 1 END DESC, length(area_code) DESC LIMIT 1`,
+      ORDER BY ${ZONE_RANK_SQL('level')} DESC, length(area_code) DESC LIMIT 1`,
     [prefixes],
   );
   return rows[0] ?? null;
@@ -181,13 +280,22 @@ export async function effectiveZone(db: Queryable, areaCode: string): Promise<Zo
 export interface ZoneSuggestion {
   area_code: string;
   current: ZoneLevel | null;
-  suggested: 'lockdown';
+  suggested: 'lockdown' | 'high';
   cases: number;
   reason: string;
 }
 
-/** Cases found in the last 24 h in communities not under lockdown: suggest a lockdown zone (提级/扩面). */
-export async function zoneSuggestions(db: Queryable, scope: Scope, now: Date): Promise<ZoneSuggestion[]> {
+/**
+ * Cases found in the last 24 h in communities not under the strongest level: suggest a lockdown zone (提级/扩面),
+ * or under the June-2022 rules a high-risk area.
+ */
+export async function zoneSuggestions(
+  db: Queryable,
+  scope: Scope,
+  now: Date,
+  ruleSet: RuleSet = 'march2022',
+): Promise<ZoneSuggestion[]> {
+  const suggested = ruleSet === 'june2022' ? 'high' : 'lockdown';
   const params: unknown[] = [new Date(now.getTime() - DAY)];
   const { rows } = await db.query<{ code: string; cases: number }>(
     `SELECT left(c.area_code, 12) AS code, count(*) AS cases FROM cases c
@@ -197,13 +305,13 @@ export async function zoneSuggestions(db: Queryable, scope: Scope, now: Date): P
   const out: ZoneSuggestion[] = [];
   for (const r of rows) {
     const z = await effectiveZone(db, r.code);
-    if (z?.level === 'lockdown') continue;
+    if (z && ZONE_RANK[z.level] === 3) continue;
     out.push({
       area_code: r.code,
       current: z?.level ?? null,
-      suggested: 'lockdown',
+      suggested,
       cases: r.cases,
-      reason: `${r.cases} case(s) found in the last 24 h in ${z ? `a ${z.level} zone (${z.area_code})` : 'no zone'}: ${z ? 'upgrade (提级)' : 'lock down (扩面)'} the community`,
+      reason: `${r.cases} case(s) found in the last 24 h in ${z ? `a ${z.level} zone (${z.area_code})` : 'no zone'}: ${z ? 'upgrade (提级)' : suggested === 'high' ? 'designate a high-risk area on' : 'lock down (扩面)'} the community`,
     });
   }
   return out;

@@ -6,6 +6,7 @@
  */
 import type { Queryable } from '../../db/types.ts';
 import type { PoolingPolicy, SampleMode, ZoneLevel } from '../../domain/pooling.ts';
+import { marchEquivalent, type ZoneLevel as StoredLevel, ZONE_RANK_SQL } from '../command/zones.ts';
 
 /** A household tube holds the household, closed by hand; this is its capacity. */
 export const HOUSEHOLD_TUBE_CAPACITY = 10;
@@ -15,7 +16,10 @@ export interface PointPool {
   area_code: string;
   name: string;
   samplers: number;
+  /** The zone level it samples by (a June-2022 risk area as the March level it ranks as). */
   zone: ZoneLevel | null;
+  /** The level of the zone as set (lockdown…prevention or high…low). */
+  risk_level: StoredLevel | null;
   mode: SampleMode;
   pool_size: number;
 }
@@ -44,12 +48,18 @@ export async function pointPools(
   policy: PoolingPolicy,
   scopePrefix: string,
 ): Promise<PointPool[]> {
-  const { rows } = await q.query<Omit<PointPool, 'mode' | 'pool_size'>>(
+  const { rows } = await q.query<
+    Omit<PointPool, 'mode' | 'pool_size' | 'zone'> & { zone: StoredLevel | null }
+  >(
     `SELECT sp.id, sp.area_code, sp.name, sp.samplers,
             (SELECT z.level FROM zones z WHERE z.status = 'active' AND starts_with(sp.area_code, z.area_code)
-              ORDER BY CASE z.level WHEN 'lockdown' THEN 3 WHEN 'control' THEN 2 ELSE 1 END DESC LIMIT 1) AS zone
+              ORDER BY ${ZONE_RANK_SQL('z.level')} DESC LIMIT 1) AS zone
        FROM sampling_points sp WHERE sp.round_id = $1 AND starts_with(sp.area_code, $2) ORDER BY sp.id`,
     [roundId, scopePrefix],
   );
-  return rows.map((p) => ({ ...p, ...poolForZone(p.zone, policy) }));
+  // A June-2022 risk area samples as the March level it ranks as (high = lockdown, medium = control, low = prevention).
+  return rows.map((p) => {
+    const zone = p.zone === null ? null : marchEquivalent(p.zone);
+    return { ...p, zone, risk_level: p.zone, ...poolForZone(zone, policy) };
+  });
 }
