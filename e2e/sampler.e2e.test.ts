@@ -4,7 +4,8 @@
  * and point, scan by typed entry; an upload whose answer is lost and an upload without a network stay queued on
  * the phone and are confirmed later; the server counts every scan once (its answers and a replay of every
  * key say so); flags and refusals are shown per scan; a tube is closed by hand, another fills up and closes by
- * itself, both are boxed. Screenshots go to e2e/screenshots/sampler-*.png.
+ * itself, both are boxed. The phone app reloads without a network (its service worker serves the app; the queue
+ * is still there and takes new scans). Screenshots go to e2e/screenshots/sampler-*.png.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -244,6 +245,14 @@ describe('sampler phone app', () => {
       await scanPerson(page, resident(3));
       await page.getByTestId('tube-server').getByText('服务器计数 4').waitFor();
 
+      // The service worker (web/public/sw.js) controls the page before the network goes.
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+      });
+      await expect
+        .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), POLL)
+        .toBe(true);
+
       // No network: scans are queued on the phone, the tube still fills.
       await context.setOffline(true);
       await page.getByTestId('online').getByText('离线').waitFor();
@@ -254,19 +263,37 @@ describe('sampler phone app', () => {
       await expect.poll(() => count(page, 'queued'), POLL).toBe(3);
       expect(await count(page, 'confirmed')).toBe(4);
       expect(await page.getByTestId('tube-fill').textContent()).toBe('7 / 10');
-      await shot(page, 'sampler-offline');
       // The sync button cannot help without a network: still queued.
       await page.getByRole('button', { name: '立即同步' }).click();
       await page.getByTestId('sync-state').getByText('网络不可用').waitFor();
       expect(await count(page, 'queued')).toBe(3);
 
+      // Reloaded without a network: the service worker serves the app from its cache, the session on this
+      // phone goes on, the three queued scans are still listed, and a new scan queues up in the same tube.
+      const reloaded = await page.reload();
+      expect(reloaded?.fromServiceWorker()).toBe(true);
+      expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+      await page.getByTestId('online').getByText('离线').waitFor();
+      await page.getByTestId('task').getByText(ROUND_NAME).waitFor();
+      await expect.poll(() => count(page, 'queued'), POLL).toBe(3);
+      await expect
+        .poll(() => page.locator('[data-testid=recent] li[data-kind=scan][data-state=queued]').count(), POLL)
+        .toBe(3);
+      expect(await count(page, 'confirmed')).toBe(4);
+      await page.getByTestId('tube-barcode').getByText('TA0000001').waitFor();
+      expect(await page.getByTestId('tube-fill').textContent()).toBe('7 / 10');
+      await scanPerson(page, resident(15));
+      await expect.poll(() => count(page, 'queued'), POLL).toBe(4);
+      expect(await page.getByTestId('tube-fill').textContent()).toBe('8 / 10');
+      await shot(page, 'sampler-offline');
+
       // Back online: the `online` event uploads the queue.
       await context.setOffline(false);
       await page.getByTestId('online').getByText('在线').waitFor();
       await expect.poll(() => count(page, 'queued'), POLL).toBe(0);
-      expect(await count(page, 'confirmed')).toBe(7);
+      expect(await count(page, 'confirmed')).toBe(8);
       expect(await count(page, 'flagged')).toBe(1);
-      await page.getByTestId('tube-server').getByText('服务器计数 7').waitFor();
+      await page.getByTestId('tube-server').getByText('服务器计数 8').waitFor();
       await page.locator('[data-testid=recent] li').getByText('不在登记库中').waitFor();
       await shot(page, 'sampler-synced');
 
@@ -277,14 +304,14 @@ describe('sampler phone app', () => {
         .locator('[data-testid=recent] li[data-state=rejected]')
         .getByText('person_unknown')
         .waitFor();
-      expect(await page.getByTestId('tube-fill').textContent()).toBe('7 / 10');
+      expect(await page.getByTestId('tube-fill').textContent()).toBe('8 / 10');
 
       // Close tube A by hand.
       await page.getByRole('button', { name: '手动封管' }).click();
       // antd speaks Chinese too (its own buttons).
       await page.locator('.ant-popconfirm').getByRole('button', { name: '确定' }).click();
       await page.getByTestId('tube-notice').getByText('试管 TA0000001 已封管').waitFor();
-      await page.getByTestId('box-tubes').getByText('TA0000001 · 7/10').waitFor();
+      await page.getByTestId('box-tubes').getByText('TA0000001 · 8/10').waitFor();
 
       // Tube B fills up: nine more residents and one sampled before (flagged), then it closes by itself.
       await page.getByLabel('试管条码').fill('TB0000002');
@@ -293,7 +320,7 @@ describe('sampler phone app', () => {
       await shot(page, 'sampler-scan');
       await scanPerson(page, resident(0));
       await page.getByTestId('tube-notice').getByText('试管 TB0000002 已满 10 人，已封管').waitFor();
-      await expect.poll(() => count(page, 'confirmed'), POLL).toBe(17);
+      await expect.poll(() => count(page, 'confirmed'), POLL).toBe(18);
       expect(await count(page, 'flagged')).toBe(2);
       await page.locator('[data-testid=recent] li').getByText('本轮重复采样').waitFor();
       await page.getByTestId('box-tubes').getByText('TB0000002 · 10/10').waitFor();
@@ -307,7 +334,7 @@ describe('sampler phone app', () => {
       await page.screenshot({ path: join(SHOTS, 'sampler-boxed.png'), fullPage: true });
 
       // The server's view: each scan counted once. Every key the phone holds is replayed: all duplicates,
-      // each to the tube the phone put it in (the server looks no further than a key it has seen); 15 distinct
+      // each to the tube the phone put it in (the server looks no further than a key it has seen); 16 distinct
       // residents sampled (the traveller is not a resident, resident 0 was sampled twice), two tubes, both closed.
       const me = (await (await page.request.get(`${baseUrl}/api/auth/me`)).json()) as { csrf_token: string };
       const stored = (await page.evaluate(
@@ -323,8 +350,8 @@ describe('sampler phone app', () => {
           }),
       )) as { kind: string; state: string; key: string; tube: string; pointId: number; idNumber?: string }[];
       const scans = stored.filter((o) => o.kind === 'scan' && o.state !== 'rejected');
-      expect(scans).toHaveLength(17);
-      expect(new Set(scans.map((s) => s.key)).size).toBe(17);
+      expect(scans).toHaveLength(18);
+      expect(new Set(scans.map((s) => s.key)).size).toBe(18);
       // Confirmed scans keep no full ID number on the phone.
       expect(scans.filter((s) => s.idNumber !== undefined)).toEqual([]);
       const replay = await page.request.post(`${baseUrl}/api/testing/rounds/${roundId}/scans`, {
@@ -349,17 +376,21 @@ describe('sampler phone app', () => {
         await page.request.get(`${baseUrl}/api/testing/rounds/${roundId}/coverage?area=${DISTRICT}`)
       ).json()) as { items: { sampled: number; tubes: number; tubes_closed: number }[] };
       const sum = (k: 'sampled' | 'tubes' | 'tubes_closed') => coverage.items.reduce((n, a) => n + a[k], 0);
-      expect(sum('sampled')).toBe(15);
+      expect(sum('sampled')).toBe(16);
       expect(sum('tubes')).toBe(2);
       expect(sum('tubes_closed')).toBe(2);
 
-      // Boxed on the server: a second boxing of the same tubes is refused as already boxed.
-      const again = await page.request.post(`${baseUrl}/api/testing/boxes`, {
-        headers: { 'x-csrf-token': me.csrf_token },
-        data: { round_id: roundId, box: 'BOX000001', tubes: ['TA0000001', 'TB0000002'] },
-      });
-      const againItems = ((await again.json()) as { items: { status: string; message: string }[] }).items;
-      expect(againItems.map((i) => i.message)).toEqual([
+      // Boxed on the server: the same boxing again (a retry) changes nothing and says so; the same tubes into
+      // another box are refused as already boxed.
+      const boxAgain = async (box: string) => {
+        const res = await page.request.post(`${baseUrl}/api/testing/boxes`, {
+          headers: { 'x-csrf-token': me.csrf_token },
+          data: { round_id: roundId, box, tubes: ['TA0000001', 'TB0000002'] },
+        });
+        return ((await res.json()) as { items: { status: string; message?: string }[] }).items;
+      };
+      expect((await boxAgain('BOX000001')).map((i) => i.status)).toEqual(['already', 'already']);
+      expect((await boxAgain('BOX000002')).map((i) => i.message)).toEqual([
         'tube TA0000001 is already boxed',
         'tube TB0000002 is already boxed',
       ]);

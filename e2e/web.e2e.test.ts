@@ -1,6 +1,8 @@
 /**
  * The web app end to end: the real server (PGlite in a temporary directory, a seeded city of 2,000 people)
- * driven through Debian's Chromium by playwright-core. Log in, the dashboard's live KPIs, the language switch,
+ * driven through Debian's Chromium by playwright-core; one resident made positive through the API, traced and
+ * placed, so the dashboard has something to show. Log in, the dashboard's KPIs, funnel, trend, map and area
+ * table exactly as the dashboard API gives them, its refresh, antd's own texts in Chinese, the language switch,
  * the people page (masked, filtered, keyset pages, an API error shown), logout, and a one-time password that
  * must be changed before anything else. Screenshots go to e2e/screenshots/.
  */
@@ -25,6 +27,80 @@ let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 let baseUrl: string;
 let viewerPassword: string;
+/** What the API set-up made: the case's household contacts, placed people. */
+const made = { contacts: 0, placed: 0 };
+
+/** An API client acting with a bearer token (no session, no CSRF). */
+function client(token: string) {
+  return async <T = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<T> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    return JSON.parse(text) as T;
+  };
+}
+
+/** A resident of a household of at least two tests positive (single tube), is traced and everyone is placed. */
+async function makeOneCase(tokens: { testing: string; commander: string }): Promise<void> {
+  const testing = client(tokens.testing);
+  const cmd = client(tokens.commander);
+  interface P {
+    id: number;
+    area_code: string;
+    household: { id: number }[];
+  }
+  const people = await testing<{ items: { id: number }[] }>('GET', '/api/persons?limit=100');
+  let index: P | undefined;
+  for (const p of people.items) {
+    const one = await testing<P>('GET', `/api/persons/${p.id}`);
+    if (one.household.length >= 2) {
+      index = one;
+      break;
+    }
+  }
+  if (!index) throw new Error('no household of two in the seeded city');
+  const round = await testing<{ id: number }>('POST', '/api/testing/rounds', {
+    name: 'E2E 大屏',
+    areas: [index.area_code.slice(0, 9)],
+  });
+  const points = await testing<{ items: { id: number }[] }>('GET', `/api/testing/rounds/${round.id}/points`);
+  const now = new Date().toISOString();
+  await testing('POST', `/api/testing/rounds/${round.id}/scans`, {
+    items: [
+      {
+        key: `e2e-dashboard-${index.id}`,
+        tube: 'E2EDASH01',
+        person_id: index.id,
+        point_id: points.items[0]?.id,
+        scanned_at: now,
+        pool_size: 1,
+      },
+    ],
+  });
+  await testing('POST', '/api/testing/boxes', { round_id: round.id, box: 'E2EDBOX1', tubes: ['E2EDASH01'] });
+  await testing('POST', '/api/testing/boxes/E2EDBOX1/ship');
+  await testing('POST', '/api/testing/boxes/E2EDBOX1/receive', { lab_id: 1 });
+  await testing('POST', '/api/testing/results', {
+    items: [{ tube: 'E2EDASH01', result: 'positive', ct: { ORF1ab: 27.5, N: 26.1 }, tested_at: now }],
+  });
+  await cmd('POST', '/api/tracing/run');
+  const cases = await cmd<{ items: { close_contacts: number }[] }>('GET', '/api/tracing/cases');
+  made.contacts = cases.items[0]?.close_contacts ?? 0;
+  expect(made.contacts).toBeGreaterThan(0);
+  made.placed = (await cmd<{ placed: number }>('POST', '/api/isolation/place', { edition: '8th' })).placed;
+  expect(made.placed).toBeGreaterThan(0);
+}
 
 function cli(args: string[], env: NodeJS.ProcessEnv, input?: string): string {
   return execFileSync(process.execPath, [BIN, ...args], {
@@ -67,7 +143,13 @@ beforeAll(async () => {
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   mkdirSync(SHOTS, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'qingcang-e2e-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    QINGCANG_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    // The dashboard's snapshot every 2 s, so the screen's 15 s refresh sees a newer one each time.
+    QINGCANG_DASHBOARD_REFRESH_MS: '2000',
+  };
   delete env.DATABASE_URL; // always the embedded database in its own directory
   cli(['seed', '--people', '2000'], env);
   cli(
@@ -91,7 +173,11 @@ beforeAll(async () => {
   );
   viewerPassword = /one-time password: (\S+)/.exec(viewer)?.[1] ?? '';
   expect(viewerPassword).not.toBe('');
+  const token = (role: string) =>
+    cli(['token', 'create', '--name', `e2e ${role}`, '--role', role, '--jurisdiction', '2202'], env).trim();
+  const tokens = { testing: token('testing'), commander: token('commander') };
   baseUrl = await startServer(env);
+  await makeOneCase(tokens);
   // Playwright gives every launch a fresh, empty profile directory of its own.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -132,23 +218,58 @@ describe('web app', () => {
       await page.getByLabel('密码').fill(PASSWORD);
       await page.getByRole('button', { name: '登录' }).click();
 
-      // The dashboard with live numbers from /api/stats and the district chart from /api/areas.
+      // The dashboard: every figure as the dashboard API gives it (the case made above, once the snapshot has it).
       await page.getByText('指挥中心大屏').waitFor();
-      await page.getByText('登记人口', { exact: true }).waitFor();
-      await page.locator('.ant-statistic-content-value-int', { hasText: '2,000' }).first().waitFor();
       await page.getByText('吉林市 (2202)').first().waitFor();
+      const kpi = (id: string) => page.getByTestId(`kpi-${id}`).locator('.ant-statistic-content-value');
+      await expect.poll(() => kpi('cases-today').textContent(), { timeout: 40_000 }).toBe('1');
+      const answer = await page.request.get(`${baseUrl}/api/dashboard/kpis`);
+      expect(answer.status()).toBe(200);
+      const kpis = (await answer.json()) as { computed_at: string; figures: Record<string, number> };
+      const f = (k: string) => kpis.figures[k] ?? 0;
+      const sum = (keep: (k: string) => boolean) =>
+        Object.entries(kpis.figures)
+          .filter(([k]) => keep(k))
+          .reduce((n, [, v]) => n + v, 0);
+      expect(f('cases_today')).toBe(1);
+      expect(f('found_today_close_contact')).toBe(made.contacts);
+      expect(sum((k) => k.startsWith('awaiting_transfer_'))).toBe(made.placed);
+      const number = (n: number) => n.toLocaleString('zh-CN');
+      await expect.poll(() => kpi('close-today').textContent()).toBe(number(made.contacts));
+      await expect
+        .poll(() => kpi('waiting').textContent())
+        .toBe(number(f('waiting') + f('waiting_over_24h')));
+      await expect.poll(() => kpi('free-rooms').textContent()).toBe(number(f('rooms_available')));
+      await expect.poll(() => kpi('overdue').textContent()).toBe(number(f('tasks_overdue')));
+      await page.getByTestId('kpi-isolated').getByText(`待转运 ${made.placed}`).waitFor();
+      await page.getByText('清仓漏斗', { exact: false }).waitFor();
+      await page.getByText('近 14 天趋势').waitFor();
       await page.getByText('城市示意图').waitFor();
       await page.getByText('示意图：按真实行政区划层级绘制', { exact: false }).waitFor();
-      await page.getByText('清仓看板（今日）').waitFor();
-      await page.getByText('暂无检测轮次').waitFor();
-      await expect.poll(() => page.locator('canvas').count()).toBeGreaterThanOrEqual(3);
+      await page.getByText('每万人病例', { exact: true }).first().waitFor();
+      // The funnel's clock: today's placements have a found → placed median.
+      await expect
+        .poll(() => page.getByTestId('clock-found-to-placed').textContent())
+        .toMatch(/^\d+ \/ \d+$/);
+      // antd's own texts in Chinese (its locale, not ours): the area table's page size.
+      await page.getByText('10 条/页').waitFor();
+      // As of the snapshot's time; 15 s later the screen asks again and shows a newer snapshot.
+      const asOf = page.getByTestId('as-of');
+      await expect.poll(() => asOf.textContent()).toMatch(/^数据截至 \d{2}:\d{2}:\d{2}$/);
+      const before = await asOf.textContent();
+      await page.waitForResponse((r) => r.url().includes('/api/dashboard/kpis'), { timeout: 25_000 });
+      await expect.poll(() => asOf.textContent()).not.toBe(before);
+      await expect.poll(() => page.locator('canvas').count()).toBeGreaterThanOrEqual(4);
       await page.waitForTimeout(1500); // chart animations
-      await page.screenshot({ path: join(SHOTS, 'dashboard-zh.png'), fullPage: true });
+      await page.screenshot({ path: join(SHOTS, 'dashboard-zh.png') });
+      await page.screenshot({ path: join(SHOTS, 'dashboard-zh-full.png'), fullPage: true });
 
       // English.
       await page.getByText('English', { exact: true }).click();
-      await page.getByText('Registered residents', { exact: true }).waitFor();
+      await page.getByText('New cases today', { exact: true }).first().waitFor();
       await page.getByText('Command centre', { exact: true }).first().waitFor();
+      await page.getByText('10 / page').waitFor();
+      await expect.poll(() => page.getByTestId('as-of').textContent()).toMatch(/^As of \d{2}:\d{2}:\d{2}$/);
       await page.waitForTimeout(800);
       await page.screenshot({ path: join(SHOTS, 'dashboard-en.png'), fullPage: true });
 
@@ -217,7 +338,8 @@ describe('web app', () => {
       await page.screenshot({ path: join(SHOTS, 'password-change.png') });
       await page.getByRole('button', { name: '修改密码' }).click();
       await page.getByText('指挥中心大屏').waitFor();
-      await page.locator('.ant-statistic-content-value-int', { hasText: '2,000' }).first().waitFor();
+      await page.getByTestId('as-of').waitFor();
+      await page.getByText('吉林市 (2202)').first().waitFor();
       // A viewer reads aggregates, not people: no People page.
       expect(await page.getByRole('menuitem', { name: '人员' }).count()).toBe(0);
       expect(await page.getByRole('menuitem', { name: '指挥中心' }).count()).toBe(1);

@@ -1,7 +1,9 @@
 /** The shell: who is logged in, the language, the header and the page for the current path. */
 import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Space, Spin, Typography } from 'antd';
-import enUS from 'antd/locale/en_US';
-import zhCN from 'antd/locale/zh_CN';
+// The ES modules: `antd/locale/*` are CommonJS re-exports whose default import the bundle resolves to the
+// module object, not the locale (antd's own texts would fall back to English).
+import enUS from 'antd/es/locale/en_US';
+import zhCN from 'antd/es/locale/zh_CN';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, setCsrfToken, setUnauthenticatedHandler } from './api.ts';

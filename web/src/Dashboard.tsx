@@ -1,273 +1,463 @@
 /**
- * 指挥中心大屏: KPIs, the schematic city map, residents per district, the 清仓 board and the latest testing rounds.
+ * 指挥中心大屏: every figure comes from the dashboard API (/api/dashboard/*), which answers from a snapshot the
+ * server refreshes in the background; the screen asks again every 15 s and says when the figures were computed.
+ * KPIs (/kpis), the 清仓 funnel with its clocks (/funnel), the 14-day trend (/series), the schematic map and the
+ * per-area table (/areas), isolation resources by status (/kpis).
  */
-import { Alert, Card, Col, Empty, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { Alert, Card, Col, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { LineChart } from 'echarts/charts';
+import { use } from 'echarts/core';
 import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Area, api, type Board, type Me, type Round, type Stats } from './api.ts';
+import { api, type Me } from './api.ts';
 import { EChart } from './EChart.tsx';
+
+use([LineChart]);
 
 // The schematic map brings the map chart with it: its own chunk.
 const SchematicMap = lazy(() => import('./pages/SchematicMap.tsx'));
 
-function sum(counts: Record<string, number>): number {
-  return Object.values(counts).reduce((a, b) => a + b, 0);
+/** How often the screen asks again (the API answers from memory: cheap). */
+export const REFRESH_MS = 15_000;
+
+export type Figures = Record<string, number>;
+
+interface Head {
+  area: { code: string; name: string | null };
+  computed_at: string;
+  refresh_ms: number;
+}
+export interface Kpis extends Head {
+  figures: Figures;
+}
+export interface AreaFigures {
+  code: string;
+  name: string | null;
+  figures: Figures;
+}
+export interface AreasAnswer extends Head {
+  items: AreaFigures[];
+}
+interface SeriesAnswer extends Head {
+  items: { day: string; figures: Figures }[];
+}
+interface FunnelAnswer extends Head {
+  stages: { key: string; today: number; now: number | null }[];
+  clocks: Figures;
 }
 
-/** Loads one endpoint; `enabled: false` skips it (the user may not read it). */
-function useApi<T>(path: string | null): { data: T | null; error: string | null } {
-  const [state, setState] = useState<{ data: T | null; error: string | null }>({ data: null, error: null });
+/** The area the screen shows: the jurisdiction ('' = everything: no parameter). */
+export function areaQuery(name: 'area' | 'parent', code: string): string {
+  return code ? `?${name}=${encodeURIComponent(code)}` : '';
+}
+
+/**
+ * GETs `path` now and whenever `tick` changes. A failed refresh keeps the last figures and reports the error, so
+ * a wall screen does not go blank when the network hiccups.
+ */
+export function useLive<T>(path: string | null, tick: number): { data: T | null; error: string | null } {
+  const [state, setState] = useState<{ path: string | null; data: T | null; error: string | null }>({
+    path: null,
+    data: null,
+    error: null,
+  });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick asks for the same path again
   useEffect(() => {
     if (!path) return;
     let live = true;
     api<T>(path).then(
-      (data) => live && setState({ data, error: null }),
-      (err: Error) => live && setState({ data: null, error: err.message }),
+      (data) => live && setState({ path, data, error: null }),
+      (err: Error) =>
+        live && setState((s) => ({ path, data: s.path === path ? s.data : null, error: err.message })),
     );
     return () => {
       live = false;
     };
-  }, [path]);
-  return state;
+  }, [path, tick]);
+  return state.path === path ? { data: state.data, error: state.error } : { data: null, error: null };
 }
 
-/** The districts of the city: provinces → the province's first child (the city) → its children. */
-function useDistricts(): { city: Area | null; districts: Area[]; error: string | null } {
-  const [state, setState] = useState<{ city: Area | null; districts: Area[]; error: string | null }>({
-    city: null,
-    districts: [],
-    error: null,
-  });
+/** A counter that goes up every `ms`: the refresh clock of the screen. */
+export function useTick(ms: number): number {
+  const [tick, setTick] = useState(0);
   useEffect(() => {
-    let live = true;
-    (async () => {
-      const provinces = await api<{ items: Area[] }>('/api/areas');
-      const province = provinces.items[0];
-      if (!province) return { city: null, districts: [] };
-      const cities = await api<{ items: Area[] }>(`/api/areas?parent=${encodeURIComponent(province.code)}`);
-      const city = cities.items[0];
-      if (!city) return { city: null, districts: [] };
-      const children = await api<{ items: Area[] }>(`/api/areas?parent=${encodeURIComponent(city.code)}`);
-      return { city, districts: children.items };
-    })().then(
-      (r) => live && setState({ ...r, error: null }),
-      (err: Error) => live && setState({ city: null, districts: [], error: err.message }),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  return state;
+    const timer = window.setInterval(() => setTick((n) => n + 1), ms);
+    return () => window.clearInterval(timer);
+  }, [ms]);
+  return tick;
 }
 
-function Kpi({ title, value, extra }: { title: string; value: number | undefined; extra?: ReactNode }) {
+/** The sum of the figures whose key passes `keep`. */
+export function sumWhere(f: Figures | undefined, keep: (key: string) => boolean): number | undefined {
+  if (!f) return undefined;
+  let n = 0;
+  for (const [k, v] of Object.entries(f)) if (keep(k)) n += v;
+  return n;
+}
+
+/** Cases per 10,000 registered residents (null without residents). */
+export function density(f: Figures): number | null {
+  const population = f.population ?? 0;
+  if (population <= 0) return null;
+  return Math.round(((f.cases ?? 0) * 10_000 * 10) / population) / 10;
+}
+
+function Kpi({
+  title,
+  value,
+  extra,
+  alert,
+  testId,
+}: {
+  title: string;
+  value: number | undefined;
+  extra?: ReactNode;
+  alert?: boolean;
+  testId: string;
+}) {
   return (
-    <Card size="small" style={{ height: '100%' }}>
-      <Statistic title={title} value={value ?? '—'} loading={value === undefined} />
-      {extra && <div style={{ marginTop: 4, minHeight: 22 }}>{extra}</div>}
+    <Card size="small" style={{ height: '100%' }} data-testid={`kpi-${testId}`}>
+      <Statistic
+        title={title}
+        value={value ?? '—'}
+        loading={value === undefined}
+        valueStyle={alert ? { color: '#c0392b' } : undefined}
+      />
+      <div style={{ marginTop: 4, minHeight: 22 }}>{extra}</div>
     </Card>
   );
 }
 
-function Breakdown({ counts, ns }: { counts: Record<string, number> | undefined; ns: string }) {
-  const { t } = useTranslation();
-  if (!counts) return null;
-  return (
-    <Space size={[4, 4]} wrap>
-      {Object.entries(counts).map(([k, n]) => (
-        <Tag key={k}>
-          {t(`${ns}.${k}`, { defaultValue: k })} {n}
-        </Tag>
-      ))}
-    </Space>
-  );
-}
-
-const OCCUPANCY_KEYS = ['occupied', 'reserved', 'in_turnover', 'out_of_service', 'available'] as const;
-const OCCUPANCY_COLOURS = ['#c0392b', '#e67e22', '#8e44ad', '#7f8c8d', '#27ae60'];
+const STAGES = ['found', 'placed', 'isolated', 'released', 'room_freed'] as const;
+const TREND = [
+  ['cases', '#c0392b'],
+  ['found_close_contact', '#e67e22'],
+  ['placed', '#2980b9'],
+  ['released', '#27ae60'],
+] as const;
+const UNIT_STATUSES = [
+  ['occupied', '#c0392b'],
+  ['reserved', '#e67e22'],
+  ['awaiting_disinfection', '#8e44ad'],
+  ['disinfecting', '#9b59b6'],
+  ['out_of_service', '#7f8c8d'],
+  ['available', '#27ae60'],
+] as const;
 
 export function Dashboard({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
-  const may = (p: string) => me.permissions.includes(p);
-  const stats = useApi<Stats>('/api/stats');
-  const areas = useDistricts();
-  const board = useApi<Board>(may('isolation.read') ? '/api/isolation/board' : null);
-  const rounds = useApi<{ items: Round[] }>(may('testing.read') ? '/api/testing/rounds' : null);
-  const s = stats.data;
   const lang = i18n.language;
+  const root = me.jurisdiction;
+  const tick = useTick(REFRESH_MS);
+  const kpis = useLive<Kpis>(`/api/dashboard/kpis${areaQuery('area', root)}`, tick);
+  const funnel = useLive<FunnelAnswer>(`/api/dashboard/funnel${areaQuery('area', root)}`, tick);
+  const series = useLive<SeriesAnswer>(
+    `/api/dashboard/series${root ? `?area=${encodeURIComponent(root)}&` : '?'}days=14`,
+    tick,
+  );
+  const children = useLive<AreasAnswer>(`/api/dashboard/areas${areaQuery('parent', root)}`, tick);
+  const f = kpis.data?.figures;
+  const pick = (k: string) => (f ? (f[k] ?? 0) : undefined);
+  const locale = lang === 'en' ? 'en-GB' : 'zh-CN';
+  const asOf = kpis.data
+    ? new Date(kpis.data.computed_at).toLocaleTimeString(locale, { hour12: false })
+    : null;
+  const error = kpis.error ?? funnel.error ?? series.error ?? children.error;
 
-  const districtOption = useMemo(
-    () => ({
-      tooltip: { trigger: 'axis' },
-      grid: { left: 48, right: 16, top: 24, bottom: 90 },
-      xAxis: {
-        type: 'category',
-        data: areas.districts.map((a) => a.name),
-        axisLabel: { rotate: 35, interval: 0 },
+  const funnelOption = useMemo(() => {
+    const stages = funnel.data?.stages ?? [];
+    const byKey = new Map(stages.map((s) => [s.key, s]));
+    return {
+      tooltip: {
+        trigger: 'axis',
+        axisPointer: { type: 'shadow' },
+        formatter: (ps: { dataIndex: number }[]) => {
+          const key = STAGES[ps[0]?.dataIndex ?? 0] ?? 'found';
+          const s = byKey.get(key);
+          return `${t(`dashboard.stage.${key}`, { lng: lang })}<br/>${t(`dashboard.stageToday.${key}`, { lng: lang })}: ${s?.today ?? '—'}<br/>${t(`dashboard.stageNow.${key}`, { lng: lang })}: ${s?.now ?? '—'}`;
+        },
       },
-      yAxis: { type: 'value' },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: 'category', data: STAGES.map((k) => t(`dashboard.stage.${k}`, { lng: lang })) },
+      yAxis: { type: 'value', minInterval: 1 },
       series: [
         {
-          name: t('dashboard.residents', { lng: lang }),
+          name: t('dashboard.today', { lng: lang }),
           type: 'bar',
-          data: areas.districts.map((a) => a.persons ?? 0),
+          data: STAGES.map((k) => byKey.get(k)?.today ?? 0),
           itemStyle: { color: '#c0392b' },
-          barMaxWidth: 36,
+          label: { show: true, position: 'top' },
+          barMaxWidth: 40,
+        },
+        {
+          name: t('dashboard.now', { lng: lang }),
+          type: 'bar',
+          data: STAGES.map((k) => byKey.get(k)?.now ?? 0),
+          itemStyle: { color: '#2c3e50' },
+          label: { show: true, position: 'top' },
+          barMaxWidth: 40,
         },
       ],
-    }),
-    [areas.districts, t, lang],
-  );
+    };
+  }, [funnel.data, t, lang]);
 
-  const occupancyOption = useMemo(() => {
-    const sites = board.data?.occupancy ?? [];
+  const trendOption = useMemo(() => {
+    const items = series.data?.items ?? [];
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: 'category', data: items.map((d) => d.day.slice(5)), boundaryGap: false },
+      yAxis: { type: 'value', minInterval: 1 },
+      series: TREND.map(([k, colour]) => ({
+        name: t(`dashboard.series.${k}`, { lng: lang }),
+        type: 'line',
+        smooth: false,
+        symbolSize: 6,
+        data: items.map((d) => d.figures[k] ?? 0),
+        itemStyle: { color: colour },
+        lineStyle: { color: colour },
+      })),
+    };
+  }, [series.data, t, lang]);
+
+  const resourcesOption = useMemo(() => {
+    const rows = [
+      ['roomsLabel', (s: string) => f?.[`rooms_${s}`] ?? 0],
+      ['bedsLabel', (s: string) => sumWhere(f, (k) => k.startsWith('beds_') && k.endsWith(`_${s}`)) ?? 0],
+    ] as const;
     return {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       legend: { top: 0 },
-      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
-      xAxis: { type: 'value' },
-      yAxis: { type: 'category', data: sites.map((x) => x.name), inverse: true },
-      series: OCCUPANCY_KEYS.map((k, i) => ({
-        name: t(`occupancy.${k}`, { lng: lang }),
+      grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
+      xAxis: { type: 'value', minInterval: 1 },
+      yAxis: { type: 'category', data: rows.map(([k]) => t(`dashboard.${k}`, { lng: lang })), inverse: true },
+      series: UNIT_STATUSES.map(([s, colour]) => ({
+        name: t(`unitStatus.${s}`, { lng: lang }),
         type: 'bar',
         stack: 'units',
-        data: sites.map((x) => x[k]),
-        itemStyle: { color: OCCUPANCY_COLOURS[i] },
+        data: rows.map(([, get]) => get(s)),
+        itemStyle: { color: colour },
+        barMaxWidth: 36,
       })),
     };
-  }, [board.data, t, lang]);
+  }, [f, t, lang]);
 
-  const dateTime = (iso: string) =>
-    new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', {
-      dateStyle: 'short',
-      timeStyle: 'short',
-    });
+  const clock = (name: string) => {
+    const c = funnel.data?.clocks ?? {};
+    const p50 = c[`p50_${name}_min`];
+    const p90 = c[`p90_${name}_min`];
+    return `${p50 ?? '—'} / ${p90 ?? '—'}`;
+  };
+
+  const tableRows = (children.data?.items ?? []).map((a) => ({ ...a, density: density(a.figures) }));
+  const fig = (k: string) => (row: AreaFigures) => row.figures[k] ?? 0;
+  const waitingOf = (a: AreaFigures) => (a.figures.waiting ?? 0) + (a.figures.waiting_over_24h ?? 0);
 
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <Typography.Title level={3} style={{ margin: 0 }}>
-        {t('dashboard.title')}
-        {areas.city && (
-          <Typography.Text type="secondary" style={{ fontSize: 16, marginLeft: 12 }}>
-            {areas.city.name} ({areas.city.code})
+      <div style={{ display: 'flex', alignItems: 'baseline', gap: 12, flexWrap: 'wrap' }}>
+        <Typography.Title level={3} style={{ margin: 0 }}>
+          {t('dashboard.title')}
+        </Typography.Title>
+        {kpis.data && (
+          <Typography.Text type="secondary" style={{ fontSize: 16 }}>
+            {kpis.data.area.name ?? ''} ({kpis.data.area.code || '—'})
           </Typography.Text>
         )}
-      </Typography.Title>
-      {stats.error && <Alert type="error" showIcon message={stats.error} />}
+        <span style={{ flex: 1 }} />
+        {asOf && (
+          <Tag color="blue" style={{ fontSize: 14, padding: '2px 8px' }} data-testid="as-of">
+            {t('dashboard.asOf', { time: asOf })}
+          </Tag>
+        )}
+        <Typography.Text type="secondary">
+          {t('dashboard.every', { seconds: REFRESH_MS / 1000 })}
+        </Typography.Text>
+      </div>
+      {error && (
+        <Alert
+          type={kpis.data ? 'warning' : 'error'}
+          showIcon
+          message={kpis.data ? t('dashboard.stale', { message: error }) : error}
+        />
+      )}
       <Row gutter={[12, 12]}>
-        <Col flex="1 1 180px">
-          <Kpi title={t('dashboard.persons')} value={s?.persons} />
-        </Col>
-        <Col flex="1 1 180px">
-          <Kpi title={t('dashboard.households')} value={s?.households} />
-        </Col>
-        <Col flex="1 1 180px">
+        <Col flex="1 1 140px">
           <Kpi
-            title={t('dashboard.sites')}
-            value={s ? sum(s.sites) : undefined}
-            extra={<Breakdown counts={s?.sites} ns="siteKind" />}
+            testId="cases-today"
+            title={t('dashboard.casesToday')}
+            value={pick('cases_today')}
+            alert={(pick('cases_today') ?? 0) > 0}
+            extra={f && <Tag>{t('dashboard.asymptomaticToday', { count: pick('asymptomatic_today') })}</Tag>}
           />
         </Col>
-        <Col flex="1 1 180px">
+        <Col flex="1 1 140px">
           <Kpi
-            title={t('dashboard.rooms')}
-            value={s?.rooms}
-            extra={s && <Tag>{t('dashboard.places', { count: s.room_places })}</Tag>}
+            testId="close-today"
+            title={t('dashboard.closeToday')}
+            value={pick('found_today_close_contact')}
           />
         </Col>
-        <Col flex="1 1 180px">
-          <Kpi title={t('dashboard.beds')} value={s?.beds} />
-        </Col>
-        <Col flex="1 1 180px">
+        <Col flex="1 1 140px">
           <Kpi
-            title={t('dashboard.labs')}
-            value={s?.lab_daily_capacity_tubes}
-            extra={s && <Tag>{t('dashboard.labCount', { count: s.labs })}</Tag>}
+            testId="secondary-today"
+            title={t('dashboard.secondaryToday')}
+            value={pick('found_today_secondary_contact')}
           />
         </Col>
-        <Col flex="2 1 300px">
+        <Col flex="1 1 140px">
           <Kpi
-            title={t('dashboard.vehicles')}
-            value={s ? sum(s.vehicles) : undefined}
-            extra={<Breakdown counts={s?.vehicles} ns="vehicleKind" />}
+            testId="waiting"
+            title={t('dashboard.waiting')}
+            value={f ? (pick('waiting') ?? 0) + (pick('waiting_over_24h') ?? 0) : undefined}
+            extra={
+              f && (
+                <Tag color={(pick('waiting_over_24h') ?? 0) > 0 ? 'red' : undefined}>
+                  {t('dashboard.waitingOver24h', { count: pick('waiting_over_24h') })}
+                </Tag>
+              )
+            }
           />
+        </Col>
+        <Col flex="1 1 140px">
+          <Kpi
+            testId="isolated"
+            title={t('dashboard.isolated')}
+            value={sumWhere(f, (k) => k.startsWith('isolated_') && !k.endsWith('_hospital'))}
+            extra={
+              f && (
+                <Tag>
+                  {t('dashboard.awaitingTransfer', {
+                    count: sumWhere(f, (k) => k.startsWith('awaiting_transfer_')),
+                  })}
+                </Tag>
+              )
+            }
+          />
+        </Col>
+        <Col flex="1 1 140px">
+          <Kpi
+            testId="hospital"
+            title={t('dashboard.hospital')}
+            value={sumWhere(f, (k) => k.startsWith('isolated_') && k.endsWith('_hospital'))}
+          />
+        </Col>
+        <Col flex="1 1 140px">
+          <Kpi testId="released-today" title={t('dashboard.releasedToday')} value={pick('released_today')} />
+        </Col>
+        <Col flex="1 1 140px">
+          <Kpi
+            testId="free-rooms"
+            title={t('dashboard.freeRooms')}
+            value={pick('rooms_available')}
+            extra={
+              f && (
+                <Tag>
+                  {t('dashboard.freeBeds', {
+                    count: sumWhere(f, (k) => k.startsWith('beds_') && k.endsWith('_available')),
+                  })}
+                </Tag>
+              )
+            }
+          />
+        </Col>
+        <Col flex="1 1 140px">
+          <Kpi
+            testId="overdue"
+            title={t('dashboard.overdue')}
+            value={pick('tasks_overdue')}
+            alert={(pick('tasks_overdue') ?? 0) > 0}
+            extra={f && <Tag>{t('dashboard.openTasks', { count: pick('tasks_open') })}</Tag>}
+          />
+        </Col>
+      </Row>
+      <Row gutter={[12, 12]}>
+        <Col xs={24} xl={12}>
+          <Card size="small" title={t('dashboard.funnel')} style={{ height: '100%' }} data-testid="funnel">
+            <EChart option={funnelOption} height={260} />
+            <Typography.Text type="secondary" style={{ display: 'block', marginTop: 8 }}>
+              {t('dashboard.clocks')}: {t('dashboard.foundToPlaced')}{' '}
+              <Typography.Text strong data-testid="clock-found-to-placed">
+                {clock('found_to_placed')}
+              </Typography.Text>{' '}
+              · {t('dashboard.placedToArrived')}{' '}
+              <Typography.Text strong data-testid="clock-placed-to-arrived">
+                {clock('placed_to_arrived')}
+              </Typography.Text>
+            </Typography.Text>
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card size="small" title={t('dashboard.trend')} style={{ height: '100%' }}>
+            <EChart option={trendOption} height={290} />
+          </Card>
         </Col>
       </Row>
       <Suspense fallback={<Card size="small" loading />}>
-        <SchematicMap me={me} city={areas.city} districts={areas.districts} />
+        <SchematicMap me={me} root={root} rootName={kpis.data?.area.name ?? null} tick={tick} />
       </Suspense>
       <Row gutter={[12, 12]}>
-        <Col xs={24} xl={board.data || board.error ? 12 : 24}>
-          <Card size="small" title={t('dashboard.byDistrict')}>
-            {areas.error ? (
-              <Alert type="error" showIcon message={areas.error} />
-            ) : (
-              <EChart option={districtOption} height={340} />
-            )}
+        <Col xs={24} xl={14}>
+          <Card size="small" title={t('dashboard.areaTable')}>
+            <Table<AreaFigures & { density: number | null }>
+              size="small"
+              rowKey="code"
+              loading={!children.data && !children.error}
+              dataSource={tableRows}
+              pagination={{ pageSize: 10, showSizeChanger: true, pageSizeOptions: [10, 20, 50] }}
+              columns={[
+                {
+                  title: t('common.areaName'),
+                  dataIndex: 'name',
+                  render: (v: string | null, r) => `${v ?? ''} (${r.code})`,
+                },
+                {
+                  title: t('dashboard.population'),
+                  key: 'population',
+                  align: 'right',
+                  render: (_, r) => fig('population')(r).toLocaleString(locale),
+                  sorter: (a, b) => fig('population')(a) - fig('population')(b),
+                },
+                {
+                  title: t('dashboard.cases'),
+                  key: 'cases',
+                  align: 'right',
+                  render: (_, r) => fig('cases')(r),
+                  sorter: (a, b) => fig('cases')(a) - fig('cases')(b),
+                },
+                {
+                  title: t('dashboard.density'),
+                  dataIndex: 'density',
+                  align: 'right',
+                  render: (v: number | null) => v ?? '—',
+                  sorter: (a, b) => (a.density ?? -1) - (b.density ?? -1),
+                },
+                {
+                  title: t('dashboard.casesToday'),
+                  key: 'cases_today',
+                  align: 'right',
+                  render: (_, r) => fig('cases_today')(r),
+                  sorter: (a, b) => fig('cases_today')(a) - fig('cases_today')(b),
+                },
+                {
+                  title: t('dashboard.waiting'),
+                  key: 'waiting',
+                  align: 'right',
+                  render: (_, r) => waitingOf(r),
+                  sorter: (a, b) => waitingOf(a) - waitingOf(b),
+                },
+              ]}
+            />
           </Card>
         </Col>
-        {(board.data || board.error) && (
-          <Col xs={24} xl={12}>
-            <Card size="small" title={t('dashboard.board')}>
-              {board.error && <Alert type="error" showIcon message={board.error} />}
-              {board.data && (
-                <>
-                  <Row gutter={[8, 8]}>
-                    {(
-                      [
-                        ['dueToday', board.data.due_today],
-                        ['placedToday', board.data.placed_today],
-                        ['releasedToday', board.data.released_today],
-                        ['dischargedToday', board.data.discharged_today],
-                        ['freedToday', board.data.units_freed_today],
-                        ['stuck', board.data.stuck_in_disinfection.length],
-                      ] as const
-                    ).map(([k, v]) => (
-                      <Col span={8} key={k}>
-                        <Statistic title={t(`dashboard.${k}`)} value={v} valueStyle={{ fontSize: 20 }} />
-                      </Col>
-                    ))}
-                    <Col span={24}>
-                      <Typography.Text type="secondary">
-                        {t('dashboard.turnover')}: {board.data.turnover_minutes.p50 ?? '—'} /{' '}
-                        {board.data.turnover_minutes.p90 ?? '—'}
-                      </Typography.Text>
-                    </Col>
-                  </Row>
-                  <Typography.Text strong style={{ display: 'block', marginTop: 12 }}>
-                    {t('dashboard.occupancy')}
-                  </Typography.Text>
-                  <EChart option={occupancyOption} height={60 + 36 * board.data.occupancy.length} />
-                </>
-              )}
-            </Card>
-          </Col>
-        )}
+        <Col xs={24} xl={10}>
+          <Card size="small" title={t('dashboard.resources')} style={{ height: '100%' }}>
+            <EChart option={resourcesOption} height={220} />
+          </Card>
+        </Col>
       </Row>
-      {may('testing.read') && (
-        <Card size="small" title={t('dashboard.rounds')}>
-          {rounds.error && <Alert type="error" showIcon message={rounds.error} />}
-          <Table<Round>
-            size="small"
-            rowKey="id"
-            loading={!rounds.data && !rounds.error}
-            dataSource={(rounds.data?.items ?? []).slice(0, 5)}
-            pagination={false}
-            locale={{ emptyText: <Empty description={t('dashboard.noRounds')} /> }}
-            columns={[
-              { title: t('round.name'), dataIndex: 'name' },
-              {
-                title: t('round.status'),
-                dataIndex: 'status',
-                render: (v: string) => <Tag>{t(`roundStatus.${v}`, { defaultValue: v })}</Tag>,
-              },
-              { title: t('round.starts'), dataIndex: 'starts_at', render: dateTime },
-              { title: t('round.deadline'), dataIndex: 'deadline_at', render: dateTime },
-              { title: t('round.areas'), dataIndex: 'areas', render: (a: string[]) => a.length },
-            ]}
-          />
-        </Card>
-      )}
     </Space>
   );
 }

@@ -9,6 +9,13 @@ const App = lazy(() => import('./App.tsx').then((m) => ({ default: m.App })));
 
 const isSampler = /^\/sampler(\/|$)/.test(window.location.pathname);
 
+// The phone app opens and reloads without a network: its service worker (web/public/sw.js) keeps the shell and
+// the built assets. Only for /sampler, and only in a build (the dev server serves unhashed modules).
+if (isSampler && import.meta.env.PROD && 'serviceWorker' in navigator)
+  navigator.serviceWorker
+    .register('/sw.js', { scope: '/sampler' })
+    .catch((err: unknown) => console.warn('service worker not registered', err));
+
 const root = document.getElementById('root');
 if (root)
   createRoot(root).render(

@@ -105,20 +105,15 @@ export async function liftReadiness(
   const end = `${zone.area_code}:`;
   if (ruleSetOf(zone.level) === 'june2022') return juneReadiness(db, zone, now);
   if (zone.level === 'prevention') {
-    const district = zone.area_code.slice(0, 6);
-    const open = await db.query<{ n: number }>(
-      "SELECT count(*) AS n FROM zones WHERE status = 'active' AND level IN ('lockdown', 'control') AND starts_with(area_code, $1)",
-      [district],
+    checks.push(
+      await districtCheck(
+        db,
+        zone,
+        ['lockdown', 'control'],
+        'district_zones_lifted',
+        'lockdown or control zone',
+      ),
     );
-    const n = open.rows[0]?.n ?? 0;
-    checks.push({
-      rule: 'district_zones_lifted',
-      ok: n === 0,
-      detail:
-        n === 0
-          ? 'no lockdown or control zone left in the district'
-          : `${n} lockdown or control zone(s) still active in district ${district}`,
-    });
   } else {
     const lastCase = await db.query<{ at: Date | null }>(
       'SELECT max(found_at) AS at FROM cases WHERE area_code >= $1 AND area_code < $2',
@@ -162,6 +157,28 @@ export async function liftReadiness(
   return { ready: checks.every((c) => c.ok), checks };
 }
 
+/** The weakest level lifts only when no zone of the stronger levels is left in its district. */
+async function districtCheck(
+  db: Queryable,
+  zone: ZoneRow,
+  stronger: readonly ZoneLevel[],
+  rule: ReadinessCheck['rule'],
+  what: string,
+): Promise<ReadinessCheck> {
+  const district = zone.area_code.slice(0, 6);
+  const open = await db.query<{ n: number }>(
+    "SELECT count(*) AS n FROM zones WHERE status = 'active' AND level = ANY($2::text[]) AND starts_with(area_code, $1)",
+    [district, stronger],
+  );
+  const n = open.rows[0]?.n ?? 0;
+  return {
+    rule,
+    ok: n === 0,
+    detail:
+      n === 0 ? `no ${what} left in the district` : `${n} ${what}(s) still active in district ${district}`,
+  };
+}
+
 /** June 2022: what a risk area still needs to go one level down (high → medium → low) or, at low, to lift. */
 async function juneReadiness(
   db: Queryable,
@@ -171,20 +188,15 @@ async function juneReadiness(
   const checks: ReadinessCheck[] = [];
   const end = `${zone.area_code}:`;
   if (zone.level === 'low') {
-    const district = zone.area_code.slice(0, 6);
-    const open = await db.query<{ n: number }>(
-      "SELECT count(*) AS n FROM zones WHERE status = 'active' AND level IN ('high', 'medium') AND starts_with(area_code, $1)",
-      [district],
+    checks.push(
+      await districtCheck(
+        db,
+        zone,
+        ['high', 'medium'],
+        'district_risk_areas_lifted',
+        'high- or medium-risk area',
+      ),
     );
-    const n = open.rows[0]?.n ?? 0;
-    checks.push({
-      rule: 'district_risk_areas_lifted',
-      ok: n === 0,
-      detail:
-        n === 0
-          ? 'no high- or medium-risk area left in the district'
-          : `${n} high- or medium-risk area(s) still active in district ${district}`,
-    });
     return { ready: checks.every((c) => c.ok), checks };
   }
   const days = JUNE_QUIET_DAYS[zone.level as 'high' | 'medium'];

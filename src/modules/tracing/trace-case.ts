@@ -141,7 +141,9 @@ export async function traceCases(
     `WITH me AS (
        SELECT k.*, p.household_id, h.building_id, h.unit, h.floor
          FROM ${K} JOIN persons p ON p.id = k.person_id JOIN households h ON h.id = p.household_id
-     ), mine AS (
+     ), mine AS MATERIALIZED (
+       -- Materialised on purpose: joined straight to checkins, the planner would also probe the venue's whole
+       -- day through the equal venue ids (a second, useless bitmap scan per check-in).
        SELECT k.case_id, k.person_id AS case_person, v.id AS venue_id, c.at, v.name,
               coalesce($6::jsonb -> v.kind ->> 'level', $7) AS level,
               make_interval(mins => coalesce(($6::jsonb -> v.kind ->> 'windowMinutes')::int, $11)) AS span

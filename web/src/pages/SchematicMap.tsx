@@ -1,7 +1,8 @@
 /**
- * 城市示意图: the city's districts (and a district's streets, on click) drawn as a schematic map from the real area
- * hierarchy (/api/areas): rectangles sized by registered residents, coloured by residents, today's new cases
- * (the daily report, districts only) or the strongest active zone (/api/zones). No geography: it says so.
+ * 城市示意图: the children of the screen's area (and a district's streets, on click) drawn as a schematic map
+ * from the dashboard API (/api/dashboard/areas): rectangles sized by registered residents, coloured by cases
+ * per 10,000 residents, today's new cases, people waiting for placement, residents, or the strongest active
+ * zone (/api/zones). No geography: it says so. Asks again whenever the dashboard's refresh clock ticks.
  */
 import { Alert, Button, Card, Segmented, Space, Typography } from 'antd';
 import { MapChart } from 'echarts/charts';
@@ -9,23 +10,18 @@ import { VisualMapComponent } from 'echarts/components';
 import { registerMap, use } from 'echarts/core';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Area, Me } from '../api.ts';
+import type { Me } from '../api.ts';
+import { type AreasAnswer, areaQuery, density, useLive } from '../Dashboard.tsx';
 import { type ChartClick, EChart } from '../EChart.tsx';
 import { schematicGeoJson } from './schematic-layout.ts';
-import { useApi } from './shared.tsx';
 
 use([MapChart, VisualMapComponent]);
 
-type Metric = 'residents' | 'cases' | 'zone';
+type Metric = 'density' | 'cases' | 'waiting' | 'residents' | 'zone';
 
 interface ZoneLite {
   area_code: string;
   level: 'lockdown' | 'control' | 'prevention';
-}
-
-interface ReportLite {
-  date: string;
-  cases: { by_district: { code: string; confirmed: number; asymptomatic: number }[] };
 }
 
 const ZONE_RANK: Record<string, number> = { prevention: 1, control: 2, lockdown: 3 };
@@ -47,56 +43,55 @@ interface Datum {
   name: string;
   value: number | null;
   areaName: string;
-  residents: number | null;
+  residents: number;
 }
 
 export default function SchematicMap({
   me,
-  city,
-  districts,
+  root,
+  rootName,
+  tick,
 }: {
   me: Me;
-  city: Area | null;
-  districts: Area[];
+  /** The area whose children are drawn ('' = everything). */
+  root: string;
+  rootName: string | null;
+  /** The dashboard's refresh clock: a new value asks again. */
+  tick: number;
 }) {
   const { t, i18n } = useTranslation();
   const may = (p: string) => me.permissions.includes(p);
-  const [district, setDistrict] = useState<Area | null>(null);
-  const [metric, setMetric] = useState<Metric>('residents');
-  const streets = useApi<{ items: Area[] }>(
-    district ? `/api/areas?parent=${encodeURIComponent(district.code)}` : null,
-  );
-  const report = useApi<ReportLite>(may('report.read') ? '/api/reports/daily' : null);
-  const zones = useApi<{ items: ZoneLite[] }>(may('zone.read') ? '/api/zones' : null);
-  const areas = district ? (streets.data?.items ?? []) : districts;
-  const parent = district ?? city;
-  // Today's cases come per district only: at street level that colouring is not available.
-  const casesAvailable = !district && report.data !== null;
-  const shown: Metric = metric === 'cases' && !casesAvailable ? 'residents' : metric;
+  const [district, setDistrict] = useState<{ code: string; name: string } | null>(null);
+  const [metric, setMetric] = useState<Metric>('density');
+  const parentCode = district?.code ?? root;
+  const children = useLive<AreasAnswer>(`/api/dashboard/areas${areaQuery('parent', parentCode)}`, tick);
+  const zones = useLive<{ items: ZoneLite[] }>(may('zone.read') ? '/api/zones' : null, tick);
+  const areas = children.data?.items ?? [];
+  const shown: Metric = metric === 'zone' && !zones.data ? 'density' : metric;
 
   const data: Datum[] = useMemo(() => {
-    const byDistrict = new Map(
-      (report.data?.cases.by_district ?? []).map((d) => [d.code, d.confirmed + d.asymptomatic]),
-    );
     const zs = zones.data?.items ?? [];
-    return areas.map((a) => ({
-      name: a.code,
-      areaName: a.name,
-      residents: a.persons,
-      value:
-        shown === 'residents'
-          ? a.persons
+    return areas.map((a) => {
+      const f = a.figures;
+      const value =
+        shown === 'density'
+          ? density(f)
           : shown === 'cases'
-            ? (byDistrict.get(a.code) ?? 0)
-            : zoneRank(a.code, zs),
-    }));
-  }, [areas, shown, report.data, zones.data]);
+            ? (f.cases_today ?? 0)
+            : shown === 'waiting'
+              ? (f.waiting ?? 0) + (f.waiting_over_24h ?? 0)
+              : shown === 'residents'
+                ? (f.population ?? 0)
+                : zoneRank(a.code, zs);
+      return { name: a.code, areaName: a.name ?? a.code, residents: f.population ?? 0, value };
+    });
+  }, [areas, shown, zones.data]);
 
-  const mapName = `qingcang-schematic-${parent?.code ?? 'none'}`;
+  const mapName = `qingcang-schematic-${parentCode || 'all'}`;
   const option = useMemo(() => {
     if (areas.length === 0) return {};
     const geo = schematicGeoJson(
-      areas.map((a) => ({ code: a.code, name: a.name, weight: a.persons ?? 0 })),
+      areas.map((a) => ({ code: a.code, name: a.name ?? a.code, weight: a.figures.population ?? 0 })),
       MAP_W,
       MAP_H,
     );
@@ -153,6 +148,7 @@ export default function SchematicMap({
               left: 'center',
               bottom: 0,
               calculable: true,
+              precision: shown === 'density' ? 1 : 0,
               inRange: { color: ['#fbeeec', '#c0392b'] },
             },
       series: [
@@ -184,17 +180,18 @@ export default function SchematicMap({
 
   const onClick = (p: ChartClick) => {
     if (district || p.seriesType !== 'map') return;
-    const d = districts.find((a) => a.code === p.name);
-    if (d) setDistrict(d);
+    const d = areas.find((a) => a.code === p.name);
+    if (d) setDistrict({ code: d.code, name: d.name ?? d.code });
   };
 
-  const options: { value: Metric; label: string; disabled?: boolean }[] = [
+  const options: { value: Metric; label: string }[] = [
+    { value: 'density', label: t('map.metric.density') },
+    { value: 'cases', label: t('map.metric.cases') },
+    { value: 'waiting', label: t('map.metric.waiting') },
     { value: 'residents', label: t('map.metric.residents') },
-    ...(report.data
-      ? [{ value: 'cases' as const, label: t('map.metric.cases'), disabled: !casesAvailable }]
-      : []),
     ...(zones.data ? [{ value: 'zone' as const, label: t('map.metric.zone') }] : []),
   ];
+  const parentLabel = district ? `${district.name} (${district.code})` : `${rootName ?? ''} (${root || '—'})`;
 
   return (
     <Card
@@ -203,7 +200,7 @@ export default function SchematicMap({
         <Space>
           {t('map.title')}
           <Typography.Text type="secondary" style={{ fontWeight: 'normal' }}>
-            {parent ? `${parent.name} (${parent.code})` : ''}
+            {parentLabel}
           </Typography.Text>
         </Space>
       }
@@ -223,21 +220,15 @@ export default function SchematicMap({
         showIcon
         style={{ marginBottom: 8 }}
         message={t('map.note')}
-        description={
-          shown === 'cases' && report.data
-            ? t('map.casesNote', { date: report.data.date })
-            : district
-              ? t('map.streetsNote')
-              : t('map.clickNote')
-        }
+        description={`${t(`map.metricNote.${shown}`)} ${district ? t('map.streetsNote') : t('map.clickNote')}`}
       />
-      {streets.error && <Alert type="error" showIcon message={streets.error} />}
+      {children.error && <Alert type="error" showIcon message={children.error} style={{ marginBottom: 8 }} />}
       {areas.length > 0 ? (
         <EChart option={option} height={460} onClick={onClick} />
       ) : (
         <div style={{ height: 120, display: 'grid', placeItems: 'center' }}>
           <Typography.Text type="secondary">
-            {streets.loading ? t('common.loading') : t('table.empty')}
+            {children.data || children.error ? t('table.empty') : t('common.loading')}
           </Typography.Text>
         </div>
       )}

@@ -23,7 +23,7 @@ import enUS from 'antd/es/locale/en_US';
 import zhCN from 'antd/es/locale/zh_CN';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Me, setCsrfToken, setUnauthenticatedHandler } from '../api.ts';
+import { ApiError, api, type Me, setCsrfToken, setUnauthenticatedHandler } from '../api.ts';
 import { LanguageSwitch } from '../LanguageSwitch.tsx';
 import { ChangePassword } from '../Login.tsx';
 import './i18n.ts';
@@ -57,21 +57,60 @@ export default function SamplerApp() {
 
 export const SAMPLE_PERMISSION = 'testing.sample';
 
+/**
+ * Who was last logged in on this phone (without the CSRF token), so that the app opened without a network goes
+ * on scanning into the outbox; the server decides again once it can be reached.
+ */
+const LAST_ME = 'qingcang.sampler.me';
+
+function rememberMe(me: Me | null): void {
+  try {
+    if (me) localStorage.setItem(LAST_ME, JSON.stringify({ ...me, csrf_token: null }));
+    else localStorage.removeItem(LAST_ME);
+  } catch {
+    // private mode: no offline start
+  }
+}
+
+function lastMe(): Me | null {
+  try {
+    const raw = localStorage.getItem(LAST_ME);
+    return raw ? (JSON.parse(raw) as Me) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** undefined: still asking the server; null: not logged in. */
 function Session() {
   const { t } = useTranslation();
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [offlineStart, setOfflineStart] = useState(false);
 
   const refresh = useCallback(async () => {
     try {
       const m = await api<Me>('/api/auth/me');
       setCsrfToken(m.csrf_token);
+      rememberMe(m);
+      setOfflineStart(false);
       setMe(m);
-    } catch {
+    } catch (err) {
+      // No network (not a refusal): the last session on this phone, until the server can be asked.
+      const last = err instanceof ApiError && err.status === 0 ? lastMe() : null;
       setCsrfToken(null);
-      setMe(null);
+      if (!last) rememberMe(null);
+      setOfflineStart(last !== null);
+      setMe(last);
     }
   }, []);
+
+  // Started without a network: ask the server again as soon as there is one.
+  useEffect(() => {
+    if (!offlineStart) return;
+    const onOnline = () => void refresh();
+    window.addEventListener('online', onOnline);
+    return () => window.removeEventListener('online', onOnline);
+  }, [offlineStart, refresh]);
 
   useEffect(() => {
     document.title = t('sampler.title');
@@ -81,6 +120,7 @@ function Session() {
   useEffect(() => {
     setUnauthenticatedHandler(() => {
       setCsrfToken(null);
+      rememberMe(null);
       setMe(null);
     });
     void refresh();
@@ -107,7 +147,15 @@ function Session() {
         }
       />
     );
-  return <Workbench me={me} onLoggedOut={() => setMe(null)} />;
+  return (
+    <Workbench
+      me={me}
+      onLoggedOut={() => {
+        rememberMe(null);
+        setMe(null);
+      }}
+    />
+  );
 }
 
 function PhoneLogin({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
