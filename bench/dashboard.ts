@@ -87,7 +87,7 @@ function runCannon(
   return new Promise((resolve, reject) => {
     const instance = autocannon(opts, (err, result) => {
       if (err) reject(err);
-      else resolve({ result, p95: p95Of(latencies) });
+      else resolve({ result, p95: Number(p95Of(latencies).toFixed(2)) });
     }) as { on(event: 'response', f: (c: unknown, code: number, bytes: number, ms: number) => void): void };
     const latencies: number[] = [];
     instance.on('response', (_c, _code, _bytes, ms) => latencies.push(ms));
