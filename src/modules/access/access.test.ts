@@ -26,6 +26,8 @@ const clock = new ManualClock('2022-03-14T08:00:00Z');
 const PUBLIC_ROUTES = new Set([
   'GET /api/health',
   'POST /api/auth/login',
+  'GET /api/self-report/:secret', // a person's own stay through the personal link (the secret is the key)
+  'POST /api/self-report/:secret',
   'GET /',
   'HEAD /',
   'GET /*', // the web app's files and its single-page fallback (src/server/static.ts)

@@ -39,7 +39,7 @@ export const PERMISSIONS = [
   'tracing.rules', // change the contact rules (look-back window, per source and kind of venue), city-wide
   'task.complete', // mark a follow-up task done
   'isolation.read', // sites, rooms, stays and the 清仓 board in the jurisdiction
-  'isolation.manage', // place, arrive, release, discharge, disinfect
+  'isolation.manage', // place, arrive, release, discharge, move, disinfect, health checks, self-report links
   'report.read', // the daily report (aggregates) of the jurisdiction
   'transfer.read', // trips and their passengers in the jurisdiction
   'transfer.manage', // plan trips, see the transfer clocks and the late list

@@ -1,5 +1,6 @@
 /**
- * Health monitoring in quarantine: temperature and symptoms twice a day, entered by site staff. A fever
+ * Health monitoring in quarantine: temperature and symptoms twice a day, entered by site staff or reported by
+ * the person through a personal link (self-report.ts; marked self-reported, with the phone's idempotency key). A fever
  * (≥ 37.3 °C) or any symptom raises a 'health_alert' task for the site, due within 2 hours, and an extra PCR test
  * task; a resent check (same stay, same time) is not counted twice.
  */
@@ -23,7 +24,15 @@ export async function recordHealthCheck(
   tx: Queryable,
   clock: Clock,
   placementId: number,
-  check: { at: Date; temperature: number; symptoms: readonly string[]; by: string },
+  check: {
+    at: Date;
+    temperature: number;
+    symptoms: readonly string[];
+    by: string;
+    selfReported?: boolean;
+    idempotencyKey?: string;
+    note?: string;
+  },
   scopePrefix: string,
 ): Promise<{ status: 'recorded' | 'duplicate'; alert: boolean }> {
   const { rows } = await tx.query<{ id: number; person_id: number; status: string; area_code: string }>(
@@ -43,9 +52,21 @@ export async function recordHealthCheck(
     throw new AppError(400, 'clock_skew', 'the check is dated in the future');
   const alert = check.temperature >= FEVER_C || check.symptoms.length > 0;
   const ins = await tx.query<{ id: number }>(
-    `INSERT INTO health_checks (placement_id, person_id, checked_at, temperature, symptoms, recorded_by, alert)
-     VALUES ($1, $2, $3, $4, $5::text[], $6, $7) ON CONFLICT (placement_id, checked_at) DO NOTHING RETURNING id`,
-    [placementId, stay.person_id, check.at, check.temperature, check.symptoms, check.by, alert],
+    `INSERT INTO health_checks (placement_id, person_id, checked_at, temperature, symptoms, recorded_by, alert,
+                                self_reported, idempotency_key, note)
+     VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id`,
+    [
+      placementId,
+      stay.person_id,
+      check.at,
+      check.temperature,
+      check.symptoms,
+      check.by,
+      alert,
+      check.selfReported ?? false,
+      check.idempotencyKey ?? null,
+      check.note ?? null,
+    ],
   );
   const id = ins.rows[0]?.id;
   if (id === undefined) return { status: 'duplicate', alert };
@@ -60,7 +81,11 @@ export async function recordHealthCheck(
         id,
         new Date(now.getTime() + 2 * 3600_000),
         now,
-        JSON.stringify({ temperature: check.temperature, symptoms: check.symptoms }),
+        JSON.stringify({
+          temperature: check.temperature,
+          symptoms: check.symptoms,
+          ...(check.selfReported ? { self_reported: true } : {}),
+        }),
       ],
     );
   }

@@ -1,16 +1,28 @@
-/** HTTP API of isolation: place the backlog, stays (arrive, release, discharge), disinfection, the 清仓 board. */
+/**
+ * HTTP API of isolation: place the backlog, stays (arrive, release, discharge, move), disinfection, the 清仓
+ * board, health checks, and the personal self-report links with their public (rate-limited) pages.
+ */
+import type {} from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
 import { forecast, moveSite, stockAndIncrement } from './capacity.ts';
 import { recordHealthCheck, SYMPTOMS } from './health.ts';
+import { moveStay } from './move.ts';
 import { placeBacklog } from './place-backlog.ts';
+import {
+  issueSelfReportLink,
+  revokeSelfReportLink,
+  selfReportView,
+  submitSelfReport,
+} from './self-report.ts';
 import { arrive, discharge, disinfection, release } from './stays.ts';
 
 export interface IsolationDeps {
@@ -20,6 +32,19 @@ export interface IsolationDeps {
 
 const Id = z.coerce.number().int().positive();
 const Edition = z.enum(['8th', '9th']);
+
+/**
+ * Requests per client address per minute on each public self-report route. Generous: the residents of a
+ * quarantine hotel often share one network address; a guessed secret (256 bits) cannot succeed anyway.
+ */
+export const SELF_REPORT_RATE_LIMIT = 120;
+const selfReportRateLimit = {
+  max: SELF_REPORT_RATE_LIMIT,
+  timeWindow: '1 minute',
+  errorResponseBuilder: (_req: unknown, ctx: { after: string }) =>
+    new AppError(429, 'rate_limited', `too many requests; retry in ${ctx.after}`),
+};
+const Secret = z.object({ secret: z.string().max(200) });
 
 export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { db, clock }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -268,6 +293,147 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
           p.jurisdiction,
         ),
       );
+    },
+  );
+
+  r.post(
+    '/isolation/stays/:id/self-report-link',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Issue the personal self-report link of an open stay (个人健康打卡链接); shown once, revokes the previous one',
+        params: z.object({ id: Id }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const out = await issueSelfReportLink(tx, clock, req.params.id, p.name, p.jurisdiction);
+        await appendAudit(tx, clock, p, {
+          action: 'isolation.self_report_link_issued',
+          subjectType: 'placement',
+          subjectId: req.params.id,
+          areaCode: p.jurisdiction || undefined,
+          details: { revoked_previous: out.revoked_previous },
+        });
+        return { path: out.path, placement_id: out.placement_id, revoked_previous: out.revoked_previous };
+      });
+    },
+  );
+
+  r.delete(
+    '/isolation/stays/:id/self-report-link',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary: 'Revoke the personal self-report link of a stay',
+        params: z.object({ id: Id }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const out = await revokeSelfReportLink(tx, clock, req.params.id, p.jurisdiction);
+        await appendAudit(tx, clock, p, {
+          action: 'isolation.self_report_link_revoked',
+          subjectType: 'placement',
+          subjectId: req.params.id,
+          areaCode: p.jurisdiction || undefined,
+          details: { revoked: out.revoked },
+        });
+        return { revoked: out.revoked };
+      });
+    },
+  );
+
+  r.get(
+    '/self-report/:secret',
+    {
+      config: { public: true, rateLimit: selfReportRateLimit },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'The self-report page of a personal link: masked name, site, room, day of the term, last reports, next test',
+        params: Secret,
+      },
+    },
+    async (req) => selfReportView(db, clock, req.params.secret),
+  );
+
+  r.post(
+    '/self-report/:secret',
+    {
+      config: { public: true, rateLimit: selfReportRateLimit },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Report temperature and symptoms through a personal link; a fever or a symptom raises an alert and an extra test',
+        params: Secret,
+        body: z.object({
+          temperature: z.number().min(34).max(43),
+          symptoms: z
+            .array(z.enum(SYMPTOMS))
+            .max(SYMPTOMS.length)
+            .default([])
+            .refine((a) => new Set(a).size === a.length, 'symptoms must not repeat'),
+          note: z.string().trim().max(200).optional(),
+          idempotency_key: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8 to 64 letters, digits, _ or -'),
+        }),
+      },
+    },
+    async (req) =>
+      db.transaction((tx) =>
+        submitSelfReport(tx, clock, req.params.secret, {
+          temperature: req.body.temperature,
+          symptoms: req.body.symptoms,
+          note: req.body.note || undefined,
+          idempotencyKey: req.body.idempotency_key,
+        }),
+      ),
+  );
+
+  r.post(
+    '/isolation/stays/:id/move',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Move a stay to another site (转点): placed again by the engine (or into site_id), the term running on; roommates move together',
+        params: z.object({ id: Id }),
+        body: z.object({
+          reason: z.string().trim().min(2).max(500),
+          site_id: Id.optional(),
+        }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const out = await moveStay(
+          tx,
+          clock,
+          req.params.id,
+          { reason: req.body.reason, siteId: req.body.site_id },
+          p.jurisdiction,
+        );
+        await appendAudit(tx, clock, p, {
+          action: 'isolation.moved',
+          subjectType: 'placement',
+          subjectId: req.params.id,
+          areaCode: p.jurisdiction || undefined,
+          reason: req.body.reason,
+          details: {
+            from_site: out.from_site,
+            to_site: out.to_site,
+            moved: out.moved.map((m) => [m.from_placement, m.placement_id]),
+          },
+        });
+        return out;
+      });
     },
   );
 };

@@ -27,10 +27,16 @@ export interface PlacementRow {
   edition: Edition;
   arrived_at: Date | null;
   due_at: Date | null;
+  released_at: Date | null;
+  found_at: Date;
+  /** The first arrival of the term (a moved stay keeps its predecessor's). */
+  term_started_at: Date | null;
+  moved_from: number | null;
   site_area: string;
 }
 
-async function lockPlacement(tx: Queryable, id: number, scopePrefix: string): Promise<PlacementRow> {
+/** The stay, row-locked, if its site or its person is in the jurisdiction; 404 otherwise. */
+export async function lockPlacement(tx: Queryable, id: number, scopePrefix: string): Promise<PlacementRow> {
   const { rows } = await tx.query<PlacementRow>(
     `SELECT pl.*, s.area_code AS site_area FROM placements pl JOIN sites s ON s.id = pl.site_id
       WHERE pl.id = $1 AND (starts_with(s.area_code, $2) OR EXISTS (SELECT 1 FROM persons p WHERE p.id = pl.person_id AND starts_with(p.area_code, $2)))
@@ -56,16 +62,19 @@ export async function arrive(
       `stay ${id} is ${pl.status}; only a placed stay can arrive`,
     );
   const now = clock.now();
+  // A stay opened by a move (move.ts) continues a term already running: its due date and its test schedule
+  // (re-pointed to it by the move) stay as they are.
+  const continued = pl.term_started_at !== null;
   const term = pl.category === 'case' ? null : TERMS[pl.edition][pl.category];
-  const due = term ? termEnd(now, term) : null;
-  await tx.query(`UPDATE placements SET status = 'arrived', arrived_at = $2, due_at = $3 WHERE id = $1`, [
-    id,
-    now,
-    due,
-  ]);
+  const due = continued ? pl.due_at : term ? termEnd(now, term) : null;
+  const started = pl.term_started_at ?? now;
+  await tx.query(
+    `UPDATE placements SET status = 'arrived', arrived_at = $2, due_at = $3, term_started_at = $4 WHERE id = $1`,
+    [id, now, due, started],
+  );
   if (pl.room_id) await tx.query(`UPDATE rooms SET status = 'occupied' WHERE id = $1`, [pl.room_id]);
   if (pl.bed_id) await tx.query(`UPDATE beds SET status = 'occupied' WHERE id = $1`, [pl.bed_id]);
-  if (term) {
+  if (term && !continued) {
     const dues = testSchedule(now, term);
     await tx.query(
       `INSERT INTO tasks (kind, person_id, area_code, subject_type, subject_id, due_at, created_at, details)
@@ -79,7 +88,7 @@ export async function arrive(
     `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload) VALUES ('isolation.arrived', 'placement', $1, $2, $3, '{}')`,
     [id, pl.site_area, now],
   );
-  return { ...pl, status: 'arrived', arrived_at: now, due_at: due };
+  return { ...pl, status: 'arrived', arrived_at: now, due_at: due, term_started_at: started };
 }
 
 async function vacate(tx: Queryable, clock: Clock, pl: PlacementRow): Promise<void> {
@@ -107,7 +116,7 @@ async function vacate(tx: Queryable, clock: Clock, pl: PlacementRow): Promise<vo
   }
 }
 
-async function disinfectionTask(
+export async function disinfectionTask(
   tx: Queryable,
   now: Date,
   kind: 'room' | 'bed',
