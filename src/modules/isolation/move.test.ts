@@ -6,8 +6,10 @@ import { ManualClock } from '../../domain/clock.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, type TestSession } from '../../server/test-auth.ts';
 import { verifyAudit } from '../access/audit.ts';
+import { UNSCOPED } from '../access/scope.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { createCase } from '../tracing/trace-case.ts';
+import { planPendingTrips } from '../transfer/trips.ts';
 
 const clock = new ManualClock('2022-03-14T02:00:00Z');
 
@@ -223,6 +225,16 @@ describeBackends('isolation moves', (ctx) => {
         [after.map((a) => a.id)],
       ),
     ).toBe(tests);
+    // The transfer plan picks them up at the old site, not at home.
+    await ctx.db.transaction((tx) => planPendingTrips(tx, clock, UNSCOPED));
+    const pickups = await ctx.db.query<{ pickup_area_code: string }>(
+      'SELECT pickup_area_code FROM trip_passengers WHERE placement_id = ANY($1::int8[])',
+      [after.map((a) => a.id)],
+    );
+    const oldSite = await ctx.db.query<{ area_code: string }>('SELECT area_code FROM sites WHERE id = $1', [
+      out.from_site,
+    ]);
+    expect(pickups.rows.map((r) => r.pickup_area_code)).toEqual(after.map(() => oldSite.rows[0]?.area_code));
     const arrived = await call('POST', `/api/isolation/stays/${after[0]?.id}/arrive`);
     expect(arrived.statusCode).toBe(200);
     expect(new Date(arrived.json().due_at).getTime()).toBe(due.rows[0]?.due_at.getTime());

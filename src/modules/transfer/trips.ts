@@ -74,9 +74,11 @@ interface WaitingRow {
   site_area: string;
 }
 
+// A person moved from another site (转点) is picked up there, not at home.
 const WAITING_SQL = `SELECT pl.id AS placement_id, p.id AS person_id, p.household_id, pl.category, c.severity, p.birth_date,
-        p.pregnant, p.disabled, p.area_code, pl.site_id, s.area_code AS site_area
+        p.pregnant, p.disabled, coalesce(fs.area_code, p.area_code) AS area_code, pl.site_id, s.area_code AS site_area
    FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
+   LEFT JOIN placements fpl ON fpl.id = pl.moved_from LEFT JOIN sites fs ON fs.id = fpl.site_id
    LEFT JOIN cases c ON c.person_id = p.id
   WHERE pl.status = 'placed'
     AND NOT EXISTS (SELECT 1 FROM trip_passengers tp WHERE tp.placement_id = pl.id AND tp.status IN ('assigned', 'picked_up'))`;
