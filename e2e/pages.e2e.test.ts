@@ -8,20 +8,22 @@
  * command (zones, leaders, responsibility list, tasks, daily report and its downloads). Screenshots go to
  * e2e/screenshots/.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin/qingcang.js');
-const SHOTS = join(ROOT, 'e2e/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PASSWORD = 'e2e passphrase 2022';
-const FULL_ID = /\b\d{17}[\dX]\b/;
+import {
+  bearerClient,
+  cli,
+  FULL_ID,
+  launchBrowser,
+  PASSWORD,
+  prepare,
+  SHOTS,
+  shutdown,
+  startServer,
+} from './harness.ts';
 
 let dataDir: string;
 let server: ChildProcess | undefined;
@@ -44,53 +46,7 @@ const made = {
   trips: 0,
 };
 
-function cli(args: string[], env: NodeJS.ProcessEnv, input?: string): string {
-  return execFileSync(process.execPath, [BIN, ...args], {
-    env,
-    input,
-    encoding: 'utf8',
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
-}
-
-async function startServer(env: NodeJS.ProcessEnv): Promise<string> {
-  server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, cwd: ROOT });
-  let stderr = '';
-  server.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  return new Promise<string>((resolve, reject) => {
-    let out = '';
-    server?.stdout?.on('data', (d) => {
-      out += String(d);
-      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve(url);
-    });
-    server?.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)));
-  });
-}
-
-/** An API client acting with a bearer token (no session, no CSRF). */
-function client(token: string) {
-  return async <T = Record<string, unknown>>(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-  ): Promise<T> => {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return JSON.parse(text) as T;
-  };
-}
+const client = (token: string) => bearerClient(() => baseUrl, token);
 
 async function login(page: Page, username: string): Promise<void> {
   await page.goto(baseUrl);
@@ -248,14 +204,8 @@ async function seedThroughApi(tokens: { testing: string; commander: string }): P
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web/dist/index.html')))
-    throw new Error('web/dist is missing: run `npm run build:web` first (npm run test:e2e does)');
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  mkdirSync(SHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'qingcang-e2e-pages-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-  delete env.DATABASE_URL;
+  let env: NodeJS.ProcessEnv;
+  ({ dataDir, env } = prepare('pages'));
   cli(['seed', '--people', '2000'], env);
   for (const [username, role] of [
     ['e2e.commander', 'commander'],
@@ -269,32 +219,12 @@ beforeAll(async () => {
   const token = (role: string) =>
     cli(['token', 'create', '--name', `e2e ${role}`, '--role', role, '--jurisdiction', '2202'], env).trim();
   const tokens = { testing: token('testing'), commander: token('commander') };
-  baseUrl = await startServer(env);
+  ({ url: baseUrl, child: server } = await startServer(env));
   await seedThroughApi(tokens);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server?.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => shutdown({ browser, server, dataDir }));
 
 async function withPage(username: string, run: (page: Page) => Promise<void>): Promise<void> {
   const context = await browser?.newContext({

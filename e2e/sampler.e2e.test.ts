@@ -7,20 +7,14 @@
  * itself, both are boxed. The phone app reloads without a network (its service worker serves the app; the queue
  * is still there and takes new scans). Screenshots go to e2e/screenshots/sampler-*.png.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type APIRequestContext, type Browser, chromium, type Page, request } from 'playwright-core';
+import { type APIRequestContext, type Browser, type Page, request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCharacter, makeIdNumber } from '../src/domain/id-number.ts';
+import { cli, launchBrowser, PASSWORD, prepare, SHOTS, shutdown, startServer } from './harness.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin/qingcang.js');
-const SHOTS = join(ROOT, 'e2e/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PASSWORD = 'e2e passphrase 2022';
 const DISTRICT = '220202';
 const ROUND_NAME = '第1轮全员核酸';
 /** Uploads are asynchronous: wait up to the phone's retry period and a bit. */
@@ -34,33 +28,6 @@ let roundId: number;
 /** Full ID numbers of registered residents of the district (read by the commander with a stated reason). */
 const residents: string[] = [];
 
-function cli(args: string[], env: NodeJS.ProcessEnv, input?: string): string {
-  return execFileSync(process.execPath, [BIN, ...args], {
-    env,
-    input,
-    encoding: 'utf8',
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
-}
-
-async function startServer(env: NodeJS.ProcessEnv): Promise<string> {
-  server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, cwd: ROOT });
-  let stderr = '';
-  server.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  return new Promise<string>((resolve, reject) => {
-    let out = '';
-    server?.stdout?.on('data', (d) => {
-      out += String(d);
-      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve(url);
-    });
-    server?.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)));
-  });
-}
-
 async function apiLogin(username: string): Promise<{ api: APIRequestContext; csrf: string }> {
   const api = await request.newContext({ baseURL: baseUrl });
   const res = await api.post('/api/auth/login', { data: { username, password: PASSWORD } });
@@ -69,14 +36,8 @@ async function apiLogin(username: string): Promise<{ api: APIRequestContext; csr
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web/dist/index.html')))
-    throw new Error('web/dist is missing: run `npm run build:web` first (npm run test:e2e does)');
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  mkdirSync(SHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'qingcang-e2e-sampler-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-  delete env.DATABASE_URL;
+  let env: NodeJS.ProcessEnv;
+  ({ dataDir, env } = prepare('sampler'));
   cli(['seed', '--people', '2000'], env);
   for (const [username, role, area] of [
     ['e2e.commander', 'commander', '2202'],
@@ -90,7 +51,7 @@ beforeAll(async () => {
   const started = cli(['round', 'start', '--name', ROUND_NAME, '--areas', DISTRICT], env);
   roundId = Number(/round (\d+) /.exec(started)?.[1]);
   expect(roundId).toBeGreaterThan(0);
-  baseUrl = await startServer(env);
+  ({ url: baseUrl, child: server } = await startServer(env));
 
   // Real residents of the district, with their full ID numbers, as a commander reads them (audited).
   const { api, csrf } = await apiLogin('e2e.commander');
@@ -108,30 +69,10 @@ beforeAll(async () => {
   }
   await api.dispose();
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server?.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => shutdown({ browser, server, dataDir }));
 
 function resident(i: number): string {
   const id = residents[i];

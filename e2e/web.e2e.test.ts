@@ -6,21 +6,23 @@
  * the people page (masked, filtered, keyset pages, an API error shown), logout, and a one-time password that
  * must be changed before anything else. Screenshots go to e2e/screenshots/.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearerClient,
+  cli,
+  FULL_ID,
+  launchBrowser,
+  PASSWORD,
+  prepare,
+  SHOTS,
+  shutdown,
+  startServer,
+} from './harness.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin/qingcang.js');
-const SHOTS = join(ROOT, 'e2e/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PASSWORD = 'e2e passphrase 2022';
 const MASKED_ID = /\d{6}\*{8}\d{3}[\dX]/;
-const FULL_ID = /\b\d{17}[\dX]\b/;
 
 let dataDir: string;
 let server: ChildProcess | undefined;
@@ -30,26 +32,7 @@ let viewerPassword: string;
 /** What the API set-up made: the case's household contacts, placed people. */
 const made = { contacts: 0, placed: 0 };
 
-/** An API client acting with a bearer token (no session, no CSRF). */
-function client(token: string) {
-  return async <T = Record<string, unknown>>(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-  ): Promise<T> => {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return JSON.parse(text) as T;
-  };
-}
+const client = (token: string) => bearerClient(() => baseUrl, token);
 
 /** A resident of a household of at least two tests positive (single tube), is traced and everyone is placed. */
 async function makeOneCase(tokens: { testing: string; commander: string }): Promise<void> {
@@ -102,33 +85,6 @@ async function makeOneCase(tokens: { testing: string; commander: string }): Prom
   expect(made.placed).toBeGreaterThan(0);
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv, input?: string): string {
-  return execFileSync(process.execPath, [BIN, ...args], {
-    env,
-    input,
-    encoding: 'utf8',
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
-}
-
-async function startServer(env: NodeJS.ProcessEnv): Promise<string> {
-  server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, cwd: ROOT });
-  let stderr = '';
-  server.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  return new Promise<string>((resolve, reject) => {
-    let out = '';
-    server?.stdout?.on('data', (d) => {
-      out += String(d);
-      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve(url);
-    });
-    server?.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)));
-  });
-}
-
 async function login(page: Page, username: string, password: string): Promise<void> {
   await page.goto(baseUrl);
   await page.getByLabel('用户名').fill(username);
@@ -137,20 +93,11 @@ async function login(page: Page, username: string, password: string): Promise<vo
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web/dist/index.html')))
-    throw new Error('web/dist is missing: run `npm run build:web` first (npm run test:e2e does)');
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  mkdirSync(SHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'qingcang-e2e-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    QINGCANG_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+  let env: NodeJS.ProcessEnv;
+  ({ dataDir, env } = prepare('web', {
     // The dashboard's snapshot every 2 s, so the screen's 15 s refresh sees a newer one each time.
     QINGCANG_DASHBOARD_REFRESH_MS: '2000',
-  };
-  delete env.DATABASE_URL; // always the embedded database in its own directory
+  }));
   cli(['seed', '--people', '2000'], env);
   cli(
     ['user', 'create', '--username', 'e2e.commander', '--role', 'commander', '--jurisdiction', '2202'],
@@ -176,33 +123,13 @@ beforeAll(async () => {
   const token = (role: string) =>
     cli(['token', 'create', '--name', `e2e ${role}`, '--role', role, '--jurisdiction', '2202'], env).trim();
   const tokens = { testing: token('testing'), commander: token('commander') };
-  baseUrl = await startServer(env);
+  ({ url: baseUrl, child: server } = await startServer(env));
   await makeOneCase(tokens);
   // Playwright gives every launch a fresh, empty profile directory of its own.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server?.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => shutdown({ browser, server, dataDir }));
 
 describe('web app', () => {
   it('shows the command centre, switches language, lists masked people and logs out', async () => {

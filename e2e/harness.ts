@@ -1,0 +1,115 @@
+/**
+ * What every end-to-end suite shares: a real server (`qingcang serve`) on the embedded database in a temporary
+ * directory, the CLI to prepare it, Debian's Chromium, an API client with a bearer token, and the clean-up.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BIN = join(ROOT, 'bin/qingcang.js');
+export const SHOTS = join(ROOT, 'e2e/screenshots');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const PASSWORD = 'e2e passphrase 2022';
+export const FULL_ID = /\b\d{17}[\dX]\b/;
+
+/** Checks the build and the browser, and makes a fresh data directory; the environment for CLI and server. */
+export function prepare(
+  name: string,
+  extra: NodeJS.ProcessEnv = {},
+): { dataDir: string; env: NodeJS.ProcessEnv } {
+  if (!existsSync(join(ROOT, 'web/dist/index.html')))
+    throw new Error('web/dist is missing: run `npm run build:web` first (npm run test:e2e does)');
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  mkdirSync(SHOTS, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), `qingcang-e2e-${name}-`));
+  const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
+  delete env.DATABASE_URL; // always the embedded database in its own directory
+  return { dataDir, env };
+}
+
+export function cli(args: string[], env: NodeJS.ProcessEnv, input?: string): string {
+  return execFileSync(process.execPath, [BIN, ...args], {
+    env,
+    input,
+    encoding: 'utf8',
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+}
+
+/** Starts `qingcang serve` on a free port; resolves with its URL once it says it is serving. */
+export function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, cwd: ROOT });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve({ url, child });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)));
+  });
+}
+
+/** Headless Chromium; Playwright gives every launch a fresh, empty profile directory of its own. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Closes the browser, stops the server gracefully and removes the data directory. */
+export async function shutdown(s: {
+  browser?: Browser;
+  server?: ChildProcess;
+  dataDir?: string;
+}): Promise<void> {
+  await s.browser?.close();
+  const server = s.server;
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  if (s.dataDir) rmSync(s.dataDir, { recursive: true, force: true });
+}
+
+/** An API client acting with a bearer token (no session, no CSRF). */
+export function bearerClient(baseUrl: () => string, token: string) {
+  return async <T = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<T> => {
+    const res = await fetch(`${baseUrl()}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    return JSON.parse(text) as T;
+  };
+}
