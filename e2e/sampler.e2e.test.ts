@@ -248,9 +248,14 @@ describe('sampler phone app', () => {
       expect(await page.getByTestId('tube-fill').textContent()).toBe('8 / 10');
 
       // Close tube A by hand.
-      await page.getByRole('button', { name: '手动封管' }).click();
+      // In the middle of the screen, so the confirmation does not open under the sticky header.
+      const closeButton = page.getByRole('button', { name: '手动封管' });
+      await closeButton.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await closeButton.click();
       // antd speaks Chinese too (its own buttons).
-      await page.locator('.ant-popconfirm').getByRole('button', { name: '确定' }).click();
+      const confirm = page.locator('.ant-popconfirm').getByRole('button', { name: '确定' });
+      await confirm.waitFor({ state: 'visible' });
+      await confirm.click();
       await page.getByTestId('tube-notice').getByText('试管 TA0000001 已封管').waitFor();
       await page.getByTestId('box-tubes').getByText('TA0000001 · 8/10').waitFor();
 
