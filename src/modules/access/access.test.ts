@@ -52,6 +52,7 @@ const SCOPED_READS = new Set([
   'GET /api/tracing/chains',
   'GET /api/tracing/general-contacts',
   'GET /api/isolation/stays',
+  'GET /api/isolation/home',
   'GET /api/transfer/trips',
   'GET /api/transfer/clocks',
   'GET /api/responsibility',
@@ -243,6 +244,12 @@ describeBackends('access control', (ctx) => {
             expect(stays.statusCode).toBe(200);
             for (const x of stays.json().items) expect(inside(x.area_code)).toBe(true);
           } else expect(stays.statusCode).toBe(403);
+          // People at home: only those of the jurisdiction.
+          const home = await get('/api/isolation/home?limit=1000');
+          if (ROLE_PERMISSIONS[role].includes('isolation.manage')) {
+            expect(home.statusCode).toBe(200);
+            for (const x of home.json().items) expect(inside(x.area_code)).toBe(true);
+          } else expect(home.statusCode).toBe(403);
           // Today's task list: only items of the jurisdiction.
           const resp = await get('/api/responsibility');
           if (ROLE_PERMISSIONS[role].includes('task.read')) {

@@ -81,7 +81,10 @@ export async function refreshDashboard(db: Db, clock: Clock): Promise<{ areas: n
           WHERE p.risk_status IN ('case', 'close_contact', 'secondary_contact')
             AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = p.id AND pl.status IN ('placed', 'arrived'))
             AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = p.id AND pl.released_at >= p.risk_status_at)
+            AND NOT EXISTS (SELECT 1 FROM home_stays h WHERE h.person_id = p.id AND h.status = 'active')
           GROUP BY 1, 2
+         UNION ALL
+         SELECT area_code, 'home_' || kind || '_' || category, count(*) FROM home_stays WHERE status = 'active' GROUP BY 1, 2
          UNION ALL
          SELECT area_code, 'tasks_open', count(*) FROM tasks WHERE status = 'open' GROUP BY 1
          UNION ALL

@@ -85,9 +85,19 @@ export async function stockAndIncrement(db: Queryable, scope: Scope, day: string
     bp,
   );
   const b = backlog.rows[0] ?? { n: 0, oldest: null };
+  // At home (居家隔离 / 居家健康监测) on that day, by kind and category.
+  const hp: unknown[] = [from, to];
+  const home = await db.query<{ kind: string; category: string; held: number; new_today: number }>(
+    `SELECT h.kind, h.category, count(*) AS held, count(*) FILTER (WHERE h.started_at >= $1) AS new_today
+       FROM home_stays h
+      WHERE h.started_at < $2 AND (h.ended_at IS NULL OR h.ended_at >= $2) AND ${scopeCondition('h.area_code', scope, hp)}
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    hp,
+  );
   return {
     day,
     held: held.rows.map((r) => ({ ...r, carried_over: r.held - r.new_today })),
+    at_home: home.rows.map((r) => ({ ...r, carried_over: r.held - r.new_today })),
     backlog: {
       people: b.n,
       oldest_since: b.oldest,

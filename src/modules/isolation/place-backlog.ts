@@ -4,12 +4,14 @@
  * (src/domain/placement.ts), written in one transaction. Rooms and beds chosen are reserved; each stay records
  * why that unit was chosen; an 'isolation.placed' event goes out for transfer dispatch.
  */
+
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { ageOn } from '../../domain/id-number.ts';
 import { type PlacementResult, placeAll, type Unit, type WaitingPerson } from '../../domain/placement.ts';
 import { type Edition, TERMS } from '../../domain/terms.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { startHomeIsolation } from './home.ts';
 
 const CATEGORY_OF: Record<string, WaitingPerson['category']> = {
   case: 'case',
@@ -20,6 +22,8 @@ const CATEGORY_OF: Record<string, WaitingPerson['category']> = {
 export interface PlacementRun {
   placed: number;
   waiting: PlacementResult['waiting'];
+  /** Secondary contacts whose home isolation started (editions that isolate them at home). */
+  homeIsolated: number;
 }
 
 export async function loadWaiting(
@@ -141,8 +145,9 @@ export async function placeBacklog(
   edition: Edition,
 ): Promise<PlacementRun> {
   const now = clock.now();
+  const homeIsolated = await startHomeIsolation(tx, clock, scope, edition);
   const people = await loadWaiting(tx, scope, edition, now);
-  if (people.length === 0) return { placed: 0, waiting: [] };
+  if (people.length === 0) return { placed: 0, waiting: [], homeIsolated };
   const free = await loadFreeUnits(tx);
   const result = placeAll(
     people,
@@ -189,5 +194,5 @@ export async function placeBacklog(
     await tx.query(`UPDATE rooms SET status = 'reserved' WHERE id = ANY($1::int8[])`, [roomIds]);
     await tx.query(`UPDATE beds SET status = 'reserved' WHERE id = ANY($1::int8[])`, [bedIds]);
   }
-  return { placed: rows.length, waiting: result.waiting };
+  return { placed: rows.length, waiting: result.waiting, homeIsolated };
 }

@@ -15,6 +15,7 @@ import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
 import { forecast, moveSite, stockAndIncrement } from './capacity.ts';
 import { recordHealthCheck, SYMPTOMS } from './health.ts';
+import { endDueHomeStays } from './home.ts';
 import { moveStay } from './move.ts';
 import { placeBacklog } from './place-backlog.ts';
 import {
@@ -68,9 +69,14 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
           action: 'isolation.placed',
           subjectType: 'placement',
           areaCode: p.jurisdiction || undefined,
-          details: { placed: run.placed, waiting: run.waiting.length, edition: req.body.edition },
+          details: {
+            placed: run.placed,
+            waiting: run.waiting.length,
+            home_isolated: run.homeIsolated,
+            edition: req.body.edition,
+          },
         });
-        return { placed: run.placed, waiting: run.waiting };
+        return { placed: run.placed, waiting: run.waiting, home_isolated: run.homeIsolated };
       });
     },
   );
@@ -232,6 +238,70 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
           areaCode: p.jurisdiction || undefined,
         });
         return out;
+      });
+    },
+  );
+
+  r.get(
+    '/isolation/home',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'People isolated or monitored at home in my jurisdiction (居家隔离/居家健康监测), with their due dates and open tests',
+        querystring: z.object({
+          kind: z.enum(['isolation', 'monitoring']).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+      },
+    },
+    async (req) => {
+      const principal = principalOf(req);
+      const params: unknown[] = [req.query.kind ?? null, req.query.limit];
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query(
+          `SELECT h.id, h.person_id, h.area_code, h.kind, h.category, h.edition, h.from_placement_id, h.started_at, h.due_at,
+                  (SELECT count(*) FROM tasks t WHERE t.kind = 'home_test' AND t.status = 'open'
+                     AND (t.details->>'home_stay_id')::int8 = h.id) AS tests_open
+             FROM home_stays h
+            WHERE h.status = 'active' AND ($1::text IS NULL OR h.kind = $1)
+              AND ${scopeCondition('h.area_code', scopeOf(principal), params)}
+            ORDER BY h.due_at, h.id LIMIT $2`,
+          params,
+        );
+        await appendAudit(tx, clock, principal, {
+          action: 'person.list',
+          subjectType: 'home_stay',
+          areaCode: principal.jurisdiction || undefined,
+          details: { list: 'home_stays', count: rows.length },
+        });
+        return { items: rows };
+      });
+    },
+  );
+
+  r.post(
+    '/isolation/home/end-due',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'End the stays at home that are due (isolation only once its tests are done; those still held are listed)',
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const r = await endDueHomeStays(tx, clock, scopeOf(p));
+        await appendAudit(tx, clock, p, {
+          action: 'isolation.home_ended',
+          subjectType: 'home_stay',
+          areaCode: p.jurisdiction || undefined,
+          details: { ended: r.ended, held: r.held.length },
+        });
+        return r;
       });
     },
   );

@@ -4,6 +4,7 @@
  * the emptied room or bed goes to terminal disinfection (a task with an owner) and comes back into service.
  * Each step locks the rows it changes and checks its precondition, so no invariant can be broken by a race.
  */
+
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import {
@@ -15,6 +16,7 @@ import {
   testSchedule,
 } from '../../domain/terms.ts';
 import { AppError } from '../../lib/errors.ts';
+import { startHomeMonitoring } from './home.ts';
 
 export interface PlacementRow {
   id: number;
@@ -180,6 +182,13 @@ export async function release(
     [pl.person_id, homeDays > 0 ? 'home_monitoring' : 'released', now],
   );
   await vacate(tx, clock, pl);
+  await startHomeMonitoring(tx, now, {
+    personId: pl.person_id,
+    category: pl.category,
+    edition: pl.edition,
+    placementId: id,
+    days: homeDays,
+  });
   await tx.query(
     `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload) VALUES ('isolation.released', 'placement', $1, $2, $3, $4::jsonb)`,
     [id, pl.site_area, now, JSON.stringify({ person_id: pl.person_id, home_monitoring_days: homeDays })],
@@ -217,6 +226,13 @@ export async function discharge(
   );
   await tx.query(`UPDATE cases SET outcome = 'recovered' WHERE person_id = $1`, [pl.person_id]);
   await vacate(tx, clock, pl);
+  await startHomeMonitoring(tx, now, {
+    personId: pl.person_id,
+    category: 'case',
+    edition: pl.edition,
+    placementId: id,
+    days: DISCHARGE.homeDays,
+  });
   await tx.query(
     `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload) VALUES ('isolation.discharged', 'placement', $1, $2, $3, '{}')`,
     [id, pl.site_area, now],

@@ -1,0 +1,125 @@
+/** Stays at home: 9th-edition home isolation of secondary contacts, home monitoring after release, their end. */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends } from '../../db/testing.ts';
+import { ManualClock } from '../../domain/clock.ts';
+import { buildApp } from '../../server/app.ts';
+import { loginAs, type TestSession } from '../../server/test-auth.ts';
+import { seedCity } from '../registry/seed-city.ts';
+
+const clock = new ManualClock('2022-06-28T02:00:00Z');
+
+describeBackends('stays at home', (ctx) => {
+  let app: FastifyInstance;
+  let s: TestSession;
+  let secondary: { id: number; area_code: string }[];
+  let close: number[];
+  const call = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    app.inject({ method, url, headers: s.headers, payload: payload as never });
+  const statusOf = async (id: number) =>
+    (await ctx.db.query<{ risk_status: string }>('SELECT risk_status FROM persons WHERE id = $1', [id]))
+      .rows[0]?.risk_status;
+
+  beforeAll(async () => {
+    clock.set('2022-06-28T02:00:00Z');
+    await seedCity(ctx.db, { city: '2202', people: 8_000, seed: 17, clock });
+    app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 100_000 });
+    const sec = await ctx.db.query<{ id: number; area_code: string }>(
+      'SELECT id, area_code FROM persons ORDER BY id LIMIT 5',
+    );
+    secondary = sec.rows;
+    await ctx.db.query(
+      `UPDATE persons SET risk_status = 'secondary_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      [secondary.map((p) => p.id), clock.now()],
+    );
+    const cl = await ctx.db.query<{ id: number }>('SELECT id FROM persons ORDER BY id DESC LIMIT 1');
+    close = cl.rows.map((r) => r.id);
+    await ctx.db.query(
+      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      [close, clock.now()],
+    );
+    s = await loginAs(app, ctx.db, 'site_manager', '2202');
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('isolates 9th-edition secondary contacts at home, with tests owned by their community, once', async () => {
+    const res = await call('POST', '/api/isolation/place', { edition: '9th' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ placed: close.length, home_isolated: secondary.length });
+    const placed = await ctx.db.query('SELECT 1 FROM placements WHERE person_id = ANY($1::int8[])', [
+      secondary.map((p) => p.id),
+    ]);
+    expect(placed.rows).toHaveLength(0); // no quarantine room for them
+    const home = (await call('GET', '/api/isolation/home')).json().items as {
+      person_id: number;
+      area_code: string;
+      kind: string;
+      due_at: string;
+      tests_open: number;
+    }[];
+    expect(home).toHaveLength(secondary.length);
+    for (const h of home) {
+      expect(h).toMatchObject({ kind: 'isolation', tests_open: 3 }); // days 1, 4, 7
+      expect(new Date(h.due_at).toISOString()).toBe('2022-07-05T02:00:00.000Z');
+      expect(h.area_code).toBe(secondary.find((p) => p.id === h.person_id)?.area_code);
+    }
+    const tasks = await ctx.db.query<{ area_code: string; person_id: number }>(
+      "SELECT area_code, person_id FROM tasks WHERE kind = 'home_test'",
+    );
+    expect(tasks.rows).toHaveLength(secondary.length * 3);
+    for (const t of tasks.rows)
+      expect(t.area_code).toBe(secondary.find((p) => p.id === t.person_id)?.area_code);
+    // Placing again starts nothing twice.
+    expect((await call('POST', '/api/isolation/place', { edition: '9th' })).json().home_isolated).toBe(0);
+    // They are not waiting for a room: the stock shows them at home.
+    const stock = (await call('GET', '/api/isolation/stock?date=2022-06-28')).json();
+    expect(stock.at_home).toEqual([
+      {
+        kind: 'isolation',
+        category: 'secondary',
+        held: secondary.length,
+        new_today: secondary.length,
+        carried_over: 0,
+      },
+    ]);
+  });
+
+  it('ends isolation at home when due and tested, and home monitoring after a release when due', async () => {
+    // The close contact: arrived, 7 days (9th edition), tests, release → 3 days of home monitoring.
+    const stay = (await call('GET', '/api/isolation/stays')).json().items[0] as { id: number };
+    expect((await call('POST', `/api/isolation/stays/${stay.id}/arrive`)).statusCode).toBe(200);
+    clock.set('2022-07-05T03:00:00Z');
+    s = await loginAs(app, ctx.db, 'site_manager', '2202');
+    const earlyRes = await call('POST', '/api/isolation/home/end-due');
+    expect(earlyRes.statusCode, earlyRes.body).toBe(200);
+    const early = earlyRes.json();
+    expect(early.ended).toBe(0);
+    expect(early.held).toHaveLength(secondary.length); // due, but their tests are not done
+    expect(early.held[0].tests_outstanding).toBe(3);
+    const open = await ctx.db.query<{ id: number }>(
+      "SELECT id FROM tasks WHERE kind IN ('home_test', 'quarantine_test') AND status = 'open'",
+    );
+    for (const t of open.rows)
+      expect((await call('POST', `/api/tasks/${t.id}/done`, { note: '阴性' })).statusCode).toBe(200);
+    const released = await call('POST', `/api/isolation/stays/${stay.id}/release`);
+    expect(released.json()).toEqual({ homeMonitoringDays: 3 });
+    expect(await statusOf(close[0] as number)).toBe('home_monitoring');
+    const done = (await call('POST', '/api/isolation/home/end-due')).json();
+    expect(done).toEqual({ ended: secondary.length, held: [] });
+    for (const p of secondary) expect(await statusOf(p.id)).toBe('released');
+    const left = (await call('GET', '/api/isolation/home')).json().items;
+    expect(left.map((h: { kind: string; category: string }) => `${h.kind}/${h.category}`)).toEqual([
+      'monitoring/close',
+    ]);
+    // Three days later the monitoring ends too.
+    clock.set('2022-07-08T04:00:00Z');
+    s = await loginAs(app, ctx.db, 'site_manager', '2202');
+    expect((await call('POST', '/api/isolation/home/end-due')).json()).toEqual({ ended: 1, held: [] });
+    expect(await statusOf(close[0] as number)).toBe('released');
+    expect((await call('GET', '/api/isolation/home')).json().items).toEqual([]);
+    const events = await ctx.db.query("SELECT 1 FROM events WHERE type = 'isolation.home_ended'");
+    expect(events.rows).toHaveLength(secondary.length + 1);
+  });
+});
