@@ -1,7 +1,9 @@
 /**
- * 指挥调度: zones (封控/管控/防范) with their lifting readiness, the zone governing an area, suggested upgrades,
- * leaders and their patches (包保), today's responsibility list with owners and escalation, the follow-up
- * tasks, and the daily report (每日通报) with its Markdown, HTML and XLSX downloads in Chinese and English.
+ * 指挥调度: zones (封控/管控/防范 or 高/中/低风险) with their lifting readiness, the zone governing an area,
+ * suggested upgrades, leaders and their patches (包保), today's responsibility list with owners and escalation,
+ * the follow-up tasks, and the daily report (每日通报) with its Markdown, HTML and XLSX downloads in Chinese and
+ * English. Actions, each shown only with its permission: set, change and lift zones (zone.manage), add a leader
+ * (leader.manage), complete a task (task.complete).
  */
 import {
   Alert,
@@ -13,6 +15,7 @@ import {
   Form,
   Input,
   List,
+  Modal,
   Row,
   Select,
   Space,
@@ -24,18 +27,23 @@ import {
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Me, query } from '../api.ts';
+import { api, type Me, query } from '../api.ts';
 import {
+  ACTIONS,
   beijingToday,
   byNumber,
   byString,
   type Column,
+  ConfirmButton,
   DataTable,
   ErrorAlert,
   filtersFrom,
   StatusTag,
+  useAction,
   useApi,
   useFormat,
+  usePermissions,
+  useVersion,
 } from './shared.tsx';
 
 interface ReadinessCheck {
@@ -44,10 +52,23 @@ interface ReadinessCheck {
   detail: string;
 }
 
+type ZoneLevel = 'lockdown' | 'control' | 'prevention' | 'high' | 'medium' | 'low';
+const MARCH_LEVELS: ZoneLevel[] = ['lockdown', 'control', 'prevention'];
+const JUNE_LEVELS: ZoneLevel[] = ['high', 'medium', 'low'];
+const LEADER_FUNCTIONS = [
+  'all',
+  'testing',
+  'tracing',
+  'isolation',
+  'transfer',
+  'supply',
+  'community_control',
+] as const;
+
 interface Zone {
   id: number;
   area_code: string;
-  level: 'lockdown' | 'control' | 'prevention';
+  level: ZoneLevel;
   status: string;
   reason: string;
   started_at: string;
@@ -120,18 +141,38 @@ export const ZONE_COLOURS: Record<string, string> = {
   lockdown: 'red',
   control: 'orange',
   prevention: 'blue',
+  high: 'red',
+  medium: 'orange',
+  low: 'blue',
 };
+
+/** What a view needs to act: who may do what, the data version and how to bump it. */
+interface Acting {
+  may: (permission: string) => boolean;
+  version: number;
+  bump: () => void;
+}
 
 export default function CommandPage({ me }: { me: Me }) {
   const { t } = useTranslation();
-  const may = (p: string) => me.permissions.includes(p);
+  const may = usePermissions(me);
+  const [version, bump] = useVersion();
+  const acting: Acting = { may, version, bump };
   const items = [
-    ...(may('zone.read') ? [{ key: 'zones', label: t('command.zones'), children: <ZonesView /> }] : []),
-    ...(may('zone.read') ? [{ key: 'leaders', label: t('command.leaders'), children: <LeadersView /> }] : []),
+    ...(may('zone.read')
+      ? [{ key: 'zones', label: t('command.zones'), children: <ZonesView acting={acting} /> }]
+      : []),
+    ...(may('zone.read')
+      ? [{ key: 'leaders', label: t('command.leaders'), children: <LeadersView acting={acting} /> }]
+      : []),
     ...(may('task.read')
       ? [
-          { key: 'responsibility', label: t('command.responsibility'), children: <ResponsibilityView /> },
-          { key: 'tasks', label: t('command.tasks'), children: <TasksView /> },
+          {
+            key: 'responsibility',
+            label: t('command.responsibility'),
+            children: <ResponsibilityView version={version} />,
+          },
+          { key: 'tasks', label: t('command.tasks'), children: <TasksView acting={acting} /> },
         ]
       : []),
     ...(may('report.read') ? [{ key: 'report', label: t('command.report'), children: <ReportView /> }] : []),
@@ -146,12 +187,32 @@ export default function CommandPage({ me }: { me: Me }) {
   );
 }
 
-function ZonesView() {
+/** The zone form's starting values: an area and a level to set, or nothing (closed). */
+interface ZoneDraft {
+  area_code?: string;
+  level?: ZoneLevel;
+}
+
+function ZonesView({ acting }: { acting: Acting }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const zones = useApi<{ items: Zone[] }>('/api/zones');
-  const sugg = useApi<{ items: Suggestion[] }>('/api/zones/suggestions');
+  const act = useAction();
+  const { may, version, bump } = acting;
+  const [ruleSet, setRuleSet] = useState<'march2022' | 'june2022'>('march2022');
+  const [draft, setDraft] = useState<ZoneDraft | null>(null);
+  const zones = useApi<{ items: Zone[] }>('/api/zones', version);
+  const sugg = useApi<{ items: Suggestion[] }>(`/api/zones/suggestions${query({ rule_set: ruleSet })}`, version);
   const rows = zones.data?.items ?? [];
+  const manage = may('zone.manage');
+  const lift = (z: Zone) =>
+    act(
+      () => api<Zone>(`/api/zones/${z.id}/lift`, { method: 'POST' }),
+      (out) =>
+        out.status === 'lifted'
+          ? t('command.lifted', { area: z.area_code })
+          : t('command.steppedDown', { area: z.area_code, level: t(`zoneLevel.${out.level}`) }),
+      bump,
+    );
   const columns: Column<Zone>[] = [
     {
       key: 'area_code',
@@ -163,7 +224,7 @@ function ZonesView() {
       key: 'level',
       title: t('command.level'),
       dataIndex: 'level',
-      filters: ['lockdown', 'control', 'prevention'].map((v) => ({ text: t(`zoneLevel.${v}`), value: v })),
+      filters: [...MARCH_LEVELS, ...JUNE_LEVELS].map((v) => ({ text: t(`zoneLevel.${v}`), value: v })),
       onFilter: (v, r) => r.level === v,
       render: (v: string) => <StatusTag ns="zoneLevel" value={v} colors={ZONE_COLOURS} />,
       exportValue: (r) => t(`zoneLevel.${r.level}`),
@@ -201,6 +262,36 @@ function ZonesView() {
           .map((c) => `${c.ok ? '✓' : '✗'} ${t(`rule.${c.rule}`, { defaultValue: c.rule })} (${c.detail})`)
           .join('; ')}`,
     },
+    ...(manage
+      ? [
+          {
+            key: ACTIONS,
+            title: t('action.actions'),
+            render: (_: unknown, r: Zone) => {
+              const stepDown = r.level === 'high' || r.level === 'medium';
+              return (
+                <Space wrap>
+                  <ConfirmButton
+                    danger
+                    title={
+                      stepDown
+                        ? t('command.confirmStepDown', { area: r.area_code })
+                        : t('command.confirmLift', { area: r.area_code })
+                    }
+                    description={r.readiness.ready ? t('command.allMet') : t('command.notAllMet')}
+                    onConfirm={() => lift(r)}
+                  >
+                    {stepDown ? t('command.stepDown') : t('command.lift')}
+                  </ConfirmButton>
+                  <Button size="small" onClick={() => setDraft({ area_code: r.area_code })}>
+                    {t('command.changeLevel')}
+                  </Button>
+                </Space>
+              );
+            },
+          } satisfies Column<Zone>,
+        ]
+      : []),
   ];
   const suggRows = sugg.data?.items ?? [];
   const suggColumns: Column<Suggestion>[] = [
@@ -222,6 +313,22 @@ function ZonesView() {
     },
     { key: 'cases', title: t('command.cases24h'), dataIndex: 'cases', sorter: byNumber((r) => r.cases) },
     { key: 'reason', title: t('command.reason'), dataIndex: 'reason' },
+    ...(manage
+      ? [
+          {
+            key: ACTIONS,
+            title: t('action.actions'),
+            render: (_: unknown, r: Suggestion) => (
+              <Button
+                size="small"
+                onClick={() => setDraft({ area_code: r.area_code, level: r.suggested as ZoneLevel })}
+              >
+                {t('command.adopt')}
+              </Button>
+            ),
+          } satisfies Column<Suggestion>,
+        ]
+      : []),
   ];
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
@@ -233,6 +340,13 @@ function ZonesView() {
           loading={zones.loading}
           error={zones.error}
           exportName={t('command.zones')}
+          toolbar={
+            manage && (
+              <Button size="small" type="primary" onClick={() => setDraft({})}>
+                {t('command.setZone')}
+              </Button>
+            )
+          }
         />
       </Card>
       <Card size="small" title={t('command.suggestions')}>
@@ -243,19 +357,97 @@ function ZonesView() {
           loading={sugg.loading}
           error={sugg.error}
           exportName={t('command.suggestions')}
+          toolbar={
+            <Select
+              size="small"
+              style={{ width: 220 }}
+              value={ruleSet}
+              onChange={setRuleSet}
+              options={[
+                { value: 'march2022', label: t('command.ruleSet.march2022') },
+                { value: 'june2022', label: t('command.ruleSet.june2022') },
+              ]}
+            />
+          }
         />
       </Card>
-      <EffectiveZone />
+      <EffectiveZone version={version} />
+      {draft && <ZoneForm draft={draft} onClose={() => setDraft(null)} onDone={bump} />}
     </Space>
   );
 }
 
-function EffectiveZone() {
+/** Set or change the zone of an area: either rule set, a reason; the server keeps the history. */
+function ZoneForm({ draft, onClose, onDone }: { draft: ZoneDraft; onClose: () => void; onDone: () => void }) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const [form] = Form.useForm<{ area_code: string; level: ZoneLevel; reason: string }>();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
+    setBusy(true);
+    const out = await act(
+      () => api<Zone>('/api/zones', { method: 'POST', body: { ...v, area_code: v.area_code.trim() } }),
+      (z) => t('command.zoneSet', { area: z.area_code, level: t(`zoneLevel.${z.level}`) }),
+      onDone,
+    );
+    setBusy(false);
+    if (out) onClose();
+  };
+  return (
+    <Modal
+      open
+      title={t('command.setZone')}
+      okText={t('command.setZoneOk')}
+      cancelText={t('action.cancel')}
+      onOk={submit}
+      confirmLoading={busy}
+      onCancel={onClose}
+      destroyOnHidden
+    >
+      <Form form={form} layout="vertical" initialValues={draft}>
+        <Form.Item
+          label={t('common.areaCode')}
+          name="area_code"
+          extra={t('command.zoneAreaHint')}
+          rules={[{ required: true, pattern: /^\s*(\d{6}|\d{9}|\d{12}|\d{15})\s*$/, message: t('command.zoneAreaRule') }]}
+        >
+          <Input placeholder="220202001001" />
+        </Form.Item>
+        <Form.Item label={t('command.level')} name="level" rules={[{ required: true }]}>
+          <Select
+            options={[
+              {
+                label: t('command.ruleSet.march2022'),
+                options: MARCH_LEVELS.map((v) => ({ value: v, label: t(`zoneLevel.${v}`) })),
+              },
+              {
+                label: t('command.ruleSet.june2022'),
+                options: JUNE_LEVELS.map((v) => ({ value: v, label: t(`zoneLevel.${v}`) })),
+              },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item
+          label={t('command.reason')}
+          name="reason"
+          rules={[{ required: true, min: 4, max: 500, whitespace: true, message: t('action.reasonRule') }]}
+        >
+          <Input.TextArea rows={2} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function EffectiveZone({ version }: { version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
   const [area, setArea] = useState<string | null>(null);
   const res = useApi<{ area_code: string; zone: Omit<Zone, 'readiness'> | null }>(
     area ? `/api/zones/effective${query({ area })}` : null,
+    version,
   );
   return (
     <Card size="small" title={t('command.effective')}>
@@ -295,9 +487,10 @@ function EffectiveZone() {
   );
 }
 
-function LeadersView() {
+function LeadersView({ acting }: { acting: Acting }) {
   const { t } = useTranslation();
-  const res = useApi<{ items: Leader[] }>('/api/leaders');
+  const [adding, setAdding] = useState(false);
+  const res = useApi<{ items: Leader[] }>('/api/leaders', acting.version);
   const rows = res.data?.items ?? [];
   const columns: Column<Leader>[] = [
     { key: 'name', title: t('command.leader'), dataIndex: 'name', sorter: byString((r) => r.name) },
@@ -323,22 +516,108 @@ function LeadersView() {
     },
   ];
   return (
-    <DataTable<Leader>
-      rows={rows}
-      columns={columns}
-      rowKey="id"
-      loading={res.loading}
-      error={res.error}
-      exportName={t('command.leaders')}
-    />
+    <>
+      <DataTable<Leader>
+        rows={rows}
+        columns={columns}
+        rowKey="id"
+        loading={res.loading}
+        error={res.error}
+        exportName={t('command.leaders')}
+        toolbar={
+          acting.may('leader.manage') && (
+            <Button size="small" type="primary" onClick={() => setAdding(true)}>
+              {t('command.addLeader')}
+            </Button>
+          )
+        }
+      />
+      {adding && <LeaderForm onClose={() => setAdding(false)} onDone={acting.bump} />}
+    </>
   );
 }
 
-function ResponsibilityView() {
+/** Give a leader a patch (包保); the previous holder of the same patch and function is replaced. */
+function LeaderForm({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const [form] = Form.useForm<{ name: string; title?: string; area_code: string; function: string }>();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
+    setBusy(true);
+    const out = await act(
+      () =>
+        api<Leader>('/api/leaders', {
+          method: 'POST',
+          body: {
+            name: v.name.trim(),
+            title: v.title?.trim() ?? '',
+            area_code: v.area_code.trim(),
+            function: v.function,
+          },
+        }),
+      (l) =>
+        t('command.leaderAdded', {
+          name: l.name,
+          area: l.area_code,
+          function: t(`leaderFunction.${l.function}`),
+        }),
+      onDone,
+    );
+    setBusy(false);
+    if (out) onClose();
+  };
+  return (
+    <Modal
+      open
+      title={t('command.addLeader')}
+      okText={t('command.addLeaderOk')}
+      cancelText={t('action.cancel')}
+      onOk={submit}
+      confirmLoading={busy}
+      onCancel={onClose}
+      destroyOnHidden
+    >
+      <Typography.Paragraph type="secondary">{t('command.leaderHint')}</Typography.Paragraph>
+      <Form form={form} layout="vertical" initialValues={{ function: 'all' }}>
+        <Form.Item
+          label={t('command.leader')}
+          name="name"
+          rules={[{ required: true, max: 100, whitespace: true }]}
+        >
+          <Input />
+        </Form.Item>
+        <Form.Item label={t('command.leaderTitle')} name="title" rules={[{ max: 100 }]}>
+          <Input />
+        </Form.Item>
+        <Form.Item
+          label={t('command.patch')}
+          name="area_code"
+          rules={[
+            {
+              required: true,
+              pattern: /^\s*(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})\s*$/,
+              message: t('command.patchRule'),
+            },
+          ]}
+        >
+          <Input placeholder="220202" />
+        </Form.Item>
+        <Form.Item label={t('command.function')} name="function" rules={[{ required: true }]}>
+          <Select options={LEADER_FUNCTIONS.map((v) => ({ value: v, label: t(`leaderFunction.${v}`) }))} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function ResponsibilityView({ version }: { version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
   const [owner, setOwner] = useState<string>('all');
-  const leaders = useApi<{ items: Leader[] }>('/api/leaders');
+  const leaders = useApi<{ items: Leader[] }>('/api/leaders', version);
   const res = useApi<{
     items: RespItem[];
     total: number;
@@ -346,6 +625,7 @@ function ResponsibilityView() {
     per_owner: Record<string, number>;
   }>(
     `/api/responsibility${owner === 'all' ? '' : owner === 'none' ? '?unowned=true' : `?leader_id=${owner}`}`,
+    version,
   );
   const rows = res.data?.items ?? [];
   const columns: Column<RespItem>[] = [
@@ -490,12 +770,14 @@ function ResponsibilityView() {
   );
 }
 
-function TasksView() {
+function TasksView({ acting }: { acting: Acting }) {
   const { t } = useTranslation();
   const f = useFormat();
+  const act = useAction();
   const [status, setStatus] = useState<'open' | 'done' | 'cancelled'>('open');
   const [limit, setLimit] = useState(1000);
-  const res = useApi<{ items: Task[] }>(`/api/tasks${query({ status, limit })}`);
+  const res = useApi<{ items: Task[] }>(`/api/tasks${query({ status, limit })}`, acting.version);
+  const complete = acting.may('task.complete');
   const rows = res.data?.items ?? [];
   const now = Date.now();
   const columns: Column<Task>[] = [
@@ -549,6 +831,32 @@ function TasksView() {
       sorter: byString((r) => r.created_at),
     },
     { key: 'done_at', title: t('command.doneAt'), dataIndex: 'done_at', render: f.dateTime },
+    ...(complete && status === 'open'
+      ? [
+          {
+            key: ACTIONS,
+            title: t('action.actions'),
+            render: (_: unknown, r: Task) => (
+              <ConfirmButton
+                type="primary"
+                title={t('command.confirmDone', {
+                  id: r.id,
+                  kind: t(`taskKind.${r.kind}`, { defaultValue: r.kind }),
+                })}
+                onConfirm={() =>
+                  act(
+                    () => api(`/api/tasks/${r.id}/done`, { method: 'POST', body: {} }),
+                    () => t('command.taskDone', { id: r.id }),
+                    acting.bump,
+                  )
+                }
+              >
+                {t('command.markDone')}
+              </ConfirmButton>
+            ),
+          } satisfies Column<Task>,
+        ]
+      : []),
   ];
   return (
     <DataTable<Task>

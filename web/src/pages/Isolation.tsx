@@ -1,39 +1,71 @@
 /**
  * 隔离管控: the 清仓 board of a day (due, placed, released, rooms freed, turn-over time, stuck units, occupancy),
  * stock and increment (存量/增量) with the backlog, the 3-day forecast of rooms and beds against free capacity, and
- * the open stays.
+ * the open stays. With isolation.manage: place the backlog (8th or 9th edition), and on a stay arrive, release,
+ * discharge, record a health check, issue the personal self-report link, move it to another site; start and
+ * finish the terminal disinfection of the units stuck on the board.
  */
 import {
   Alert,
+  Button,
   Card,
   Col,
   DatePicker,
   Descriptions,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  QRCode,
+  Radio,
   Row,
   Select,
   Space,
   Statistic,
+  Table,
   Tabs,
   Tag,
   Typography,
 } from 'antd';
-import dayjs from 'dayjs';
+import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Board, type Me, query, type SiteOccupancy } from '../api.ts';
+import { api, type Board, type Me, query, type SiteOccupancy } from '../api.ts';
 import { EChart } from '../EChart.tsx';
 import {
+  ACTIONS,
   beijingToday,
   byNumber,
   byString,
   type Column,
+  ConfirmButton,
   DataTable,
   ErrorAlert,
   filtersFrom,
   StatusTag,
+  useAction,
   useApi,
   useFormat,
+  usePermissions,
+  useVersion,
 } from './shared.tsx';
+
+/** The symptoms a health check may record (the server's list). */
+const SYMPTOMS = [
+  'fever',
+  'cough',
+  'sore_throat',
+  'fatigue',
+  'loss_of_smell',
+  'shortness_of_breath',
+  'diarrhoea',
+  'other',
+] as const;
+
+interface PlaceRun {
+  placed: number;
+  waiting: { personId: number; reason: string; waitingSince: string }[];
+}
 
 interface StuckUnit {
   kind: 'room' | 'bed';
@@ -96,29 +128,126 @@ function DayPicker({ day, onDay }: { day: string; onDay: (d: string) => void }) 
 export default function IsolationPage({ me }: { me: Me }) {
   const { t } = useTranslation();
   const [day, setDay] = useState(beijingToday());
-  const mayStays = me.permissions.includes('isolation.manage');
+  const may = usePermissions(me);
+  const [version, bump] = useVersion();
+  const manage = may('isolation.manage');
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
       <Typography.Title level={3} style={{ margin: 0 }}>
         {t('isolation.title')}
       </Typography.Title>
+      {manage && <PlaceBacklog onDone={bump} />}
       <Tabs
         tabBarExtraContent={<DayPicker day={day} onDay={setDay} />}
         items={[
-          { key: 'board', label: t('isolation.board'), children: <BoardView day={day} /> },
-          { key: 'stock', label: t('isolation.stock'), children: <StockView day={day} /> },
-          { key: 'forecast', label: t('isolation.forecast'), children: <ForecastView /> },
-          ...(mayStays ? [{ key: 'stays', label: t('isolation.stays'), children: <StaysView /> }] : []),
+          {
+            key: 'board',
+            label: t('isolation.board'),
+            children: <BoardView day={day} manage={manage} version={version} onDone={bump} />,
+          },
+          { key: 'stock', label: t('isolation.stock'), children: <StockView day={day} version={version} /> },
+          { key: 'forecast', label: t('isolation.forecast'), children: <ForecastView version={version} /> },
+          ...(manage
+            ? [
+                {
+                  key: 'stays',
+                  label: t('isolation.stays'),
+                  children: <StaysView version={version} onDone={bump} />,
+                },
+              ]
+            : []),
         ]}
       />
     </Space>
   );
 }
 
-function BoardView({ day }: { day: string }) {
+/** Places everyone waiting in the jurisdiction under the chosen edition; shows who still waits and why. */
+function PlaceBacklog({ onDone }: { onDone: () => void }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const board = useApi<Board>(`/api/isolation/board${query({ date: day })}`);
+  const act = useAction();
+  const [edition, setEdition] = useState<'8th' | '9th'>('8th');
+  const [run, setRun] = useState<PlaceRun | null>(null);
+  return (
+    <Card size="small">
+      <Space wrap>
+        <Typography.Text strong>{t('isolation.placeTitle')}</Typography.Text>
+        <Radio.Group
+          size="small"
+          value={edition}
+          onChange={(e) => setEdition(e.target.value)}
+          options={[
+            { value: '8th', label: t('isolation.edition.8th') },
+            { value: '9th', label: t('isolation.edition.9th') },
+          ]}
+          optionType="button"
+        />
+        <ConfirmButton
+          type="primary"
+          title={t('isolation.confirmPlace', { edition: t(`isolation.edition.${edition}`) })}
+          onConfirm={async () => {
+            const out = await act(
+              () => api<PlaceRun>('/api/isolation/place', { method: 'POST', body: { edition } }),
+              (r) => t('isolation.placedMessage', { placed: r.placed, waiting: r.waiting.length }),
+              onDone,
+            );
+            if (out) setRun(out);
+          }}
+        >
+          {t('isolation.place')}
+        </ConfirmButton>
+        <Typography.Text type="secondary">{t('isolation.placeNote')}</Typography.Text>
+      </Space>
+      {run && (
+        <div className="place-result" style={{ marginTop: 12 }}>
+          <Alert
+            type={run.waiting.length > 0 ? 'warning' : 'success'}
+            showIcon
+            closable
+            onClose={() => setRun(null)}
+            message={t('isolation.placedMessage', { placed: run.placed, waiting: run.waiting.length })}
+          />
+          {run.waiting.length > 0 && (
+            <Table<PlaceRun['waiting'][number]>
+              size="small"
+              rowKey="personId"
+              style={{ marginTop: 8 }}
+              dataSource={run.waiting}
+              pagination={{ pageSize: 10, hideOnSinglePage: true }}
+              columns={[
+                { key: 'personId', title: t('tracing.personId'), dataIndex: 'personId' },
+                { key: 'reason', title: t('isolation.waitingReason'), dataIndex: 'reason' },
+                {
+                  key: 'waitingSince',
+                  title: t('isolation.waitingSince'),
+                  dataIndex: 'waitingSince',
+                  render: f.dateTime,
+                },
+              ]}
+            />
+          )}
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function BoardView({
+  day,
+  manage,
+  version,
+  onDone,
+}: {
+  day: string;
+  manage: boolean;
+  version: number;
+  onDone: () => void;
+}) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const act = useAction();
+  const board = useApi<Board>(`/api/isolation/board${query({ date: day })}`, version);
   const b = board.data;
   const stuck = (b?.stuck_in_disinfection ?? []) as StuckUnit[];
   const occ = b?.occupancy ?? [];
@@ -191,6 +320,45 @@ function BoardView({ day }: { day: string }) {
       render: f.dateTime,
       sorter: byString((r) => r.vacated_at),
     },
+    ...(manage
+      ? [
+          {
+            key: ACTIONS,
+            title: t('action.actions'),
+            render: (_: unknown, r: StuckUnit) => {
+              const step = r.status === 'disinfecting' ? 'finish' : 'start';
+              if (r.status !== 'disinfecting' && r.status !== 'awaiting_disinfection') return '—';
+              return (
+                <ConfirmButton
+                  type={step === 'finish' ? 'primary' : 'default'}
+                  title={t(`isolation.confirmDisinfection.${step}`, {
+                    unit: `${t(`unitKind.${r.kind}`)} ${r.code}`,
+                  })}
+                  onConfirm={() =>
+                    act(
+                      () =>
+                        api<{ status: string; turnoverMinutes?: number }>(
+                          `/api/isolation/${r.kind === 'room' ? 'rooms' : 'beds'}/${r.id}/disinfection`,
+                          { method: 'POST', body: { action: step } },
+                        ),
+                      (out) =>
+                        step === 'start'
+                          ? t('isolation.disinfectionStarted', { unit: r.code })
+                          : t('isolation.disinfectionFinished', {
+                              unit: r.code,
+                              minutes: out.turnoverMinutes ?? '—',
+                            }),
+                      onDone,
+                    )
+                  }
+                >
+                  {t(`isolation.disinfection.${step}`)}
+                </ConfirmButton>
+              );
+            },
+          } satisfies Column<StuckUnit>,
+        ]
+      : []),
   ];
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
@@ -234,10 +402,10 @@ function BoardView({ day }: { day: string }) {
   );
 }
 
-function StockView({ day }: { day: string }) {
+function StockView({ day, version }: { day: string; version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const res = useApi<Stock>(`/api/isolation/stock${query({ date: day })}`);
+  const res = useApi<Stock>(`/api/isolation/stock${query({ date: day })}`, version);
   const s = res.data;
   type Held = Stock['held'][number];
   const columns: Column<Held>[] = [
@@ -323,9 +491,9 @@ function StockView({ day }: { day: string }) {
   );
 }
 
-function ForecastView() {
+function ForecastView({ version }: { version: number }) {
   const { t, i18n } = useTranslation();
-  const res = useApi<Forecast>('/api/isolation/forecast');
+  const res = useApi<Forecast>('/api/isolation/forecast', version);
   const fc = res.data;
   const option = useMemo(() => {
     if (!fc) return {};
@@ -420,13 +588,46 @@ function ForecastView() {
   );
 }
 
-function StaysView() {
+/** The form open on a stay, if any. */
+type StayDialog =
+  | { kind: 'discharge' | 'health' | 'move'; stay: Stay }
+  | { kind: 'link'; stay: Stay; url: string; revokedPrevious: boolean };
+
+function StaysView({ version, onDone }: { version: number; onDone: () => void }) {
   const { t } = useTranslation();
   const f = useFormat();
+  const act = useAction();
   const [status, setStatus] = useState<string | undefined>();
   const [limit, setLimit] = useState(1000);
-  const res = useApi<{ items: Stay[] }>(`/api/isolation/stays${query({ status, limit })}`);
+  const [dialog, setDialog] = useState<StayDialog | null>(null);
+  const res = useApi<{ items: Stay[] }>(`/api/isolation/stays${query({ status, limit })}`, version);
   const rows = res.data?.items ?? [];
+  const step = (r: Stay, name: 'arrive' | 'release') =>
+    act(
+      () => api<{ homeMonitoringDays?: number }>(`/api/isolation/stays/${r.id}/${name}`, { method: 'POST' }),
+      (out) =>
+        name === 'arrive'
+          ? t('isolation.arrived', { id: r.id })
+          : t('isolation.released', { id: r.id, days: out.homeMonitoringDays ?? 0 }),
+      onDone,
+    );
+  const issueLink = async (r: Stay) => {
+    const out = await act(
+      () =>
+        api<{ path: string; placement_id: number; revoked_previous: boolean }>(
+          `/api/isolation/stays/${r.id}/self-report-link`,
+          { method: 'POST' },
+        ),
+      () => t('isolation.linkIssued', { id: r.id }),
+    );
+    if (out)
+      setDialog({
+        kind: 'link',
+        stay: r,
+        url: new URL(out.path, window.location.origin).toString(),
+        revokedPrevious: out.revoked_previous,
+      });
+  };
   const now = Date.now();
   const columns: Column<Stay>[] = [
     { key: 'id', title: t('isolation.stayId'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
@@ -515,17 +716,67 @@ function StaysView() {
       ellipsis: true,
       render: (v) => v ?? '—',
     },
+    {
+      key: ACTIONS,
+      title: t('action.actions'),
+      fixed: 'right',
+      render: (_: unknown, r) => (
+        <Space wrap size={4}>
+          {r.status === 'placed' && (
+            <ConfirmButton
+              type="primary"
+              title={t('isolation.confirmArrive', { id: r.id, site: r.site })}
+              description={t('isolation.arriveNote')}
+              onConfirm={() => step(r, 'arrive')}
+            >
+              {t('isolation.arrive')}
+            </ConfirmButton>
+          )}
+          {r.status === 'arrived' && r.category !== 'case' && (
+            <ConfirmButton
+              title={t('isolation.confirmRelease', { id: r.id })}
+              description={r.due_at ? t('isolation.termEnds', { at: f.dateTime(r.due_at) }) : undefined}
+              onConfirm={() => step(r, 'release')}
+            >
+              {t('isolation.release')}
+            </ConfirmButton>
+          )}
+          {r.status === 'arrived' && r.category === 'case' && (
+            <Button size="small" onClick={() => setDialog({ kind: 'discharge', stay: r })}>
+              {t('isolation.discharge')}
+            </Button>
+          )}
+          {r.status === 'arrived' && (
+            <Button size="small" onClick={() => setDialog({ kind: 'health', stay: r })}>
+              {t('isolation.health')}
+            </Button>
+          )}
+          <ConfirmButton
+            title={t('isolation.confirmLink', { id: r.id })}
+            description={t('isolation.linkNote')}
+            onConfirm={() => issueLink(r)}
+          >
+            {t('isolation.link')}
+          </ConfirmButton>
+          <Button size="small" onClick={() => setDialog({ kind: 'move', stay: r })}>
+            {t('isolation.move')}
+          </Button>
+        </Space>
+      ),
+    },
   ];
+  const close = () => setDialog(null);
   return (
-    <DataTable<Stay>
-      rows={rows}
-      columns={columns}
-      rowKey="id"
-      loading={res.loading}
-      error={res.error}
-      capped={limit}
-      exportName={t('isolation.stays')}
-      toolbar={
+    <>
+      <DataTable<Stay>
+        rows={rows}
+        columns={columns}
+        rowKey="id"
+        loading={res.loading}
+        error={res.error}
+        capped={limit}
+        exportName={t('isolation.stays')}
+        toolbar={
         <>
           <Select
             size="small"
@@ -547,6 +798,222 @@ function StaysView() {
           />
         </>
       }
-    />
+      />
+      {dialog?.kind === 'discharge' && <DischargeForm stay={dialog.stay} onClose={close} onDone={onDone} />}
+      {dialog?.kind === 'health' && <HealthForm stay={dialog.stay} onClose={close} onDone={onDone} />}
+      {dialog?.kind === 'move' && <MoveForm stay={dialog.stay} onClose={close} onDone={onDone} />}
+      {dialog?.kind === 'link' && (
+        <Modal
+          open
+          title={t('isolation.linkTitle', { id: dialog.stay.id })}
+          onCancel={close}
+          footer={<Button onClick={close}>{t('action.close')}</Button>}
+        >
+          <Space direction="vertical" align="center" style={{ width: '100%' }}>
+            <Alert
+              type="warning"
+              showIcon
+              message={t('isolation.linkOnce')}
+              description={dialog.revokedPrevious ? t('isolation.linkRevokedPrevious') : undefined}
+            />
+            <QRCode value={dialog.url} size={220} />
+            <Typography.Text className="self-report-url" copyable={{ text: dialog.url }} code>
+              {dialog.url}
+            </Typography.Text>
+          </Space>
+        </Modal>
+      )}
+    </>
+  );
+}
+
+interface FormProps {
+  stay: Stay;
+  onClose: () => void;
+  onDone: () => void;
+}
+
+/** A stay form's modal: submit runs the action, the modal closes when it succeeds. */
+function useSubmit<V>(form: ReturnType<typeof Form.useForm<V>>[0], run: (v: V) => Promise<unknown>) {
+  const [busy, setBusy] = useState(false);
+  return {
+    busy,
+    submit: async () => {
+      const v = await form.validateFields().catch(() => null);
+    if (!v) return;
+      setBusy(true);
+      try {
+        await run(v);
+      } finally {
+        setBusy(false);
+      }
+    },
+  };
+}
+
+/** A case leaves on two PCR tests with Ct ≥ 35 at least 24 h apart (the server checks). */
+function DischargeForm({ stay, onClose, onDone }: FormProps) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const [form] = Form.useForm<{ tests: { at: Dayjs; ct: number }[] }>();
+  const { busy, submit } = useSubmit(form, async (v) => {
+    const out = await act(
+      () =>
+        api<{ homeMonitoringDays: number }>(`/api/isolation/stays/${stay.id}/discharge`, {
+          method: 'POST',
+          body: { tests: v.tests.map((x) => ({ at: x.at.toISOString(), ct: x.ct })) },
+        }),
+      (r) => t('isolation.discharged', { id: stay.id, days: r.homeMonitoringDays }),
+      onDone,
+    );
+    if (out) onClose();
+  });
+  return (
+    <Modal
+      open
+      title={t('isolation.dischargeTitle', { id: stay.id })}
+      okText={t('isolation.discharge')}
+      cancelText={t('action.cancel')}
+      onOk={submit}
+      confirmLoading={busy}
+      onCancel={onClose}
+    >
+      <Typography.Paragraph type="secondary">{t('isolation.dischargeNote')}</Typography.Paragraph>
+      <Form form={form} layout="vertical" initialValues={{ tests: [{}, {}] }}>
+        <Form.List name="tests">
+          {(fields) =>
+            fields.map((field, i) => (
+              <Space key={field.key} align="start">
+                <Form.Item
+                  label={t('isolation.testAt', { n: i + 1 })}
+                  name={[field.name, 'at']}
+                  rules={[{ required: true }]}
+                >
+                  <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" />
+                </Form.Item>
+                <Form.Item label="Ct" name={[field.name, 'ct']} rules={[{ required: true }]}>
+                  <InputNumber min={0} max={50} step={0.1} />
+                </Form.Item>
+              </Space>
+            ))
+          }
+        </Form.List>
+      </Form>
+    </Modal>
+  );
+}
+
+function HealthForm({ stay, onClose, onDone }: FormProps) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const [form] = Form.useForm<{ at: Dayjs; temperature: number; symptoms?: string[] }>();
+  const { busy, submit } = useSubmit(form, async (v) => {
+    const out = await act(
+      () =>
+        api<{ status: string; alert: boolean }>(`/api/isolation/stays/${stay.id}/health`, {
+          method: 'POST',
+          body: { at: v.at.toISOString(), temperature: v.temperature, symptoms: v.symptoms ?? [] },
+        }),
+      (r) =>
+        r.status === 'duplicate'
+          ? t('isolation.healthDuplicate', { id: stay.id })
+          : r.alert
+            ? t('isolation.healthAlert', { id: stay.id })
+            : t('isolation.healthRecorded', { id: stay.id }),
+      onDone,
+    );
+    if (out) onClose();
+  });
+  return (
+    <Modal
+      open
+      title={t('isolation.healthTitle', { id: stay.id })}
+      okText={t('isolation.healthOk')}
+      cancelText={t('action.cancel')}
+      onOk={submit}
+      confirmLoading={busy}
+      onCancel={onClose}
+    >
+      <Form form={form} layout="vertical" initialValues={{ at: dayjs(), symptoms: [] }}>
+        <Form.Item label={t('isolation.checkedAt')} name="at" rules={[{ required: true }]}>
+          <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" />
+        </Form.Item>
+        <Form.Item
+          label={t('isolation.temperature')}
+          name="temperature"
+          extra={t('isolation.feverNote')}
+          rules={[{ required: true }]}
+        >
+          <InputNumber min={34} max={43} step={0.1} addonAfter="℃" />
+        </Form.Item>
+        <Form.Item label={t('isolation.symptoms')} name="symptoms">
+          <Select mode="multiple" options={SYMPTOMS.map((v) => ({ value: v, label: t(`symptom.${v}`) }))} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+interface MoveOutcome {
+  from_site: number;
+  to_site: number;
+  moved: { from_placement: number; placement_id: number; person_id: number }[];
+}
+
+/** 转点: the engine places the stay (and its roommates) elsewhere, or into the chosen site; the term runs on. */
+function MoveForm({ stay, onClose, onDone }: FormProps) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const sites = useApi<Board>('/api/isolation/board');
+  const [form] = Form.useForm<{ reason: string; site_id?: number }>();
+  const { busy, submit } = useSubmit(form, async (v) => {
+    const out = await act(
+      () =>
+        api<MoveOutcome>(`/api/isolation/stays/${stay.id}/move`, {
+          method: 'POST',
+          body: { reason: v.reason.trim(), ...(v.site_id ? { site_id: v.site_id } : {}) },
+        }),
+      (r) => {
+        const to = sites.data?.occupancy.find((s) => s.id === r.to_site)?.name ?? String(r.to_site);
+        return t('isolation.moved', { id: stay.id, site: to, count: r.moved.length });
+      },
+      onDone,
+    );
+    if (out) onClose();
+  });
+  return (
+    <Modal
+      open
+      title={t('isolation.moveTitle', { id: stay.id, site: stay.site })}
+      okText={t('isolation.move')}
+      cancelText={t('action.cancel')}
+      onOk={submit}
+      confirmLoading={busy}
+      onCancel={onClose}
+    >
+      <Typography.Paragraph type="secondary">{t('isolation.moveNote')}</Typography.Paragraph>
+      <Form form={form} layout="vertical">
+        <Form.Item label={t('isolation.moveTo')} name="site_id">
+          <Select
+            allowClear
+            loading={sites.loading}
+            placeholder={t('isolation.moveAuto')}
+            options={(sites.data?.occupancy ?? [])
+              .filter((s) => s.id !== stay.site_id)
+              .map((s) => ({
+                value: s.id,
+                label: `${s.name} · ${t(`siteKind.${s.kind}`, { defaultValue: s.kind })} · ${t('occupancy.available')} ${s.available}`,
+              }))}
+          />
+        </Form.Item>
+        <Form.Item
+          label={t('isolation.moveReason')}
+          name="reason"
+          rules={[{ required: true, min: 2, max: 500, whitespace: true, message: t('isolation.moveReasonRule') }]}
+        >
+          <Input.TextArea rows={2} />
+        </Form.Item>
+      </Form>
+    </Modal>
   );
 }

@@ -1,24 +1,48 @@
 /**
  * 流调溯源: cases (keyset pages, newest first) with their contact counts, a case's contacts with provenance
- * (which source, through whom, when, where) and the transmission chains as a graph and a table.
+ * (which source, through whom, when, where), the transmission chains as a graph and a table, and the contact
+ * rules in force. With tracing.manage: run tracing now, classify a case (severity, onset date, outcome); with
+ * tracing.rules: change the contact rules, with a reason.
  */
-import { Alert, Button, Card, Form, Input, Space, Tabs, Tag, Typography } from 'antd';
+import {
+  Alert,
+  Button,
+  Card,
+  DatePicker,
+  Descriptions,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Select,
+  Space,
+  Table,
+  Tabs,
+  Tag,
+  Typography,
+} from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import { GraphChart } from 'echarts/charts';
 import { use } from 'echarts/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { query } from '../api.ts';
+import { api, type Me, query } from '../api.ts';
 import { EChart } from '../EChart.tsx';
 import {
+  ACTIONS,
   byNumber,
   byString,
   type Column,
+  ConfirmButton,
   DataTable,
   filtersFrom,
   StatusTag,
+  useAction,
   useApi,
   useFormat,
   useKeyset,
+  usePermissions,
+  useVersion,
 } from './shared.tsx';
 
 use([GraphChart]);
@@ -65,6 +89,43 @@ interface Cluster {
   cases: ChainCase[];
 }
 
+const SEVERITIES = ['unclassified', 'asymptomatic', 'mild', 'moderate', 'severe', 'critical'] as const;
+const OUTCOMES = ['recovered', 'died', 'transferred_out'] as const;
+const VENUE_KINDS = [
+  'workplace',
+  'school',
+  'kindergarten',
+  'market',
+  'supermarket',
+  'hospital',
+  'restaurant',
+  'other',
+] as const;
+type VenueKind = (typeof VENUE_KINDS)[number];
+
+interface VenueRule {
+  level: 'close' | 'general';
+  windowMinutes: number;
+}
+
+interface TracingRules {
+  lookbackDays: number;
+  venueWindowMinutes: number;
+  venueLevel: 'close' | 'general';
+  venueKinds: Partial<Record<VenueKind, VenueRule>>;
+  colocationMinMinutes: number;
+  colocationLevel: 'close' | 'secondary' | 'general';
+  floorsAround: number;
+}
+
+interface RulesVersion {
+  id: number | null;
+  rules: TracingRules;
+  changed_by: number | null;
+  changed_at: string | null;
+  reason: string | null;
+}
+
 const PAGE = 100;
 const SEVERITY_COLOURS: Record<string, string> = {
   unclassified: 'default',
@@ -76,14 +137,39 @@ const SEVERITY_COLOURS: Record<string, string> = {
 };
 const LEVEL_COLOURS: Record<string, string> = { close: 'red', secondary: 'orange', general: 'blue' };
 
-export default function TracingPage() {
+/** `me` as the shell knows it; when not given, the page asks the server who is logged in. */
+export default function TracingPage({ me }: { me?: Me }) {
+  const asked = useApi<Me>(me ? null : '/api/auth/me');
+  const may = usePermissions(me ?? asked.data);
   const { t } = useTranslation();
+  const act = useAction();
+  const [version, bump] = useVersion();
   const [selected, setSelected] = useState<CaseRow | null>(null);
+  const [classifying, setClassifying] = useState<CaseRow | null>(null);
+  const runNow = () =>
+    act(
+      () => api<{ cases_created: number; traced: number }>('/api/tracing/run', { method: 'POST' }),
+      (r) => t('tracing.ran', { created: r.cases_created, traced: r.traced }),
+      bump,
+    );
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <Typography.Title level={3} style={{ margin: 0 }}>
-        {t('tracing.title')}
-      </Typography.Title>
+      <Space wrap style={{ width: '100%', justifyContent: 'space-between' }}>
+        <Typography.Title level={3} style={{ margin: 0 }}>
+          {t('tracing.title')}
+        </Typography.Title>
+        {may('tracing.manage') && (
+          <ConfirmButton
+            type="primary"
+            size="middle"
+            title={t('tracing.confirmRun')}
+            description={t('tracing.runNote')}
+            onConfirm={runNow}
+          >
+            {t('tracing.run')}
+          </ConfirmButton>
+        )}
+      </Space>
       <Tabs
         items={[
           {
@@ -92,31 +178,61 @@ export default function TracingPage() {
             children: (
               <Space direction="vertical" size="middle" style={{ width: '100%' }}>
                 <Card size="small">
-                  <CasesTable selected={selected} onSelect={setSelected} />
+                  <CasesTable
+                    selected={selected}
+                    onSelect={setSelected}
+                    version={version}
+                    onClassify={may('tracing.manage') ? setClassifying : undefined}
+                  />
                 </Card>
-                {selected && <ContactsCard key={selected.id} c={selected} />}
+                {selected && <ContactsCard key={selected.id} c={selected} version={version} />}
               </Space>
             ),
           },
-          { key: 'chains', label: t('tracing.chains'), children: <ChainsView /> },
+          { key: 'chains', label: t('tracing.chains'), children: <ChainsView version={version} /> },
+          {
+            key: 'rules',
+            label: t('tracing.rules'),
+            children: <RulesView mayEdit={may('tracing.rules')} version={version} onDone={bump} />,
+          },
         ]}
       />
+      {classifying && (
+        <ClassifyForm c={classifying} onClose={() => setClassifying(null)} onDone={bump} />
+      )}
     </Space>
   );
 }
 
-function CasesTable({ selected, onSelect }: { selected: CaseRow | null; onSelect: (c: CaseRow) => void }) {
+function CasesTable({
+  selected,
+  onSelect,
+  version,
+  onClassify,
+}: {
+  selected: CaseRow | null;
+  onSelect: (c: CaseRow) => void;
+  version: number;
+  onClassify?: (c: CaseRow) => void;
+}) {
   const { t } = useTranslation();
   const f = useFormat();
   const [area, setArea] = useState<string | undefined>();
   const keys = useKeyset();
   const res = useApi<{ items: CaseRow[] }>(
     `/api/tracing/cases${query({ area, limit: PAGE, after: keys.after })}`,
+    version,
   );
   const rows = res.data?.items ?? [];
   const hasNext = rows.length === PAGE;
   useEffect(() => {
-    if (!selected && rows[0]) onSelect(rows[0]);
+    if (!selected) {
+      if (rows[0]) onSelect(rows[0]);
+      return;
+    }
+    // After a change the selected case's row is new: show it as it is now.
+    const fresh = rows.find((r) => r.id === selected.id);
+    if (fresh && fresh !== selected) onSelect(fresh);
   }, [rows, selected, onSelect]);
 
   const columns: Column<CaseRow>[] = [
@@ -186,6 +302,25 @@ function CasesTable({ selected, onSelect }: { selected: CaseRow | null; onSelect
       render: (v: string | null) => <StatusTag ns="outcome" value={v} />,
       exportValue: (r) => (r.outcome ? t(`outcome.${r.outcome}`, { defaultValue: r.outcome }) : ''),
     },
+    ...(onClassify
+      ? [
+          {
+            key: ACTIONS,
+            title: t('action.actions'),
+            render: (_: unknown, r: CaseRow) => (
+              <Button
+                size="small"
+                onClick={(e) => {
+                  e.stopPropagation();
+                  onClassify(r);
+                }}
+              >
+                {t('tracing.classify')}
+              </Button>
+            ),
+          } satisfies Column<CaseRow>,
+        ]
+      : []),
   ];
 
   return (
@@ -227,11 +362,12 @@ function CasesTable({ selected, onSelect }: { selected: CaseRow | null; onSelect
   );
 }
 
-function ContactsCard({ c }: { c: CaseRow }) {
+function ContactsCard({ c, version }: { c: CaseRow; version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
   const res = useApi<{ case: { id: number; case_no: string }; items: Contact[] }>(
     `/api/tracing/cases/${c.id}/contacts`,
+    version,
   );
   const rows = res.data?.items ?? [];
   const columns: Column<Contact>[] = [
@@ -338,10 +474,10 @@ const CLUSTER_COLOURS = [
   '#f39c12',
 ];
 
-function ChainsView() {
+function ChainsView({ version }: { version: number }) {
   const { t, i18n } = useTranslation();
   const f = useFormat();
-  const res = useApi<{ clusters: Cluster[] }>('/api/tracing/chains');
+  const res = useApi<{ clusters: Cluster[] }>('/api/tracing/chains', version);
   const clusters = res.data?.clusters ?? [];
   const rows: ChainRow[] = useMemo(() => {
     const no = new Map(clusters.flatMap((c) => c.cases.map((k) => [k.case_id, k.case_no] as const)));
@@ -460,5 +596,299 @@ function ChainsView() {
         />
       </Card>
     </Space>
+  );
+}
+
+/** Severity, onset date and outcome of a case; a new onset date sends the case back to tracing. */
+function ClassifyForm({ c, onClose, onDone }: { c: CaseRow; onClose: () => void; onDone: () => void }) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const [form] = Form.useForm<{ severity: string; onset_date?: Dayjs | null; outcome?: string | null }>();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
+    const body = {
+      severity: v.severity,
+      ...(v.onset_date ? { onset_date: v.onset_date.format('YYYY-MM-DD') } : {}),
+      ...(v.outcome ? { outcome: v.outcome } : {}),
+    };
+    setBusy(true);
+    const out = await act(
+      () => api<CaseRow>(`/api/tracing/cases/${c.id}/classify`, { method: 'POST', body }),
+      (r) =>
+        r.reclassified_at && !c.reclassified_at
+          ? t('tracing.reclassified', { no: r.case_no })
+          : t('tracing.classified', { no: r.case_no, severity: t(`severity.${r.severity}`) }),
+      onDone,
+    );
+    setBusy(false);
+    if (out) onClose();
+  };
+  return (
+    <Modal
+      open
+      title={t('tracing.classifyTitle', { no: c.case_no })}
+      okText={t('tracing.classifyOk')}
+      cancelText={t('action.cancel')}
+      onOk={submit}
+      confirmLoading={busy}
+      onCancel={onClose}
+    >
+      <Typography.Paragraph type="secondary">{t('tracing.classifyNote')}</Typography.Paragraph>
+      <Form
+        form={form}
+        layout="vertical"
+        initialValues={{
+          severity: c.severity,
+          onset_date: c.onset_date ? dayjs(c.onset_date) : null,
+          outcome: c.outcome,
+        }}
+      >
+        <Form.Item label={t('tracing.severity')} name="severity" rules={[{ required: true }]}>
+          <Select options={SEVERITIES.map((v) => ({ value: v, label: t(`severity.${v}`) }))} />
+        </Form.Item>
+        <Form.Item label={t('tracing.onset')} name="onset_date" extra={t('tracing.onsetNote')}>
+          <DatePicker disabledDate={(d) => d.isAfter(dayjs(), 'day')} />
+        </Form.Item>
+        <Form.Item label={t('tracing.outcome')} name="outcome">
+          <Select
+            allowClear
+            disabled={c.outcome !== null}
+            options={OUTCOMES.map((v) => ({ value: v, label: t(`outcome.${v}`) }))}
+          />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+/** The contact rules in force, and for tracing.rules a form to change them with a reason. */
+function RulesView({ mayEdit, version, onDone }: { mayEdit: boolean; version: number; onDone: () => void }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const res = useApi<RulesVersion>('/api/tracing/rules', version);
+  const [editing, setEditing] = useState(false);
+  const v = res.data;
+  const levelLabel = (l: string) => t(`level.${l}`, { defaultValue: l });
+  type KindRow = { kind: VenueKind; rule: VenueRule | null };
+  const kindRows: KindRow[] = VENUE_KINDS.map((kind) => ({ kind, rule: v?.rules.venueKinds[kind] ?? null }));
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      {res.error && <Alert type="error" showIcon message={res.error} />}
+      {res.loading && !v && <Card loading size="small" />}
+      {v && (
+        <Card
+          size="small"
+          className="tracing-rules"
+          title={t('tracing.rulesInForce')}
+          extra={
+            mayEdit && (
+              <Button size="small" type="primary" onClick={() => setEditing(true)}>
+                {t('tracing.editRules')}
+              </Button>
+            )
+          }
+        >
+          <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+            <Typography.Text type="secondary">
+              {v.id === null
+                ? t('tracing.rulesDefault')
+                : t('tracing.rulesVersion', {
+                    id: v.id,
+                    at: f.dateTime(v.changed_at),
+                    by: v.changed_by ?? '—',
+                    reason: v.reason ?? '',
+                  })}
+            </Typography.Text>
+            <Descriptions size="small" bordered column={{ xs: 1, md: 2 }}>
+              <Descriptions.Item label={t('tracing.rule.lookbackDays')}>
+                {t('tracing.days', { count: v.rules.lookbackDays })}
+              </Descriptions.Item>
+              <Descriptions.Item label={t('tracing.rule.floorsAround')}>{v.rules.floorsAround}</Descriptions.Item>
+              <Descriptions.Item label={t('tracing.rule.venueDefault')}>
+                {levelLabel(v.rules.venueLevel)} · {t('tracing.minutes', { count: v.rules.venueWindowMinutes })}
+              </Descriptions.Item>
+              <Descriptions.Item label={t('tracing.rule.colocation')}>
+                {levelLabel(v.rules.colocationLevel)} ·{' '}
+                {t('tracing.overMinutes', { count: v.rules.colocationMinMinutes })}
+              </Descriptions.Item>
+            </Descriptions>
+            <Table<KindRow>
+              size="small"
+              rowKey="kind"
+              pagination={false}
+              dataSource={kindRows}
+              columns={[
+                {
+                  key: 'kind',
+                  title: t('tracing.rule.venueKind'),
+                  dataIndex: 'kind',
+                  render: (k: string) => t(`venueKind.${k}`),
+                },
+                {
+                  key: 'level',
+                  title: t('tracing.level'),
+                  render: (_: unknown, r) =>
+                    r.rule ? levelLabel(r.rule.level) : `${levelLabel(v.rules.venueLevel)} (${t('tracing.default')})`,
+                },
+                {
+                  key: 'window',
+                  title: t('tracing.rule.window'),
+                  render: (_: unknown, r) =>
+                    t('tracing.minutes', { count: r.rule?.windowMinutes ?? v.rules.venueWindowMinutes }),
+                },
+              ]}
+            />
+          </Space>
+        </Card>
+      )}
+      {editing && v && <RulesForm current={v.rules} onClose={() => setEditing(false)} onDone={onDone} />}
+    </Space>
+  );
+}
+
+interface RulesFormValues {
+  lookbackDays: number;
+  venueWindowMinutes: number;
+  venueLevel: 'close' | 'general';
+  colocationMinMinutes: number;
+  colocationLevel: 'close' | 'secondary' | 'general';
+  floorsAround: number;
+  /** Per kind of venue: 'default' (the venue default) or a level with its window. */
+  kinds: Record<VenueKind, { level: 'default' | 'close' | 'general'; windowMinutes?: number | null }>;
+  reason: string;
+}
+
+function RulesForm({
+  current,
+  onClose,
+  onDone,
+}: {
+  current: TracingRules;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const [form] = Form.useForm<RulesFormValues>();
+  const [busy, setBusy] = useState(false);
+  const initial: Omit<RulesFormValues, 'reason'> = {
+    lookbackDays: current.lookbackDays,
+    venueWindowMinutes: current.venueWindowMinutes,
+    venueLevel: current.venueLevel,
+    colocationMinMinutes: current.colocationMinMinutes,
+    colocationLevel: current.colocationLevel,
+    floorsAround: current.floorsAround,
+    kinds: Object.fromEntries(
+      VENUE_KINDS.map((k) => {
+        const r = current.venueKinds[k];
+        return [k, r ? { level: r.level, windowMinutes: r.windowMinutes } : { level: 'default' }];
+      }),
+    ) as RulesFormValues['kinds'],
+  };
+  const submit = async () => {
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
+    const venueKinds: Partial<Record<VenueKind, VenueRule>> = {};
+    for (const k of VENUE_KINDS) {
+      const r = v.kinds[k];
+      if (r && r.level !== 'default')
+        venueKinds[k] = { level: r.level, windowMinutes: r.windowMinutes ?? v.venueWindowMinutes };
+    }
+    const rules: TracingRules = {
+      lookbackDays: v.lookbackDays,
+      venueWindowMinutes: v.venueWindowMinutes,
+      venueLevel: v.venueLevel,
+      venueKinds,
+      colocationMinMinutes: v.colocationMinMinutes,
+      colocationLevel: v.colocationLevel,
+      floorsAround: v.floorsAround,
+    };
+    setBusy(true);
+    const out = await act(
+      () => api<RulesVersion>('/api/tracing/rules', { method: 'PUT', body: { rules, reason: v.reason.trim() } }),
+      (r) => t('tracing.rulesSaved', { id: r.id ?? '—' }),
+      onDone,
+    );
+    setBusy(false);
+    if (out) onClose();
+  };
+  const levelOptions = (levels: readonly string[]) =>
+    levels.map((l) => ({ value: l, label: t(`level.${l}`) }));
+  return (
+    <Modal
+      open
+      width={720}
+      title={t('tracing.editRules')}
+      okText={t('tracing.saveRules')}
+      cancelText={t('action.cancel')}
+      onOk={submit}
+      confirmLoading={busy}
+      onCancel={onClose}
+    >
+      <Alert type="warning" showIcon style={{ marginBottom: 12 }} message={t('tracing.rulesWarning')} />
+      <Form form={form} layout="vertical" initialValues={initial}>
+        <Space wrap align="start">
+          <Form.Item label={t('tracing.rule.lookbackDays')} name="lookbackDays" rules={[{ required: true }]}>
+            <InputNumber min={1} max={14} precision={0} />
+          </Form.Item>
+          <Form.Item label={t('tracing.rule.floorsAround')} name="floorsAround" rules={[{ required: true }]}>
+            <InputNumber min={0} max={5} precision={0} />
+          </Form.Item>
+          <Form.Item label={t('tracing.rule.venueLevel')} name="venueLevel" rules={[{ required: true }]}>
+            <Select style={{ width: 120 }} options={levelOptions(['close', 'general'])} />
+          </Form.Item>
+          <Form.Item
+            label={t('tracing.rule.venueWindow')}
+            name="venueWindowMinutes"
+            rules={[{ required: true }]}
+          >
+            <InputNumber min={1} max={1440} precision={0} />
+          </Form.Item>
+          <Form.Item
+            label={t('tracing.rule.colocationLevel')}
+            name="colocationLevel"
+            rules={[{ required: true }]}
+          >
+            <Select style={{ width: 120 }} options={levelOptions(['close', 'secondary', 'general'])} />
+          </Form.Item>
+          <Form.Item
+            label={t('tracing.rule.colocationMin')}
+            name="colocationMinMinutes"
+            rules={[{ required: true }]}
+          >
+            <InputNumber min={1} max={1440} precision={0} />
+          </Form.Item>
+        </Space>
+        <Typography.Text strong>{t('tracing.rule.venueKind')}</Typography.Text>
+        {VENUE_KINDS.map((k) => (
+          <Space key={k} wrap align="start" style={{ display: 'flex' }}>
+            <Typography.Text style={{ display: 'inline-block', width: 90, paddingTop: 5 }}>
+              {t(`venueKind.${k}`)}
+            </Typography.Text>
+            <Form.Item name={['kinds', k, 'level']} style={{ marginBottom: 8 }}>
+              <Select
+                style={{ width: 160 }}
+                options={[
+                  { value: 'default', label: t('tracing.useDefault') },
+                  ...levelOptions(['close', 'general']),
+                ]}
+              />
+            </Form.Item>
+            <Form.Item name={['kinds', k, 'windowMinutes']} style={{ marginBottom: 8 }}>
+              <InputNumber min={1} max={1440} precision={0} addonAfter={t('tracing.minutesUnit')} />
+            </Form.Item>
+          </Space>
+        ))}
+        <Form.Item
+          label={t('tracing.rulesReason')}
+          name="reason"
+          rules={[{ required: true, min: 4, max: 500, whitespace: true, message: t('action.reasonRule') }]}
+        >
+          <Input.TextArea rows={2} />
+        </Form.Item>
+      </Form>
+    </Modal>
   );
 }

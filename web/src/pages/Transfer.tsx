@@ -1,24 +1,71 @@
 /**
- * 转运: the open trips with their passengers (the driver's view, transfer.drive), and the clocks found → placed →
- * picked up → delivered with the late list (transfer.manage).
+ * 转运: planning the day's trips for everyone placed and not yet on a trip, with the plan's summary (who moves,
+ * who cannot and why) (transfer.manage), the open trips with their passengers (the driver's view,
+ * transfer.drive), and the clocks found → placed → picked up → delivered with the late list (transfer.manage).
  */
-import { Card, Col, DatePicker, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
-import dayjs from 'dayjs';
+import {
+  Alert,
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Descriptions,
+  Form,
+  InputNumber,
+  Row,
+  Select,
+  Space,
+  Statistic,
+  Table,
+  Tabs,
+  Tag,
+  Typography,
+} from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Me, query } from '../api.ts';
+import { api, type Me, query } from '../api.ts';
 import {
   beijingToday,
   byNumber,
   byString,
   type Column,
+  ConfirmButton,
   DataTable,
   ErrorAlert,
   filtersFrom,
   StatusTag,
+  useAction,
   useApi,
   useFormat,
+  usePermissions,
+  useVersion,
 } from './shared.tsx';
+
+/** A planned trip as POST /api/transfer/plan answers it. */
+interface PlannedTrip {
+  id: number;
+  vehicleId: number;
+  sequence: number;
+  class: string;
+  siteId: number;
+  siteArea: string;
+  placementIds: number[];
+  stops: string[];
+  from: string;
+  start: string;
+  end: string;
+  km: number;
+  reason: string;
+}
+
+interface Plan {
+  serviceDay: string;
+  shift: { start: string; end: string };
+  passengers: number;
+  trips: PlannedTrip[];
+  waiting: { placementId: number; reason: string }[];
+}
 
 interface Passenger {
   person_id: number;
@@ -65,11 +112,14 @@ const TRIP_COLOURS: Record<string, string> = { planned: 'blue', departed: 'orang
 
 export default function TransferPage({ me }: { me: Me }) {
   const { t } = useTranslation();
-  const may = (p: string) => me.permissions.includes(p);
+  const may = usePermissions(me);
+  const [version, bump] = useVersion();
   const items = [
-    ...(may('transfer.drive') ? [{ key: 'trips', label: t('transfer.trips'), children: <TripsView /> }] : []),
+    ...(may('transfer.drive')
+      ? [{ key: 'trips', label: t('transfer.trips'), children: <TripsView version={version} /> }]
+      : []),
     ...(may('transfer.manage')
-      ? [{ key: 'clocks', label: t('transfer.clocks'), children: <ClocksView /> }]
+      ? [{ key: 'clocks', label: t('transfer.clocks'), children: <ClocksView version={version} /> }]
       : []),
   ];
   return (
@@ -77,16 +127,139 @@ export default function TransferPage({ me }: { me: Me }) {
       <Typography.Title level={3} style={{ margin: 0 }}>
         {t('transfer.title')}
       </Typography.Title>
+      {may('transfer.manage') && <PlanView onDone={bump} />}
       <Tabs items={items} />
     </Space>
   );
 }
 
-function TripsView() {
+/** Plans the trips of the working day (optionally another shift start or window) and shows the plan. */
+function PlanView({ onDone }: { onDone: () => void }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const act = useAction();
+  const [form] = Form.useForm<{ shift_start?: Dayjs | null; window_hours?: number | null }>();
+  const [plan, setPlan] = useState<Plan | null>(null);
+  const submit = async () => {
+    const v = await form.validateFields().catch(() => null);
+    if (!v) return;
+    const body = {
+      ...(v.shift_start ? { shift_start: v.shift_start.toISOString() } : {}),
+      ...(v.window_hours ? { window_hours: v.window_hours } : {}),
+    };
+    const out = await act(
+      () => api<Plan>('/api/transfer/plan', { method: 'POST', body }),
+      (p) =>
+        t('transfer.planned', {
+          trips: p.trips.length,
+          moved: moved(p),
+          waiting: p.waiting.length,
+        }),
+      onDone,
+    );
+    if (out) setPlan(out);
+  };
+  const moved = (p: Plan) => p.trips.reduce((n, x) => n + x.placementIds.length, 0);
+  const tripColumns: Column<PlannedTrip>[] = [
+    { key: 'id', title: t('transfer.trip'), dataIndex: 'id' },
+    { key: 'vehicleId', title: t('transfer.vehicleId'), dataIndex: 'vehicleId' },
+    { key: 'sequence', title: t('transfer.sequence'), dataIndex: 'sequence' },
+    {
+      key: 'class',
+      title: t('transfer.class'),
+      dataIndex: 'class',
+      render: (v: string) => t(`tripClass.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`tripClass.${r.class}`, { defaultValue: r.class }),
+    },
+    {
+      key: 'people',
+      title: t('transfer.passengers'),
+      render: (_: unknown, r) => r.placementIds.length,
+      exportValue: (r) => r.placementIds.join(' '),
+    },
+    { key: 'stops', title: t('transfer.stops'), render: (_: unknown, r) => r.stops.join(' → ') },
+    { key: 'siteArea', title: t('transfer.destination'), dataIndex: 'siteArea' },
+    { key: 'start', title: t('transfer.start'), dataIndex: 'start', render: f.dateTime },
+    { key: 'end', title: t('transfer.end'), dataIndex: 'end', render: f.dateTime },
+    { key: 'km', title: t('transfer.km'), dataIndex: 'km', render: (v: number) => v.toFixed(1) },
+    { key: 'reason', title: t('transfer.reason'), dataIndex: 'reason', ellipsis: true },
+  ];
+  type Waiting = Plan['waiting'][number];
+  const waitingColumns: Column<Waiting>[] = [
+    { key: 'placementId', title: t('isolation.stayId'), dataIndex: 'placementId' },
+    { key: 'reason', title: t('transfer.notMovedReason'), dataIndex: 'reason' },
+  ];
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      <Card size="small" title={t('transfer.planTitle')}>
+        <Typography.Paragraph type="secondary">{t('transfer.planNote')}</Typography.Paragraph>
+        <Form form={form} layout="inline">
+          <Form.Item label={t('transfer.shiftStart')} name="shift_start">
+            <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" />
+          </Form.Item>
+          <Form.Item label={t('transfer.windowHours')} name="window_hours">
+            <InputNumber min={1} max={24} step={1} placeholder={t('transfer.default')} />
+          </Form.Item>
+          <ConfirmButton type="primary" size="middle" title={t('transfer.confirmPlan')} onConfirm={submit}>
+            {t('transfer.planButton')}
+          </ConfirmButton>
+        </Form>
+      </Card>
+      {plan && (
+        <Card
+          size="small"
+          className="plan-summary"
+          title={t('transfer.summary', { day: plan.serviceDay })}
+          extra={
+            <Button size="small" onClick={() => setPlan(null)}>
+              {t('action.close')}
+            </Button>
+          }
+        >
+          <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+            <Alert
+              type={plan.waiting.length > 0 ? 'warning' : 'success'}
+              showIcon
+              message={t('transfer.planned', {
+                trips: plan.trips.length,
+                moved: moved(plan),
+                waiting: plan.waiting.length,
+              })}
+            />
+            <Descriptions size="small" bordered column={{ xs: 1, md: 4 }}>
+              <Descriptions.Item label={t('transfer.shift')}>
+                {f.dateTime(plan.shift.start)} – {f.dateTime(plan.shift.end)}
+              </Descriptions.Item>
+              <Descriptions.Item label={t('transfer.toMove')}>{plan.passengers}</Descriptions.Item>
+              <Descriptions.Item label={t('transfer.moved')}>{moved(plan)}</Descriptions.Item>
+              <Descriptions.Item label={t('transfer.notMoved')}>{plan.waiting.length}</Descriptions.Item>
+            </Descriptions>
+            {plan.waiting.length > 0 && (
+              <DataTable<Waiting>
+                rows={plan.waiting}
+                columns={waitingColumns}
+                rowKey="placementId"
+                exportName={t('transfer.notMoved')}
+              />
+            )}
+            <DataTable<PlannedTrip>
+              rows={plan.trips}
+              columns={tripColumns}
+              rowKey="id"
+              exportName={`${t('transfer.plan')}-${plan.serviceDay}`}
+            />
+          </Space>
+        </Card>
+      )}
+    </Space>
+  );
+}
+
+function TripsView({ version }: { version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
   const [status, setStatus] = useState<string | undefined>();
-  const res = useApi<{ items: Trip[] }>(`/api/transfer/trips${query({ status })}`);
+  const res = useApi<{ items: Trip[] }>(`/api/transfer/trips${query({ status })}`, version);
   const rows = res.data?.items ?? [];
   const columns: Column<Trip>[] = [
     { key: 'id', title: t('transfer.trip'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
@@ -207,11 +380,11 @@ function TripsView() {
   );
 }
 
-function ClocksView() {
+function ClocksView({ version }: { version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
   const [day, setDay] = useState(beijingToday());
-  const res = useApi<Clocks>(`/api/transfer/clocks${query({ date: day })}`);
+  const res = useApi<Clocks>(`/api/transfer/clocks${query({ date: day })}`, version);
   const c = res.data;
   type Late = Clocks['late'][number];
   const columns: Column<Late>[] = [

@@ -1,13 +1,15 @@
 /**
  * What every work page shares: loading one endpoint, dates in the reader's language, a table with paging,
- * sorting, filtering and an Excel export of exactly the rows the filters and sort leave, and the states of a
- * request (loading, empty, error).
+ * sorting, filtering and an Excel export of exactly the rows the filters and sort leave, the states of a
+ * request (loading, empty, error), and the actions: a confirmation before a change, a success message, the
+ * API's error code and message on failure, and the page's data asked for again afterwards.
  */
-import { Alert, Button, Empty, Space, Table, Tag, Typography } from 'antd';
+import { App as AntApp, Alert, Button, Empty, Popconfirm, Space, Table, Tag, Typography } from 'antd';
+import type { ButtonProps } from 'antd/es/button';
 import type { ColumnType, TableProps } from 'antd/es/table';
-import { type Key, type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
+import { type Key, type ReactNode, useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api.ts';
+import { ApiError, api, type Me } from '../api.ts';
 
 export interface Loaded<T> {
   data: T | null;
@@ -16,15 +18,18 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** GETs `path` (null: nothing to ask) and again whenever it changes or `reload` is called. */
-export function useApi<T>(path: string | null): Loaded<T> {
+/**
+ * GETs `path` (null: nothing to ask) and again whenever it changes, `version` changes (a page bumps it after an
+ * action) or `reload` is called.
+ */
+export function useApi<T>(path: string | null, version = 0): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({
     data: null,
     error: null,
     loading: path !== null,
   });
   const [tick, setTick] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tick asks for the same path again
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick and version ask for the same path again
   useEffect(() => {
     if (!path) {
       setState({ data: null, error: null, loading: false });
@@ -39,7 +44,7 @@ export function useApi<T>(path: string | null): Loaded<T> {
     return () => {
       live = false;
     };
-  }, [path, tick]);
+  }, [path, tick, version]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { ...state, reload };
 }
@@ -108,6 +113,9 @@ function cellValue<T>(col: Column<T>, row: T): string | number | boolean | null 
   return v as string | number | boolean;
 }
 
+/** The key of a column of buttons (left out of exports). */
+export const ACTIONS = 'actions';
+
 /** Writes the rows into one worksheet and downloads it; exceljs is loaded only when someone exports. */
 export async function exportXlsx<T>(
   fileName: string,
@@ -119,13 +127,15 @@ export async function exportXlsx<T>(
   const Workbook = (mod as unknown as { default?: typeof mod }).default?.Workbook ?? mod.Workbook;
   const wb = new Workbook();
   const ws = wb.addWorksheet(sheet.slice(0, 31));
-  ws.columns = columns.map((c) => ({
+  // The buttons of an `actions` column are not data.
+  const cols = columns.filter((c) => c.key !== ACTIONS);
+  ws.columns = cols.map((c) => ({
     header: c.title,
     key: c.key,
     width: Math.max(10, c.title.length * 2 + 4),
   }));
   ws.getRow(1).font = { bold: true };
-  for (const r of rows) ws.addRow(columns.map((c) => cellValue(c, r) ?? ''));
+  for (const r of rows) ws.addRow(cols.map((c) => cellValue(c, r) ?? ''));
   const buf = await wb.xlsx.writeBuffer();
   const blob = new Blob([buf], {
     type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -308,4 +318,92 @@ export function useKeyset() {
     },
     prev: () => setPage((p) => Math.max(0, p - 1)),
   };
+}
+
+/** What the user may do: `may('zone.manage')`. */
+export function usePermissions(me: Me | null | undefined): (permission: string) => boolean {
+  return useCallback((permission: string) => me?.permissions.includes(permission) ?? false, [me]);
+}
+
+/** A counter a page bumps after each action: every view given it asks for its data again. */
+export function useVersion(): [number, () => void] {
+  return useReducer((n: number) => n + 1, 0);
+}
+
+/** `code: message` of a failed request, as the API said it. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return `${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Runs an action: on success a message (from the answer) and `after` (refresh); on failure a notification with
+ * the API's code and message, which stays until closed. Resolves with the answer, or undefined on failure.
+ */
+export function useAction() {
+  const { message, notification } = AntApp.useApp();
+  const { t } = useTranslation();
+  return useCallback(
+    async <R,>(
+      call: () => Promise<R>,
+      success: (answer: R) => string,
+      after?: () => void,
+    ): Promise<R | undefined> => {
+      try {
+        const answer = await call();
+        message.success(success(answer));
+        after?.();
+        return answer;
+      } catch (err) {
+        notification.error({
+          message: t('action.failed'),
+          description: <span className="action-error">{errorText(err)}</span>,
+          duration: 0,
+        });
+        after?.();
+        return undefined;
+      }
+    },
+    [message, notification, t],
+  );
+}
+
+/** A button that asks first; the confirmation's OK waits for the action. */
+export function ConfirmButton({
+  title,
+  description,
+  onConfirm,
+  children,
+  danger,
+  type,
+  size = 'small',
+  disabled,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  onConfirm: () => Promise<unknown>;
+  children: ReactNode;
+  danger?: boolean;
+  type?: ButtonProps['type'];
+  size?: ButtonProps['size'];
+  disabled?: boolean;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Popconfirm
+      title={title}
+      description={description}
+      okText={t('action.confirm')}
+      cancelText={t('action.cancel')}
+      okButtonProps={{ danger }}
+      onConfirm={async () => {
+        await onConfirm();
+      }}
+      disabled={disabled}
+    >
+      <Button size={size} danger={danger} type={type} disabled={disabled}>
+        {children}
+      </Button>
+    </Popconfirm>
+  );
 }
