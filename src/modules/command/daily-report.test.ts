@@ -51,6 +51,14 @@ describeBackends('daily report', (ctx) => {
       cumulative_confirmed: 3,
     });
     expect(r.cases.by_severity).toMatchObject({ mild: 2, moderate: 1, severe: 0, critical: 0 });
+    // Every new case counts in a district's row, the not yet classified too.
+    const perDistrict = r.cases.by_district as {
+      confirmed: number;
+      asymptomatic: number;
+      unclassified: number;
+    }[];
+    expect(perDistrict.reduce((a, d) => a + d.confirmed + d.asymptomatic + d.unclassified, 0)).toBe(6);
+    expect(perDistrict.reduce((a, d) => a + d.unclassified, 0)).toBe(1);
     const links = await ctx.db.query<{ n: number }>(
       "SELECT count(DISTINCT person_id) AS n FROM contact_links WHERE level = 'close'",
     );

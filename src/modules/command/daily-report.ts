@@ -22,7 +22,14 @@ export interface DailyReport {
     new_unclassified: number;
     reclassified: number;
     by_severity: Record<string, number>;
-    by_district: { code: string; name: string; confirmed: number; asymptomatic: number }[];
+    /** Per district; `unclassified`: positives not yet classified (待分型), neither confirmed nor asymptomatic. */
+    by_district: {
+      code: string;
+      name: string;
+      confirmed: number;
+      asymptomatic: number;
+      unclassified: number;
+    }[];
     cumulative_confirmed: number;
     cumulative_asymptomatic: number;
   };
@@ -71,10 +78,17 @@ export async function dailyReport(
     p,
   );
   const sev = Object.fromEntries(bySev.rows.map((r) => [r.severity, r.n])) as Record<string, number>;
-  const districts = await db.query<{ code: string; name: string; confirmed: number; asymptomatic: number }>(
+  const districts = await db.query<{
+    code: string;
+    name: string;
+    confirmed: number;
+    asymptomatic: number;
+    unclassified: number;
+  }>(
     `SELECT left(c.area_code, 6) AS code, a.name,
             count(*) FILTER (WHERE c.severity = ANY($${p.length + 1}::text[])) AS confirmed,
-            count(*) FILTER (WHERE c.severity = 'asymptomatic') AS asymptomatic
+            count(*) FILTER (WHERE c.severity = 'asymptomatic') AS asymptomatic,
+            count(*) FILTER (WHERE c.severity = 'unclassified') AS unclassified
        FROM cases c JOIN areas a ON a.code = left(c.area_code, 6)
       WHERE c.found_at >= $1 AND c.found_at < $2 AND ${inCases}
       GROUP BY 1, 2 ORDER BY 3 DESC, 1`,
@@ -207,7 +221,7 @@ const L = {
       positive_tubes: '阳性管数',
       rounds_due: '当日截止轮次',
     } as Record<string, string>,
-    district: ['区县', '确诊', '无症状'],
+    district: ['区县', '确诊', '无症状', '待分型'],
     note: '资源数字为报告生成时的实时状态。',
   },
   en: {
@@ -240,7 +254,7 @@ const L = {
       positive_tubes: 'Positive tubes',
       rounds_due: 'Rounds due today',
     } as Record<string, string>,
-    district: ['District', 'Confirmed', 'Asymptomatic'],
+    district: ['District', 'Confirmed', 'Asymptomatic', 'Not yet classified'],
     note: 'Capacity figures are live at the time the report was generated.',
   },
 } as const;
@@ -263,8 +277,9 @@ export function reportMarkdown(r: DailyReport, lang: Lang): string {
     for (const [k, v] of Object.entries(rows)) out.push(`| ${t.rows[k] ?? k} | ${v} |`);
     out.push('');
     if (i === '0' && r.cases.by_district.length > 0) {
-      out.push(`| ${t.district.join(' | ')} |`, '|---|---:|---:|');
-      for (const d of r.cases.by_district) out.push(`| ${d.name} | ${d.confirmed} | ${d.asymptomatic} |`);
+      out.push(`| ${t.district.join(' | ')} |`, '|---|---:|---:|---:|');
+      for (const d of r.cases.by_district)
+        out.push(`| ${d.name} | ${d.confirmed} | ${d.asymptomatic} | ${d.unclassified} |`);
       out.push('');
     }
   }
@@ -286,7 +301,9 @@ export function reportHtml(r: DailyReport, lang: Lang): string {
     if (i === '0' && r.cases.by_district.length > 0) {
       body.push(`<table><tr>${t.district.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`);
       for (const d of r.cases.by_district)
-        body.push(`<tr><td>${esc(d.name)}</td><td>${d.confirmed}</td><td>${d.asymptomatic}</td></tr>`);
+        body.push(
+          `<tr><td>${esc(d.name)}</td><td>${d.confirmed}</td><td>${d.asymptomatic}</td><td>${d.unclassified}</td></tr>`,
+        );
       body.push('</table>');
     }
   }
@@ -300,7 +317,7 @@ export async function reportXlsx(r: DailyReport, lang: Lang): Promise<Buffer> {
   const t = L[lang];
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet(lang === 'zh' ? '每日通报' : 'Daily report');
-  ws.columns = [{ width: 36 }, { width: 14 }, { width: 14 }];
+  ws.columns = [{ width: 36 }, { width: 14 }, { width: 14 }, { width: 14 }];
   ws.addRow([t.title(r)]).font = { bold: true, size: 14 };
   ws.addRow([t.lead(r)]);
   for (const [i, rows] of sections(r)) {
@@ -309,7 +326,7 @@ export async function reportXlsx(r: DailyReport, lang: Lang): Promise<Buffer> {
     for (const [k, v] of Object.entries(rows)) ws.addRow([t.rows[k] ?? k, v]);
     if (i === '0' && r.cases.by_district.length > 0) {
       ws.addRow([...t.district]).font = { bold: true };
-      for (const d of r.cases.by_district) ws.addRow([d.name, d.confirmed, d.asymptomatic]);
+      for (const d of r.cases.by_district) ws.addRow([d.name, d.confirmed, d.asymptomatic, d.unclassified]);
     }
   }
   ws.addRow([]);
