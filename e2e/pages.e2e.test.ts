@@ -5,8 +5,9 @@
  * then Debian's Chromium checks that every page shows those rows: testing (rounds, coverage with the stage clocks,
  * the door-knocking list, sampling points, an Excel export), tracing (cases, contacts with provenance, the
  * chains graph), isolation (board, stock, forecast, stays), transfer (trips for a dispatcher, clocks),
- * command (zones, leaders, responsibility list, tasks, daily report and its downloads). Screenshots go to
- * e2e/screenshots/.
+ * command (zones, leaders, responsibility list, tasks, daily report and its downloads). Then the actions, each
+ * checked through the API afterwards: placing a new backlog, a stay's arrival, planning trips, a zone lift refused
+ * with its reasons, completing a task. Screenshots go to e2e/screenshots/.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ let dataDir: string;
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 let baseUrl: string;
+let commanderToken: string;
 
 /** What the set-up made through the API, for the checks to look for. */
 const made = {
@@ -44,6 +46,7 @@ const made = {
   sampled: 0,
   placed: 0,
   trips: 0,
+  arrivedStay: 0,
 };
 
 const client = (token: string) => bearerClient(() => baseUrl, token);
@@ -65,6 +68,14 @@ async function open(page: Page, label: string, path: string): Promise<void> {
 }
 
 const rows = (page: Page, scope = 'body') => page.locator(`${scope} .ant-table-tbody tr.ant-table-row`);
+
+/** Answers the open confirmation (a Popconfirm) with its OK button. */
+async function confirm(page: Page): Promise<void> {
+  await page
+    .locator('.ant-popover:not(.ant-popover-hidden)')
+    .getByRole('button', { name: '确定', exact: true })
+    .click();
+}
 
 async function seedThroughApi(tokens: { testing: string; commander: string }): Promise<void> {
   const testing = client(tokens.testing);
@@ -219,6 +230,7 @@ beforeAll(async () => {
   const token = (role: string) =>
     cli(['token', 'create', '--name', `e2e ${role}`, '--role', role, '--jurisdiction', '2202'], env).trim();
   const tokens = { testing: token('testing'), commander: token('commander') };
+  commanderToken = tokens.commander;
   ({ url: baseUrl, child: server } = await startServer(env));
   await seedThroughApi(tokens);
   browser = await launchBrowser();
@@ -461,6 +473,149 @@ describe('work pages', () => {
       await page.getByRole('tab', { name: 'Zones' }).click();
       await page.locator('tr.ant-table-row', { hasText: 'Lockdown' }).waitFor();
       await page.screenshot({ path: join(SHOTS, 'command-zones-en.png'), fullPage: true });
+    });
+  });
+
+  it('isolation actions: a new backlog placed from the page, a stay arrives', async () => {
+    const cmd = client(commanderToken);
+    interface P {
+      id: number;
+      area_code: string;
+      risk_status: string;
+      household: { id: number; risk_status: string }[];
+    }
+    // A new case by hand in a household of two or more nobody has touched yet: its household waits for placement.
+    const people = await cmd<{ items: { id: number }[] }>('GET', '/api/persons?risk_status=none&limit=200');
+    let index: P | undefined;
+    for (const p of people.items) {
+      const one = await cmd<P>('GET', `/api/persons/${p.id}`);
+      if (one.household.length >= 2 && one.household.every((m) => m.risk_status === 'none')) {
+        index = one;
+        break;
+      }
+    }
+    if (!index) throw new Error('no untouched household of two');
+    await cmd('POST', '/api/tracing/cases', {
+      person_id: index.id,
+      first_positive_at: new Date().toISOString(),
+    });
+    const stock = await cmd<{ backlog: { people: number } }>('GET', '/api/isolation/stock');
+    expect(stock.backlog.people).toBeGreaterThanOrEqual(index.household.length);
+    const before = await cmd<{ items: { id: number }[] }>('GET', '/api/isolation/stays?limit=1000');
+
+    await withPage('e2e.commander', async (page) => {
+      await open(page, '隔离管控', '/isolation');
+      await page.getByRole('button', { name: '开始安置', exact: true }).click();
+      await confirm(page);
+      const result = page.locator('.place-result');
+      await result.waitFor();
+      const text = (await result.locator('.ant-alert-message').textContent()) ?? '';
+      const placed = Number(/已安置 (\d+) 人/.exec(text)?.[1]);
+      expect(placed).toBeGreaterThanOrEqual(index.household.length);
+      // Through the API: that many more open stays, the new case among them.
+      const after = await cmd<{ items: { id: number; person_id: number }[] }>(
+        'GET',
+        '/api/isolation/stays?limit=1000',
+      );
+      expect(after.items.length).toBe(before.items.length + placed);
+      expect(after.items.some((x) => x.person_id === index.id)).toBe(true);
+      made.placed = after.items.length;
+      await page.screenshot({ path: join(SHOTS, 'isolation-placed.png'), fullPage: true });
+
+      // A close contact's stay arrives: the term and its tests start.
+      const placedStays = await cmd<{ items: { id: number; category: string }[] }>(
+        'GET',
+        '/api/isolation/stays?status=placed&limit=1000',
+      );
+      const stay = placedStays.items.find((x) => x.category === 'close');
+      if (!stay) throw new Error('no close contact awaiting arrival');
+      made.arrivedStay = stay.id;
+      await page.getByRole('tab', { name: '在管人员' }).click();
+      const row = page.locator(`.ant-tabs-tabpane-active tr[data-row-key="${stay.id}"]`);
+      await row.getByRole('button', { name: '到达', exact: true }).click();
+      await confirm(page);
+      await page.getByText(`安置 ${stay.id} 已入住`).waitFor();
+      await expect.poll(async () => row.textContent()).toContain('已入住');
+      const arrived = await cmd<{ items: { id: number; arrived_at: string | null }[] }>(
+        'GET',
+        '/api/isolation/stays?status=arrived&limit=1000',
+      );
+      expect(arrived.items.find((x) => x.id === stay.id)?.arrived_at).toBeTruthy();
+      await page.screenshot({ path: join(SHOTS, 'isolation-arrived.png'), fullPage: true });
+    });
+  });
+
+  it('transfer actions: the commander plans trips for the new placements and sees the summary', async () => {
+    const cmd = client(commanderToken);
+    const before = await cmd<{ items: { id: number; passengers: unknown[] }[] }>(
+      'GET',
+      '/api/transfer/trips',
+    );
+    await withPage('e2e.commander', async (page) => {
+      await open(page, '转运', '/transfer');
+      await page.getByRole('button', { name: '规划车次', exact: true }).click();
+      await confirm(page);
+      const summary = page.locator('.plan-summary');
+      await summary.waitFor();
+      const message = (await summary.locator('.ant-alert-message').textContent()) ?? '';
+      const m = /新增车次 (\d+) 个，转运 (\d+) 人，未能安排 (\d+) 人/.exec(message);
+      if (!m) throw new Error(`no plan summary: ${message}`);
+      const [trips, moved] = [Number(m[1]), Number(m[2])];
+      expect(trips).toBeGreaterThan(0);
+      // Through the API: the new trips are there with the people the summary says moved.
+      const after = await cmd<{ items: { id: number; passengers: unknown[] }[] }>(
+        'GET',
+        '/api/transfer/trips',
+      );
+      const known = new Set(before.items.map((x) => x.id));
+      const fresh = after.items.filter((x) => !known.has(x.id));
+      expect(fresh).toHaveLength(trips);
+      expect(fresh.reduce((n, x) => n + x.passengers.length, 0)).toBe(moved);
+      await page.screenshot({ path: join(SHOTS, 'transfer-plan.png'), fullPage: true });
+    });
+  });
+
+  it('command actions: a zone lift refused with what is missing, a task completed', async () => {
+    const cmd = client(commanderToken);
+    const zones = await cmd<{ items: { id: number; area_code: string; status: string }[] }>(
+      'GET',
+      '/api/zones',
+    );
+    const zone = zones.items.find((z) => z.area_code === made.community);
+    if (!zone) throw new Error('no zone on the community');
+    const tasks = await cmd<{ items: { id: number }[] }>('GET', '/api/tasks?limit=1000');
+    const task = tasks.items[0];
+    if (!task) throw new Error('no open task');
+    await withPage('e2e.commander', async (page) => {
+      await open(page, '指挥调度', '/command');
+      const row = page
+        .locator('.ant-card', { hasText: '现行风险区及解封条件' })
+        .locator('tr.ant-table-row', { hasText: made.community });
+      await row.getByText('✗', { exact: false }).first().waitFor(); // the checks beside the button
+      await row.getByRole('button', { name: '解除', exact: true }).click();
+      await confirm(page);
+      const error = page.locator('.ant-notification-notice', { hasText: '操作未成功' });
+      await error.waitFor();
+      const text = (await error.locator('.action-error').textContent()) ?? '';
+      expect(text).toMatch(/^not_ready: /);
+      expect(text).toContain('no_new_case_14_days');
+      await page.screenshot({ path: join(SHOTS, 'command-lift-refused.png'), fullPage: true });
+      // Through the API: the zone is still active.
+      const still = await cmd<{ items: { id: number; status: string }[] }>('GET', '/api/zones');
+      expect(still.items.find((z) => z.id === zone.id)?.status).toBe('active');
+      await error.locator('.ant-notification-notice-close').click();
+
+      await page.getByRole('tab', { name: '待办任务' }).click();
+      const taskRow = page.locator(`.ant-tabs-tabpane-active tr[data-row-key="${task.id}"]`);
+      await taskRow.getByRole('button', { name: '完成', exact: true }).click();
+      await confirm(page);
+      await page.getByText(`任务 ${task.id} 已完成`).waitFor();
+      await expect.poll(() => taskRow.count()).toBe(0); // the open list was asked for again
+      const done = await cmd<{ items: { id: number; status: string; done_at: string | null }[] }>(
+        'GET',
+        '/api/tasks?status=done&limit=1000',
+      );
+      expect(done.items.find((x) => x.id === task.id)?.done_at).toBeTruthy();
     });
   });
 });

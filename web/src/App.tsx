@@ -33,7 +33,7 @@ function PageBody({ path, me }: { path: string; me: Me }) {
     case '/testing':
       return <TestingPage me={me} />;
     case '/tracing':
-      return <TracingPage />;
+      return <TracingPage me={me} />;
     case '/isolation':
       return <IsolationPage me={me} />;
     case '/transfer':

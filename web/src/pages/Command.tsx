@@ -201,7 +201,10 @@ function ZonesView({ acting }: { acting: Acting }) {
   const [ruleSet, setRuleSet] = useState<'march2022' | 'june2022'>('march2022');
   const [draft, setDraft] = useState<ZoneDraft | null>(null);
   const zones = useApi<{ items: Zone[] }>('/api/zones', version);
-  const sugg = useApi<{ items: Suggestion[] }>(`/api/zones/suggestions${query({ rule_set: ruleSet })}`, version);
+  const sugg = useApi<{ items: Suggestion[] }>(
+    `/api/zones/suggestions${query({ rule_set: ruleSet })}`,
+    version,
+  );
   const rows = zones.data?.items ?? [];
   const manage = may('zone.manage');
   const lift = (z: Zone) =>
@@ -360,7 +363,7 @@ function ZonesView({ acting }: { acting: Acting }) {
           toolbar={
             <Select
               size="small"
-              style={{ width: 220 }}
+              style={{ width: 300 }}
               value={ruleSet}
               onChange={setRuleSet}
               options={[
@@ -411,7 +414,13 @@ function ZoneForm({ draft, onClose, onDone }: { draft: ZoneDraft; onClose: () =>
           label={t('common.areaCode')}
           name="area_code"
           extra={t('command.zoneAreaHint')}
-          rules={[{ required: true, pattern: /^\s*(\d{6}|\d{9}|\d{12}|\d{15})\s*$/, message: t('command.zoneAreaRule') }]}
+          rules={[
+            {
+              required: true,
+              pattern: /^\s*(\d{6}|\d{9}|\d{12}|\d{15})\s*$/,
+              message: t('command.zoneAreaRule'),
+            },
+          ]}
         >
           <Input placeholder="220202001001" />
         </Form.Item>

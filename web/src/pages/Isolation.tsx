@@ -64,6 +64,8 @@ const SYMPTOMS = [
 
 interface PlaceRun {
   placed: number;
+  /** 9th edition: secondary contacts isolated at home instead of placed. */
+  home_isolated?: number;
   waiting: { personId: number; reason: string; waitingSince: string }[];
 }
 
@@ -169,6 +171,10 @@ function PlaceBacklog({ onDone }: { onDone: () => void }) {
   const act = useAction();
   const [edition, setEdition] = useState<'8th' | '9th'>('8th');
   const [run, setRun] = useState<PlaceRun | null>(null);
+  const placedMessage = (r: PlaceRun) =>
+    `${t('isolation.placedMessage', { placed: r.placed, waiting: r.waiting.length })}${
+      r.home_isolated ? t('isolation.homeIsolated', { count: r.home_isolated }) : ''
+    }`;
   return (
     <Card size="small">
       <Space wrap>
@@ -189,7 +195,7 @@ function PlaceBacklog({ onDone }: { onDone: () => void }) {
           onConfirm={async () => {
             const out = await act(
               () => api<PlaceRun>('/api/isolation/place', { method: 'POST', body: { edition } }),
-              (r) => t('isolation.placedMessage', { placed: r.placed, waiting: r.waiting.length }),
+              (r) => placedMessage(r),
               onDone,
             );
             if (out) setRun(out);
@@ -206,7 +212,7 @@ function PlaceBacklog({ onDone }: { onDone: () => void }) {
             showIcon
             closable
             onClose={() => setRun(null)}
-            message={t('isolation.placedMessage', { placed: run.placed, waiting: run.waiting.length })}
+            message={placedMessage(run)}
           />
           {run.waiting.length > 0 && (
             <Table<PlaceRun['waiting'][number]>
@@ -777,27 +783,27 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
         capped={limit}
         exportName={t('isolation.stays')}
         toolbar={
-        <>
-          <Select
-            size="small"
-            style={{ width: 140 }}
-            value={status ?? 'all'}
-            onChange={(v) => setStatus(v === 'all' ? undefined : v)}
-            options={[
-              { value: 'all', label: t('common.all') },
-              { value: 'placed', label: t('stayStatus.placed') },
-              { value: 'arrived', label: t('stayStatus.arrived') },
-            ]}
-          />
-          <Select
-            size="small"
-            style={{ width: 120 }}
-            value={limit}
-            onChange={setLimit}
-            options={[200, 500, 1000].map((n) => ({ value: n, label: t('common.upTo', { count: n }) }))}
-          />
-        </>
-      }
+          <>
+            <Select
+              size="small"
+              style={{ width: 140 }}
+              value={status ?? 'all'}
+              onChange={(v) => setStatus(v === 'all' ? undefined : v)}
+              options={[
+                { value: 'all', label: t('common.all') },
+                { value: 'placed', label: t('stayStatus.placed') },
+                { value: 'arrived', label: t('stayStatus.arrived') },
+              ]}
+            />
+            <Select
+              size="small"
+              style={{ width: 120 }}
+              value={limit}
+              onChange={setLimit}
+              options={[200, 500, 1000].map((n) => ({ value: n, label: t('common.upTo', { count: n }) }))}
+            />
+          </>
+        }
       />
       {dialog?.kind === 'discharge' && <DischargeForm stay={dialog.stay} onClose={close} onDone={onDone} />}
       {dialog?.kind === 'health' && <HealthForm stay={dialog.stay} onClose={close} onDone={onDone} />}
@@ -840,7 +846,7 @@ function useSubmit<V>(form: ReturnType<typeof Form.useForm<V>>[0], run: (v: V) =
     busy,
     submit: async () => {
       const v = await form.validateFields().catch(() => null);
-    if (!v) return;
+      if (!v) return;
       setBusy(true);
       try {
         await run(v);
@@ -1009,7 +1015,9 @@ function MoveForm({ stay, onClose, onDone }: FormProps) {
         <Form.Item
           label={t('isolation.moveReason')}
           name="reason"
-          rules={[{ required: true, min: 2, max: 500, whitespace: true, message: t('isolation.moveReasonRule') }]}
+          rules={[
+            { required: true, min: 2, max: 500, whitespace: true, message: t('isolation.moveReasonRule') },
+          ]}
         >
           <Input.TextArea rows={2} />
         </Form.Item>

@@ -197,9 +197,7 @@ export default function TracingPage({ me }: { me?: Me }) {
           },
         ]}
       />
-      {classifying && (
-        <ClassifyForm c={classifying} onClose={() => setClassifying(null)} onDone={bump} />
-      )}
+      {classifying && <ClassifyForm c={classifying} onClose={() => setClassifying(null)} onDone={bump} />}
     </Space>
   );
 }
@@ -705,9 +703,12 @@ function RulesView({ mayEdit, version, onDone }: { mayEdit: boolean; version: nu
               <Descriptions.Item label={t('tracing.rule.lookbackDays')}>
                 {t('tracing.days', { count: v.rules.lookbackDays })}
               </Descriptions.Item>
-              <Descriptions.Item label={t('tracing.rule.floorsAround')}>{v.rules.floorsAround}</Descriptions.Item>
+              <Descriptions.Item label={t('tracing.rule.floorsAround')}>
+                {v.rules.floorsAround}
+              </Descriptions.Item>
               <Descriptions.Item label={t('tracing.rule.venueDefault')}>
-                {levelLabel(v.rules.venueLevel)} · {t('tracing.minutes', { count: v.rules.venueWindowMinutes })}
+                {levelLabel(v.rules.venueLevel)} ·{' '}
+                {t('tracing.minutes', { count: v.rules.venueWindowMinutes })}
               </Descriptions.Item>
               <Descriptions.Item label={t('tracing.rule.colocation')}>
                 {levelLabel(v.rules.colocationLevel)} ·{' '}
@@ -730,7 +731,9 @@ function RulesView({ mayEdit, version, onDone }: { mayEdit: boolean; version: nu
                   key: 'level',
                   title: t('tracing.level'),
                   render: (_: unknown, r) =>
-                    r.rule ? levelLabel(r.rule.level) : `${levelLabel(v.rules.venueLevel)} (${t('tracing.default')})`,
+                    r.rule
+                      ? levelLabel(r.rule.level)
+                      : `${levelLabel(v.rules.venueLevel)} (${t('tracing.default')})`,
                 },
                 {
                   key: 'window',
@@ -807,7 +810,8 @@ function RulesForm({
     };
     setBusy(true);
     const out = await act(
-      () => api<RulesVersion>('/api/tracing/rules', { method: 'PUT', body: { rules, reason: v.reason.trim() } }),
+      () =>
+        api<RulesVersion>('/api/tracing/rules', { method: 'PUT', body: { rules, reason: v.reason.trim() } }),
       (r) => t('tracing.rulesSaved', { id: r.id ?? '—' }),
       onDone,
     );

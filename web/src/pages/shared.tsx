@@ -4,7 +4,7 @@
  * request (loading, empty, error), and the actions: a confirmation before a change, a success message, the
  * API's error code and message on failure, and the page's data asked for again afterwards.
  */
-import { App as AntApp, Alert, Button, Empty, Popconfirm, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Empty, Popconfirm, Space, Table, Tag, Typography } from 'antd';
 import type { ButtonProps } from 'antd/es/button';
 import type { ColumnType, TableProps } from 'antd/es/table';
 import { type Key, type ReactNode, useCallback, useEffect, useMemo, useReducer, useState } from 'react';
