@@ -40,4 +40,26 @@ describe('structured logs', () => {
     }
     expect(text).toContain('[masked]');
   });
+
+  it('masks the secret of a personal self-report link in logged request URLs', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const log = pino(loggerOptions('info'), sink);
+    log.info(
+      { req: { method: 'POST', url: '/api/self-report/s3cr3tS3CR3T?x=1', ip: '10.0.0.1' } },
+      'incoming',
+    );
+    log.info({ req: { method: 'GET', url: '/api/persons?area=2202' } }, 'incoming');
+    const [first, second] = lines.map(
+      (l) => JSON.parse(l) as { req: { url: string; remoteAddress?: string } },
+    );
+    expect(first?.req).toMatchObject({ url: '/api/self-report/[masked]?x=1', remoteAddress: '10.0.0.1' });
+    expect(lines.join('')).not.toContain('s3cr3tS3CR3T');
+    expect(second?.req.url).toBe('/api/persons?area=2202');
+  });
 });
