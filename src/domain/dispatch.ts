@@ -34,6 +34,8 @@
  * for which nothing fits any more is done for the day. Deterministic for the same input; every trip explains
  * itself. `insertUrgent` adds one household to a plan already made (cheapest added km, or a new trip).
  */
+import { BAND_KM, normalizeArea } from './placement.ts';
+
 export interface Passenger {
   placementId: number;
   personId: number;
@@ -125,19 +127,7 @@ export function withDefaults(options: Partial<ScheduleOptions>): ScheduleOptions
 // Schematic distance, the same figures as placement.ts `schematicKm` (a test holds them equal), interned so
 // that a distance costs a few integer comparisons: each area gets the ids of its prefixes at the band lengths.
 
-const SEGMENT_ENDS = [2, 4, 6, 9, 12, 15] as const;
 const BAND_LENGTHS = [15, 12, 9, 6, 4] as const;
-const BAND_KM = [0.5, 1, 3, 8, 25, 100] as const;
-
-function normalizeArea(code: string): string {
-  let c = code.trim();
-  for (let i = SEGMENT_ENDS.length - 1; i > 0; i--) {
-    const end = SEGMENT_ENDS[i] as number;
-    const start = SEGMENT_ENDS[i - 1] as number;
-    if (c.length === end && /^0+$/.test(c.slice(start))) c = c.slice(0, start);
-  }
-  return c;
-}
 
 export class AreaKm {
   private readonly index = new Map<string, number>();

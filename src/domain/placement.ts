@@ -155,10 +155,10 @@ export function caseDestination(
 // Distance proxy
 
 /** Boundaries of the area-code segments: province 2, city 4, district 6, street 9, community 12, grid 15. */
-const SEGMENT_ENDS = [2, 4, 6, 9, 12, 15] as const;
+export const SEGMENT_ENDS = [2, 4, 6, 9, 12, 15] as const;
 /** Distance bands, nearest first: the code length that must match, its km and its name. 0 = anywhere. */
 const BAND_LENGTHS = [15, 12, 9, 6, 4, 0] as const;
-const BAND_KM = [0.5, 1, 3, 8, 25, 100] as const;
+export const BAND_KM = [0.5, 1, 3, 8, 25, 100] as const;
 const BAND_NAMES = [
   'same grid',
   'same community',
@@ -169,7 +169,7 @@ const BAND_NAMES = [
 ];
 
 /** Strips trailing all-zero segments: a district padded to 12 digits ("220202000000") reads as "220202". */
-function normalizeArea(code: string): string {
+export function normalizeArea(code: string): string {
   let c = code.trim();
   for (let i = SEGMENT_ENDS.length - 1; i > 0; i--) {
     const end = SEGMENT_ENDS[i] as number;

@@ -3,16 +3,21 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loggerOptions } from './logger.ts';
 
+/** A logger with our options writing into memory. */
+function capture() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, log: pino(loggerOptions('info'), sink) };
+}
+
 describe('structured logs', () => {
   it('never write ID numbers, phones, passwords or session cookies in clear', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const log = pino(loggerOptions('info'), sink);
+    const { lines, log } = capture();
     log.info(
       {
         id_number: '22020219900101123X',
@@ -42,14 +47,7 @@ describe('structured logs', () => {
   });
 
   it('masks the secret of a personal self-report link in logged request URLs', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const log = pino(loggerOptions('info'), sink);
+    const { lines, log } = capture();
     log.info(
       { req: { method: 'POST', url: '/api/self-report/s3cr3tS3CR3T?x=1', ip: '10.0.0.1' } },
       'incoming',
