@@ -3,6 +3,7 @@
  * 3 import rejected (rows listed); 4 conflict with what the database holds; 5 database unreachable or locked;
  * 6 the audit log failed verification.
  */
+
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DataDirLockedError } from '../db/lock.ts';
@@ -26,6 +27,7 @@ import {
   reportMarkdown,
   reportXlsx,
 } from '../modules/command/daily-report.ts';
+import { seedDemoOutbreak } from '../modules/command/demo-outbreak.ts';
 import { turnoverBoard } from '../modules/isolation/board.ts';
 import { forecast } from '../modules/isolation/capacity.ts';
 import { placeBacklog } from '../modules/isolation/place-backlog.ts';
@@ -160,6 +162,12 @@ async function serve(o: { host: string; port: number; seedIfEmpty: boolean; prod
       const s = await runSeed(db, DEFAULT_CITY);
       process.stderr.write(
         `seeded ${s.cityName}: ${s.people} people in ${s.households} households, ${s.seconds.toFixed(1)} s\n`,
+      );
+      const outbreak = await seedDemoOutbreak(db, systemClock.now());
+      process.stderr.write(
+        `demo outbreak: ${outbreak.days
+          .map((d) => `${d.day} ${d.positives} positives, ${d.placed} placed, ${d.arrived} arrived`)
+          .join('; ')}; today ${outbreak.today} positives for the tracing worker\n`,
       );
     }
     const accounts = await bootstrapAccounts(db, o.production);
