@@ -599,6 +599,7 @@ describe('work pages', () => {
       const text = (await error.locator('.action-error').textContent()) ?? '';
       expect(text).toMatch(/^not_ready: /);
       expect(text).toContain('no_new_case_14_days');
+      expect(text).toContain('· no_new_case_14_days: '); // each missing rule on its own line, from the details
       await page.screenshot({ path: join(SHOTS, 'command-lift-refused.png'), fullPage: true });
       // Through the API: the zone is still active.
       const still = await cmd<{ items: { id: number; status: string }[] }>('GET', '/api/zones');

@@ -6,10 +6,13 @@
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The error's `details` as the API sent them (failing fields, rules still missing…). */
+  readonly details: unknown;
+  constructor(status: number, code: string, message: string, details: unknown = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -49,9 +52,14 @@ export async function api<T>(path: string, options: { method?: string; body?: un
     data = null;
   }
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
     if (res.status === 401 && path !== '/api/auth/login') onUnauthenticated?.();
-    throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${res.status}`);
+    throw new ApiError(
+      res.status,
+      err?.code ?? 'http_error',
+      err?.message ?? `HTTP ${res.status}`,
+      err?.details,
+    );
   }
   return data as T;
 }

@@ -330,10 +330,25 @@ export function useVersion(): [number, () => void] {
   return useReducer((n: number) => n + 1, 0);
 }
 
-/** `code: message` of a failed request, as the API said it. */
+/**
+ * `code: message` of a failed request, as the API said it, then one line per detail it gave: the rules still
+ * missing (a zone that cannot lift yet) or the fields that failed validation.
+ */
 export function errorText(err: unknown): string {
-  if (err instanceof ApiError) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof ApiError)) return err instanceof Error ? err.message : String(err);
+  const lines = [`${err.code}: ${err.message}`];
+  if (Array.isArray(err.details))
+    for (const d of err.details as {
+      rule?: string;
+      ok?: boolean;
+      detail?: string;
+      path?: string;
+      message?: string;
+    }[]) {
+      if (d.rule !== undefined && d.ok === false) lines.push(`· ${d.rule}: ${d.detail ?? ''}`);
+      else if (d.path !== undefined) lines.push(`· ${d.path}: ${d.message ?? ''}`);
+    }
+  return lines.join('\n');
 }
 
 /**
@@ -357,7 +372,11 @@ export function useAction() {
       } catch (err) {
         notification.error({
           message: t('action.failed'),
-          description: <span className="action-error">{errorText(err)}</span>,
+          description: (
+            <span className="action-error" style={{ whiteSpace: 'pre-line' }}>
+              {errorText(err)}
+            </span>
+          ),
           duration: 0,
         });
         after?.();
