@@ -466,6 +466,7 @@ const zh = {
   },
   stayStatus: { placed: '已安置待转运', arrived: '已入住' },
   transfer: {
+    personId: '人员编号',
     title: '转运',
     trips: '车次',
     clocks: '转运时钟',
@@ -1155,6 +1156,7 @@ const en: Messages = {
   },
   stayStatus: { placed: 'Placed, awaiting transfer', arrived: 'Arrived' },
   transfer: {
+    personId: 'Person ID',
     title: 'Transfer',
     trips: 'Trips',
     clocks: 'Transfer clocks',

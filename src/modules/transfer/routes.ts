@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { snakeKeys } from '../../lib/snake-keys.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
@@ -62,7 +63,7 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
               waiting: r.waiting.flatMap((w) => w.personIds),
             },
           });
-          return r;
+          return snakeKeys(r);
         }
         const plan = await planPendingTrips(tx, clock, scopeOf(p), shift);
         await appendAudit(tx, clock, p, {
@@ -71,7 +72,7 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
           areaCode: p.jurisdiction || undefined,
           details: { trips: plan.trips.length, passengers: plan.passengers, waiting: plan.waiting.length },
         });
-        return plan;
+        return snakeKeys(plan);
       });
     },
   );

@@ -95,7 +95,7 @@ describeBackends('transfer', (ctx) => {
     expect(res.json()).toMatchObject({
       passengers: 4,
       waiting: [],
-      serviceDay: '2022-03-14',
+      service_day: '2022-03-14',
       shift: { start: '2022-03-13T22:00:00.000Z', end: '2022-03-14T14:00:00.000Z' }, // 06:00–22:00 local
     });
     const trips = (await call(driver, 'GET', '/api/transfer/trips')).json().items as Trip[];
@@ -232,11 +232,11 @@ describeBackends('transfer', (ctx) => {
     expect(body.waiting).toEqual([]);
     expect(body.inserted).toHaveLength(1);
     const ins = body.inserted[0];
-    expect([...ins.personIds].sort()).toEqual([...pair].sort());
+    expect([...ins.person_ids].sort()).toEqual([...pair].sort());
     expect(ins.reason).toMatch(/^urgent contact household of 2: /);
     expect(ins.reason).toMatch(/the fewest added km of \d+ option\(s\)/);
     const trips = (await call(driver, 'GET', '/api/transfer/trips?status=planned')).json().items as Trip[];
-    const trip = trips.find((t) => t.id === ins.tripId) as Trip;
+    const trip = trips.find((t) => t.id === ins.trip_id) as Trip;
     expect(trip.passengers.map((p) => p.person_id)).toEqual(expect.arrayContaining(pair));
     expect(trip.class).toBe('contact');
     expect(
@@ -249,7 +249,7 @@ describeBackends('transfer', (ctx) => {
     );
     expect(overlaps.rows[0]?.n).toBe(0);
     // A driver cannot start a later trip of the vehicle's day while this one is still open.
-    const later = await nextTripOf(ins.tripId, family[0] as number);
+    const later = await nextTripOf(ins.trip_id, family[0] as number);
     const refused = await call(driver, 'POST', `/api/transfer/trips/${later}/depart`);
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.code).toBe('previous_trip_open');

@@ -168,7 +168,7 @@ export interface PlanOutcome {
   shift: { start: Date; end: Date };
   passengers: number;
   trips: PlannedTripOut[];
-  waiting: { placementId: number; reason: string }[];
+  waiting: { placementId: number; personId: number | null; reason: string }[];
 }
 
 async function insertTrips(
@@ -262,7 +262,10 @@ export async function planPendingTrips(
       start: new Date(t.start),
       end: new Date(t.end),
     })),
-    waiting: plan.waiting,
+    waiting: plan.waiting.map((w) => ({
+      ...w,
+      personId: passengers.find((p) => p.placementId === w.placementId)?.personId ?? null,
+    })),
   };
 }
 

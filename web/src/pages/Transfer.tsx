@@ -45,12 +45,12 @@ import {
 /** A planned trip as POST /api/transfer/plan answers it. */
 interface PlannedTrip {
   id: number;
-  vehicleId: number;
+  vehicle_id: number;
   sequence: number;
   class: string;
-  siteId: number;
-  siteArea: string;
-  placementIds: number[];
+  site_id: number;
+  site_area: string;
+  placement_ids: number[];
   stops: string[];
   from: string;
   start: string;
@@ -60,11 +60,11 @@ interface PlannedTrip {
 }
 
 interface Plan {
-  serviceDay: string;
+  service_day: string;
   shift: { start: string; end: string };
   passengers: number;
   trips: PlannedTrip[];
-  waiting: { placementId: number; reason: string }[];
+  waiting: { placement_id: number; person_id: number | null; reason: string }[];
 }
 
 interface Passenger {
@@ -159,10 +159,10 @@ function PlanView({ onDone }: { onDone: () => void }) {
     );
     if (out) setPlan(out);
   };
-  const moved = (p: Plan) => p.trips.reduce((n, x) => n + x.placementIds.length, 0);
+  const moved = (p: Plan) => p.trips.reduce((n, x) => n + x.placement_ids.length, 0);
   const tripColumns: Column<PlannedTrip>[] = [
     { key: 'id', title: t('transfer.trip'), dataIndex: 'id' },
-    { key: 'vehicleId', title: t('transfer.vehicleId'), dataIndex: 'vehicleId' },
+    { key: 'vehicle_id', title: t('transfer.vehicleId'), dataIndex: 'vehicle_id' },
     { key: 'sequence', title: t('transfer.sequence'), dataIndex: 'sequence' },
     {
       key: 'class',
@@ -174,11 +174,11 @@ function PlanView({ onDone }: { onDone: () => void }) {
     {
       key: 'people',
       title: t('transfer.passengers'),
-      render: (_: unknown, r) => r.placementIds.length,
-      exportValue: (r) => r.placementIds.join(' '),
+      render: (_: unknown, r) => r.placement_ids.length,
+      exportValue: (r) => r.placement_ids.join(' '),
     },
     { key: 'stops', title: t('transfer.stops'), render: (_: unknown, r) => r.stops.join(' → ') },
-    { key: 'siteArea', title: t('transfer.destination'), dataIndex: 'siteArea' },
+    { key: 'site_area', title: t('transfer.destination'), dataIndex: 'site_area' },
     { key: 'start', title: t('transfer.start'), dataIndex: 'start', render: f.dateTime },
     { key: 'end', title: t('transfer.end'), dataIndex: 'end', render: f.dateTime },
     { key: 'km', title: t('transfer.km'), dataIndex: 'km', render: (v: number) => v.toFixed(1) },
@@ -186,7 +186,8 @@ function PlanView({ onDone }: { onDone: () => void }) {
   ];
   type Waiting = Plan['waiting'][number];
   const waitingColumns: Column<Waiting>[] = [
-    { key: 'placementId', title: t('isolation.stayId'), dataIndex: 'placementId' },
+    { key: 'placement_id', title: t('isolation.stayId'), dataIndex: 'placement_id' },
+    { key: 'person_id', title: t('transfer.personId'), dataIndex: 'person_id' },
     { key: 'reason', title: t('transfer.notMovedReason'), dataIndex: 'reason' },
   ];
   return (
@@ -209,7 +210,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
         <Card
           size="small"
           className="plan-summary"
-          title={t('transfer.summary', { day: plan.serviceDay })}
+          title={t('transfer.summary', { day: plan.service_day })}
           extra={
             <Button size="small" onClick={() => setPlan(null)}>
               {t('action.close')}
@@ -238,7 +239,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
               <DataTable<Waiting>
                 rows={plan.waiting}
                 columns={waitingColumns}
-                rowKey="placementId"
+                rowKey="placement_id"
                 exportName={t('transfer.notMoved')}
               />
             )}
@@ -246,7 +247,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
               rows={plan.trips}
               columns={tripColumns}
               rowKey="id"
-              exportName={`${t('transfer.plan')}-${plan.serviceDay}`}
+              exportName={`${t('transfer.plan')}-${plan.service_day}`}
             />
           </Space>
         </Card>
