@@ -258,6 +258,14 @@ describe('qingcang CLI', () => {
     }
   });
 
+  it('refuses a login rate limit that is not a whole number, before serving', () => {
+    const bad = run(['serve', '--port', '0'], { QINGCANG_LOGIN_RATE_LIMIT: 'lots' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /QINGCANG_LOGIN_RATE_LIMIT must be a whole number from 1 to 100000, got "lots"/,
+    );
+  });
+
   it('refuses a second process on the same data directory while a server runs', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dir, LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;

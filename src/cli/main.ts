@@ -151,6 +151,19 @@ async function bootstrapAccounts(db: Db, production: boolean): Promise<string> {
   return `demo accounts created, one-time passwords shown only now:\n${lines.join('\n')}\n`;
 }
 
+/** Logins a minute per client address (QINGCANG_LOGIN_RATE_LIMIT): a site behind one NAT address may need more. */
+function loginRateLimitFromEnv(): number {
+  const raw = process.env.QINGCANG_LOGIN_RATE_LIMIT;
+  if (raw === undefined || raw === '') return 10;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new CliError(
+      EXIT.usage,
+      `QINGCANG_LOGIN_RATE_LIMIT must be a whole number from 1 to 100000, got "${raw}"`,
+    );
+  return n;
+}
+
 async function serve(o: { host: string; port: number; seedIfEmpty: boolean; production: boolean }) {
   const log = createLogger();
   const db = await openDb(optionsFromEnv());
@@ -177,6 +190,7 @@ async function serve(o: { host: string; port: number; seedIfEmpty: boolean; prod
       logger: log,
       production: o.production,
       workers: true,
+      loginRateLimit: loginRateLimitFromEnv(),
     });
     const address = await listenWithShutdown(app, db, log, o.host, o.port);
     const url = address.replace('127.0.0.1', 'localhost');
