@@ -168,6 +168,13 @@ describe('web app', () => {
         .toBe(number(f('waiting') + f('waiting_over_24h')));
       await expect.poll(() => kpi('free-rooms').textContent()).toBe(number(f('rooms_available')));
       await expect.poll(() => kpi('overdue').textContent()).toBe(number(f('tasks_overdue')));
+      await expect
+        .poll(() => kpi('at-home').textContent())
+        .toBe(number(sum((k) => k.startsWith('home_isolation_'))));
+      await page
+        .getByTestId('kpi-at-home')
+        .getByText(`居家健康监测 ${sum((k) => k.startsWith('home_monitoring_'))}`)
+        .waitFor();
       await page.getByTestId('kpi-isolated').getByText(`待转运 ${made.placed}`).waitFor();
       await page.getByText('清仓漏斗', { exact: false }).waitFor();
       await page.getByText('近 14 天趋势').waitFor();

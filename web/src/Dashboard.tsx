@@ -345,6 +345,22 @@ export function Dashboard({ me }: { me: Me }) {
           />
         </Col>
         <Col flex="1 1 140px">
+          <Kpi
+            testId="at-home"
+            title={t('dashboard.atHome')}
+            value={sumWhere(f, (k) => k.startsWith('home_isolation_'))}
+            extra={
+              f && (
+                <Tag>
+                  {t('dashboard.homeMonitoring', {
+                    count: sumWhere(f, (k) => k.startsWith('home_monitoring_')),
+                  })}
+                </Tag>
+              )
+            }
+          />
+        </Col>
+        <Col flex="1 1 140px">
           <Kpi testId="released-today" title={t('dashboard.releasedToday')} value={pick('released_today')} />
         </Col>
         <Col flex="1 1 140px">
