@@ -35,9 +35,9 @@ import {
   byString,
   type Column,
   ConfirmButton,
+  codedColumn,
   DataTable,
   ErrorAlert,
-  filtersFrom,
   StatusTag,
   useAction,
   useApi,
@@ -510,19 +510,14 @@ function LeadersView({ acting }: { acting: Acting }) {
       dataIndex: 'area_code',
       sorter: byString((r) => r.area_code),
     },
-    {
+    codedColumn({
       key: 'function',
       title: t('command.function'),
-      dataIndex: 'function',
-      filters: filtersFrom(
-        rows,
-        (r) => r.function,
-        (v) => t(`leaderFunction.${v}`, { defaultValue: v }),
-      ),
-      onFilter: (v, r) => r.function === v,
-      render: (v: string) => t(`leaderFunction.${v}`, { defaultValue: v }),
-      exportValue: (r) => t(`leaderFunction.${r.function}`, { defaultValue: r.function }),
-    },
+      field: 'function',
+      rows: rows,
+      ns: 'leaderFunction',
+      t,
+    }),
   ];
   return (
     <>
@@ -638,32 +633,15 @@ function ResponsibilityView({ version }: { version: number }) {
   );
   const rows = res.data?.items ?? [];
   const columns: Column<RespItem>[] = [
-    {
-      key: 'kind',
-      title: t('command.item'),
-      dataIndex: 'kind',
-      filters: filtersFrom(
-        rows,
-        (r) => r.kind,
-        (v) => t(`taskKind.${v}`, { defaultValue: v }),
-      ),
-      onFilter: (v, r) => r.kind === v,
-      render: (v: string) => t(`taskKind.${v}`, { defaultValue: v }),
-      exportValue: (r) => t(`taskKind.${r.kind}`, { defaultValue: r.kind }),
-    },
-    {
+    codedColumn({ key: 'kind', title: t('command.item'), field: 'kind', rows: rows, ns: 'taskKind', t }),
+    codedColumn({
       key: 'function',
       title: t('command.function'),
-      dataIndex: 'function',
-      filters: filtersFrom(
-        rows,
-        (r) => r.function,
-        (v) => t(`leaderFunction.${v}`, { defaultValue: v }),
-      ),
-      onFilter: (v, r) => r.function === v,
-      render: (v: string) => t(`leaderFunction.${v}`, { defaultValue: v }),
-      exportValue: (r) => t(`leaderFunction.${r.function}`, { defaultValue: r.function }),
-    },
+      field: 'function',
+      rows: rows,
+      ns: 'leaderFunction',
+      t,
+    }),
     {
       key: 'area_code',
       title: t('common.areaCode'),
@@ -791,19 +769,7 @@ function TasksView({ acting }: { acting: Acting }) {
   const now = Date.now();
   const columns: Column<Task>[] = [
     { key: 'id', title: t('testing.id'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
-    {
-      key: 'kind',
-      title: t('command.item'),
-      dataIndex: 'kind',
-      filters: filtersFrom(
-        rows,
-        (r) => r.kind,
-        (v) => t(`taskKind.${v}`, { defaultValue: v }),
-      ),
-      onFilter: (v, r) => r.kind === v,
-      render: (v: string) => t(`taskKind.${v}`, { defaultValue: v }),
-      exportValue: (r) => t(`taskKind.${r.kind}`, { defaultValue: r.kind }),
-    },
+    codedColumn({ key: 'kind', title: t('command.item'), field: 'kind', rows: rows, ns: 'taskKind', t }),
     {
       key: 'area_code',
       title: t('common.areaCode'),

@@ -39,6 +39,7 @@ import {
   byString,
   type Column,
   ConfirmButton,
+  codedColumn,
   DataTable,
   ErrorAlert,
   filtersFrom,
@@ -267,32 +268,16 @@ function BoardView({
   ];
   const occColumns: Column<SiteOccupancy>[] = [
     { key: 'name', title: t('isolation.site'), dataIndex: 'name', sorter: byString((r) => r.name) },
-    {
-      key: 'kind',
-      title: t('isolation.siteKind'),
-      dataIndex: 'kind',
-      filters: filtersFrom(
-        occ,
-        (r) => r.kind,
-        (v) => t(`siteKind.${v}`, { defaultValue: v }),
-      ),
-      onFilter: (v, r) => r.kind === v,
-      render: (v: string) => t(`siteKind.${v}`, { defaultValue: v }),
-      exportValue: (r) => t(`siteKind.${r.kind}`, { defaultValue: r.kind }),
-    },
-    {
+    codedColumn({ key: 'kind', title: t('isolation.siteKind'), field: 'kind', rows: occ, ns: 'siteKind', t }),
+    codedColumn({
       key: 'status',
       title: t('isolation.siteStatus'),
-      dataIndex: 'status',
-      filters: filtersFrom(
-        occ,
-        (r) => r.status,
-        (v) => t(`siteStatus.${v}`, { defaultValue: v }),
-      ),
-      onFilter: (v, r) => r.status === v,
-      render: (v: string) => <StatusTag ns="siteStatus" value={v} />,
-      exportValue: (r) => t(`siteStatus.${r.status}`, { defaultValue: r.status }),
-    },
+      field: 'status',
+      rows: occ,
+      ns: 'siteStatus',
+      t,
+      tag: true,
+    }),
     ...(['available', 'reserved', 'occupied', 'in_turnover', 'out_of_service'] as const).map(
       (k): Column<SiteOccupancy> => ({
         key: k,
@@ -644,19 +629,14 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
       dataIndex: 'area_code',
       sorter: byString((r) => r.area_code),
     },
-    {
+    codedColumn({
       key: 'category',
       title: t('isolation.category'),
-      dataIndex: 'category',
-      filters: filtersFrom(
-        rows,
-        (r) => r.category,
-        (v) => t(`category.${v}`, { defaultValue: v }),
-      ),
-      onFilter: (v, r) => r.category === v,
-      render: (v: string) => t(`category.${v}`, { defaultValue: v }),
-      exportValue: (r) => t(`category.${r.category}`, { defaultValue: r.category }),
-    },
+      field: 'category',
+      rows: rows,
+      ns: 'category',
+      t,
+    }),
     {
       key: 'site',
       title: t('isolation.site'),

@@ -34,6 +34,7 @@ import {
   byString,
   type Column,
   ConfirmButton,
+  codedColumn,
   DataTable,
   filtersFrom,
   StatusTag,
@@ -394,19 +395,7 @@ function ContactsCard({ c, version }: { c: CaseRow; version: number }) {
       render: (v: string) => <StatusTag ns="level" value={v} colors={LEVEL_COLOURS} />,
       exportValue: (r) => t(`level.${r.level}`, { defaultValue: r.level }),
     },
-    {
-      key: 'source',
-      title: t('tracing.source'),
-      dataIndex: 'source',
-      filters: filtersFrom(
-        rows,
-        (r) => r.source,
-        (v) => t(`source.${v}`, { defaultValue: v }),
-      ),
-      onFilter: (v, r) => r.source === v,
-      render: (v: string) => t(`source.${v}`, { defaultValue: v }),
-      exportValue: (r) => t(`source.${r.source}`, { defaultValue: r.source }),
-    },
+    codedColumn({ key: 'source', title: t('tracing.source'), field: 'source', rows: rows, ns: 'source', t }),
     {
       key: 'via_person_id',
       title: t('tracing.via'),

@@ -82,6 +82,35 @@ export interface Column<T> extends ColumnType<T> {
   exportValue?: (row: T) => string | number | boolean | null | undefined;
 }
 
+/** Keys of T whose values are codes (strings). */
+type CodeKey<T> = { [K in keyof T]: T[K] extends string ? K : never }[keyof T] & string;
+
+/**
+ * A column of a coded value (a kind, a category, a status): shown, filtered and exported in words from the
+ * `ns` translations; `tag` shows it as a coloured status tag.
+ */
+export function codedColumn<T>(o: {
+  key: string;
+  title: string;
+  field: CodeKey<T>;
+  rows: readonly T[];
+  ns: string;
+  t: (key: string, options: { defaultValue: string }) => string;
+  tag?: boolean;
+}): Column<T> {
+  const word = (v: string) => o.t(`${o.ns}.${v}`, { defaultValue: v });
+  const code = (r: T) => r[o.field] as unknown as string;
+  return {
+    key: o.key,
+    title: o.title,
+    dataIndex: o.field,
+    filters: filtersFrom(o.rows, code, word),
+    onFilter: (v, r) => code(r) === v,
+    render: (v: string) => (o.tag ? <StatusTag ns={o.ns} value={v} /> : word(v)),
+    exportValue: (r) => word(code(r)),
+  };
+}
+
 /** Filter choices from the values present in the rows (what is there to filter by). */
 export function filtersFrom<T>(
   rows: readonly T[],
