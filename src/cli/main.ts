@@ -45,6 +45,7 @@ import { roundCoverage } from '../modules/testing/coverage.ts';
 import { planFromRegistry } from '../modules/testing/plan-from-registry.ts';
 import { importResultsFile, ResultsFileRejected } from '../modules/testing/results-file.ts';
 import { createRound, getRound } from '../modules/testing/rounds.ts';
+import { importScanFile } from '../modules/testing/scan-import.ts';
 import { stageClocks } from '../modules/testing/stage-clocks.ts';
 import { buildApp } from '../server/app.ts';
 import { listenWithShutdown } from '../server/serve.ts';
@@ -399,6 +400,68 @@ export function buildProgram(): Command {
           );
         }
       });
+    });
+
+  imp
+    .command('scans')
+    .description(
+      'register a file of sampling scans for a round in one transaction (COPY speed). Each row is accepted, a ' +
+        'duplicate (its key was recorded before: sending a file again counts nothing twice) or rejected with its line; ' +
+        'a file that cannot be read is refused whole.',
+    )
+    .argument(
+      '<file>',
+      '.csv, .tsv or .xlsx with 试管条码/tube, 人员编号/person_id or 身份证号/id_number, 采样点编号/point_id, ' +
+        '采样时间/scanned_at, optional 采样记录号/key, 混采数/pool_size, 采样人员/sampler',
+    )
+    .requiredOption('--round <id>', 'the round the scans belong to', int('round', 1, Number.MAX_SAFE_INTEGER))
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, o) => {
+      const report = await withDb(async (db) => {
+        let bar: ReturnType<typeof progressBar> | undefined;
+        const r = await importScanFile(db, systemClock, file, {
+          roundId: o.round,
+          fileName: file,
+          uploader: `${cliPrincipal().kind}:${cliPrincipal().name}`,
+          scopePrefix: '',
+          listLimit: 200,
+          onProgress: (p) => {
+            if (p.phase === 'copy' && p.totalBytes) {
+              bar ??= progressBar('copying (bytes)', p.totalBytes);
+              bar.update(p.bytes ?? 0);
+            } else {
+              bar?.stop();
+              bar = undefined;
+              process.stderr.write(p.phase === 'check' ? 'checking rows…\n' : 'writing tubes and scans…\n');
+            }
+          },
+        });
+        bar?.stop();
+        await db.transaction((tx) =>
+          appendAudit(tx, systemClock, cliPrincipal(), {
+            action: 'testing.scans_imported',
+            subjectType: 'round',
+            subjectId: o.round,
+            details: { file, rows: r.rows, accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected },
+          }),
+        );
+        return r;
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        const flags = Object.entries(report.flags).map(([k, v]) => `${v} ${k}`);
+        process.stdout.write(
+          `${report.rows} rows: ${report.accepted} accepted${flags.length ? ` (flagged: ${flags.join(', ')})` : ''}, ` +
+            `${report.duplicates} duplicates, ${report.rejected} rejected; ${report.tubes_opened} tubes opened, ${report.tubes_closed} closed\n`,
+        );
+        for (const x of report.problems) process.stdout.write(`  line ${x.line}: ${x.code}: ${x.message}\n`);
+        if (report.truncated) process.stdout.write('  … more not listed (counts above are complete)\n');
+      }
+      if (report.rejected > 0)
+        throw new CliError(
+          EXIT.rejected,
+          `${report.rejected} row(s) were rejected and not recorded; fix them and send those rows again (the accepted rows are recorded)`,
+        );
     });
 
   program

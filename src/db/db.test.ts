@@ -47,6 +47,33 @@ describeBackends('db layer', (ctx) => {
     );
   });
 
+  it('copies CSV from a byte stream, in and out of transactions, and fails whole on a bad row', async () => {
+    await ctx.db.exec('CREATE TABLE copy_t (n int8 NOT NULL, label text)');
+    async function* csv(lines: string[]) {
+      // Split mid-line and mid-character, as a network stream would.
+      const bytes = Buffer.from(lines.join(''));
+      for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7);
+    }
+    const lines = Array.from({ length: 300 }, (_, i) => `${i},"标签 ${i}, with a comma"\n`);
+    expect(await ctx.db.copyFrom('COPY copy_t (n, label) FROM STDIN (FORMAT csv)', csv(lines))).toBe(300);
+    const inTx = await ctx.db.transaction((tx) =>
+      tx.copyFrom('COPY copy_t (n, label) FROM STDIN (FORMAT csv)', csv(['1000,x\n', '1001,\n'])),
+    );
+    expect(inTx).toBe(2);
+    await expect(
+      ctx.db.transaction((tx) =>
+        tx.copyFrom('COPY copy_t (n, label) FROM STDIN (FORMAT csv)', csv(['2000,ok\n', 'two,bad\n'])),
+      ),
+    ).rejects.toThrow(/invalid input syntax/);
+    const { rows } = await ctx.db.query<{ c: number; l: string; e: string | null }>(
+      `SELECT count(*) AS c, (SELECT label FROM copy_t WHERE n = 7) AS l, (SELECT label FROM copy_t WHERE n = 1001) AS e FROM copy_t`,
+    );
+    expect(rows[0]).toEqual({ c: 302, l: '标签 7, with a comma', e: null });
+    await expect(ctx.db.copyFrom('INSERT INTO copy_t VALUES (1)', csv([]))).rejects.toThrow(
+      /COPY … FROM STDIN/,
+    );
+  });
+
   it('rolls a failed transaction back whole', async () => {
     await ctx.db.exec('CREATE TABLE tx_t (id int PRIMARY KEY)');
     await expect(

@@ -1,11 +1,16 @@
 import { PGlite } from '@electric-sql/pglite';
 import { bulkInsertWith } from './bulk.ts';
+import { copiedRows, pgliteCopySql } from './copy.ts';
 import { lockDataDir } from './lock.ts';
 import { OID, parseDate, parseInt8 } from './type-parsers.ts';
 import type { BulkColumn, BulkInsertOptions, Db, Queryable, QueryResult } from './types.ts';
 
 interface PgliteLike {
-  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>;
+  query<T>(
+    sql: string,
+    params?: unknown[],
+    options?: { blob?: Blob },
+  ): Promise<{ rows: T[]; affectedRows?: number }>;
   exec(sql: string): Promise<unknown>;
 }
 
@@ -25,6 +30,14 @@ function wrap(conn: PgliteLike): Queryable {
     ) => bulkInsertWith(query, table, columns, rows, options),
     exec: async (sql: string) => {
       await conn.exec(sql);
+    },
+    copyFrom: async (sql: string, source: AsyncIterable<Buffer | string>) => {
+      const parts: (Buffer | string)[] = [];
+      for await (const chunk of source) parts.push(chunk);
+      const r = await conn.query(pgliteCopySql(sql), [], {
+        blob: new Blob(parts.map((c) => (typeof c === 'string' ? c : new Uint8Array(c)))),
+      });
+      return copiedRows(r);
     },
   };
 }

@@ -1,5 +1,9 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyStream } from 'pg-copy-streams';
 import { bulkInsertWith } from './bulk.ts';
+import { checkCopySql } from './copy.ts';
 import { OID, parseDate, parseInt8 } from './type-parsers.ts';
 import type { BulkColumn, BulkInsertOptions, Db, Queryable, QueryResult } from './types.ts';
 
@@ -23,7 +27,19 @@ interface ClientLike {
   query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
 }
 
-function wrap(conn: ClientLike): Queryable {
+/** COPY needs one connection for its whole stream: a transaction's client, or one taken from the pool. */
+async function copyWith(
+  client: pg.PoolClient | pg.Client,
+  sql: string,
+  source: AsyncIterable<Buffer | string>,
+): Promise<number> {
+  checkCopySql(sql);
+  const stream = client.query(copyStream(sql));
+  await pipeline(Readable.from(source, { objectMode: false }), stream);
+  return stream.rowCount ?? 0;
+}
+
+function wrap(conn: ClientLike, copy: Queryable['copyFrom']): Queryable {
   const query = async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {
     const r = await conn.query(sql, params as unknown[]);
     return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
@@ -40,6 +56,7 @@ function wrap(conn: ClientLike): Queryable {
     exec: async (sql: string) => {
       await conn.query(sql);
     },
+    copyFrom: copy,
   };
 }
 
@@ -71,7 +88,14 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   // Fail at open, with the server's own message, if it cannot be reached.
   const probe = await pool.connect();
   probe.release();
-  const base = wrap(pool);
+  const base = wrap(pool, async (sql, source) => {
+    const client = await pool.connect();
+    try {
+      return await copyWith(client, sql, source);
+    } finally {
+      client.release();
+    }
+  });
   let closed = false;
   return {
     ...base,
@@ -79,7 +103,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn(wrap(client));
+        const result = await fn(wrap(client, (sql, source) => copyWith(client, sql, source)));
         await client.query('COMMIT');
         return result;
       } catch (err) {

@@ -35,6 +35,12 @@ export interface Queryable {
   ): Promise<number>;
   /** Runs several SQL statements separated by semicolons (migrations). No parameters. */
   exec(sql: string): Promise<void>;
+  /**
+   * Runs `COPY … FROM STDIN …` fed with `source`'s bytes (in the format the statement names, e.g. CSV) and
+   * returns the number of rows copied. On PostgreSQL the bytes stream through the COPY protocol; PGlite has no
+   * STDIN, so there they are gathered into a blob and read through its /dev/blob device.
+   */
+  copyFrom(sql: string, source: AsyncIterable<Buffer | string>): Promise<number>;
 }
 
 export interface Db extends Queryable {

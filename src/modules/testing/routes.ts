@@ -18,6 +18,7 @@ import { ingestResults } from './results.ts';
 import { importResultsFile } from './results-file.ts';
 import { createRound, getRound } from './rounds.ts';
 import { ScanCoalescer } from './scan-coalescer.ts';
+import { importScanFile } from './scan-import.ts';
 import { stageClocks } from './stage-clocks.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from './transport.ts';
 
@@ -281,6 +282,46 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       );
       return { items };
     },
+  );
+
+  r.post(
+    '/testing/rounds/:id/scans/file',
+    {
+      config: { permission: 'testing.sample' },
+      schema: {
+        tags: ['testing'],
+        summary:
+          'Register a file of scans (CSV, TSV or XLSX, multipart field "file") in one transaction; each row is accepted, a duplicate or rejected with its line',
+        consumes: ['multipart/form-data'],
+        params: z.object({ id: Id }),
+      },
+    },
+    async (req) =>
+      withUploadedTable(req, async (path, fileName) => {
+        const p = principalOf(req);
+        const report = await importScanFile(db, clock, path, {
+          roundId: req.params.id,
+          fileName,
+          uploader: `${p.kind}:${p.name}`,
+          scopePrefix: p.jurisdiction,
+        });
+        await db.transaction((tx) =>
+          appendAudit(tx, clock, p, {
+            action: 'testing.scans_imported',
+            subjectType: 'round',
+            subjectId: req.params.id,
+            areaCode: p.jurisdiction || undefined,
+            details: {
+              file: fileName,
+              rows: report.rows,
+              accepted: report.accepted,
+              duplicates: report.duplicates,
+              rejected: report.rejected,
+            },
+          }),
+        );
+        return report;
+      }),
   );
 
   r.post(
