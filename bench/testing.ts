@@ -152,6 +152,9 @@ function instrument(q: Queryable, stats: QueryStats): Queryable {
         record(stats, sql, performance.now() - t0);
       }
     },
+    copyTo(sql: string): AsyncIterable<Buffer> {
+      return q.copyTo(sql);
+    },
     async copyFrom(sql: string, source: AsyncIterable<Buffer | string>): Promise<number> {
       const t0 = performance.now();
       try {
@@ -514,13 +517,10 @@ export async function main(args: string[]): Promise<void> {
       scopePrefix: CITY,
       onProgress: (p) => {
         const now = performance.now();
-        if (now - lastPrint > 10_000 || p.phase !== 'copy') {
+        if (now - lastPrint > 10_000) {
           lastPrint = now;
-          const s = ((now - t0) / 1000).toFixed(0);
           console.log(
-            p.phase === 'copy'
-              ? `  copying: ${(((p.bytes ?? 0) / (p.totalBytes ?? 1)) * 100).toFixed(0)} % after ${s} s`
-              : `  ${p.phase} after ${s} s`,
+            `  ${p.phase === 'check' ? 'checking' : 'writing'}: ${((p.bytes / p.totalBytes) * 100).toFixed(0)} % of the file after ${((now - t0) / 1000).toFixed(0)} s`,
           );
         }
       },

@@ -419,6 +419,7 @@ export function buildProgram(): Command {
     .action(async (file: string, o) => {
       const report = await withDb(async (db) => {
         let bar: ReturnType<typeof progressBar> | undefined;
+        let phase = '';
         const r = await importScanFile(db, systemClock, file, {
           roundId: o.round,
           fileName: file,
@@ -426,14 +427,12 @@ export function buildProgram(): Command {
           scopePrefix: '',
           listLimit: 200,
           onProgress: (p) => {
-            if (p.phase === 'copy' && p.totalBytes) {
-              bar ??= progressBar('copying (bytes)', p.totalBytes);
-              bar.update(p.bytes ?? 0);
-            } else {
+            if (phase !== p.phase) {
               bar?.stop();
-              bar = undefined;
-              process.stderr.write(p.phase === 'check' ? 'checking rows…\n' : 'writing tubes and scans…\n');
+              phase = p.phase;
+              bar = progressBar(p.phase === 'check' ? 'checking (bytes)' : 'writing (bytes)', p.totalBytes);
             }
+            bar?.update(p.bytes);
           },
         });
         bar?.stop();
@@ -442,7 +441,13 @@ export function buildProgram(): Command {
             action: 'testing.scans_imported',
             subjectType: 'round',
             subjectId: o.round,
-            details: { file, rows: r.rows, accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected },
+            details: {
+              file,
+              rows: r.rows,
+              accepted: r.accepted,
+              duplicates: r.duplicates,
+              rejected: r.rejected,
+            },
           }),
         );
         return r;

@@ -8,6 +8,19 @@ export function checkCopySql(sql: string): void {
     throw new Error(`copyFrom needs a COPY … FROM STDIN statement, got: ${sql}`);
 }
 
+const COPY_TO_STDOUT = /^\s*COPY\s[\s\S]*\sTO\s+STDOUT\b/i;
+
+/** Refuses anything but a `COPY … TO STDOUT` statement. */
+export function checkCopyToSql(sql: string): void {
+  if (!COPY_TO_STDOUT.test(sql)) throw new Error(`copyTo needs a COPY … TO STDOUT statement, got: ${sql}`);
+}
+
+/** PGlite writes COPY output to its /dev/blob device instead of STDOUT. */
+export function pgliteCopyToSql(sql: string): string {
+  checkCopyToSql(sql);
+  return sql.replace(/\sTO\s+STDOUT\b/i, " TO '/dev/blob'");
+}
+
 /** PGlite reads COPY input from its /dev/blob device instead of STDIN. */
 export function pgliteCopySql(sql: string): string {
   checkCopySql(sql);

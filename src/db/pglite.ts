@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { bulkInsertWith } from './bulk.ts';
-import { copiedRows, pgliteCopySql } from './copy.ts';
+import { copiedRows, pgliteCopySql, pgliteCopyToSql } from './copy.ts';
 import { lockDataDir } from './lock.ts';
 import { OID, parseDate, parseInt8 } from './type-parsers.ts';
 import type { BulkColumn, BulkInsertOptions, Db, Queryable, QueryResult } from './types.ts';
@@ -10,7 +10,7 @@ interface PgliteLike {
     sql: string,
     params?: unknown[],
     options?: { blob?: Blob },
-  ): Promise<{ rows: T[]; affectedRows?: number }>;
+  ): Promise<{ rows: T[]; affectedRows?: number; blob?: Blob }>;
   exec(sql: string): Promise<unknown>;
 }
 
@@ -38,6 +38,10 @@ function wrap(conn: PgliteLike): Queryable {
         blob: new Blob(parts.map((c) => (typeof c === 'string' ? c : new Uint8Array(c)))),
       });
       return copiedRows(r);
+    },
+    copyTo: async function* (sql: string) {
+      const r = await conn.query(pgliteCopyToSql(sql));
+      if (r.blob) yield Buffer.from(await r.blob.arrayBuffer());
     },
   };
 }

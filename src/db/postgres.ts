@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyStream } from 'pg-copy-streams';
+import { to as copyOutStream, from as copyStream } from 'pg-copy-streams';
 import { bulkInsertWith } from './bulk.ts';
-import { checkCopySql } from './copy.ts';
+import { checkCopySql, checkCopyToSql } from './copy.ts';
 import { OID, parseDate, parseInt8 } from './type-parsers.ts';
 import type { BulkColumn, BulkInsertOptions, Db, Queryable, QueryResult } from './types.ts';
 
@@ -39,7 +39,13 @@ async function copyWith(
   return stream.rowCount ?? 0;
 }
 
-function wrap(conn: ClientLike, copy: Queryable['copyFrom']): Queryable {
+/** COPY … TO STDOUT on one connection, as a byte stream. */
+async function* copyOutWith(client: pg.PoolClient | pg.Client, sql: string): AsyncGenerator<Buffer> {
+  checkCopyToSql(sql);
+  yield* client.query(copyOutStream(sql)) as AsyncIterable<Buffer>;
+}
+
+function wrap(conn: ClientLike, copy: Queryable['copyFrom'], copyOut: Queryable['copyTo']): Queryable {
   const query = async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {
     const r = await conn.query(sql, params as unknown[]);
     return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
@@ -57,6 +63,7 @@ function wrap(conn: ClientLike, copy: Queryable['copyFrom']): Queryable {
       await conn.query(sql);
     },
     copyFrom: copy,
+    copyTo: copyOut,
   };
 }
 
@@ -88,14 +95,25 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   // Fail at open, with the server's own message, if it cannot be reached.
   const probe = await pool.connect();
   probe.release();
-  const base = wrap(pool, async (sql, source) => {
-    const client = await pool.connect();
-    try {
-      return await copyWith(client, sql, source);
-    } finally {
-      client.release();
-    }
-  });
+  const base = wrap(
+    pool,
+    async (sql, source) => {
+      const client = await pool.connect();
+      try {
+        return await copyWith(client, sql, source);
+      } finally {
+        client.release();
+      }
+    },
+    async function* (sql) {
+      const client = await pool.connect();
+      try {
+        yield* copyOutWith(client, sql);
+      } finally {
+        client.release();
+      }
+    },
+  );
   let closed = false;
   return {
     ...base,
@@ -103,7 +121,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn(wrap(client, (sql, source) => copyWith(client, sql, source)));
+        const result = await fn(
+          wrap(
+            client,
+            (sql, source) => copyWith(client, sql, source),
+            (sql) => copyOutWith(client, sql),
+          ),
+        );
         await client.query('COMMIT');
         return result;
       } catch (err) {

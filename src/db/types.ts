@@ -41,6 +41,11 @@ export interface Queryable {
    * STDIN, so there they are gathered into a blob and read through its /dev/blob device.
    */
   copyFrom(sql: string, source: AsyncIterable<Buffer | string>): Promise<number>;
+  /**
+   * Runs `COPY … TO STDOUT …` and returns its bytes. Streamed on PostgreSQL; PGlite writes them to its /dev/blob
+   * device and hands them over in one piece.
+   */
+  copyTo(sql: string): AsyncIterable<Buffer>;
 }
 
 export interface Db extends Queryable {

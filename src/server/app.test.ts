@@ -107,6 +107,7 @@ it('answers 503 with Retry-After when the database is gone', async () => {
     bulkInsert: async () => 0,
     exec: async () => {},
     copyFrom: async () => 0,
+    copyTo: async function* () {},
     transaction: async () => {
       throw new Error('unreachable');
     },

@@ -1,19 +1,22 @@
 /**
- * Reads a scan file into a staging table, as fast as PostgreSQL reads CSV itself.
+ * Reads a scan file (CSV, TSV or XLSX) as records of cells, as many times as needed (a bulk import reads it
+ * twice: once to check every row, once to write them).
  *
- * CSV and TSV: only the header line is read here (names in Chinese or English, mapped to fields); every other byte
- * goes untouched through `COPY … FROM STDIN (FORMAT csv)` into a temporary table of text columns, one per header
- * column. PostgreSQL's own parser then checks quoting, field counts and UTF-8, and names the line of any problem.
- * XLSX: the rows come from the streaming sheet reader and are written to the same COPY as CSV.
+ * CSV/TSV are read as bytes, split at line ends, checked as UTF-8 (the first bad line is named), and split into
+ * fields: a line without a quote character is split at its delimiters directly (RFC 4180: only quoted fields may
+ * hold delimiters, quotes or line ends); a line with quotes is parsed by csv-parse, joined with the next lines while
+ * a quoted field is still open. Millions of rows go through at a few hundred nanoseconds each. XLSX goes through
+ * the streaming sheet reader (`parseRows`).
  *
- * Either way the staging table `scan_file` holds one row per data row with its file line and the raw text of
- * each field (NULL when empty). Nothing here judges the values: `scan-import.ts` does, row by row.
+ * Rules as for every table import here: the first line is the header (Chinese or English names); blank rows are
+ * skipped; a row with more non-blank fields than the header is malformed; a file that cannot be read fails
+ * whole with an `ImportFileError` naming the line.
  */
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseCsvSync } from 'csv-parse/sync';
-import type { Queryable } from '../../db/types.ts';
 import { ImportFileError, normaliseHeader, parseRows } from '../registry/import/parse-rows.ts';
 
 export const SCAN_FIELDS = [
@@ -54,210 +57,220 @@ const LABELS: Record<ScanField, string> = {
   sampler: '采样人员/sampler',
 };
 
-/** Where each field is in the staging table (`c1`…), or absent. */
-export type FieldColumns = Partial<Record<ScanField, string>>;
+/** Where each field is among a record's cells (-1: absent). */
+export type FieldIndex = Record<ScanField, number>;
 
-export interface StagedFile {
-  rows: number;
-  columns: FieldColumns;
-  format: 'csv' | 'tsv' | 'xlsx';
+export interface ScanRecord {
+  /** The line of the file where the record starts (1 = the header), or the XLSX row. */
+  line: number;
+  cells: string[];
 }
 
-export interface StageOptions {
-  fileName: string;
-  /** Called as the file's bytes go to the database (CSV) or rows are read (XLSX: bytes unknown, 0). */
-  onBytes?: (read: number, total: number) => void;
+export interface ScanFile {
+  fields: FieldIndex;
+  size: number;
+  /** Reads the records again from the start, in batches; `onBytes` reports progress through the file. */
+  records(onBytes?: (read: number) => void): AsyncGenerator<ScanRecord[]>;
+}
+
+/** Maps header cells to fields; refuses duplicates and a header without the required fields. */
+export function mapHeader(cells: readonly string[]): FieldIndex {
+  const index = Object.fromEntries(SCAN_FIELDS.map((f) => [f, -1])) as FieldIndex;
+  cells.forEach((cell, i) => {
+    const field = ALIASES[normaliseHeader(cell)];
+    if (!field) return;
+    if (index[field] >= 0)
+      throw new ImportFileError('header_duplicate', `two columns mean ${LABELS[field]}: keep one`, 1);
+    index[field] = i;
+  });
+  const missing = (['tube', 'point_id', 'scanned_at'] as const).filter((f) => index[f] < 0);
+  const noPerson = index.person_id < 0 && index.id_number < 0;
+  if (missing.length > 0 || noPerson) {
+    const names: string[] = missing.map((f) => LABELS[f]);
+    if (noPerson) names.push(`${LABELS.id_number} or ${LABELS.person_id}`);
+    throw new ImportFileError('header_missing', `the header lacks ${names.join(', ')}`, 1);
+  }
+  return index;
 }
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-/** Maps header cells to fields; refuses duplicates and a header without the required fields. */
-export function mapHeader(cells: readonly string[]): FieldColumns {
-  const columns: FieldColumns = {};
-  cells.forEach((cell, i) => {
-    const field = ALIASES[normaliseHeader(cell)];
-    if (!field) return;
-    if (columns[field])
-      throw new ImportFileError('header_duplicate', `two columns mean ${LABELS[field]}: keep one`, 1);
-    columns[field] = `c${i + 1}`;
-  });
-  const missing = (['tube', 'point_id', 'scanned_at'] as const).filter((f) => !columns[f]);
-  if (missing.length > 0 || (!columns.person_id && !columns.id_number)) {
-    const names = missing.map((f) => LABELS[f]);
-    if (!columns.person_id && !columns.id_number) names.push(`${LABELS.id_number} or ${LABELS.person_id}`);
-    throw new ImportFileError('header_missing', `the header lacks ${names.join(', ')}`, 1);
-  }
-  return columns;
-}
-
-/** Splits a byte stream after its first line: the header's bytes, then the rest as it comes. */
-async function splitFirstLine(
-  chunks: AsyncIterator<Buffer>,
-): Promise<{ header: Buffer; first: Buffer; more: boolean }> {
-  const seen: Buffer[] = [];
-  for (;;) {
-    const r = await chunks.next();
-    if (r.done) {
-      const all = Buffer.concat(seen);
-      return { header: all, first: Buffer.alloc(0), more: false };
+/** Complete lines of a byte stream, checked as UTF-8, a chunk at a time: `first` is the number of `lines[0]`. */
+async function* textLines(
+  path: string,
+  onBytes?: (read: number) => void,
+): AsyncGenerator<{ first: number; lines: string[] }> {
+  let carry: Buffer = Buffer.alloc(0);
+  let no = 0;
+  let read = 0;
+  let start = true;
+  const take = (bytes: Buffer): { first: number; lines: string[] } => {
+    if (!isUtf8(bytes)) {
+      // Name the first line that is not UTF-8.
+      let at = 0;
+      let line = no;
+      for (;;) {
+        const nl = bytes.indexOf(0x0a, at);
+        const end = nl < 0 ? bytes.length : nl;
+        line++;
+        if (!isUtf8(bytes.subarray(at, end)))
+          throw new ImportFileError(
+            'file_encoding',
+            'the file is not UTF-8 text (GBK?): save it as "CSV UTF-8" and send it again',
+            line,
+          );
+        if (nl < 0) break;
+        at = nl + 1;
+      }
     }
-    seen.push(r.value);
-    const nl = r.value.indexOf(0x0a);
-    if (nl >= 0) {
-      const all = Buffer.concat(seen);
-      const at = all.length - r.value.length + nl;
-      return { header: all.subarray(0, at), first: all.subarray(at + 1), more: true };
+    const lines = bytes.toString('utf8').split('\n');
+    for (let k = 0; k < lines.length; k++) {
+      const l = lines[k] as string;
+      if (l.charCodeAt(l.length - 1) === 13) lines[k] = l.slice(0, -1);
     }
-    if (seen.reduce((n, b) => n + b.length, 0) > 64 * 1024)
-      throw new ImportFileError(
-        'file_malformed',
-        'the first line is longer than 64 KiB: is this a CSV file?',
-        1,
-      );
-  }
-}
-
-/**
- * The data bytes after the header, unchanged except that blank lines at the very end are dropped (COPY would
- * read them as rows with missing fields; editors and exports leave them).
- */
-async function* dataBytes(
-  first: Buffer,
-  rest: AsyncIterator<Buffer>,
-  more: boolean,
-  onRead: (n: number) => void,
-): AsyncGenerator<Buffer> {
-  let pending: Buffer = Buffer.alloc(0); // trailing CR/LF bytes held back until more data follows
-  let data = false;
-  const emit = function* (chunk: Buffer): Generator<Buffer> {
-    let end = chunk.length;
-    while (end > 0 && (chunk[end - 1] === 0x0a || chunk[end - 1] === 0x0d)) end--;
-    if (end === 0) {
-      pending = Buffer.concat([pending, chunk]);
-      return;
-    }
-    if (pending.length > 0) yield pending;
-    yield chunk.subarray(0, end);
-    data = true;
-    pending = chunk.subarray(end);
+    const first = no + 1;
+    no += lines.length;
+    return { first, lines };
   };
-  yield* emit(first);
-  while (more) {
-    const r = await rest.next();
-    if (r.done) break;
-    onRead(r.value.length);
-    yield* emit(r.value);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    read += chunk.length;
+    let buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    if (start) {
+      start = false;
+      if (buf.subarray(0, 3).equals(UTF8_BOM)) buf = buf.subarray(3);
+    }
+    const last = buf.lastIndexOf(0x0a);
+    if (last < 0) {
+      carry = buf;
+      continue;
+    }
+    yield take(buf.subarray(0, last));
+    carry = buf.subarray(last + 1);
+    onBytes?.(read);
   }
-  // The last row keeps its own line ending (CRLF or LF: COPY refuses a file that mixes them).
-  if (data && pending.length > 0) {
-    const lf = pending.indexOf(0x0a);
-    yield pending.subarray(0, lf >= 0 ? lf + 1 : 1);
-  }
+  if (carry.length > 0) yield take(carry);
+  onBytes?.(read);
 }
 
-/** Quotes a value for COPY's CSV format (NULL is an unquoted empty field). */
-function csvField(v: string | undefined): string {
-  if (v === undefined) return '';
-  const t = v.trim();
-  if (t === '') return '';
-  return /[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
+const quotes = (s: string) => {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n;
+};
+
+/** CSV/TSV records, a chunk at a time: fast split for lines without quotes, csv-parse for the others. */
+async function* csvRecords(
+  path: string,
+  delimiter: string,
+  width: number,
+  onBytes?: (read: number) => void,
+): AsyncGenerator<ScanRecord[]> {
+  let pending: string[] = [];
+  let start = 0;
+  for await (const { first, lines } of textLines(path, onBytes)) {
+    const out: ScanRecord[] = [];
+    for (let k = 0; k < lines.length; k++) {
+      const no = first + k;
+      const text = lines[k] as string;
+      if (pending.length === 0) {
+        if (text.indexOf('"') < 0) {
+          const c0 = text.charCodeAt(0);
+          if (text === '' || ((c0 === 44 || c0 <= 32) && /^[\s,]*$/.test(text))) continue; // a blank row
+          out.push({ line: no, cells: checkWidth(text.split(delimiter), width, no) });
+          continue;
+        }
+        start = no;
+      }
+      pending.push(text);
+      const joined = pending.join('\n');
+      if (quotes(joined) % 2 === 1) continue; // a quoted field goes on to the next line
+      pending = [];
+      let cells: string[];
+      try {
+        cells = (parseCsvSync(joined, { delimiter, relax_column_count: true }) as string[][])[0] ?? [];
+      } catch (err) {
+        throw new ImportFileError('file_malformed', `cannot read the row: ${(err as Error).message}`, start);
+      }
+      if (cells.every((c) => c.trim() === '')) continue;
+      out.push({ line: start, cells: checkWidth(cells, width, start) });
+    }
+    if (out.length > 0) yield out;
+  }
+  if (pending.length > 0)
+    throw new ImportFileError('file_malformed', 'a quoted field is never closed', start);
 }
 
-/** Translates a COPY failure into a file-level error with its line (the header is line 1). */
-function fileError(err: unknown, headerLines: number): never {
-  const e = err as { code?: string; message?: string; where?: string };
-  const m = /COPY scan_file, line (\d+)/.exec(e.where ?? '');
-  const line = m ? Number(m[1]) + headerLines : undefined;
-  if (e.code === '22021')
+function checkWidth(cells: string[], width: number, line: number): string[] {
+  if (width > 0 && cells.length > width && cells.slice(width).some((c) => c.trim() !== ''))
     throw new ImportFileError(
-      'file_encoding',
-      `the file is not UTF-8 text (${e.message}); save it as "CSV UTF-8" and send it again`,
+      'file_malformed',
+      `the row has ${cells.length} fields, the header ${width}: remove the extra ones or add their header`,
       line,
     );
-  if (e.code?.startsWith('22') || e.code === '42601')
-    throw new ImportFileError('file_malformed', `${e.message}; fix the row and send the file again`, line);
-  throw err;
+  return cells;
 }
 
-/** Creates `scan_file` (dropped at commit) and copies the file into it. `tx` must be a transaction. */
-export async function stageScanFile(tx: Queryable, path: string, options: StageOptions): Promise<StagedFile> {
-  const ext = extname(options.fileName).toLowerCase();
-  const total = (await stat(path)).size;
-  if (ext === '.xlsx') return stageXlsx(tx, path, options, total);
+/** Opens a scan file: reads and checks its header. */
+export async function openScanFile(path: string, fileName: string): Promise<ScanFile> {
+  const ext = extname(fileName).toLowerCase();
+  const size = (await stat(path)).size;
+  if (ext === '.xlsx') return openXlsx(path, fileName, size);
   if (!['.csv', '.tsv', '.txt', ''].includes(ext))
     throw new ImportFileError('file_unsupported', `unsupported file type ${ext}: send .csv, .tsv or .xlsx`);
 
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  try {
-    const split = await splitFirstLine(chunks);
-    let header = split.header;
-    if (header.subarray(0, 3).equals(UTF8_BOM)) header = header.subarray(3);
-    const text = header.toString('utf8').replace(/\r$/, '');
-    if (text.trim() === '') throw new ImportFileError('file_empty', 'the file is empty: no header line', 1);
-    if (text.startsWith('PK\u0003\u0004'))
-      throw new ImportFileError(
-        'file_malformed',
-        'the content is a zip archive (an .xlsx workbook?), not CSV text',
-      );
-    const tab = ext === '.tsv' || (text.includes('\t') && !text.includes(','));
-    const cells =
-      (parseCsvSync(text, { delimiter: tab ? '\t' : ',', relax_quotes: true }) as string[][])[0] ?? [];
-    const columns = mapHeader(cells);
-    await tx.query(
-      `CREATE TEMP TABLE scan_file (line bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 2), ${cells
-        .map((_, i) => `c${i + 1} text`)
-        .join(', ')}) ON COMMIT DROP`,
-    );
-    let read = split.header.length + 1 + split.first.length;
-    options.onBytes?.(read, total);
-    const rows = await tx
-      .copyFrom(
-        `COPY scan_file (${cells.map((_, i) => `c${i + 1}`).join(', ')}) FROM STDIN (FORMAT csv${tab ? ", DELIMITER E'\\t'" : ''})`,
-        dataBytes(split.first, chunks, split.more, (n) => {
-          read += n;
-          options.onBytes?.(read, total);
-        }),
-      )
-      .catch((err) => fileError(err, 1));
-    return { rows, columns, format: tab ? 'tsv' : 'csv' };
-  } finally {
-    stream.destroy();
+  // The header: the first line.
+  let headerText: string | undefined;
+  for await (const { lines } of textLines(path)) {
+    headerText = lines[0];
+    break;
   }
+  if (headerText === undefined || headerText.trim() === '')
+    throw new ImportFileError('file_empty', 'the file is empty: no header line', 1);
+  if (headerText.startsWith('PK\u0003\u0004'))
+    throw new ImportFileError(
+      'file_malformed',
+      'the content is a zip archive (an .xlsx workbook?), not CSV text',
+      1,
+    );
+  const delimiter = ext === '.tsv' || (headerText.includes('\t') && !headerText.includes(',')) ? '\t' : ',';
+  const header = (parseCsvSync(headerText, { delimiter, relax_quotes: true }) as string[][])[0] ?? [];
+  const fields = mapHeader(header);
+  return {
+    fields,
+    size,
+    async *records(onBytes) {
+      for await (const batch of csvRecords(path, delimiter, header.length, onBytes)) {
+        const data = batch[0]?.line === 1 ? batch.slice(1) : batch; // the header
+        if (data.length > 0) yield data;
+      }
+    },
+  };
 }
 
-async function stageXlsx(
-  tx: Queryable,
-  path: string,
-  options: StageOptions,
-  total: number,
-): Promise<StagedFile> {
-  const rows = parseRows(path, { fileName: options.fileName, aliases: ALIASES });
-  const it = rows[Symbol.asyncIterator]();
-  const first = await it.next();
-  // parseRows has read the header by now: check it with the same rules as CSV.
-  const present = first.done ? [] : Object.keys(first.value.values);
-  const mapped = mapHeader(present);
-  const fields = SCAN_FIELDS.filter((f) => mapped[f]);
-  const columns: FieldColumns = Object.fromEntries(fields.map((f, i) => [f, `c${i + 1}`]));
-  await tx.query(
-    `CREATE TEMP TABLE scan_file (line bigint NOT NULL, ${fields.map((_, i) => `c${i + 1} text`).join(', ')}) ON COMMIT DROP`,
-  );
-  async function* csv(): AsyncGenerator<string> {
-    let batch: string[] = [];
-    for (let r = first; !r.done; r = await it.next()) {
-      batch.push(`${r.value.line},${fields.map((f) => csvField(r.value.values[f])).join(',')}\n`);
-      if (batch.length === 5000) {
-        yield batch.join('');
-        batch = [];
+async function openXlsx(path: string, fileName: string, size: number): Promise<ScanFile> {
+  const aliases = ALIASES as Record<string, string>;
+  // The header as the sheet reader maps it (canonical names for the known columns).
+  const peek = parseRows(path, { fileName, aliases })[Symbol.asyncIterator]();
+  const first = await peek.next();
+  await peek.return?.(undefined);
+  if (first.done) throw new ImportFileError('file_empty', 'the sheet has no data rows', 1);
+  mapHeader(Object.keys(first.value.values));
+  const values = first.value.values;
+  const fields = Object.fromEntries(SCAN_FIELDS.map((f, i) => [f, f in values ? i : -1])) as FieldIndex;
+  return {
+    fields,
+    size,
+    async *records(onBytes) {
+      let batch: ScanRecord[] = [];
+      for await (const r of parseRows(path, { fileName, aliases })) {
+        batch.push({ line: r.line, cells: SCAN_FIELDS.map((f) => r.values[f] ?? '') });
+        if (batch.length === 5000) {
+          yield batch;
+          batch = [];
+        }
       }
-    }
-    if (batch.length > 0) yield batch.join('');
-    options.onBytes?.(total, total);
-  }
-  const n = await tx.copyFrom(
-    `COPY scan_file (line, ${fields.map((_, i) => `c${i + 1}`).join(', ')}) FROM STDIN (FORMAT csv)`,
-    csv(),
-  );
-  return { rows: n, columns, format: 'xlsx' };
+      if (batch.length > 0) yield batch;
+      onBytes?.(size);
+    },
+  };
 }

@@ -1,22 +1,24 @@
 /**
  * Bulk scan registration (批量采样登记): a whole file of scans — a sampling point's day from a phone that worked
- * offline, a district's export from another system — registered in one transaction, set-based, at a rate close
- * to PostgreSQL's own COPY of the same rows.
+ * offline, a district's export from another system — registered in one transaction, close to the speed of
+ * PostgreSQL's own COPY of the same rows.
  *
- * The rules are those of the batch API (`scans.ts`), applied to sets instead of items:
+ * The rules are those of the batch API (`scans.ts`), applied in file order:
  * - each row is accepted (maybe flagged), a duplicate (its key was recorded before, or earlier in the file), or
  *   rejected with a code and a message naming its line; a file that cannot be read as a table (encoding, quoting,
  *   header) is refused whole and nothing is written;
- * - tubes open on their first scan and close when they hold their pool size; a scan into a closed, full or
- *   foreign tube is rejected; a person sampled twice in the round is flagged; a person not in the registry is
- *   accepted when the ID number is valid, and flagged;
- * - the uploader's jurisdiction bounds the sampling points; tubes that existed before are locked (in id order,
- *   as the batch API does), so phones scanning at the same time cannot lose a count.
+ * - tubes open on their first scan and close on the scan that fills them; a scan into a tube closed before, of
+ *   another round, or already full is rejected; a person sampled a second time in the round is flagged; a person
+ *   not in the registry is accepted when the ID number is valid, and flagged;
+ * - the uploader's jurisdiction bounds the sampling points; tubes that existed before are locked in id order (as
+ *   the batch API locks them), so phones scanning at the same time cannot lose a count.
  *
- * Speed comes from assuming the common case and checking it, not from skipping checks: the file is copied into a
- * staging table, typed and joined in one pass, and written with `ON CONFLICT DO NOTHING`. When the counts written
- * differ from the counts expected (a key seen before, a person sampled twice), that step is rolled back to its
- * savepoint and done again with the exact per-row checks. A file without such rows never pays for them.
+ * How: the file is read twice, here, on the server's own core. The first pass checks every row and keeps a few
+ * numbers per row (about 40 bytes); the database is asked only what it alone knows (the round's points, which
+ * person ids exist, who is isolated, who was sampled already, which tubes exist). Tubes, round membership and
+ * flags are then settled in memory, exactly, and the second pass streams the accepted scans into `scans` through
+ * COPY. Keys are assumed new: the unique index refuses the COPY whole if one was seen before, and only then are
+ * the keys checked row by row (the step is rolled back to its savepoint and done again without the duplicates).
  */
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
@@ -24,7 +26,8 @@ import { parseIdNumber } from '../../domain/id-number.ts';
 import { AppError } from '../../lib/errors.ts';
 import { pointPools } from './point-pools.ts';
 import { getRound } from './rounds.ts';
-import { type FieldColumns, stageScanFile } from './scan-file.ts';
+import { type FieldIndex, openScanFile, type ScanFile } from './scan-file.ts';
+import { ISOLATED_STATUSES } from './scans.ts';
 
 export interface ScanImportOptions {
   roundId: number;
@@ -35,7 +38,7 @@ export interface ScanImportOptions {
   scopePrefix: string;
   /** Problem rows listed in the report (all are counted). Default 1,000. */
   listLimit?: number;
-  onProgress?: (p: { phase: string; bytes?: number; totalBytes?: number }) => void;
+  onProgress?: (p: { phase: 'check' | 'write'; bytes: number; totalBytes: number }) => void;
 }
 
 export interface ScanImportProblem {
@@ -60,325 +63,674 @@ export interface ScanImportReport {
   problems: ScanImportProblem[];
   duplicate_lines: number[];
   truncated: boolean;
-  /** Which checks had to run: none beyond the set-based pass, or the per-row ones for keys and people. */
-  rechecked: { keys: boolean; people: boolean; tubes: boolean; times: boolean };
+  /** Whether keys had to be checked row by row (some were seen before), and how often the write was retried. */
+  rechecked: { keys: boolean; retries: number };
   ms: Record<string, number>;
 }
 
-const MESSAGES: Record<string, (r: { raw: string | null; tube: string | null }) => string> = {
-  key_invalid: (r) => `key "${r.raw ?? ''}" must have 8–100 characters`,
-  tube_invalid: (r) => `tube barcode "${r.raw ?? ''}" is not 4–40 letters, digits, _ or -`,
-  person_missing: () => 'give exactly one of person_id (人员编号) and id_number (身份证号)',
-  person_id_invalid: (r) => `person_id "${r.raw ?? ''}" is not a number`,
-  point_invalid: (r) => `point_id "${r.raw ?? ''}" is not a number`,
-  scanned_at_invalid: (r) =>
-    `scanned_at "${r.raw ?? ''}" is not a date and time (2022-03-14 11:30, Beijing time, or ISO 8601)`,
-  pool_size_invalid: (r) => `pool_size "${r.raw ?? ''}" must be a whole number from 1 to 50`,
-  point_unknown: (r) => `sampling point ${r.raw ?? ''} is not a point of this round`,
-  point_out_of_scope: (r) => `sampling point ${r.raw ?? ''} is outside your jurisdiction`,
-  person_unknown: (r) => `no person ${r.raw ?? ''} in the registry`,
-  tube_other_round: (r) => `tube ${r.tube} belongs to another round`,
-  tube_closed: (r) => `tube ${r.tube} is no longer open; use a new tube`,
-  tube_full: (r) => `tube ${r.tube} already holds its pool size`,
-};
+// ------------------------------------------------------------------------------------------ row checks
 
-/** Typed values and the first syntax problem of each staged row (`f` maps fields to staging columns). */
-function typedRowsSql(f: FieldColumns, uploader: number, timeFn: string): string {
-  const col = (name: keyof FieldColumns) => (f[name] ? `nullif(btrim(${f[name]}), '')` : 'NULL::text');
-  const digits = (e: string, max: number) => `(${e} ~ '^[0-9]+$' AND length(${e}) <= ${max})`;
-  return `
-    SELECT line, key, tube, pid, idn, pt, at, pool, smp,
-           CASE WHEN pid_ok THEN pid::int8 END AS person_id,
-           CASE WHEN pt_ok THEN pt::int8 END AS point_id,
-           CASE WHEN at_ok THEN ${timeFn === 'cast' ? 'at::timestamptz' : `${timeFn}(at)`} END AS scanned_at,
-           CASE WHEN pool_ok THEN pool::int2 END AS pool_size,
-           CASE
-             WHEN key IS NOT NULL AND length(key) NOT BETWEEN 8 AND 100 THEN 'key_invalid'
-             WHEN tube IS NULL OR length(tube) NOT BETWEEN 4 AND 40 OR tube !~ '^[A-Za-z0-9_-]+$' THEN 'tube_invalid'
-             WHEN (pid IS NULL) = (idn IS NULL) THEN 'person_missing'
-             WHEN pid IS NOT NULL AND NOT pid_ok THEN 'person_id_invalid'
-             WHEN NOT pt_ok THEN 'point_invalid'
-             WHEN NOT at_ok THEN 'scanned_at_invalid'
-             WHEN pool IS NOT NULL AND NOT pool_ok THEN 'pool_size_invalid'
-           END AS code
-      FROM (SELECT line, key, tube, pid, upper(idn) AS idn, pt, at, pool, coalesce(smp, $${uploader}) AS smp,
-                   pid IS NOT NULL AND ${digits('pid', 18)} AND pid !~ '^0' AS pid_ok,
-                   pt IS NOT NULL AND ${digits('pt', 18)} AND pt !~ '^0' AS pt_ok,
-                   at IS NOT NULL AND length(at) BETWEEN 16 AND 40 AND left(at, 4) ~ '^[12][0-9][0-9][0-9]$' AS at_ok,
-                   pool IS NOT NULL AND ${digits('pool', 2)} AND pool::int BETWEEN 1 AND 50 AS pool_ok
-              FROM (SELECT line, ${col('key')} AS key, ${col('tube')} AS tube, ${col('person_id')} AS pid,
-                           ${col('id_number')} AS idn, ${col('point_id')} AS pt, ${col('scanned_at')} AS at,
-                           ${col('pool_size')} AS pool, ${col('sampler')} AS smp
-                      FROM scan_file OFFSET 0) raw
-             WHERE NOT (key IS NULL AND tube IS NULL AND pid IS NULL AND idn IS NULL AND pt IS NULL AND at IS NULL)
-            OFFSET 0) s`;
-}
-
-/** The statement that makes `scan_rows` ($1 uploader, $2 scope prefix, $3 isolated statuses, $4 now). */
-export function scanRowsSql(f: FieldColumns, timeFn: string): string {
-  return `CREATE TEMP TABLE scan_rows ON COMMIT DROP AS
-     SELECT t.line, t.tube, t.point_id, sp.area_code, t.scanned_at, t.smp AS sampler,
-            coalesce(t.key, 'file:' || t.tube || ':' || coalesce(t.pid, t.idn) || ':' || t.at) AS key,
-            CASE WHEN t.code IS NULL AND t.idn IS NOT NULL THEN t.idn END AS id_number,
-            p.id AS person_id,
-            coalesce(t.pool_size, sp.pool_size) AS pool_size,
-            p.risk_status = ANY($3::text[]) AS isolated,
-            false AS twice, false AS not_in_registry,
-            t.scanned_at > $4::timestamptz + interval '5 minutes' AS clock_ahead,
-            CASE
-              WHEN t.code IS NOT NULL THEN t.code
-              WHEN sp.id IS NULL THEN 'point_unknown'
-              WHEN NOT starts_with(sp.area_code, $2) THEN 'point_out_of_scope'
-              WHEN t.pid IS NOT NULL AND p.id IS NULL THEN 'person_unknown'
-            END AS code,
-            CASE
-              WHEN t.code IN ('key_invalid') THEN t.key
-              WHEN t.code IN ('tube_invalid') THEN t.tube
-              WHEN t.code IN ('person_id_invalid') THEN t.pid
-              WHEN t.code IN ('point_invalid') THEN t.pt
-              WHEN t.code IN ('scanned_at_invalid') THEN t.at
-              WHEN t.code IN ('pool_size_invalid') THEN t.pool
-              WHEN t.code IS NULL AND (sp.id IS NULL OR NOT starts_with(sp.area_code, $2)) THEN t.pt
-              WHEN t.code IS NULL AND t.pid IS NOT NULL AND p.id IS NULL THEN t.pid
-            END AS raw
-       FROM (${typedRowsSql(f, 1, timeFn)} OFFSET 0) t
-       LEFT JOIN import_points sp ON sp.id = t.point_id
-       LEFT JOIN persons p ON p.id = t.person_id AND p.purged_at IS NULL`;
-}
+const TUBE = /^[A-Za-z0-9_-]{4,40}$/;
+const DIGITS = /^[1-9][0-9]{0,14}$/; // ids up to 10^15: exact in a double
+const MIN_TIME = Date.UTC(2000, 0, 1);
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
- * `scan_rows`: every data row, typed, joined with its sampling point and person, with its first problem (code)
- * and the raw text that caused it. Its key is the file's, or one made from tube, person and time.
+ * A scan time: ISO 8601 (`2022-03-14T09:30:00.123+08:00`, `…Z`), or `2022-03-14 09:30[:00]` and `2022/3/14 9:30`
+ * in Beijing time. NaN when it is not one, or not a real date and time. Read character by character: files carry
+ * millions of them.
  */
-async function buildRows(
-  tx: Queryable,
-  f: FieldColumns,
+export function parseScanTime(raw: string): number {
+  let p = 0;
+  const n = raw.length;
+  const num = (min: number, max: number): number => {
+    let v = 0;
+    let k = 0;
+    while (p < n && k < max) {
+      const c = raw.charCodeAt(p) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      p++;
+      k++;
+    }
+    return k < min ? -1 : v;
+  };
+  const y = num(4, 4);
+  const sep = raw.charCodeAt(p);
+  if (y < 0 || (sep !== 45 && sep !== 47)) return Number.NaN; // - or /
+  p++;
+  const mo = num(1, 2);
+  if (mo < 1 || mo > 12 || raw.charCodeAt(p++) !== sep) return Number.NaN;
+  const d = num(1, 2);
+  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d < 1 || d > (DAYS[mo - 1] as number) + (leap ? 1 : 0)) return Number.NaN;
+  const t = raw.charCodeAt(p++);
+  if (t !== 32 && t !== 84) return Number.NaN; // space or T
+  const h = num(1, 2);
+  if (h < 0 || h > 23 || raw.charCodeAt(p++) !== 58) return Number.NaN;
+  const mi = num(2, 2);
+  if (mi < 0 || mi > 59) return Number.NaN;
+  let s = 0;
+  let frac = 0;
+  if (raw.charCodeAt(p) === 58) {
+    p++;
+    s = num(2, 2);
+    if (s < 0 || s > 59) return Number.NaN;
+    if (raw.charCodeAt(p) === 46) {
+      p++;
+      const from = p;
+      const f = num(1, 9);
+      if (f < 0) return Number.NaN;
+      frac = Math.floor(f / 10 ** (p - from - 3));
+    }
+  }
+  while (raw.charCodeAt(p) === 32) p++;
+  let offset = 8 * 60; // Beijing time unless said
+  if (p < n) {
+    const z = raw.charCodeAt(p++);
+    if (z === 90 && p === n)
+      offset = 0; // Z
+    else if (z === 43 || z === 45) {
+      const oh = num(2, 2);
+      if (raw.charCodeAt(p) === 58) p++;
+      const om = p < n ? num(2, 2) : 0;
+      if (oh < 0 || oh > 14 || om < 0 || om > 59 || p !== n) return Number.NaN;
+      offset = (z === 45 ? -1 : 1) * (oh * 60 + om);
+    } else return Number.NaN;
+  }
+  return Date.UTC(y, mo - 1, d, h, mi, s, frac) - offset * 60_000;
+}
+
+/** Codes of rows, interned (0 = accepted). */
+class Codes {
+  private readonly names: string[] = [''];
+  private readonly index = new Map<string, number>([['', 0]]);
+  of(name: string): number {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.names.push(name) - 1;
+      if (i > 255) throw new Error('too many distinct row codes');
+      this.index.set(name, i);
+    }
+    return i;
+  }
+  name(i: number): string {
+    return this.names[i] as string;
+  }
+}
+
+const FLAG = { isolated: 1, notInRegistry: 2, twice: 4, clockAhead: 8 } as const;
+const FLAG_NAMES: [number, string][] = [
+  [FLAG.isolated, 'isolated_in_pool'],
+  [FLAG.notInRegistry, 'not_in_registry'],
+  [FLAG.twice, 'sampled_twice'],
+  [FLAG.clockAhead, 'clock_ahead'],
+];
+
+/** What is kept of each row between the passes: numbers in typed arrays, grown by doubling. */
+class Rows {
+  n = 0;
+  line = new Int32Array(1024);
+  person = new Float64Array(1024); // 0 = none (traveller by ID number, or rejected)
+  point = new Float64Array(1024);
+  at = new Float64Array(1024);
+  tube = new Int32Array(1024); // index into tubes
+  sampler = new Int32Array(1024); // index into samplers
+  pool = new Uint8Array(1024); // 0 = the point's
+  code = new Uint8Array(1024); // from the checks before writing
+  wcode = new Uint8Array(1024); // from the write step (tubes, duplicates): reset on each attempt
+  flags = new Uint8Array(1024);
+  push(): number {
+    if (this.n === this.line.length) this.grow(this.n * 2);
+    return this.n++;
+  }
+  private grow(size: number): void {
+    const g = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a);
+      return b;
+    };
+    this.line = g(this.line);
+    this.person = g(this.person);
+    this.point = g(this.point);
+    this.at = g(this.at);
+    this.tube = g(this.tube);
+    this.sampler = g(this.sampler);
+    this.pool = g(this.pool);
+    this.code = g(this.code);
+    this.wcode = g(this.wcode);
+    this.flags = g(this.flags);
+  }
+}
+
+/** A set of person ids: a bitmap (ids are dense) that grows as needed. */
+class IdBits {
+  private bits = new Uint8Array(1 << 16);
+  add(id: number): void {
+    const byte = Math.floor(id / 8);
+    if (byte >= this.bits.length) {
+      const b = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
+      b.set(this.bits);
+      this.bits = b;
+    }
+    this.bits[byte] = (this.bits[byte] as number) | (1 << (id % 8));
+  }
+  has(id: number): boolean {
+    const byte = Math.floor(id / 8);
+    return byte < this.bits.length && ((this.bits[byte] as number) & (1 << (id % 8))) !== 0;
+  }
+}
+
+interface Pass1 {
+  rows: Rows;
+  tubes: string[];
+  samplers: string[];
+  idNumbers: Map<number, string>; // row → ID number (rows given by ID number)
+  raws: Map<number, string>; // row → the text a check refused (the first rows only)
+  codes: Codes;
+}
+
+const MESSAGES: Record<string, (raw: string, tube: string | null) => string> = {
+  key_invalid: (raw) => `key "${raw}" must have 8–100 characters`,
+  tube_invalid: (raw) => `tube barcode "${raw}" is not 4–40 letters, digits, _ or -`,
+  person_missing: () => 'give exactly one of person_id (人员编号) and id_number (身份证号)',
+  person_id_invalid: (raw) => `person_id "${raw}" is not a registry number`,
+  point_invalid: (raw) => `point_id "${raw}" is not a number`,
+  scanned_at_invalid: (raw) =>
+    `scanned_at "${raw}" is not a date and time (2022-03-14 11:30, Beijing time, or ISO 8601)`,
+  pool_size_invalid: (raw) => `pool_size "${raw}" must be a whole number from 1 to 50`,
+  point_unknown: (raw) => `sampling point ${raw} is not a point of this round`,
+  point_out_of_scope: (raw) => `sampling point ${raw} is outside your jurisdiction`,
+  person_unknown: (raw) => `no person ${raw} in the registry`,
+  tube_other_round: (_, tube) => `tube ${tube} belongs to another round`,
+  tube_closed: (_, tube) => `tube ${tube} was closed before; use a new tube`,
+  tube_full: (_, tube) => `tube ${tube} already holds its pool size`,
+};
+
+/** The key of a row: the file's, or one made from tube, person and time (sending the file again then matches). */
+function rowKey(cells: string[], f: FieldIndex): string {
+  const key = f.key >= 0 ? (cells[f.key] ?? '').trim() : '';
+  if (key !== '') return key;
+  const person =
+    f.person_id >= 0 && cells[f.person_id]?.trim() ? cells[f.person_id]?.trim() : cells[f.id_number]?.trim();
+  return `file:${(cells[f.tube] ?? '').trim()}:${person ?? ''}:${(cells[f.scanned_at] ?? '').trim()}`;
+}
+
+/** Pass 1: every row checked on its own and against the round's points; numbers kept. */
+async function checkRows(
+  file: ScanFile,
+  points: Map<number, { area: string; pool: number }>,
   opts: ScanImportOptions,
   now: Date,
-  timeFn: string,
-): Promise<void> {
-  await tx.query(
-    scanRowsSql(f, timeFn),
-    [opts.uploader, opts.scopePrefix, ISOLATED, now],
+  listLimit: number,
+): Promise<Pass1> {
+  const f = file.fields;
+  const rows = new Rows();
+  const codes = new Codes();
+  const tubes: string[] = [];
+  const tubeIndex = new Map<string, number>();
+  const samplers: string[] = [opts.uploader];
+  const samplerIndex = new Map<string, number>([[opts.uploader, 0]]);
+  const idNumbers = new Map<number, string>();
+  const raws = new Map<number, string>();
+  const ahead = now.getTime() + 5 * 60_000;
+  const cell = (cells: string[], i: number) => (i >= 0 ? (cells[i] ?? '').trim() : '');
+  const records = file.records((bytes) =>
+    opts.onProgress?.({ phase: 'check', bytes, totalBytes: file.size }),
   );
+  for await (const batch of records)
+    for (const { line, cells } of batch) {
+      const i = rows.push();
+      rows.line[i] = line;
+      const reject = (code: string, raw: string) => {
+        rows.code[i] = codes.of(code);
+        if (raws.size < listLimit) raws.set(i, raw);
+      };
+      const key = cell(cells, f.key);
+      const tube = cell(cells, f.tube);
+      const pid = cell(cells, f.person_id);
+      const idn = cell(cells, f.id_number).toUpperCase();
+      const pt = cell(cells, f.point_id);
+      const at = cell(cells, f.scanned_at);
+      const pool = cell(cells, f.pool_size);
+      const smp = cell(cells, f.sampler);
+      let ti = tubeIndex.get(tube);
+      if (ti === undefined) {
+        ti = tubes.push(tube) - 1;
+        tubeIndex.set(tube, ti);
+      }
+      rows.tube[i] = ti;
+      if (smp !== '') {
+        let si = samplerIndex.get(smp);
+        if (si === undefined) {
+          si = samplers.push(smp.slice(0, 200)) - 1;
+          samplerIndex.set(smp, si);
+        }
+        rows.sampler[i] = si;
+      }
+      if (f.key >= 0 && (key.length < 8 || key.length > 100)) {
+        reject('key_invalid', key);
+        continue;
+      }
+      if (!TUBE.test(tube)) {
+        reject('tube_invalid', tube);
+        continue;
+      }
+      if ((pid === '') === (idn === '')) {
+        reject('person_missing', '');
+        continue;
+      }
+      if (pid !== '') {
+        if (!DIGITS.test(pid)) {
+          reject('person_id_invalid', pid);
+          continue;
+        }
+        rows.person[i] = Number(pid);
+      }
+      if (!DIGITS.test(pt)) {
+        reject('point_invalid', pt);
+        continue;
+      }
+      const pointId = Number(pt);
+      rows.point[i] = pointId;
+      const t = parseScanTime(at);
+      if (!(t >= MIN_TIME)) {
+        reject('scanned_at_invalid', at);
+        continue;
+      }
+      rows.at[i] = t;
+      if (t > ahead) rows.flags[i] = (rows.flags[i] as number) | FLAG.clockAhead;
+      if (pool !== '') {
+        const n = /^[0-9]{1,2}$/.test(pool) ? Number(pool) : 0;
+        if (n < 1 || n > 50) {
+          reject('pool_size_invalid', pool);
+          continue;
+        }
+        rows.pool[i] = n;
+      }
+      if (idn !== '') {
+        const parsed = parseIdNumber(idn, now);
+        if (!parsed.ok) {
+          reject(parsed.code, `${idn}\u001f${parsed.message}`);
+          continue;
+        }
+        idNumbers.set(i, parsed.value.idNumber);
+      }
+      const point = points.get(pointId);
+      if (!point) {
+        reject('point_unknown', pt);
+        continue;
+      }
+      if (!point.area.startsWith(opts.scopePrefix)) reject('point_out_of_scope', pt);
+    }
+  return { rows, tubes, samplers, idNumbers, raws, codes };
 }
 
-const ISOLATED = ['pool_held', 'suspected', 'case', 'close_contact', 'secondary_contact'];
+// ------------------------------------------------------------------------------------------ lookups
 
-/** Rows given by ID number: registry matches first, then the rest checked here (GB 11643) and flagged. */
-async function resolveIdNumbers(tx: Queryable, now: Date): Promise<void> {
-  await tx.query(
-    `UPDATE scan_rows r SET person_id = p.id, id_number = NULL, isolated = p.risk_status = ANY($1::text[])
-       FROM persons p
-      WHERE r.code IS NULL AND r.id_number IS NOT NULL AND p.id_number = r.id_number AND p.purged_at IS NULL`,
-    [ISOLATED],
-  );
-  const { rows } = await tx.query<{ line: number; id_number: string }>(
-    'SELECT line, id_number FROM scan_rows WHERE code IS NULL AND id_number IS NOT NULL',
-  );
-  if (rows.length === 0) return;
-  const lines: number[] = [];
-  const codes: (string | null)[] = [];
-  const raws: (string | null)[] = [];
-  for (const r of rows) {
-    const parsed = parseIdNumber(r.id_number, now);
-    lines.push(r.line);
-    codes.push(parsed.ok ? null : parsed.code);
-    raws.push(parsed.ok ? null : `${r.id_number}\u001f${parsed.message}`);
+/** Reads the integers a `COPY (SELECT one int8 column) TO STDOUT` writes, one per line. */
+async function copyIds(tx: Queryable, select: string, into: (id: number) => void): Promise<void> {
+  let carry = 0;
+  let inNumber = false;
+  for await (const chunk of tx.copyTo(`COPY (${select}) TO STDOUT`)) {
+    for (let k = 0; k < chunk.length; k++) {
+      const c = chunk[k] as number;
+      if (c === 10) {
+        if (inNumber) into(carry);
+        carry = 0;
+        inNumber = false;
+      } else {
+        carry = carry * 10 + (c - 48);
+        inNumber = true;
+      }
+    }
   }
-  await tx.query(
-    `UPDATE scan_rows r SET code = u.code, raw = u.raw, not_in_registry = u.code IS NULL
-       FROM unnest($1::int8[], $2::text[], $3::text[]) AS u(line, code, raw) WHERE r.line = u.line`,
-    [lines, codes, raws],
-  );
+  if (inNumber) into(carry);
 }
 
-/** Rejects the rows of tubes that are closed, of another round, or would overflow (in line order). */
-async function checkTubes(tx: Queryable, roundId: number): Promise<boolean> {
-  const { rows } = await tx.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM tube_fill f LEFT JOIN file_tubes t ON t.barcode = f.tube
-      WHERE (t.id IS NULL AND f.n > f.pool_size)
-         OR (t.id IS NOT NULL AND (t.round_id <> $1 OR t.status <> 'open' OR t.members + f.n > t.pool_size))`,
-    [roundId],
-  );
-  if ((rows[0]?.n ?? 0) === 0) return false;
-  await tx.query(
-    `UPDATE scan_rows r SET code = x.code, raw = r.tube FROM (
-       SELECT w.rid, CASE
-                WHEN w.round_id IS NOT NULL AND w.round_id <> $1 THEN 'tube_other_round'
-                WHEN w.status IS NOT NULL AND w.status <> 'open' THEN 'tube_closed'
-                WHEN w.members + w.k > w.cap THEN 'tube_full'
-              END AS code
-         FROM (SELECT r.ctid AS rid, t.round_id, t.status, coalesce(t.members, 0) AS members,
-                      coalesce(t.pool_size, f.pool_size) AS cap,
-                      row_number() OVER (PARTITION BY r.tube ORDER BY r.line) AS k
-                 FROM scan_rows r JOIN tube_fill f ON f.tube = r.tube LEFT JOIN file_tubes t ON t.barcode = r.tube
-                WHERE r.code IS NULL
-                  AND ((t.id IS NULL AND f.n > f.pool_size)
-                       OR (t.id IS NOT NULL AND (t.round_id <> $1 OR t.status <> 'open' OR t.members + f.n > t.pool_size)))
-              ) w
-     ) x WHERE r.ctid = x.rid AND x.code IS NOT NULL`,
-    [roundId],
-  );
-  return true;
+/** Above this many distinct people a file is checked against the whole registry, read once as a bitmap. */
+const REGISTRY_SCAN_ABOVE = 100_000;
+
+/** Registry checks: who exists, who is isolated; ID numbers matched to persons (the others are travellers). */
+async function checkPeople(tx: Queryable, p1: Pass1): Promise<void> {
+  const { rows, codes } = p1;
+  const ids = new Set<number>();
+  for (let i = 0; i < rows.n; i++)
+    if (rows.code[i] === 0 && rows.person[i]) ids.add(rows.person[i] as number);
+  const known = new IdBits();
+  const isolated = new Set<number>();
+  if (ids.size > REGISTRY_SCAN_ABOVE) {
+    await copyIds(tx, 'SELECT id FROM persons WHERE purged_at IS NULL', (id) => known.add(id));
+    const iso = await tx.query<{ id: number }>(
+      'SELECT id FROM persons WHERE risk_status = ANY($1::text[]) AND purged_at IS NULL',
+      [ISOLATED_STATUSES],
+    );
+    for (const r of iso.rows) isolated.add(r.id);
+  } else if (ids.size > 0) {
+    const all = [...ids];
+    for (let k = 0; k < all.length; k += 20_000) {
+      const r = await tx.query<{ id: number; risk_status: string }>(
+        'SELECT id, risk_status FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL',
+        [all.slice(k, k + 20_000)],
+      );
+      for (const p of r.rows) {
+        known.add(p.id);
+        if (ISOLATED_STATUSES.includes(p.risk_status)) isolated.add(p.id);
+      }
+    }
+  }
+  if (p1.idNumbers.size > 0) {
+    const byNumber = new Map<string, { id: number; risk_status: string }>();
+    const numbers = [...new Set(p1.idNumbers.values())];
+    for (let k = 0; k < numbers.length; k += 20_000) {
+      const r = await tx.query<{ id: number; id_number: string; risk_status: string }>(
+        'SELECT id, id_number, risk_status FROM persons WHERE id_number = ANY($1::text[]) AND purged_at IS NULL',
+        [numbers.slice(k, k + 20_000)],
+      );
+      for (const p of r.rows) byNumber.set(p.id_number, p);
+    }
+    for (const [i, n] of p1.idNumbers) {
+      if (rows.code[i] !== 0) continue;
+      const p = byNumber.get(n);
+      if (p) {
+        rows.person[i] = p.id;
+        known.add(p.id);
+        if (ISOLATED_STATUSES.includes(p.risk_status)) isolated.add(p.id);
+      } else rows.flags[i] = (rows.flags[i] as number) | FLAG.notInRegistry;
+    }
+  }
+  const unknown = codes.of('person_unknown');
+  for (let i = 0; i < rows.n; i++) {
+    if (rows.code[i] !== 0) continue;
+    const p = rows.person[i] as number;
+    if (p === 0) continue;
+    if (!known.has(p)) rows.code[i] = unknown;
+    else if (isolated.has(p)) rows.flags[i] = (rows.flags[i] as number) | FLAG.isolated; // cleared for single tubes
+  }
 }
 
-const TUBE_FILL_SQL = `CREATE TEMP TABLE tube_fill ON COMMIT DROP AS
-  SELECT tube, count(*)::int AS n, count(person_id)::int AS with_person, min(pool_size) AS pool_size,
-         min(point_id) AS point_id, min(scanned_at) AS first_at, max(scanned_at) AS last_at
-    FROM scan_rows WHERE code IS NULL GROUP BY tube`;
+// ------------------------------------------------------------------------------------------ writing
+
+interface TubeState {
+  id: number;
+  round: number;
+  status: string;
+  pool: number;
+  members: number;
+  closedAt: number; // ms, or 0
+  existed: boolean;
+  firstRow: number;
+}
 
 interface Written {
   accepted: number;
-  inserted: number;
   opened: number;
   closed: number;
-  peopleRechecked: boolean;
-  tubesRechecked: boolean;
 }
 
-/** Writes tubes, round_people and scans for the rows without a code, and says how many scans went in. */
-async function writeAccepted(
+const UNIQUE_VIOLATION = '23505';
+
+/** COPY text format: backslash, tab, newline and carriage return escaped. */
+const copyText = (v: string) =>
+  /[\\\t\n\r]/.test(v)
+    ? v.replace(/[\\\t\n\r]/g, (c) => `\\${{ '\\': '\\', '\t': 't', '\n': 'n', '\r': 'r' }[c]}`)
+    : v;
+
+async function* batched(
+  lines: Iterable<string> | AsyncIterable<string>,
+  size = 5000,
+): AsyncGenerator<string> {
+  let batch: string[] = [];
+  for await (const l of lines) {
+    batch.push(l);
+    if (batch.length === size) {
+      yield batch.join('');
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch.join('');
+}
+
+/**
+ * One attempt at writing: tubes settled in file order (locked first when they existed), then round membership,
+ * then the scans streamed in a second pass over the file. Throws the database's error on a unique violation.
+ */
+async function writeRows(
   tx: Queryable,
-  roundId: number,
-  now: Date,
+  file: ScanFile,
+  p1: Pass1,
+  ctx: {
+    roundId: number;
+    points: Map<number, { area: string; pool: number }>;
+    now: Date;
+    opts: ScanImportOptions;
+  },
   ms: Record<string, number>,
 ): Promise<Written> {
+  const { rows, codes } = p1;
   let t = performance.now();
   const lap = (name: string) => {
     const t1 = performance.now();
     ms[name] = Math.round((ms[name] ?? 0) + t1 - t);
     t = t1;
   };
-  // The file's tubes, then those that existed before: locked in id order (as the batch API locks them), then read.
-  await tx.query(TUBE_FILL_SQL);
-  await tx.query(
-    `SELECT count(*) FROM (SELECT t.id FROM tubes t JOIN tube_fill f ON f.tube = t.barcode ORDER BY t.id FOR UPDATE OF t) x`,
-  );
-  await tx.query(
-    `CREATE TEMP TABLE file_tubes ON COMMIT DROP AS
-     SELECT t.id, t.barcode, t.round_id, t.status, t.pool_size, t.members FROM tubes t JOIN tube_fill f ON f.tube = t.barcode`,
-  );
-  lap('tubes_read');
-  const tubesRechecked = await checkTubes(tx, roundId);
-  if (tubesRechecked) {
-    await tx.query('DROP TABLE tube_fill');
-    await tx.query(TUBE_FILL_SQL);
+  for (let i = 0; i < rows.n; i++) {
+    rows.wcode[i] = 0;
+    rows.flags[i] = (rows.flags[i] as number) & ~FLAG.twice;
   }
-  lap('tubes_checked');
+  const ok = (i: number) => rows.code[i] === 0 && rows.wcode[i] === 0;
 
-  // New tubes go in with their final state; old ones are updated. tube_ids maps every barcode of the file.
-  await tx.query(
-    'CREATE TEMP TABLE tube_ids (id bigint NOT NULL, barcode text NOT NULL, pool_size int NOT NULL) ON COMMIT DROP',
+  // Tubes of the file that exist already: locked in id order, then read.
+  const used = new Set<number>();
+  for (let i = 0; i < rows.n; i++) if (ok(i)) used.add(rows.tube[i] as number);
+  await tx.query('CREATE TEMP TABLE import_tubes (barcode text PRIMARY KEY) ON COMMIT DROP');
+  await tx.copyFrom(
+    'COPY import_tubes (barcode) FROM STDIN',
+    batched([...used].map((ti) => `${p1.tubes[ti]}\n`)),
   );
-  const opened = await tx.query(
-    `WITH ins AS (
-       INSERT INTO tubes (barcode, round_id, sampling_point_id, area_code, pool_size, members, status, opened_at, closed_at)
-       SELECT f.tube, $1, f.point_id, sp.area_code, f.pool_size, f.n,
-              CASE WHEN f.n = f.pool_size THEN 'closed' ELSE 'open' END, f.first_at,
-              CASE WHEN f.n = f.pool_size THEN f.last_at END
-         FROM tube_fill f JOIN import_points sp ON sp.id = f.point_id
-        WHERE NOT EXISTS (SELECT 1 FROM file_tubes t WHERE t.barcode = f.tube)
-       ON CONFLICT (barcode) DO NOTHING
-       RETURNING id, barcode, pool_size)
-     INSERT INTO tube_ids SELECT id, barcode, pool_size FROM ins`,
-    [roundId],
+  const existing = await tx.query<{
+    id: number;
+    barcode: string;
+    round_id: number;
+    status: string;
+    pool_size: number;
+    members: number;
+  }>(
+    `SELECT t.id, t.barcode, t.round_id, t.status, t.pool_size, t.members
+       FROM tubes t JOIN import_tubes i ON i.barcode = t.barcode ORDER BY t.id FOR UPDATE OF t`,
   );
-  const updated = await tx.query(
-    `WITH up AS (
-       UPDATE tubes t SET members = t.members + f.n,
-              status = CASE WHEN t.members + f.n = t.pool_size THEN 'closed' ELSE t.status END,
-              closed_at = CASE WHEN t.members + f.n = t.pool_size THEN f.last_at ELSE t.closed_at END
-         FROM file_tubes ft JOIN tube_fill f ON f.tube = ft.barcode
-        WHERE t.id = ft.id
-       RETURNING t.id, t.barcode, t.pool_size, t.status)
-     INSERT INTO tube_ids SELECT id, barcode, pool_size FROM up`,
+  await tx.query('DROP TABLE import_tubes');
+  const state = new Map<number, TubeState>();
+  const indexOf = new Map<string, number>();
+  for (const ti of used) indexOf.set(p1.tubes[ti] as string, ti);
+  for (const e of existing.rows)
+    state.set(indexOf.get(e.barcode) as number, {
+      id: e.id,
+      round: e.round_id,
+      status: e.status,
+      pool: e.pool_size,
+      members: e.members,
+      closedAt: 0,
+      existed: true,
+      firstRow: -1,
+    });
+  lap('tubes_read');
+
+  // Rows into tubes, in file order.
+  const other = codes.of('tube_other_round');
+  const closedBefore = codes.of('tube_closed');
+  const full = codes.of('tube_full');
+  const fresh: number[] = [];
+  for (let i = 0; i < rows.n; i++) {
+    if (!ok(i)) continue;
+    const ti = rows.tube[i] as number;
+    let s = state.get(ti);
+    if (!s) {
+      const pool = rows.pool[i] || (ctx.points.get(rows.point[i] as number)?.pool ?? 20);
+      s = {
+        id: 0,
+        round: ctx.roundId,
+        status: 'open',
+        pool,
+        members: 0,
+        closedAt: 0,
+        existed: false,
+        firstRow: i,
+      };
+      state.set(ti, s);
+      fresh.push(ti);
+    }
+    if (s.round !== ctx.roundId) rows.wcode[i] = other;
+    else if (s.existed && s.status !== 'open' && s.closedAt === 0) rows.wcode[i] = closedBefore;
+    else if (s.members >= s.pool) rows.wcode[i] = full;
+    else {
+      s.members++;
+      if (s.members === s.pool) {
+        s.status = 'closed';
+        s.closedAt = rows.at[i] as number;
+      }
+      if (s.pool === 1) rows.flags[i] = (rows.flags[i] as number) & ~FLAG.isolated;
+    }
+  }
+
+  // Who was sampled in this round already, then the first scan of each person in file order.
+  const prior = new IdBits();
+  const anyPrior = await tx.query<{ any: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM round_people WHERE round_id = $1) AS any',
+    [ctx.roundId],
   );
-  const counts = await tx.query<{ tubes: number; accepted: number; with_person: number; closed: number }>(
-    `SELECT count(*)::int AS tubes, coalesce(sum(n), 0)::int AS accepted, coalesce(sum(with_person), 0)::int AS with_person,
-            (count(*) FILTER (WHERE n = pool_size AND NOT EXISTS (SELECT 1 FROM file_tubes t WHERE t.barcode = f.tube)))::int AS closed
-       FROM tube_fill f`,
-  );
-  const c = counts.rows[0] ?? { tubes: 0, accepted: 0, with_person: 0, closed: 0 };
-  if (opened.rowCount + updated.rowCount !== c.tubes)
-    throw new AppError(
-      409,
-      'import_conflict',
-      'some tubes of the file were opened by another upload while it was being imported; send the file again',
+  if (anyPrior.rows[0]?.any)
+    await copyIds(tx, `SELECT person_id FROM round_people WHERE round_id = ${ctx.roundId}`, (id) =>
+      prior.add(id),
     );
-  const closedOld = await tx.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM tubes t JOIN file_tubes ft ON ft.id = t.id WHERE t.status = 'closed' AND ft.status = 'open'`,
-  );
+  const seen = new IdBits();
+  let accepted = 0;
+  for (let i = 0; i < rows.n; i++) {
+    if (!ok(i)) continue;
+    accepted++;
+    const p = rows.person[i] as number;
+    if (p === 0) continue;
+    if (seen.has(p) || prior.has(p)) rows.flags[i] = (rows.flags[i] as number) | FLAG.twice;
+    else seen.add(p);
+  }
+  lap('tubes_settled');
+
+  // New tubes (ids drawn from the tubes' own sequence), then the ones that existed.
+  const newTubes = fresh.filter((ti) => (state.get(ti) as TubeState).members > 0);
+  if (newTubes.length > 0) {
+    const ids = await tx.query<{ id: number }>(
+      `SELECT nextval(pg_get_serial_sequence('tubes', 'id')) AS id FROM generate_series(1, $1)`,
+      [newTubes.length],
+    );
+    newTubes.forEach((ti, k) => {
+      (state.get(ti) as TubeState).id = ids.rows[k]?.id as number;
+    });
+    await tx.copyFrom(
+      'COPY tubes (id, barcode, round_id, sampling_point_id, area_code, pool_size, members, status, opened_at, closed_at) FROM STDIN',
+      batched(
+        newTubes.map((ti) => {
+          const s = state.get(ti) as TubeState;
+          const i = s.firstRow;
+          const point = rows.point[i] as number;
+          return `${s.id}\t${p1.tubes[ti]}\t${ctx.roundId}\t${point}\t${ctx.points.get(point)?.area}\t${s.pool}\t${s.members}\t${s.status}\t${new Date(rows.at[i] as number).toISOString()}\t${s.closedAt ? new Date(s.closedAt).toISOString() : '\\N'}\n`;
+        }),
+      ),
+    );
+  }
+  const before = new Map(existing.rows.map((e) => [e.id, e.members]));
+  const grown = [...state.values()].filter((s) => s.existed && s.members !== before.get(s.id));
+  if (grown.length > 0)
+    await tx.query(
+      `UPDATE tubes t SET members = u.members, status = u.status, closed_at = coalesce(u.closed_at, t.closed_at)
+         FROM unnest($1::int8[], $2::int2[], $3::text[], $4::timestamptz[]) AS u(id, members, status, closed_at)
+        WHERE t.id = u.id`,
+      [
+        grown.map((s) => s.id),
+        grown.map((s) => s.members),
+        grown.map((s) => s.status),
+        grown.map((s) => (s.closedAt ? new Date(s.closedAt) : null)),
+      ],
+    );
   lap('tubes_written');
 
-  // Who was sampled in this round: the first scan of a person in the round is not flagged, every other is.
-  await tx.query('SAVEPOINT round_people');
-  const people = await tx.query(
-    `INSERT INTO round_people (round_id, person_id, first_scanned_at)
-     SELECT $1, person_id, scanned_at FROM scan_rows WHERE code IS NULL AND person_id IS NOT NULL
-     ON CONFLICT (round_id, person_id) DO NOTHING`,
-    [roundId],
+  // Round membership: one row per person new to the round.
+  const people = function* () {
+    for (let i = 0; i < rows.n; i++)
+      if (ok(i) && rows.person[i] && !((rows.flags[i] as number) & FLAG.twice))
+        yield `${ctx.roundId}\t${rows.person[i]}\t${new Date(rows.at[i] as number).toISOString()}\n`;
+  };
+  await tx.copyFrom(
+    'COPY round_people (round_id, person_id, first_scanned_at) FROM STDIN',
+    batched(people()),
   );
-  let peopleRechecked = false;
-  if (people.rowCount !== c.with_person) {
-    peopleRechecked = true;
-    await tx.query('ROLLBACK TO SAVEPOINT round_people');
-    await tx.query(
-      `UPDATE scan_rows r SET twice = true FROM (
-         SELECT w.rid FROM (
-           SELECT ctid AS rid, person_id, row_number() OVER (PARTITION BY person_id ORDER BY line) AS k
-             FROM scan_rows WHERE code IS NULL AND person_id IS NOT NULL) w
-          WHERE w.k > 1 OR EXISTS (SELECT 1 FROM round_people rp WHERE rp.round_id = $1 AND rp.person_id = w.person_id)
-       ) x WHERE r.ctid = x.rid`,
-      [roundId],
-    );
-    await tx.query(
-      `INSERT INTO round_people (round_id, person_id, first_scanned_at)
-       SELECT $1, person_id, scanned_at FROM scan_rows WHERE code IS NULL AND person_id IS NOT NULL AND NOT twice
-       ON CONFLICT (round_id, person_id) DO NOTHING`,
-      [roundId],
-    );
-  }
-  await tx.query('RELEASE SAVEPOINT round_people');
   lap('round_people');
 
-  const scans = await tx.query(
-    `INSERT INTO scans (idempotency_key, round_id, tube_id, person_id, id_number, area_code, sampling_point_id,
-                        sampler, scanned_at, received_at, flags)
-     SELECT r.key, $1, t.id, r.person_id, r.id_number, r.area_code, r.point_id, r.sampler, r.scanned_at, $2,
-            CASE WHEN (r.isolated AND t.pool_size > 1) OR r.twice OR r.not_in_registry OR r.clock_ahead
-                 THEN array_remove(ARRAY[CASE WHEN r.isolated AND t.pool_size > 1 THEN 'isolated_in_pool' END,
-                                         CASE WHEN r.not_in_registry THEN 'not_in_registry' END,
-                                         CASE WHEN r.twice THEN 'sampled_twice' END,
-                                         CASE WHEN r.clock_ahead THEN 'clock_ahead' END], NULL)
-                 ELSE '{}'::text[] END
-       FROM scan_rows r JOIN tube_ids t ON t.barcode = r.tube
-      WHERE r.code IS NULL
-     ON CONFLICT (idempotency_key) DO NOTHING`,
-    [roundId, now],
+  // The scans: the file read again for the keys, the rest from memory.
+  const f = file.fields;
+  const received = ctx.now.toISOString();
+  const samplers = p1.samplers.map(copyText);
+  const scanLines = async function* () {
+    let i = 0;
+    const records = file.records((bytes) =>
+      ctx.opts.onProgress?.({ phase: 'write', bytes, totalBytes: file.size }),
+    );
+    for await (const batch of records) {
+      const out: string[] = [];
+      for (const { cells } of batch) {
+        const row = i++;
+        if (!ok(row)) continue;
+        const s = state.get(rows.tube[row] as number) as TubeState;
+        const point = rows.point[row] as number;
+        const person = rows.person[row] as number;
+        const fl = rows.flags[row] as number;
+        let flags = '{}';
+        if (fl !== 0)
+          flags = `{${FLAG_NAMES.filter(([b]) => fl & b)
+            .map(([, n]) => n)
+            .join(',')}}`;
+        out.push(
+          `${copyText(rowKey(cells, f))}\t${ctx.roundId}\t${s.id}\t${person || '\\N'}\t${person ? '\\N' : p1.idNumbers.get(row)}\t${ctx.points.get(point)?.area}\t${point}\t${samplers[rows.sampler[row] as number]}\t${new Date(rows.at[row] as number).toISOString()}\t${received}\t${flags}\n`,
+        );
+      }
+      if (out.length > 0) yield out.join('');
+    }
+    if (i !== rows.n)
+      throw new Error(`the file changed while it was being imported (${i} rows, then ${rows.n})`);
+  };
+  await tx.copyFrom(
+    `COPY scans (idempotency_key, round_id, tube_id, person_id, id_number, area_code, sampling_point_id, sampler,
+                 scanned_at, received_at, flags) FROM STDIN`,
+    scanLines(),
   );
   lap('scans');
-  return {
-    accepted: c.accepted,
-    inserted: scans.rowCount,
-    opened: opened.rowCount,
-    closed: c.closed + (closedOld.rows[0]?.n ?? 0),
-    peopleRechecked,
-    tubesRechecked,
-  };
+  let closed = 0;
+  for (const s of state.values()) if (s.closedAt > 0) closed++;
+  return { accepted, opened: newTubes.length, closed };
 }
 
-/** Marks keys recorded before, or earlier in the file, as duplicates (the exact per-row check). */
-async function markDuplicates(tx: Queryable): Promise<void> {
-  await tx.query(
-    `UPDATE scan_rows r SET code = 'duplicate' FROM (
-       SELECT w.rid FROM (
-         SELECT ctid AS rid, key, row_number() OVER (PARTITION BY key ORDER BY line) AS k
-           FROM scan_rows WHERE code IS NULL) w
-        WHERE w.k > 1 OR EXISTS (SELECT 1 FROM scans s WHERE s.idempotency_key = w.key)
-     ) x WHERE r.ctid = x.rid`,
+/** Keys seen before this file, or earlier in it: those rows become duplicates (checked row by row). */
+async function markDuplicates(tx: Queryable, file: ScanFile, p1: Pass1): Promise<void> {
+  const { rows, codes } = p1;
+  await tx.query('CREATE TEMP TABLE import_keys (i int4 NOT NULL, key text NOT NULL) ON COMMIT DROP');
+  const lines = async function* () {
+    let i = 0;
+    for await (const batch of file.records())
+      for (const { cells } of batch) {
+        const row = i++;
+        if (rows.code[row] === 0) yield `${row}\t${copyText(rowKey(cells, file.fields))}\n`;
+      }
+  };
+  await tx.copyFrom('COPY import_keys (i, key) FROM STDIN', batched(lines()));
+  const dups = await tx.query<{ i: number }>(
+    `SELECT i FROM (SELECT i, key, row_number() OVER (PARTITION BY key ORDER BY i) AS k FROM import_keys) x
+      WHERE k > 1 OR EXISTS (SELECT 1 FROM scans s WHERE s.idempotency_key = x.key)`,
   );
+  await tx.query('DROP TABLE import_keys');
+  const dup = codes.of('duplicate');
+  for (const r of dups.rows) rows.code[r.i] = dup;
 }
+
+// ------------------------------------------------------------------------------------------ the import
 
 /** Registers a scan file (CSV, TSV or XLSX at `path`) for a round, in one transaction. */
 export async function importScanFile(
@@ -395,170 +747,106 @@ export async function importScanFile(
       'round_closed',
       `round ${opts.roundId} is closed: nothing can be sampled into it`,
     );
+  const listLimit = opts.listLimit ?? 1000;
   const now = clock.now();
   const ms: Record<string, number> = {};
   let t = performance.now();
   const lap = (name: string) => {
     const t1 = performance.now();
-    ms[name] = Math.round(t1 - t);
+    ms[name] = Math.round((ms[name] ?? 0) + t1 - t);
     t = t1;
   };
+  const file = await openScanFile(path, opts.fileName);
+  const pools = await pointPools(db, opts.roundId, round.policy, '');
+  const points = new Map(pools.map((p) => [p.id, { area: p.area_code, pool: p.pool_size }]));
+  const p1 = await checkRows(file, points, opts, now, listLimit);
+  lap('check');
+
   return db.transaction(async (tx) => {
-    if (tx.kind === 'postgresql') await tx.query("SET LOCAL work_mem = '256MB'");
-    // Times without an offset are Beijing time, as printed on the sampler's phone.
-    await tx.query("SET LOCAL TIME ZONE INTERVAL '+08:00' HOUR TO MINUTE");
-    const staged = await stageScanFile(tx, path, {
-      fileName: opts.fileName,
-      onBytes: (bytes, totalBytes) => opts.onProgress?.({ phase: 'copy', bytes, totalBytes }),
-    });
-    await tx.query('ANALYZE scan_file');
-    lap('copy');
-    opts.onProgress?.({ phase: 'check' });
-
-    const points = await pointPools(tx, opts.roundId, round.policy, '');
-    await tx.query(
-      'CREATE TEMP TABLE import_points (id bigint PRIMARY KEY, area_code text COLLATE "C" NOT NULL, pool_size int2 NOT NULL) ON COMMIT DROP',
-    );
-    await tx.bulkInsert(
-      'import_points',
-      [
-        { name: 'id', type: 'int8' },
-        { name: 'area_code', type: 'text' },
-        { name: 'pool_size', type: 'int2' },
-      ],
-      points.map((p) => [p.id, p.area_code, p.pool_size]),
-    );
-    // Typed in one pass, casting times directly; a time PostgreSQL cannot read fails the pass, which then runs
-    // again with the cast that turns such a time into a rejected row.
-    let timesRechecked = false;
-    await tx.query('SAVEPOINT typed');
-    try {
-      await buildRows(tx, staged.columns, opts, now, 'cast');
-    } catch (err) {
-      if (!String((err as { code?: string }).code ?? '').startsWith('22')) throw err;
-      timesRechecked = true;
-      await tx.query('ROLLBACK TO SAVEPOINT typed');
-      await buildRows(tx, staged.columns, opts, now, 'qc_try_timestamptz');
-    }
-    await tx.query('RELEASE SAVEPOINT typed');
-    if (timesRechecked)
-      await tx.query(
-        `UPDATE scan_rows SET code = 'scanned_at_invalid', raw = s.at FROM (SELECT line, ${staged.columns.scanned_at} AS at FROM scan_file) s
-          WHERE scan_rows.line = s.line AND scan_rows.code IS NULL AND scan_rows.scanned_at IS NULL`,
-      );
-    await tx.query(
-      `UPDATE scan_rows SET code = 'scanned_at_invalid', raw = scanned_at::text
-        WHERE code IS NULL AND (NOT isfinite(scanned_at) OR scanned_at < '2000-01-01')`,
-    );
-    if (staged.columns.id_number) await resolveIdNumbers(tx, now);
-    await tx.query('ANALYZE scan_rows');
-    lap('typed');
-    opts.onProgress?.({ phase: 'write' });
-
-    await tx.query('SAVEPOINT write');
-    let w = await writeAccepted(tx, opts.roundId, now, ms);
+    await checkPeople(tx, p1);
+    lap('people');
     let keysRechecked = false;
-    if (w.inserted !== w.accepted) {
-      keysRechecked = true;
-      await tx.query('ROLLBACK TO SAVEPOINT write');
-      await markDuplicates(tx);
-      lap('duplicates');
-      w = await writeAccepted(tx, opts.roundId, now, ms);
-      if (w.inserted !== w.accepted)
-        throw new AppError(
-          409,
-          'import_conflict',
-          'scans with the same keys were recorded while this file was being imported; send the file again',
-        );
+    let retries = 0;
+    let w: Written | undefined;
+    for (;;) {
+      await tx.query('SAVEPOINT write');
+      try {
+        w = await writeRows(tx, file, p1, { roundId: opts.roundId, points, now, opts }, ms);
+        await tx.query('RELEASE SAVEPOINT write');
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        await tx.query('ROLLBACK TO SAVEPOINT write');
+        t = performance.now();
+        const constraint = (err as { constraint?: string }).constraint ?? '';
+        if (constraint === 'scans_idempotency_key_key' && !keysRechecked) {
+          keysRechecked = true;
+          await markDuplicates(tx, file, p1);
+          lap('duplicates');
+        } else if (++retries > 2) {
+          throw new AppError(
+            409,
+            'import_conflict',
+            'the same tubes, people or keys were being recorded by other uploads while this file was imported; send the file again',
+          );
+        }
+      }
     }
-    await tx.query('RELEASE SAVEPOINT write');
-    t = performance.now();
-
-    const report = await summarise(tx, opts);
-    lap('report');
     return {
       file: opts.fileName,
-      ...report,
-      tubes_opened: w.opened,
-      tubes_closed: w.closed,
-      rechecked: {
-        keys: keysRechecked,
-        people: w.peopleRechecked,
-        tubes: w.tubesRechecked,
-        times: timesRechecked,
-      },
+      ...report(p1, w as Written, listLimit),
+      rechecked: { keys: keysRechecked, retries },
       ms,
     };
   });
 }
 
-async function summarise(
-  tx: Queryable,
-  opts: ScanImportOptions,
-): Promise<Omit<ScanImportReport, 'file' | 'tubes_opened' | 'tubes_closed' | 'rechecked' | 'ms'>> {
-  const limit = opts.listLimit ?? 1000;
-  const agg = await tx.query<{
-    code: string | null;
-    n: number;
-    isolated: number;
-    twice: number;
-    nreg: number;
-    ahead: number;
-  }>(
-    `SELECT code, count(*)::int AS n,
-            (count(*) FILTER (WHERE code IS NULL AND isolated AND pool_size > 1))::int AS isolated,
-            (count(*) FILTER (WHERE code IS NULL AND twice))::int AS twice,
-            (count(*) FILTER (WHERE code IS NULL AND not_in_registry))::int AS nreg,
-            (count(*) FILTER (WHERE code IS NULL AND clock_ahead))::int AS ahead
-       FROM scan_rows GROUP BY code`,
-  );
-  let accepted = 0;
-  let duplicates = 0;
+function report(
+  p1: Pass1,
+  w: Written,
+  listLimit: number,
+): Omit<ScanImportReport, 'file' | 'rechecked' | 'ms'> {
+  const { rows, codes } = p1;
   const byCode: Record<string, number> = {};
   const flags: Record<string, number> = {};
-  for (const r of agg.rows) {
-    if (r.code === null) {
-      accepted = r.n;
-      for (const [k, v] of [
-        ['isolated_in_pool', r.isolated],
-        ['not_in_registry', r.nreg],
-        ['sampled_twice', r.twice],
-        ['clock_ahead', r.ahead],
-      ] as const)
-        if (v > 0) flags[k] = v;
-    } else if (r.code === 'duplicate') duplicates = r.n;
-    else byCode[r.code] = r.n;
+  const problems: ScanImportProblem[] = [];
+  const duplicateLines: number[] = [];
+  let duplicates = 0;
+  let rejected = 0;
+  for (let i = 0; i < rows.n; i++) {
+    const c = rows.code[i] || rows.wcode[i];
+    if (c === 0) {
+      const fl = rows.flags[i] as number;
+      if (fl) for (const [b, name] of FLAG_NAMES) if (fl & b) flags[name] = (flags[name] ?? 0) + 1;
+      continue;
+    }
+    const code = codes.name(c as number);
+    if (code === 'duplicate') {
+      duplicates++;
+      if (duplicateLines.length < listLimit) duplicateLines.push(rows.line[i] as number);
+      continue;
+    }
+    rejected++;
+    byCode[code] = (byCode[code] ?? 0) + 1;
+    if (problems.length < listLimit) {
+      const tube = p1.tubes[rows.tube[i] as number] || null;
+      const kept = p1.raws.get(i) ?? (code === 'person_unknown' ? String(rows.person[i]) : '');
+      const [raw = '', idMessage] = kept.split('\u001f');
+      const message = idMessage ?? MESSAGES[code]?.(raw, tube) ?? `rejected: ${code}`;
+      problems.push({ line: rows.line[i] as number, key: null, tube, code, message });
+    }
   }
-  const rejected = Object.values(byCode).reduce((a, b) => a + b, 0);
-  const listed = await tx.query<{
-    line: number;
-    key: string | null;
-    tube: string | null;
-    code: string;
-    raw: string | null;
-  }>(
-    `SELECT line, key, tube, code, raw FROM scan_rows WHERE code IS NOT NULL AND code <> 'duplicate' ORDER BY line LIMIT $1`,
-    [limit],
-  );
-  const dups = await tx.query<{ line: number }>(
-    `SELECT line FROM scan_rows WHERE code = 'duplicate' ORDER BY line LIMIT $1`,
-    [limit],
-  );
-  const problems = listed.rows.map((r) => {
-    const [raw, idMessage] = (r.raw ?? '').split('\u001f');
-    const message =
-      idMessage ?? MESSAGES[r.code]?.({ raw: raw ?? null, tube: r.tube }) ?? `rejected: ${r.code}`;
-    return { line: r.line, key: r.key, tube: r.tube, code: r.code, message };
-  });
   return {
-    rows: accepted + duplicates + rejected,
-    accepted,
+    rows: rows.n,
+    accepted: w.accepted,
     duplicates,
     rejected,
     rejected_by_code: byCode,
     flags,
+    tubes_opened: w.opened,
+    tubes_closed: w.closed,
     problems,
-    duplicate_lines: dups.rows.map((r) => r.line),
-    truncated: rejected > problems.length || duplicates > dups.rows.length,
+    duplicate_lines: duplicateLines,
+    truncated: rejected > problems.length || duplicates > duplicateLines.length,
   };
 }
