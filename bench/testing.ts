@@ -155,7 +155,10 @@ function instrument(q: Queryable, stats: QueryStats): Queryable {
     copyTo(sql: string): AsyncIterable<Buffer> {
       return q.copyTo(sql);
     },
-    async copyFrom(sql: string, source: AsyncIterable<Buffer | string>): Promise<number> {
+    async copyFrom(
+      sql: string,
+      source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+    ): Promise<number> {
       const t0 = performance.now();
       try {
         return await q.copyFrom(sql, source);

@@ -43,6 +43,8 @@ const made = {
   caseNo: '',
   secondCaseNo: '',
   householdId: 0,
+  pointId: 0,
+  spare: [] as number[],
   sampled: 0,
   placed: 0,
   trips: 0,
@@ -115,6 +117,14 @@ async function seedThroughApi(tokens: { testing: string; commander: string }): P
   const neighbours = (await testing<{ items: P[] }>('GET', `/api/persons?area=${made.street}&limit=50`)).items
     .filter((p) => p.id !== index.id && !family.some((f) => f.id === p.id))
     .slice(0, 4);
+  made.pointId = pointId;
+  made.spare = (await testing<{ items: P[] }>('GET', `/api/persons?area=${made.street}&limit=50`)).items
+    .filter(
+      (p) =>
+        p.id !== index.id && !family.some((f) => f.id === p.id) && !neighbours.some((n) => n.id === p.id),
+    )
+    .slice(0, 2)
+    .map((p) => p.id);
   const now = new Date().toISOString();
   const scans = await testing<{ items: { status: string }[] }>(
     'POST',
@@ -221,6 +231,7 @@ beforeAll(async () => {
   for (const [username, role] of [
     ['e2e.commander', 'commander'],
     ['e2e.dispatcher', 'dispatcher'],
+    ['e2e.sampler', 'sampler'],
   ] as const)
     cli(
       ['user', 'create', '--username', username, '--role', role, '--jurisdiction', '2202'],
@@ -617,6 +628,48 @@ describe('work pages', () => {
         '/api/tasks?status=done&limit=1000',
       );
       expect(done.items.find((x) => x.id === task.id)?.done_at).toBeTruthy();
+    });
+  });
+  it('testing actions: a sampler uploads a scan file and sees each row answered', async () => {
+    expect(made.spare).toHaveLength(2);
+    await withPage('e2e.sampler', async (page) => {
+      await open(page, '核酸检测', '/testing');
+      await page.getByText(made.roundName).first().click();
+      await page.getByRole('tab', { name: '导入采样文件' }).click();
+      const at = new Date().toISOString();
+      const csv = [
+        '试管条码,人员编号,采样点编号,采样时间',
+        ...made.spare.map((id) => `E2EFILE1,${id},${made.pointId},${at}`),
+        `E2EFILE1,424242424,${made.pointId},${at}`,
+      ].join('\n');
+      await page
+        .locator('.ant-tabs-tabpane-active input[type=file]')
+        .setInputFiles({ name: '采样.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      const report = page.locator('.scan-file-report');
+      await report.waitFor();
+      const text = (await report.textContent()) ?? '';
+      expect(text).toContain('采样.csv');
+      expect(text).toMatch(/已登记2/);
+      expect(text).toMatch(/退回1/);
+      const problem = report.locator('tr.ant-table-row');
+      await expect.poll(() => problem.count()).toBe(1);
+      expect(await problem.locator('td').allTextContents()).toEqual([
+        '4',
+        'person_unknown',
+        'E2EFILE1',
+        'no person 424242424 in the registry',
+      ]);
+      await page.screenshot({ path: join(SHOTS, 'testing-scan-file.png'), fullPage: true });
+      // Through the API: both scans are in the round, once, however often the file is sent.
+      await page
+        .locator('.ant-tabs-tabpane-active input[type=file]')
+        .setInputFiles({ name: '采样.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.locator('.scan-file-report', { hasText: '重复（已登记过）2' }).waitFor();
+      const cov = await client(commanderToken)<{ items: { code: string; sampled: number }[] }>(
+        'GET',
+        `/api/testing/rounds/${made.roundId}/coverage?area=${made.district}`,
+      );
+      expect(cov.items.find((a) => a.code === made.street)?.sampled).toBe(made.sampled + 2);
     });
   });
 });

@@ -72,7 +72,7 @@ describe('qingcang CLI', () => {
     expect(JSON.parse(run(['stats', '--json']).stdout).persons).toBe(830);
   });
 
-  it('plans and starts a round, shows its coverage, and refuses an unreadable results file', () => {
+  it('plans and starts a round, shows its coverage, and refuses an unreadable results file', async () => {
     const plan = run(['round', 'plan', '--areas', '2202', '--json']);
     expect(plan.code, plan.stderr).toBe(0);
     expect(JSON.parse(plan.stdout).totals.population).toBe(830);
@@ -101,6 +101,33 @@ describe('qingcang CLI', () => {
     const r = run(['results', 'import', bad]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/line 2: result_invalid/);
+
+    // A scan file for the round: rows accepted, a bad one named by its line, and sent twice counted once.
+    const db = await openPglite(dir);
+    const people = await db.query<{ id: number }>('SELECT id FROM persons ORDER BY id LIMIT 3');
+    const point = await db.query<{ id: number }>(
+      'SELECT id FROM sampling_points WHERE round_id = 1 ORDER BY id LIMIT 1',
+    );
+    await db.close();
+    const pointId = point.rows[0]?.id;
+    const scans = join(dir, 'scans.csv');
+    writeFileSync(
+      scans,
+      [
+        '试管条码,人员编号,采样点编号,采样时间',
+        ...people.rows.map((p) => `CLI00001,${p.id},${pointId},2022-03-14 10:00`),
+        `CLI00001,99999999,${pointId},2022-03-14 10:01`,
+      ].join('\n'),
+    );
+    const imported = run(['import', 'scans', scans, '--round', '1']);
+    expect(imported.code, imported.stderr).toBe(3);
+    expect(imported.stdout).toMatch(/4 rows: 3 accepted, 0 duplicates, 1 rejected; 1 tubes opened, 0 closed/);
+    expect(imported.stdout).toMatch(/line 5: person_unknown: no person 99999999 in the registry/);
+    expect(imported.stderr).toMatch(/1 row\(s\) were rejected/);
+    const again = run(['import', 'scans', scans, '--round', '1', '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ accepted: 0, duplicates: 3, rejected: 1 });
+    const noRound = run(['import', 'scans', scans, '--round', '42']);
+    expect([noRound.code, noRound.stderr]).toEqual([2, expect.stringMatching(/round 42 was not found/)]);
   });
 
   it('exits with a precise code and message on bad input', () => {

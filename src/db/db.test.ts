@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BinaryCopyWriter } from './copy-binary.ts';
 import { DataDirLockedError } from './lock.ts';
 import { loadMigrations, migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
@@ -72,6 +73,50 @@ describeBackends('db layer', (ctx) => {
     await expect(ctx.db.copyFrom('INSERT INTO copy_t VALUES (1)', csv([]))).rejects.toThrow(
       /COPY … FROM STDIN/,
     );
+  });
+
+  it('copies rows written in binary COPY format, across chunk boundaries', async () => {
+    await ctx.db.exec('CREATE TABLE bin_t (n int8, label text, at timestamptz, tags text[], small int2)');
+    const w = new BinaryCopyWriter(64); // tiny chunks: every row crosses one
+    const rows: [number | null, string | null, number | null, string[]][] = [
+      [1, 'a', Date.parse('2022-03-14T01:30:00.123Z'), []],
+      [
+        -5,
+        '标签, "quoted"\ttab',
+        Date.parse('1999-12-31T23:59:59.999Z'),
+        ['isolated_in_pool', 'sampled_twice'],
+      ],
+      [2 ** 53 - 1, null, null, ['x']],
+      [null, '', Date.parse('2038-01-19T03:14:08Z'), []],
+    ];
+    const chunks: Buffer[] = [];
+    for (const [n, label, at, tags] of rows) {
+      w.row(5)
+        .int8(n)
+        .text(label)
+        .timestamptz(at)
+        .textArray(tags)
+        .int2(n === null ? null : -7);
+      chunks.push(...w.take());
+    }
+    chunks.push(...w.end());
+    expect(chunks.length).toBeGreaterThan(4);
+    const copied = await ctx.db.copyFrom(
+      'COPY bin_t (n, label, at, tags, small) FROM STDIN (FORMAT binary)',
+      chunks,
+    );
+    expect(copied).toBe(4);
+    const back = await ctx.db.query<{
+      n: number | null;
+      label: string | null;
+      at: Date | null;
+      tags: string[];
+    }>('SELECT n, label, at, tags FROM bin_t');
+    expect(back.rows).toEqual(
+      rows.map(([n, label, at, tags]) => ({ n, label, at: at === null ? null : new Date(at), tags })),
+    );
+    expect(() => new BinaryCopyWriter().int8(1.5)).toThrow(/not an int8/);
+    expect(() => new BinaryCopyWriter().int2(40_000)).toThrow(/not an int2/);
   });
 
   it('rolls a failed transaction back whole', async () => {

@@ -31,7 +31,7 @@ function wrap(conn: PgliteLike): Queryable {
     exec: async (sql: string) => {
       await conn.exec(sql);
     },
-    copyFrom: async (sql: string, source: AsyncIterable<Buffer | string>) => {
+    copyFrom: async (sql: string, source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>) => {
       const parts: (Buffer | string)[] = [];
       for await (const chunk of source) parts.push(chunk);
       const r = await conn.query(pgliteCopySql(sql), [], {

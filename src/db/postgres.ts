@@ -31,7 +31,7 @@ interface ClientLike {
 async function copyWith(
   client: pg.PoolClient | pg.Client,
   sql: string,
-  source: AsyncIterable<Buffer | string>,
+  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
 ): Promise<number> {
   checkCopySql(sql);
   const stream = client.query(copyStream(sql));

@@ -40,7 +40,7 @@ export interface Queryable {
    * returns the number of rows copied. On PostgreSQL the bytes stream through the COPY protocol; PGlite has no
    * STDIN, so there they are gathered into a blob and read through its /dev/blob device.
    */
-  copyFrom(sql: string, source: AsyncIterable<Buffer | string>): Promise<number>;
+  copyFrom(sql: string, source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): Promise<number>;
   /**
    * Runs `COPY … TO STDOUT …` and returns its bytes. Streamed on PostgreSQL; PGlite writes them to its /dev/blob
    * device and hands them over in one piece.

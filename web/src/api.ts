@@ -32,15 +32,31 @@ export async function api<T>(path: string, options: { method?: string; body?: un
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
+  return send<T>(
+    path,
+    method,
+    headers,
+    options.body === undefined ? undefined : JSON.stringify(options.body),
+  );
+}
+
+/** Uploads a file as multipart/form-data in the field "file" (the browser sets the boundary). */
+export async function apiUpload<T>(path: string, file: File): Promise<T> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return send<T>(path, 'POST', { accept: 'application/json' }, form);
+}
+
+async function send<T>(
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+  body: BodyInit | undefined,
+): Promise<T> {
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
+    res = await fetch(path, { method, headers, credentials: 'same-origin', body });
   } catch {
     throw new ApiError(0, 'network', 'the server cannot be reached');
   }

@@ -259,6 +259,38 @@ describeBackends('bulk scan files', (ctx) => {
     expect(await count(`scans WHERE idempotency_key LIKE 'bad-%'`)).toBe(3);
   });
 
+  it('checks people the same way against the whole registry read at once (big files)', async () => {
+    const p0 = points[0] as { id: number };
+    for (const [k, wholeRegistry] of [true, false].entries()) {
+      const [known, isolated, purged] = people.slice(700 + 3 * k, 703 + 3 * k) as { id: number }[];
+      await ctx.db.query(`UPDATE persons SET risk_status = 'close_contact' WHERE id = $1`, [isolated?.id]);
+      await ctx.db.query('UPDATE persons SET purged_at = now(), id_number = NULL WHERE id = $1', [
+        purged?.id,
+      ]);
+      const body = [
+        'tube,person_id,point_id,scanned_at,pool_size',
+        `WHOLE${k}-1,${known?.id},${p0.id},2022-03-14 10:00,20`,
+        `WHOLE${k}-1,${isolated?.id},${p0.id},2022-03-14 10:00,20`,
+        `WHOLE${k}-1,${purged?.id},${p0.id},2022-03-14 10:00,20`,
+        `WHOLE${k}-2,${isolated?.id},${p0.id},2022-03-14 10:05,1`,
+      ];
+      const r = await importScanFile(
+        ctx.db,
+        clock,
+        file('whole.csv', body.join('\n')),
+        opts({ wholeRegistry }),
+      );
+      expect(r, `whole registry: ${wholeRegistry}`).toMatchObject({
+        accepted: 3,
+        rejected: 1,
+        rejected_by_code: { person_unknown: 1 },
+        // In the pool: flagged; alone in a single tube: as it should be (and a second scan in the round).
+        flags: { isolated_in_pool: 1, sampled_twice: 1 },
+        problems: [{ line: 4, code: 'person_unknown' }],
+      });
+    }
+  });
+
   it('adds to a tube a phone started, and refuses a closed round', async () => {
     const p0 = points[0] as { id: number };
     await ctx.db.transaction((tx) =>

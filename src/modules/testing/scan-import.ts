@@ -20,6 +20,7 @@
  * COPY. Keys are assumed new: the unique index refuses the COPY whole if one was seen before, and only then are
  * the keys checked row by row (the step is rolled back to its savepoint and done again without the duplicates).
  */
+import { BinaryCopyWriter } from '../../db/copy-binary.ts';
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { parseIdNumber } from '../../domain/id-number.ts';
@@ -39,6 +40,11 @@ export interface ScanImportOptions {
   /** Problem rows listed in the report (all are counted). Default 1,000. */
   listLimit?: number;
   onProgress?: (p: { phase: 'check' | 'write'; bytes: number; totalBytes: number }) => void;
+  /**
+   * Read the whole registry's ids into a bitmap while the file is checked, instead of asking for the file's
+   * people by id afterwards. Default: for files over 5 MiB (about 90,000 rows).
+   */
+  wholeRegistry?: boolean;
 }
 
 export interface ScanImportProblem {
@@ -170,18 +176,31 @@ const FLAG_NAMES: [number, string][] = [
 /** What is kept of each row between the passes: numbers in typed arrays, grown by doubling. */
 class Rows {
   n = 0;
-  line = new Int32Array(1024);
-  person = new Float64Array(1024); // 0 = none (traveller by ID number, or rejected)
-  point = new Float64Array(1024);
-  at = new Float64Array(1024);
-  tube = new Int32Array(1024); // index into tubes
-  sampler = new Int32Array(1024); // index into samplers
-  pool = new Uint8Array(1024); // 0 = the point's
-  code = new Uint8Array(1024); // from the checks before writing
-  wcode = new Uint8Array(1024); // from the write step (tubes, duplicates): reset on each attempt
-  flags = new Uint8Array(1024);
+  line: Int32Array;
+  person: Float64Array; // 0 = none (traveller by ID number, or rejected)
+  point: Float64Array;
+  at: Float64Array;
+  tube: Int32Array; // index into tubes
+  sampler: Int32Array; // index into samplers
+  pool: Uint8Array; // 0 = the point's
+  code: Uint8Array; // from the checks before writing
+  wcode: Uint8Array; // from the write step (tubes, duplicates): reset on each attempt
+  flags: Uint8Array;
+  constructor(expected: number) {
+    const n = Math.max(1024, expected);
+    this.line = new Int32Array(n);
+    this.person = new Float64Array(n);
+    this.point = new Float64Array(n);
+    this.at = new Float64Array(n);
+    this.tube = new Int32Array(n);
+    this.sampler = new Int32Array(n);
+    this.pool = new Uint8Array(n);
+    this.code = new Uint8Array(n);
+    this.wcode = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+  }
   push(): number {
-    if (this.n === this.line.length) this.grow(this.n * 2);
+    if (this.n === this.line.length) this.grow(Math.ceil(this.n * 1.5));
     return this.n++;
   }
   private grow(size: number): void {
@@ -263,9 +282,10 @@ async function checkRows(
   opts: ScanImportOptions,
   now: Date,
   listLimit: number,
+  bytes: number,
 ): Promise<Pass1> {
   const f = file.fields;
-  const rows = new Rows();
+  const rows = new Rows(Math.ceil(bytes / 56)); // about the bytes of a short row: few regrowths
   const codes = new Codes();
   const tubes: string[] = [];
   const tubeIndex = new Map<string, number>();
@@ -388,25 +408,31 @@ async function copyIds(tx: Queryable, select: string, into: (id: number) => void
   if (inNumber) into(carry);
 }
 
-/** Above this many distinct people a file is checked against the whole registry, read once as a bitmap. */
-const REGISTRY_SCAN_ABOVE = 100_000;
+/** Files above this size are checked against the whole registry, read once as a bitmap. */
+const WHOLE_REGISTRY_ABOVE_BYTES = 5 * 2 ** 20;
+
+/** Every person id of the registry (not purged), as a bitmap. */
+async function loadRegistry(tx: Queryable): Promise<IdBits> {
+  const known = new IdBits();
+  await copyIds(tx, 'SELECT id FROM persons WHERE purged_at IS NULL', (id) => known.add(id));
+  return known;
+}
 
 /** Registry checks: who exists, who is isolated; ID numbers matched to persons (the others are travellers). */
-async function checkPeople(tx: Queryable, p1: Pass1): Promise<void> {
+async function checkPeople(tx: Queryable, p1: Pass1, registry: IdBits | undefined): Promise<void> {
   const { rows, codes } = p1;
-  const ids = new Set<number>();
-  for (let i = 0; i < rows.n; i++)
-    if (rows.code[i] === 0 && rows.person[i]) ids.add(rows.person[i] as number);
-  const known = new IdBits();
+  const known = registry ?? new IdBits();
   const isolated = new Set<number>();
-  if (ids.size > REGISTRY_SCAN_ABOVE) {
-    await copyIds(tx, 'SELECT id FROM persons WHERE purged_at IS NULL', (id) => known.add(id));
+  if (registry) {
     const iso = await tx.query<{ id: number }>(
       'SELECT id FROM persons WHERE risk_status = ANY($1::text[]) AND purged_at IS NULL',
       [ISOLATED_STATUSES],
     );
     for (const r of iso.rows) isolated.add(r.id);
-  } else if (ids.size > 0) {
+  } else {
+    const ids = new Set<number>();
+    for (let i = 0; i < rows.n; i++)
+      if (rows.code[i] === 0 && rows.person[i]) ids.add(rows.person[i] as number);
     const all = [...ids];
     for (let k = 0; k < all.length; k += 20_000) {
       const r = await tx.query<{ id: number; risk_status: string }>(
@@ -625,16 +651,30 @@ async function writeRows(
     newTubes.forEach((ti, k) => {
       (state.get(ti) as TubeState).id = ids.rows[k]?.id as number;
     });
+    const tubeRows = function* (): Generator<Buffer> {
+      const w = new BinaryCopyWriter();
+      for (const ti of newTubes) {
+        const s = state.get(ti) as TubeState;
+        const point = rows.point[s.firstRow] as number;
+        w.row(10)
+          .int8(s.id)
+          .text(p1.tubes[ti])
+          .int8(ctx.roundId)
+          .int8(point)
+          .text(ctx.points.get(point)?.area)
+          .int2(s.pool)
+          .int2(s.members)
+          .text(s.status)
+          .timestamptz(rows.at[s.firstRow])
+          .timestamptz(s.closedAt || null);
+        yield* w.take();
+      }
+      yield* w.end();
+    };
     await tx.copyFrom(
-      'COPY tubes (id, barcode, round_id, sampling_point_id, area_code, pool_size, members, status, opened_at, closed_at) FROM STDIN',
-      batched(
-        newTubes.map((ti) => {
-          const s = state.get(ti) as TubeState;
-          const i = s.firstRow;
-          const point = rows.point[i] as number;
-          return `${s.id}\t${p1.tubes[ti]}\t${ctx.roundId}\t${point}\t${ctx.points.get(point)?.area}\t${s.pool}\t${s.members}\t${s.status}\t${new Date(rows.at[i] as number).toISOString()}\t${s.closedAt ? new Date(s.closedAt).toISOString() : '\\N'}\n`;
-        }),
-      ),
+      `COPY tubes (id, barcode, round_id, sampling_point_id, area_code, pool_size, members, status, opened_at, closed_at)
+       FROM STDIN (FORMAT binary)`,
+      tubeRows(),
     );
   }
   const before = new Map(existing.rows.map((e) => [e.id, e.members]));
@@ -653,54 +693,70 @@ async function writeRows(
     );
   lap('tubes_written');
 
-  // Round membership: one row per person new to the round.
-  const people = function* () {
-    for (let i = 0; i < rows.n; i++)
-      if (ok(i) && rows.person[i] && !((rows.flags[i] as number) & FLAG.twice))
-        yield `${ctx.roundId}\t${rows.person[i]}\t${new Date(rows.at[i] as number).toISOString()}\n`;
+  // Round membership: one row per person new to the round. Binary COPY: nothing for the server to parse.
+  const people = function* (): Generator<Buffer> {
+    const w = new BinaryCopyWriter();
+    for (let i = 0; i < rows.n; i++) {
+      if (!ok(i) || !rows.person[i] || (rows.flags[i] as number) & FLAG.twice) continue;
+      w.row(3).int8(ctx.roundId).int8(rows.person[i]).timestamptz(rows.at[i]);
+      if ((i & 4095) === 0) yield* w.take();
+    }
+    yield* w.end();
   };
   await tx.copyFrom(
-    'COPY round_people (round_id, person_id, first_scanned_at) FROM STDIN',
-    batched(people()),
+    'COPY round_people (round_id, person_id, first_scanned_at) FROM STDIN (FORMAT binary)',
+    people(),
   );
   lap('round_people');
 
   // The scans: the file read again for the keys, the rest from memory.
   const f = file.fields;
-  const received = ctx.now.toISOString();
-  const samplers = p1.samplers.map(copyText);
-  const scanLines = async function* () {
+  const received = ctx.now.getTime();
+  const flagSets = new Map<number, string[]>();
+  const flagsOf = (fl: number) => {
+    let set = flagSets.get(fl);
+    if (!set) {
+      set = FLAG_NAMES.filter(([b]) => fl & b).map(([, n]) => n);
+      flagSets.set(fl, set);
+    }
+    return set;
+  };
+  const scanRows = async function* (): AsyncGenerator<Buffer> {
+    const w = new BinaryCopyWriter();
     let i = 0;
     const records = file.records((bytes) =>
       ctx.opts.onProgress?.({ phase: 'write', bytes, totalBytes: file.size }),
     );
     for await (const batch of records) {
-      const out: string[] = [];
       for (const { cells } of batch) {
         const row = i++;
         if (!ok(row)) continue;
         const s = state.get(rows.tube[row] as number) as TubeState;
         const point = rows.point[row] as number;
         const person = rows.person[row] as number;
-        const fl = rows.flags[row] as number;
-        let flags = '{}';
-        if (fl !== 0)
-          flags = `{${FLAG_NAMES.filter(([b]) => fl & b)
-            .map(([, n]) => n)
-            .join(',')}}`;
-        out.push(
-          `${copyText(rowKey(cells, f))}\t${ctx.roundId}\t${s.id}\t${person || '\\N'}\t${person ? '\\N' : p1.idNumbers.get(row)}\t${ctx.points.get(point)?.area}\t${point}\t${samplers[rows.sampler[row] as number]}\t${new Date(rows.at[row] as number).toISOString()}\t${received}\t${flags}\n`,
-        );
+        w.row(11)
+          .text(rowKey(cells, f))
+          .int8(ctx.roundId)
+          .int8(s.id)
+          .int8(person || null)
+          .text(person ? null : p1.idNumbers.get(row))
+          .text(ctx.points.get(point)?.area)
+          .int8(point)
+          .text(p1.samplers[rows.sampler[row] as number])
+          .timestamptz(rows.at[row])
+          .timestamptz(received)
+          .textArray(flagsOf(rows.flags[row] as number));
       }
-      if (out.length > 0) yield out.join('');
+      yield* w.take();
     }
     if (i !== rows.n)
       throw new Error(`the file changed while it was being imported (${i} rows, then ${rows.n})`);
+    yield* w.end();
   };
   await tx.copyFrom(
     `COPY scans (idempotency_key, round_id, tube_id, person_id, id_number, area_code, sampling_point_id, sampler,
-                 scanned_at, received_at, flags) FROM STDIN`,
-    scanLines(),
+                 scanned_at, received_at, flags) FROM STDIN (FORMAT binary)`,
+    scanRows(),
   );
   lap('scans');
   let closed = 0;
@@ -759,11 +815,21 @@ export async function importScanFile(
   const file = await openScanFile(path, opts.fileName);
   const pools = await pointPools(db, opts.roundId, round.policy, '');
   const points = new Map(pools.map((p) => [p.id, { area: p.area_code, pool: p.pool_size }]));
-  const p1 = await checkRows(file, points, opts, now, listLimit);
-  lap('check');
 
   return db.transaction(async (tx) => {
-    await checkPeople(tx, p1);
+    // A big file's people are checked against the whole registry, read by the database while this process
+    // checks the file.
+    const whole = opts.wholeRegistry ?? file.size > WHOLE_REGISTRY_ABOVE_BYTES;
+    const registry = whole ? loadRegistry(tx) : undefined;
+    let p1: Pass1;
+    try {
+      p1 = await checkRows(file, points, opts, now, listLimit, file.size);
+    } catch (err) {
+      await registry?.catch(() => undefined);
+      throw err;
+    }
+    lap('check');
+    await checkPeople(tx, p1, await registry);
     lap('people');
     let keysRechecked = false;
     let retries = 0;

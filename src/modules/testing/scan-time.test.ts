@@ -34,11 +34,14 @@ describe('scan times in files', () => {
 
   it('agrees with the calendar for every valid time', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }), (d) => {
-        expect(parseScanTime(d.toISOString())).toBe(d.getTime());
-        const bj = new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
-        expect(parseScanTime(bj)).toBe(Math.floor(d.getTime() / 1000) * 1000);
-      }),
+      fc.property(
+        fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }),
+        (d) => {
+          expect(parseScanTime(d.toISOString())).toBe(d.getTime());
+          const bj = new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+          expect(parseScanTime(bj)).toBe(Math.floor(d.getTime() / 1000) * 1000);
+        },
+      ),
     );
   });
 });

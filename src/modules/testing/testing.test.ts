@@ -547,4 +547,71 @@ describeBackends('mass testing', (ctx) => {
     );
     expect(tube.rows[0]).toEqual({ pool_size: 10, status: 'closed' }); // full at 10: closed by itself
   });
+
+  it('registers a scan file from a sampler: zone pools, jurisdiction, line-by-line answers, and a second upload counts nothing', async () => {
+    const created = await call(cmd, 'POST', '/api/testing/rounds', {
+      name: 'file round',
+      areas: [community.slice(0, 9)],
+    });
+    const rid = created.json().id as number;
+    const pts = await ctx.db.query<{ id: number; area_code: string }>(
+      'SELECT id, area_code FROM sampling_points WHERE round_id = $1 ORDER BY id',
+      [rid],
+    );
+    const mine = pts.rows.find((p) => p.area_code === community) as { id: number };
+    const elsewhere = pts.rows.find((p) => p.area_code !== community);
+    expect(elsewhere).toBeDefined();
+    const lines = people
+      .slice(0, 12)
+      .map(
+        (p, i) =>
+          `file-${String(p.id).padStart(8, '0')},TF${String(Math.floor(i / 10)).padStart(6, '0')},${p.id},${mine.id},2022-03-14 15:0${i % 10}`,
+      );
+    lines.push(`file-elsewhere-1,TF999999,${people[20]?.id},${elsewhere?.id},2022-03-14 15:00`);
+    const form = (text: string | Uint8Array, name = 'scans.csv') => {
+      const f = new FormData();
+      f.append('file', new Blob([text], { type: 'text/csv' }), name);
+      return f;
+    };
+    const body = ['采样记录号,试管条码,人员编号,采样点编号,采样时间', ...lines].join('\n');
+    const url = `/api/testing/rounds/${rid}/scans/file`;
+    const up = await call(sampler, 'POST', url, form(body));
+    expect(up.statusCode, up.body).toBe(200);
+    expect(up.json()).toMatchObject({
+      rows: 13,
+      accepted: 12,
+      rejected: 1,
+      tubes_opened: 2,
+      tubes_closed: 1,
+      problems: [{ line: 14, code: 'point_out_of_scope' }],
+    });
+    // The point is in a control zone (set above): its tubes are 10 in 1, and the first closed at its tenth scan.
+    const tube = await ctx.db.query<{ pool_size: number; status: string; members: number }>(
+      "SELECT pool_size, status, members FROM tubes WHERE barcode = 'TF000000'",
+    );
+    expect(tube.rows[0]).toEqual({ pool_size: 10, status: 'closed', members: 10 });
+    const again = await call(sampler, 'POST', url, form(body));
+    expect(again.json()).toMatchObject({ accepted: 0, duplicates: 12, rejected: 1 });
+    const audit = await ctx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'testing.scans_imported' AND subject_id = $1",
+      [String(rid)],
+    );
+    expect(audit.rows[0]?.n).toBe(2);
+    expect((await call(lab, 'POST', url, form(body))).statusCode).toBe(403);
+    const xls = await call(sampler, 'POST', url, form(body, 'scans.xls'));
+    expect([xls.statusCode, xls.json().error.code]).toEqual([415, 'file_unsupported']);
+    const gbk = await call(
+      sampler,
+      'POST',
+      url,
+      form(new Uint8Array([...Buffer.from('tube,person_id,point_id,scanned_at\n'), 0xd5, 0xc5, 10])),
+    );
+    expect([gbk.statusCode, gbk.json().error.code, gbk.json().error.details]).toEqual([
+      400,
+      'file_encoding',
+      { line: 2 },
+    ]);
+    const none = await call(sampler, 'POST', '/api/testing/rounds/999999/scans/file', form(body));
+    expect(none.statusCode).toBe(404);
+  });
 });

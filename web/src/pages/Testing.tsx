@@ -23,6 +23,7 @@ import {
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Area, type Me, query, type Round } from '../api.ts';
+import { ScanFileView } from './ScanFile.tsx';
 import {
   byNumber,
   byString,
@@ -249,6 +250,9 @@ function RoundDetail({ round, me }: { round: Round; me: Me }) {
               ]
             : []),
           { key: 'points', label: t('testing.points'), children: <PointsView round={round} /> },
+          ...(me.permissions.includes('testing.sample')
+            ? [{ key: 'scan-file', label: t('scanFile.tab'), children: <ScanFileView round={round} /> }]
+            : []),
         ]}
       />
     </Card>

@@ -377,6 +377,8 @@ export function errorText(err: unknown): string {
       if (d.rule !== undefined && d.ok === false) lines.push(`· ${d.rule}: ${d.detail ?? ''}`);
       else if (d.path !== undefined) lines.push(`· ${d.path}: ${d.message ?? ''}`);
     }
+  else if (err.details && typeof (err.details as { line?: unknown }).line === 'number')
+    lines.push(`· line ${(err.details as { line: number }).line}`);
   return lines.join('\n');
 }
 
