@@ -639,8 +639,9 @@ describe('work pages', () => {
       const at = new Date().toISOString();
       const csv = [
         '试管条码,人员编号,采样点编号,采样时间',
-        ...made.spare.map((id) => `E2EFILE1,${id},${made.pointId},${at}`),
-        `E2EFILE1,424242424,${made.pointId},${at}`,
+        // One tube each: the point may be in the lockdown zone, where tubes are single.
+        ...made.spare.map((id, i) => `E2EFILE${i + 1},${id},${made.pointId},${at}`),
+        `E2EFILE3,424242424,${made.pointId},${at}`,
       ].join('\n');
       await page
         .locator('.ant-tabs-tabpane-active input[type=file]')
@@ -655,16 +656,17 @@ describe('work pages', () => {
       await expect.poll(() => problem.count()).toBe(1);
       expect(await problem.locator('td').allTextContents()).toEqual([
         '4',
-        'person_unknown',
-        'E2EFILE1',
+        '人员库中无此人person_unknown',
+        'E2EFILE3',
         'no person 424242424 in the registry',
       ]);
       await page.screenshot({ path: join(SHOTS, 'testing-scan-file.png'), fullPage: true });
       // Through the API: both scans are in the round, once, however often the file is sent.
       await page
         .locator('.ant-tabs-tabpane-active input[type=file]')
-        .setInputFiles({ name: '采样.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-      await page.locator('.scan-file-report', { hasText: '重复（已登记过）2' }).waitFor();
+        .setInputFiles({ name: '采样-重传.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.locator('.scan-file-report', { hasText: '采样-重传.csv' }).waitFor();
+      expect(await page.locator('.scan-file-report').textContent()).toMatch(/已登记0重复（已登记过）2退回1/);
       const cov = await client(commanderToken)<{ items: { code: string; sampled: number }[] }>(
         'GET',
         `/api/testing/rounds/${made.roundId}/coverage?area=${made.district}`,

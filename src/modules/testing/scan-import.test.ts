@@ -145,6 +145,19 @@ describeBackends('bulk scan files', (ctx) => {
     expect(await tube('BULK-D')).toMatchObject({ members: 5, status: 'open' });
   });
 
+  it('answers a file sent again as duplicates even when its tubes have closed since', async () => {
+    const p0 = points[0] as { id: number };
+    const body = ['key,tube,person_id,point_id,scanned_at,pool_size'];
+    for (let i = 0; i < 3; i++)
+      body.push(
+        `k-closed-${i}0000,SINGLE-${i},${(people[150 + i] as { id: number }).id},${p0.id},2022-03-14T02:00:00Z,1`,
+      );
+    const path = file('singles.csv', body.join('\n'));
+    expect(await importScanFile(ctx.db, clock, path, opts())).toMatchObject({ accepted: 3, tubes_closed: 3 });
+    const again = await importScanFile(ctx.db, clock, path, opts());
+    expect(again).toMatchObject({ accepted: 0, duplicates: 3, rejected: 0, rechecked: { keys: true } });
+  });
+
   it('flags people sampled twice (in the file, or before it) and keeps the first answer of a repeated key', async () => {
     const p0 = points[0] as { id: number };
     const a = people[200] as { id: number };

@@ -494,6 +494,13 @@ interface Written {
   closed: number;
 }
 
+/**
+ * Rows refused by tubes that existed before the file — closed, full or of another round — may be a file sent
+ * again: their keys are checked first (a duplicate is answered as one, as the batch API does, not as a tube
+ * problem).
+ */
+class KeysFirst extends Error {}
+
 const UNIQUE_VIOLATION = '23505';
 
 /** COPY text format: backslash, tab, newline and carriage return escaped. */
@@ -530,6 +537,7 @@ async function writeRows(
     points: Map<number, { area: string; pool: number }>;
     now: Date;
     opts: ScanImportOptions;
+    keysChecked: boolean;
   },
   ms: Record<string, number>,
 ): Promise<Written> {
@@ -606,6 +614,12 @@ async function writeRows(
       state.set(ti, s);
       fresh.push(ti);
     }
+    if (
+      s.existed &&
+      !ctx.keysChecked &&
+      (s.round !== ctx.roundId || s.members >= s.pool || s.status !== 'open')
+    )
+      throw new KeysFirst();
     if (s.round !== ctx.roundId) rows.wcode[i] = other;
     else if (s.existed && s.status !== 'open' && s.closedAt === 0) rows.wcode[i] = closedBefore;
     else if (s.members >= s.pool) rows.wcode[i] = full;
@@ -837,15 +851,17 @@ export async function importScanFile(
     for (;;) {
       await tx.query('SAVEPOINT write');
       try {
-        w = await writeRows(tx, file, p1, { roundId: opts.roundId, points, now, opts }, ms);
+        const keysChecked = keysRechecked;
+        w = await writeRows(tx, file, p1, { roundId: opts.roundId, points, now, opts, keysChecked }, ms);
         await tx.query('RELEASE SAVEPOINT write');
         break;
       } catch (err) {
-        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        const keysFirst = err instanceof KeysFirst;
+        if (!keysFirst && (err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
         await tx.query('ROLLBACK TO SAVEPOINT write');
         t = performance.now();
         const constraint = (err as { constraint?: string }).constraint ?? '';
-        if (constraint === 'scans_idempotency_key_key' && !keysRechecked) {
+        if ((keysFirst || constraint === 'scans_idempotency_key_key') && !keysRechecked) {
           keysRechecked = true;
           await markDuplicates(tx, file, p1);
           lap('duplicates');

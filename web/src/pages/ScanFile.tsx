@@ -98,7 +98,20 @@ export function ScanFileView({ round, onDone }: { round: Round; onDone?: () => v
               pagination={{ pageSize: 20 }}
               columns={[
                 { key: 'line', title: t('scanFile.line'), dataIndex: 'line', width: 80 },
-                { key: 'code', title: t('scanFile.code'), dataIndex: 'code', width: 180 },
+                {
+                  key: 'code',
+                  title: t('scanFile.code'),
+                  dataIndex: 'code',
+                  width: 260,
+                  render: (code: string) => (
+                    <Space size={4}>
+                      {t(`scanFile.codes.${code}`, { defaultValue: code })}
+                      <Typography.Text type="secondary" code>
+                        {code}
+                      </Typography.Text>
+                    </Space>
+                  ),
+                },
                 { key: 'tube', title: t('scanFile.tube'), dataIndex: 'tube', width: 140 },
                 { key: 'message', title: t('scanFile.message'), dataIndex: 'message' },
               ]}
