@@ -809,7 +809,8 @@ export function buildProgram(): Command {
         }),
       );
       process.stdout.write(
-        `${r.dryRun ? 'would anonymise' : 'anonymised'} ${r.anonymised} person(s) whose records closed before ${o.before}\n`,
+        `${r.dryRun ? 'would anonymise' : 'anonymised'} ${r.anonymised} person(s) whose records closed before ${o.before}` +
+          ` and the ID numbers of ${r.travellerScans} scan(s) of travellers not in the registry\n`,
       );
     });
 

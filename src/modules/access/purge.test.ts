@@ -19,6 +19,21 @@ describeBackends('retention purge', (ctx) => {
     await ctx.db.query(
       `UPDATE persons SET risk_status = 'close_contact', risk_status_at = '2022-03-20' WHERE id BETWEEN 11 AND 15`,
     );
+    // Two travellers sampled without a registry record: one in March, one after the cut-off.
+    const round = await ctx.db.query<{ id: number }>(
+      `INSERT INTO rounds (name, starts_at, deadline_at, policy, created_by, created_at)
+       VALUES ('r', '2022-03-14', '2022-03-15', '{}', 't', '2022-03-14') RETURNING id`,
+    );
+    const area = await ctx.db.query<{ area_code: string }>('SELECT area_code FROM persons LIMIT 1');
+    for (const [key, at] of [
+      ['trav-march', '2022-03-14T02:00:00Z'],
+      ['trav-april', '2022-04-02T02:00:00Z'],
+    ])
+      await ctx.db.query(
+        `INSERT INTO scans (idempotency_key, round_id, tube_id, id_number, area_code, sampler, scanned_at, received_at)
+         VALUES ($1, $2, 1, '110101199001010074', $3, 't', $4, $4)`,
+        [key, round.rows[0]?.id, area.rows[0]?.area_code, at],
+      );
     const before = await ctx.db.query<{ sex: string; n: number; y: number }>(
       `SELECT sex, count(*) AS n, sum(extract(year FROM birth_date))::int8 AS y FROM persons GROUP BY sex ORDER BY sex`,
     );
@@ -28,12 +43,19 @@ describeBackends('retention purge', (ctx) => {
       reason: 'test',
       dryRun: true,
     });
-    expect(dry).toMatchObject({ anonymised: 10, dryRun: true });
+    expect(dry).toMatchObject({ anonymised: 10, travellerScans: 1, dryRun: true });
     const r = await purgePersons(ctx.db, clock, cliPrincipal('t'), UNSCOPED, {
       before: new Date('2022-04-01'),
       reason: 'emergency over',
     });
-    expect(r.anonymised).toBe(10);
+    expect(r).toMatchObject({ anonymised: 10, travellerScans: 1 });
+    const trav = await ctx.db.query<{ idempotency_key: string; id_number: string }>(
+      'SELECT idempotency_key, id_number FROM scans ORDER BY idempotency_key',
+    );
+    expect(trav.rows).toEqual([
+      { idempotency_key: 'trav-april', id_number: '110101199001010074' },
+      { idempotency_key: 'trav-march', id_number: '1101011990-' },
+    ]);
     const { rows } = await ctx.db.query<{
       id_number: string | null;
       name: string;
@@ -55,13 +77,11 @@ describeBackends('retention purge', (ctx) => {
     );
     expect(after.rows).toEqual(before.rows); // counts by sex and birth year unchanged
     expect(
-      (
-        await purgePersons(ctx.db, clock, cliPrincipal('t'), UNSCOPED, {
-          before: new Date('2022-04-01'),
-          reason: 'again',
-        })
-      ).anonymised,
-    ).toBe(0);
+      await purgePersons(ctx.db, clock, cliPrincipal('t'), UNSCOPED, {
+        before: new Date('2022-04-01'),
+        reason: 'again',
+      }),
+    ).toMatchObject({ anonymised: 0, travellerScans: 0 });
     await expect(
       purgePersons(ctx.db, clock, cliPrincipal('t'), UNSCOPED, {
         before: new Date('2023-01-01'),

@@ -4,6 +4,9 @@
  * `before`. Anonymised: ID number, name, phone and the address (cut to the community); the birth date keeps
  * its year. Kept: sex, birth year, area, household link, statuses — so counts by area, age and sex still hold.
  * The audit log keeps no personal data (ids and area codes only), so it is not touched.
+ *
+ * Travellers sampled without a registry record are known only by the ID number on their scan: scans taken before
+ * `before` keep the number's region and birth year (its first 10 characters) and lose the rest.
  */
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
@@ -15,6 +18,8 @@ export const CLOSED_STATUSES = ['none', 'released', 'discharged'] as const;
 
 export interface PurgeResult {
   anonymised: number;
+  /** Scans of travellers (not in the registry) whose ID number was cut to region and birth year. */
+  travellerScans: number;
   before: string;
   dryRun: boolean;
 }
@@ -36,14 +41,28 @@ export async function purgePersons(
     const params: unknown[] = [CLOSED_STATUSES, options.before];
     const where = `purged_at IS NULL AND risk_status = ANY($1::text[])
       AND coalesce(risk_status_at, created_at) < $2 AND ${scopeCondition('area_code', scope, params)}`;
+    const scanParams: unknown[] = [options.before];
+    const scanWhere = `person_id IS NULL AND scanned_at < $1 AND length(id_number) = 18
+      AND ${scopeCondition('area_code', scope, scanParams)}`;
     let anonymised: number;
+    let travellerScans: number;
     if (options.dryRun) {
       const { rows } = await tx.query<{ n: number }>(
         `SELECT count(*) AS n FROM persons WHERE ${where}`,
         params,
       );
       anonymised = rows[0]?.n ?? 0;
+      const t = await tx.query<{ n: number }>(
+        `SELECT count(*) AS n FROM scans WHERE ${scanWhere}`,
+        scanParams,
+      );
+      travellerScans = t.rows[0]?.n ?? 0;
     } else {
+      const t = await tx.query(
+        `UPDATE scans SET id_number = left(id_number, 10) || '-' WHERE ${scanWhere}`,
+        scanParams,
+      );
+      travellerScans = t.rowCount;
       params.push(clock.now());
       const r = await tx.query(
         `UPDATE persons p SET
@@ -61,8 +80,8 @@ export async function purgePersons(
       subjectType: 'person',
       areaCode: scope.prefix || undefined,
       reason: options.reason,
-      details: { anonymised, before },
+      details: { anonymised, traveller_scans: travellerScans, before },
     });
-    return { anonymised, before, dryRun: options.dryRun ?? false };
+    return { anonymised, travellerScans, before, dryRun: options.dryRun ?? false };
   });
 }
