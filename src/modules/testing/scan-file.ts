@@ -123,6 +123,12 @@ async function* textLines(
         at = nl + 1;
       }
     }
+    const nul = bytes.indexOf(0);
+    if (nul >= 0) {
+      let line = no + 1;
+      for (let k = bytes.indexOf(0x0a); k >= 0 && k < nul; k = bytes.indexOf(0x0a, k + 1)) line++;
+      throw new ImportFileError('file_encoding', 'the file holds a NUL byte: is it a text file?', line);
+    }
     const lines = bytes.toString('utf8').split('\n');
     for (let k = 0; k < lines.length; k++) {
       const l = lines[k] as string;
@@ -152,11 +158,33 @@ async function* textLines(
   onBytes?.(read);
 }
 
-const quotes = (s: string) => {
-  let n = 0;
-  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
-  return n;
-};
+/**
+ * Whether a quoted field is still open at the end of `text`, given whether one was open at its start: a quoted
+ * field starts only where a field starts (RFC 4180; a quote inside an unquoted field, as in O"Brien, is text),
+ * and "" inside one is an escaped quote.
+ */
+export function quoteOpenAfter(text: string, openAtStart: boolean, delimiter: string): boolean {
+  let open = openAtStart;
+  let fieldStart = !openAtStart;
+  const d = delimiter.charCodeAt(0);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (open) {
+      if (c === 34) {
+        if (text.charCodeAt(i + 1) === 34) i++;
+        else open = false;
+      }
+    } else if (c === d) fieldStart = true;
+    else {
+      if (c === 34 && fieldStart) open = true;
+      fieldStart = false;
+    }
+  }
+  return open;
+}
+
+/** A quoted field may span lines, up to this many (beyond, the quote was never meant to be closed). */
+const MAX_RECORD_LINES = 100;
 
 /** CSV/TSV records, a chunk at a time: fast split for lines without quotes, csv-parse for the others. */
 async function* csvRecords(
@@ -166,6 +194,7 @@ async function* csvRecords(
   onBytes?: (read: number) => void,
 ): AsyncGenerator<ScanRecord[]> {
   let pending: string[] = [];
+  let open = false;
   let start = 0;
   for await (const { first, lines } of textLines(path, onBytes)) {
     const out: ScanRecord[] = [];
@@ -182,15 +211,36 @@ async function* csvRecords(
         start = no;
       }
       pending.push(text);
-      const joined = pending.join('\n');
-      if (quotes(joined) % 2 === 1) continue; // a quoted field goes on to the next line
-      pending = [];
-      let cells: string[];
-      try {
-        cells = (parseCsvSync(joined, { delimiter, relax_column_count: true }) as string[][])[0] ?? [];
-      } catch (err) {
-        throw new ImportFileError('file_malformed', `cannot read the row: ${(err as Error).message}`, start);
+      open = quoteOpenAfter(text, open, delimiter);
+      if (open) {
+        if (pending.length >= MAX_RECORD_LINES)
+          throw new ImportFileError(
+            'file_malformed',
+            `a quoted field opened here is not closed within ${MAX_RECORD_LINES} lines`,
+            start,
+          );
+        continue; // a quoted field goes on to the next line
       }
+      const joined = pending.join('\n');
+      pending = [];
+      let records: string[][];
+      try {
+        records = parseCsvSync(joined, {
+          delimiter,
+          relax_column_count: true,
+          relax_quotes: true,
+        }) as string[][];
+      } catch {
+        // csv-parse's message quotes the cell, which may be personal data: say where, not what.
+        throw new ImportFileError('file_malformed', 'the quoting of this row cannot be read', start);
+      }
+      if (records.length > 1)
+        throw new ImportFileError(
+          'file_malformed',
+          'a carriage return inside the row splits it: remove it',
+          start,
+        );
+      const cells = records[0] ?? [];
       if (cells.every((c) => c.trim() === '')) continue;
       out.push({ line: start, cells: checkWidth(cells, width, start) });
     }
@@ -232,6 +282,12 @@ export async function openScanFile(path: string, fileName: string): Promise<Scan
       'the content is a zip archive (an .xlsx workbook?), not CSV text',
       1,
     );
+  if (headerText.includes('\r'))
+    throw new ImportFileError(
+      'file_malformed',
+      'the lines end with a carriage return only (an old Mac "CSV"): save the file as "CSV UTF-8" and send it again',
+      1,
+    );
   const delimiter = ext === '.tsv' || (headerText.includes('\t') && !headerText.includes(',')) ? '\t' : ',';
   const header = (parseCsvSync(headerText, { delimiter, relax_quotes: true }) as string[][])[0] ?? [];
   const fields = mapHeader(header);
@@ -245,6 +301,19 @@ export async function openScanFile(path: string, fileName: string): Promise<Scan
       }
     },
   };
+}
+
+const TIME_CELL = SCAN_FIELDS.indexOf('scanned_at');
+const EXCEL_EPOCH_DAYS = 25569; // 1970-01-01 as an Excel serial day
+
+/**
+ * A date-time cell typed in Excel is stored as a serial day number in wall-clock time (Beijing here): as text
+ * `YYYY-MM-DDTHH:MM:SS` without an offset, to the second. Other text is left as it is.
+ */
+export function excelTime(cell: string): string {
+  if (!/^\d{5}(\.\d+)?$/.test(cell)) return cell;
+  const ms = Math.round(((Number(cell) - EXCEL_EPOCH_DAYS) * 86_400_000) / 1000) * 1000;
+  return new Date(ms).toISOString().slice(0, 19);
 }
 
 async function openXlsx(path: string, fileName: string, size: number): Promise<ScanFile> {
@@ -263,7 +332,9 @@ async function openXlsx(path: string, fileName: string, size: number): Promise<S
     async *records(onBytes) {
       let batch: ScanRecord[] = [];
       for await (const r of parseRows(path, { fileName, aliases })) {
-        batch.push({ line: r.line, cells: SCAN_FIELDS.map((f) => r.values[f] ?? '') });
+        const cells = SCAN_FIELDS.map((f) => r.values[f] ?? '');
+        cells[TIME_CELL] = excelTime(cells[TIME_CELL] as string);
+        batch.push({ line: r.line, cells });
         if (batch.length === 5000) {
           yield batch;
           batch = [];

@@ -337,6 +337,32 @@ describeBackends('bulk scan files', (ctx) => {
     });
   });
 
+  it('makes a phone batch waiting behind a long import give up with tubes_busy (PostgreSQL)', async () => {
+    if (ctx.db.kind !== 'postgresql') return; // PGlite has one connection: nothing runs beside a transaction
+    const p0 = points[0] as { id: number };
+    const started = Date.now();
+    const outcome = await ctx.db.transaction(async (tx) => {
+      // What an import holds while it writes: the lock on a tube of its file.
+      await tx.query(`SELECT id FROM tubes WHERE barcode = 'BULK-C' FOR UPDATE`);
+      return ctx.db
+        .transaction((phone) =>
+          recordScans(phone, clock, { roundId, sampler: 'user:phone', defaultPoolSize: 20 }, [
+            {
+              key: 'phone-busy-000001',
+              tube: 'BULK-C',
+              personId: (people[900] as { id: number }).id,
+              pointId: p0.id,
+              scannedAt: new Date('2022-03-14T03:00:00Z'),
+            },
+          ]),
+        )
+        .catch((e) => e);
+    });
+    expect(outcome).toMatchObject({ status: 503, code: 'tubes_busy' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+    expect(await count(`scans WHERE idempotency_key = 'phone-busy-000001'`)).toBe(0);
+  });
+
   it('refuses an unreadable file whole, naming the line, and writes nothing', async () => {
     const before = await count('scans');
     const p0 = points[0] as { id: number };
@@ -368,6 +394,14 @@ describeBackends('bulk scan files', (ctx) => {
       ['empty.csv', '', 'file_empty', 1],
       ['dup.csv', 'tube,试管条码,person_id,point_id,scanned_at\n', 'header_duplicate', 1],
       ['scans.xls', 'whatever', 'file_unsupported', undefined],
+      ['mac.csv', `key,tube,person_id,point_id,scanned_at\r${good}\r`, 'file_malformed', 1],
+      ['nul.csv', `key,tube,person_id,point_id,scanned_at\n${good}\n${good}\u0000\n`, 'file_encoding', 3],
+      [
+        'open.csv',
+        `key,tube,person_id,point_id,scanned_at,sampler\n${good},"never closed\n${`${good},x\n`.repeat(120)}`,
+        'file_malformed',
+        2,
+      ],
     ];
     for (const [name, body, code, line] of cases) {
       const err = await importScanFile(ctx.db, clock, file(name, body), opts({ fileName: name })).catch(
@@ -381,6 +415,26 @@ describeBackends('bulk scan files', (ctx) => {
     expect(await tube('FILE-1')).toBeUndefined();
   });
 
+  it('reads quoted fields, quotes inside text, and fields across lines, with their own line numbers', async () => {
+    const p0 = points[0] as { id: number };
+    const pid = (i: number) => (people[800 + i] as { id: number }).id;
+    const body = [
+      'tube,person_id,point_id,scanned_at,sampler',
+      `QUOTE-1,${pid(0)},${p0.id},2022-03-14 10:00,"王, 医生"`,
+      `QUOTE-1,${pid(1)},${p0.id},2022-03-14 10:00,O"Brien`,
+      `QUOTE-1,${pid(2)},${p0.id},2022-03-14 10:00,"张""三""
+第二行"`,
+      `QUOTE-1,nobody,${p0.id},2022-03-14 10:00,x`,
+    ].join('\r\n');
+    const r = await importScanFile(ctx.db, clock, file('quotes.csv', body), opts());
+    expect(r).toMatchObject({ accepted: 3, rejected: 1, problems: [{ line: 6, code: 'person_id_invalid' }] });
+    const s = await ctx.db.query<{ sampler: string }>(
+      `SELECT sampler FROM scans s JOIN tubes t ON t.id = s.tube_id WHERE t.barcode = 'QUOTE-1' ORDER BY s.person_id`,
+    );
+    // A line end inside a quoted field is read as \n, whatever the file's line ends.
+    expect(s.rows.map((x) => x.sampler)).toEqual(['王, 医生', 'O"Brien', '张"三"\n第二行']);
+  });
+
   it('reads XLSX with Chinese headers the same way', async () => {
     const p0 = points[0] as { id: number };
     const wb = new ExcelJS.Workbook();
@@ -390,16 +444,28 @@ describeBackends('bulk scan files', (ctx) => {
       ws.addRow([`XLSX-1`, (people[600 + i] as { id: number }).id, p0.id, '2022-03-14 10:00', '王医生']);
     ws.addRow([]);
     ws.addRow([`XLSX-1`, 'nobody', p0.id, '2022-03-14 10:00', '王医生']);
+    // A time typed into Excel is a date cell (a serial day number, Beijing wall clock).
+    ws.addRow([
+      `XLSX-2`,
+      (people[610] as { id: number }).id,
+      p0.id,
+      new Date(Date.UTC(2022, 2, 14, 9, 30, 15)),
+      '王医生',
+    ]);
     const path = join(dir, 'scans.xlsx');
     await wb.xlsx.writeFile(path);
     const r = await importScanFile(ctx.db, clock, path, opts({ fileName: 'scans.xlsx' }));
-    expect(r).toMatchObject({ accepted: 3, rejected: 1, problems: [{ line: 6, code: 'person_id_invalid' }] });
+    expect(r).toMatchObject({ accepted: 4, rejected: 1, problems: [{ line: 6, code: 'person_id_invalid' }] });
+    const typed = await ctx.db.query<{ scanned_at: Date }>(
+      `SELECT s.scanned_at FROM scans s JOIN tubes t ON t.id = s.tube_id WHERE t.barcode = 'XLSX-2'`,
+    );
+    expect(typed.rows[0]?.scanned_at.toISOString()).toBe('2022-03-14T01:30:15.000Z');
     const s = await ctx.db.query<{ sampler: string; n: number }>(
       `SELECT sampler, count(*)::int AS n FROM scans s JOIN tubes t ON t.id = s.tube_id WHERE t.barcode = 'XLSX-1' GROUP BY sampler`,
     );
     expect(s.rows).toEqual([{ sampler: '王医生', n: 3 }]);
     // Without a key column, keys are made from tube, person and time: the same file again is all duplicates.
     const again = await importScanFile(ctx.db, clock, path, opts({ fileName: 'scans.xlsx' }));
-    expect(again).toMatchObject({ accepted: 0, duplicates: 3, rejected: 1 });
+    expect(again).toMatchObject({ accepted: 0, duplicates: 4, rejected: 1 });
   });
 });

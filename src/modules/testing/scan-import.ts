@@ -165,7 +165,8 @@ class Codes {
   }
 }
 
-const FLAG = { isolated: 1, notInRegistry: 2, twice: 4, clockAhead: 8 } as const;
+/** Row flags; `isolatedPerson` is internal (the person is isolated), `isolated` is the flag: isolated and pooled. */
+const FLAG = { isolated: 1, notInRegistry: 2, twice: 4, clockAhead: 8, isolatedPerson: 16 } as const;
 const FLAG_NAMES: [number, string][] = [
   [FLAG.isolated, 'isolated_in_pool'],
   [FLAG.notInRegistry, 'not_in_registry'],
@@ -266,13 +267,16 @@ const MESSAGES: Record<string, (raw: string, tube: string | null) => string> = {
   tube_full: (_, tube) => `tube ${tube} already holds its pool size`,
 };
 
-/** The key of a row: the file's, or one made from tube, person and time (sending the file again then matches). */
-function rowKey(cells: string[], f: FieldIndex): string {
+/**
+ * The key of a row: the file's, or one made from the values read (tube, person — registry id, else ID number —
+ * and time), so the same scans sent again, even re-exported in another format, match.
+ */
+function rowKey(cells: string[], f: FieldIndex, row: number, p1: Pass1): string {
   const key = f.key >= 0 ? (cells[f.key] ?? '').trim() : '';
   if (key !== '') return key;
-  const person =
-    f.person_id >= 0 && cells[f.person_id]?.trim() ? cells[f.person_id]?.trim() : cells[f.id_number]?.trim();
-  return `file:${(cells[f.tube] ?? '').trim()}:${person ?? ''}:${(cells[f.scanned_at] ?? '').trim()}`;
+  const { rows } = p1;
+  const person = rows.person[row] || p1.idNumbers.get(row);
+  return `file:${p1.tubes[rows.tube[row] as number]}:${person}:${new Date(rows.at[row] as number).toISOString()}`;
 }
 
 /** Pass 1: every row checked on its own and against the round's points; numbers kept. */
@@ -471,7 +475,7 @@ async function checkPeople(tx: Queryable, p1: Pass1, registry: IdBits | undefine
     const p = rows.person[i] as number;
     if (p === 0) continue;
     if (!known.has(p)) rows.code[i] = unknown;
-    else if (isolated.has(p)) rows.flags[i] = (rows.flags[i] as number) | FLAG.isolated; // cleared for single tubes
+    else if (isolated.has(p)) rows.flags[i] = (rows.flags[i] as number) | FLAG.isolatedPerson;
   }
 }
 
@@ -502,6 +506,14 @@ interface Written {
 class KeysFirst extends Error {}
 
 const UNIQUE_VIOLATION = '23505';
+const DEADLOCK = '40P01';
+
+const conflict = () =>
+  new AppError(
+    409,
+    'import_conflict',
+    'the same tubes, people or keys were being recorded by other uploads while this file was imported; send the file again',
+  );
 
 /** COPY text format: backslash, tab, newline and carriage return escaped. */
 const copyText = (v: string) =>
@@ -550,7 +562,8 @@ async function writeRows(
   };
   for (let i = 0; i < rows.n; i++) {
     rows.wcode[i] = 0;
-    rows.flags[i] = (rows.flags[i] as number) & ~FLAG.twice;
+    const fl = (rows.flags[i] as number) & ~(FLAG.twice | FLAG.isolated);
+    rows.flags[i] = fl & FLAG.isolatedPerson ? fl | FLAG.isolated : fl; // cleared below for single tubes
   }
   const ok = (i: number) => rows.code[i] === 0 && rows.wcode[i] === 0;
 
@@ -749,7 +762,7 @@ async function writeRows(
         const point = rows.point[row] as number;
         const person = rows.person[row] as number;
         w.row(11)
-          .text(rowKey(cells, f))
+          .text(rowKey(cells, f, row, p1))
           .int8(ctx.roundId)
           .int8(s.id)
           .int8(person || null)
@@ -787,17 +800,20 @@ async function markDuplicates(tx: Queryable, file: ScanFile, p1: Pass1): Promise
     for await (const batch of file.records())
       for (const { cells } of batch) {
         const row = i++;
-        if (rows.code[row] === 0) yield `${row}\t${copyText(rowKey(cells, file.fields))}\n`;
+        if (rows.code[row] === 0) yield `${row}\t${copyText(rowKey(cells, file.fields, row, p1))}\n`;
       }
   };
   await tx.copyFrom('COPY import_keys (i, key) FROM STDIN', batched(lines()));
-  const dups = await tx.query<{ i: number }>(
+  const dup = codes.of('duplicate');
+  // Streamed: a whole file sent again makes every row a duplicate.
+  await copyIds(
+    tx,
     `SELECT i FROM (SELECT i, key, row_number() OVER (PARTITION BY key ORDER BY i) AS k FROM import_keys) x
       WHERE k > 1 OR EXISTS (SELECT 1 FROM scans s WHERE s.idempotency_key = x.key)`,
+    (i) => {
+      rows.code[i] = dup;
+    },
   );
-  await tx.query('DROP TABLE import_keys');
-  const dup = codes.of('duplicate');
-  for (const r of dups.rows) rows.code[r.i] = dup;
 }
 
 // ------------------------------------------------------------------------------------------ the import
@@ -835,6 +851,7 @@ export async function importScanFile(
     // checks the file.
     const whole = opts.wholeRegistry ?? file.size > WHOLE_REGISTRY_ABOVE_BYTES;
     const registry = whole ? loadRegistry(tx) : undefined;
+    registry?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     let p1: Pass1;
     try {
       p1 = await checkRows(file, points, opts, now, listLimit, file.size);
@@ -857,21 +874,18 @@ export async function importScanFile(
         break;
       } catch (err) {
         const keysFirst = err instanceof KeysFirst;
-        if (!keysFirst && (err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        const code = (err as { code?: string }).code;
+        if (!keysFirst && code !== UNIQUE_VIOLATION && code !== DEADLOCK) throw err;
         await tx.query('ROLLBACK TO SAVEPOINT write');
         t = performance.now();
         const constraint = (err as { constraint?: string }).constraint ?? '';
-        if ((keysFirst || constraint === 'scans_idempotency_key_key') && !keysRechecked) {
+        if (keysFirst || constraint === 'scans_idempotency_key_key') {
+          // Keys seen before (or recorded by a phone meanwhile): marked, and the step runs again without them.
+          if (keysRechecked && ++retries > 2) throw conflict();
           keysRechecked = true;
           await markDuplicates(tx, file, p1);
           lap('duplicates');
-        } else if (++retries > 2) {
-          throw new AppError(
-            409,
-            'import_conflict',
-            'the same tubes, people or keys were being recorded by other uploads while this file was imported; send the file again',
-          );
-        }
+        } else if (++retries > 2) throw conflict();
       }
     }
     return {

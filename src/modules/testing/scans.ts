@@ -12,6 +12,7 @@
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { parseIdNumber } from '../../domain/id-number.ts';
+import { AppError } from '../../lib/errors.ts';
 
 export interface ScanInput {
   key: string;
@@ -55,8 +56,34 @@ export interface ScanContext {
   defaultPoolSize: number;
 }
 
+/**
+ * How long a batch waits for a lock (a tube, a barcode or a person being written by a scan file import) before it
+ * gives up with 503 `tubes_busy`; the phone sends it again (its outbox retries 5xx answers).
+ */
+export const SCAN_LOCK_WAIT_MS = 3000;
+
 /** Processes one batch. `tx` must be a transaction. */
 export async function recordScans(
+  tx: Queryable,
+  clock: Clock,
+  ctx: ScanContext,
+  items: readonly ScanInput[],
+): Promise<ScanOutcome[]> {
+  if (tx.kind === 'postgresql') await tx.query(`SET LOCAL lock_timeout = '${SCAN_LOCK_WAIT_MS}ms'`);
+  try {
+    return await recordBatch(tx, clock, ctx, items);
+  } catch (err) {
+    if ((err as { code?: string }).code === '55P03')
+      throw new AppError(
+        503,
+        'tubes_busy',
+        'tubes or people of this batch are being written by a scan file import; send the batch again in a few seconds',
+      );
+    throw err;
+  }
+}
+
+async function recordBatch(
   tx: Queryable,
   clock: Clock,
   ctx: ScanContext,
