@@ -553,6 +553,14 @@ describe('work pages', () => {
       );
       expect(arrived.items.find((x) => x.id === stay.id)?.arrived_at).toBeTruthy();
       await page.screenshot({ path: join(SHOTS, 'isolation-arrived.png'), fullPage: true });
+
+      // Stays at home: the same rows as the API gives.
+      const home = await cmd<{ items: { id: number }[] }>('GET', '/api/isolation/home?limit=1000');
+      await page.getByRole('tab', { name: '居家隔离与监测' }).click();
+      const pane = page.locator('.ant-tabs-tabpane-active');
+      await pane.getByRole('button', { name: '结束到期的居家' }).waitFor();
+      if (home.items.length === 0) await pane.locator('.ant-table-placeholder').waitFor();
+      else await pane.locator(`tr[data-row-key="${home.items[0]?.id}"]`).waitFor();
     });
   });
 

@@ -157,6 +157,11 @@ export default function IsolationPage({ me }: { me: Me }) {
                   label: t('isolation.stays'),
                   children: <StaysView version={version} onDone={bump} />,
                 },
+                {
+                  key: 'home',
+                  label: t('isolation.homeTab'),
+                  children: <HomeStaysView version={version} onDone={bump} />,
+                },
               ]
             : []),
         ]}
@@ -583,6 +588,137 @@ function ForecastView({ version }: { version: number }) {
 type StayDialog =
   | { kind: 'discharge' | 'health' | 'move'; stay: Stay }
   | { kind: 'link'; stay: Stay; url: string; revokedPrevious: boolean };
+
+interface HomeStay {
+  id: number;
+  person_id: number;
+  area_code: string;
+  kind: 'isolation' | 'monitoring';
+  category: string;
+  edition: string;
+  started_at: string;
+  due_at: string;
+  tests_open: number;
+}
+
+/**
+ * 居家隔离/居家健康监测: the people isolated or monitored at home in the jurisdiction, due first, with their open
+ * tests; ending the due ones is one action (isolation ends only once its tests are done: the others are named).
+ */
+function HomeStaysView({ version, onDone }: { version: number; onDone: () => void }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const act = useAction();
+  const [kind, setKind] = useState<string | undefined>();
+  const res = useApi<{ items: HomeStay[] }>(`/api/isolation/home${query({ kind, limit: 1000 })}`, version);
+  const rows = res.data?.items ?? [];
+  const now = Date.now();
+  const columns: Column<HomeStay>[] = [
+    { key: 'id', title: t('isolation.homeId'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
+    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
+    {
+      key: 'area_code',
+      title: t('common.areaCode'),
+      dataIndex: 'area_code',
+      sorter: byString((r) => r.area_code),
+    },
+    {
+      key: 'kind',
+      title: t('isolation.homeKind'),
+      dataIndex: 'kind',
+      render: (v: string) => (
+        <Tag color={v === 'isolation' ? 'orange' : 'blue'}>
+          {t(`isolation.homeKinds.${v}`, { defaultValue: v })}
+        </Tag>
+      ),
+      exportValue: (r) => t(`isolation.homeKinds.${r.kind}`, { defaultValue: r.kind }),
+      filters: filtersFrom(rows, (r) => r.kind).map((x) => ({
+        ...x,
+        text: t(`isolation.homeKinds.${x.value}`, { defaultValue: String(x.value) }),
+      })),
+      onFilter: (v, r) => r.kind === v,
+    },
+    codedColumn({
+      key: 'category',
+      title: t('isolation.category'),
+      field: 'category',
+      rows,
+      ns: 'category',
+      t,
+    }),
+    {
+      key: 'edition',
+      title: t('isolation.editionCol'),
+      dataIndex: 'edition',
+      render: (v: string) => t(`isolation.edition.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`isolation.edition.${r.edition}`, { defaultValue: r.edition }),
+    },
+    {
+      key: 'started_at',
+      title: t('isolation.homeFrom'),
+      dataIndex: 'started_at',
+      render: f.dateTime,
+      sorter: byString((r) => r.started_at),
+    },
+    {
+      key: 'due_at',
+      title: t('isolation.dueAt'),
+      dataIndex: 'due_at',
+      sorter: byString((r) => r.due_at),
+      render: (v: string) =>
+        new Date(v).getTime() < now ? <Tag color="red">{f.dateTime(v)}</Tag> : f.dateTime(v),
+    },
+    {
+      key: 'tests_open',
+      title: t('isolation.testsOpen'),
+      dataIndex: 'tests_open',
+      sorter: byNumber((r) => r.tests_open),
+    },
+  ];
+  return (
+    <DataTable<HomeStay>
+      rows={rows}
+      columns={columns}
+      rowKey="id"
+      loading={res.loading}
+      error={res.error}
+      capped={1000}
+      exportName={t('isolation.homeTab')}
+      toolbar={
+        <Space>
+          <Select
+            allowClear
+            size="small"
+            style={{ width: 160 }}
+            placeholder={t('isolation.homeKind')}
+            value={kind}
+            onChange={setKind}
+            options={(['isolation', 'monitoring'] as const).map((k) => ({
+              value: k,
+              label: t(`isolation.homeKinds.${k}`),
+            }))}
+          />
+          <ConfirmButton
+            title={t('isolation.endDueConfirm')}
+            onConfirm={() =>
+              act(
+                () =>
+                  api<{ ended: number; held: { person_id: number; tests_outstanding: number }[] }>(
+                    '/api/isolation/home/end-due',
+                    { method: 'POST' },
+                  ),
+                (out) => t('isolation.endDueDone', { ended: out.ended, held: out.held.length }),
+                onDone,
+              )
+            }
+          >
+            {t('isolation.endDue')}
+          </ConfirmButton>
+        </Space>
+      }
+    />
+  );
+}
 
 function StaysView({ version, onDone }: { version: number; onDone: () => void }) {
   const { t } = useTranslation();
