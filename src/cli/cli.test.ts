@@ -128,6 +128,25 @@ describe('qingcang CLI', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ accepted: 0, duplicates: 3, rejected: 1 });
     const noRound = run(['import', 'scans', scans, '--round', '42']);
     expect([noRound.code, noRound.stderr]).toEqual([2, expect.stringMatching(/round 42 was not found/)]);
+
+    // The rest of the round through the CLI: close, pack, ship, receive (送), then the lab's results (检、报).
+    const closed = run(['tubes', 'close', 'CLI00001']);
+    expect([closed.code, closed.stdout]).toEqual([0, 'CLI00001: ok\n']);
+    expect(run(['tubes', 'close', 'CLI00001']).stdout).toBe('CLI00001: already\n');
+    expect(run(['tubes', 'close', 'bad!']).code).toBe(2);
+    const packed = run(['tubes', 'pack', 'CLIBOX01', 'CLI00001,NOSUCH01', '--round', '1']);
+    expect(packed.code).toBe(3);
+    expect(packed.stdout).toMatch(/CLI00001: ok\nNOSUCH01: rejected \(tube_unknown/);
+    expect(run(['tubes', 'ship', 'CLIBOX01']).stdout).toBe('box CLIBOX01 shipped with 1 tube(s)\n');
+    expect(run(['tubes', 'ship', 'CLIBOX01']).code).toBe(4); // a conflict with the box's state: shipped already
+    expect(run(['tubes', 'receive', 'CLIBOX01', '--lab', '1']).stdout).toMatch(
+      /received by lab 1 with 1 tube/,
+    );
+    const lis = join(dir, 'lis.csv');
+    writeFileSync(lis, '试管条码,检测结果,检测时间\nCLI00001,阴性,2022-03-14 18:00\n');
+    const resulted = run(['results', 'import', lis]);
+    expect(resulted.code, resulted.stderr).toBe(0);
+    expect(resulted.stdout).toMatch(/1 rows: 1 recorded/);
   });
 
   it('exits with a precise code and message on bad input', () => {

@@ -47,6 +47,7 @@ import { importResultsFile, ResultsFileRejected } from '../modules/testing/resul
 import { createRound, getRound } from '../modules/testing/rounds.ts';
 import { importScanFile } from '../modules/testing/scan-import.ts';
 import { stageClocks } from '../modules/testing/stage-clocks.ts';
+import { closeTubes, packBox, receiveBox, shipBox } from '../modules/testing/transport.ts';
 import { buildApp } from '../server/app.ts';
 import { listenWithShutdown } from '../server/serve.ts';
 import { VERSION } from '../server/version.ts';
@@ -655,6 +656,65 @@ export function buildProgram(): Command {
           );
         }
       }
+    });
+
+  const transport = program
+    .command('tubes')
+    .description('tubes and transport boxes (送): close, pack, ship, receive');
+  const tubeList = (v: string) => {
+    const list = v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    if (list.length === 0 || list.some((x) => !/^[A-Za-z0-9_-]{4,40}$/.test(x)))
+      throw new InvalidArgumentError(
+        'give tube barcodes (4–40 letters, digits, _ or -), separated by commas',
+      );
+    return list;
+  };
+  /** Prints the per-tube answers; refused tubes make the exit code 3. */
+  const reportTubes = (items: { tube: string; status: string; code?: string; message?: string }[]) => {
+    for (const i of items)
+      process.stdout.write(`${i.tube}: ${i.status}${i.code ? ` (${i.code}: ${i.message})` : ''}\n`);
+    const refused = items.filter((i) => i.status === 'rejected').length;
+    if (refused > 0) throw new CliError(EXIT.rejected, `${refused} tube(s) refused; see above`);
+  };
+  transport
+    .command('close')
+    .description('close open tubes by hand (a retry answers "already")')
+    .argument('<tubes>', 'tube barcodes, comma-separated', tubeList)
+    .action(async (tubes: string[]) => {
+      reportTubes(await withDb((db) => db.transaction((tx) => closeTubes(tx, systemClock, tubes, ''))));
+    });
+  transport
+    .command('pack')
+    .description('pack closed tubes of a round into a transport box (created on first use)')
+    .argument('<box>', 'box barcode')
+    .argument('<tubes>', 'tube barcodes, comma-separated', tubeList)
+    .requiredOption('--round <id>', 'the round', int('round', 1, Number.MAX_SAFE_INTEGER))
+    .action(async (box: string, tubes: string[], o) => {
+      const r = await withDb((db) =>
+        db.transaction((tx) => packBox(tx, systemClock, { roundId: o.round, box, tubes, scopePrefix: '' })),
+      );
+      process.stdout.write(`box ${r.box.barcode} (${r.box.status})\n`);
+      reportTubes(r.tubes);
+    });
+  transport
+    .command('ship')
+    .description('the box leaves the sampling point with its tubes')
+    .argument('<box>', 'box barcode')
+    .action(async (box: string) => {
+      const r = await withDb((db) => db.transaction((tx) => shipBox(tx, systemClock, box, '')));
+      process.stdout.write(`box ${box} shipped with ${r.tubes} tube(s)\n`);
+    });
+  transport
+    .command('receive')
+    .description('the lab receives the box and its tubes')
+    .argument('<box>', 'box barcode')
+    .requiredOption('--lab <id>', 'the receiving lab', int('lab', 1, Number.MAX_SAFE_INTEGER))
+    .action(async (box: string, o) => {
+      const r = await withDb((db) => db.transaction((tx) => receiveBox(tx, systemClock, box, o.lab, '')));
+      process.stdout.write(`box ${box} received by lab ${o.lab} with ${r.tubes} tube(s)\n`);
     });
 
   program
