@@ -71,14 +71,18 @@ function sampleRss(): void {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }
 
-/** Busy and total CPU ticks of the machine, and the ticks of every PostgreSQL process (Linux /proc). */
-function cpuTicks(): { busy: number; total: number; postgres: number } | undefined {
+/**
+ * Busy and total CPU ticks of the machine, and the ticks of each PostgreSQL process by pid (Linux /proc). Kept by
+ * pid so that a backend that ends between two samples (a closed connection, autovacuum) does not take its earlier
+ * ticks out of the difference.
+ */
+function cpuTicks(): { busy: number; total: number; postgres: Map<string, number> } | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
     const v = line.trim().split(/\s+/).slice(1).map(Number);
     const total = v.reduce((a, b) => a + b, 0);
     const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    let postgres = 0;
+    const postgres = new Map<string, number>();
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       try {
@@ -86,7 +90,7 @@ function cpuTicks(): { busy: number; total: number; postgres: number } | undefin
         const close = s.lastIndexOf(')');
         if (s.slice(s.indexOf('(') + 1, close) !== 'postgres') continue;
         const f = s.slice(close + 2).split(' ');
-        postgres += Number(f[11]) + Number(f[12]); // utime, stime
+        postgres.set(pid, Number(f[11]) + Number(f[12])); // utime, stime
       } catch {
         // the process ended meanwhile
       }
@@ -727,7 +731,9 @@ export async function main(args: string[]): Promise<void> {
       const ticks = 100; // USER_HZ
       const cores = (cpu1.total - cpu0.total) / ticks / seconds;
       const busy = (cpu1.busy - cpu0.busy) / ticks / seconds;
-      const postgres = (cpu1.postgres - cpu0.postgres) / ticks / seconds;
+      let pgTicks = 0; // processes alive at the end: their ticks since the start (or since they began)
+      for (const [pid, t] of cpu1.postgres) pgTicks += t - (cpu0.postgres.get(pid) ?? 0);
+      const postgres = pgTicks / ticks / seconds;
       const node = server.cpuMs / 1000 / seconds;
       const gen = (self.user + self.system) / 1e6 / seconds;
       const perReq = server.statementCount / ok;
