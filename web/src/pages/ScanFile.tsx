@@ -2,11 +2,11 @@
  * 导入采样文件: a sampler's or a point's file of scans (CSV, TSV or XLSX) registered for the round in one go. The
  * answer is shown as the server gives it: counts, flags, and every refused row with its line, code and message.
  */
-import { Alert, Descriptions, Space, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, Descriptions, Space, Tag, Typography, Upload } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { apiUpload, type Round } from '../api.ts';
-import { errorText } from './shared.tsx';
+import { DataTable, errorText } from './shared.tsx';
 
 interface Problem {
   line: number;
@@ -90,12 +90,16 @@ export function ScanFileView({ round, onDone }: { round: Round; onDone?: () => v
             </Descriptions.Item>
           </Descriptions>
           {report.problems.length > 0 && (
-            <Table<Problem>
-              size="small"
+            <DataTable<Problem>
+              rows={report.problems}
               rowKey="line"
-              style={{ marginTop: 12 }}
-              dataSource={report.problems}
-              pagination={{ pageSize: 20 }}
+              pageSize={20}
+              exportName={`${t('scanFile.rejected')} ${report.file}`}
+              toolbar={
+                report.truncated ? (
+                  <Typography.Text type="secondary">{t('scanFile.truncated')}</Typography.Text>
+                ) : undefined
+              }
               columns={[
                 { key: 'line', title: t('scanFile.line'), dataIndex: 'line', width: 80 },
                 {
@@ -111,11 +115,12 @@ export function ScanFileView({ round, onDone }: { round: Round; onDone?: () => v
                       </Typography.Text>
                     </Space>
                   ),
+                  exportValue: (r) =>
+                    `${t(`scanFile.codes.${r.code}`, { defaultValue: r.code })} (${r.code})`,
                 },
                 { key: 'tube', title: t('scanFile.tube'), dataIndex: 'tube', width: 140 },
                 { key: 'message', title: t('scanFile.message'), dataIndex: 'message' },
               ]}
-              footer={report.truncated ? () => t('scanFile.truncated') : undefined}
             />
           )}
         </div>
