@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../db/pglite.ts';
 import { csvText, EN_HEADER, personRow } from '../modules/registry/import/test-fixtures.ts';
+import { explain } from './main.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/qingcang.js');
 let dir: string;
@@ -335,5 +336,19 @@ describe('qingcang CLI', () => {
     }
     expect(server.exitCode).toBe(0); // graceful shutdown
     expect(run(['stats', '--json']).code).toBe(0); // the lock was released
+  });
+});
+
+describe('exit codes for a database that is not there yet', () => {
+  it('maps a server still starting or recovering, and a connection ended by it, to exit 5', () => {
+    const starting = Object.assign(new Error('the database system is starting up'), { code: '57P03' });
+    expect(explain(starting).code).toBe(5);
+    expect(explain(starting).message).toMatch(/starting up or recovering.*again in a few seconds/);
+    const ended = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    expect(explain(ended).code).toBe(5);
+    expect(explain(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).code).toBe(5);
+    expect(explain(new Error('something else')).code).toBe(1);
   });
 });

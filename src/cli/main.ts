@@ -11,7 +11,7 @@ import { migrate } from '../db/migrate.ts';
 import { ConfigError, openDb, optionsFromEnv } from '../db/open.ts';
 import type { Db } from '../db/types.ts';
 import { systemClock } from '../domain/clock.ts';
-import { AppError } from '../lib/errors.ts';
+import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { countUsers, createToken, createUser } from '../modules/access/accounts.ts';
 import { appendAudit, verifyAudit } from '../modules/access/audit.ts';
@@ -904,14 +904,13 @@ export function explain(err: unknown): { code: number; message: string } {
   if (err instanceof UnknownAreaError || err instanceof RangeError || err instanceof ConfigError)
     return { code: EXIT.usage, message: err.message };
   const e = err as { code?: string; message?: string };
-  if (
-    e?.code === 'ECONNREFUSED' ||
-    e?.code === 'ENOTFOUND' ||
-    /password authentication|does not exist|timeout exceeded when trying to connect/.test(e?.message ?? '')
-  ) {
+  if (isDatabaseUnavailable(err) || /password authentication|does not exist/.test(e?.message ?? '')) {
     return {
       code: EXIT.unavailable,
-      message: `cannot reach the database (${e.message}). Check DATABASE_URL, or unset it to use the embedded database.`,
+      message:
+        e?.code === '57P03'
+          ? `the database is starting up or recovering (${e.message}). Start again in a few seconds.`
+          : `cannot reach the database (${e.message}). Check DATABASE_URL, or unset it to use the embedded database.`,
     };
   }
   return { code: EXIT.error, message: `unexpected error: ${(err as Error)?.stack ?? String(err)}` };

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isDatabaseUnavailable } from '../lib/errors.ts';
 import { BinaryCopyWriter } from './copy-binary.ts';
 import { DataDirLockedError } from './lock.ts';
 import { loadMigrations, migrate } from './migrate.ts';
@@ -117,6 +118,22 @@ describeBackends('db layer', (ctx) => {
     );
     expect(() => new BinaryCopyWriter().int8(1.5)).toThrow(/not an int8/);
     expect(() => new BinaryCopyWriter().int2(40_000)).toThrow(/not an int2/);
+  });
+
+  it('survives its connection being terminated mid-transaction (a PostgreSQL restart), then serves again', async () => {
+    if (ctx.kind !== 'postgresql') return; // PGlite runs in the process: no connection to lose
+    const run = ctx.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      // Another connection ends this one, as a fast shutdown does; the client is checked out and idle.
+      await ctx.db.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+      await new Promise((r) => setTimeout(r, 300));
+      await tx.query('SELECT 1');
+    });
+    const err = await run.catch((e: unknown) => e);
+    expect(isDatabaseUnavailable(err), String(err)).toBe(true);
+    // The broken connection was discarded, not returned to the pool: every later query works.
+    for (let i = 0; i < 12; i++)
+      expect((await ctx.db.query<{ x: number }>('SELECT 1 AS x')).rows[0]?.x).toBe(1);
   });
 
   it('rolls a failed transaction back whole', async () => {

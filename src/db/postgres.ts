@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { to as copyOutStream, from as copyStream } from 'pg-copy-streams';
+import { isDatabaseUnavailable } from '../lib/errors.ts';
 import { bulkInsertWith } from './bulk.ts';
 import { checkCopySql, checkCopyToSql } from './copy.ts';
 import { OID, parseDate, parseInt8 } from './type-parsers.ts';
@@ -67,6 +68,11 @@ function wrap(conn: ClientLike, copy: Queryable['copyFrom'], copyOut: Queryable[
   };
 }
 
+/** Errors after which a connection must not be reused. */
+function isConnectionError(err: unknown): boolean {
+  return err !== undefined && isDatabaseUnavailable(err);
+}
+
 function redact(url: string): string {
   try {
     const u = new URL(url);
@@ -90,8 +96,20 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
     types,
   });
-  // An idle client losing its server must not crash the process; the next query reports the error.
+  // A client losing its server (PostgreSQL restarted: 57P01, ECONNRESET) emits 'error'. The pool listens on idle
+  // clients only; a checked-out client without a listener would crash the process with an unhandled 'error'
+  // event. Every client gets a listener when it connects: the query in flight fails (the API answers 503) and
+  // the broken client is discarded on release.
+  const broken = new WeakSet<pg.PoolClient>();
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => broken.add(client as pg.PoolClient));
+  });
+  /** Releases a client; one whose connection failed is destroyed rather than returned to the pool. */
+  const release = (client: pg.PoolClient, err?: unknown, destroy = false) => {
+    const dead = destroy || broken.has(client) || isConnectionError(err);
+    client.release(dead ? (err instanceof Error ? err : true) : undefined);
+  };
   // Fail at open, with the server's own message, if it cannot be reached.
   const probe = await pool.connect();
   probe.release();
@@ -100,17 +118,26 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     async (sql, source) => {
       const client = await pool.connect();
       try {
-        return await copyWith(client, sql, source);
-      } finally {
-        client.release();
+        const n = await copyWith(client, sql, source);
+        release(client);
+        return n;
+      } catch (err) {
+        release(client, err);
+        throw err;
       }
     },
     async function* (sql) {
       const client = await pool.connect();
+      let failure: unknown = new Error('COPY TO abandoned before its end');
       try {
         yield* copyOutWith(client, sql);
+        failure = undefined;
+      } catch (err) {
+        failure = err;
+        throw err;
       } finally {
-        client.release();
+        // A COPY abandoned half-way leaves the connection mid-protocol: it is destroyed, never reused.
+        release(client, failure, failure !== undefined);
       }
     },
   );
@@ -119,6 +146,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     ...base,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      let failure: unknown;
       try {
         await client.query('BEGIN');
         const result = await fn(
@@ -131,10 +159,11 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        failure = err;
+        if (!broken.has(client) && !isConnectionError(err)) await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        release(client, failure);
       }
     },
     async close() {

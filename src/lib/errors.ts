@@ -36,7 +36,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
   if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end|PGlite is closed/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end|PGlite is closed|is not queryable|terminating connection/i.test(
     e.message ?? '',
   );
 }

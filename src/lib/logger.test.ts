@@ -1,7 +1,10 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loggerOptions } from './logger.ts';
+import type { Db } from '../db/types.ts';
+import { ManualClock } from '../domain/clock.ts';
+import { buildApp } from '../server/app.ts';
+import { loggerOptions, maskPersonalText, maskUrl } from './logger.ts';
 
 /** A logger with our options writing into memory. */
 function capture() {
@@ -59,5 +62,56 @@ describe('structured logs', () => {
     expect(first?.req).toMatchObject({ url: '/api/self-report/[masked]?x=1', remoteAddress: '10.0.0.1' });
     expect(lines.join('')).not.toContain('s3cr3tS3CR3T');
     expect(second?.req.url).toBe('/api/persons?area=2202');
+  });
+});
+
+describe('personal data in URLs and errors', () => {
+  const ID = '22020219900101123X';
+  const PHONE = '13812345678';
+
+  it('masks ID numbers and phones anywhere in a URL, and personal query values whole', () => {
+    expect(maskUrl(`/api/persons?q=${ID}&limit=5`)).toBe('/api/persons?q=[masked]&limit=5');
+    expect(maskUrl(`/api/persons?q=${encodeURIComponent('王小明')}`)).toBe('/api/persons?q=[masked]');
+    expect(maskUrl(`/api/nope/${ID}/x?phone=${PHONE}`)).toBe('/api/nope/220202********123X/x?phone=[masked]');
+    expect(maskUrl(`/api/nope?who=${PHONE}&id=${ID.toLowerCase()}`)).toBe(
+      '/api/nope?who=138****5678&id=220202********123x',
+    );
+    // Percent-encoded digits are decoded before masking.
+    const encoded = [...ID].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    expect(maskUrl(`/api/x/${encoded}`)).toBe('/api/x/220202********123X');
+    // Area codes, ids and dates stay readable.
+    expect(maskUrl('/api/areas/220202001001001?date=2022-03-14&after=123456')).toBe(
+      '/api/areas/220202001001001?date=2022-03-14&after=123456',
+    );
+    expect(maskPersonalText(`Key (id_number)=(${ID}) already exists`)).toBe(
+      'Key (id_number)=(220202********123X) already exists',
+    );
+  });
+
+  it('keeps them out of the server log: request URLs of any route, known or not, and logged errors', async () => {
+    const { lines, log } = capture();
+    const db = {
+      kind: 'postgresql',
+      query: async () => {
+        throw Object.assign(new Error(`duplicate key: Key (id_number)=(${ID}) phone ${PHONE}`), {
+          code: '23505',
+        });
+      },
+      transaction: async () => {
+        throw new Error('unreachable');
+      },
+      close: async () => {},
+      describe: () => ({ kind: 'postgresql', location: 'postgres://x' }),
+    } as unknown as Db;
+    const app = await buildApp({ db, clock: new ManualClock('2022-03-14T08:00:00Z'), logger: log });
+    await app.inject({ method: 'GET', url: `/api/persons?q=${ID}` });
+    await app.inject({ method: 'GET', url: `/api/persons?phone=${PHONE}&q=%E7%8E%8B` });
+    await app.inject({ method: 'GET', url: `/api/unknown/${ID}?x=${PHONE}` });
+    await app.inject({ method: 'GET', url: `/api/health?id=${ID}` }); // logs the database error
+    await app.close();
+    const text = lines.join('');
+    expect(text).toContain('[masked]');
+    expect(text).toContain('duplicate key');
+    for (const secret of [ID, PHONE, '王', '%E7%8E%8B']) expect(text).not.toContain(secret);
   });
 });

@@ -89,8 +89,82 @@ describeBackends('HTTP API', (ctx) => {
     expect(injection.items).toEqual([]);
   });
 
-  it('serves the OpenAPI document at /api/docs', async () => {
-    const r = await app.inject({ method: 'GET', url: '/api/docs/json' });
+  it('refuses a NUL character anywhere in the input with 400 nul_character, writing nothing', async () => {
+    const before = await ctx.db.query<{ n: number }>('SELECT count(*) AS n FROM leaders');
+    const attempts = [
+      { method: 'GET' as const, url: `/api/persons?q=${encodeURIComponent('王\u0000')}` },
+      { method: 'POST' as const, url: '/api/leaders', payload: { name: 'a\u0000b', area_code: '2202' } },
+      {
+        method: 'POST' as const,
+        url: '/api/testing/rounds',
+        payload: { name: 'r', areas: ['2202'], nested: [{ deep: ['x\u0000'] }] },
+      },
+      { method: 'POST' as const, url: '/api/testing/rounds', payload: { 'k\u0000': 1 } },
+    ];
+    for (const a of attempts) {
+      const r = await app.inject({ ...a, headers: s.headers });
+      expect(r.statusCode, a.url).toBe(400);
+      expect(r.json().error.code, a.url).toBe('nul_character');
+      expect(r.json().error.message).toMatch(/NUL character/);
+    }
+    const deep = `{"name": ${'['.repeat(5000)}1${']'.repeat(5000)}}`;
+    const d = await app.inject({
+      method: 'POST',
+      url: '/api/leaders',
+      headers: { ...s.headers, 'content-type': 'application/json' },
+      payload: deep,
+    });
+    expect(d.statusCode).toBe(400);
+    expect(d.json().error.code).toBe('too_deeply_nested');
+    const after = await ctx.db.query<{ n: number }>('SELECT count(*) AS n FROM leaders');
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+  });
+
+  it('sends hardening headers, and no-store on every API answer', async () => {
+    for (const url of ['/api/health', '/api/persons?limit=1', '/api/nothing-here']) {
+      const r = await get(url);
+      expect(r.headers['content-security-policy'], url).toMatch(/frame-ancestors 'none'/);
+      expect(r.headers['content-security-policy'], url).toMatch(/script-src 'self'(;|$)/);
+      expect(r.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(r.headers['referrer-policy'], url).toBe('no-referrer');
+      expect(r.headers['x-frame-options'], url).toBe('DENY');
+      expect(r.headers['cache-control'], url).toBe('no-store');
+    }
+  });
+
+  it('names the error of a refused content type and of a body too large', async () => {
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/api/leaders',
+      headers: { ...s.headers, 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json().error.code).toBe('unsupported_media_type');
+    const big = await app.inject({
+      method: 'POST',
+      url: '/api/leaders',
+      headers: { ...s.headers, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.code).toBe('payload_too_large');
+    const broken = await app.inject({
+      method: 'POST',
+      url: '/api/leaders',
+      headers: { ...s.headers, 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error.code).toBe('invalid_json');
+  });
+
+  it('serves the OpenAPI document at /api/docs to logged-in callers only', async () => {
+    for (const url of ['/api/docs', '/api/docs/json', '/api/docs/static/index.html']) {
+      const anonymous = await app.inject({ method: 'GET', url });
+      expect(anonymous.statusCode, url).toBe(401);
+    }
+    const r = await get('/api/docs/json');
     expect(r.statusCode).toBe(200);
     expect(Object.keys(r.json().paths)).toEqual(
       expect.arrayContaining(['/api/health', '/api/persons', '/api/stats']),

@@ -31,6 +31,8 @@ import { testingRoutes } from '../modules/testing/routes.ts';
 import { tracingRoutes } from '../modules/tracing/routes.ts';
 import { transferRoutes } from '../modules/transfer/routes.ts';
 import { installAuth } from './auth.ts';
+import { installInputGuard } from './input-guard.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 import { installWebApp } from './static.ts';
 import { VERSION } from './version.ts';
 import { installWorkers } from './workers.ts';
@@ -62,6 +64,22 @@ declare module 'fastify' {
     /** Every route with its access declaration (for the access tests and the docs). */
     routeTable: RouteInfo[];
   }
+}
+
+/** The error code of a 4xx raised by Fastify or a plugin: its own code when it has a readable one, else by status. */
+export function clientErrorCode(status: number, code: string | undefined): string {
+  const byStatus: Record<number, string> = {
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+    429: 'rate_limited',
+    406: 'not_acceptable',
+    404: 'not_found',
+  };
+  if (code && !code.startsWith('FST_') && /^[a-z_]+$/i.test(code)) return code.toLowerCase();
+  if (byStatus[status]) return byStatus[status];
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return 'invalid_json';
+  return 'bad_request';
 }
 
 export const DEFAULT_UPLOAD_LIMIT = 200 * 1024 * 1024;
@@ -114,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const e = err as { statusCode?: number; code?: string; message: string };
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
       return reply.status(e.statusCode).send({
-        error: { code: (e.code ?? 'bad_request').toLowerCase(), message: e.message, details: null },
+        error: { code: clientErrorCode(e.statusCode, e.code), message: e.message, details: null },
       });
     }
     req.log.error({ err }, 'unhandled error');
@@ -122,6 +140,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       .status(500)
       .send({ error: { code: 'internal', message: 'internal error; it has been logged', details: null } });
   });
+
+  installInputGuard(app);
+  installSecurityHeaders(app, options.production ?? false);
 
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send({

@@ -43,9 +43,10 @@ export function installAuth(app: FastifyInstance, db: Db, clock: Clock): void {
 
   app.addHook('onRequest', async (req: FastifyRequest, _reply: FastifyReply) => {
     const config = req.routeOptions.config ?? {};
-    const url = req.url;
-    if (config.public || url === '/' || url.startsWith('/api/docs')) return;
+    if (config.public) return;
     if (!req.routeOptions.url) return; // 404 handler
+    // The API's documentation (Swagger UI and the OpenAPI document) is for any logged-in caller, not the public.
+    const docs = req.routeOptions.url.startsWith('/api/docs');
 
     const header = req.headers.authorization;
     if (header) {
@@ -89,7 +90,7 @@ export function installAuth(app: FastifyInstance, db: Db, clock: Clock): void {
         'change your one-time password first (POST /api/auth/password)',
       );
     }
-    if (config.duringPasswordChange && !config.permission) return;
+    if (docs || (config.duringPasswordChange && !config.permission)) return;
     if (!config.permission)
       throw new AppError(403, 'forbidden', 'this route declares no permission; refused');
     if (!can(p, config.permission)) {

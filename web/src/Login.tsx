@@ -66,10 +66,12 @@ export function ChangePassword({ onChanged }: { onChanged: () => Promise<void> }
     setBusy(true);
     setError(null);
     try {
-      await api('/api/auth/password', {
+      // The server ends every session of the account and hands this browser a new one, with a new CSRF token.
+      const changed = await api<{ csrf_token: string }>('/api/auth/password', {
         method: 'POST',
         body: { current_password: values.current, new_password: values.next },
       });
+      setCsrfToken(changed.csrf_token);
       await onChanged();
     } catch (err) {
       setError((err as Error).message);

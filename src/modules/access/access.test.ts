@@ -497,6 +497,12 @@ describeBackends('access control', (ctx) => {
       );
     }
     expect(codes).toEqual([401, 401, 401, 429, 429]);
+    const refused = await limited.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'nobody', password: 'x' },
+    });
+    expect(refused.json().error.code).toBe('rate_limited');
     await limited.close();
   });
 
@@ -537,7 +543,17 @@ describeBackends('access control', (ctx) => {
       payload: { current_password: otp, new_password: 'a much better passphrase 7' },
     });
     expect(changed.statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/api/persons?limit=1', headers })).statusCode).toBe(200);
+    // The change ended the session it was made in: the old cookie is dead, the new one (and its token) works.
+    expect((await app.inject({ method: 'GET', url: '/api/persons?limit=1', headers })).statusCode).toBe(401);
+    const renewed = {
+      cookie: `qc_session=${changed.cookies.find((c) => c.name === 'qc_session')?.value}`,
+      'x-csrf-token': changed.json().csrf_token as string,
+    };
+    expect(renewed['x-csrf-token']).not.toBe(headers['x-csrf-token']);
+    expect(renewed.cookie).not.toBe(headers.cookie);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/persons?limit=1', headers: renewed })).statusCode,
+    ).toBe(200);
     // An admin cannot create accounts outside their own jurisdiction.
     const districtAdmin = await loginAs(app, ctx.db, 'admin', '220202');
     const outside = await app.inject({
@@ -547,6 +563,57 @@ describeBackends('access control', (ctx) => {
       payload: { username: 'elsewhere', display_name: 'x', role: 'tracer', jurisdiction: '220203' },
     });
     expect(outside.json().error.code).toBe('out_of_jurisdiction');
+  });
+
+  it('ends every other session of an account when its password changes, and rotates cookie and CSRF token', async () => {
+    const username = 'rotation-check';
+    await createUser(ctx.db, {
+      username,
+      displayName: 'r',
+      password: TEST_PASSWORD,
+      role: 'tracer',
+      jurisdiction: '2202',
+    });
+    const login = async (password: string) => {
+      const r = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+      expect(r.statusCode).toBe(200);
+      return {
+        cookie: `qc_session=${r.cookies.find((c) => c.name === 'qc_session')?.value}`,
+        'x-csrf-token': r.json().csrf_token as string,
+      };
+    };
+    const laptop = await login(TEST_PASSWORD);
+    const phone = await login(TEST_PASSWORD); // another device, still logged in
+    const me = (h: Record<string, string>) => app.inject({ method: 'GET', url: '/api/auth/me', headers: h });
+    expect((await me(phone)).statusCode).toBe(200);
+    const changed = await app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers: laptop,
+      payload: { current_password: TEST_PASSWORD, new_password: 'an entirely new passphrase 9' },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect((await me(phone)).json().error.code).toBe('session_expired');
+    expect((await me(laptop)).statusCode).toBe(401);
+    const fresh = {
+      cookie: `qc_session=${changed.cookies.find((c) => c.name === 'qc_session')?.value}`,
+      'x-csrf-token': changed.json().csrf_token as string,
+    };
+    expect((await me(fresh)).json().csrf_token).toBe(fresh['x-csrf-token']);
+    expect(fresh['x-csrf-token']).not.toBe(laptop['x-csrf-token']);
+    const audit = await ctx.db.query<{ details: { sessions_ended: number } }>(
+      "SELECT details FROM audit_log WHERE action = 'auth.password_changed' ORDER BY id DESC LIMIT 1",
+    );
+    expect(audit.rows[0]?.details.sessions_ended).toBe(2);
+    // Logging in again from a browser that holds a session ends that session (no fixation, no stale cookies).
+    const again = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { cookie: fresh.cookie },
+      payload: { username, password: 'an entirely new passphrase 9' },
+    });
+    expect(again.statusCode).toBe(200);
+    expect((await me(fresh)).statusCode).toBe(401);
   });
 
   it('refuses oversized bodies and injection strings precisely', async () => {

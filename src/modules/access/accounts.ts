@@ -184,11 +184,18 @@ export async function revokeSession(db: Queryable, clock: Clock, sessionId: stri
   ]);
 }
 
-export async function revokeUserSessions(db: Queryable, clock: Clock, userId: number): Promise<void> {
-  await db.query('UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [
+/** Ends every open session of an account; returns how many were open. */
+export async function revokeUserSessions(db: Queryable, clock: Clock, userId: number): Promise<number> {
+  const r = await db.query('UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL', [
     userId,
     clock.now(),
   ]);
+  return r.rowCount;
+}
+
+/** Ends the session a cookie names (the one a browser held before logging in again). */
+export async function revokeSessionToken(db: Queryable, clock: Clock, token: string): Promise<void> {
+  await revokeSession(db, clock, sha256(token));
 }
 
 // --------------------------------------------------------------------------------------------- tokens

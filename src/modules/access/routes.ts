@@ -15,6 +15,7 @@ import {
   createUser,
   listTokens,
   revokeSession,
+  revokeSessionToken,
   revokeToken,
   revokeUserSessions,
   SESSION_TTL_MS,
@@ -109,7 +110,9 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
         throw new AppError(401, 'login_failed', 'wrong user name or password, or the account is disabled');
       }
       const u = outcome.user;
+      const previous = req.cookies?.[SESSION_COOKIE];
       const session = await db.transaction(async (tx) => {
+        if (previous) await revokeSessionToken(tx, clock, previous);
         const s = await createSession(tx, clock, u.id);
         await appendAudit(tx, clock, principalFor('user', u.id, u.username, 'viewer', u.jurisdiction), {
           action: 'auth.login',
@@ -174,7 +177,7 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
         body: z.object({ current_password: z.string().max(200), new_password: z.string().max(200) }),
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const p = principalOf(req);
       if (p.kind !== 'user' || p.id === null)
         throw new AppError(400, 'not_a_user', 'API tokens have no password');
@@ -185,16 +188,23 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
       if (!rows[0] || !(await verifyPassword(req.body.current_password, rows[0].password_hash))) {
         throw new AppError(400, 'password_wrong', 'the current password is wrong');
       }
-      await db.transaction(async (tx) => {
+      // A new password ends every session of the account (a stolen cookie dies with the old password); this
+      // browser gets a fresh session, with a new cookie and a new CSRF token.
+      const session = await db.transaction(async (tx) => {
         await setPassword(tx, p.id as number, p.name, req.body.new_password);
+        const ended = await revokeUserSessions(tx, clock, p.id as number);
+        const s = await createSession(tx, clock, p.id as number);
         await appendAudit(tx, clock, p, {
           action: 'auth.password_changed',
           subjectType: 'user',
           subjectId: p.id as number,
           areaCode: p.jurisdiction,
+          details: { sessions_ended: ended },
         });
+        return s;
       });
-      return { ok: true };
+      reply.setCookie(SESSION_COOKIE, session.token, { ...cookieOptions, maxAge: SESSION_TTL_MS / 1000 });
+      return { ok: true, csrf_token: session.csrfToken, expires_at: session.expiresAt.toISOString() };
     },
   );
 

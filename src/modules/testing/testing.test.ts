@@ -209,6 +209,17 @@ describeBackends('mass testing', (ctx) => {
     expect(other.json().items[0]).toMatchObject({ status: 'rejected', code: 'transition_invalid' });
     const kept = await ctx.db.query("SELECT 1 FROM boxes WHERE barcode = 'BOX-0009'");
     expect(kept.rows).toHaveLength(0); // refused entirely: no empty box left behind
+    // A box for a round that does not exist (or another round than its first tube's) is refused, not a 500.
+    for (const round_id of [roundId + 999, 9_000_000_000]) {
+      const wrong = await call(sampler, 'POST', '/api/testing/boxes', {
+        round_id,
+        box: 'BOX-0010',
+        tubes: ['T0000002'],
+      });
+      expect(wrong.statusCode).toBe(409);
+      expect(wrong.json().error.code).toBe('tube_other_round');
+    }
+    expect((await ctx.db.query("SELECT 1 FROM boxes WHERE barcode = 'BOX-0010'")).rows).toHaveLength(0);
     const receiveEarly = await call(lab, 'POST', '/api/testing/boxes/BOX-0001/receive', { lab_id: 1 });
     expect(receiveEarly.statusCode).toBe(409);
     expect(receiveEarly.json().error.code).toBe('transition_invalid');

@@ -105,6 +105,13 @@ export async function packBox(
         'tube_unknown',
         `no tube ${input.tubes[0]}: a new box needs a known first tube`,
       );
+    // The box takes its first tube's round: a box for another (or no such) round is refused before it exists.
+    if (first.round_id !== input.roundId)
+      throw new AppError(
+        409,
+        'tube_other_round',
+        `tube ${input.tubes[0]} belongs to round ${first.round_id}, not round ${input.roundId}`,
+      );
     const created = await tx.query<BoxRow>(
       `INSERT INTO boxes (barcode, round_id, area_code, packed_at) VALUES ($1, $2, $3, $4) RETURNING *`,
       [input.box, input.roundId, first.area_code, now],
