@@ -14,7 +14,14 @@ import { systemClock } from '../domain/clock.ts';
 import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { countUsers, createToken, createUser } from '../modules/access/accounts.ts';
-import { appendAudit, verifyAudit } from '../modules/access/audit.ts';
+import {
+  appendAudit,
+  auditHead,
+  formatHead,
+  parseHead,
+  signedCheckpoint,
+  verifyAudit,
+} from '../modules/access/audit.ts';
 import { generatePassword } from '../modules/access/passwords.ts';
 import { cliPrincipal } from '../modules/access/principal.ts';
 import { purgePersons } from '../modules/access/purge.ts';
@@ -842,13 +849,40 @@ export function buildProgram(): Command {
       'recompute the hash chain of the whole audit log; exit 6 if any entry was changed or removed',
     )
     .option('--json', 'print JSON')
+    .option(
+      '--expect-head <COUNT:HASH>',
+      'a head published earlier (by this command or `audit head`): fail if the log no longer contains it',
+    )
     .action(async (o) => {
+      let expected: ReturnType<typeof parseHead> | undefined;
+      try {
+        expected = o.expectHead ? parseHead(o.expectHead) : undefined;
+      } catch (err) {
+        throw new CliError(EXIT.usage, (err as Error).message);
+      }
       const counter = progressCounter('verifying');
-      const r = await withDb((db) => verifyAudit(db, (n) => counter.update(n)));
+      const r = await withDb((db) => verifyAudit(db, (n) => counter.update(n), expected));
       counter.stop(r.checked);
-      if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else process.stdout.write(r.ok ? `audit log intact: ${r.checked} entries verified\n` : '');
-      if (!r.ok) throw new CliError(EXIT.integrity, `audit log broken at entry ${r.brokenAt}: ${r.problem}`);
+      if (o.json) process.stdout.write(`${JSON.stringify({ ...r, head: formatHead(r.head) })}\n`);
+      else if (r.ok)
+        process.stdout.write(
+          `audit log intact: ${r.checked} entries verified\nhead ${formatHead(r.head)}  (keep it outside the system; check later with --expect-head)\n`,
+        );
+      if (!r.ok)
+        throw new CliError(
+          EXIT.integrity,
+          `audit log broken${r.brokenAt ? ` at entry ${r.brokenAt}` : ''}: ${r.problem}`,
+        );
+    });
+  audit
+    .command('head')
+    .description(
+      'print the head of the audit chain (count and last hash), signed with QINGCANG_AUDIT_KEY when set',
+    )
+    .action(async () => {
+      const head = await withDb((db) => auditHead(db));
+      const c = signedCheckpoint(head, new Date(), process.env.QINGCANG_AUDIT_KEY || undefined);
+      process.stdout.write(`${JSON.stringify(c)}\n`);
     });
 
   program

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
+import { auditHead, signedCheckpoint } from '../modules/access/audit.ts';
 import { type DashboardStore, refreshDashboard } from '../modules/command/dashboard.ts';
 import { runTracing } from '../modules/tracing/run-tracing.ts';
 
@@ -53,6 +54,19 @@ export function installWorkers(
     const r = await runTracing(db, clock);
     if (r.casesCreated > 0 || r.traced.length > 0)
       app.log.info({ cases: r.casesCreated, traced: r.traced.length }, 'tracing worker');
+  });
+  // The audit chain's head in the log stream every 10 minutes: logs shipped elsewhere anchor it outside the
+  // database, so entries removed from the end can be proven (`audit verify --expect-head`).
+  let lastHead = '';
+  every(app, 'audit checkpoint', Number(process.env.QINGCANG_AUDIT_CHECKPOINT_MS ?? 600_000), async () => {
+    const head = await auditHead(db);
+    const text = `${head.count}:${head.hash}`;
+    if (text === lastHead) return;
+    lastHead = text;
+    app.log.info(
+      { audit_checkpoint: signedCheckpoint(head, clock.now(), process.env.QINGCANG_AUDIT_KEY || undefined) },
+      'audit checkpoint',
+    );
   });
   every(app, 'dashboard refresh', dashboardEveryMs, async () => {
     const r = await refreshDashboard(db, clock);

@@ -1,7 +1,15 @@
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../db/testing.ts';
 import { ManualClock } from '../../domain/clock.ts';
-import { appendAudit, canonicalJson, verifyAudit } from './audit.ts';
+import {
+  appendAudit,
+  auditHead,
+  canonicalJson,
+  formatHead,
+  parseHead,
+  signedCheckpoint,
+  verifyAudit,
+} from './audit.ts';
 import { cliPrincipal } from './principal.ts';
 
 const clock = new ManualClock('2022-03-14T08:00:00Z');
@@ -26,7 +34,37 @@ describeBackends('audit log', (ctx) => {
         }),
       );
     }
-    expect(await verifyAudit(ctx.db)).toEqual({ ok: true, checked: 30 });
+    const r = await verifyAudit(ctx.db);
+    expect(r).toMatchObject({ ok: true, checked: 30, head: { count: 30 } });
+    expect(r.head).toEqual(await auditHead(ctx.db));
+    expect(await verifyAudit(ctx.db, undefined, r.head)).toMatchObject({ ok: true });
+  });
+
+  it('catches entries removed from the end against a published head, which the chain alone cannot', async () => {
+    const published = (await verifyAudit(ctx.db)).head;
+    expect(parseHead(formatHead(published))).toEqual({ count: published.count, hash: published.hash });
+    await ctx.db.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
+    const last = published.id;
+    await ctx.db.query('DELETE FROM audit_log WHERE id >= $1', [last - 1]); // the newest two, triggers bypassed
+    await ctx.db.exec('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
+    expect((await verifyAudit(ctx.db)).ok).toBe(true); // the shorter chain still links up
+    expect(await verifyAudit(ctx.db, undefined, published)).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/removed from its end/),
+    });
+    // Entries written again after the cut (a rewritten tail of the same length) do not carry the published hash.
+    for (let i = 0; i < 2; i++)
+      await ctx.db.transaction((tx) =>
+        appendAudit(tx, clock, cliPrincipal('tester'), { action: 'person.read', areaCode: '220202' }),
+      );
+    expect(await verifyAudit(ctx.db, undefined, published)).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/no longer has the published hash/),
+    });
+    expect(() => parseHead('30:xyz')).toThrow(/COUNT:HASH/);
+    const cp = signedCheckpoint(published, new Date('2022-03-14T08:00:00Z'), 'k');
+    expect(cp.signature).toMatch(/^[0-9a-f]{64}$/);
+    expect(signedCheckpoint(published, new Date('2022-03-14T08:00:00Z')).signature).toBeNull();
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE', async () => {

@@ -4,7 +4,7 @@
  * reordered row is found by `verifyAudit`. Entries are written in the same transaction as what they record;
  * appending takes a transaction-scoped advisory lock so the chain has one order.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { Principal } from './principal.ts';
@@ -109,45 +109,124 @@ export async function appendAudit(
   );
 }
 
+/**
+ * The chain's head: how many entries it holds and the hash of the last. Published (by `audit verify`, the API and
+ * a periodic log line) so it can be kept outside the database: a later verification given this head proves the
+ * log still contains it, which catches entries removed from the end — something the chain alone cannot show.
+ */
+export interface AuditHead {
+  count: number;
+  id: number;
+  hash: string;
+}
+
 export interface VerifyResult {
   ok: boolean;
   checked: number;
+  /** The head of the chain as verified (up to the first broken entry). */
+  head: AuditHead;
   /** The first entry whose hash or link does not hold. */
   brokenAt?: number;
   problem?: string;
 }
 
-/** Walks the whole chain in id order, in pages, recomputing every hash. */
+/** `COUNT:HASH`, as printed by `audit verify` and `audit head`. */
+export function formatHead(h: Pick<AuditHead, 'count' | 'hash'>): string {
+  return `${h.count}:${h.hash}`;
+}
+
+export function parseHead(text: string): Pick<AuditHead, 'count' | 'hash'> {
+  const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  if (!m)
+    throw new RangeError(`an audit head is COUNT:HASH (a number, a colon and 64 hex digits), got "${text}"`);
+  return { count: Number(m[1]), hash: m[2] as string };
+}
+
+/**
+ * Walks the whole chain in id order, in pages, recomputing every hash. With `expected` (a head published earlier),
+ * the entry at that position must still carry that hash: a chain cut short, or rewritten from before it, fails.
+ */
 export async function verifyAudit(
   db: Queryable,
   onProgress?: (checked: number) => void,
+  expected?: Pick<AuditHead, 'count' | 'hash'>,
 ): Promise<VerifyResult> {
   let prev = GENESIS;
   let after = 0;
   let checked = 0;
+  const head = (): AuditHead => ({ count: checked, id: after, hash: prev });
   for (;;) {
     const { rows } = await db.query<StoredEntry>(
       `SELECT id, at, actor_kind, actor_id, actor_name, action, subject_type, subject_id, area_code, reason, details, prev_hash, hash
          FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000`,
       [after],
     );
-    if (rows.length === 0) return { ok: true, checked };
+    if (rows.length === 0) break;
     for (const r of rows) {
       if (r.prev_hash !== prev)
         return {
           ok: false,
           checked,
+          head: head(),
           brokenAt: r.id,
           problem: 'link to the previous entry is broken (an entry was removed or reordered)',
         };
       if (entryHash(prev, r) !== r.hash)
-        return { ok: false, checked, brokenAt: r.id, problem: 'the entry was changed after it was written' };
+        return {
+          ok: false,
+          checked,
+          head: head(),
+          brokenAt: r.id,
+          problem: 'the entry was changed after it was written',
+        };
       prev = r.hash;
       after = r.id;
       checked++;
+      if (expected && checked === expected.count && r.hash !== expected.hash)
+        return {
+          ok: false,
+          checked,
+          head: head(),
+          brokenAt: r.id,
+          problem: `entry number ${expected.count} no longer has the published hash: the log was rewritten from there or before`,
+        };
     }
     onProgress?.(checked);
   }
+  if (expected && checked < expected.count)
+    return {
+      ok: false,
+      checked,
+      head: head(),
+      problem: `the log holds ${checked} entries but a head of ${expected.count} was published: entries were removed from its end`,
+    };
+  return { ok: true, checked, head: head() };
+}
+
+/** The current head without walking the chain (cheap: for publishing, not for proving). */
+export async function auditHead(db: Queryable): Promise<AuditHead> {
+  const { rows } = await db.query<{ count: number; id: number | null; hash: string | null }>(
+    `SELECT (SELECT count(*) FROM audit_log) AS count, l.id, l.hash
+       FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1) l ON TRUE`,
+  );
+  const r = rows[0];
+  return { count: r?.count ?? 0, id: r?.id ?? 0, hash: r?.hash ?? GENESIS };
+}
+
+/**
+ * A checkpoint of the head for the log stream (kept outside the database by whoever collects the logs). With a
+ * key (QINGCANG_AUDIT_KEY), it carries an HMAC-SHA256 over `COUNT:HASH@TIME`, so a checkpoint cannot be forged by
+ * someone who holds the database but not the key.
+ */
+export function signedCheckpoint(head: AuditHead, at: Date, key?: string) {
+  const text = `${formatHead(head)}@${at.toISOString()}`;
+  return {
+    head: formatHead(head),
+    count: head.count,
+    hash: head.hash,
+    at: at.toISOString(),
+    signature: key ? createHmac('sha256', key).update(text).digest('hex') : null,
+  };
 }
 
 export interface AuditFilter {

@@ -21,7 +21,15 @@ import {
   SESSION_TTL_MS,
   setPassword,
 } from './accounts.ts';
-import { appendAudit, listAudit, verifyAudit } from './audit.ts';
+import {
+  appendAudit,
+  auditHead,
+  formatHead,
+  listAudit,
+  parseHead,
+  signedCheckpoint,
+  verifyAudit,
+} from './audit.ts';
 import { generatePassword, verifyPassword } from './passwords.ts';
 import { type Principal, principalFor } from './principal.ts';
 import { purgePersons } from './purge.ts';
@@ -447,8 +455,39 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
     '/audit/verify',
     {
       config: { permission: 'audit.read' },
-      schema: { tags: ['access'], summary: 'Recompute the hash chain of the whole audit log' },
+      schema: {
+        tags: ['access'],
+        summary:
+          'Recompute the hash chain of the whole audit log; with expect_head (COUNT:HASH published earlier), also prove no entry was removed from its end',
+        querystring: z.object({
+          expect_head: z
+            .string()
+            .regex(/^\d{1,15}:[0-9a-f]{64}$/, 'COUNT:HASH, as published by GET /api/audit/head')
+            .optional(),
+        }),
+      },
     },
-    async () => verifyAudit(db),
+    async (req) => {
+      const r = await verifyAudit(
+        db,
+        undefined,
+        req.query.expect_head ? parseHead(req.query.expect_head) : undefined,
+      );
+      return { ...r, head: { ...r.head, text: formatHead(r.head) } };
+    },
+  );
+
+  r.get(
+    '/audit/head',
+    {
+      config: { permission: 'audit.read' },
+      schema: {
+        tags: ['access'],
+        summary:
+          'The head of the audit chain (count and last hash) to keep outside the system; signed when a key is set',
+      },
+    },
+    async () =>
+      signedCheckpoint(await auditHead(db), clock.now(), process.env.QINGCANG_AUDIT_KEY || undefined),
   );
 };

@@ -38,7 +38,11 @@ interface TubeRow {
   status: string;
   result: string | null;
   area_code: string;
+  opened_at: Date;
 }
+
+/** How far a lab's clock may run ahead of the server's before its result time is refused. */
+export const RESULT_CLOCK_SKEW_MS = 10 * 60_000;
 
 export async function ingestResults(
   tx: Queryable,
@@ -49,7 +53,7 @@ export async function ingestResults(
 ): Promise<{ outcomes: ResultOutcome[]; followUp: FollowUpSummary }> {
   const now = clock.now();
   const { rows } = await tx.query<TubeRow>(
-    'SELECT id, barcode, status, result, area_code FROM tubes WHERE barcode = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    'SELECT id, barcode, status, result, area_code, opened_at FROM tubes WHERE barcode = ANY($1::text[]) ORDER BY id FOR UPDATE',
     [[...new Set(items.map((i) => i.tube))]],
   );
   const tubes = new Map(rows.map((t) => [t.barcode, t]));
@@ -74,6 +78,21 @@ export async function ingestResults(
         message: `no tube ${item.tube}: check the barcode`,
       };
     }
+    // A result cannot come before its sample was taken, nor from the future (beyond a lab clock's skew).
+    if (item.testedAt.getTime() > now.getTime() + RESULT_CLOCK_SKEW_MS)
+      return {
+        tube: item.tube,
+        status: 'rejected',
+        code: 'tested_at_future',
+        message: `tested at ${item.testedAt.toISOString()}, after the server's time ${now.toISOString()}: check the lab system's clock and time zone`,
+      };
+    if (item.testedAt.getTime() < t.opened_at.getTime() - RESULT_CLOCK_SKEW_MS)
+      return {
+        tube: item.tube,
+        status: 'rejected',
+        code: 'tested_before_sampling',
+        message: `tested at ${item.testedAt.toISOString()}, before tube ${item.tube} was first sampled (${t.opened_at.toISOString()}): check the time and the barcode`,
+      };
     for (const [gene, ct] of Object.entries(item.ct ?? {})) {
       if (!(ct > 0 && ct < 50))
         return {

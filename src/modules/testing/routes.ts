@@ -6,6 +6,7 @@ import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { PoolingPolicySchema } from '../../domain/pooling.ts';
 import { notFound } from '../../lib/errors.ts';
+import { Instant } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { withUploadedTable } from '../../server/upload.ts';
 import { appendAudit } from '../access/audit.ts';
@@ -45,7 +46,7 @@ const ScanItem = z
     person_id: z.number().int().positive().optional(),
     id_number: z.string().max(30).optional(),
     point_id: z.number().int().positive(),
-    scanned_at: z.coerce.date(),
+    scanned_at: Instant,
     pool_size: z.number().int().min(1).max(50).optional(),
   })
   .refine(
@@ -86,7 +87,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
         body: z.object({
           name: z.string().trim().min(1).max(100),
           areas: z.array(AreaCode).min(1).max(500),
-          starts_at: z.coerce.date().optional(),
+          starts_at: Instant.optional(),
           deadline_hours: z.number().min(1).max(168).default(24),
           policy: PoolingPolicySchema.partial().optional(),
         }),
@@ -130,7 +131,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
           'Plan a round without starting it: points, samplers, tubes, labs, and whether it can finish in time',
         body: z.object({
           areas: z.array(AreaCode).min(1).max(500),
-          starts_at: z.coerce.date().optional(),
+          starts_at: Instant.optional(),
           deadline_hours: z.number().min(1).max(168).default(24),
           samplers_available: z.number().int().min(1).optional(),
           policy: PoolingPolicySchema.partial().optional(),
@@ -412,7 +413,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
                 tube: Barcode,
                 result: ResultValue,
                 ct: z.record(z.string().max(20), z.number()).optional(),
-                tested_at: z.coerce.date(),
+                tested_at: Instant,
                 lab_code: z.string().max(40).optional(),
               }),
             )
@@ -539,7 +540,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
                 key: Key,
                 person_id: z.number().int().positive(),
                 result: ResultValue,
-                reported_at: z.coerce.date(),
+                reported_at: Instant,
               }),
             )
             .min(1)
@@ -565,6 +566,15 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
               status: 'rejected',
               code: 'person_unknown',
               message: `no person ${i.person_id} in your jurisdiction`,
+            });
+            continue;
+          }
+          if (i.reported_at.getTime() > now.getTime() + 10 * 60_000) {
+            items.push({
+              key: i.key,
+              status: 'rejected',
+              code: 'reported_at_future',
+              message: `reported at ${i.reported_at.toISOString()}, after the server's time: check the phone's clock`,
             });
             continue;
           }

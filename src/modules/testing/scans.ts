@@ -61,6 +61,8 @@ export interface ScanContext {
  * gives up with 503 `tubes_busy`; the phone sends it again (its outbox retries 5xx answers).
  */
 export const SCAN_LOCK_WAIT_MS = 3000;
+/** A scan time this far ahead of the server's clock is refused (closer, it is accepted and flagged clock_ahead). */
+export const SCAN_FUTURE_LIMIT_MS = 24 * 3600_000;
 
 /** Processes one batch. `tx` must be a transaction. */
 export async function recordScans(
@@ -209,6 +211,13 @@ async function recordBatch(
         `sampling point ${item.pointId} is outside your jurisdiction`,
       );
     }
+    // A phone's clock a few minutes fast is flagged below; a day or more ahead is no real scan time.
+    if (item.scannedAt.getTime() > now.getTime() + SCAN_FUTURE_LIMIT_MS)
+      return reject(
+        item.key,
+        'scanned_at_future',
+        `scanned at ${item.scannedAt.toISOString()}, a day or more after the server's time: set the phone's clock and date`,
+      );
     const tube = tubes.get(item.tube);
     if (!tube) return reject(item.key, 'tube_unknown', `tube ${item.tube} could not be opened`);
     if (tube.round_id !== ctx.roundId)
@@ -313,6 +322,14 @@ async function recordBatch(
       ],
     );
   }
+  // A tube opened for this batch whose every scan was refused is not kept: a refused scan writes nothing.
+  const empty = [...tubes.values()].filter((t) => t.members === 0 && t.status === 'open').map((t) => t.id);
+  if (empty.length > 0)
+    await tx.query(
+      `DELETE FROM tubes t WHERE t.id = ANY($1::int8[]) AND t.members = 0
+          AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.tube_id = t.id)`,
+      [empty],
+    );
   const dirty = [...tubes.values()].filter((t) => t.dirty);
   if (dirty.length > 0) {
     await tx.query(

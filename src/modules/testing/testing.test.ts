@@ -280,6 +280,7 @@ describeBackends('mass testing', (ctx) => {
   });
 
   it('turns a positive single-tube re-test into a confirmed positive, and a negative one into a release', async () => {
+    clock.set('2022-03-14T15:05:00Z'); // after every time this test sends: results and reports from the future are refused
     const a = people[0] as { id: number };
     const b = people[1] as { id: number };
     const at = '2022-03-14T13:00:00Z';
@@ -379,6 +380,7 @@ describeBackends('mass testing', (ctx) => {
   });
 
   it('takes antigen self-reports idempotently and asks for PCR confirmation of positives', async () => {
+    clock.set('2022-03-14T16:05:00Z'); // after every time this test sends: results and reports from the future are refused
     const p = people[30] as { id: number };
     const body = {
       items: [
@@ -418,6 +420,7 @@ describeBackends('mass testing', (ctx) => {
   });
 
   it('takes results as a FHIR R4 Bundle and as a CSV export, refusing bad ones whole', async () => {
+    clock.set('2022-03-14T17:55:00Z'); // after every time this test sends: results and reports from the future are refused
     const at = '2022-03-14T17:00:00Z';
     const ids = people.slice(40, 42).map((p) => p.id);
     await call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {
@@ -442,7 +445,7 @@ describeBackends('mass testing', (ctx) => {
         tubeBarcode: 'F0000000',
         result: 'negative',
         ct: {},
-        testedAt: '2022-03-14T18:00:00.000Z',
+        testedAt: '2022-03-14T17:50:00.000Z',
         sourceRef: '',
       },
     ]);
@@ -470,7 +473,7 @@ describeBackends('mass testing', (ctx) => {
       lab,
       'POST',
       '/api/testing/results/file',
-      form('试管条码,检测结果,检测时间,ORF1ab Ct,N基因\nF0000001,阳性,2022-03-14 18:00,30.5,29.8\n'),
+      form('试管条码,检测结果,检测时间,ORF1ab Ct,N基因\nF0000001,阳性,2022-03-15 01:50,30.5,29.8\n'),
     );
     expect(csv.statusCode, csv.body).toBe(200);
     expect(csv.json()).toMatchObject({
@@ -483,9 +486,66 @@ describeBackends('mass testing', (ctx) => {
     );
     expect(ct.rows[0]).toEqual({
       ct: { ORF1ab: 30.5, N: 29.8 },
-      tested_at: new Date('2022-03-14T10:00:00Z'),
+      tested_at: new Date('2022-03-14T17:50:00Z'),
     }); // Beijing time
   });
+  it('refuses impossible times (not a time, before 2019-12, a day ahead, a result before its sample)', async () => {
+    const scan = (scanned_at: unknown, key: string) =>
+      call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {
+        items: [
+          { key, tube: 'TIME0001', person_id: people[50]?.id, point_id: pointId, scanned_at, pool_size: 1 },
+        ],
+      });
+    for (const bad of [
+      true,
+      0,
+      '0000-01-01T00:00:00Z',
+      '1970-01-01T00:00:00Z',
+      '2022-02-30T10:00:00Z',
+      'now',
+    ]) {
+      const r = await scan(bad, `time-bad-${String(bad).replace(/\W/g, '')}`);
+      expect(r.statusCode, String(bad)).toBe(400);
+      expect(r.json().error.code).toBe('validation_failed');
+    }
+    const ahead = await scan('2031-01-01T00:00:00Z', 'time-ahead-2031');
+    expect(ahead.json().items[0]).toMatchObject({ status: 'rejected', code: 'scanned_at_future' });
+    expect((await ctx.db.query("SELECT 1 FROM tubes WHERE barcode = 'TIME0001'")).rows).toHaveLength(0);
+    // Results: F0000000 was sampled at 17:00 on 2022-03-14.
+    const results = await call(lab, 'POST', '/api/testing/results', {
+      items: [
+        { tube: 'F0000000', result: 'positive', tested_at: '2019-09-14T17:00:00Z' },
+        { tube: 'F0000000', result: 'positive', tested_at: '2031-03-14T17:00:00Z' },
+      ],
+    });
+    expect(results.statusCode).toBe(400); // 2019-09 is before any possible time
+    const results2 = await call(lab, 'POST', '/api/testing/results', {
+      items: [
+        { tube: 'F0000000', result: 'positive', tested_at: '2020-09-14T17:00:00+08:00' },
+        { tube: 'F0000000', result: 'positive', tested_at: '2031-03-14T17:00:00Z' },
+      ],
+    });
+    expect(results2.json().items.map((i: { code: string }) => i.code)).toEqual([
+      'tested_before_sampling',
+      'tested_at_future',
+    ]);
+    const stored = await ctx.db.query(
+      "SELECT 1 FROM tube_results r JOIN tubes t ON t.id = r.tube_id WHERE t.barcode = 'F0000000'",
+    );
+    expect(stored.rows).toHaveLength(1);
+    const antigen = await call(sampler, 'POST', '/api/testing/antigen', {
+      items: [
+        {
+          key: 'ag-future-0001',
+          person_id: people[30]?.id,
+          result: 'negative',
+          reported_at: '2030-01-01T00:00:00Z',
+        },
+      ],
+    });
+    expect(antigen.json().items[0]).toMatchObject({ status: 'rejected', code: 'reported_at_future' });
+  });
+
   it('answers each of many concurrent phones exactly, sharing batches, never double counting', async () => {
     const used = new Set(
       [...people.slice(0, 15), people[30], people[40], people[41]].map((p) => (p as { id: number }).id),
