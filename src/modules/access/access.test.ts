@@ -66,6 +66,7 @@ const NOT_PERSONAL = new Set([
   'GET /api/auth/me',
   'GET /api/areas/:code',
   'GET /api/audit/verify',
+  'GET /api/audit/head',
   'GET /api/testing/rounds', // names, times and area codes of rounds
   'GET /api/testing/rounds/:id/points', // sampling points (places), filtered to the jurisdiction
   'GET /api/isolation/board', // counts, sites and rooms: no people
