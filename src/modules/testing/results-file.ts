@@ -7,10 +7,12 @@
  * file and every such row is listed; nothing is written. Readable rows go through `ingestResults` in batches,
  * whose per-tube answers (unknown tube, duplicate, conflict) are reported row by row.
  */
+
 import type { Readable } from 'node:stream';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import { EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE } from '../../lib/instant.ts';
 import { normaliseHeader, parseRows } from '../registry/import/parse-rows.ts';
 import type { FollowUpSummary } from './follow-up.ts';
 import { ingestResults, type ResultInput, type ResultOutcome, type TubeResultValue } from './results.ts';
@@ -78,11 +80,16 @@ function readRow(line: number, v: Record<string, string>): ResultInput | FileRow
   const testedAt = new Date(
     /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$/.test(raw) ? `${raw.replace(' ', 'T')}+08:00` : raw,
   );
-  if (raw === '' || Number.isNaN(testedAt.getTime())) {
+  if (
+    raw === '' ||
+    Number.isNaN(testedAt.getTime()) ||
+    testedAt < EARLIEST_PLAUSIBLE ||
+    testedAt >= LATEST_PLAUSIBLE
+  ) {
     return {
       line,
       code: 'tested_at_invalid',
-      message: `tested_at "${raw}" is not a date and time (2022-03-14 11:30, Beijing time, or ISO 8601)`,
+      message: `tested_at "${raw}" is not a date and time from 2019-12-01 on (2022-03-14 11:30, Beijing time, or ISO 8601)`,
     };
   }
   const ct: Record<string, number> = {};

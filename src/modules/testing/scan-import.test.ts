@@ -252,6 +252,8 @@ describeBackends('bulk scan files', (ctx) => {
       ['ok', `bad-00000017,FULL-1,${pid(16)},,${p0.id},2022-03-14 10:00,2`],
       ['ok', `bad-00000018,FULL-1,${pid(17)},,${p0.id},2022-03-14 10:01,2`],
       ['tube_full', `bad-00000019,FULL-1,${pid(18)},,${p0.id},2022-03-14 10:02,2`],
+      ['scanned_at_invalid', `bad-00000020,BAD-OK,${pid(19)},,${p0.id},1970-01-01 08:00,`],
+      ['scanned_at_future', `bad-00000021,BAD-OK,${pid(20)},,${p0.id},2031-03-14 10:00,`],
     ];
     const body = [
       'key,tube,person_id,id_number,point_id,scanned_at,pool_size',

@@ -25,6 +25,7 @@ import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { parseIdNumber } from '../../domain/id-number.ts';
 import { AppError } from '../../lib/errors.ts';
+import { EARLIEST_PLAUSIBLE } from '../../lib/instant.ts';
 import { pointPools } from './point-pools.ts';
 import { getRound } from './rounds.ts';
 import { type FieldIndex, openScanFile, type ScanFile } from './scan-file.ts';
@@ -78,7 +79,9 @@ export interface ScanImportReport {
 
 const TUBE = /^[A-Za-z0-9_-]{4,40}$/;
 const DIGITS = /^[1-9][0-9]{0,14}$/; // ids up to 10^15: exact in a double
-const MIN_TIME = Date.UTC(2000, 0, 1);
+const MIN_TIME = EARLIEST_PLAUSIBLE.getTime();
+/** A scan time this far ahead of the server's clock is refused, as by the batch API. */
+const FUTURE_LIMIT_MS = 24 * 3600_000;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
@@ -257,7 +260,9 @@ const MESSAGES: Record<string, (raw: string, tube: string | null) => string> = {
   person_id_invalid: (raw) => `person_id "${raw}" is not a registry number`,
   point_invalid: (raw) => `point_id "${raw}" is not a number`,
   scanned_at_invalid: (raw) =>
-    `scanned_at "${raw}" is not a date and time (2022-03-14 11:30, Beijing time, or ISO 8601)`,
+    `scanned_at "${raw}" is not a date and time from 2019-12-01 on (2022-03-14 11:30, Beijing time, or ISO 8601)`,
+  scanned_at_future: (raw) =>
+    `scanned_at "${raw}" is a day or more after the server's time: check the phone's clock and date`,
   pool_size_invalid: (raw) => `pool_size "${raw}" must be a whole number from 1 to 50`,
   point_unknown: (raw) => `sampling point ${raw} is not a point of this round`,
   point_out_of_scope: (raw) => `sampling point ${raw} is outside your jurisdiction`,
@@ -360,6 +365,10 @@ async function checkRows(
       const t = parseScanTime(at);
       if (!(t >= MIN_TIME)) {
         reject('scanned_at_invalid', at);
+        continue;
+      }
+      if (t > now.getTime() + FUTURE_LIMIT_MS) {
+        reject('scanned_at_future', at);
         continue;
       }
       rows.at[i] = t;
