@@ -239,11 +239,11 @@ describeBackends('access control', (ctx) => {
               expect(a.residents).toBe(truth.rows[0]?.n);
             }
           } else expect(cov.statusCode).toBe(403);
-          // Stays: only people of the jurisdiction.
+          // Stays: only those of the jurisdiction's people or at its sites (isolation/stay-scope.ts).
           const stays = await get('/api/isolation/stays?limit=1000');
           if (ROLE_PERMISSIONS[role].includes('isolation.manage')) {
             expect(stays.statusCode).toBe(200);
-            for (const x of stays.json().items) expect(inside(x.area_code)).toBe(true);
+            for (const x of stays.json().items) expect(inside(x.area_code) || inside(x.site_area)).toBe(true);
           } else expect(stays.statusCode).toBe(403);
           // People at home: only those of the jurisdiction.
           const home = await get('/api/isolation/home?limit=1000');

@@ -2,7 +2,13 @@
  * Jurisdiction scoping in the data layer. Area codes are paths (a descendant's code starts with its
  * ancestor's), so "inside the jurisdiction" is a code range: code >= J AND code < J || ':' ('9' < ':').
  * Every query that returns people or their records takes a Scope and adds its range in SQL.
+ *
+ * Writes follow the same rule as reads (docs/SECURITY.md, "Write scoping"): a record that names a person belongs
+ * to the person's jurisdiction, so a change naming a person checks the person with `personsInScope`; a stay also
+ * belongs to its site's jurisdiction (isolation/stay-scope.ts); places (sites, rooms, zones, points, tubes …) are
+ * scoped by their own area code. Outside, a change is refused exactly as an unknown id is: nothing is written.
  */
+import type { Queryable } from '../../db/types.ts';
 import type { Principal } from './principal.ts';
 
 export interface Scope {
@@ -35,4 +41,23 @@ export function scopeCondition(column: string, scope: Scope, params: unknown[]):
   if (scope.prefix === '') return 'TRUE';
   params.push(scope.prefix, `${scope.prefix}:`);
   return `(${column} >= $${params.length - 1} AND ${column} < $${params.length})`;
+}
+
+/**
+ * The people among `ids` that a change may name: registered, not anonymised, and living inside the scope (id →
+ * area code). Unknown people and people elsewhere are both simply absent, so callers refuse them alike and never
+ * tell who exists outside the jurisdiction.
+ */
+export async function personsInScope(
+  q: Queryable,
+  ids: readonly number[],
+  scope: Scope,
+): Promise<Map<number, string>> {
+  const params: unknown[] = [[...new Set(ids)]];
+  const { rows } = await q.query<{ id: number; area_code: string }>(
+    `SELECT id, area_code FROM persons
+      WHERE id = ANY($1::int8[]) AND purged_at IS NULL AND ${scopeCondition('area_code', scope, params)}`,
+    params,
+  );
+  return new Map(rows.map((r) => [r.id, r.area_code]));
 }

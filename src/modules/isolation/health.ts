@@ -7,6 +7,7 @@
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import { lockStay } from './stay-scope.ts';
 
 export const FEVER_C = 37.3;
 export const SYMPTOMS = [
@@ -20,6 +21,7 @@ export const SYMPTOMS = [
   'other',
 ] as const;
 
+/** Records a check of an arrived stay in the scope (its person's or its site's: stay-scope.ts); 404 outside. */
 export async function recordHealthCheck(
   tx: Queryable,
   clock: Clock,
@@ -35,13 +37,7 @@ export async function recordHealthCheck(
   },
   scopePrefix: string,
 ): Promise<{ status: 'recorded' | 'duplicate'; alert: boolean }> {
-  const { rows } = await tx.query<{ id: number; person_id: number; status: string; area_code: string }>(
-    `SELECT pl.id, pl.person_id, pl.status, s.area_code FROM placements pl JOIN sites s ON s.id = pl.site_id
-      WHERE pl.id = $1 AND starts_with(s.area_code, $2)`,
-    [placementId, scopePrefix],
-  );
-  const stay = rows[0];
-  if (!stay) throw new AppError(404, 'not_found', `stay ${placementId} was not found`);
+  const stay = await lockStay(tx, placementId, { prefix: scopePrefix });
   if (stay.status !== 'arrived')
     throw new AppError(
       409,
@@ -77,7 +73,7 @@ export async function recordHealthCheck(
        VALUES ('health_alert', $1, $2, 'health_check', $3, $4, $5, $6::jsonb), ('extra_test', $1, $2, 'health_check', $3, $4, $5, $6::jsonb)`,
       [
         stay.person_id,
-        stay.area_code,
+        stay.site_area,
         id,
         new Date(now.getTime() + 2 * 3600_000),
         now,

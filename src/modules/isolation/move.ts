@@ -18,7 +18,8 @@ import {
 } from '../../domain/placement.ts';
 import { AppError } from '../../lib/errors.ts';
 import { loadFreeUnits } from './place-backlog.ts';
-import { disinfectionTask, lockPlacement, type PlacementRow } from './stays.ts';
+import { lockStay, type PlacementRow } from './stay-scope.ts';
+import { disinfectionTask } from './stays.ts';
 
 export interface MovedStay {
   from_placement: number;
@@ -45,7 +46,7 @@ export async function moveStay(
   request: { reason: string; siteId?: number },
   scopePrefix: string,
 ): Promise<MoveResult> {
-  const first = await lockPlacement(tx, id, scopePrefix);
+  const first = await lockStay(tx, id, { prefix: scopePrefix });
   if (first.status !== 'placed' && first.status !== 'arrived')
     throw new AppError(
       409,

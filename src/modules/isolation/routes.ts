@@ -24,6 +24,7 @@ import {
   selfReportView,
   submitSelfReport,
 } from './self-report.ts';
+import { stayScopeCondition } from './stay-scope.ts';
 import { arrive, discharge, disinfection, release } from './stays.ts';
 
 export interface IsolationDeps {
@@ -87,7 +88,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       config: { permission: 'isolation.manage' },
       schema: {
         tags: ['isolation'],
-        summary: 'Open stays of people in my jurisdiction, with where and why',
+        summary: 'Open stays of people of my jurisdiction or at its sites, with where and why',
         querystring: z.object({
           status: z.enum(['placed', 'arrived']).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
@@ -97,11 +98,11 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
     async (req) => {
       const params: unknown[] = [req.query.status ?? null, req.query.limit];
       const { rows } = await db.query(
-        `SELECT pl.id, pl.person_id, p.area_code, pl.category, pl.site_id, s.name AS site, pl.room_id, pl.bed_id, pl.status, pl.reason,
-                pl.found_at, pl.placed_at, pl.arrived_at, pl.due_at
+        `SELECT pl.id, pl.person_id, p.area_code, pl.category, pl.site_id, s.name AS site, s.area_code AS site_area,
+                pl.room_id, pl.bed_id, pl.status, pl.reason, pl.found_at, pl.placed_at, pl.arrived_at, pl.due_at
            FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
           WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
-            AND ${scopeCondition('p.area_code', scopeOf(principalOf(req)), params)}
+            AND ${stayScopeCondition('pl', scopeOf(principalOf(req)), params)}
           ORDER BY pl.id LIMIT $2`,
         params,
       );

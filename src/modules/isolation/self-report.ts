@@ -15,7 +15,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { type Edition, TERMS } from '../../domain/terms.ts';
 import { AppError } from '../../lib/errors.ts';
 import { recordHealthCheck } from './health.ts';
-import { lockPlacement } from './stays.ts';
+import { lockStay } from './stay-scope.ts';
 
 export const SELF_REPORT_PATH = '/self-report/';
 export const MAX_SELF_REPORTS_PER_DAY = 6;
@@ -35,7 +35,7 @@ export async function issueSelfReportLink(
   by: string,
   scopePrefix: string,
 ): Promise<{ path: string; placement_id: number; revoked_previous: boolean; site_area: string }> {
-  const pl = await lockPlacement(tx, placementId, scopePrefix);
+  const pl = await lockStay(tx, placementId, { prefix: scopePrefix });
   if (pl.status !== 'placed' && pl.status !== 'arrived')
     throw new AppError(
       409,
@@ -72,7 +72,7 @@ export async function revokeSelfReportLink(
   placementId: number,
   scopePrefix: string,
 ): Promise<{ revoked: boolean; site_area: string }> {
-  const pl = await lockPlacement(tx, placementId, scopePrefix);
+  const pl = await lockStay(tx, placementId, { prefix: scopePrefix });
   const now = clock.now();
   const { rows } = await tx.query(
     'UPDATE self_report_links SET revoked_at = $2 WHERE placement_id = $1 AND revoked_at IS NULL RETURNING id',

@@ -7,47 +7,10 @@
 
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
-import {
-  DISCHARGE,
-  dischargeProblem,
-  type Edition,
-  TERMS,
-  termEnd,
-  testSchedule,
-} from '../../domain/terms.ts';
+import { DISCHARGE, dischargeProblem, TERMS, termEnd, testSchedule } from '../../domain/terms.ts';
 import { AppError } from '../../lib/errors.ts';
 import { startHomeMonitoring } from './home.ts';
-
-export interface PlacementRow {
-  id: number;
-  person_id: number;
-  category: 'case' | 'close' | 'secondary';
-  site_id: number;
-  room_id: number | null;
-  bed_id: number | null;
-  status: string;
-  edition: Edition;
-  arrived_at: Date | null;
-  due_at: Date | null;
-  released_at: Date | null;
-  found_at: Date;
-  /** The first arrival of the term (a moved stay keeps its predecessor's). */
-  term_started_at: Date | null;
-  moved_from: number | null;
-  site_area: string;
-}
-
-/** The stay, row-locked, if its site or its person is in the jurisdiction; 404 otherwise. */
-export async function lockPlacement(tx: Queryable, id: number, scopePrefix: string): Promise<PlacementRow> {
-  const { rows } = await tx.query<PlacementRow>(
-    `SELECT pl.*, s.area_code AS site_area FROM placements pl JOIN sites s ON s.id = pl.site_id
-      WHERE pl.id = $1 AND (starts_with(s.area_code, $2) OR EXISTS (SELECT 1 FROM persons p WHERE p.id = pl.person_id AND starts_with(p.area_code, $2)))
-      FOR UPDATE OF pl`,
-    [id, scopePrefix],
-  );
-  if (!rows[0]) throw new AppError(404, 'not_found', `stay ${id} was not found`);
-  return rows[0];
-}
+import { lockStay, type PlacementRow } from './stay-scope.ts';
 
 /** The person reached the site: the room or bed is occupied, the term and its tests start. */
 export async function arrive(
@@ -56,7 +19,7 @@ export async function arrive(
   id: number,
   scopePrefix: string,
 ): Promise<PlacementRow> {
-  const pl = await lockPlacement(tx, id, scopePrefix);
+  const pl = await lockStay(tx, id, { prefix: scopePrefix });
   if (pl.status !== 'placed')
     throw new AppError(
       409,
@@ -144,7 +107,7 @@ export async function release(
   id: number,
   scopePrefix: string,
 ): Promise<{ homeMonitoringDays: number }> {
-  const pl = await lockPlacement(tx, id, scopePrefix);
+  const pl = await lockStay(tx, id, { prefix: scopePrefix });
   if (pl.category === 'case')
     throw new AppError(409, 'use_discharge', `stay ${id} is a case's: cases leave by discharge`);
   if (pl.status !== 'arrived')
@@ -204,7 +167,7 @@ export async function discharge(
   tests: readonly { at: Date; ct: number }[],
   scopePrefix: string,
 ): Promise<{ homeMonitoringDays: number }> {
-  const pl = await lockPlacement(tx, id, scopePrefix);
+  const pl = await lockStay(tx, id, { prefix: scopePrefix });
   if (pl.category !== 'case')
     throw new AppError(409, 'use_release', `stay ${id} is a contact's: contacts leave by release`);
   if (pl.status !== 'arrived')

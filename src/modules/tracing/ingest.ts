@@ -3,9 +3,12 @@
  * Each item gets an answer: accepted, duplicate (the same person, place and time already recorded: overlapping
  * resends never double count), or rejected (unknown person or venue, times that make no sense, or a time
  * further ahead of the server's clock than `MAX_CLOCK_SKEW_MS` — feeds with skewed clocks are told so).
+ * A person outside the feed's jurisdiction is an unknown person (same code, same message): a feed records only
+ * its own people and learns nothing about anyone else's.
  */
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { personsInScope, type Scope } from '../access/scope.ts';
 
 export const MAX_CLOCK_SKEW_MS = 10 * 60_000;
 /** A co-location record is one stay in one cell; feeds split longer stays (the table's check says the same). */
@@ -19,13 +22,14 @@ export async function ingestCheckins(
   tx: Queryable,
   clock: Clock,
   items: readonly { personId: number; venueCode: string; at: Date }[],
+  scope: Scope,
 ): Promise<FeedOutcome[]> {
   const now = clock.now();
-  const persons = await tx.query<{ id: number }>(
-    'SELECT id FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL',
-    [[...new Set(items.map((i) => i.personId))]],
+  const known = await personsInScope(
+    tx,
+    items.map((i) => i.personId),
+    scope,
   );
-  const known = new Set(persons.rows.map((r) => r.id));
   const venues = await tx.query<{ id: number; venue_code: string }>(
     'SELECT id, venue_code FROM venues WHERE venue_code = ANY($1::text[])',
     [[...new Set(items.map((i) => i.venueCode))]],
@@ -73,13 +77,14 @@ export async function ingestColocations(
   tx: Queryable,
   clock: Clock,
   items: readonly { personId: number; cellId: string; startsAt: Date; endsAt: Date }[],
+  scope: Scope,
 ): Promise<FeedOutcome[]> {
   const now = clock.now();
-  const persons = await tx.query<{ id: number }>(
-    'SELECT id FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL',
-    [[...new Set(items.map((i) => i.personId))]],
+  const known = await personsInScope(
+    tx,
+    items.map((i) => i.personId),
+    scope,
   );
-  const known = new Set(persons.rows.map((r) => r.id));
   const out: FeedOutcome[] = [];
   const rows: { index: number; item: (typeof items)[number] }[] = [];
   items.forEach((i, index) => {

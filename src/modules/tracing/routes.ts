@@ -8,7 +8,7 @@ import { TracingRulesSchema } from '../../domain/contact-rules.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
-import { inScope, narrow, scopeCondition, scopeOf } from '../access/scope.ts';
+import { narrow, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
 import { chains, chainsCsv } from './chains.ts';
 import { ingestCheckins, ingestColocations } from './ingest.ts';
 import { currentRulesVersion, currentTracingRules, setTracingRules } from './rules.ts';
@@ -87,11 +87,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
     async (req) => {
       const p = principalOf(req);
       return db.transaction(async (tx) => {
-        const person = await tx.query<{ area_code: string }>(
-          'SELECT area_code FROM persons WHERE id = $1 AND purged_at IS NULL',
-          [req.body.person_id],
-        );
-        if (!person.rows[0] || !inScope(scopeOf(p), person.rows[0].area_code))
+        if (!(await personsInScope(tx, [req.body.person_id], scopeOf(p))).has(req.body.person_id))
           throw notFound('person', req.body.person_id);
         const res = await createCase(tx, clock, {
           personId: req.body.person_id,
@@ -210,7 +206,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       schema: {
         tags: ['tracing'],
         summary:
-          'Record what the investigation found (workplace, shared meal, transport, care) and trace again',
+          'Record what the investigation found (workplace, shared meal, transport, care) and trace again; every person named must be of my jurisdiction (404 otherwise, nothing recorded)',
         params: z.object({ id: Id }),
         body: z.object({
           items: z
@@ -239,14 +235,15 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
           throw new AppError(400, 'self_contact', `items[${i}]: a case is not its own contact`);
       }
       return db.transaction(async (tx) => {
-        const known = await tx.query<{ id: number }>(
-          'SELECT id FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL',
-          [req.body.items.map((i) => i.person_id)],
-        );
-        const ids = new Set(known.rows.map((k) => k.id));
-        const missing = req.body.items.filter((i) => !ids.has(i.person_id)).map((i) => i.person_id);
+        // Every person named must be of the jurisdiction; otherwise nothing is recorded, and the answer is the
+        // one for people who do not exist at all.
+        const named = req.body.items.map((i) => i.person_id);
+        const known = await personsInScope(tx, named, scopeOf(p));
+        const missing = [...new Set(named.filter((id) => !known.has(id)))];
         if (missing.length > 0)
-          throw new AppError(400, 'person_unknown', `unknown persons: ${missing.join(', ')}`);
+          throw new AppError(404, 'not_found', `person(s) ${missing.join(', ')} not found`, {
+            person_ids: missing,
+          });
         const now = clock.now();
         for (const e of req.body.items) {
           await tx.query(
@@ -274,7 +271,8 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       config: { permission: 'tracing.ingest' },
       schema: {
         tags: ['tracing'],
-        summary: 'Venue check-in feed (场所码), ≤ 5,000 per request; resends never double count',
+        summary:
+          'Venue check-in feed (场所码), ≤ 5,000 per request; resends never double count; people outside my jurisdiction are unknown',
         body: z.object({
           items: z
             .array(
@@ -295,6 +293,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
           tx,
           clock,
           req.body.items.map((i) => ({ personId: i.person_id, venueCode: i.venue_code, at: i.at })),
+          scopeOf(principalOf(req)),
         ),
       ),
     }),
@@ -306,7 +305,8 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       config: { permission: 'tracing.ingest' },
       schema: {
         tags: ['tracing'],
-        summary: 'Co-location feed (时空伴随): person, cell, interval; ≤ 5,000 per request',
+        summary:
+          'Co-location feed (时空伴随): person, cell, interval; ≤ 5,000 per request; people outside my jurisdiction are unknown',
         body: z.object({
           items: z
             .array(
@@ -333,6 +333,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
             startsAt: i.starts_at,
             endsAt: i.ends_at,
           })),
+          scopeOf(principalOf(req)),
         ),
       ),
     }),
