@@ -45,7 +45,15 @@ export async function recordHealthCheck(
       `stay ${placementId} is ${stay.status}; checks are for people at the site`,
     );
   if (check.at.getTime() > clock.now().getTime() + 10 * 60_000)
-    throw new AppError(400, 'clock_skew', 'the check is dated in the future');
+    throw new AppError(400, 'clock_skew', 'the check is dated in the future: check the device clock');
+  // A check before the person reached the site (or before this term began) cannot have been made there.
+  const since = stay.term_started_at ?? stay.arrived_at;
+  if (since && check.at.getTime() < since.getTime() - 10 * 60_000)
+    throw new AppError(
+      400,
+      'before_stay',
+      `the check is dated ${check.at.toISOString()}, before the stay began (${since.toISOString()}): check the date`,
+    );
   const alert = check.temperature >= FEVER_C || check.symptoms.length > 0;
   const ins = await tx.query<{ id: number }>(
     `INSERT INTO health_checks (placement_id, person_id, checked_at, temperature, symptoms, recorded_by, alert,

@@ -235,12 +235,24 @@ describeBackends('isolation', (ctx) => {
     }[];
     const stay = placed[0] as { id: number; person_id: number };
     expect((await call('POST', `/api/isolation/stays/${stay.id}/arrive`)).statusCode).toBe(200);
+    clock.set('2022-03-28T06:00:00Z');
+    // Impossible dates are refused: before the stay began, in the future, or no time at all.
+    for (const [at, code] of [
+      ['2022-03-28T04:00:00Z', 'before_stay'],
+      ['2022-03-29T06:00:00Z', 'clock_skew'],
+      ['2000-01-01T00:00:00Z', 'validation_failed'],
+      [true, 'validation_failed'],
+    ] as const) {
+      const r = await call('POST', `/api/isolation/stays/${stay.id}/health`, { at, temperature: 36.6 });
+      expect(r.statusCode, String(at)).toBe(400);
+      expect(r.json().error.code, String(at)).toBe(code);
+    }
     const ok = await call('POST', `/api/isolation/stays/${stay.id}/health`, {
-      at: '2022-03-28T04:00:00Z',
+      at: '2022-03-28T05:10:00Z',
       temperature: 36.6,
     });
     expect(ok.json()).toEqual({ status: 'recorded', alert: false });
-    const fever = { at: '2022-03-28T04:30:00Z', temperature: 38.1, symptoms: ['cough'] };
+    const fever = { at: '2022-03-28T05:30:00Z', temperature: 38.1, symptoms: ['cough'] };
     expect((await call('POST', `/api/isolation/stays/${stay.id}/health`, fever)).json()).toEqual({
       status: 'recorded',
       alert: true,
@@ -256,7 +268,7 @@ describeBackends('isolation', (ctx) => {
     expect(
       (
         await call('POST', `/api/isolation/stays/${stay.id}/health`, {
-          at: '2022-03-28T05:00:00Z',
+          at: '2022-03-28T05:40:00Z',
           temperature: 50,
         })
       ).statusCode,

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import { Instant, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
@@ -154,7 +155,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
         params: z.object({ id: Id }),
         body: z.object({
           tests: z
-            .array(z.object({ at: z.coerce.date(), ct: z.number().min(0).max(50) }))
+            .array(z.object({ at: Instant, ct: z.number().min(0).max(50) }))
             .min(1)
             .max(10),
         }),
@@ -162,6 +163,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
     },
     async (req) => {
       const p = principalOf(req);
+      for (const [i, t] of req.body.tests.entries()) refuseFuture(clock.now(), t.at, `tests[${i}].at`);
       return db.transaction(async (tx) => {
         const out = await discharge(tx, clock, req.params.id, req.body.tests, p.jurisdiction);
         await appendAudit(tx, clock, p, {
@@ -347,7 +349,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
           'Record a health check (temperature, symptoms); a fever or a symptom raises an alert task and an extra test',
         params: z.object({ id: Id }),
         body: z.object({
-          at: z.coerce.date(),
+          at: Instant,
           temperature: z.number().min(34).max(43),
           symptoms: z.array(z.enum(SYMPTOMS)).max(8).default([]),
         }),

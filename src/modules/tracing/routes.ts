@@ -6,6 +6,7 @@ import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { TracingRulesSchema } from '../../domain/contact-rules.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
+import { Instant, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { narrow, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
@@ -78,7 +79,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
           'Record a case by hand (positives from testing become cases by themselves); a second time answers 409',
         body: z.object({
           person_id: z.number().int().positive(),
-          first_positive_at: z.coerce.date(),
+          first_positive_at: Instant,
           onset_date: z.iso.date().optional(),
           severity: z.enum(SEVERITIES).optional(),
         }),
@@ -86,6 +87,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
     },
     async (req) => {
       const p = principalOf(req);
+      refuseFuture(clock.now(), req.body.first_positive_at, 'first_positive_at');
       return db.transaction(async (tx) => {
         if (!(await personsInScope(tx, [req.body.person_id], scopeOf(p))).has(req.body.person_id))
           throw notFound('person', req.body.person_id);
@@ -215,8 +217,8 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
                 person_id: z.number().int().positive(),
                 kind: z.enum(['workplace', 'meal', 'transport', 'care', 'other']),
                 level: z.enum(['close', 'general']).default('close'),
-                starts_at: z.coerce.date(),
-                ends_at: z.coerce.date(),
+                starts_at: Instant,
+                ends_at: Instant,
                 place: z.string().max(200).optional(),
               }),
             )
@@ -233,6 +235,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
           throw new AppError(400, 'interval_invalid', `items[${i}]: ends_at is before starts_at`);
         if (e.person_id === c.person_id)
           throw new AppError(400, 'self_contact', `items[${i}]: a case is not its own contact`);
+        refuseFuture(clock.now(), e.starts_at, `items[${i}].starts_at`);
       }
       return db.transaction(async (tx) => {
         // Every person named must be of the jurisdiction; otherwise nothing is recorded, and the answer is the
@@ -279,7 +282,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
               z.object({
                 person_id: z.number().int().positive(),
                 venue_code: z.string().min(1).max(40),
-                at: z.coerce.date(),
+                at: Instant,
               }),
             )
             .min(1)
@@ -313,8 +316,8 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
               z.object({
                 person_id: z.number().int().positive(),
                 cell_id: z.string().min(1).max(40),
-                starts_at: z.coerce.date(),
-                ends_at: z.coerce.date(),
+                starts_at: Instant,
+                ends_at: Instant,
               }),
             )
             .min(1)

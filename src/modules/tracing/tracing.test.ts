@@ -258,6 +258,18 @@ describeBackends('tracing', (ctx) => {
       first_positive_at: '2022-03-14T08:00:00Z',
     });
     expect(dup.statusCode).toBe(409);
+    for (const [first_positive_at, code] of [
+      ['2031-03-14T08:00:00Z', 'time_in_future'],
+      ['1970-01-01T00:00:00Z', 'validation_failed'],
+      [0, 'validation_failed'],
+    ] as const) {
+      const r = await call(tracer, 'POST', '/api/tracing/cases', {
+        person_id: others[5]?.id,
+        first_positive_at,
+      });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error.code).toBe(code);
+    }
     await call(tracer, 'POST', `/api/tracing/cases/${caseId}/classify`, { severity: 'asymptomatic' });
     const re = (
       await call(tracer, 'POST', `/api/tracing/cases/${caseId}/classify`, {
