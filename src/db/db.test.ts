@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../lib/errors.ts';
 import { BinaryCopyWriter } from './copy-binary.ts';
-import { DataDirLockedError } from './lock.ts';
+import { DataDirLockedError, lockDataDir } from './lock.ts';
 import { loadMigrations, migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
 import { describeBackends } from './testing.ts';
@@ -186,5 +187,35 @@ describe('PGlite data directory', () => {
     const { rows } = await second.query<{ v: string }>('SELECT v FROM keep');
     expect(rows).toEqual([{ v: 'kept' }]);
     await second.close();
+  });
+
+  it('takes over at once a lock whose holder was killed, and never one whose holder lives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qc-lock-'));
+    dirs.push(dir);
+    const script = `import { lockDataDir } from ${JSON.stringify(join(import.meta.dirname, 'lock.ts'))};
+      await lockDataDir(process.argv[1]); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+    // Alive: refused.
+    await expect(lockDataDir(dir)).rejects.toBeInstanceOf(DataDirLockedError);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // Killed: taken over at once, not after the 10 s staleness.
+    const started = Date.now();
+    const release = await lockDataDir(dir);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await release();
+    expect(existsSync(join(dir, '.qingcang.lock'))).toBe(false);
+    // A lock of a live process (pid 1) that stopped refreshing it (a frozen or another host's process) goes stale
+    // after 10 s and is taken over, owner file and all.
+    mkdirSync(join(dir, '.qingcang.lock'));
+    writeFileSync(join(dir, '.qingcang.lock', 'owner.json'), JSON.stringify({ pid: 1, host: 'elsewhere' }));
+    await expect(lockDataDir(dir)).rejects.toBeInstanceOf(DataDirLockedError);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, '.qingcang.lock'), old, old);
+    const taken = await lockDataDir(dir);
+    await taken();
   });
 });

@@ -40,3 +40,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     e.message ?? '',
   );
 }
+
+/**
+ * True when the database refused for lack of resources (SQLSTATE class 53: disk full, out of memory, too many
+ * connections). Nothing of the request was kept; the API answers 503 with Retry-After, as for an outage.
+ */
+export function isDatabaseFull(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  return (
+    (typeof e.code === 'string' && /^53\d{3}$/.test(e.code)) ||
+    /No space left on device|ENOSPC/.test(e.message ?? '')
+  );
+}

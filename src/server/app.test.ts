@@ -202,3 +202,29 @@ it('answers 503 with Retry-After when the database is gone', async () => {
   expect(health.json()).toMatchObject({ status: 'unavailable', database: 'postgresql' });
   await app.close();
 });
+
+it('answers 503 database_full with Retry-After when the database is out of disk', async () => {
+  const full = {
+    kind: 'postgresql',
+    query: async () => {
+      throw Object.assign(new Error('could not extend file "base/5/17044": No space left on device'), {
+        code: '53100',
+      });
+    },
+    transaction: async () => {
+      throw new Error('unreachable');
+    },
+    close: async () => {},
+    describe: () => ({ kind: 'postgresql', location: 'postgres://full' }),
+  } as unknown as Db;
+  const app = await buildApp({ db: full, clock, logger: false });
+  const r = await app.inject({
+    method: 'GET',
+    url: '/api/stats',
+    headers: { authorization: 'Bearer qct_anything' },
+  });
+  expect(r.statusCode).toBe(503);
+  expect(r.headers['retry-after']).toBe('30');
+  expect(r.json().error.code).toBe('database_full');
+  await app.close();
+});

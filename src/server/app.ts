@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
-import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
+import { AppError, isDatabaseFull, isDatabaseUnavailable } from '../lib/errors.ts';
 import { accessRoutes } from '../modules/access/routes.ts';
 import { DashboardStore } from '../modules/command/dashboard.ts';
 import { dashboardRoutes } from '../modules/command/dashboard-routes.ts';
@@ -125,6 +125,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           error: {
             code: 'database_unavailable',
             message: 'the database cannot be reached; retry in a few seconds',
+            details: null,
+          },
+        });
+    }
+    if (isDatabaseFull(err)) {
+      req.log.error({ err }, 'database out of resources');
+      return reply
+        .status(503)
+        .header('Retry-After', '30')
+        .send({
+          error: {
+            code: 'database_full',
+            message:
+              'the database has run out of disk space, memory or connections; nothing of this request was kept. Retry later; operators: free disk space',
             details: null,
           },
         });
