@@ -189,7 +189,9 @@ describe('PGlite data directory', () => {
     await second.close();
   });
 
-  it('takes over at once a lock whose holder was killed, and never one whose holder lives', async () => {
+  it('takes over at once a lock whose holder was killed, and never one whose holder lives', {
+    timeout: 40_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qc-lock-'));
     dirs.push(dir);
     const script = `import { lockDataDir } from ${JSON.stringify(join(import.meta.dirname, 'lock.ts'))};
@@ -206,6 +208,9 @@ describe('PGlite data directory', () => {
     const started = Date.now();
     const release = await lockDataDir(dir);
     expect(Date.now() - started).toBeLessThan(5000);
+    // The lock is kept fresh past the staleness threshold with its owner file inside (not taken as compromised).
+    await new Promise((r) => setTimeout(r, 12_000));
+    await expect(lockDataDir(dir)).rejects.toBeInstanceOf(DataDirLockedError);
     await release();
     expect(existsSync(join(dir, '.qingcang.lock'))).toBe(false);
     // A lock of a live process (pid 1) that stopped refreshing it (a frozen or another host's process) goes stale

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import lockfile from 'proper-lockfile';
 
@@ -75,9 +75,15 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       throw again;
     }
   }
+  // proper-lockfile watches the lock directory's mtime to detect a takeover: writing the owner file inside changes it,
+  // so the mtime it recorded is put back (synchronously: its refresh timer cannot run in between).
+  const { mtime } = statSync(lockPath(dir));
   writeFileSync(ownerPath(dir), JSON.stringify({ pid: process.pid, host: hostname() }));
+  utimesSync(lockPath(dir), mtime, mtime);
   return async () => {
+    const { mtime: now } = statSync(lockPath(dir));
     rmSync(ownerPath(dir), { force: true });
+    utimesSync(lockPath(dir), now, now);
     await release();
   };
 }
