@@ -229,6 +229,16 @@ describe('qingcang CLI', () => {
     const ok = run(['audit', 'verify']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/audit log intact: \d+ entries verified/);
+    const head = /head (\d+:[0-9a-f]{64})/.exec(ok.stdout)?.[1] as string;
+    expect(head).toBeDefined();
+    const published = JSON.parse(run(['audit', 'head']).stdout);
+    expect(published.head).toBe(head);
+    expect(run(['audit', 'verify', '--expect-head', head]).code).toBe(0);
+    const [n, hash] = head.split(':');
+    const cut = run(['audit', 'verify', '--expect-head', `${Number(n) + 5}:${hash}`]);
+    expect(cut.code).toBe(6);
+    expect(cut.stderr).toMatch(/removed from its end/);
+    expect(run(['audit', 'verify', '--expect-head', 'nonsense']).code).toBe(2);
     const db = await openPglite(dir);
     await db.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
     await db.query("UPDATE audit_log SET reason = 'rewritten' WHERE id = (SELECT min(id) FROM audit_log)");
