@@ -12,6 +12,7 @@ import { ConfigError, openDb, optionsFromEnv } from '../db/open.ts';
 import type { Db } from '../db/types.ts';
 import { systemClock } from '../domain/clock.ts';
 import { AppError, isDatabaseUnavailable } from '../lib/errors.ts';
+import { PlausibleDate } from '../lib/instant.ts';
 import { createLogger } from '../lib/logger.ts';
 import { countUsers, createToken, createUser } from '../modules/access/accounts.ts';
 import {
@@ -892,8 +893,11 @@ export function buildProgram(): Command {
     .requiredOption('--reason <text>', 'why (recorded in the audit log)')
     .option('--dry-run', 'count only')
     .action(async (o) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(o.before) || Number.isNaN(Date.parse(o.before))) {
-        throw new CliError(EXIT.usage, `--before must be a date YYYY-MM-DD, got ${o.before}`);
+      if (!PlausibleDate.safeParse(o.before).success) {
+        throw new CliError(
+          EXIT.usage,
+          `--before must be a date YYYY-MM-DD from 2019-12-01 on, got ${o.before}`,
+        );
       }
       const r = await withDb((db) =>
         purgePersons(db, systemClock, cliPrincipal(), UNSCOPED, {

@@ -56,6 +56,14 @@ export const Instant = z
     return at;
   });
 
+/** A calendar day (YYYY-MM-DD) from December 2019 to 2099: dates of onset, reports, boards, retention. */
+export const PlausibleDate = z.iso
+  .date()
+  .refine(
+    (d) => d >= EARLIEST_PLAUSIBLE.toISOString().slice(0, 10) && d < '2100-01-01',
+    'only dates from 2019-12-01 to 2099-12-31 are possible',
+  );
+
 /** Refuses a time further ahead of the server's clock than `skewMs` (400 `time_in_future`). */
 export function refuseFuture(now: Date, at: Date, what: string, skewMs = 10 * 60_000): void {
   if (at.getTime() > now.getTime() + skewMs)

@@ -120,6 +120,57 @@ describeBackends('HTTP API', (ctx) => {
     expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
   });
 
+  it('answers router errors, broken multipart and unknown references with 4xx in the one format', async () => {
+    const badUrl = await app.inject({
+      method: 'POST',
+      url: '/api/users/%E0%A4%A/disable',
+      headers: s.headers,
+    });
+    expect(badUrl.statusCode).toBe(400);
+    expect(badUrl.json().error).toMatchObject({ code: 'url_invalid' });
+    const longParam = await app.inject({
+      method: 'POST',
+      url: `/api/testing/boxes/${'X'.repeat(300)}/ship`,
+      headers: s.headers,
+    });
+    expect(longParam.statusCode).toBe(414);
+    expect(longParam.json().error.code).toBe('uri_too_long');
+    for (const [contentType, payload] of [
+      ['multipart/form-data', 'no boundary at all'],
+      [
+        'multipart/form-data; boundary=abc',
+        '--abc\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nx,y',
+      ],
+      ['multipart/form-data; boundary=other', '--abc\r\n\r\n'],
+    ]) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/imports/persons',
+        headers: { ...s.headers, 'content-type': contentType as string },
+        payload: payload as string,
+      });
+      expect(r.statusCode, contentType).toBeGreaterThanOrEqual(400);
+      expect(r.statusCode, contentType).toBeLessThan(500);
+      expect(typeof r.json().error.code).toBe('string');
+    }
+    const leader = await app.inject({
+      method: 'POST',
+      url: '/api/leaders',
+      headers: s.headers,
+      payload: { name: 'm', area_code: '220202', function: 'all', user_id: 99_999_999 },
+    });
+    expect(leader.statusCode).toBe(400);
+    expect(leader.json().error.code).toBe('user_unknown');
+    const onset = await app.inject({
+      method: 'POST',
+      url: '/api/tracing/cases',
+      headers: s.headers,
+      payload: { person_id: 1, first_positive_at: '2022-03-14T08:00:00Z', onset_date: '0000-02-29' },
+    });
+    expect(onset.statusCode).toBe(400);
+    expect(onset.json().error.code).toBe('validation_failed');
+  });
+
   it('sends hardening headers, and no-store on every API answer', async () => {
     for (const url of ['/api/health', '/api/persons?limit=1', '/api/nothing-here']) {
       const r = await get(url);

@@ -7,7 +7,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -73,6 +73,7 @@ export function clientErrorCode(status: number, code: string | undefined): strin
     415: 'unsupported_media_type',
     429: 'rate_limited',
     406: 'not_acceptable',
+    414: 'uri_too_long',
     404: 'not_found',
   };
   if (code && !code.startsWith('FST_') && /^[a-z_]+$/i.test(code)) return code.toLowerCase();
@@ -91,6 +92,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors of the router itself (a malformed URL, a path parameter over 100 characters) in the one error format.
+    frameworkErrors: (err, _req, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      const code = clientErrorCode(status, (err as { code?: string }).code);
+      (reply as FastifyReply)
+        .status(status)
+        .send({
+          error: { code: code === 'bad_request' ? 'url_invalid' : code, message: err.message, details: null },
+        });
+    },
   });
   const routeTable: RouteInfo[] = [];
   app.decorate('routeTable', routeTable);

@@ -29,6 +29,22 @@ const tooLarge = () =>
     'the file is larger than the upload limit; split it or import it with the CLI',
   );
 
+/** The multipart reader's complaints about the request itself (no boundary, a body cut short). */
+function isMultipartError(err: unknown): boolean {
+  return /multipart|boundary/i.test((err as Error)?.message ?? '') && !(err instanceof AppError);
+}
+
+const malformed = (err: unknown) =>
+  err instanceof AppError
+    ? err
+    : isMultipartError(err) || (err as { statusCode?: number }).statusCode === 400
+      ? new AppError(
+          400,
+          'multipart_malformed',
+          `the upload is not well-formed multipart/form-data (${(err as Error).message}); send the file again in a field named "file"`,
+        )
+      : (err as Error);
+
 export async function withUploadedTable<T>(
   req: FastifyRequest,
   use: (path: string, fileName: string) => Promise<T>,
@@ -39,7 +55,12 @@ export async function withUploadedTable<T>(
       'multipart_required',
       'send the file as multipart/form-data in a field named "file"',
     );
-  const part = await req.file();
+  let part: Awaited<ReturnType<FastifyRequest['file']>>;
+  try {
+    part = await req.file();
+  } catch (err) {
+    throw malformed(err);
+  }
   if (!part)
     throw new AppError(400, 'file_missing', 'no file in the upload; send it in a field named "file"');
   const fileName = safeFileName(part.filename);
@@ -62,6 +83,7 @@ export async function withUploadedTable<T>(
     if (err instanceof ImportFileError)
       throw new AppError(400, err.code, err.message, { line: err.line ?? null });
     if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
+    if (isMultipartError(err)) throw malformed(err);
     throw err;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
+import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf, SESSION_COOKIE } from '../../server/auth.ts';
 import {
   checkLogin,
@@ -433,7 +434,7 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
         tags: ['access'],
         summary:
           'Anonymise people in my jurisdiction whose records closed before a day (dry_run to count first)',
-        body: z.object({ before: z.iso.date(), reason: Reason, dry_run: z.boolean().default(false) }),
+        body: z.object({ before: PlausibleDate, reason: Reason, dry_run: z.boolean().default(false) }),
       },
     },
     async (req) => {

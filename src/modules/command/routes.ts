@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
@@ -22,7 +23,7 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
         summary:
           'The daily report of my jurisdiction (每日通报) as JSON, Markdown, HTML or XLSX, in Chinese or English',
         querystring: z.object({
-          date: z.iso.date().optional(),
+          date: PlausibleDate.optional(),
           format: z.enum(['json', 'md', 'html', 'xlsx']).default('json'),
           lang: z.enum(['zh', 'en']).default('zh'),
         }),
@@ -210,6 +211,15 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
             'area_unknown',
             `no area ${req.body.area_code}: a leader's patch must be a real area`,
           );
+        if (req.body.user_id !== undefined) {
+          const user = await tx.query('SELECT 1 FROM users WHERE id = $1', [req.body.user_id]);
+          if (user.rows.length === 0)
+            throw new AppError(
+              400,
+              'user_unknown',
+              `no account ${req.body.user_id}: link the leader to an existing account, or leave user_id out`,
+            );
+        }
         await tx.query(
           'UPDATE leaders SET active = false WHERE area_code = $1 AND function = $2 AND active',
           [req.body.area_code, req.body.function],

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
-import { Instant, refuseFuture } from '../../lib/instant.ts';
+import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
@@ -209,7 +209,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
         tags: ['isolation'],
         summary:
           'The 清仓 board of a day: due, released, rooms freed and turnover time, stuck rooms, occupancy',
-        querystring: z.object({ date: z.iso.date().optional() }),
+        querystring: z.object({ date: PlausibleDate.optional() }),
       },
     },
     async (req) => {
@@ -316,7 +316,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       schema: {
         tags: ['isolation'],
         summary: 'Stock and increment of a day (存量/增量) and the backlog with its age',
-        querystring: z.object({ date: z.iso.date().optional() }),
+        querystring: z.object({ date: PlausibleDate.optional() }),
       },
     },
     async (req) => {

@@ -33,15 +33,17 @@ export async function createRound(
   r: NewRound,
   scopePrefix: string,
 ): Promise<{ round: RoundRow; points: number }> {
-  if (r.areas.length === 0) throw new AppError(400, 'areas_missing', 'a round targets at least one area');
+  // An area named twice is the same area (one round_areas row; the points come from the registry either way).
+  const areas = [...new Set(r.areas)];
+  if (areas.length === 0) throw new AppError(400, 'areas_missing', 'a round targets at least one area');
   const found = await tx.query<{ code: string; level: number }>(
     'SELECT code, level FROM areas WHERE code = ANY($1::text[])',
-    [[...r.areas]],
+    [areas],
   );
-  const missing = r.areas.filter((a) => !found.rows.some((f) => f.code === a));
+  const missing = areas.filter((a) => !found.rows.some((f) => f.code === a));
   if (missing.length > 0)
     throw new AppError(400, 'area_unknown', `unknown area codes: ${missing.join(', ')}`);
-  const outside = r.areas.filter((a) => !a.startsWith(scopePrefix));
+  const outside = areas.filter((a) => !a.startsWith(scopePrefix));
   if (outside.length > 0)
     throw new AppError(403, 'out_of_jurisdiction', `outside your jurisdiction: ${outside.join(', ')}`);
   const hours = r.deadlineHours ?? 24;
@@ -64,7 +66,7 @@ export async function createRound(
   const round = rows[0] as RoundRow;
   await tx.query('INSERT INTO round_areas (round_id, area_code) SELECT $1, unnest($2::text[])', [
     round.id,
-    [...r.areas],
+    areas,
   ]);
   // Sampling points per community with residents, sized from the registry by the planner's rules.
   const communities = await tx.query<{ code: string; name: string; people: number }>(

@@ -289,7 +289,12 @@ export async function openScanFile(path: string, fileName: string): Promise<Scan
       1,
     );
   const delimiter = ext === '.tsv' || (headerText.includes('\t') && !headerText.includes(',')) ? '\t' : ',';
-  const header = (parseCsvSync(headerText, { delimiter, relax_quotes: true }) as string[][])[0] ?? [];
+  let header: string[];
+  try {
+    header = (parseCsvSync(headerText, { delimiter, relax_quotes: true }) as string[][])[0] ?? [];
+  } catch {
+    throw new ImportFileError('file_malformed', 'the quoting of the header line cannot be read', 1);
+  }
   const fields = mapHeader(header);
   return {
     fields,

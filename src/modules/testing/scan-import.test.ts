@@ -393,6 +393,8 @@ describeBackends('bulk scan files', (ctx) => {
         3,
       ],
       ['header.csv', `key,tube,point_id,scanned_at\n${good}\n`, 'header_missing', 1],
+      // An unclosed quote in the header (was a 500 from csv-parse's CSV_QUOTE_NOT_CLOSED, found by the fuzz test).
+      ['header-quote.csv', `key,"tube,person_id,point_id,scanned_at\n${good}\n`, 'file_malformed', 1],
       ['empty.csv', '', 'file_empty', 1],
       ['dup.csv', 'tube,试管条码,person_id,point_id,scanned_at\n', 'header_duplicate', 1],
       ['scans.xls', 'whatever', 'file_unsupported', undefined],

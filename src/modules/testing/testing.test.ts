@@ -685,4 +685,20 @@ describeBackends('mass testing', (ctx) => {
     const none = await call(sampler, 'POST', '/api/testing/rounds/999999/scans/file', form(body));
     expect(none.statusCode).toBe(404);
   });
+
+  it('takes an area named twice in a round once (was a 500 from round_areas_pkey, found by the fuzz test)', async () => {
+    const street = community.slice(0, 9);
+    const once = await call(cmd, 'POST', '/api/testing/rounds', { name: '一次', areas: [street] });
+    const twice = await call(cmd, 'POST', '/api/testing/rounds', {
+      name: '重复',
+      areas: [street, community, street, community],
+    });
+    expect(twice.statusCode, twice.body).toBe(200);
+    const { rows } = await ctx.db.query<{ area_code: string }>(
+      'SELECT area_code FROM round_areas WHERE round_id = $1 ORDER BY area_code',
+      [twice.json().id],
+    );
+    expect(rows.map((r) => r.area_code)).toEqual([street, community]);
+    expect(twice.json().sampling_points).toBe(once.json().sampling_points);
+  });
 });

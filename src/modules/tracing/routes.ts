@@ -6,7 +6,7 @@ import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { TracingRulesSchema } from '../../domain/contact-rules.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
-import { Instant, refuseFuture } from '../../lib/instant.ts';
+import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { narrow, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
@@ -80,7 +80,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
         body: z.object({
           person_id: z.number().int().positive(),
           first_positive_at: Instant,
-          onset_date: z.iso.date().optional(),
+          onset_date: PlausibleDate.optional(),
           severity: z.enum(SEVERITIES).optional(),
         }),
       },
@@ -126,7 +126,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
         params: z.object({ id: Id }),
         body: z.object({
           severity: z.enum(SEVERITIES).optional(),
-          onset_date: z.iso.date().optional(),
+          onset_date: PlausibleDate.optional(),
           outcome: z.enum(['recovered', 'died', 'transferred_out']).optional(),
         }),
       },

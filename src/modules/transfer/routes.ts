@@ -4,6 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import { PlausibleDate } from '../../lib/instant.ts';
 import { snakeKeys } from '../../lib/snake-keys.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
@@ -45,6 +47,16 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
     },
     async (req) => {
       const p = principalOf(req);
+      // A shift is planned for the days around now: a start more than two days away is a typing mistake.
+      if (req.body?.shift_start) {
+        const start = new Date(req.body.shift_start).getTime();
+        if (Math.abs(start - clock.now().getTime()) > 2 * 86_400_000)
+          throw new AppError(
+            400,
+            'shift_start_implausible',
+            `shift_start ${req.body.shift_start} is more than two days from now (${clock.now().toISOString()}): plan today's or tomorrow's shift`,
+          );
+      }
       const shift = {
         shiftStart: req.body?.shift_start ? new Date(req.body.shift_start) : undefined,
         windowHours: req.body?.window_hours,
@@ -181,7 +193,7 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
         tags: ['transfer'],
         summary:
           'found → placed → picked up → delivered (p50/p90 minutes) for people found on a day, and who is late',
-        querystring: z.object({ date: z.iso.date().optional() }),
+        querystring: z.object({ date: PlausibleDate.optional() }),
       },
     },
     async (req) => {

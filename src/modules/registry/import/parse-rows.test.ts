@@ -120,6 +120,22 @@ describe('parseRows: CSV', () => {
     expect(err.message).toMatch(/^line 4: .*unclosed quote/);
   });
 
+  it('fails on a quote inside an unquoted field with file_malformed (was a 500, found by the fuzz test)', async () => {
+    const bad = personRow(2);
+    bad[1] = '张"3'; // csv-parse's INVALID_OPENING_QUOTE, the one error code without its CSV_ prefix
+    const text = `${csvText([ZH_HEADER, personRow(1)])}${bad.join(',')}\n`;
+    const err = await fileError(streamOf(text));
+    expect(err).toMatchObject({ code: 'file_malformed', line: 3 });
+    expect(err.message).toMatch(/quote inside an unquoted field/);
+    const tsv = await fileError(
+      streamOf(`身份证号\t姓名\t社区代码\t住址\n1\t2\t3\t4\n1\t"unterminated\tx"y\t4\n`),
+      {
+        fileName: 'a.tsv',
+      },
+    );
+    expect(tsv.code).toBe('file_malformed');
+  });
+
   it('fails on a wrong number of fields with the line', async () => {
     const text = `${csvText([ZH_HEADER, personRow(1)])}${personRow(2).slice(0, 9).join(',')}\n`;
     const err = await fileError(streamOf(text));

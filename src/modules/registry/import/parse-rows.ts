@@ -19,7 +19,7 @@ import { rm } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Options as CsvOptions, parse as parseCsv } from 'csv-parse';
+import { CsvError, type Options as CsvOptions, parse as parseCsv } from 'csv-parse';
 import ExcelJS from 'exceljs';
 
 export type ImportFileErrorCode =
@@ -310,6 +310,8 @@ function csvErrorMessage(err: { code?: unknown; message: string }): string {
       return 'a character follows a closing quote inside a field (quotes in a value must be doubled: "")';
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
       return 'a character follows a closing quote inside a field';
+    case 'INVALID_OPENING_QUOTE': // csv-parse names this one without its CSV_ prefix
+      return 'a quote inside an unquoted field (quote the whole field and double the quote in it: "")';
     default:
       return `malformed CSV: ${err.message}`;
   }
@@ -340,10 +342,8 @@ async function* csvRecords(source: ByteSource): AsyncGenerator<CellRecord> {
     for await (const rec of parser as AsyncIterable<CellRecord>) yield rec;
   } catch (err) {
     if (err instanceof ImportFileError) throw err;
-    const e = err as { code?: unknown; message: string };
-    if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
-      throw new ImportFileError('file_malformed', csvErrorMessage(e), nextLine);
-    }
+    // Every error of the CSV parser is the file's fault (not only those whose code starts with CSV_).
+    if (err instanceof CsvError) throw new ImportFileError('file_malformed', csvErrorMessage(err), nextLine);
     throw err;
   } finally {
     text.destroy();
