@@ -96,11 +96,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (err, _req, reply) => {
       const status = (err as { statusCode?: number }).statusCode ?? 400;
       const code = clientErrorCode(status, (err as { code?: string }).code);
-      (reply as FastifyReply)
-        .status(status)
-        .send({
-          error: { code: code === 'bad_request' ? 'url_invalid' : code, message: err.message, details: null },
-        });
+      (reply as FastifyReply).status(status).send({
+        error: { code: code === 'bad_request' ? 'url_invalid' : code, message: err.message, details: null },
+      });
     },
   });
   const routeTable: RouteInfo[] = [];
