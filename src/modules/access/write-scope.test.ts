@@ -264,7 +264,7 @@ describeBackends('write scoping', (ctx) => {
     await app.close();
   });
 
-  const at = () => new Date(clock.now().getTime() - 3600_000).toISOString();
+  const at = () => new Date(clock.now().getTime() - 60_000).toISOString(); // after every stay arrived (at now)
   const PERSONS = 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM persons';
   const STAYS = `SELECT pl.id AS a, NULL AS b, ARRAY[p.area_code, s.area_code] AS areas
                    FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id`;
