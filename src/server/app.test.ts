@@ -171,6 +171,37 @@ describeBackends('HTTP API', (ctx) => {
     expect(onset.json().error.code).toBe('validation_failed');
   });
 
+  it('refuses lone surrogates and invalid UTF-8 in JSON, so the audit chain keeps verifying', async () => {
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"username":"x\\ud800","password":"whatever"}',
+    });
+    expect(login.statusCode).toBe(400);
+    expect(login.json().error.code).toBe('nul_character');
+    const bytes = await app.inject({
+      method: 'POST',
+      url: '/api/leaders',
+      headers: { ...s.headers, 'content-type': 'application/json' },
+      payload: Buffer.concat([
+        Buffer.from('{"name":"bad'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('","area_code":"2202"}'),
+      ]),
+    });
+    expect(bytes.statusCode).toBe(400);
+    expect(bytes.json().error.code).toBe('invalid_utf8');
+    const unmask = await app.inject({
+      method: 'POST',
+      url: '/api/persons/1/unmask',
+      headers: { ...s.headers, 'content-type': 'application/json' },
+      payload: '{"reason":"check \\ud800 id"}',
+    });
+    expect(unmask.statusCode).toBe(400);
+    expect((await get('/api/audit/verify')).statusCode).toBeLessThan(500);
+  });
+
   it('sends hardening headers, and no-store on every API answer', async () => {
     for (const url of ['/api/health', '/api/persons?limit=1', '/api/nothing-here']) {
       const r = await get(url);

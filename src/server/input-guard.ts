@@ -1,9 +1,11 @@
 /**
- * Input PostgreSQL cannot store, refused before any handler runs: a NUL character (U+0000) anywhere in a JSON body,
+ * Input PostgreSQL cannot store, refused before any handler runs: a NUL character (U+0000) or a lone surrogate
+ * (which the database would keep as U+FFFD while a hash over the text saw the original) anywhere in a JSON body,
  * the query string or the path parameters (text columns refuse it with 22021, which would otherwise surface as a
  * 500 after a partial check), and JSON nested deeper than any route accepts. Walks iteratively, so a body nested
  * thousands of levels deep cannot overflow the stack.
  */
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.ts';
 
@@ -16,7 +18,7 @@ export function findNul(value: unknown, root: string): string | null {
   while (stack.length > 0) {
     const { v, path, depth } = stack.pop() as { v: unknown; path: string; depth: number };
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return path;
+      if (v.includes('\u0000') || !v.isWellFormed()) return path;
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
@@ -33,7 +35,7 @@ export function findNul(value: unknown, root: string): string | null {
       continue;
     }
     for (const [k, child] of Object.entries(v)) {
-      if (k.includes('\u0000')) return `${path} (a key)`;
+      if (k.includes('\u0000') || !k.isWellFormed()) return `${path} (a key)`;
       stack.push({ v: child, path: `${path}.${k}`, depth: depth + 1 });
     }
   }
@@ -49,7 +51,7 @@ export function checkRequestInput(req: Pick<FastifyRequest, 'body' | 'query' | '
     throw new AppError(
       400,
       'nul_character',
-      `${where} contains a NUL character (U+0000), which cannot be stored: remove it and send again`,
+      `${where} contains a NUL character (U+0000) or half of a surrogate pair (\\ud800–\\udfff alone), which cannot be stored as text: remove it and send again`,
       { path: where },
     );
 }
@@ -61,4 +63,16 @@ function isMultipart(body: unknown): boolean {
 
 export function installInputGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (req) => checkRequestInput(req));
+  // JSON bodies must be UTF-8: invalid bytes would otherwise be replaced by U+FFFD silently and stored.
+  const json = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const bytes = body as Buffer;
+    if (!isUtf8(bytes))
+      return done(
+        new AppError(400, 'invalid_utf8', 'the JSON body is not valid UTF-8: send it encoded as UTF-8'),
+        undefined,
+      );
+    json(req, bytes.toString('utf8'), done);
+  });
 }

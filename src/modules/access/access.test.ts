@@ -504,6 +504,23 @@ describeBackends('access control', (ctx) => {
       payload: { username: 'nobody', password: 'x' },
     });
     expect(refused.json().error.code).toBe('rate_limited');
+    // Guessing the current password through a session is limited the same way.
+    const guesser = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 3 });
+    const s = await loginAs(guesser, ctx.db, 'viewer', '2202');
+    const tries: number[] = [];
+    for (let i = 0; i < 4; i++)
+      tries.push(
+        (
+          await guesser.inject({
+            method: 'POST',
+            url: '/api/auth/password',
+            headers: s.headers,
+            payload: { current_password: `wrong guess ${i}`, new_password: 'whatever it is 123' },
+          })
+        ).statusCode,
+      );
+    expect(tries).toEqual([400, 400, 400, 429]);
+    await guesser.close();
     await limited.close();
   });
 
@@ -537,6 +554,13 @@ describeBackends('access control', (ctx) => {
       payload: { current_password: otp, new_password: 'short' },
     });
     expect(weak.json().error.code).toBe('password_weak');
+    const same = await app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers,
+      payload: { current_password: otp, new_password: otp },
+    });
+    expect(same.json().error.code).toBe('password_unchanged');
     const changed = await app.inject({
       method: 'POST',
       url: '/api/auth/password',

@@ -67,6 +67,23 @@ describeBackends('audit log', (ctx) => {
     expect(signedCheckpoint(published, new Date('2022-03-14T08:00:00Z')).signature).toBeNull();
   });
 
+  it('keeps verifying after text with a lone surrogate (stored as U+FFFD) was recorded', async () => {
+    await ctx.db.transaction((tx) =>
+      appendAudit(
+        tx,
+        clock,
+        { ...cliPrincipal('tester'), name: 'x\ud800' },
+        {
+          action: 'auth.login_failed',
+          reason: 'lone \udfff surrogate',
+          subjectId: 'a\ud800',
+          details: { note: 'n\ud800', list: ['\udc00'] },
+        },
+      ),
+    );
+    expect(await verifyAudit(ctx.db)).toMatchObject({ ok: true });
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE', async () => {
     await expect(ctx.db.query("UPDATE audit_log SET reason = 'x' WHERE id = 1")).rejects.toThrow(
       /append-only/,

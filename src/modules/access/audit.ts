@@ -76,17 +76,27 @@ export async function appendAudit(
   await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
   const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
   const prev = last.rows[0]?.hash ?? GENESIS;
+  // Text is hashed as it will be stored: a lone surrogate becomes U+FFFD in the database, so it does here first.
+  const text = (v: string | null) => (v === null ? null : v.toWellFormed());
   const row = {
     at: new Date(Math.floor(clock.now().getTime())),
     actor_kind: actor.kind,
     actor_id: actor.id,
-    actor_name: actor.name,
+    actor_name: text(actor.name) as string,
     action: entry.action,
     subject_type: entry.subjectType ?? null,
-    subject_id: entry.subjectId === undefined ? null : String(entry.subjectId),
-    area_code: entry.areaCode ?? null,
-    reason: entry.reason ?? null,
-    details: JSON.parse(canonicalJson(entry.details ?? {})) as Record<string, unknown>,
+    subject_id: entry.subjectId === undefined ? null : text(String(entry.subjectId)),
+    area_code: text(entry.areaCode ?? null),
+    reason: text(entry.reason ?? null),
+    details: JSON.parse(
+      canonicalJson(
+        JSON.parse(
+          JSON.stringify(entry.details ?? {}, (_k, v: unknown) =>
+            typeof v === 'string' ? v.toWellFormed() : v,
+          ),
+        ),
+      ),
+    ) as Record<string, unknown>,
   };
   const hash = entryHash(prev, row);
   await tx.query(

@@ -179,7 +179,8 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
   r.post(
     '/auth/password',
     {
-      config: { duringPasswordChange: true },
+      // A stolen session must not become an unlimited password oracle: as many tries per address as logins.
+      config: { duringPasswordChange: true, rateLimit: { max: loginRateLimit, timeWindow: '1 minute' } },
       schema: {
         tags: ['access'],
         summary: 'Change my password (required after a one-time password)',
@@ -197,6 +198,12 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
       if (!rows[0] || !(await verifyPassword(req.body.current_password, rows[0].password_hash))) {
         throw new AppError(400, 'password_wrong', 'the current password is wrong');
       }
+      if (req.body.new_password === req.body.current_password)
+        throw new AppError(
+          400,
+          'password_unchanged',
+          'the new password must differ from the current one (a one-time password must be replaced)',
+        );
       // A new password ends every session of the account (a stolen cookie dies with the old password); this
       // browser gets a fresh session, with a new cookie and a new CSRF token.
       const session = await db.transaction(async (tx) => {
