@@ -1,6 +1,20 @@
 /**
  * Resident identity numbers per GB 11643-1999: 6-digit region code (GB/T 2260), 8-digit birth date (YYYYMMDD),
  * 3-digit sequence (odd for men, even for women) and an ISO 7064 MOD 11-2 check character (0-9 or X).
+ *
+ * Accepted alongside, because their holders are sampled and registered like residents:
+ * - residence permits for Hong Kong, Macao and Taiwan residents (港澳台居民居住证, 2018): the same structure with
+ *   the address code 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan); only the first two digits are checked,
+ *   as for every region code here;
+ * - the 2023 foreigner permanent residence ID card (外国人永久居留身份证, issued from 2023-12-01): 18 characters,
+ *   '9' first (the National Immigration Administration's announcement: the foreigner's mark, where citizens'
+ *   numbers start 1–8), the last a MOD 11-2 check character computed as for citizens. Assumed from the published
+ *   layout, and checked no further than this: positions 2–3 the issuing province's code (a mainland province),
+ *   4–6 a 3-digit nationality code (not checked), 7–14 the birth date, 15–17 the sequence (odd for men, even for
+ *   women, as for citizens);
+ * - 15-digit first-generation numbers (6-digit region, YYMMDD, 3-digit sequence, no check character): converted to
+ *   18 as GB 11643 says (the year gets '19' in front, the check character is computed) and returned with the flag
+ *   `id_converted_from_15`, which callers record on the row: the number stored is the converted one.
  */
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
@@ -42,7 +56,13 @@ export const PROVINCE_CODES: ReadonlySet<string> = new Set([
   '71',
   '81',
   '82',
+  '83',
 ]);
+
+/** Provinces of the mainland: the issuing province of a foreigner's permanent residence number. */
+const MAINLAND_PROVINCES: ReadonlySet<string> = new Set(
+  [...PROVINCE_CODES].filter((p) => p !== '71' && p < '80'),
+);
 
 export type IdNumberError =
   | 'id_length'
@@ -50,13 +70,23 @@ export type IdNumberError =
   | 'id_region'
   | 'id_birth_date'
   | 'id_birth_future'
-  | 'id_check_digit';
+  | 'id_check_digit'
+  | 'id_number_numeric_cell';
+
+/** Not a refusal: the caller records it on the row (scan, person) whose number it is. */
+export type IdNumberFlag = 'id_converted_from_15';
+
+/** resident: 居民身份证; residence_permit: 港澳台居民居住证 (81, 82, 83); foreign_permanent: 2023 永居证 (9). */
+export type IdNumberKind = 'resident' | 'residence_permit' | 'foreign_permanent';
 
 export interface IdNumberInfo {
   idNumber: string;
   regionCode: string;
   birthDate: string; // YYYY-MM-DD
   sex: 'M' | 'F';
+  kind: IdNumberKind;
+  /** Empty unless the number was converted from 15 digits. */
+  flags: readonly IdNumberFlag[];
 }
 
 export type IdNumberResult =
@@ -75,24 +105,48 @@ function isRealDate(y: number, m: number, d: number): boolean {
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
 }
 
+const NO_FLAGS: readonly IdNumberFlag[] = Object.freeze([]);
+const CONVERTED: readonly IdNumberFlag[] = Object.freeze(['id_converted_from_15'] as const);
+
 /**
- * Validates an 18-character ID number. `today` bounds the birth date (no one is born in the future);
- * the lower bound is 1900-01-01. A lower-case x check character is accepted and normalised to X.
+ * Validates an ID number: 18 characters (a citizen's number, a residence permit's, a foreigner's permanent
+ * residence number), or 15 digits (first generation, converted to 18 and flagged). `today` bounds the birth date
+ * (no one is born in the future); the lower bound is 1900-01-01. A lower-case x check character is accepted and
+ * normalised to X.
  */
 export function parseIdNumber(raw: string, today: Date): IdNumberResult {
-  const id = raw.trim().toUpperCase();
-  if (id.length !== 18) {
-    return { ok: false, code: 'id_length', message: `ID number must have 18 characters, got ${id.length}` };
+  let id = raw.trim().toUpperCase();
+  let flags = NO_FLAGS;
+  if (id.length === 15) {
+    if (!/^\d{15}$/.test(id)) {
+      return {
+        ok: false,
+        code: 'id_format',
+        message: 'a 15-character (first-generation) ID number must be 15 digits',
+      };
+    }
+    const first17 = `${id.slice(0, 6)}19${id.slice(6)}`;
+    id = first17 + checkCharacter(first17);
+    flags = CONVERTED;
+  } else if (id.length !== 18) {
+    return {
+      ok: false,
+      code: 'id_length',
+      message: `ID number must have 18 characters (or 15 digits for a first-generation number), got ${id.length}`,
+    };
   }
   if (!/^\d{17}[\dX]$/.test(id)) {
     return { ok: false, code: 'id_format', message: 'ID number must be 17 digits followed by a digit or X' };
   }
-  const region = id.slice(0, 6);
-  if (!PROVINCE_CODES.has(region.slice(0, 2))) {
+  const foreign = id[0] === '9' && flags === NO_FLAGS;
+  const region = foreign ? `${id.slice(1, 3)}0000` : id.slice(0, 6);
+  if (foreign ? !MAINLAND_PROVINCES.has(id.slice(1, 3)) : !PROVINCE_CODES.has(region.slice(0, 2))) {
     return {
       ok: false,
       code: 'id_region',
-      message: `unknown region prefix ${region} (no province ${region.slice(0, 2)})`,
+      message: foreign
+        ? `unknown issuing province ${id.slice(1, 3)} in a foreigner's permanent residence number (9…)`
+        : `unknown region prefix ${region} (no province ${region.slice(0, 2)})`,
     };
   }
   const y = Number(id.slice(6, 10));
@@ -114,7 +168,66 @@ export function parseIdNumber(raw: string, today: Date): IdNumberResult {
     };
   }
   const sex = Number(id[16]) % 2 === 1 ? 'M' : 'F';
-  return { ok: true, value: { idNumber: id, regionCode: region, birthDate, sex } };
+  const p = id.slice(0, 2);
+  const kind: IdNumberKind = foreign
+    ? 'foreign_permanent'
+    : p === '81' || p === '82' || p === '83'
+      ? 'residence_permit'
+      : 'resident';
+  return { ok: true, value: { idNumber: id, regionCode: region, birthDate, sex, kind, flags } };
+}
+
+const NUMERIC_CELL_ADVICE =
+  "format the ID number column as text (or type ' before each number), enter or copy the numbers again from " +
+  'their source, and export again';
+
+/**
+ * An ID number read from a table cell (person import, scan files). Beyond `parseIdNumber`, it refuses what a
+ * spreadsheet's number cell has made of an ID number, with `id_number_numeric_cell`: Excel keeps 15 significant
+ * digits (other writers 15–17, as doubles), so 321083197812162119 comes out as 321083197812162000 or
+ * …162100, and about one such number in eleven still has a fitting check character.
+ * - `storedAsNumber`: the XLSX cell's type is a number (not text). A number of 16 digits or more, or not a whole
+ *   number, is refused whatever its check character; one of at most 15 digits is exact (a double holds it), and is
+ *   read as its digits (a first-generation number, or too short).
+ * - In text (CSV): scientific notation (3.21083E+17) is refused; an 18-digit number ending in 000 (what Excel's
+ *   15 digits leave) whose check character is wrong is refused with this code rather than id_check_digit, to say
+ *   why. With a fitting check character it cannot be told from a real number, and is accepted.
+ */
+export function parseIdNumberCell(raw: string, today: Date, storedAsNumber = false): IdNumberResult {
+  const text = raw.trim();
+  if (storedAsNumber && !/^\d{1,15}$/.test(text)) {
+    return {
+      ok: false,
+      code: 'id_number_numeric_cell',
+      message:
+        'the ID number is stored as a number in the spreadsheet, which keeps only 15 significant digits: it may ' +
+        'have been changed (321083197812162119 becomes 321083197812162100), even if its check character fits; ' +
+        NUMERIC_CELL_ADVICE,
+    };
+  }
+  const r = parseIdNumber(text, today);
+  if (r.ok) return r; // the common case: nothing more to look at
+  if ((r.code === 'id_length' || r.code === 'id_format') && /^\d+(?:\.\d*)?E\+?\d+$/i.test(text)) {
+    return {
+      ok: false,
+      code: 'id_number_numeric_cell',
+      message:
+        'the ID number is written in scientific notation (like 3.21083E+17): it went through a number cell of a ' +
+        'spreadsheet, which keeps only 15 significant digits, and its last digits are lost; ' +
+        NUMERIC_CELL_ADVICE,
+    };
+  }
+  if (r.code === 'id_check_digit' && /^\d{15}000$/.test(text)) {
+    return {
+      ok: false,
+      code: 'id_number_numeric_cell',
+      message:
+        `${r.message}, and the number ends in 000, as a spreadsheet's number cell leaves an 18-digit number ` +
+        '(only 15 significant digits kept): it has probably been changed; ' +
+        NUMERIC_CELL_ADVICE,
+    };
+  }
+  return r;
 }
 
 /** Builds a valid ID number from its parts (the generator and tests use it). */

@@ -257,6 +257,7 @@ const zh = {
       not_in_registry: '未在册人员',
       sampled_twice: '本轮重复采样',
       clock_ahead: '终端时钟超前',
+      id_converted_from_15: '15 位身份证号已转为 18 位',
     },
     line: '行号',
     code: '原因代码',
@@ -280,6 +281,8 @@ const zh = {
       id_birth_date: '身份证号出生日期不存在',
       id_birth_future: '身份证号出生日期在未来',
       id_check_digit: '身份证号校验位不对',
+      id_number_numeric_cell:
+        '身份证号以数字格式存储，末几位可能已被改动：请将该列设为文本格式（或在号码前加英文单引号）后重新录入导出',
       person_unknown: '人员库中无此人',
       tube_other_round: '试管属于其他轮次',
       tube_closed: '试管已封管，请换新管',
@@ -1005,6 +1008,7 @@ const en: Messages = {
       not_in_registry: 'not in the registry',
       sampled_twice: 'sampled twice this round',
       clock_ahead: 'phone clock ahead',
+      id_converted_from_15: '15-digit ID number converted to 18 digits',
     },
     line: 'Line',
     code: 'Code',
@@ -1028,6 +1032,8 @@ const en: Messages = {
       id_birth_date: 'impossible birth date in the ID number',
       id_birth_future: 'birth date in the future',
       id_check_digit: 'wrong ID number check digit',
+      id_number_numeric_cell:
+        "ID number stored as a number cell: its last digits may have changed; format the column as text (or prefix with ') and enter and export it again",
       person_unknown: 'not in the registry',
       tube_other_round: 'tube of another round',
       tube_closed: 'tube closed before: use a new one',

@@ -64,6 +64,8 @@ export interface ScanRecord {
   /** The line of the file where the record starts (1 = the header), or the XLSX row. */
   line: number;
   cells: string[];
+  /** XLSX: the fields whose cell is stored as a number, not text (absent when none, and always for CSV/TSV). */
+  numeric?: ReadonlySet<string>;
 }
 
 export interface ScanFile {
@@ -339,7 +341,8 @@ async function openXlsx(path: string, fileName: string, size: number): Promise<S
       for await (const r of parseRows(path, { fileName, aliases })) {
         const cells = SCAN_FIELDS.map((f) => r.values[f] ?? '');
         cells[TIME_CELL] = excelTime(cells[TIME_CELL] as string);
-        batch.push({ line: r.line, cells });
+        // The cell types travel with the row: an ID number stored as a number is refused (id_number_numeric_cell).
+        batch.push(r.numeric ? { line: r.line, cells, numeric: r.numeric } : { line: r.line, cells });
         if (batch.length === 5000) {
           yield batch;
           batch = [];

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../db/testing.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { makeIdNumber } from '../../domain/id-number.ts';
+import { handmadeXlsx } from '../registry/import/fixtures/handmade-xlsx.ts';
 import { ImportFileError } from '../registry/import/parse-rows.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { createRound } from './rounds.ts';
@@ -471,5 +472,68 @@ describeBackends('bulk scan files', (ctx) => {
     // Without a key column, keys are made from tube, person and time: the same file again is all duplicates.
     const again = await importScanFile(ctx.db, clock, path, opts({ fileName: 'scans.xlsx' }));
     expect(again).toMatchObject({ accepted: 0, duplicates: 4, rejected: 1 });
+  });
+  it('refuses an ID number stored in a number cell, whichever program wrote the XLSX, and flags 15-digit ones', async () => {
+    const p0 = points[0] as { id: number };
+    // 321083197812162119 in a number cell is read as 321083197812162100, whose check character fits.
+    const typed = '321083197812162119';
+    const rounded = String(Number(typed));
+    const first15 = '110105491231002'; // 11010519491231002X on a first-generation card
+    const exceljs = async (tag: string) => {
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('采样');
+      ws.addRow(['试管条码', '身份证号', '采样点编号', '采样时间']);
+      ws.addRow([`${tag}-1`, Number(typed), p0.id, '2022-03-14 10:00']);
+      ws.addRow([`${tag}-1`, typed, p0.id, '2022-03-14 10:01']);
+      ws.addRow([`${tag}-1`, Number(first15), p0.id, '2022-03-14 10:02']);
+      return Buffer.from(await wb.xlsx.writeBuffer());
+    };
+    const handmade = (tag: string) =>
+      handmadeXlsx([
+        ['试管条码', '身份证号', '采样点编号', '采样时间'],
+        [`${tag}-1`, { n: rounded }, { n: String(p0.id) }, '2022-03-14 10:00'],
+        [`${tag}-1`, typed, { n: String(p0.id) }, '2022-03-14 10:01'],
+        [`${tag}-1`, first15, { n: String(p0.id) }, '2022-03-14 10:02'],
+      ]);
+    for (const [tag, body] of [
+      ['NUMX', await exceljs('NUMX')],
+      ['NUMH', handmade('NUMH')],
+    ] as const) {
+      const r = await importScanFile(
+        ctx.db,
+        clock,
+        file(`${tag}.xlsx`, body),
+        opts({ fileName: 'scans.xlsx' }),
+      );
+      expect(r, tag).toMatchObject({
+        rows: 3,
+        accepted: 2,
+        rejected: 1,
+        rejected_by_code: { id_number_numeric_cell: 1 },
+        flags: { not_in_registry: 2, id_converted_from_15: 1 },
+        problems: [{ line: 2, code: 'id_number_numeric_cell' }],
+      });
+      expect(r.problems[0]?.message).toMatch(
+        /stored as a number in the spreadsheet.*15 significant digits.*as text/,
+      );
+      const { rows } = await ctx.db.query<{ id_number: string; flags: string[] }>(
+        `SELECT s.id_number, s.flags FROM scans s JOIN tubes t ON t.id = s.tube_id WHERE t.barcode = $1
+         ORDER BY s.scanned_at`,
+        [`${tag}-1`],
+      );
+      expect(rows, tag).toEqual([
+        { id_number: typed, flags: ['not_in_registry'] },
+        { id_number: '11010519491231002X', flags: ['not_in_registry', 'id_converted_from_15'] },
+      ]);
+    }
+    expect(await count('scans WHERE id_number = $1', [rounded])).toBe(0);
+    // CSV exported from such a sheet: scientific notation is refused the same way.
+    const csv = [
+      'tube,id_number,point_id,scanned_at',
+      `NUMC-1,3.21083E+17,${p0.id},2022-03-14 10:00`,
+      `NUMC-1,${typed},${p0.id},2022-03-14 10:01`,
+    ];
+    const c = await importScanFile(ctx.db, clock, file('numeric.csv', csv.join('\n')), opts());
+    expect(c).toMatchObject({ accepted: 1, problems: [{ line: 2, code: 'id_number_numeric_cell' }] });
   });
 });

@@ -23,7 +23,7 @@
 import { BinaryCopyWriter } from '../../db/copy-binary.ts';
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
-import { parseIdNumber } from '../../domain/id-number.ts';
+import { parseIdNumberCell } from '../../domain/id-number.ts';
 import { AppError } from '../../lib/errors.ts';
 import { EARLIEST_PLAUSIBLE } from '../../lib/instant.ts';
 import { pointPools } from './point-pools.ts';
@@ -169,12 +169,20 @@ class Codes {
 }
 
 /** Row flags; `isolatedPerson` is internal (the person is isolated), `isolated` is the flag: isolated and pooled. */
-const FLAG = { isolated: 1, notInRegistry: 2, twice: 4, clockAhead: 8, isolatedPerson: 16 } as const;
+const FLAG = {
+  isolated: 1,
+  notInRegistry: 2,
+  twice: 4,
+  clockAhead: 8,
+  isolatedPerson: 16,
+  idConverted: 32,
+} as const;
 const FLAG_NAMES: [number, string][] = [
   [FLAG.isolated, 'isolated_in_pool'],
   [FLAG.notInRegistry, 'not_in_registry'],
   [FLAG.twice, 'sampled_twice'],
   [FLAG.clockAhead, 'clock_ahead'],
+  [FLAG.idConverted, 'id_converted_from_15'],
 ];
 
 /** What is kept of each row between the passes: numbers in typed arrays, grown by doubling. */
@@ -308,7 +316,7 @@ async function checkRows(
     opts.onProgress?.({ phase: 'check', bytes, totalBytes: file.size }),
   );
   for await (const batch of records)
-    for (const { line, cells } of batch) {
+    for (const { line, cells, numeric } of batch) {
       const i = rows.push();
       rows.line[i] = line;
       const reject = (code: string, raw: string) => {
@@ -382,12 +390,14 @@ async function checkRows(
         rows.pool[i] = n;
       }
       if (idn !== '') {
-        const parsed = parseIdNumber(idn, now);
+        // `numeric`: the XLSX cell is a number, which may have lost digits (refused: id_number_numeric_cell).
+        const parsed = parseIdNumberCell(idn, now, numeric?.has('id_number'));
         if (!parsed.ok) {
           reject(parsed.code, `${idn}\u001f${parsed.message}`);
           continue;
         }
         idNumbers.set(i, parsed.value.idNumber);
+        if (parsed.value.flags.length > 0) rows.flags[i] = (rows.flags[i] as number) | FLAG.idConverted;
       }
       const point = points.get(pointId);
       if (!point) {

@@ -117,7 +117,13 @@ async function recordBatch(
 
   // People: by id and by ID number, in two queries.
   const ids = [...new Set(items.flatMap((i) => (i.personId ? [i.personId] : [])))];
-  const numbers = [...new Set(items.flatMap((i) => (i.idNumber ? [i.idNumber.trim().toUpperCase()] : [])))];
+  // A 15-digit first-generation number is looked up as the 18-digit number it converts to.
+  const lookupNumber = (raw: string) => {
+    const n = raw.trim().toUpperCase();
+    const p = n.length === 15 ? parseIdNumber(n, now) : undefined;
+    return p?.ok ? p.value.idNumber : n;
+  };
+  const numbers = [...new Set(items.flatMap((i) => (i.idNumber ? [lookupNumber(i.idNumber)] : [])))];
   // Two plain lookups (an OR of both would let the planner scan a whole index when one list is empty).
   type PersonHit = { id: number; id_number: string; area_code: string; risk_status: string };
   const people = { rows: [] as PersonHit[] };
@@ -238,6 +244,7 @@ async function recordBatch(
     } else if (item.idNumber !== undefined) {
       const parsed = parseIdNumber(item.idNumber, now);
       if (!parsed.ok) return reject(item.key, parsed.code, parsed.message);
+      flags.push(...parsed.value.flags); // id_converted_from_15: a first-generation number, stored as 18 digits
       const p = byNumber.get(parsed.value.idNumber);
       if (p) {
         personId = p.id;

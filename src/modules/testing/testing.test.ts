@@ -121,6 +121,14 @@ describeBackends('mass testing', (ctx) => {
             point_id: pointId,
             scanned_at: at,
           },
+          // A first-generation (15-digit) number: stored as its 18-digit form, flagged.
+          {
+            key: 'k-first-gen-1',
+            tube: 'T0000002',
+            id_number: '110105491231002',
+            point_id: pointId,
+            scanned_at: at,
+          },
         ],
       })
     ).json().items;
@@ -131,6 +139,11 @@ describeBackends('mass testing', (ctx) => {
     expect(odd[4]).toMatchObject({ status: 'rejected', code: 'person_unknown' });
     expect(odd[5]).toMatchObject({ status: 'rejected', code: 'point_unknown' });
     expect(odd[6]).toMatchObject({ status: 'accepted', flags: [] });
+    expect(odd[7]).toMatchObject({ status: 'accepted', flags: ['id_converted_from_15', 'not_in_registry'] });
+    const firstGen = await ctx.db.query<{ id_number: string }>(
+      "SELECT id_number FROM scans WHERE idempotency_key = 'k-first-gen-1'",
+    );
+    expect(firstGen.rows).toEqual([{ id_number: '11010519491231002X' }]);
     // A phone whose clock runs ahead: accepted, flagged.
     const ahead = (
       await call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {

@@ -24,8 +24,8 @@ const REGISTRY_CODE = /^(?:qingcang:)?person[:/](\d{1,15})$/i;
 const ID_IN_TEXT = /(?:^|[^0-9])(\d{17}[\dXx])(?![0-9])/;
 
 /**
- * Reads a typed or scanned person code. An 18-character ID number is validated (region, birth date, check
- * character); a registry QR code names the registry id; an ID number inside a longer QR payload is taken from it.
+ * Reads a typed or scanned person code. An ID number is validated (region, birth date, check character; 15
+ * digits of a first-generation card are checked as their 18-digit form); a registry QR code names the registry id; an ID number inside a longer QR payload is taken from it.
  */
 export function parsePersonCode(raw: string, today: Date = new Date()): PersonCode {
   const text = raw.trim();
@@ -40,7 +40,10 @@ export function parsePersonCode(raw: string, today: Date = new Date()): PersonCo
   if (!candidate) return { ok: false, reason: 'unreadable' };
   const parsed = parseIdNumber(candidate, today);
   if (!parsed.ok) return { ok: false, reason: 'invalid', message: parsed.message };
-  return { ok: true, idNumber: parsed.value.idNumber, label: maskIdNumber(parsed.value.idNumber) };
+  // A 15-digit first-generation number is sent as typed: the server converts it to 18 digits and flags the scan
+  // (id_converted_from_15). Residence permits (81, 82, 83) and foreigners' permanent residence numbers (9…) pass.
+  const idNumber = parsed.value.flags.length > 0 ? candidate : parsed.value.idNumber;
+  return { ok: true, idNumber, label: maskIdNumber(parsed.value.idNumber) };
 }
 
 /** FNV-1a: a short local fingerprint of a person, so the phone can keep "who is in this tube" without the ID. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeBackends } from '../../../db/testing.ts';
 import type { Db } from '../../../db/types.ts';
 import { ManualClock } from '../../../domain/clock.ts';
+import { handmadeXlsx } from './fixtures/handmade-xlsx.ts';
 import { type ImportPersonsOptions, importPersons } from './import-persons.ts';
 import { ImportFileError } from './parse-rows.ts';
 import {
@@ -24,6 +25,7 @@ import {
 } from './test-fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qc-import-'));
+const FIXTURES = join(import.meta.dirname, 'fixtures');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const AREAS = [
@@ -340,6 +342,83 @@ describeBackends('importPersons', (ctx) => {
       idFor(3),
     ]);
     expect(rows).toEqual([{ phone: '13800000003' }]);
+  });
+
+  it('never stores an ID number that went through a number cell, whichever program wrote the XLSX', async () => {
+    // 321083197812162119 in a number cell is read as 321083197812162100, whose check character fits.
+    const typed = '321083197812162119';
+    const rounded = '321083197812162100';
+    const files: [string, Buffer][] = [
+      // Made by fixtures/make-fixtures.py with openpyxl and XlsxWriter: line 2 a number cell, line 3 the same
+      // digits as text, line 4 a 15-digit first-generation number in a number cell.
+      ['openpyxl', readFileSync(join(FIXTURES, 'persons-numeric-id.openpyxl.xlsx'))],
+      ['xlsxwriter', readFileSync(join(FIXTURES, 'persons-numeric-id.xlsxwriter.xlsx'))],
+      [
+        'exceljs',
+        await xlsxBuffer([
+          ['身份证号', '姓名', '社区代码', '住址'],
+          [Number(typed), '数字格', COMMUNITY, '幸福小区1号'],
+          [typed, '文本格', COMMUNITY, '幸福小区1号'],
+          [110105491231002, '一代证', COMMUNITY, '幸福小区2号'],
+        ]),
+      ],
+      [
+        'handmade',
+        handmadeXlsx([
+          ['身份证号', '姓名', '社区代码', '住址'],
+          [{ n: '3.2108319781216198E+17' }, '数字格', COMMUNITY, '幸福小区1号'], // as Excel writes it
+          [typed, '文本格', COMMUNITY, '幸福小区1号'],
+          [{ n: '110105491231002' }, '一代证', COMMUNITY, '幸福小区2号'],
+        ]),
+      ],
+    ];
+    for (const [writer, buf] of files) {
+      await ctx.db.exec('DELETE FROM import_runs; DELETE FROM persons; DELETE FROM households');
+      const refused = await importPersons(ctx.db, streamOf(buf), options({ fileName: `${writer}.xlsx` }));
+      expect(refused, writer).toMatchObject({ status: 'rejected', rowsRead: 3, rejected: 1, inserted: 0 });
+      expect(refused.rejections, writer).toEqual([
+        {
+          line: 2,
+          field: 'id_number',
+          code: 'id_number_numeric_cell',
+          message: expect.stringMatching(
+            /stored as a number in the spreadsheet.*format the ID number column as text/,
+          ),
+        },
+      ]);
+      expect(await count(ctx.db, 'persons'), writer).toBe(0);
+
+      const partly = await importPersons(
+        ctx.db,
+        streamOf(buf),
+        options({ fileName: `${writer}.xlsx`, mode: 'valid_rows' }),
+      );
+      expect(partly, writer).toMatchObject({ status: 'committed', inserted: 2, rejected: 1 });
+      expect(partly.flagged, writer).toEqual([
+        {
+          line: 4,
+          field: 'id_number',
+          code: 'id_converted_from_15',
+          message: expect.stringMatching(/15-digit/),
+        },
+      ]);
+      const { rows } = await ctx.db.query<{ id_number: string; name: string }>(
+        'SELECT id_number, name FROM persons ORDER BY name',
+      );
+      expect(rows, writer).toEqual([
+        { id_number: '11010519491231002X', name: '一代证' },
+        { id_number: typed, name: '文本格' },
+      ]);
+      expect(rows.some((r) => r.id_number === rounded)).toBe(false);
+    }
+  });
+
+  it('refuses ID numbers a CSV export wrote in scientific notation', async () => {
+    const rows = rowsWith(3);
+    (rows[1] as string[])[0] = '3.21083E+17';
+    const report = await importPersons(ctx.db, streamOf(csvText([ZH_HEADER, ...rows])), options());
+    expect(report.rejections.map((r) => [r.line, r.code])).toEqual([[3, 'id_number_numeric_cell']]);
+    expect(await count(ctx.db, 'persons')).toBe(0);
   });
 
   it('streams a 50,000-row file through in batches', async () => {

@@ -21,6 +21,8 @@
  *   report has all of them.
  * - A repeated ID number is a rejection of the later row (duplicate_in_file, naming both lines); in
  *   'valid_rows' mode the first occurrence is imported if it is otherwise valid.
+ * - A row may be imported with a flag (`flagged`, not a rejection): id_converted_from_15 when its ID number had
+ *   15 digits (first generation) and was converted to the 18-digit number that is stored.
  * - Time comes from `clock`: "today" for the birth-date rule (taken once, at the start), started_at and
  *   finished_at of the run, occurred_at of the event.
  */
@@ -29,6 +31,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Db, Queryable } from '../../../db/types.ts';
 import type { Clock } from '../../../domain/clock.ts';
+import type { IdNumberFlag } from '../../../domain/id-number.ts';
 import { type FileFormat, parseRows, type RawRow } from './parse-rows.ts';
 import {
   PERSON_HEADER_ALIASES,
@@ -71,8 +74,22 @@ export interface ImportReport {
   householdsCreated: number;
   /** Every problem found, in file order. */
   rejections: Rejection[];
+  /** Rows taken with a remark, in file order (in a rejected import: rows that were good). */
+  flagged: RowFlag[];
   sha256: string;
 }
+
+export interface RowFlag {
+  line: number;
+  field: 'id_number';
+  code: IdNumberFlag;
+  message: string;
+}
+
+const FLAG_MESSAGES: Record<IdNumberFlag, string> = {
+  id_converted_from_15:
+    'a 15-digit first-generation ID number: converted to its 18-digit form (19 added to the year, check character computed), which is stored',
+};
 
 export const IMPORT_RUN_KIND = 'persons';
 export const PERSONS_IMPORTED_EVENT = 'registry.persons_imported';
@@ -140,6 +157,7 @@ interface Counters {
   rejectedRows: number;
   householdsCreated: number;
   rejections: Rejection[];
+  flagged: RowFlag[];
   /** ID number → line of its first appearance. */
   seen: Map<string, number>;
   /** Area code → level, or null when there is no such area. */
@@ -244,6 +262,8 @@ async function processBatch(
     const result = validatePersonRow(row, ctx);
     if (result.ok) {
       good.push(result.value);
+      for (const code of result.value.flags)
+        c.flagged.push({ line: row.line, field: 'id_number', code, message: FLAG_MESSAGES[code] });
       c.seen.set(result.value.idNumber, row.line);
       c.areaPrefix =
         c.areaPrefix === undefined
@@ -344,6 +364,7 @@ export async function importPersons(
     rejectedRows: 0,
     householdsCreated: 0,
     rejections: [],
+    flagged: [],
     seen: new Map(),
     areaLevels: new Map(),
     areaPrefix: undefined,
@@ -368,6 +389,7 @@ export async function importPersons(
       rejected: c.rejectedRows,
       householdsCreated: written ? c.householdsCreated : 0,
       rejections: c.rejections,
+      flagged: c.flagged,
       sha256,
     };
   };
@@ -414,6 +436,7 @@ export async function importPersons(
             updated: r.updated,
             unchanged: r.unchanged,
             rejected: r.rejected,
+            flagged: r.flagged.length,
             householdsCreated: r.householdsCreated,
           }),
         ],

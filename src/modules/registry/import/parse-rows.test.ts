@@ -209,6 +209,7 @@ describe('parseRows: XLSX', () => {
           address: '幸福小区1号',
           disabled: 'true',
         },
+        numeric: new Set(['phone']), // the cell types are kept: 13800138000 is a number cell
       },
       {
         line: 4,

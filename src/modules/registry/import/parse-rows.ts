@@ -45,6 +45,12 @@ export class ImportFileError extends Error {
 export interface RawRow {
   line: number;
   values: Record<string, string>;
+  /**
+   * XLSX only: the keys whose cell is stored as a number (a number, a date, or a formula with a number result),
+   * not as text. Absent when there is none (and always for CSV). An ID number in such a cell may have lost
+   * digits: see parseIdNumberCell.
+   */
+  numeric?: ReadonlySet<string>;
 }
 
 export type FileFormat = 'csv' | 'xlsx';
@@ -84,6 +90,8 @@ export function normaliseHeader(raw: string): string {
 interface CellRecord {
   line: number;
   cells: string[];
+  /** XLSX: indexes of the cells stored as numbers (absent when none). */
+  numeric?: number[];
 }
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
@@ -374,6 +382,14 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
+/** Whether an exceljs cell value is stored as a number in the sheet (not as text). */
+function isNumberCell(v: unknown): boolean {
+  if (typeof v === 'number' || v instanceof Date) return true;
+  if (typeof v === 'object' && v !== null && 'result' in v)
+    return isNumberCell((v as { result: unknown }).result);
+  return false;
+}
+
 interface SheetInfo {
   id?: number;
   state?: string;
@@ -458,8 +474,16 @@ async function* xlsxRecords(source: ByteSource): AsyncGenerator<CellRecord> {
       for await (const row of sheet) {
         const values = row.values as unknown[];
         const cells: string[] = [];
-        for (let c = 1; c < values.length; c++) cells.push(cellText(values[c]));
-        yield { line: row.number, cells };
+        let numeric: number[] | undefined;
+        for (let c = 1; c < values.length; c++) {
+          const v = values[c];
+          cells.push(cellText(v));
+          if (isNumberCell(v)) {
+            numeric ??= [];
+            numeric.push(c - 1);
+          }
+        }
+        yield numeric ? { line: row.number, cells, numeric } : { line: row.number, cells };
       }
     }
     finished = true;
@@ -528,7 +552,16 @@ async function* withHeader(
       if (key !== '') values[key] = rec.cells[c] ?? '';
     }
     dataRows++;
-    yield { line: rec.line, values };
+    let numeric: Set<string> | undefined;
+    if (rec.numeric) {
+      for (const c of rec.numeric) {
+        const key = keys[c];
+        if (!key) continue;
+        numeric ??= new Set();
+        numeric.add(key);
+      }
+    }
+    yield numeric ? { line: rec.line, values, numeric } : { line: rec.line, values };
   }
   if (!keys) throw new ImportFileError('file_empty', 'the file has no header and no rows');
   if (dataRows === 0)

@@ -47,6 +47,7 @@ describe('validatePersonRow', () => {
         disabled: false,
         chronicIllness: false,
         healthCode: 'green',
+        flags: [],
       },
     });
   });
@@ -88,6 +89,57 @@ describe('validatePersonRow', () => {
     expect(codes(validatePersonRow(row(2, { ...goodValues(), id_number: '12345' }), context()))).toEqual([
       'id_length',
     ]);
+  });
+
+  it('refuses an ID number stored in a number cell, even when its check character fits', () => {
+    // 321083197812162119 in a number cell comes out as 321083197812162100, whose check character fits.
+    const typed = '321083197812162119';
+    const stored = String(Number(typed));
+    const values = { ...goodValues(), id_number: stored, sex: '' };
+    const numeric: RawRow = { line: 2, values, numeric: new Set(['id_number', 'phone']) };
+    const r = validatePersonRow(numeric, context());
+    expect(r).toMatchObject({ ok: false, idNumber: undefined });
+    if (r.ok) return;
+    expect(r.rejections).toEqual([
+      expect.objectContaining({ line: 2, field: 'id_number', code: 'id_number_numeric_cell' }),
+    ]);
+    expect(r.rejections[0]?.message).toMatch(/stored as a number.*15 significant digits.*as text/);
+    // Text cells: the same digits are taken as they are; the real number is accepted.
+    expect(validatePersonRow(row(2, values), context()).ok).toBe(true);
+    expect(validatePersonRow(row(2, { ...values, id_number: typed }), context())).toMatchObject({
+      ok: true,
+      value: { idNumber: typed, flags: [] },
+    });
+    // CSV written from such a cell.
+    expect(codes(validatePersonRow(row(2, { ...values, id_number: '3.21083E+17' }), context()))).toEqual([
+      'id_number_numeric_cell',
+    ]);
+  });
+
+  it('takes residence permits, foreigners’ permanent residence numbers and flags converted 15-digit numbers', () => {
+    const taiwan = makeIdNumber('830000', '1980-05-05', 21);
+    expect(validatePersonRow(row(2, { ...goodValues(), id_number: taiwan }), context())).toMatchObject({
+      ok: true,
+      value: { idNumber: taiwan, sex: 'M', birthDate: '1980-05-05', flags: [] },
+    });
+    const foreign = makeIdNumber('931840', '1985-03-15', 123); // 9 · 31 (Shanghai) · 840 · …
+    expect(validatePersonRow(row(2, { ...goodValues(), id_number: foreign }), context())).toMatchObject({
+      ok: true,
+      value: { idNumber: foreign, sex: 'M' },
+    });
+    const eighteen = makeIdNumber('220202', '1960-01-01', 1);
+    const fifteen = eighteen.slice(0, 6) + eighteen.slice(8, 17);
+    expect(validatePersonRow(row(2, { ...goodValues(), id_number: fifteen }), context())).toMatchObject({
+      ok: true,
+      value: { idNumber: eighteen, birthDate: '1960-01-01', flags: ['id_converted_from_15'] },
+    });
+    // A 15-digit number fits a number cell exactly: converted as well.
+    const asNumber: RawRow = {
+      line: 2,
+      values: { ...goodValues(), id_number: fifteen },
+      numeric: new Set(['id_number']),
+    };
+    expect(validatePersonRow(asNumber, context())).toMatchObject({ ok: true, value: { idNumber: eighteen } });
   });
 
   it('gets today from the clock', () => {

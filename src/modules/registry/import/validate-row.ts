@@ -7,7 +7,7 @@
  * a known person's stored value alone. An explicit value (否, green…) always overwrites.
  */
 import type { Clock } from '../../../domain/clock.ts';
-import { parseIdNumber } from '../../../domain/id-number.ts';
+import { type IdNumberFlag, parseIdNumberCell } from '../../../domain/id-number.ts';
 import { normaliseHeader, type RawRow } from './parse-rows.ts';
 
 export type HealthCode = 'green' | 'yellow' | 'red';
@@ -26,6 +26,8 @@ export interface PersonImport {
   disabled: boolean | null;
   chronicIllness: boolean | null;
   healthCode: HealthCode | null;
+  /** Not refusals: e.g. id_converted_from_15 (the ID number stored is the 18-digit one made from 15 digits). */
+  flags: readonly IdNumberFlag[];
 }
 
 export type RejectionCode =
@@ -36,6 +38,7 @@ export type RejectionCode =
   | 'id_birth_date'
   | 'id_birth_future'
   | 'id_check_digit'
+  | 'id_number_numeric_cell'
   | 'duplicate_in_file'
   | 'name_missing'
   | 'name_too_long'
@@ -193,16 +196,19 @@ export function validatePersonRow(row: RawRow, ctx: RowContext): RowResult {
   let newId: string | undefined;
   let birthDate = '';
   let sex: 'M' | 'F' = 'M';
+  let flags: readonly IdNumberFlag[] = [];
   if (rawId === '') {
     reject('id_number', 'id_missing', 'ID number (身份证号) is empty');
   } else {
-    const id = parseIdNumber(rawId.replace(/\s/g, ''), ctx.clock.now());
+    // An XLSX cell stored as a number may have lost digits: refused (id_number_numeric_cell), not guessed.
+    const id = parseIdNumberCell(rawId.replace(/\s/g, ''), ctx.clock.now(), row.numeric?.has('id_number'));
     if (!id.ok) {
       reject('id_number', id.code, id.message);
     } else {
       idNumber = id.value.idNumber;
       birthDate = id.value.birthDate;
       sex = id.value.sex;
+      flags = id.value.flags;
       const first = ctx.firstLineOf(idNumber);
       if (first !== undefined) {
         reject(
@@ -312,6 +318,7 @@ export function validatePersonRow(row: RawRow, ctx: RowContext): RowResult {
       disabled,
       chronicIllness,
       healthCode,
+      flags,
     },
   };
 }
