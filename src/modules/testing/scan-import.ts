@@ -276,6 +276,7 @@ const MESSAGES: Record<string, (raw: string, tube: string | null) => string> = {
   point_out_of_scope: (raw) => `sampling point ${raw} is outside your jurisdiction`,
   person_unknown: (raw) => `no person ${raw} in the registry`,
   tube_other_round: (_, tube) => `tube ${tube} belongs to another round`,
+  tube_other_point: (_, tube) => `tube ${tube} was opened at another sampling point; use a new tube`,
   tube_closed: (_, tube) => `tube ${tube} was closed before; use a new tube`,
   tube_full: (_, tube) => `tube ${tube} already holds its pool size`,
 };
@@ -503,6 +504,7 @@ async function checkPeople(tx: Queryable, p1: Pass1, registry: IdBits | undefine
 interface TubeState {
   id: number;
   round: number;
+  point: number;
   status: string;
   pool: number;
   members: number;
@@ -598,11 +600,12 @@ async function writeRows(
     id: number;
     barcode: string;
     round_id: number;
+    sampling_point_id: number;
     status: string;
     pool_size: number;
     members: number;
   }>(
-    `SELECT t.id, t.barcode, t.round_id, t.status, t.pool_size, t.members
+    `SELECT t.id, t.barcode, t.round_id, t.sampling_point_id, t.status, t.pool_size, t.members
        FROM tubes t JOIN import_tubes i ON i.barcode = t.barcode ORDER BY t.id FOR UPDATE OF t`,
   );
   await tx.query('DROP TABLE import_tubes');
@@ -613,6 +616,7 @@ async function writeRows(
     state.set(indexOf.get(e.barcode) as number, {
       id: e.id,
       round: e.round_id,
+      point: e.sampling_point_id,
       status: e.status,
       pool: e.pool_size,
       members: e.members,
@@ -624,6 +628,7 @@ async function writeRows(
 
   // Rows into tubes, in file order.
   const other = codes.of('tube_other_round');
+  const otherPoint = codes.of('tube_other_point');
   const closedBefore = codes.of('tube_closed');
   const full = codes.of('tube_full');
   const fresh: number[] = [];
@@ -636,6 +641,7 @@ async function writeRows(
       s = {
         id: 0,
         round: ctx.roundId,
+        point: rows.point[i] as number,
         status: 'open',
         pool,
         members: 0,
@@ -649,10 +655,11 @@ async function writeRows(
     if (
       s.existed &&
       !ctx.keysChecked &&
-      (s.round !== ctx.roundId || s.members >= s.pool || s.status !== 'open')
+      (s.round !== ctx.roundId || s.point !== rows.point[i] || s.members >= s.pool || s.status !== 'open')
     )
       throw new KeysFirst();
     if (s.round !== ctx.roundId) rows.wcode[i] = other;
+    else if (s.point !== rows.point[i]) rows.wcode[i] = otherPoint;
     else if (s.existed && s.status !== 'open' && s.closedAt === 0) rows.wcode[i] = closedBefore;
     else if (s.members >= s.pool) rows.wcode[i] = full;
     else {

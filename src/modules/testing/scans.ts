@@ -40,6 +40,7 @@ interface TubeState {
   id: number;
   barcode: string;
   round_id: number;
+  sampling_point_id: number;
   status: string;
   pool_size: number;
   members: number;
@@ -172,7 +173,7 @@ async function recordBatch(
     );
   }
   const tubeRows = await tx.query<Omit<TubeState, 'dirty'>>(
-    `SELECT id, barcode, round_id, status, pool_size, members, area_code, closed_at FROM tubes
+    `SELECT id, barcode, round_id, sampling_point_id, status, pool_size, members, area_code, closed_at FROM tubes
       WHERE barcode = ANY($1::text[]) ORDER BY id FOR UPDATE`,
     [barcodes],
   );
@@ -228,6 +229,13 @@ async function recordBatch(
     if (!tube) return reject(item.key, 'tube_unknown', `tube ${item.tube} could not be opened`);
     if (tube.round_id !== ctx.roundId)
       return reject(item.key, 'tube_other_round', `tube ${item.tube} belongs to round ${tube.round_id}`);
+    // A tube is filled at one sampling point: a scan from another point (perhaps another district's) is refused.
+    if (tube.sampling_point_id !== item.pointId)
+      return reject(
+        item.key,
+        'tube_other_point',
+        `tube ${item.tube} was opened at another sampling point; use a new tube`,
+      );
     if (tube.status !== 'open')
       return reject(item.key, 'tube_closed', `tube ${item.tube} is ${tube.status}; use a new tube`);
     if (tube.members >= tube.pool_size)

@@ -502,6 +502,36 @@ describeBackends('mass testing', (ctx) => {
       tested_at: new Date('2022-03-14T17:50:00Z'),
     }); // Beijing time
   });
+  it('fills a tube at one sampling point only (a scan from another point, maybe another district, is refused)', async () => {
+    const other = await ctx.db.query<{ id: number }>(
+      'SELECT id FROM sampling_points WHERE round_id = $1 AND id <> $2 ORDER BY id LIMIT 1',
+      [roundId, pointId],
+    );
+    const elsewhere = other.rows[0]?.id as number;
+    expect(elsewhere).toBeDefined();
+    const citySampler = await loginAs(app, ctx.db, 'sampler', '2202'); // may scan at both points
+    const scan = (key: string, point_id: number, person: number) =>
+      call(citySampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {
+        items: [
+          {
+            key,
+            tube: 'PT000001',
+            person_id: people[person]?.id,
+            point_id,
+            scanned_at: '2022-03-14T17:30:00Z',
+          },
+        ],
+      });
+    const here = await scan('point-here-0001', pointId, 52);
+    expect(here.json().items?.[0]?.status, here.body).toBe('accepted');
+    const there = (await scan('point-there-001', elsewhere, 53)).json().items[0];
+    expect(there).toMatchObject({ status: 'rejected', code: 'tube_other_point' });
+    const members = await ctx.db.query<{ members: number }>(
+      "SELECT members FROM tubes WHERE barcode = 'PT000001'",
+    );
+    expect(members.rows[0]?.members).toBe(1);
+  });
+
   it('refuses impossible times (not a time, before 2019-12, a day ahead, a result before its sample)', async () => {
     const scan = (scanned_at: unknown, key: string) =>
       call(sampler, 'POST', `/api/testing/rounds/${roundId}/scans`, {
