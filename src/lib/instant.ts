@@ -74,3 +74,13 @@ export function refuseFuture(now: Date, at: Date, what: string, skewMs = 10 * 60
       { field: what, at: at.toISOString(), now: now.toISOString() },
     );
 }
+
+/** Refuses a calendar day after today in Beijing time (400 `date_in_future`): an onset cannot be tomorrow. */
+export function refuseFutureDate(now: Date, day: string | undefined, what: string): void {
+  if (day === undefined) return;
+  const today = new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  if (day > today)
+    throw new AppError(400, 'date_in_future', `${what} ${day} is after today (${today}, Beijing time)`, {
+      field: what,
+    });
+}

@@ -79,6 +79,16 @@ describe('personal data in URLs and errors', () => {
     // Percent-encoded digits are decoded before masking.
     const encoded = [...ID].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
     expect(maskUrl(`/api/x/${encoded}`)).toBe('/api/x/220202********123X');
+    // Glued to letters, split by spaces or dashes, in full-width digits.
+    for (const raw of [
+      `x${ID}y`,
+      '220202 19900101123X',
+      '138-1234-5678',
+      '138 1234 5678',
+      'a13812345678b',
+      '１３８１２３４５６７８',
+    ])
+      expect(maskPersonalText(raw), raw).not.toMatch(/19900101|1234-?5678|12345678/);
     // Area codes, ids and dates stay readable.
     expect(maskUrl('/api/areas/220202001001001?date=2022-03-14&after=123456')).toBe(
       '/api/areas/220202001001001?date=2022-03-14&after=123456',

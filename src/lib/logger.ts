@@ -23,9 +23,11 @@ const PERSONAL_QUERY_KEYS = new Set(['q', 'search', 'name', 'id_number', 'idnumb
  * cannot be told from this system's 15-digit grid codes; they reach URLs only as search terms, masked by key.)
  */
 export function maskPersonalText(text: string): string {
+  // Full-width digits (１３８…) are read as digits; numbers may be glued to letters or split by spaces or dashes.
   return text
-    .replace(/(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])/g, '$1********$2')
-    .replace(/(?<![0-9A-Za-z])(?:\+?86)?(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])/g, '$1****$2');
+    .normalize('NFKC')
+    .replace(/(?<!\d)(\d{6})[ -]?\d{8}[ -]?(\d{3}[0-9Xx])(?!\d)/g, '$1********$2')
+    .replace(/(?<!\d)(?:\+?86[ -]?)?(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)/g, '$1****$2');
 }
 
 function decodeLoosely(s: string): string {
@@ -102,7 +104,7 @@ export function loggerOptions(level = process.env.LOG_LEVEL ?? 'info'): LoggerOp
       req: (req: LoggedRequest) => ({
         method: req.method,
         url: maskUrl(req.url),
-        host: req.host ?? req.hostname ?? req.headers?.host,
+        host: maskPersonalText(String(req.host ?? req.hostname ?? req.headers?.host ?? '')),
         remoteAddress: req.ip ?? req.remoteAddress ?? req.socket?.remoteAddress,
       }),
     },

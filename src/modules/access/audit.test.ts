@@ -6,6 +6,7 @@ import {
   auditHead,
   canonicalJson,
   formatHead,
+  listAudit,
   parseHead,
   signedCheckpoint,
   verifyAudit,
@@ -82,6 +83,15 @@ describeBackends('audit log', (ctx) => {
       ),
     );
     expect(await verifyAudit(ctx.db)).toMatchObject({ ok: true });
+    // Entries without an area (a failed login of an unknown name) are listed for a city-wide scope, not below.
+    const city = await listAudit(ctx.db, { prefix: '2202' }, { action: 'auth.login_failed', limit: 10 });
+    expect(city.map((e) => e.actor_name)).toContain('x\ufffd');
+    const district = await listAudit(
+      ctx.db,
+      { prefix: '220202' },
+      { action: 'auth.login_failed', limit: 10 },
+    );
+    expect(district).toEqual([]);
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE', async () => {

@@ -252,13 +252,18 @@ export interface AuditFilter {
 
 export type AuditRow = Omit<StoredEntry, 'prev_hash'>;
 
-/** Entries about the scope's areas (entries without an area are visible only to the whole-registry scope). */
+/**
+ * Entries about the scope's areas. Entries without an area (failed logins of unknown user names, system changes)
+ * are visible to a city-wide or wider scope, the top of a deployment.
+ */
 export async function listAudit(db: Queryable, scope: Scope, f: AuditFilter): Promise<AuditRow[]> {
   const params: unknown[] = [];
   const where = [
     scope.prefix === ''
       ? 'TRUE'
-      : `(area_code IS NOT NULL AND ${scopeCondition('area_code', scope, params)})`,
+      : scope.prefix.length <= 4
+        ? `(area_code IS NULL OR ${scopeCondition('area_code', scope, params)})`
+        : `(area_code IS NOT NULL AND ${scopeCondition('area_code', scope, params)})`,
   ];
   const add = (cond: string, v: unknown) => {
     params.push(v);

@@ -6,7 +6,7 @@ import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { TracingRulesSchema } from '../../domain/contact-rules.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
-import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
+import { Instant, PlausibleDate, refuseFuture, refuseFutureDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { narrow, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
@@ -88,6 +88,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
     async (req) => {
       const p = principalOf(req);
       refuseFuture(clock.now(), req.body.first_positive_at, 'first_positive_at');
+      refuseFutureDate(clock.now(), req.body.onset_date, 'onset_date');
       return db.transaction(async (tx) => {
         if (!(await personsInScope(tx, [req.body.person_id], scopeOf(p))).has(req.body.person_id))
           throw notFound('person', req.body.person_id);
@@ -133,6 +134,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
     },
     async (req) => {
       const p = principalOf(req);
+      refuseFutureDate(clock.now(), req.body.onset_date, 'onset_date');
       const c = await caseInScope(req.params.id, p.jurisdiction);
       const now = clock.now();
       const reclassified =

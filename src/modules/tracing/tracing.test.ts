@@ -270,6 +270,10 @@ describeBackends('tracing', (ctx) => {
       expect(r.statusCode).toBe(400);
       expect(r.json().error.code).toBe(code);
     }
+    const tomorrow = await call(tracer, 'POST', `/api/tracing/cases/${caseId}/classify`, {
+      onset_date: '2031-01-01',
+    });
+    expect(tomorrow.json().error.code).toBe('date_in_future');
     await call(tracer, 'POST', `/api/tracing/cases/${caseId}/classify`, { severity: 'asymptomatic' });
     const re = (
       await call(tracer, 'POST', `/api/tracing/cases/${caseId}/classify`, {
