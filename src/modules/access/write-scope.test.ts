@@ -436,7 +436,15 @@ describeBackends('write scoping', (ctx) => {
       request: (t, k) => ({
         url: `/api/testing/rounds/${t.b}/scans`,
         payload: {
-          items: [{ key: `scan-${k}`, tube: `WS${k}`, person_id: sampled, point_id: t.a, scanned_at: at() }],
+          items: [
+            {
+              key: `ws-scan-${k}`,
+              tube: `WS${String(k).padStart(6, '0')}`,
+              person_id: sampled,
+              point_id: t.a,
+              scanned_at: at(),
+            },
+          ],
         },
       }),
       refused: itemRefused('point_out_of_scope'),
