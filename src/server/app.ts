@@ -125,32 +125,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         .status(err.status)
         .send({ error: { code: err.code, message: err.message, details: err.details ?? null } });
     }
-    if (isDatabaseUnavailable(err)) {
-      req.log.error({ err }, 'database unavailable');
-      return reply
-        .status(503)
-        .header('Retry-After', '5')
-        .send({
-          error: {
-            code: 'database_unavailable',
-            message: 'the database cannot be reached; retry in a few seconds',
-            details: null,
-          },
-        });
-    }
-    if (isDatabaseFull(err)) {
-      req.log.error({ err }, 'database out of resources');
-      return reply
-        .status(503)
-        .header('Retry-After', '30')
-        .send({
-          error: {
+    // The database is gone (restarting, unreachable) or out of resources: nothing was kept, the caller retries.
+    const unavailable = isDatabaseUnavailable(err)
+      ? {
+          code: 'database_unavailable',
+          retryAfter: '5',
+          message: 'the database cannot be reached; retry in a few seconds',
+        }
+      : isDatabaseFull(err)
+        ? {
             code: 'database_full',
+            retryAfter: '30',
             message:
               'the database has run out of disk space, memory or connections; nothing of this request was kept. Retry later; operators: free disk space',
-            details: null,
-          },
-        });
+          }
+        : null;
+    if (unavailable) {
+      req.log.error({ err }, unavailable.code);
+      return reply
+        .status(503)
+        .header('Retry-After', unavailable.retryAfter)
+        .send({ error: { code: unavailable.code, message: unavailable.message, details: null } });
     }
     const e = err as { statusCode?: number; code?: string; message: string };
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
