@@ -1,6 +1,11 @@
 /** Small generated cities for the twin's tests and benchmark (dense communities, so every venue kind exists). */
 import { generateCity } from '../modules/registry/city-generator.ts';
-import { allCountyCodes, loadCityDivisions, provinceCountyCodes } from '../modules/registry/divisions.ts';
+import {
+  allCountyCodes,
+  denseCity,
+  loadCityDivisions,
+  provinceCountyCodes,
+} from '../modules/registry/divisions.ts';
 import type { ModelParams } from './params.ts';
 import { buildPopulation, communitiesFromCity, type Population } from './population.ts';
 
@@ -13,11 +18,7 @@ export async function testCity(
   communities: number,
   options: { seed?: number; params?: Partial<ModelParams> } = {},
 ): Promise<Population> {
-  const div = await loadCityDivisions('2202');
-  const sub = {
-    ...div,
-    communities: div.communities.filter((c) => c.kind === 'urban').slice(0, communities),
-  };
+  const sub = denseCity(await loadCityDivisions('2202'), communities);
   const asOf = '2022-03-01';
   const batches = generateCity(sub, {
     people,

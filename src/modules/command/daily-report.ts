@@ -9,6 +9,7 @@ import ExcelJS from 'exceljs';
 import type { Queryable } from '../../db/types.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { siteInService } from '../isolation/waiting.ts';
 
 export const SYMPTOMATIC = ['mild', 'moderate', 'severe', 'critical'] as const;
 
@@ -134,9 +135,9 @@ export async function dailyReport(
        count(*) FILTER (WHERE u.site_kind = 'shelter_hospital' AND u.status = 'available') AS shelter_beds_free,
        count(*) FILTER (WHERE u.site_kind = 'designated_hospital' AND u.status IN ('reserved', 'occupied')) AS designated_beds_used,
        count(*) FILTER (WHERE u.site_kind = 'designated_hospital' AND u.status = 'available') AS designated_beds_free
-     FROM (SELECT 'room' AS kind, s.kind AS site_kind, r.status, s.area_code FROM rooms r JOIN sites s ON s.id = r.site_id WHERE s.status <> 'reserve'
+     FROM (SELECT 'room' AS kind, s.kind AS site_kind, r.status, s.area_code FROM rooms r JOIN sites s ON s.id = r.site_id WHERE ${siteInService('s')}
            UNION ALL
-           SELECT 'bed', s.kind, b.status, s.area_code FROM beds b JOIN sites s ON s.id = b.site_id WHERE s.status <> 'reserve') u
+           SELECT 'bed', s.kind, b.status, s.area_code FROM beds b JOIN sites s ON s.id = b.site_id WHERE ${siteInService('s')}) u
     WHERE ${scopeCondition('u.area_code', scope, cp)}`,
     cp,
   );

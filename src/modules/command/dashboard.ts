@@ -10,6 +10,7 @@
  */
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { siteInService, waitingForPlace } from '../isolation/waiting.ts';
 
 const REFRESH_LOCK = 7263013;
 export const SERIES_DAYS = 30;
@@ -78,10 +79,7 @@ export async function refreshDashboard(db: Db, clock: Clock): Promise<{ areas: n
          UNION ALL
          SELECT p.area_code, CASE WHEN p.risk_status_at < $2::timestamptz - interval '24 hours' THEN 'waiting_over_24h' ELSE 'waiting' END, count(*)
            FROM persons p
-          WHERE p.risk_status IN ('case', 'close_contact', 'secondary_contact')
-            AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = p.id AND pl.status IN ('placed', 'arrived'))
-            AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = p.id AND pl.released_at >= p.risk_status_at)
-            AND NOT EXISTS (SELECT 1 FROM home_stays h WHERE h.person_id = p.id AND h.status = 'active')
+          WHERE ${waitingForPlace('p')}
           GROUP BY 1, 2
          UNION ALL
          SELECT area_code, 'home_' || kind || '_' || category, count(*) FROM home_stays WHERE status = 'active' GROUP BY 1, 2
@@ -91,13 +89,13 @@ export async function refreshDashboard(db: Db, clock: Clock): Promise<{ areas: n
          SELECT area_code, 'tasks_overdue', count(*) FROM tasks WHERE status = 'open' AND due_at < $2 GROUP BY 1
          UNION ALL
          SELECT s.area_code, 'rooms_' || r.status, count(*) FROM rooms r JOIN sites s ON s.id = r.site_id
-          WHERE s.status IN ('active', 'full', 'closing') GROUP BY 1, 2
+          WHERE ${siteInService('s')} GROUP BY 1, 2
          UNION ALL
          SELECT s.area_code, 'rooms_freed_today', count(*) FROM rooms r JOIN sites s ON s.id = r.site_id
           WHERE r.status = 'available' AND r.vacated_at >= $1 GROUP BY 1
          UNION ALL
          SELECT s.area_code, 'beds_' || s.kind || '_' || b.status, count(*) FROM beds b JOIN sites s ON s.id = b.site_id
-          WHERE s.status IN ('active', 'full', 'closing') GROUP BY 1, 2
+          WHERE ${siteInService('s')} GROUP BY 1, 2
        ), rolled AS (
          SELECT up.area, raw.k, sum(raw.n)::int8 AS n FROM raw ${rollup('raw.area_code')} GROUP BY 1, 2
        )

@@ -7,6 +7,7 @@
  */
 import type { Queryable } from '../../db/types.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { waitingForPlace } from '../isolation/waiting.ts';
 
 export type LeaderFunction =
   | 'all'
@@ -80,8 +81,7 @@ export async function openItems(db: Queryable, scope: Scope): Promise<OpenItem[]
   const p2: unknown[] = [];
   const unplaced = await db.query<{ id: number; area_code: string; since: Date }>(
     `SELECT p.id, p.area_code, coalesce(p.risk_status_at, p.created_at) AS since FROM persons p
-      WHERE p.risk_status IN ('case', 'close_contact') AND p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, p2)}
-        AND NOT EXISTS (SELECT 1 FROM placements s WHERE s.person_id = p.id AND s.status IN ('placed', 'arrived', 'released'))`,
+      WHERE ${waitingForPlace('p')} AND ${scopeCondition('p.area_code', scope, p2)}`,
     p2,
   );
   const p3: unknown[] = [];

@@ -8,6 +8,7 @@ import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { waitingForPlace } from './waiting.ts';
 
 const STEPS = {
   inspect: { from: ['reserve'], to: 'inspecting' },
@@ -79,9 +80,8 @@ export async function stockAndIncrement(db: Queryable, scope: Scope, day: string
   const bp: unknown[] = [to];
   const backlog = await db.query<{ n: number; oldest: Date | null }>(
     `SELECT count(*) AS n, min(coalesce(p.risk_status_at, p.created_at)) AS oldest FROM persons p
-      WHERE p.risk_status IN ('case', 'close_contact') AND coalesce(p.risk_status_at, p.created_at) < $1 AND p.purged_at IS NULL
-        AND ${scopeCondition('p.area_code', scope, bp)}
-        AND NOT EXISTS (SELECT 1 FROM placements s WHERE s.person_id = p.id AND s.status IN ('placed', 'arrived'))`,
+      WHERE ${waitingForPlace('p')} AND coalesce(p.risk_status_at, p.created_at) < $1
+        AND ${scopeCondition('p.area_code', scope, bp)}`,
     bp,
   );
   const b = backlog.rows[0] ?? { n: 0, oldest: null };

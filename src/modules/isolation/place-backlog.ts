@@ -12,6 +12,7 @@ import { type PlacementResult, placeAll, type Unit, type WaitingPerson } from '.
 import { type Edition, TERMS } from '../../domain/terms.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { startHomeIsolation } from './home.ts';
+import { endContactStaysOfCases } from './stays.ts';
 
 const CATEGORY_OF: Record<string, WaitingPerson['category']> = {
   case: 'case',
@@ -24,6 +25,8 @@ export interface PlacementRun {
   waiting: PlacementResult['waiting'];
   /** Secondary contacts whose home isolation started (editions that isolate them at home). */
   homeIsolated: number;
+  /** Contacts' stays ended because their person became a case (they wait for a case's place now). */
+  becameCases: number;
 }
 
 export async function loadWaiting(
@@ -145,9 +148,10 @@ export async function placeBacklog(
   edition: Edition,
 ): Promise<PlacementRun> {
   const now = clock.now();
+  const becameCases = await endContactStaysOfCases(tx, clock, scope);
   const homeIsolated = await startHomeIsolation(tx, clock, scope, edition);
   const people = await loadWaiting(tx, scope, edition, now);
-  if (people.length === 0) return { placed: 0, waiting: [], homeIsolated };
+  if (people.length === 0) return { placed: 0, waiting: [], homeIsolated, becameCases };
   const free = await loadFreeUnits(tx);
   const result = placeAll(
     people,
@@ -194,5 +198,5 @@ export async function placeBacklog(
     await tx.query(`UPDATE rooms SET status = 'reserved' WHERE id = ANY($1::int8[])`, [roomIds]);
     await tx.query(`UPDATE beds SET status = 'reserved' WHERE id = ANY($1::int8[])`, [bedIds]);
   }
-  return { placed: rows.length, waiting: result.waiting, homeIsolated };
+  return { placed: rows.length, waiting: result.waiting, homeIsolated, becameCases };
 }

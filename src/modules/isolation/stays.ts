@@ -9,8 +9,9 @@ import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { DISCHARGE, dischargeProblem, TERMS, termEnd, testSchedule } from '../../domain/terms.ts';
 import { AppError } from '../../lib/errors.ts';
+import type { Scope } from '../access/scope.ts';
 import { startHomeMonitoring } from './home.ts';
-import { lockStay, type PlacementRow } from './stay-scope.ts';
+import { lockStay, type PlacementRow, stayScopeCondition } from './stay-scope.ts';
 
 /** The person reached the site: the room or bed is occupied, the term and its tests start. */
 export async function arrive(
@@ -249,4 +250,53 @@ export async function disinfection(
     status: 'available',
     turnoverMinutes: u.vacated_at ? Math.round((now.getTime() - u.vacated_at.getTime()) / 60_000) : undefined,
   };
+}
+
+/**
+ * A contact found positive in quarantine (or on the way to it) is a case now: the contact's stay ends (release
+ * kind 'transferred', event 'isolation.became_case'), its open test tasks are cancelled, the room or bed goes to
+ * terminal disinfection if it was occupied (back to service if it was only reserved), and the person waits as a
+ * case for the placement engine — a case's place (shelter hospital or hospital), never a contact's room.
+ * A placed stay already on a trip is left to its trip (it ends here after arrival, the next time this runs).
+ */
+export async function endContactStaysOfCases(tx: Queryable, clock: Clock, scope: Scope): Promise<number> {
+  const params: unknown[] = [];
+  const { rows } = await tx.query<{ id: number }>(
+    `SELECT pl.id FROM placements pl JOIN persons p ON p.id = pl.person_id
+      WHERE pl.status IN ('placed', 'arrived') AND pl.category <> 'case' AND p.risk_status = 'case'
+        AND ${stayScopeCondition('pl', scope, params)}
+        AND NOT EXISTS (SELECT 1 FROM trip_passengers tp WHERE tp.placement_id = pl.id AND tp.status IN ('assigned', 'picked_up'))
+      ORDER BY pl.id`,
+    params,
+  );
+  const now = clock.now();
+  for (const { id } of rows) {
+    const pl = await lockStay(tx, id, scope);
+    await tx.query(
+      `UPDATE placements SET status = 'released', released_at = $2, release_kind = 'transferred' WHERE id = $1`,
+      [id, now],
+    );
+    await tx.query(
+      `UPDATE tasks SET status = 'cancelled' WHERE kind = 'quarantine_test' AND status = 'open' AND (details->>'placement_id')::int8 = $1`,
+      [id],
+    );
+    if (pl.status === 'arrived') await vacate(tx, clock, pl);
+    else {
+      if (pl.room_id)
+        await tx.query(
+          `UPDATE rooms SET status = 'available' WHERE id = $1 AND status = 'reserved'
+             AND NOT EXISTS (SELECT 1 FROM placements o WHERE o.room_id = $1 AND o.status IN ('placed', 'arrived'))`,
+          [pl.room_id],
+        );
+      if (pl.bed_id)
+        await tx.query(`UPDATE beds SET status = 'available' WHERE id = $1 AND status = 'reserved'`, [
+          pl.bed_id,
+        ]);
+    }
+    await tx.query(
+      `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload) VALUES ('isolation.became_case', 'placement', $1, $2, $3, $4::jsonb)`,
+      [id, pl.site_area, now, JSON.stringify({ person_id: pl.person_id, was: pl.category })],
+    );
+  }
+  return rows.length;
 }

@@ -128,6 +128,15 @@ export async function loadCityDivisions(cityCode: string): Promise<CityDivisions
 }
 
 /** All 6-digit county-level codes of a province (for ID numbers of people born elsewhere in the province). */
+/**
+ * The city with only its first `communities` urban communities (in code order): a smaller, denser city whose
+ * communities are big enough for every institution the generator makes (one school per 5,000 people). Every
+ * district and street is kept.
+ */
+export function denseCity(div: CityDivisions, communities: number): CityDivisions {
+  return { ...div, communities: div.communities.filter((c) => c.kind === 'urban').slice(0, communities) };
+}
+
 export function provinceCountyCodes(provinceCode: string): string[] {
   return readSmallCsv('areas.csv')
     .filter((r) => r[3] === provinceCode)

@@ -18,7 +18,7 @@ import {
   VEHICLE_COLUMNS,
   VENUE_COLUMNS,
 } from './columns.ts';
-import { allCountyCodes, loadCityDivisions, provinceCountyCodes } from './divisions.ts';
+import { allCountyCodes, denseCity, loadCityDivisions, provinceCountyCodes } from './divisions.ts';
 import { generateResources, type ResourcePlace } from './resources.ts';
 
 export interface SeedOptions {
@@ -27,6 +27,8 @@ export interface SeedOptions {
   seed: number;
   /** Reference day for ages (YYYY-MM-DD); fixed by default so a seed always gives the same city. */
   asOf?: string;
+  /** Only the first N urban communities of the city (a denser city: see `denseCity`); default all. */
+  communities?: number;
   /** Wipe the registry (and everything that hangs on it) first. */
   reset?: boolean;
   clock: Clock;
@@ -107,7 +109,10 @@ export async function seedCity(db: Db, options: SeedOptions): Promise<SeedSummar
   }
   if (!Number.isInteger(options.seed))
     throw new RangeError(`seed must be a whole number, got ${options.seed}`);
-  const div = await loadCityDivisions(options.city);
+  const all = await loadCityDivisions(options.city);
+  const div = options.communities ? denseCity(all, options.communities) : all;
+  if (div.communities.length === 0)
+    throw new RangeError(`city ${options.city} has no urban community to put people in`);
   const asOf = options.asOf ?? DEFAULT_AS_OF;
   const counts = { areas: 0, buildings: 0, households: 0, people: 0, venues: 0 };
 
@@ -184,6 +189,7 @@ export async function seedCity(db: Db, options: SeedOptions): Promise<SeedSummar
       people: options.people,
       seed: options.seed,
       asOf,
+      ...(options.communities ? { communities: options.communities } : {}),
     };
     await tx.query(
       `INSERT INTO settings (key, value) VALUES ('city', $1::jsonb)

@@ -21,6 +21,7 @@ import { createRound, getRound } from './rounds.ts';
 import { ScanCoalescer } from './scan-coalescer.ts';
 import { importScanFile } from './scan-import.ts';
 import { stageClocks } from './stage-clocks.ts';
+import { completeTasks } from './tasks.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from './transport.ts';
 
 export interface TestingDeps {
@@ -647,11 +648,11 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     },
     async (req) => {
       const p = principalOf(req);
-      const { rows } = await db.query<{ id: number; area_code: string }>(
-        `UPDATE tasks SET status = 'done', done_at = $3, details = details || jsonb_build_object('done_by', $4::text, 'note', $5::text)
-          WHERE id = $1 AND status = 'open' AND starts_with(area_code, $2) RETURNING id, area_code`,
-        [req.params.id, p.jurisdiction, clock.now(), p.name, req.body.note ?? null],
-      );
+      const rows = await completeTasks(db, clock, [req.params.id], {
+        name: p.name,
+        scopePrefix: p.jurisdiction,
+        note: req.body.note,
+      });
       if (!rows[0]) throw notFound('open task', req.params.id);
       return { id: rows[0].id, status: 'done' };
     },

@@ -14,7 +14,7 @@ import { chains, chainsCsv } from './chains.ts';
 import { ingestCheckins, ingestColocations } from './ingest.ts';
 import { currentRulesVersion, currentTracingRules, setTracingRules } from './rules.ts';
 import { runTracing } from './run-tracing.ts';
-import { type CaseRow, createCase, SEVERITIES, traceCase } from './trace-case.ts';
+import { type CaseRow, classifyCase, createCase, SEVERITIES, traceCase } from './trace-case.ts';
 
 export interface TracingDeps {
   db: Db;
@@ -136,26 +136,12 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       const p = principalOf(req);
       refuseFutureDate(clock.now(), req.body.onset_date, 'onset_date');
       const c = await caseInScope(req.params.id, p.jurisdiction);
-      const now = clock.now();
-      const reclassified =
-        c.severity === 'asymptomatic' &&
-        req.body.severity !== undefined &&
-        !['asymptomatic', 'unclassified'].includes(req.body.severity);
       return db.transaction(async (tx) => {
-        const { rows } = await tx.query<CaseRow>(
-          `UPDATE cases SET severity = coalesce($2, severity), onset_date = coalesce($3::date, onset_date),
-                  outcome = coalesce($4, outcome), reclassified_at = CASE WHEN $5 THEN $6 ELSE reclassified_at END,
-                  traced_at = CASE WHEN $3::date IS NOT NULL AND $3::date IS DISTINCT FROM onset_date THEN NULL ELSE traced_at END
-            WHERE id = $1 RETURNING *`,
-          [
-            c.id,
-            req.body.severity ?? null,
-            req.body.onset_date ?? null,
-            req.body.outcome ?? null,
-            reclassified,
-            now,
-          ],
-        );
+        const { after, reclassified } = await classifyCase(tx, clock, c.id, {
+          severity: req.body.severity,
+          onsetDate: req.body.onset_date,
+          outcome: req.body.outcome,
+        });
         await appendAudit(tx, clock, p, {
           action: 'tracing.case_classified',
           subjectType: 'case',
@@ -163,7 +149,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
           areaCode: c.area_code,
           details: { ...req.body, reclassified },
         });
-        return rows[0];
+        return after;
       });
     },
   );

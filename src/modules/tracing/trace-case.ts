@@ -30,6 +30,47 @@ function beijingDay(d: Date): string {
   return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
+export interface CaseClassification {
+  severity?: (typeof SEVERITIES)[number];
+  onsetDate?: string;
+  outcome?: 'recovered' | 'died' | 'transferred_out';
+}
+
+/**
+ * A clinician's classification of a case: severity, onset date, outcome. An asymptomatic case given a symptomatic
+ * class is recorded as reclassified (转确诊); a new onset date sends the case back to tracing (its exposure
+ * window moved). The caller has checked the case is in its scope.
+ */
+export async function classifyCase(
+  tx: Queryable,
+  clock: Clock,
+  caseId: number,
+  change: CaseClassification,
+): Promise<{ before: CaseRow; after: CaseRow; reclassified: boolean }> {
+  const locked = await tx.query<CaseRow>('SELECT * FROM cases WHERE id = $1 FOR UPDATE', [caseId]);
+  const before = locked.rows[0];
+  if (!before) throw new AppError(404, 'not_found', `case ${caseId} was not found`);
+  const reclassified =
+    before.severity === 'asymptomatic' &&
+    change.severity !== undefined &&
+    !['asymptomatic', 'unclassified'].includes(change.severity);
+  const { rows } = await tx.query<CaseRow>(
+    `UPDATE cases SET severity = coalesce($2, severity), onset_date = coalesce($3::date, onset_date),
+            outcome = coalesce($4, outcome), reclassified_at = CASE WHEN $5 THEN $6 ELSE reclassified_at END,
+            traced_at = CASE WHEN $3::date IS NOT NULL AND $3::date IS DISTINCT FROM onset_date THEN NULL ELSE traced_at END
+      WHERE id = $1 RETURNING *`,
+    [
+      caseId,
+      change.severity ?? null,
+      change.onsetDate ?? null,
+      change.outcome ?? null,
+      reclassified,
+      clock.now(),
+    ],
+  );
+  return { before, after: rows[0] as CaseRow, reclassified };
+}
+
 export async function createCase(
   tx: Queryable,
   clock: Clock,

@@ -1,0 +1,22 @@
+/**
+ * One definition, used by every screen that shows it (dashboard, stock, responsibility list, the twin):
+ * - waiting for a place: a case, close contact or secondary contact with no open stay (placed or arrived) and no
+ *   active stay at home (an edition that isolates secondary contacts at home starts their home stay instead);
+ * - a site in service: active, full or closing (its rooms and beds count as free, in use or in turnover).
+ */
+
+export const WAITING_STATUSES = ['case', 'close_contact', 'secondary_contact'] as const;
+
+/** SQL condition on a persons row `p`: the person waits for a place. */
+export function waitingForPlace(p: string): string {
+  return `${p}.risk_status IN ('case', 'close_contact', 'secondary_contact') AND ${p}.purged_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM placements wpl WHERE wpl.person_id = ${p}.id AND wpl.status IN ('placed', 'arrived'))
+    AND NOT EXISTS (SELECT 1 FROM home_stays wh WHERE wh.person_id = ${p}.id AND wh.status = 'active')`;
+}
+
+export const SITE_IN_SERVICE = ['active', 'full', 'closing'] as const;
+
+/** SQL condition on a sites row `s`: the site is in service. */
+export function siteInService(s: string): string {
+  return `${s}.status IN ('active', 'full', 'closing')`;
+}
