@@ -59,10 +59,15 @@ describeBackends('daily report', (ctx) => {
     }[];
     expect(perDistrict.reduce((a, d) => a + d.confirmed + d.asymptomatic + d.unclassified, 0)).toBe(6);
     expect(perDistrict.reduce((a, d) => a + d.unclassified, 0)).toBe(1);
-    const links = await ctx.db.query<{ n: number }>(
-      "SELECT count(DISTINCT person_id) AS n FROM contact_links WHERE level = 'close'",
+    // Close contacts found: people whose status rose to close contact (a case linked as someone's close contact
+    // is not one), as the dashboard counts them.
+    const links = await ctx.db.query<{ n: number; linked: number }>(
+      `SELECT (SELECT count(DISTINCT subject_id) FROM events WHERE type = 'tracing.risk_person_found' AND payload->>'status' = 'close_contact') AS n,
+              (SELECT count(DISTINCT person_id) FROM contact_links WHERE level = 'close') AS linked`,
     );
     expect(r.contacts.close_found).toBe(links.rows[0]?.n);
+    expect(r.contacts.close_found).toBeGreaterThan(0);
+    expect(links.rows[0]?.linked).toBeGreaterThan(links.rows[0]?.n ?? 0);
     expect(r.contacts.close_found).toBe(r.contacts.close_cumulative);
     expect(r.capacity.quarantine_rooms_free).toBeGreaterThan(0);
     const yesterday = (await get('/api/reports/daily?date=2022-03-20')).json();

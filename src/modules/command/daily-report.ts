@@ -102,20 +102,17 @@ export async function dailyReport(
        FROM cases c WHERE ${inCases}`,
     [...p, SYMPTOMATIC],
   );
+  // Contacts found: people whose risk status rose to close or secondary contact (the tracing module's
+  // 'tracing.risk_person_found' events) — the dashboard's definition, so both show one figure. A released contact
+  // exposed again is found again that day; the cumulative figures count each person once.
   const lp: unknown[] = [from, to];
-  const inPersons = scopeCondition('per.area_code', scope, lp);
   const contacts = await db.query<Record<string, number>>(
-    `WITH firsts AS (
-       SELECT l.person_id, l.level, min(l.found_at) AS first_found
-         FROM contact_links l JOIN persons per ON per.id = l.person_id
-        WHERE l.level IN ('close', 'secondary') AND ${inPersons}
-        GROUP BY 1, 2
-     )
-     SELECT count(*) FILTER (WHERE level = 'close' AND first_found >= $1 AND first_found < $2) AS close_found,
-            count(*) FILTER (WHERE level = 'secondary' AND first_found >= $1 AND first_found < $2) AS secondary_found,
-            count(*) FILTER (WHERE level = 'close' AND first_found < $2) AS close_cumulative,
-            count(*) FILTER (WHERE level = 'secondary' AND first_found < $2) AS secondary_cumulative
-       FROM firsts`,
+    `SELECT count(*) FILTER (WHERE e.payload->>'status' = 'close_contact' AND e.occurred_at >= $1) AS close_found,
+            count(*) FILTER (WHERE e.payload->>'status' = 'secondary_contact' AND e.occurred_at >= $1) AS secondary_found,
+            count(DISTINCT e.subject_id) FILTER (WHERE e.payload->>'status' = 'close_contact') AS close_cumulative,
+            count(DISTINCT e.subject_id) FILTER (WHERE e.payload->>'status' = 'secondary_contact') AS secondary_cumulative
+       FROM events e
+      WHERE e.type = 'tracing.risk_person_found' AND e.occurred_at < $2 AND ${scopeCondition('e.area_code', scope, lp)}`,
     lp,
   );
   const rp: unknown[] = [from, to];
