@@ -1,7 +1,8 @@
 /**
  * One definition, used by every screen that shows it (dashboard, stock, responsibility list, the twin):
- * - waiting for a place: a case, close contact or secondary contact with no open stay (placed or arrived) and no
- *   active stay at home (an edition that isolates secondary contacts at home starts their home stay instead);
+ * - waiting for a place: a case, close contact or secondary contact with no open stay (placed or arrived), except a
+ *   secondary contact isolated at home (the 9th edition isolates them at home instead). Someone at home for
+ *   monitoring after a stay who is a contact again waits again: the placement engine places them.
  * - a site in service: active, full or closing (its rooms and beds count as free, in use or in turnover).
  */
 
@@ -11,7 +12,8 @@ export const WAITING_STATUSES = ['case', 'close_contact', 'secondary_contact'] a
 export function waitingForPlace(p: string): string {
   return `${p}.risk_status IN ('case', 'close_contact', 'secondary_contact') AND ${p}.purged_at IS NULL
     AND NOT EXISTS (SELECT 1 FROM placements wpl WHERE wpl.person_id = ${p}.id AND wpl.status IN ('placed', 'arrived'))
-    AND NOT EXISTS (SELECT 1 FROM home_stays wh WHERE wh.person_id = ${p}.id AND wh.status = 'active')`;
+    AND NOT (${p}.risk_status = 'secondary_contact'
+      AND EXISTS (SELECT 1 FROM home_stays wh WHERE wh.person_id = ${p}.id AND wh.status = 'active' AND wh.kind = 'isolation'))`;
 }
 
 export const SITE_IN_SERVICE = ['active', 'full', 'closing'] as const;
