@@ -248,25 +248,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       }
       time('round');
 
-      // The single-tube round: re-tests of pool holds, quarantine and home tests due today, fever clinics.
-      const singles: Sample[] = [];
-      const single = await db.transaction((tx) =>
-        createRound(
-          tx,
-          clock,
-          {
-            name: `单管 ${date}`,
-            areas: [cityOf(pop)],
-            policy: { other: 1, prevention: 1, control: 1, lockdown: 'single' },
-            createdBy: BY,
-          },
-          '',
-        ),
-      );
-      const singlePoints = pointsByCommunity(
-        await pointPools(db, single.round.id, single.round.policy, ''),
-        communityIndex,
-      );
+      // The single-tube round: re-tests of pool holds, quarantine and home tests due today, fever clinics. Made
+      // only when someone is to be tested, over the communities of those people (its points are theirs).
       const due = await db.query<{ id: number; person_id: number; kind: string }>(
         `SELECT id, person_id, kind FROM tasks WHERE status = 'open' AND person_id IS NOT NULL
            AND ((kind = 'retest_single_tube' AND created_at <= $1) OR (kind IN ('quarantine_test', 'home_test') AND due_at < $2))
@@ -275,24 +258,48 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       );
       const tested = new Set<number>();
       const scheduledTests: { id: number; personId: number }[] = [];
+      const toTest: number[] = [];
       for (const t of due.rows) {
         if (t.kind !== 'retest_single_tube') scheduledTests.push({ id: t.id, personId: t.person_id });
         if (tested.has(t.person_id)) continue;
         const a = agentOf[t.person_id] ?? -1;
         if (a < 0) continue;
         tested.add(t.person_id);
-        const p = singlePoints[pop.area[a] as number]?.[0];
-        if (p) singles.push({ agent: a, personId: t.person_id, point: p.id, pool: 1 });
+        toTest.push(a);
       }
       for (let a = 0; a < N; a++) {
         if (status[a] === AGENT_STATUS.isolated) continue;
         const onset = model.symptomOnsetDay(a);
         if (onset !== d || tested.has(pop.personId[a] as number)) continue;
         if (model.testUniform(a, d, SALT.fever) >= response.fever_clinic_share) continue;
-        const p = singlePoints[pop.area[a] as number]?.[0];
-        if (p) singles.push({ agent: a, personId: pop.personId[a] as number, point: p.id, pool: 1 });
+        toTest.push(a);
       }
-      await sampleAndTest(single.round.id, singles, at(9), at(17));
+      const singles: Sample[] = [];
+      if (toTest.length > 0) {
+        const areas = [...new Set(toTest.map((a) => pop.areaCodes[pop.area[a] as number] as string))].sort();
+        const single = await db.transaction((tx) =>
+          createRound(
+            tx,
+            clock,
+            {
+              name: `单管 ${date}`,
+              areas,
+              policy: { other: 1, prevention: 1, control: 1, lockdown: 'single' },
+              createdBy: BY,
+            },
+            '',
+          ),
+        );
+        const singlePoints = pointsByCommunity(
+          await pointPools(db, single.round.id, single.round.policy, ''),
+          communityIndex,
+        );
+        for (const a of toTest) {
+          const p = singlePoints[pop.area[a] as number]?.[0];
+          if (p) singles.push({ agent: a, personId: pop.personId[a] as number, point: p.id, pool: 1 });
+        }
+        await sampleAndTest(single.round.id, singles, at(9), at(17));
+      }
       // The scheduled tests were taken: their tasks are done (a positive one made the person a case).
       clock.set(at(22.05));
       if (scheduledTests.length > 0)
@@ -555,7 +562,9 @@ function pointsByCommunity(
   for (const p of points) {
     const c = communityIndex.get(p.area_code.slice(0, 12));
     if (c === undefined) continue;
-    (out[c] ??= []).push({ id: p.id, pool: p.pool_size });
+    const list = out[c] ?? [];
+    list.push({ id: p.id, pool: p.pool_size });
+    out[c] = list;
   }
   return out;
 }
