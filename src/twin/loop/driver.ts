@@ -47,7 +47,7 @@ import { closeTubes, packBox, receiveBox, shipBox } from '../../modules/testing/
 import { runTracing } from '../../modules/tracing/run-tracing.ts';
 import { classifyCase } from '../../modules/tracing/trace-case.ts';
 import { deliver, depart, disinfectVehicle, pickUp, planPendingTrips } from '../../modules/transfer/trips.ts';
-import { AGENT_STATUS, createModel, type DayReport, type Model, zoneLevelCode } from '../model.ts';
+import { AGENT_STATUS, createModel, type Model, zoneLevelCode } from '../model.ts';
 import type { Population } from '../population.ts';
 import { crossCheckFigures } from './figures.ts';
 import { checkInvariants, type InvariantFailure } from './invariants.ts';
@@ -434,7 +434,6 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       tubeCount = 0;
       rows.push(row);
       o.onDay?.(row, broken);
-      void (report satisfies DayReport);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
