@@ -94,7 +94,10 @@ export interface UnsampledHousehold {
   }[];
 }
 
-/** Residents of an area (usually a grid) with no scan in the round: the door-knocking list, by household. */
+/**
+ * Residents of the round's areas (within the caller's scope, usually narrowed to a grid) with no scan in the round:
+ * the door-knocking list, by household. People outside the round's areas are not in it, however unsampled.
+ */
 export async function unsampled(
   db: Queryable,
   scope: Scope,
@@ -108,6 +111,7 @@ export async function unsampled(
               'disabled', p.disabled, 'chronic_illness', p.chronic_illness, 'risk_status', p.risk_status) ORDER BY p.id) AS members
        FROM persons p
       WHERE p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, params)}
+        AND EXISTS (SELECT 1 FROM round_areas ra WHERE ra.round_id = $1 AND starts_with(p.area_code, ra.area_code))
         AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.round_id = $1 AND s.person_id = p.id)
       GROUP BY p.household_id ORDER BY p.household_id LIMIT $2`,
     params,

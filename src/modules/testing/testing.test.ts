@@ -384,6 +384,18 @@ describeBackends('mass testing', (ctx) => {
     const sampledIds = new Set([...people.slice(0, 13), people[14] as { id: number }].map((p) => p.id));
     expect(listed.some((id: number) => sampledIds.has(id))).toBe(false);
     expect(listed.length).toBe(people.filter((p) => p.area_code === grid && !sampledIds.has(p.id)).length);
+    // Asked for the whole district, the list holds only the round's residents (it once listed the district's).
+    const wide = (
+      await call(
+        cmd,
+        'GET',
+        `/api/testing/rounds/${roundId}/unsampled?area=${community.slice(0, 6)}&limit=2000`,
+      )
+    ).json().items as { members: { area_code: string }[] }[];
+    expect(wide.length).toBeGreaterThan(0);
+    for (const h of wide)
+      for (const m of h.members)
+        expect(m.area_code.startsWith(community.slice(0, 9)), m.area_code).toBe(true);
     const elsewhere = await loginAs(app, ctx.db, 'commander', '220203');
     const none = (
       await call(elsewhere, 'GET', `/api/testing/rounds/${roundId}/unsampled?area=${grid}`)

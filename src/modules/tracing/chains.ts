@@ -1,7 +1,8 @@
 /**
  * Transmission chains: a case B is linked to an earlier case A when B was found as A's contact before B became a
  * case. Clusters are the connected components of those links (union-find); each case's infector is the earliest
- * such A. Exported as JSON and CSV.
+ * such A. An infector always comes strictly before its case in (found_at, id) order, so links can never form a
+ * cycle, even when two cases found at the same instant were each traced as the other's contact. Exported as JSON and CSV.
  */
 import type { Queryable } from '../../db/types.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
@@ -27,7 +28,8 @@ export async function chains(db: Queryable, scope: Scope): Promise<Cluster[]> {
        FROM cases c
        LEFT JOIN LATERAL (
          SELECT cl.case_id, cl.source FROM contact_links cl JOIN cases a ON a.id = cl.case_id
-          WHERE cl.person_id = c.person_id AND cl.found_at <= c.found_at AND a.id <> c.id
+          WHERE cl.person_id = c.person_id AND cl.found_at <= c.found_at
+            AND (a.found_at, a.id) < (c.found_at, c.id)
           ORDER BY a.found_at, cl.level = 'close' DESC, cl.id LIMIT 1
        ) e ON true
       WHERE ${scopeCondition('c.area_code', scope, params)}

@@ -10,6 +10,7 @@ import { buildApp } from '../../server/app.ts';
 import { loginAs, type TestSession } from '../../server/test-auth.ts';
 import { verifyAudit } from '../access/audit.ts';
 import { seedCity } from '../registry/seed-city.ts';
+import { chains } from './chains.ts';
 import { runTracing } from './run-tracing.ts';
 import { createCase, traceCase } from './trace-case.ts';
 
@@ -422,5 +423,37 @@ describeBackends('tracing', (ctx) => {
     expect(new Set(items.map((i) => i.person_id)).size).toBe(items.length);
     for (const i of items) expect(i.risk_status).not.toMatch(/close|secondary/);
     await ctx.db.query('DELETE FROM tracing_rules');
+  });
+
+  it("never makes two cases found at the same instant each other's infector (the chain graph showed a 2-cycle)", async () => {
+    const [a, b] = [others[90] as P, others[91] as P];
+    const at = new Date('2022-03-16T02:00:00Z');
+    clock.set(at.toISOString());
+    const ids = await ctx.db.transaction(async (tx) => [
+      (await createCase(tx, clock, { personId: a.id, firstPositiveAt: at })).case.id,
+      (await createCase(tx, clock, { personId: b.id, firstPositiveAt: at })).case.id,
+    ]);
+    // Each was traced as the other's close contact, at the instant both were found.
+    for (const [kase, person] of [
+      [ids[0], b.id],
+      [ids[1], a.id],
+    ] as const)
+      await ctx.db.query(
+        `INSERT INTO contact_links (person_id, case_id, level, source, exposure_at, found_at)
+         VALUES ($1, $2, 'close', 'manual', $3, $3)`,
+        [person, kase, at],
+      );
+    const all = (await chains(ctx.db, { prefix: '' })).flatMap((c) => c.cases);
+    const infector = new Map(all.map((k) => [k.case_id, k.infector_case_id]));
+    // Follow every case's infectors: the walk ends within as many steps as there are cases.
+    for (const k of all) {
+      let at2: number | null | undefined = k.case_id;
+      for (let steps = 0; at2 !== null && at2 !== undefined; steps++) {
+        expect(steps, `cycle through case ${k.case_id}`).toBeLessThanOrEqual(all.length);
+        at2 = infector.get(at2);
+      }
+    }
+    const pair = all.filter((k) => ids.includes(k.case_id));
+    expect(pair.map((k) => k.infector_case_id).filter((x) => x !== null)).toHaveLength(1);
   });
 });
