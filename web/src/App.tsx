@@ -8,6 +8,7 @@ import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, setCsrfToken, setUnauthenticatedHandler } from './api.ts';
 import { Dashboard } from './Dashboard.tsx';
+import { errorText } from './error-text.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { ChangePassword, Login } from './Login.tsx';
 import { People } from './People.tsx';
@@ -128,7 +129,7 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
     try {
       await api('/api/auth/logout', { method: 'POST' });
     } catch (err) {
-      message.error((err as Error).message);
+      message.error(errorText(err));
     }
     setCsrfToken(null);
     onLoggedOut();

@@ -11,6 +11,7 @@ import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 're
 import { useTranslation } from 'react-i18next';
 import { api, type Me } from './api.ts';
 import { EChart } from './EChart.tsx';
+import { errorText } from './error-text.ts';
 
 use([LineChart]);
 
@@ -67,8 +68,8 @@ export function useLive<T>(path: string | null, tick: number): { data: T | null;
     let live = true;
     api<T>(path).then(
       (data) => live && setState({ path, data, error: null }),
-      (err: Error) =>
-        live && setState((s) => ({ path, data: s.path === path ? s.data : null, error: err.message })),
+      (err: unknown) =>
+        live && setState((s) => ({ path, data: s.path === path ? s.data : null, error: errorText(err) })),
     );
     return () => {
       live = false;

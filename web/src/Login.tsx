@@ -3,6 +3,7 @@ import { Alert, Button, Card, Form, Input, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, setCsrfToken } from './api.ts';
+import { errorText } from './error-text.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 
 function Centered({ children }: { children: React.ReactNode }) {
@@ -31,7 +32,7 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
       setCsrfToken(res.csrf_token);
       await onLoggedIn();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -74,7 +75,7 @@ export function ChangePassword({ onChanged }: { onChanged: () => Promise<void> }
       setCsrfToken(changed.csrf_token);
       await onChanged();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }

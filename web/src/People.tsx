@@ -3,6 +3,7 @@ import { Alert, Button, Card, Form, Input, Space, Table, Tag, Typography } from 
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Person, query } from './api.ts';
+import { errorText } from './error-text.ts';
 
 const PAGE_SIZE = 50;
 const HEALTH_COLOURS: Record<string, string> = { green: 'green', yellow: 'gold', red: 'red' };
@@ -37,11 +38,11 @@ export function People() {
         setError(null);
         setLoading(false);
       },
-      (err: Error) => {
+      (err: unknown) => {
         if (!live) return;
         setRows([]);
         setNextAfter(null);
-        setError(err.message);
+        setError(errorText(err));
         setLoading(false);
       },
     );

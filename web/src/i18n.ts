@@ -1,6 +1,7 @@
 /** Chinese by default, English on request; the choice is kept in localStorage. */
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { errorsZh } from './i18n/errors.ts';
 
 const zh = {
   app: { title: '清仓 · 疫情处置指挥平台', short: '清仓' },
@@ -1504,7 +1505,10 @@ function initialLanguage(): Language {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { 'zh-CN': { translation: zh }, en: { translation: en } },
+  resources: {
+    'zh-CN': { translation: { ...zh, errors: errorsZh } },
+    en: { translation: en },
+  },
   lng: initialLanguage(),
   fallbackLng: 'zh-CN',
   interpolation: { escapeValue: false },

@@ -9,7 +9,10 @@ import type { ButtonProps } from 'antd/es/button';
 import type { ColumnType, TableProps } from 'antd/es/table';
 import { type Key, type ReactNode, useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, type Me } from '../api.ts';
+import { api, type Me } from '../api.ts';
+import { errorText } from '../error-text.ts';
+
+export { errorText };
 
 export interface Loaded<T> {
   data: T | null;
@@ -23,7 +26,8 @@ export interface Loaded<T> {
  * action) or `reload` is called.
  */
 export function useApi<T>(path: string | null, version = 0): Loaded<T> {
-  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({
+  const { i18n } = useTranslation();
+  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({
     data: null,
     error: null,
     loading: path !== null,
@@ -39,14 +43,20 @@ export function useApi<T>(path: string | null, version = 0): Loaded<T> {
     setState((s) => ({ ...s, loading: true }));
     api<T>(path).then(
       (data) => live && setState({ data, error: null, loading: false }),
-      (err: Error) => live && setState({ data: null, error: err.message, loading: false }),
+      (err: unknown) => live && setState({ data: null, error: err ?? new Error('failed'), loading: false }),
     );
     return () => {
       live = false;
     };
   }, [path, tick, version]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
-  return { ...state, reload };
+  // The failure in the reader's language, worded again when the language changes.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: worded again when the language changes
+  const error = useMemo(
+    () => (state.error === null ? null : errorText(state.error)),
+    [state.error, i18n.language],
+  );
+  return { data: state.data, loading: state.loading, error, reload };
 }
 
 export function useFormat() {
@@ -357,29 +367,6 @@ export function usePermissions(me: Me | null | undefined): (permission: string) 
 /** A counter a page bumps after each action: every view given it asks for its data again. */
 export function useVersion(): [number, () => void] {
   return useReducer((n: number) => n + 1, 0);
-}
-
-/**
- * `code: message` of a failed request, as the API said it, then one line per detail it gave: the rules still
- * missing (a zone that cannot lift yet) or the fields that failed validation.
- */
-export function errorText(err: unknown): string {
-  if (!(err instanceof ApiError)) return err instanceof Error ? err.message : String(err);
-  const lines = [`${err.code}: ${err.message}`];
-  if (Array.isArray(err.details))
-    for (const d of err.details as {
-      rule?: string;
-      ok?: boolean;
-      detail?: string;
-      path?: string;
-      message?: string;
-    }[]) {
-      if (d.rule !== undefined && d.ok === false) lines.push(`· ${d.rule}: ${d.detail ?? ''}`);
-      else if (d.path !== undefined) lines.push(`· ${d.path}: ${d.message ?? ''}`);
-    }
-  else if (err.details && typeof (err.details as { line?: unknown }).line === 'number')
-    lines.push(`· line ${(err.details as { line: number }).line}`);
-  return lines.join('\n');
 }
 
 /**

@@ -27,6 +27,7 @@ import { ApiError, api, type Me, setCsrfToken, setUnauthenticatedHandler } from 
 import { LanguageSwitch } from '../LanguageSwitch.tsx';
 import { ChangePassword } from '../Login.tsx';
 import './i18n.ts';
+import { errorText } from '../error-text.ts';
 import { queuedOps } from './outbox.ts';
 import { Workbench } from './Workbench.tsx';
 
@@ -178,7 +179,7 @@ function PhoneLogin({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
       setCsrfToken(res.csrf_token);
       await onLoggedIn();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }

@@ -18,6 +18,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, type Me, setCsrfToken } from '../api.ts';
+import { errorText } from '../error-text.ts';
 import { LanguageSwitch } from '../LanguageSwitch.tsx';
 import { CameraScan } from './CameraScan.tsx';
 import { fingerprint, newKey, normaliseBarcode, parsePersonCode } from './codes.ts';
@@ -163,7 +164,7 @@ export function Workbench({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void
     try {
       await api('/api/auth/logout', { method: 'POST' });
     } catch (err) {
-      message.error((err as Error).message);
+      message.error(errorText(err));
     }
     setCsrfToken(null);
     onLoggedOut();
@@ -307,7 +308,7 @@ function TaskPanel({ task, onChange }: { task: Task | null; onChange: (task: Tas
     if (!editing) return;
     api<{ items: RoundItem[] }>('/api/testing/rounds')
       .then((r) => setRounds(r.items.filter((x) => x.status !== 'closed')))
-      .catch((err: Error) => setError(t('sampler.setup.loadFailed', { message: err.message })));
+      .catch((err: unknown) => setError(t('sampler.setup.loadFailed', { message: errorText(err) })));
   }, [editing, t]);
 
   useEffect(() => {
@@ -318,7 +319,7 @@ function TaskPanel({ task, onChange }: { task: Task | null; onChange: (task: Tas
         setPoints(r.items);
         if (r.items.length === 1) setPointId(r.items[0]?.id);
       })
-      .catch((err: Error) => setError(t('sampler.setup.loadFailed', { message: err.message })));
+      .catch((err: unknown) => setError(t('sampler.setup.loadFailed', { message: errorText(err) })));
   }, [editing, roundId, t]);
 
   const round = rounds?.find((r) => r.id === roundId);
@@ -519,7 +520,7 @@ function ScanPanel({
       setLastScan(t('sampler.scanned', { who: code.label, tube: current }));
       onQueued();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
       personInput.current?.focus();

@@ -28,6 +28,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api.ts';
 import { LanguageSwitch } from '../LanguageSwitch.tsx';
 import './i18n.ts';
+import { errorText } from '../error-text.ts';
 
 const SYMPTOMS = [
   'fever',
@@ -125,7 +126,7 @@ function SelfReport({ secret }: { secret: string }) {
         if (e.code === 'stay_ended') return t('selfReport.ended');
         if (e.code === 'daily_limit_reached') return t('selfReport.limit');
         if (e.code === 'not_arrived') return t('selfReport.notArrived');
-        return t('selfReport.failed', { message: e.message });
+        return t('selfReport.failed', { message: errorText(e) });
       }
       return t('selfReport.failed', { message: String(e) });
     },
