@@ -49,6 +49,21 @@ describeBackends('HTTP API', (ctx) => {
       '兴华街道',
       '东厂宅社区',
     ]);
+    // Names for screens that would otherwise show codes: each with its path from the district down.
+    const names = (await get('/api/areas/names?codes=220202001001,2202,220202,999999')).json().items as {
+      code: string;
+      name: string;
+      full: string;
+    }[];
+    expect(Object.fromEntries(names.map((n) => [n.code, n.full]))).toEqual({
+      '220202001001': '昌邑区 兴华街道 东厂宅社区',
+      '2202': '吉林市',
+      '220202': '昌邑区',
+    });
+    const tooMany = Array.from({ length: 501 }, (_, i) => `2202${String(i % 100).padStart(2, '0')}`).join(
+      ',',
+    );
+    expect((await get(`/api/areas/names?codes=${tooMany}`)).statusCode).toBe(400);
     const page = (await get('/api/persons?area=2202&limit=5')).json();
     expect(page.items).toHaveLength(5);
     for (const p of page.items) {
@@ -73,6 +88,7 @@ describeBackends('HTTP API', (ctx) => {
       ['/api/persons?limit=abc', 400, 'validation_failed'],
       ['/api/persons?limit=100000', 400, 'validation_failed'],
       ['/api/areas/12345', 400, 'validation_failed'],
+      ['/api/areas/names?codes=2202,12345', 400, 'validation_failed'],
       ["/api/persons?area=22' OR 1=1 --", 400, 'validation_failed'],
       ['/api/areas/99', 404, 'not_found'],
       ['/api/areas?parent=9901', 404, 'not_found'],

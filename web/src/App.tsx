@@ -12,6 +12,7 @@ import { errorText } from './error-text.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { ChangePassword, Login } from './Login.tsx';
 import { People } from './People.tsx';
+import { AreaName } from './pages/shared.tsx';
 
 // Each work page is its own chunk, loaded when first opened.
 const TestingPage = lazy(() => import('./pages/Testing.tsx'));
@@ -152,7 +153,8 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
         <Space size="middle">
           <LanguageSwitch />
           <Typography.Text style={{ color: 'rgba(255,255,255,0.85)' }}>
-            {me.name} · {me.role} · {me.jurisdiction}
+            {me.name} · {t(`role.${me.role}`, { defaultValue: me.role })} ·{' '}
+            {me.jurisdiction ? <AreaName code={me.jurisdiction} /> : t('common.all')}
           </Typography.Text>
           <Button size="small" onClick={logout}>
             {t('auth.logout')}

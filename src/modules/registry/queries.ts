@@ -109,6 +109,31 @@ export async function areaPath(db: Queryable, code: string): Promise<AreaRow[]> 
   return rows;
 }
 
+export interface AreaName {
+  code: string;
+  name: string;
+  level: number;
+  /** The names from the district (or the area's own level, if higher) down to the area: "船营区 北京路街道 …". */
+  full: string;
+}
+
+/**
+ * Names of the given area codes, each with its path of names, for screens and exports that would otherwise show
+ * bare codes. Unknown codes are left out. The hierarchy is public (GB/T 2260 and its grids), so no scope applies.
+ */
+export async function areaNames(db: Queryable, codes: readonly string[]): Promise<AreaName[]> {
+  if (codes.length === 0) return [];
+  const { rows } = await db.query<AreaName>(
+    `SELECT a.code, a.name, a.level,
+            (SELECT string_agg(p.name, ' ' ORDER BY p.level) FROM areas p
+              WHERE p.code = ANY (ARRAY[left(a.code, 6), left(a.code, 9), left(a.code, 12), left(a.code, 15), a.code])
+                AND (p.level >= 3 OR p.code = a.code)) AS full
+       FROM areas a WHERE a.code = ANY($1::text[])`,
+    [[...new Set(codes)]],
+  );
+  return rows;
+}
+
 export interface AreaChild extends AreaRow {
   /** Residents counted within the caller's scope; null for an area outside it. */
   persons: number | null;

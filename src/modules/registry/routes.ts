@@ -11,6 +11,7 @@ import { narrow, scopeOf } from '../access/scope.ts';
 import { presentPerson } from './presenters.ts';
 import {
   areaChildren,
+  areaNames,
   areaPath,
   getArea,
   getPerson,
@@ -96,6 +97,33 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
         throw notFound('area', req.query.parent);
       return { items: await areaChildren(db, scopeOf(principalOf(req)), req.query.parent ?? null) };
     },
+  );
+
+  r.get(
+    '/areas/names',
+    {
+      config: { permission: 'area.read' },
+      schema: {
+        tags: ['registry'],
+        summary:
+          'Names of up to 500 area codes (comma-separated), each with its path of names from the district down',
+        querystring: z.object({
+          codes: z
+            .string()
+            .max(500 * 16)
+            .transform((s) => s.split(',').filter((c) => c !== ''))
+            .pipe(z.array(AreaCode).max(500)),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({ code: z.string(), name: z.string(), level: z.number(), full: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => ({ items: await areaNames(db, req.query.codes) }),
   );
 
   r.get(

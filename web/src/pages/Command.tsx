@@ -28,8 +28,11 @@ import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
+import { areaFullName, areaName } from '../area-names.ts';
 import {
   ACTIONS,
+  AreaName,
+  areaColumn,
   beijingToday,
   byNumber,
   byString,
@@ -212,17 +215,12 @@ function ZonesView({ acting }: { acting: Acting }) {
       () => api<Zone>(`/api/zones/${z.id}/lift`, { method: 'POST' }),
       (out) =>
         out.status === 'lifted'
-          ? t('command.lifted', { area: z.area_code })
-          : t('command.steppedDown', { area: z.area_code, level: t(`zoneLevel.${out.level}`) }),
+          ? t('command.lifted', { area: areaName(z.area_code) })
+          : t('command.steppedDown', { area: areaName(z.area_code), level: t(`zoneLevel.${out.level}`) }),
       bump,
     );
   const columns: Column<Zone>[] = [
-    {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'level',
       title: t('command.level'),
@@ -278,8 +276,8 @@ function ZonesView({ acting }: { acting: Acting }) {
                     danger
                     title={
                       stepDown
-                        ? t('command.confirmStepDown', { area: r.area_code })
-                        : t('command.confirmLift', { area: r.area_code })
+                        ? t('command.confirmStepDown', { area: areaName(r.area_code) })
+                        : t('command.confirmLift', { area: areaName(r.area_code) })
                     }
                     description={r.readiness.ready ? t('command.allMet') : t('command.notAllMet')}
                     onConfirm={() => lift(r)}
@@ -298,7 +296,7 @@ function ZonesView({ acting }: { acting: Acting }) {
   ];
   const suggRows = sugg.data?.items ?? [];
   const suggColumns: Column<Suggestion>[] = [
-    { key: 'area_code', title: t('common.areaCode'), dataIndex: 'area_code' },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'current',
       title: t('command.current'),
@@ -392,7 +390,7 @@ function ZoneForm({ draft, onClose, onDone }: { draft: ZoneDraft; onClose: () =>
     setBusy(true);
     const out = await act(
       () => api<Zone>('/api/zones', { method: 'POST', body: { ...v, area_code: v.area_code.trim() } }),
-      (z) => t('command.zoneSet', { area: z.area_code, level: t(`zoneLevel.${z.level}`) }),
+      (z) => t('command.zoneSet', { area: areaName(z.area_code), level: t(`zoneLevel.${z.level}`) }),
       onDone,
     );
     setBusy(false);
@@ -480,17 +478,25 @@ function EffectiveZone({ version }: { version: number }) {
       {res.data &&
         (res.data.zone ? (
           <Descriptions size="small" bordered column={{ xs: 1, md: 4 }}>
-            <Descriptions.Item label={t('common.areaCode')}>{res.data.area_code}</Descriptions.Item>
+            <Descriptions.Item label={t('common.areaName')}>
+              <AreaName code={res.data.area_code} />
+            </Descriptions.Item>
             <Descriptions.Item label={t('command.level')}>
               <StatusTag ns="zoneLevel" value={res.data.zone.level} colors={ZONE_COLOURS} />
             </Descriptions.Item>
-            <Descriptions.Item label={t('command.governedBy')}>{res.data.zone.area_code}</Descriptions.Item>
+            <Descriptions.Item label={t('command.governedBy')}>
+              <AreaName code={res.data.zone.area_code} />
+            </Descriptions.Item>
             <Descriptions.Item label={t('command.since')}>
               {f.dateTime(res.data.zone.started_at)}
             </Descriptions.Item>
           </Descriptions>
         ) : (
-          <Alert type="success" showIcon message={t('command.noZoneFor', { area: res.data.area_code })} />
+          <Alert
+            type="success"
+            showIcon
+            message={t('command.noZoneFor', { area: areaName(res.data.area_code) })}
+          />
         ))}
     </Card>
   );
@@ -565,7 +571,7 @@ function LeaderForm({ onClose, onDone }: { onClose: () => void; onDone: () => vo
       (l) =>
         t('command.leaderAdded', {
           name: l.name,
-          area: l.area_code,
+          area: areaName(l.area_code),
           function: t(`leaderFunction.${l.function}`),
         }),
       onDone,
@@ -642,12 +648,7 @@ function ResponsibilityView({ version }: { version: number }) {
       ns: 'leaderFunction',
       t,
     }),
-    {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'due_at',
       title: t('command.due'),
@@ -667,13 +668,17 @@ function ResponsibilityView({ version }: { version: number }) {
       key: 'owner',
       title: t('command.owner'),
       render: (_: unknown, r) =>
-        r.owner ? `${r.owner.name} (${r.owner.area_code})` : <Tag color="red">{t('command.unowned')}</Tag>,
+        r.owner ? (
+          `${r.owner.name}（${areaName(r.owner.area_code)}）`
+        ) : (
+          <Tag color="red">{t('command.unowned')}</Tag>
+        ),
       filters: [
         { text: t('command.owned'), value: 'yes' },
         { text: t('command.unowned'), value: 'no' },
       ],
       onFilter: (v, r) => (v === 'yes') === (r.owner !== null),
-      exportValue: (r) => (r.owner ? `${r.owner.name} (${r.owner.area_code})` : ''),
+      exportValue: (r) => (r.owner ? `${r.owner.name}（${areaFullName(r.owner.area_code)}）` : ''),
     },
     {
       key: 'escalated_levels',
@@ -747,7 +752,7 @@ function ResponsibilityView({ version }: { version: number }) {
               { value: 'none', label: t('command.unowned') },
               ...(leaders.data?.items ?? []).map((l) => ({
                 value: String(l.id),
-                label: `${l.name} · ${l.area_code} · ${t(`leaderFunction.${l.function}`, { defaultValue: l.function })}`,
+                label: `${l.name} · ${areaName(l.area_code)} · ${t(`leaderFunction.${l.function}`, { defaultValue: l.function })}`,
               })),
             ]}
           />
@@ -770,12 +775,7 @@ function TasksView({ acting }: { acting: Acting }) {
   const columns: Column<Task>[] = [
     { key: 'id', title: t('testing.id'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
     codedColumn({ key: 'kind', title: t('command.item'), field: 'kind', rows: rows, ns: 'taskKind', t }),
-    {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id', render: (v) => v ?? '—' },
     {
       key: 'subject',

@@ -34,6 +34,7 @@ import { api, type Board, type Me, query, type SiteOccupancy } from '../api.ts';
 import { EChart } from '../EChart.tsx';
 import {
   ACTIONS,
+  areaColumn,
   beijingToday,
   byNumber,
   byString,
@@ -616,12 +617,7 @@ function HomeStaysView({ version, onDone }: { version: number; onDone: () => voi
   const columns: Column<HomeStay>[] = [
     { key: 'id', title: t('isolation.homeId'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
     { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
-    {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'kind',
       title: t('isolation.homeKind'),
@@ -759,12 +755,7 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
   const columns: Column<Stay>[] = [
     { key: 'id', title: t('isolation.stayId'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
     { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
-    {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     codedColumn({
       key: 'category',
       title: t('isolation.category'),

@@ -23,8 +23,11 @@ import {
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Area, type Me, query, type Round } from '../api.ts';
+import { areaName } from '../area-names.ts';
 import { ScanFileView } from './ScanFile.tsx';
 import {
+  AreaName,
+  areaColumn,
   byNumber,
   byString,
   type Column,
@@ -538,7 +541,12 @@ function UnsampledView({ round, area, onArea }: { round: Round; area: string; on
   const memberColumns = [
     { key: 'name', title: t('people.name'), dataIndex: 'name' },
     { key: 'age', title: t('people.age'), render: (_: unknown, m: Member) => ageOn(m.birth_date, today) },
-    { key: 'area', title: t('common.areaCode'), dataIndex: 'area_code' },
+    {
+      key: 'area',
+      title: t('common.areaName'),
+      dataIndex: 'area_code',
+      render: (v: string) => <AreaName code={v} />,
+    },
     {
       key: 'groups',
       title: t('people.groups'),
@@ -623,11 +631,12 @@ function PointsView({ round }: { round: Round }) {
     { key: 'id', title: t('testing.id'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
     { key: 'name', title: t('testing.pointName'), dataIndex: 'name', sorter: byString((r) => r.name) },
     {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-      filters: filtersFrom(rows, (r) => r.area_code.slice(0, 12)),
+      ...areaColumn<SamplingPoint>({ title: t('common.areaName'), get: (r) => r.area_code }),
+      filters: filtersFrom(
+        rows,
+        (r) => r.area_code.slice(0, 12),
+        (v) => areaName(v),
+      ),
       onFilter: (v, r) => r.area_code.startsWith(v as string),
     },
     {

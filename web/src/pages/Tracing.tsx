@@ -27,9 +27,11 @@ import { use } from 'echarts/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
+import { areaName, useAreaNamesVersion } from '../area-names.ts';
 import { EChart } from '../EChart.tsx';
 import {
   ACTIONS,
+  areaColumn,
   byNumber,
   byString,
   type Column,
@@ -237,12 +239,7 @@ function CasesTable({
   const columns: Column<CaseRow>[] = [
     { key: 'case_no', title: t('tracing.caseNo'), dataIndex: 'case_no', sorter: byString((r) => r.case_no) },
     { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
-    {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'severity',
       title: t('tracing.severity'),
@@ -376,12 +373,7 @@ function ContactsCard({ c, version }: { c: CaseRow; version: number }) {
       dataIndex: 'person_id',
       sorter: byNumber((r) => r.person_id),
     },
-    {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'level',
       title: t('tracing.level'),
@@ -465,6 +457,7 @@ function ChainsView({ version }: { version: number }) {
   const { t, i18n } = useTranslation();
   const f = useFormat();
   const res = useApi<{ clusters: Cluster[] }>('/api/tracing/chains', version);
+  const names = useAreaNamesVersion();
   const clusters = res.data?.clusters ?? [];
   const rows: ChainRow[] = useMemo(() => {
     const no = new Map(clusters.flatMap((c) => c.cases.map((k) => [k.case_id, k.case_no] as const)));
@@ -477,6 +470,7 @@ function ChainsView({ version }: { version: number }) {
     );
   }, [clusters]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: area names that arrive (names) redraw the graph
   const option = useMemo(() => {
     const lang = i18n.language;
     const withLinks = new Set(
@@ -501,7 +495,7 @@ function ChainsView({ version }: { version: number }) {
           data: rows.map((r) => ({
             id: String(r.case_id),
             name: r.case_no,
-            value: r.area_code,
+            value: areaName(r.area_code),
             symbolSize: withLinks.has(r.case_id) ? 14 : 9,
             itemStyle: { color: CLUSTER_COLOURS[(r.cluster - 1) % CLUSTER_COLOURS.length] },
           })),
@@ -515,7 +509,7 @@ function ChainsView({ version }: { version: number }) {
         },
       ],
     };
-  }, [rows, t, i18n.language]);
+  }, [rows, t, i18n.language, names]);
 
   const columns: Column<ChainRow>[] = [
     {
@@ -527,12 +521,7 @@ function ChainsView({ version }: { version: number }) {
       onFilter: (v, r) => String(r.cluster) === v,
     },
     { key: 'case_no', title: t('tracing.caseNo'), dataIndex: 'case_no', sorter: byString((r) => r.case_no) },
-    {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'found_at',
       title: t('tracing.foundAt'),

@@ -26,6 +26,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
 import {
+  AreaName,
+  areaColumn,
   beijingToday,
   byNumber,
   byString,
@@ -337,7 +339,12 @@ function TripsView({ version }: { version: number }) {
             dataSource={trip.passengers}
             columns={[
               { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
-              { key: 'area_code', title: t('common.areaCode'), dataIndex: 'area_code' },
+              {
+                key: 'area_code',
+                title: t('common.areaName'),
+                dataIndex: 'area_code',
+                render: (v: string) => <AreaName code={v} />,
+              },
               {
                 key: 'status',
                 title: t('transfer.status'),
@@ -379,12 +386,7 @@ function ClocksView({ version }: { version: number }) {
       sorter: byNumber((r) => r.placement_id),
     },
     { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
-    {
-      key: 'area_code',
-      title: t('common.areaCode'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'found_at',
       title: t('tracing.foundAt'),

@@ -4,12 +4,24 @@
  * request (loading, empty, error), and the actions: a confirmation before a change, a success message, the
  * API's error code and message on failure, and the page's data asked for again afterwards.
  */
-import { Alert, App as AntApp, Button, Empty, Popconfirm, Space, Table, Tag, Typography } from 'antd';
+import {
+  Alert,
+  App as AntApp,
+  Button,
+  Empty,
+  Popconfirm,
+  Space,
+  Table,
+  Tag,
+  Tooltip,
+  Typography,
+} from 'antd';
 import type { ButtonProps } from 'antd/es/button';
 import type { ColumnType, TableProps } from 'antd/es/table';
 import { type Key, type ReactNode, useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me } from '../api.ts';
+import { areaFullName, areaName, prefetchAreaNames, useAreaNamesVersion } from '../area-names.ts';
 import { errorText } from '../error-text.ts';
 
 export { errorText };
@@ -90,6 +102,31 @@ export interface Column<T> extends ColumnType<T> {
   key: string;
   title: string;
   exportValue?: (row: T) => string | number | boolean | null | undefined;
+  /** The column shows an area: the table asks for the names of every row's area (for the export too). */
+  areaOf?: (row: T) => string | null | undefined;
+}
+
+/** An area by its name, with its path and code on hover; the code until the name is known. */
+export function AreaName({ code }: { code: string | null | undefined }) {
+  useAreaNamesVersion();
+  if (!code) return <>—</>;
+  return <Tooltip title={`${areaFullName(code)} · ${code}`}>{areaName(code)}</Tooltip>;
+}
+
+/** A column of areas, shown and sorted by name, exported with the names from the district down. */
+export function areaColumn<T>(o: {
+  key?: string;
+  title: string;
+  get: (row: T) => string | null | undefined;
+}): Column<T> {
+  return {
+    key: o.key ?? 'area_code',
+    title: o.title,
+    areaOf: o.get,
+    render: (_: unknown, r: T) => <AreaName code={o.get(r)} />,
+    sorter: byString((r: T) => areaName(o.get(r))),
+    exportValue: (r) => areaFullName(o.get(r)),
+  };
 }
 
 /** Keys of T whose values are codes (strings). */
@@ -219,6 +256,10 @@ export function DataTable<T extends object>(props: DataTableProps<T>) {
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
   const { rows } = props;
+  useAreaNamesVersion();
+  useEffect(() => {
+    for (const c of props.columns) if (c.areaOf) prefetchAreaNames(rows.map(c.areaOf));
+  }, [rows, props.columns]);
   // New rows from the server: the export follows them until the user filters or sorts again.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the rows change
   useEffect(() => setShown(null), [rows]);

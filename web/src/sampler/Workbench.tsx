@@ -18,6 +18,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, type Me, setCsrfToken } from '../api.ts';
+import { areaName } from '../area-names.ts';
 import { errorText } from '../error-text.ts';
 import { LanguageSwitch } from '../LanguageSwitch.tsx';
 import { CameraScan } from './CameraScan.tsx';
@@ -188,7 +189,7 @@ export function Workbench({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void
                 whiteSpace: 'nowrap',
               }}
             >
-              {me.name} · {me.jurisdiction}
+              {me.name} · {areaName(me.jurisdiction)}
             </div>
           </div>
           <Tag
@@ -381,7 +382,10 @@ function TaskPanel({ task, onChange }: { task: Task | null; onChange: (task: Tas
           loading={roundId !== undefined && points === null && !error}
           value={pointId}
           onChange={(v: number) => setPointId(v)}
-          options={(points ?? []).map((p) => ({ value: p.id, label: `${p.name} (${p.area_code})` }))}
+          options={(points ?? []).map((p) => ({
+            value: p.id,
+            label: `${p.name}（${areaName(p.area_code)}）`,
+          }))}
         />
         {round && (
           <>

@@ -1,0 +1,83 @@
+/**
+ * Area names instead of bare codes, everywhere a screen or an export shows an area. Codes asked for while a page
+ * renders are gathered and fetched in one request (`/api/areas/names`, 500 at a time) and kept for the session;
+ * components re-render when names arrive. Until a name is known the code is shown, never an empty cell.
+ */
+import { useSyncExternalStore } from 'react';
+import { api } from './api.ts';
+
+interface AreaName {
+  code: string;
+  name: string;
+  level: number;
+  full: string;
+}
+
+const known = new Map<string, AreaName>();
+const asked = new Set<string>();
+let queue = new Set<string>();
+let scheduled = false;
+let version = 0;
+const listeners = new Set<() => void>();
+
+const CODE = /^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/;
+
+function flush(): void {
+  scheduled = false;
+  const codes = [...queue];
+  queue = new Set();
+  for (let i = 0; i < codes.length; i += 500) {
+    const batch = codes.slice(i, i + 500);
+    api<{ items: AreaName[] }>(`/api/areas/names?codes=${batch.join(',')}`).then(
+      (res) => {
+        for (const a of res.items) known.set(a.code, a);
+        version++;
+        for (const l of listeners) l();
+      },
+      () => {
+        // Not fatal: the codes stay shown; they may be asked again after the next page load.
+        for (const c of batch) asked.delete(c);
+      },
+    );
+  }
+}
+
+function ask(code: string | null | undefined): void {
+  if (!code || asked.has(code) || !CODE.test(code)) return;
+  asked.add(code);
+  queue.add(code);
+  if (!scheduled) {
+    scheduled = true;
+    queueMicrotask(flush);
+  }
+}
+
+/** The area's own name (the code until it is known). Asks for it when needed. */
+export function areaName(code: string | null | undefined): string {
+  if (!code) return '';
+  ask(code);
+  return known.get(code)?.name ?? code;
+}
+
+/** The area's names from the district down, for exports and tooltips: "船营区 北京路街道 …". */
+export function areaFullName(code: string | null | undefined): string {
+  if (!code) return '';
+  ask(code);
+  return known.get(code)?.full ?? code;
+}
+
+/** Asks for many codes at once (a table's rows) before they render. */
+export function prefetchAreaNames(codes: Iterable<string | null | undefined>): void {
+  for (const c of codes) ask(c);
+}
+
+/** Re-renders the component when names arrive. */
+export function useAreaNamesVersion(): number {
+  return useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => version,
+  );
+}
