@@ -38,8 +38,11 @@ const made = {
   roundName: 'E2E 全员核酸第1轮',
   street: '',
   community: '',
+  communityName: '',
   district: '',
+  districtName: '',
   grid: '',
+  gridName: '',
   caseNo: '',
   secondCaseNo: '',
   householdId: 0,
@@ -104,6 +107,15 @@ async function seedThroughApi(tokens: { testing: string; commander: string }): P
   made.community = index.area_code.slice(0, 12);
   made.street = index.area_code.slice(0, 9);
   made.district = index.area_code.slice(0, 6);
+  // Screens show areas by name (the code on hover).
+  const names = await testing<{ items: { code: string; name: string }[] }>(
+    'GET',
+    `/api/areas/names?codes=${made.grid},${made.community},${made.district}`,
+  );
+  made.districtName = names.items.find((a) => a.code === made.district)?.name ?? '';
+  made.gridName = names.items.find((a) => a.code === made.grid)?.name ?? '';
+  made.communityName = names.items.find((a) => a.code === made.community)?.name ?? '';
+  expect(made.gridName && made.communityName).toBeTruthy();
 
   const round = await testing<{ id: number; sampling_points: number }>('POST', '/api/testing/rounds', {
     name: made.roundName,
@@ -437,14 +449,14 @@ describe('work pages', () => {
   it('command: zones with readiness, leaders, responsibility list, tasks, the daily report and its downloads', async () => {
     await withPage('e2e.commander', async (page) => {
       await open(page, '指挥调度', '/command');
-      const zone = page.locator('tr.ant-table-row', { hasText: made.community });
+      const zone = page.locator('tr.ant-table-row', { hasText: made.communityName });
       await zone.waitFor();
       expect(await zone.textContent()).toContain('封控区');
       expect(await zone.textContent()).toContain('未满足'); // a case inside, found today
       // The zone governing the index case's grid is that lockdown.
       await page.getByPlaceholder('220202001001').fill(made.grid);
       await page.getByRole('button', { name: '查询' }).click();
-      await page.locator('.ant-descriptions', { hasText: made.grid }).getByText('封控区').waitFor();
+      await page.locator('.ant-descriptions', { hasText: made.gridName }).getByText('封控区').waitFor();
       await page.screenshot({ path: join(SHOTS, 'command-zones.png'), fullPage: true });
 
       await page.getByRole('tab', { name: '包保领导' }).click();
@@ -609,16 +621,17 @@ describe('work pages', () => {
       await open(page, '指挥调度', '/command');
       const row = page
         .locator('.ant-card', { hasText: '现行风险区及解封条件' })
-        .locator('tr.ant-table-row', { hasText: made.community });
+        .locator('tr.ant-table-row', { hasText: made.communityName });
       await row.getByText('✗', { exact: false }).first().waitFor(); // the checks beside the button
       await row.getByRole('button', { name: '解除', exact: true }).click();
       await confirm(page);
       const error = page.locator('.ant-notification-notice', { hasText: '操作未成功' });
       await error.waitFor();
       const text = (await error.locator('.action-error').textContent()) ?? '';
-      expect(text).toMatch(/^not_ready: /);
-      expect(text).toContain('no_new_case_14_days');
-      expect(text).toContain('· no_new_case_14_days: '); // each missing rule on its own line, from the details
+      // In words, not codes: what is refused, then each missing rule on its own line, from the details.
+      expect(text).toMatch(/^尚未满足解封条件/);
+      expect(text).toContain('· 连续 14 天无新增病例');
+      expect(text).not.toMatch(/not_ready|no_new_case_14_days|[a-z]{4,}/);
       await page.screenshot({ path: join(SHOTS, 'command-lift-refused.png'), fullPage: true });
       // Through the API: the zone is still active.
       const still = await cmd<{ items: { id: number; status: string }[] }>('GET', '/api/zones');
@@ -662,12 +675,8 @@ describe('work pages', () => {
       expect(text).toMatch(/退回1/);
       const problem = report.locator('tr.ant-table-row');
       await expect.poll(() => problem.count()).toBe(1);
-      expect(await problem.locator('td').allTextContents()).toEqual([
-        '4',
-        '人员库中无此人person_unknown',
-        'E2EFILE3',
-        'no person 424242424 in the registry',
-      ]);
+      // In Chinese the reason in words, without the API's English sentence or its code.
+      expect(await problem.locator('td').allTextContents()).toEqual(['4', '人员库中无此人', 'E2EFILE3']);
       await page.screenshot({ path: join(SHOTS, 'testing-scan-file.png'), fullPage: true });
       // Through the API: both scans are in the round, once, however often the file is sent.
       await page
@@ -680,6 +689,49 @@ describe('work pages', () => {
         `/api/testing/rounds/${made.roundId}/coverage?area=${made.district}`,
       );
       expect(cov.items.find((a) => a.code === made.street)?.sampled).toBe(made.sampled + 2);
+    });
+  });
+
+  it('testing actions: the commander assesses a new round on a district, reads the verdict in words and starts it', async () => {
+    const cmd = client(commanderToken);
+    const plan = await cmd<{ totals: { population: number; points: number } }>(
+      'POST',
+      '/api/testing/rounds/plan',
+      {
+        areas: [made.district],
+      },
+    );
+    await withPage('e2e.commander', async (page) => {
+      await open(page, '核酸检测', '/testing');
+      const card = page.locator('.ant-card', { hasText: '新建检测轮次' });
+      await card.getByLabel('名称').fill('E2E 区县全员核酸');
+      await card.locator('.ant-select').click();
+      await page
+        .locator('.ant-select-tree-node-content-wrapper', { hasText: made.districtName })
+        .first()
+        .click();
+      await card.getByRole('button', { name: '评估' }).click();
+      // The planner's verdict, in words: finishes in time or not, with the same figures as the API's plan.
+      const verdict = card.locator('.ant-alert', { hasText: /可在时限内完成|无法在时限内完成/ });
+      await verdict.waitFor();
+      const figures = (await card.locator('.ant-descriptions').textContent()) ?? '';
+      expect(figures).toContain(`应检人数${plan.totals.population.toLocaleString('zh-CN')}`);
+      expect(figures).toContain(`采样点${plan.totals.points.toLocaleString('zh-CN')}`);
+      expect(await card.textContent()).not.toMatch(/lab_capacity|samplers|deadline|pooled|household/);
+      await page.screenshot({ path: join(SHOTS, 'testing-new-round.png'), fullPage: true });
+      await card.getByRole('button', { name: '开始本轮' }).click();
+      await confirm(page);
+      const started = page.locator('.ant-message', { hasText: /已开始第 \d+ 轮/ });
+      await started.waitFor();
+      const id = Number(/已开始第 (\d+) 轮/.exec((await started.textContent()) ?? '')?.[1]);
+      // Through the API: the round is there once, on the district, and the page has selected it.
+      const rounds = await cmd<{ items: { id: number; name: string; areas: string[] }[] }>(
+        'GET',
+        '/api/testing/rounds',
+      );
+      const mine = rounds.items.filter((r) => r.name === 'E2E 区县全员核酸');
+      expect(mine.map((r) => [r.id, r.areas])).toEqual([[id, [made.district]]]);
+      await page.locator(`tr.ant-table-row-selected[data-row-key="${id}"]`).waitFor();
     });
   });
 });

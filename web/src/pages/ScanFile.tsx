@@ -29,7 +29,7 @@ interface ScanFileReport {
 }
 
 export function ScanFileView({ round, onDone }: { round: Round; onDone?: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<ScanFileReport | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -107,19 +107,14 @@ export function ScanFileView({ round, onDone }: { round: Round; onDone?: () => v
                   title: t('scanFile.code'),
                   dataIndex: 'code',
                   width: 260,
-                  render: (code: string) => (
-                    <Space size={4}>
-                      {t(`scanFile.codes.${code}`, { defaultValue: code })}
-                      <Typography.Text type="secondary" code>
-                        {code}
-                      </Typography.Text>
-                    </Space>
-                  ),
-                  exportValue: (r) =>
-                    `${t(`scanFile.codes.${r.code}`, { defaultValue: r.code })} (${r.code})`,
+                  render: (code: string) => t(`scanFile.codes.${code}`, { defaultValue: code }),
+                  exportValue: (r) => t(`scanFile.codes.${r.code}`, { defaultValue: r.code }),
                 },
                 { key: 'tube', title: t('scanFile.tube'), dataIndex: 'tube', width: 140 },
-                { key: 'message', title: t('scanFile.message'), dataIndex: 'message' },
+                // The API's own sentence names the values involved; it is English, so only the English page shows it.
+                ...(i18n.language === 'en'
+                  ? [{ key: 'message', title: t('scanFile.message'), dataIndex: 'message' }]
+                  : []),
               ]}
             />
           )}

@@ -20,10 +20,11 @@ import {
   Tooltip,
   Typography,
 } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Area, type Me, query, type Round } from '../api.ts';
-import { areaName } from '../area-names.ts';
+import { areaFullName, areaName } from '../area-names.ts';
+import { NewRound } from './NewRound.tsx';
 import { ScanFileView } from './ScanFile.tsx';
 import {
   AreaName,
@@ -132,9 +133,15 @@ export default function TestingPage({ me }: { me: Me }) {
   const f = useFormat();
   const rounds = useApi<{ items: Round[] }>('/api/testing/rounds');
   const [selected, setSelected] = useState<Round | null>(null);
+  // A round just started is selected once the list has it.
+  const startedRef = useRef<number | null>(null);
   const items = rounds.data?.items ?? [];
   useEffect(() => {
-    if (!selected && items[0]) setSelected(items[0]);
+    const started = startedRef.current === null ? undefined : items.find((r) => r.id === startedRef.current);
+    if (started) {
+      startedRef.current = null;
+      setSelected(started);
+    } else if (!selected && items[0]) setSelected(items[0]);
   }, [items, selected]);
 
   const columns: Column<Round>[] = [
@@ -173,12 +180,12 @@ export default function TestingPage({ me }: { me: Me }) {
       title: t('testing.roundAreas'),
       dataIndex: 'areas',
       render: (a: string[]) => (
-        <Tooltip title={a.join(', ')}>
-          {a.slice(0, 3).join(', ')}
-          {a.length > 3 ? ` … (${a.length})` : ''}
+        <Tooltip title={a.map(areaFullName).join('，')}>
+          {a.slice(0, 3).map(areaName).join('，')}
+          {a.length > 3 ? t('testing.moreAreas', { count: a.length }) : ''}
         </Tooltip>
       ),
-      exportValue: (r) => r.areas.join(' '),
+      exportValue: (r) => r.areas.map(areaFullName).join('，'),
     },
   ];
 
@@ -202,6 +209,15 @@ export default function TestingPage({ me }: { me: Me }) {
           toolbar={<Typography.Text type="secondary">{t('testing.pickRound')}</Typography.Text>}
         />
       </Card>
+      {me.permissions.includes('testing.manage') && (
+        <NewRound
+          me={me}
+          onStarted={(id) => {
+            startedRef.current = id;
+            rounds.reload();
+          }}
+        />
+      )}
       {selected && <RoundDetail key={selected.id} round={selected} me={me} />}
     </Space>
   );
