@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../db/types.ts';
+import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { PoolingPolicySchema } from '../../domain/pooling.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -10,6 +10,7 @@ import { Instant } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { withUploadedTable } from '../../server/upload.ts';
 import { appendAudit } from '../access/audit.ts';
+import { can } from '../access/principal.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { roundCoverage, unsampled } from './coverage.ts';
 import { parseFhirResults } from './fhir/parse-results.ts';
@@ -623,15 +624,39 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       },
     },
     async (req) => {
-      const scope = narrow(scopeOf(principalOf(req)), req.query.area);
+      const principal = principalOf(req);
+      const scope = narrow(scopeOf(principal), req.query.area);
       if (!scope) return { items: [] };
-      const { rows } = await db.query(
-        `SELECT id, kind, status, person_id, area_code, subject_type, subject_id, due_at, created_at, done_at, details
-           FROM tasks WHERE status = $1 AND ($2::text IS NULL OR kind = $2) AND starts_with(area_code, $3)
-          ORDER BY due_at, id LIMIT $4`,
-        [req.query.status, req.query.kind ?? null, scope.prefix, req.query.limit],
-      );
-      return { items: rows };
+      // What a task is about, in words: the person's name for those who may read people (the door to knock
+      // on), and the room or bed with its site for a disinfection.
+      const names = can(principal, 'person.read');
+      const read = async (q: Queryable) => {
+        const { rows } = await q.query(
+          `SELECT t.id, t.kind, t.status, t.person_id, t.area_code, t.subject_type, t.subject_id, t.due_at, t.created_at,
+                t.done_at, t.details, CASE WHEN $5 THEN p.name END AS person_name,
+                CASE t.subject_type
+                  WHEN 'room' THEN (SELECT s.name || ' ' || r.code FROM rooms r JOIN sites s ON s.id = r.site_id WHERE r.id = t.subject_id)
+                  WHEN 'bed' THEN (SELECT s.name || ' ' || b.ward || '-' || b.code FROM beds b JOIN sites s ON s.id = b.site_id WHERE b.id = t.subject_id)
+                END AS place
+           FROM tasks t LEFT JOIN persons p ON p.id = t.person_id
+          WHERE t.status = $1 AND ($2::text IS NULL OR t.kind = $2) AND starts_with(t.area_code, $3)
+          ORDER BY t.due_at, t.id LIMIT $4`,
+          [req.query.status, req.query.kind ?? null, scope.prefix, req.query.limit, names],
+        );
+        return rows;
+      };
+      if (!names) return { items: await read(db) };
+      // Names of people in a list: an audited read, like every list of people.
+      return db.transaction(async (tx) => {
+        const items = await read(tx);
+        await appendAudit(tx, clock, principal, {
+          action: 'person.list',
+          subjectType: 'person',
+          areaCode: scope.prefix || undefined,
+          details: { list: 'tasks', status: req.query.status, tasks: items.length },
+        });
+        return { items };
+      });
     },
   );
 

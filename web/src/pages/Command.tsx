@@ -119,6 +119,10 @@ interface Task {
   created_at: string;
   done_at: string | null;
   details: Record<string, unknown> | null;
+  /** Only for those who may read people. */
+  person_name?: string | null;
+  /** The room or bed and its site, for a disinfection. */
+  place?: string | null;
 }
 
 interface DailyReport {
@@ -764,6 +768,16 @@ function ResponsibilityView({ version }: { version: number }) {
 
 function TasksView({ acting }: { acting: Acting }) {
   const { t } = useTranslation();
+  // What the task is about, in words: the day of a term's test, the tube to re-test, the room to disinfect.
+  const taskObject = (r: Task): string => {
+    const d = r.details ?? {};
+    if (r.place) return t('command.object.place', { place: r.place });
+    if (typeof d.day === 'number') return t('command.object.day', { day: d.day });
+    if (typeof d.tube === 'string') return t('command.object.tube', { tube: d.tube });
+    return r.subject_type ? t(`subjectType.${r.subject_type}`, { defaultValue: '' }) : '';
+  };
+  const personOf = (r: Task): string =>
+    r.person_name ?? (r.person_id === null ? '' : t('command.personNo', { id: r.person_id }));
   const f = useFormat();
   const act = useAction();
   const [status, setStatus] = useState<'open' | 'done' | 'cancelled'>('open');
@@ -776,15 +790,17 @@ function TasksView({ acting }: { acting: Acting }) {
     { key: 'id', title: t('testing.id'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
     codedColumn({ key: 'kind', title: t('command.item'), field: 'kind', rows: rows, ns: 'taskKind', t }),
     areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
-    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id', render: (v) => v ?? '—' },
+    {
+      key: 'person',
+      title: t('command.person'),
+      render: (_: unknown, r) => personOf(r) || '—',
+      exportValue: personOf,
+    },
     {
       key: 'subject',
       title: t('command.subject'),
-      render: (_: unknown, r) =>
-        r.subject_type
-          ? `${t(`subjectType.${r.subject_type}`, { defaultValue: r.subject_type })} ${r.subject_id ?? ''}`
-          : '—',
-      exportValue: (r) => (r.subject_type ? `${r.subject_type} ${r.subject_id ?? ''}` : ''),
+      render: (_: unknown, r) => taskObject(r) || '—',
+      exportValue: taskObject,
     },
     {
       key: 'due_at',
