@@ -4,7 +4,6 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Person, query } from './api.ts';
 import { errorText } from './error-text.ts';
-import { AreaName } from './pages/shared.tsx';
 
 const PAGE_SIZE = 50;
 const HEALTH_COLOURS: Record<string, string> = { green: 'green', yellow: 'gold', red: 'red' };
@@ -109,7 +108,6 @@ export function People() {
             title: t('people.area'),
             dataIndex: 'area_code',
             width: 150,
-            render: (v: string) => <AreaName code={v} />,
           },
           {
             title: t('people.groups'),

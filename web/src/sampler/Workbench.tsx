@@ -384,7 +384,7 @@ function TaskPanel({ task, onChange }: { task: Task | null; onChange: (task: Tas
           onChange={(v: number) => setPointId(v)}
           options={(points ?? []).map((p) => ({
             value: p.id,
-            label: `${p.name}（${areaName(p.area_code)}）`,
+            label: `${p.name} (${p.area_code})`,
           }))}
         />
         {round && (
