@@ -65,6 +65,7 @@ const SCOPED_READS = new Set([
 const NOT_PERSONAL = new Set([
   'GET /api/auth/me',
   'GET /api/areas/:code',
+  'GET /api/areas/names', // names of area codes, like /api/areas/:code
   'GET /api/audit/verify',
   'GET /api/audit/head',
   'GET /api/testing/rounds', // names, times and area codes of rounds
