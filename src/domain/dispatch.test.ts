@@ -14,6 +14,7 @@ import {
   type Vehicle,
   withDefaults,
 } from './dispatch.ts';
+import { renderPhrase } from './phrase.ts';
 import { schematicKm } from './placement.ts';
 
 const SHIFT = Date.parse('2022-03-14T06:00:00+08:00');
@@ -86,6 +87,10 @@ describe('trip planning', () => {
     expect(contacts.vehicleId).toBe(1); // the largest vehicle chooses first
     expect(contacts.reason).toMatch(/contacts only: 3 of 30 seats in bus 吉B00001/);
     expect(contacts.reason).toMatch(/trip 1 of 吉B00001, 06:00–/);
+    expect(renderPhrase(contacts.phrase ?? [], 'en')).toBe(contacts.reason);
+    expect(renderPhrase(contacts.phrase ?? [], 'zh')).toMatch(
+      /^吉B00001 第 1 趟，06:00–\d\d:\d\d，自车场出发共 [\d.]+ 公里：仅载接触者：大巴 吉B00001 30 座载 3 人，/,
+    );
     const cases = r.trips.find((t) => t.class === 'case') as PlannedTrip;
     expect(cases.placementIds).toEqual([4]);
     expect([2, 3]).toContain(cases.vehicleId); // a van or the ordinary ambulance, never with contacts
@@ -435,7 +440,8 @@ describe('urgent insertion', () => {
       o,
       SHIFT,
     );
-    expect(none).toEqual({ kind: 'none', reason: 'no ambulance in the fleet for a severe case' });
+    expect(none).toMatchObject({ kind: 'none', reason: 'no ambulance in the fleet for a severe case' });
+    expect(renderPhrase(none.phrase ?? [], 'zh')).toBe('车队中没有可运送重症病例的救护车');
   });
 
   it('moves the later trips of the vehicle when a trip grows, and refuses when the day would overflow', () => {

@@ -34,6 +34,7 @@
  * for which nothing fits any more is done for the day. Deterministic for the same input; every trip explains
  * itself. `insertUrgent` adds one household to a plan already made (cheapest added km, or a new trip).
  */
+import { english, type Phrase, type PhraseKey, phrase } from './phrase.ts';
 import { BAND_KM, normalizeArea } from './placement.ts';
 
 export interface Passenger {
@@ -106,11 +107,13 @@ export interface PlannedTrip {
   end: number;
   km: number;
   reason: string;
+  /** The same, as phrases (domain/phrase.ts). */
+  phrase?: readonly Phrase[];
 }
 
 export interface DispatchResult {
   trips: PlannedTrip[];
-  waiting: { placementId: number; reason: string }[];
+  waiting: { placementId: number; reason: string; phrase?: readonly Phrase[] }[];
 }
 
 const AMBULANCES: ReadonlySet<string> = new Set(['negative_pressure_ambulance', 'ambulance']);
@@ -522,18 +525,43 @@ export function planTrips(
     siteArea: string,
     site: number,
     load: Load,
-    why: string,
+    why: Phrase,
   ) => {
     const start = s.free;
     const placementIds = load.groups.flatMap((g) => g.members.map((m) => m.placementId));
     const stops = load.stops.map((a) => areaCodes.get(a) as string);
     const streets = [...new Set(stops.map((a) => a.slice(0, 9)))];
     const special = load.groups.filter((g) => g.priority).length;
-    const kind = s.v.kind.replaceAll('_', ' ');
+    const kind = phrase(`vk.${s.v.kind}`);
     const head =
       cls === 'case_ambulance'
-        ? `severe case alone in ${kind} ${s.v.plate}`
-        : `${cls === 'case' ? 'cases only' : 'contacts only'}: ${load.people} of ${s.v.seats} seats in ${kind} ${s.v.plate}, ${load.groups.length} household(s) kept together (${special} with special groups), ${stops.length} stop(s) in ${streets.length} street(s) (${streets.slice(0, 3).join(', ')}${streets.length > 3 ? ', …' : ''})`;
+        ? phrase('dp.head_ambulance', { kind, plate: s.v.plate })
+        : phrase(cls === 'case' ? 'dp.head_cases' : 'dp.head_contacts', {
+            people: load.people,
+            seats: s.v.seats,
+            kind,
+            plate: s.v.plate,
+            groups: load.groups.length,
+            special,
+            stops: stops.length,
+            streets: streets.length,
+            list: streets.slice(0, 3).map((area) => ({ area })),
+            more: streets.length > 3 ? phrase('dp.more') : '',
+          });
+    const parts = [
+      phrase('dp.trip', {
+        seq: s.seq,
+        plate: s.v.plate,
+        start: hhmm(start),
+        end: hhmm(load.end),
+        km: Math.round(load.km * 10) / 10,
+        from: phrase(s.trips === 0 && s.v.at === undefined ? 'dp.from_depot' : 'dp.from_site'),
+        head,
+        site: phrase('dp.site', { id: siteId }),
+      }),
+      why,
+      ...(carriesCases(cls) ? [phrase('dp.then_disinfect', { min: o.disinfectionMinutes })] : []),
+    ];
     trips.push({
       vehicleId: s.v.id,
       sequence: s.seq,
@@ -546,7 +574,8 @@ export function planTrips(
       start,
       end: load.end,
       km: load.km,
-      reason: `trip ${s.seq} of ${s.v.plate}, ${hhmm(start)}–${hhmm(load.end)}, ${Math.round(load.km * 10) / 10} km from ${s.trips === 0 && s.v.at === undefined ? 'its depot' : 'its last site'}: ${head} to site ${siteId}; ${why}${carriesCases(cls) ? `; then ${o.disinfectionMinutes} min disinfection` : ''}`,
+      reason: english(parts),
+      phrase: parts,
     });
     for (const g of load.groups) g.taken = true;
     s.seq++;
@@ -581,7 +610,7 @@ export function planTrips(
           (bestGroup.members[0] as Passenger).siteArea,
           bestGroup.site,
           best,
-          `the waiting severe case nearest to the ambulance`,
+          phrase('dp.nearest_severe'),
         );
         severeLeft--;
         heap.push(s);
@@ -638,7 +667,10 @@ export function planTrips(
       pool.siteArea,
       pool.site,
       load,
-      `${chosen.tier === 0 ? 'a destination with special-group households waiting' : 'no special groups waiting'}, the fewest km per person (${chosen.perPerson.toFixed(1)}) of ${Math.min(tried, ranked.length)} candidate destination(s)`,
+      phrase(chosen.tier === 0 ? 'dp.why_special' : 'dp.why_plain', {
+        km: chosen.perPerson.toFixed(1),
+        n: Math.min(tried, ranked.length),
+      }),
     );
     pool.groups = pool.groups.filter((g) => !g.taken);
     pool.people -= load.people;
@@ -655,17 +687,15 @@ export function planTrips(
   const end = hhmm(limit);
   for (const g of groups) {
     if (g.taken) continue;
-    let reason: string;
+    let why: Phrase;
     if (g.cls === 'case_ambulance')
-      reason =
-        ambulances === 0
-          ? 'no ambulance in the fleet for a severe case'
-          : `no ambulance free for a severe case before the working window ends (${end})`;
-    else if (others.length === 0) reason = 'no bus or van in the fleet';
+      why = ambulances === 0 ? phrase('dp.no_ambulance') : phrase('dp.no_ambulance_free', { end });
+    else if (others.length === 0) why = phrase('dp.no_bus');
     else if (g.members.length > maxSeats)
-      reason = `household of ${g.members.length} larger than any bus or van (${maxSeats} seats)`;
-    else reason = `the fleet's working day is full (window ends ${end})`;
-    for (const m of g.members) waiting.push({ placementId: m.placementId, reason });
+      why = phrase('dp.household_too_big', { n: g.members.length, seats: maxSeats });
+    else why = phrase('dp.day_full', { end });
+    const reason = english(why);
+    for (const m of g.members) waiting.push({ placementId: m.placementId, reason, phrase: [why] });
   }
   waiting.sort((a, b) => a.placementId - b.placementId);
   trips.sort((a, b) => a.vehicleId - b.vehicleId || a.sequence - b.sequence);
@@ -711,6 +741,7 @@ export type Insertion =
       /** Later planned trips of the same vehicle that move: id → new start and end. */
       shifted: { id: number; start: number; end: number }[];
       reason: string;
+      phrase?: readonly Phrase[];
     }
   | {
       kind: 'new';
@@ -724,14 +755,17 @@ export type Insertion =
       start: number;
       end: number;
       reason: string;
+      phrase?: readonly Phrase[];
     }
-  | { kind: 'none'; reason: string };
+  | { kind: 'none'; reason: string; phrase?: readonly Phrase[] };
 
 interface Option {
   ins: Exclude<Insertion, { kind: 'none' }>;
   pickupBy: number;
-  label: string;
+  label: Phrase;
 }
+
+const none = (why: Phrase): Insertion => ({ kind: 'none', reason: english(why), phrase: [why] });
 
 /**
  * Chooses where one urgent household (members of one class going to one site) rides: the planned trip of the
@@ -751,7 +785,7 @@ export function insertUrgent(
   const o = { urgentWithinMinutes: 120, ...withDefaults(options) };
   const limit = windowEnd(o);
   const first = household[0];
-  if (!first) return { kind: 'none', reason: 'nobody to insert' };
+  if (!first) return none(phrase('dp.nobody'));
   const cls = tripClassOf(first);
   if (household.some((p) => tripClassOf(p) !== cls || p.siteId !== first.siteId))
     throw new Error('an urgent household must share one class and one site');
@@ -809,7 +843,13 @@ export function insertUrgent(
             reason: '',
           },
           pickupBy: start,
-          label: `trip ${t.sequence} of ${v.plate} (${t.passengers} → ${t.passengers + size} of ${v.seats} seats)`,
+          label: phrase('dp.opt_join', {
+            seq: t.sequence,
+            plate: v.plate,
+            from: t.passengers,
+            to: t.passengers + size,
+            seats: v.seats,
+          }),
         });
       });
     }
@@ -836,17 +876,25 @@ export function insertUrgent(
         reason: '',
       },
       pickupBy: start,
-      label: `a new trip ${last ? last.sequence + 1 : (v.nextSequence ?? 1)} of ${v.kind.replaceAll('_', ' ')} ${v.plate}`,
+      label: phrase('dp.opt_new', {
+        seq: last ? last.sequence + 1 : (v.nextSequence ?? 1),
+        kind: phrase(`vk.${v.kind}`),
+        plate: v.plate,
+      }),
     });
   }
   if (options_.length === 0) {
-    const reason =
+    return none(
       cls === 'case_ambulance'
         ? vehicles.some(isAmbulance)
-          ? `no ambulance can fit a trip before the working window ends (${hhmm(limit)})`
-          : 'no ambulance in the fleet for a severe case'
-        : `no planned trip with ${size} free seat(s) to site ${first.siteId} and no vehicle with room in its day before ${hhmm(limit)}`;
-    return { kind: 'none', reason };
+          ? phrase('dp.no_ambulance_fit', { end: hhmm(limit) })
+          : phrase('dp.no_ambulance')
+        : phrase('dp.no_trip_room', {
+            size,
+            site: phrase('dp.site', { id: first.siteId }),
+            end: hhmm(limit),
+          }),
+    );
   }
   const soon = options_.filter((x) => x.pickupBy <= deadline);
   const pool = soon.length > 0 ? soon : options_;
@@ -860,19 +908,41 @@ export function insertUrgent(
   const best = pool[0] as Option;
   const bestNew = pool.find((x) => x.ins.kind === 'new');
   const bestJoin = pool.find((x) => x.ins.kind === 'existing');
-  const alt =
+  const who = phrase(`dp.who_${cls}` as PhraseKey);
+  const alt: Phrase[] =
     best.ins.kind === 'existing'
       ? bestNew
-        ? `; a new trip would add ${bestNew.ins.addedKm} km`
-        : ''
+        ? [phrase('dp.alt_new', { km: bestNew.ins.addedKm })]
+        : []
       : bestJoin
-        ? `; joining ${bestJoin.label} would add ${bestJoin.ins.addedKm} km`
-        : `; no planned ${cls === 'contact' ? 'contact' : 'case'} trip to site ${first.siteId} has ${size} free seat(s)${soon.length > 0 ? ` and starts before ${hhmm(deadline)}` : ''}`;
-  const shiftNote =
+        ? [phrase('dp.alt_join', { option: bestJoin.label, km: bestJoin.ins.addedKm })]
+        : [
+            phrase(soon.length > 0 ? 'dp.alt_none_before' : 'dp.alt_none', {
+              who: phrase(cls === 'contact' ? 'dp.who_contact' : 'dp.who_case'),
+              site: phrase('dp.site', { id: first.siteId }),
+              size,
+              at: hhmm(deadline),
+            }),
+          ];
+  const shiftNote: Phrase[] =
     best.ins.kind === 'existing' && best.ins.shifted.length > 0
-      ? `; ${best.ins.shifted.length} later trip(s) of the vehicle move later`
-      : '';
-  best.ins.reason = `urgent ${cls === 'case_ambulance' ? 'severe case' : cls === 'case' ? 'case' : 'contact'} household of ${size}: ${best.label}, pickup from ${hhmm(best.pickupBy)}, +${best.ins.addedKm} km — the fewest added km of ${pool.length} option(s) ${soon.length > 0 ? `starting within ${o.urgentWithinMinutes} min` : `(none starts within ${o.urgentWithinMinutes} min: the cheapest of all)`}${alt}${shiftNote}`;
+      ? [phrase('dp.shifted', { n: best.ins.shifted.length })]
+      : [];
+  const parts = [
+    phrase('dp.urgent', {
+      who,
+      size,
+      option: best.label,
+      at: hhmm(best.pickupBy),
+      km: best.ins.addedKm,
+      n: pool.length,
+      within: phrase(soon.length > 0 ? 'dp.within' : 'dp.none_within', { min: o.urgentWithinMinutes }),
+    }),
+    ...alt,
+    ...shiftNote,
+  ];
+  best.ins.reason = english(parts);
+  best.ins.phrase = parts;
   return best.ins;
 }
 

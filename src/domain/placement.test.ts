@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { renderPhrase } from './phrase.ts';
 import {
   type Assignment,
   type Category,
@@ -248,7 +249,7 @@ describe('H5: families with a child, an elderly or a disabled member', () => {
       room(401, { siteId: 13, siteAreaCode: OTHER_COMMUNITY, capacity: 1 }),
     ];
     const r = place(family, units);
-    expect(r.assignments).toEqual([
+    expect(r.assignments).toMatchObject([
       {
         personIds: [1, 2, 3],
         unitId: 302,
@@ -257,6 +258,10 @@ describe('H5: families with a child, an elderly or a disabled member', () => {
           'at site 12 (hotel), 3 km (same street), nearest with a free family room',
       },
     ]);
+    expect(renderPhrase(r.assignments[0]?.phrase ?? [], 'zh')).toBe(
+      '密切接触者，同户 3 人，含儿童（6 岁）：家庭房 302（可住 3 人），12 号隔离点（隔离酒店），约 3 公里（同一街道），' +
+        '最近的有空家庭房的隔离点',
+    );
   });
 
   it('prefers a nearer larger room to a farther exact fit', () => {
@@ -283,7 +288,7 @@ describe('H5: families with a child, an elderly or a disabled member', () => {
     const r = place(people, units);
     expect(r.waiting).toEqual([]);
     // The smallest room that fits the child and the carer: 10 (capacity 2), not 13 (capacity 3).
-    expect(placed(r, 1)).toEqual({
+    expect(placed(r, 1)).toMatchObject({
       personIds: [1, 2],
       unitId: 10,
       reason:
@@ -622,6 +627,13 @@ describe('placement properties', () => {
         expect([...assigned, ...waiting].sort((a, b) => a - b)).toEqual(people.map((p) => p.id));
         for (const a of result.assignments) expect(a.reason.length).toBeGreaterThan(0);
         for (const w of result.waiting) expect(w.reason).toMatch(/no (free|adult)/);
+        // Every reason is also a phrase: the same English, and Chinese without a Latin letter (no code, no
+        // English word).
+        for (const x of [...result.assignments, ...result.waiting]) {
+          expect(x.phrase).toBeDefined();
+          expect(renderPhrase(x.phrase ?? [], 'en')).toBe(x.reason);
+          expect(renderPhrase(x.phrase ?? [], 'zh')).not.toMatch(/[A-Za-z]/);
+        }
       }),
       { numRuns: 300 },
     );

@@ -38,6 +38,8 @@
  *   capacity < 1 are ignored. Person and unit ids must be unique (a RangeError otherwise).
  */
 
+import { english, type Phrase, type PhraseKey, phrase } from './phrase.ts';
+
 export type Category = 'case' | 'close' | 'secondary';
 export type Severity = 'unclassified' | 'asymptomatic' | 'mild' | 'moderate' | 'severe' | 'critical';
 
@@ -80,6 +82,10 @@ export interface Unit {
   accessible?: boolean;
   /** 0..2, higher = better room, for priority placement (从优安置). */
   quality?: number;
+  /** The room number or bed label people see; the id when absent. */
+  label?: string;
+  /** The site's name; "site <id>" when absent. */
+  siteName?: string;
 }
 
 export interface Assignment {
@@ -87,12 +93,16 @@ export interface Assignment {
   unitId: number;
   /** Why this unit, in English. */
   reason: string;
+  /** The same, as phrases (domain/phrase.ts) for any language. */
+  phrase?: readonly Phrase[];
 }
 
 export interface Waiting {
   personId: number;
   /** What is missing, in English. */
   reason: string;
+  /** The same, as phrases. */
+  phrase?: readonly Phrase[];
   waitingSince: Date;
 }
 
@@ -159,14 +169,6 @@ export const SEGMENT_ENDS = [2, 4, 6, 9, 12, 15] as const;
 /** Distance bands, nearest first: the code length that must match, its km and its name. 0 = anywhere. */
 const BAND_LENGTHS = [15, 12, 9, 6, 4, 0] as const;
 export const BAND_KM = [0.5, 1, 3, 8, 25, 100] as const;
-const BAND_NAMES = [
-  'same grid',
-  'same community',
-  'same street',
-  'same district',
-  'same city',
-  'another city',
-];
 
 /** Strips trailing all-zero segments: a district padded to 12 digits ("220202000000") reads as "220202". */
 export function normalizeArea(code: string): string {
@@ -409,36 +411,21 @@ const CATEGORY_LABEL: Readonly<Record<Category, string>> = {
   secondary: 'secondary contact',
 };
 
-const SITE_KIND_LABEL: Readonly<Record<SiteKind, string>> = {
-  hotel: 'hotel',
-  training_centre: 'training centre',
-  party_school: 'party school',
-  public_housing: 'public housing',
-  prefab: 'prefab',
-  shelter_hospital: 'shelter hospital',
-  designated_hospital: 'designated hospital',
-};
-
-const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
-
-function joinAnd(parts: readonly string[]): string {
-  if (parts.length <= 1) return parts.join('');
-  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-}
+const ages = (members: readonly WaitingPerson[]): string => members.map((m) => m.age).join(', ');
 
 /** "a child (6) and an elderly member (72)". */
-function describeVulnerable(members: readonly WaitingPerson[]): string {
-  const children = members.filter(isChild).map((m) => m.age);
-  const elderly = members.filter(isElderly).map((m) => m.age);
+function describeVulnerable(members: readonly WaitingPerson[]): Phrase[] {
+  const children = members.filter(isChild);
+  const elderly = members.filter(isElderly);
   const disabled = members.filter((m) => m.disabled).length;
-  const parts: string[] = [];
-  if (children.length === 1) parts.push(`a child (${children[0]})`);
-  else if (children.length > 1) parts.push(`children (${children.join(', ')})`);
-  if (elderly.length === 1) parts.push(`an elderly member (${elderly[0]})`);
-  else if (elderly.length > 1) parts.push(`elderly members (${elderly.join(', ')})`);
-  if (disabled === 1) parts.push('a disabled member');
-  else if (disabled > 1) parts.push(`${disabled} disabled members`);
-  return joinAnd(parts);
+  const parts: Phrase[] = [];
+  if (children.length === 1) parts.push(phrase('pl.vul_child', { age: (children[0] as WaitingPerson).age }));
+  else if (children.length > 1) parts.push(phrase('pl.vul_children', { ages: ages(children) }));
+  if (elderly.length === 1) parts.push(phrase('pl.vul_elderly', { age: (elderly[0] as WaitingPerson).age }));
+  else if (elderly.length > 1) parts.push(phrase('pl.vul_elderlies', { ages: ages(elderly) }));
+  if (disabled === 1) parts.push(phrase('pl.vul_disabled'));
+  else if (disabled > 1) parts.push(phrase('pl.vul_disabled_n', { n: disabled }));
+  return parts;
 }
 
 function priorityWho(members: readonly WaitingPerson[]): string {
@@ -450,30 +437,42 @@ function priorityWho(members: readonly WaitingPerson[]): string {
   return who.join(', ');
 }
 
+const priorityPhrases = (members: readonly WaitingPerson[]): Phrase[] =>
+  priorityWho(members)
+    .split(', ')
+    .map((w) => phrase(`pri.${w}` as PhraseKey));
+
+const sitePhrase = (u: Unit): Phrase =>
+  u.siteName ? phrase('pl.site_named', { name: u.siteName }) : phrase('pl.site', { id: u.siteId });
+
+const unitLabel = (u: Unit): string | number => u.label ?? u.id;
+
 /** "at site 12 (hotel), 3 km (same street)". */
-function where(hit: Hit, area: string): string {
+function where(hit: Hit, area: string): Phrase {
   const band = bandOf(area, hit.site.area);
-  const site = `site ${hit.unit.siteId} (${SITE_KIND_LABEL[hit.unit.siteKind]})`;
-  return `at ${site}, ${BAND_KM[band]} km (${BAND_NAMES[band]})`;
+  return phrase('pl.where', {
+    site: sitePhrase(hit.unit),
+    kind: phrase(`kind.${hit.unit.siteKind}`),
+    km: BAND_KM[band] as number,
+    band: phrase(`band.${band}` as PhraseKey),
+  });
 }
 
 /** "room 302 (capacity 3)". */
-const roomLabel = (u: Unit): string => `room ${u.id} (capacity ${unitCapacity(u)})`;
+const roomLabel = (u: Unit): Phrase => phrase('pl.room', { unit: unitLabel(u), cap: unitCapacity(u) });
 
-function notes(hit: Hit, members: readonly WaitingPerson[], want: Want): string {
+function notes(hit: Hit, members: readonly WaitingPerson[], want: Want): Phrase[] {
   const u = hit.unit;
-  const out: string[] = [];
+  const out: Phrase[] = [];
   if (u.kind === 'room' && members.some(isChild) && !members.some(isCarer)) {
-    out.push(`no adult carer (${CARER_AGES}) of this household and category with the child: arrange one`);
+    out.push(phrase('pl.note_no_carer', { ages: CARER_AGES }));
   }
-  if (want.accessibleFirst) {
-    out.push(u.accessible ? 'accessible, for the disabled' : 'not accessible (none free at this distance)');
-  }
-  if (want.lowFloor && u.floor !== undefined) out.push(`floor ${u.floor}, the lowest free of its kind there`);
+  if (want.accessibleFirst) out.push(phrase(u.accessible ? 'pl.note_accessible' : 'pl.note_not_accessible'));
+  if (want.lowFloor && u.floor !== undefined) out.push(phrase('pl.note_floor', { floor: u.floor }));
   if (want.bestQuality && u.quality !== undefined) {
-    out.push(`priority placement (${priorityWho(members)}): quality ${u.quality}`);
+    out.push(phrase('pl.note_priority', { who: priorityPhrases(members), quality: u.quality }));
   }
-  return out.length ? `; ${out.join('; ')}` : '';
+  return out;
 }
 
 function wantFor(members: readonly WaitingPerson[], minCap: number, maxCap: number): Want {
@@ -486,14 +485,15 @@ function wantFor(members: readonly WaitingPerson[], minCap: number, maxCap: numb
   };
 }
 
-function caseNeed(p: WaitingPerson): string {
+function caseNeed(p: WaitingPerson): Phrase {
   const sev = p.severity ?? 'unclassified';
-  if (HOSPITAL_SEVERITIES.has(sev)) return `${sev} case`;
-  const risk: string[] = [];
-  if (isElderly(p) && p.chronicIllness) risk.push(`age ${p.age} with a chronic illness`);
-  if (p.pregnant) risk.push('pregnant');
-  if (risk.length) return `high-risk ${sev} case (${risk.join(', ')})`;
-  return sev === 'unclassified' ? 'unclassified case (treated as mild)' : `${sev} case`;
+  const sevWord = phrase(`sev.${sev}`);
+  if (HOSPITAL_SEVERITIES.has(sev)) return phrase('pl.need', { sev: sevWord });
+  const risks: Phrase[] = [];
+  if (isElderly(p) && p.chronicIllness) risks.push(phrase('pl.risk_elderly_chronic', { age: p.age }));
+  if (p.pregnant) risks.push(phrase('pl.risk_pregnant'));
+  if (risks.length) return phrase('pl.need_high_risk', { sev: sevWord, risks });
+  return sev === 'unclassified' ? phrase('pl.need_unclassified') : phrase('pl.need', { sev: sevWord });
 }
 
 function prepare(p: WaitingPerson): Person {
@@ -578,11 +578,15 @@ function chooseCarer(members: readonly Person[]): Person | undefined {
   return carers[0];
 }
 
-function formatWait(since: Date, now: Date | undefined): string {
-  if (!now) return '';
+function formatWait(since: Date, now: Date | undefined): Phrase[] {
+  if (!now) return [];
   const min = Math.floor((now.getTime() - since.getTime()) / 60_000);
-  if (!Number.isFinite(min) || min < 0) return '';
-  return min < 60 ? `; waiting ${min} min` : `; waiting ${Math.floor(min / 60)} h ${min % 60} min`;
+  if (!Number.isFinite(min) || min < 0) return [];
+  return [
+    min < 60
+      ? phrase('pl.waiting_min', { min })
+      : phrase('pl.waiting_h', { h: Math.floor(min / 60), min: min % 60 }),
+  ];
 }
 
 // -----------------------------------------------------------------------------------------------------------
@@ -592,13 +596,18 @@ interface Context {
   pools: { shelter: Pool; designated: Pool; rooms: Pool };
   assignments: Assignment[];
   /** Waiting reasons need the final counts: kept as closures and written at the end. */
-  waiting: { person: WaitingPerson; reason: () => string }[];
+  waiting: { person: WaitingPerson; reason: () => Phrase[] }[];
   shelterWaiting: Map<string, number>;
   counts: { shelter: number; designated: number; contacts: number };
 }
 
-function assign(ctx: Context, people: readonly WaitingPerson[], unit: Unit, reason: string): void {
-  ctx.assignments.push({ personIds: people.map((m) => m.id), unitId: unit.id, reason });
+function assign(ctx: Context, people: readonly WaitingPerson[], unit: Unit, parts: readonly Phrase[]): void {
+  ctx.assignments.push({
+    personIds: people.map((m) => m.id),
+    unitId: unit.id,
+    reason: english(parts),
+    phrase: parts,
+  });
 }
 
 function placeCase(ctx: Context, { p, area }: Person): void {
@@ -607,11 +616,15 @@ function placeCase(ctx: Context, { p, area }: Person): void {
   const want = wantFor([p], 1, 1);
   const shelter = dest === 'shelter_hospital';
   const hit = take(shelter ? ctx.pools.shelter : ctx.pools.designated, area, want);
-  const kind = shelter ? 'shelter hospital' : 'designated hospital';
   if (hit) {
-    const bed = `${shelter ? 'shelter-hospital' : 'designated-hospital'} bed ${hit.unit.id}`;
-    const why = `nearest ${kind} with a free bed${notes(hit, [p], want)}`;
-    assign(ctx, [p], hit.unit, `${need}: ${bed} ${where(hit, area)}, ${why}`);
+    const bed = phrase(`pl.bed_${dest}`, { unit: unitLabel(hit.unit) });
+    const main = phrase('pl.case_placed', {
+      need,
+      bed,
+      where: where(hit, area),
+      kind: phrase(`kind.${dest}`),
+    });
+    assign(ctx, [p], hit.unit, [main, ...notes(hit, [p], want)]);
     return;
   }
   if (shelter) {
@@ -622,8 +635,13 @@ function placeCase(ctx: Context, { p, area }: Person): void {
       person: p,
       reason: () => {
         const n = ctx.shelterWaiting.get(sev) ?? 0;
-        const all = ctx.counts.shelter > n ? `, ${ctx.counts.shelter} in all` : '';
-        return `${need}: no free shelter-hospital bed (${plural(n, `${sev} case`)} waiting${all})`;
+        const total = ctx.counts.shelter;
+        const sevWord = phrase(`sev.${sev}`);
+        return [
+          total > n
+            ? phrase('pl.wait_shelter_all', { need, n, sev: sevWord, total })
+            : phrase('pl.wait_shelter', { need, n, sev: sevWord }),
+        ];
       },
     });
     return;
@@ -631,36 +649,34 @@ function placeCase(ctx: Context, { p, area }: Person): void {
   ctx.counts.designated++;
   ctx.waiting.push({
     person: p,
-    reason: () => {
-      const queue = `${plural(ctx.counts.designated, 'case')} waiting for one`;
-      const shelterFree = totalFree(ctx.pools.shelter) > 0 ? '; shelter-hospital beds are not for it' : '';
-      return `${need}: no free designated-hospital bed (${queue})${shelterFree}`;
-    },
+    reason: () => [
+      phrase('pl.wait_designated', { need, n: ctx.counts.designated }),
+      ...(totalFree(ctx.pools.shelter) > 0 ? [phrase('pl.shelter_not_for_it')] : []),
+    ],
   });
 }
 
 /** A contact alone: a capacity-1 room if any is free, else the nearest larger room, else waiting. */
-function placeSingle(ctx: Context, person: Person, prefix: string): void {
+function placeSingle(ctx: Context, person: Person, prefix: Phrase): void {
   const { p, area } = person;
   const single = wantFor([p], 1, 1);
   let hit = take(ctx.pools.rooms, area, single);
   if (hit) {
-    const why = `nearest with a free single room${notes(hit, [p], single)}`;
-    assign(ctx, [p], hit.unit, `${prefix}: single room ${hit.unit.id} ${where(hit, area)}, ${why}`);
+    const main = phrase('pl.single_placed', { prefix, unit: unitLabel(hit.unit), where: where(hit, area) });
+    assign(ctx, [p], hit.unit, [main, ...notes(hit, [p], single)]);
     return;
   }
   const larger = wantFor([p], 2, Infinity);
   hit = take(ctx.pools.rooms, area, larger);
   if (hit) {
-    const why = `no single room left, nearest larger room${notes(hit, [p], larger)}`;
-    assign(ctx, [p], hit.unit, `${prefix}: ${roomLabel(hit.unit)} ${where(hit, area)}: ${why}`);
+    const main = phrase('pl.larger_placed', { prefix, room: roomLabel(hit.unit), where: where(hit, area) });
+    assign(ctx, [p], hit.unit, [main, ...notes(hit, [p], larger)]);
     return;
   }
   ctx.counts.contacts++;
   ctx.waiting.push({
     person: p,
-    reason: () =>
-      `${prefix}: no free quarantine room (${plural(ctx.counts.contacts, 'contact')} waiting for a room)`,
+    reason: () => [phrase('pl.wait_room', { prefix, n: ctx.counts.contacts })],
   });
 }
 
@@ -669,24 +685,30 @@ function placeFamily(ctx: Context, members: readonly Person[]): void {
   const all = members.map((m) => m.p);
   const area = groupArea(members);
   const n = members.length;
-  const category = CATEGORY_LABEL[(members[0] as Person).p.category];
-  const head = `${category}, household of ${n} with ${describeVulnerable(all)}`;
+  const cat = phrase(`cat.${(members[0] as Person).p.category}`);
+  const head = phrase('pl.family_head', { cat, n, who: describeVulnerable(all) });
   const want = wantFor(all, n, Infinity);
   const hit = take(ctx.pools.rooms, area, want);
   if (hit) {
-    const what = n > 1 ? 'family room' : 'room';
-    const why = `nearest with a free ${what}${notes(hit, all, want)}`;
-    const room = `${what} ${hit.unit.id} (capacity ${unitCapacity(hit.unit)})`;
-    assign(ctx, all, hit.unit, `${head}: ${room} ${where(hit, area)}, ${why}`);
+    const cap = unitCapacity(hit.unit);
+    const unit = unitLabel(hit.unit);
+    const main =
+      n > 1
+        ? phrase('pl.family_placed_family', {
+            head,
+            room: phrase('pl.family_room', { unit, cap }),
+            where: where(hit, area),
+          })
+        : phrase('pl.family_placed', { head, room: roomLabel(hit.unit), where: where(hit, area) });
+    assign(ctx, all, hit.unit, [main, ...notes(hit, all, want)]);
     return;
   }
   const vulnerable = members.filter((m) => isVulnerable(m.p));
   const them = describeVulnerable(vulnerable.map((m) => m.p));
   const carer = chooseCarer(members.filter((m) => !isVulnerable(m.p)));
-  const noFamilyRoom = `no free room for all ${n} (capacity ≥ ${n})`;
-  let failure = noFamilyRoom;
+  let failure = phrase('pl.no_room_for_all', { n });
   if (!carer) {
-    failure = `${noFamilyRoom} and no adult carer (${CARER_AGES}) in the household to stay with ${them}`;
+    failure = phrase('pl.fail_no_carer', { n, ages: CARER_AGES, who: them });
   } else if (vulnerable.length + 1 < n) {
     const sub = [...vulnerable, carer].sort((a, b) => a.p.id - b.p.id);
     const subPeople = sub.map((m) => m.p);
@@ -695,27 +717,31 @@ function placeFamily(ctx: Context, members: readonly Person[]): void {
     const subHit = take(ctx.pools.rooms, subArea, subWant);
     if (subHit) {
       const others = members.filter((m) => !sub.includes(m));
-      const withCarer = `${them} with adult carer #${carer.p.id} (${carer.p.age})`;
-      const room = `${roomLabel(subHit.unit)} ${where(subHit, subArea)}`;
-      const why = `nearest with a free room for ${sub.length}`;
-      const rest = `the other ${plural(others.length, 'member')} placed separately`;
-      const extra = notes(subHit, subPeople, subWant);
-      const reason = `${head}: ${noFamilyRoom}, so ${withCarer} in ${room}, ${why}; ${rest}${extra}`;
-      assign(ctx, subPeople, subHit.unit, reason);
-      const apart = `the vulnerable members are with carer #${carer.p.id} in room ${subHit.unit.id}`;
-      const prefix = `${category}, household of ${n}: placed apart (no free room for all ${n}; ${apart})`;
+      const main = phrase('pl.family_split', {
+        head,
+        n,
+        who: them,
+        carer: carer.p.id,
+        age: carer.p.age,
+        room: roomLabel(subHit.unit),
+        where: where(subHit, subArea),
+        m: sub.length,
+      });
+      const rest = phrase('pl.others_apart', { k: others.length });
+      assign(ctx, subPeople, subHit.unit, [main, rest, ...notes(subHit, subPeople, subWant)]);
+      const prefix = phrase('pl.apart_prefix', { cat, n, carer: carer.p.id, unit: unitLabel(subHit.unit) });
       for (const other of others) placeSingle(ctx, other, prefix);
       return;
     }
-    failure = `${noFamilyRoom} and no free room for ${them} with a carer (capacity ≥ ${sub.length})`;
+    failure = phrase('pl.fail_no_sub_room', { n, who: them, m: sub.length });
   }
   for (const m of members) {
     ctx.waiting.push({
       person: m.p,
       reason: () => {
         const largest = largestFree(ctx.pools.rooms);
-        const left = largest ? `largest free room: capacity ${largest}` : 'no free quarantine room at all';
-        return `${head}: ${failure}; the household waits together (${left})`;
+        const left = largest ? phrase('pl.largest_free', { cap: largest }) : phrase('pl.no_room_at_all');
+        return [phrase('pl.family_wait', { head, failure, left })];
       },
     });
   }
@@ -753,22 +779,23 @@ export function placeAll(
     if (req.kind === 'case') placeCase(ctx, req.person);
     else if (req.kind === 'family') placeFamily(ctx, req.members);
     else {
-      const label = CATEGORY_LABEL[req.person.p.category];
+      const cat = phrase(`cat.${req.person.p.category}`);
       const size = req.householdSize;
-      const prefix =
-        size > 1
-          ? `${label} (household of ${size} without a child, elderly or disabled member: a room each)`
-          : label;
+      const prefix = size > 1 ? phrase('pl.prefix_household', { cat, n: size }) : cat;
       placeSingle(ctx, req.person, prefix);
     }
   }
   return {
     assignments: ctx.assignments,
-    waiting: ctx.waiting.map(({ person, reason }) => ({
-      personId: person.id,
-      reason: `${reason()}${formatWait(person.waitingSince, options.now)}`,
-      waitingSince: person.waitingSince,
-    })),
+    waiting: ctx.waiting.map(({ person, reason }) => {
+      const parts = [...reason(), ...formatWait(person.waitingSince, options.now)];
+      return {
+        personId: person.id,
+        reason: english(parts),
+        phrase: parts,
+        waitingSince: person.waitingSince,
+      };
+    }),
   };
 }
 

@@ -1,6 +1,7 @@
 /** A failed request in words, for every app of the web client (desk pages, sampler, self-report). */
 import { ApiError } from './api.ts';
 import i18n from './i18n.ts';
+import { type Phrase, reasonText } from './reason-text.ts';
 
 /**
  * A failed request in the reader's language. In Chinese: the code's words from `errors.*` (never the API's
@@ -17,11 +18,14 @@ export function errorText(err: unknown): string {
       rule?: string;
       ok?: boolean;
       detail?: string;
+      phrase?: Phrase;
       path?: string;
       message?: string;
     }[]) {
       if (d.rule !== undefined && d.ok === false)
-        lines.push(`· ${t(`rule.${d.rule}`, { defaultValue: d.rule })}${zh ? '' : `: ${d.detail ?? ''}`}`);
+        lines.push(
+          `· ${t(`rule.${d.rule}`, { defaultValue: d.rule })}${zh ? '：' : ': '}${reasonText(d.phrase, d.detail)}`,
+        );
       else if (d.path !== undefined)
         lines.push(`· ${zh ? t('errors.field', { path: d.path || '/' }) : `${d.path}: ${d.message ?? ''}`}`);
     }

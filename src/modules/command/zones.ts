@@ -20,6 +20,7 @@
  */
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { english, type Phrase, phrase } from '../../domain/phrase.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 
@@ -93,8 +94,18 @@ export interface ReadinessCheck {
     | 'negative_sampling_last_day'
     | 'district_risk_areas_lifted';
   ok: boolean;
+  /** In English, with ISO times. */
   detail: string;
+  /** The same as a phrase (domain/phrase.ts), times in Beijing time. */
+  phrase: Phrase;
 }
+
+const check = (rule: ReadinessCheck['rule'], ok: boolean, why: Phrase): ReadinessCheck => ({
+  rule,
+  ok,
+  detail: english(why),
+  phrase: why,
+});
 
 export async function liftReadiness(
   db: Queryable,
@@ -111,7 +122,7 @@ export async function liftReadiness(
         zone,
         ['lockdown', 'control'],
         'district_zones_lifted',
-        'lockdown or control zone',
+        phrase('zn.what_lockdown_control'),
       ),
     );
   } else {
@@ -121,11 +132,13 @@ export async function liftReadiness(
     );
     const lc = lastCase.rows[0]?.at ?? null;
     const caseOk = lc === null || now.getTime() - lc.getTime() >= 14 * DAY;
-    checks.push({
-      rule: 'no_new_case_14_days',
-      ok: caseOk,
-      detail: lc ? `last case found ${lc.toISOString()}` : 'no case inside',
-    });
+    checks.push(
+      check(
+        'no_new_case_14_days',
+        caseOk,
+        lc ? phrase('zn.last_case', { at: { at: lc.toISOString() } }) : phrase('zn.no_case'),
+      ),
+    );
     const lastContact = await db.query<{ at: Date | null }>(
       `SELECT max(l.exposure_at) AS at FROM contact_links l JOIN persons p ON p.id = l.person_id
         WHERE l.level = 'close' AND p.area_code >= $1 AND p.area_code < $2`,
@@ -133,11 +146,13 @@ export async function liftReadiness(
     );
     const ct = lastContact.rows[0]?.at ?? null;
     const contactOk = ct === null || now.getTime() - ct.getTime() > 14 * DAY;
-    checks.push({
-      rule: 'last_close_contact_14_days',
-      ok: contactOk,
-      detail: ct ? `last close-contact exposure ${ct.toISOString()}` : 'no close contact inside',
-    });
+    checks.push(
+      check(
+        'last_close_contact_14_days',
+        contactOk,
+        ct ? phrase('zn.last_contact', { at: { at: ct.toISOString() } }) : phrase('zn.no_contact'),
+      ),
+    );
     const rounds = await db.query<{ tubes: number; negative: number }>(
       `SELECT count(*) AS tubes, count(*) FILTER (WHERE t.result = 'negative') AS negative
          FROM tubes t WHERE t.area_code >= $1 AND t.area_code < $2 AND t.opened_at >= $3`,
@@ -145,14 +160,15 @@ export async function liftReadiness(
     );
     const r = rounds.rows[0] ?? { tubes: 0, negative: 0 };
     const roundOk = r.tubes > 0 && r.tubes === r.negative;
-    checks.push({
-      rule: 'negative_round_2_days',
-      ok: roundOk,
-      detail:
+    checks.push(
+      check(
+        'negative_round_2_days',
+        roundOk,
         r.tubes === 0
-          ? 'no sampling in the last 2 days'
-          : `${r.negative} of ${r.tubes} tubes of the last 2 days resulted negative`,
-    });
+          ? phrase('zn.no_sampling_2d')
+          : phrase('zn.negative_2d', { negative: r.negative, tubes: r.tubes }),
+      ),
+    );
   }
   return { ready: checks.every((c) => c.ok), checks };
 }
@@ -163,7 +179,7 @@ async function districtCheck(
   zone: ZoneRow,
   stronger: readonly ZoneLevel[],
   rule: ReadinessCheck['rule'],
-  what: string,
+  what: Phrase,
 ): Promise<ReadinessCheck> {
   const district = zone.area_code.slice(0, 6);
   const open = await db.query<{ n: number }>(
@@ -171,12 +187,13 @@ async function districtCheck(
     [district, stronger],
   );
   const n = open.rows[0]?.n ?? 0;
-  return {
+  return check(
     rule,
-    ok: n === 0,
-    detail:
-      n === 0 ? `no ${what} left in the district` : `${n} ${what}(s) still active in district ${district}`,
-  };
+    n === 0,
+    n === 0
+      ? phrase('zn.district_clear', { what })
+      : phrase('zn.district_open', { n, what, district: { area: district } }),
+  );
 }
 
 /** June 2022: what a risk area still needs to go one level down (high → medium → low) or, at low, to lift. */
@@ -194,7 +211,7 @@ async function juneReadiness(
         zone,
         ['high', 'medium'],
         'district_risk_areas_lifted',
-        'high- or medium-risk area',
+        phrase('zn.what_high_medium'),
       ),
     );
     return { ready: checks.every((c) => c.ok), checks };
@@ -208,25 +225,32 @@ async function juneReadiness(
   // The days count from the later of the last case and the area's designation.
   const since = lc && lc.getTime() > zone.started_at.getTime() ? lc : zone.started_at;
   const quiet = now.getTime() - since.getTime() >= days * DAY;
-  checks.push({
-    rule: days === 7 ? 'no_new_case_7_days' : 'no_new_case_3_days',
-    ok: quiet,
-    detail: `${((now.getTime() - since.getTime()) / DAY).toFixed(1)} day(s) since ${lc && since === lc ? `the last case (${lc.toISOString()})` : `the area was designated (${since.toISOString()})`}; ${days} needed`,
-  });
+  checks.push(
+    check(
+      days === 7 ? 'no_new_case_7_days' : 'no_new_case_3_days',
+      quiet,
+      phrase(lc && since === lc ? 'zn.quiet_since_case' : 'zn.quiet_since_designated', {
+        days: ((now.getTime() - since.getTime()) / DAY).toFixed(1),
+        at: { at: since.toISOString() },
+        need: days,
+      }),
+    ),
+  );
   const sampling = await db.query<{ tubes: number; negative: number }>(
     `SELECT count(*) AS tubes, count(*) FILTER (WHERE t.result = 'negative') AS negative
        FROM tubes t WHERE t.area_code >= $1 AND t.area_code < $2 AND t.opened_at >= $3`,
     [zone.area_code, end, new Date(now.getTime() - DAY)],
   );
   const r = sampling.rows[0] ?? { tubes: 0, negative: 0 };
-  checks.push({
-    rule: 'negative_sampling_last_day',
-    ok: r.tubes > 0 && r.tubes === r.negative,
-    detail:
+  checks.push(
+    check(
+      'negative_sampling_last_day',
+      r.tubes > 0 && r.tubes === r.negative,
       r.tubes === 0
-        ? 'no sampling in the last day'
-        : `${r.negative} of ${r.tubes} tubes of the last day resulted negative`,
-  });
+        ? phrase('zn.no_sampling_1d')
+        : phrase('zn.negative_1d', { negative: r.negative, tubes: r.tubes }),
+    ),
+  );
   return { ready: checks.every((c) => c.ok), checks };
 }
 
@@ -295,6 +319,7 @@ export interface ZoneSuggestion {
   suggested: 'lockdown' | 'high';
   cases: number;
   reason: string;
+  reason_phrase: Phrase;
 }
 
 /**
@@ -318,12 +343,20 @@ export async function zoneSuggestions(
   for (const r of rows) {
     const z = await effectiveZone(db, r.code);
     if (z && ZONE_RANK[z.level] === 3) continue;
+    const why = phrase('zn.suggest', {
+      cases: r.cases,
+      zone: z
+        ? phrase('zn.in_zone', { level: phrase(`zl.${z.level}`), area: { area: z.area_code } })
+        : phrase('zn.no_zone'),
+      action: phrase(z ? 'zn.act_upgrade' : suggested === 'high' ? 'zn.act_high' : 'zn.act_lockdown'),
+    });
     out.push({
       area_code: r.code,
       current: z?.level ?? null,
       suggested,
       cases: r.cases,
-      reason: `${r.cases} case(s) found in the last 24 h in ${z ? `a ${z.level} zone (${z.area_code})` : 'no zone'}: ${z ? 'upgrade (提级)' : suggested === 'high' ? 'designate a high-risk area on' : 'lock down (扩面)'} the community`,
+      reason: english(why),
+      reason_phrase: why,
     });
   }
   return out;

@@ -1,8 +1,10 @@
 /** The 清仓 loop through the API: place, arrive, release or discharge, disinfect, board — and every refusal. */
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../../db/testing.ts';
 import { ManualClock } from '../../domain/clock.ts';
+import { type Phrase, renderPhrase } from '../../domain/phrase.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, type TestSession } from '../../server/test-auth.ts';
 import { verifyAudit } from '../access/audit.ts';
@@ -65,7 +67,9 @@ describeBackends('isolation', (ctx) => {
       site_id: number;
       room_id: number | null;
       bed_id: number | null;
+      room: string | null;
       reason: string;
+      reason_phrase: Phrase[] | null;
     }[];
     const kindOf = async (siteId: number) =>
       (await ctx.db.query<{ kind: string }>('SELECT kind FROM sites WHERE id = $1', [siteId])).rows[0]?.kind;
@@ -78,6 +82,20 @@ describeBackends('isolation', (ctx) => {
     for (const x of fam) {
       expect(x.room_id).not.toBeNull();
       expect(x.reason.length).toBeGreaterThan(10);
+      // The reason is kept as a phrase too: the same English, Chinese words, the room by its number and the
+      // site by its name (not the engine's internal numbers).
+      const roomCode = (
+        await ctx.db.query<{ code: string; site: string }>(
+          'SELECT r.code, s.name AS site FROM rooms r JOIN sites s ON s.id = r.site_id WHERE r.id = $1',
+          [x.room_id],
+        )
+      ).rows[0] as { code: string; site: string };
+      expect(x.room).toBe(roomCode.code);
+      expect(renderPhrase(x.reason_phrase ?? [], 'en')).toBe(x.reason);
+      const zh = renderPhrase(x.reason_phrase ?? [], 'zh');
+      expect(zh).toMatch(new RegExp(`(房间|家庭房) ${roomCode.code}`));
+      expect(zh).toContain(roomCode.site);
+      expect(zh.replaceAll(roomCode.site, '').replaceAll(roomCode.code, '')).not.toMatch(/[A-Za-z]/);
     }
     // No room holds more than its capacity, and rooms are reserved.
     const over = await ctx.db.query<{ n: number }>(

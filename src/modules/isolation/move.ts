@@ -9,6 +9,7 @@
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { ageOn } from '../../domain/id-number.ts';
+import type { Phrase } from '../../domain/phrase.ts';
 import {
   caseDestination,
   placeAll,
@@ -29,6 +30,7 @@ export interface MovedStay {
   room_id: number | null;
   bed_id: number | null;
   reason: string;
+  reason_phrase: readonly Phrase[] | null;
 }
 
 export interface MoveResult {
@@ -140,8 +142,8 @@ export async function moveStay(
       const old = byPerson.get(personId) as PlacementRow;
       const ins = await tx.query<{ id: number }>(
         `INSERT INTO placements (person_id, category, site_id, room_id, bed_id, reason, edition, found_at, placed_at,
-                                 due_at, moved_from, term_started_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+                                 due_at, moved_from, term_started_at, reason_phrase)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb) RETURNING id`,
         [
           personId,
           old.category,
@@ -155,6 +157,7 @@ export async function moveStay(
           old.due_at,
           old.id,
           old.term_started_at ?? old.arrived_at,
+          a.phrase ? JSON.stringify(a.phrase) : null,
         ],
       );
       const newId = (ins.rows[0] as { id: number }).id;
@@ -166,6 +169,7 @@ export async function moveStay(
         room_id: roomId,
         bed_id: bedId,
         reason: a.reason,
+        reason_phrase: a.phrase ?? null,
       });
       // The term's outstanding tests and the personal link follow the person.
       await tx.query(

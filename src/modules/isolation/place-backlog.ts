@@ -94,13 +94,24 @@ export async function loadFreeUnits(tx: Queryable): Promise<FreeUnit[]> {
     floor: number;
     quality: number;
     accessible: boolean;
+    code: string;
+    site_name: string;
   }>(
-    `SELECT r.id, r.site_id, s.kind, s.area_code, r.capacity, r.floor, r.quality, r.accessible
+    `SELECT r.id, r.site_id, s.kind, s.area_code, r.capacity, r.floor, r.quality, r.accessible, r.code,
+            s.name AS site_name
        FROM rooms r JOIN sites s ON s.id = r.site_id
       WHERE r.status = 'available' AND s.status = 'active' AND s.accepted_at IS NOT NULL ORDER BY r.id FOR UPDATE OF r`,
   );
-  const beds = await tx.query<{ id: number; site_id: number; kind: Unit['siteKind']; area_code: string }>(
-    `SELECT b.id, b.site_id, s.kind, s.area_code FROM beds b JOIN sites s ON s.id = b.site_id
+  const beds = await tx.query<{
+    id: number;
+    site_id: number;
+    kind: Unit['siteKind'];
+    area_code: string;
+    ward: string;
+    code: string;
+    site_name: string;
+  }>(
+    `SELECT b.id, b.site_id, s.kind, s.area_code, b.ward, b.code, s.name AS site_name FROM beds b JOIN sites s ON s.id = b.site_id
       WHERE b.status = 'available' AND s.status = 'active' AND s.accepted_at IS NOT NULL ORDER BY b.id FOR UPDATE OF b`,
   );
   const list: FreeUnit[] = [
@@ -117,6 +128,8 @@ export async function loadFreeUnits(tx: Queryable): Promise<FreeUnit[]> {
           floor: r.floor,
           quality: r.quality,
           accessible: r.accessible,
+          label: r.code,
+          siteName: r.site_name,
         },
       }),
     ),
@@ -130,6 +143,8 @@ export async function loadFreeUnits(tx: Queryable): Promise<FreeUnit[]> {
           siteKind: b.kind,
           siteAreaCode: b.area_code,
           capacity: 1,
+          label: `${b.ward} ${b.code}`,
+          siteName: b.site_name,
         },
       }),
     ),
@@ -176,6 +191,7 @@ export async function placeBacklog(
         f.unit.kind === 'room' ? f.dbId : null,
         f.unit.kind === 'bed' ? f.dbId : null,
         a.reason,
+        a.phrase ? JSON.stringify(a.phrase) : null,
         edition,
         p.waitingSince,
         now,
@@ -186,14 +202,14 @@ export async function placeBacklog(
     const col = (i: number) => rows.map((r) => r[i]);
     await tx.query(
       `WITH ins AS (
-         INSERT INTO placements (person_id, category, site_id, room_id, bed_id, reason, edition, found_at, placed_at)
-         SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::int8[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
+         INSERT INTO placements (person_id, category, site_id, room_id, bed_id, reason, reason_phrase, edition, found_at, placed_at)
+         SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::int8[], $6::text[], $7::jsonb[], $8::text[], $9::timestamptz[], $10::timestamptz[])
          RETURNING id, person_id, site_id
        )
        INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
-       SELECT 'isolation.placed', 'placement', ins.id, p.area_code, $9[1], jsonb_build_object('person_id', ins.person_id, 'site_id', ins.site_id)
+       SELECT 'isolation.placed', 'placement', ins.id, p.area_code, $10[1], jsonb_build_object('person_id', ins.person_id, 'site_id', ins.site_id)
          FROM ins JOIN persons p ON p.id = ins.person_id`,
-      [col(0), col(1), col(2), col(3), col(4), col(5), col(6), col(7), col(8)],
+      [col(0), col(1), col(2), col(3), col(4), col(5), col(6), col(7), col(8), col(9)],
     );
     await tx.query(`UPDATE rooms SET status = 'reserved' WHERE id = ANY($1::int8[])`, [roomIds]);
     await tx.query(`UPDATE beds SET status = 'reserved' WHERE id = ANY($1::int8[])`, [bedIds]);

@@ -107,7 +107,7 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       const params: unknown[] = [req.query.status ?? null, req.query.vehicle_id ?? null];
       const { rows } = await db.query(
         `SELECT t.id, t.vehicle_id, v.plate, v.kind, t.service_day, t.sequence, t.class, t.site_id, s.name AS site, t.status,
-                t.reason, t.planned_at, t.planned_start, t.planned_end, t.planned_km, t.stops, t.departed_at,
+                t.reason, t.reason_phrase, t.planned_at, t.planned_start, t.planned_end, t.planned_km, t.stops, t.departed_at,
                 t.delivered_at, t.needs_disinfection, t.disinfected_at,
                 jsonb_agg(jsonb_build_object('person_id', tp.person_id, 'area_code', tp.pickup_area_code, 'status', tp.status) ORDER BY tp.id) AS passengers
            FROM trips t JOIN vehicles v ON v.id = t.vehicle_id JOIN sites s ON s.id = t.site_id

@@ -21,6 +21,7 @@ import {
   type Vehicle,
 } from '../../domain/dispatch.ts';
 import { ageOn } from '../../domain/id-number.ts';
+import type { Phrase } from '../../domain/phrase.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { arrive } from '../isolation/stays.ts';
@@ -168,7 +169,7 @@ export interface PlanOutcome {
   shift: { start: Date; end: Date };
   passengers: number;
   trips: PlannedTripOut[];
-  waiting: { placementId: number; personId: number | null; reason: string }[];
+  waiting: { placementId: number; personId: number | null; reason: string; phrase?: readonly Phrase[] }[];
 }
 
 async function insertTrips(
@@ -181,10 +182,10 @@ async function insertTrips(
   if (trips.length === 0) return [];
   const { rows } = await tx.query<{ id: number; vehicle_id: number; sequence: number }>(
     `INSERT INTO trips (vehicle_id, class, site_id, reason, planned_at, needs_disinfection, service_day, sequence,
-                        planned_start, planned_end, planned_km, stops)
-     SELECT v, c, s, r, $5, c <> 'contact', $6, q, st, en, km, string_to_array(sp, ',')
+                        planned_start, planned_end, planned_km, stops, reason_phrase)
+     SELECT v, c, s, r, $5, c <> 'contact', $6, q, st, en, km, string_to_array(sp, ','), rp
        FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[], $7::int4[], $8::timestamptz[], $9::timestamptz[],
-                   $10::float8[], $11::text[]) AS x(v, c, s, r, q, st, en, km, sp)
+                   $10::float8[], $11::text[], $12::jsonb[]) AS x(v, c, s, r, q, st, en, km, sp, rp)
      RETURNING id, vehicle_id, sequence`,
     [
       trips.map((t) => t.vehicleId),
@@ -198,6 +199,7 @@ async function insertTrips(
       trips.map((t) => new Date(t.end)),
       trips.map((t) => t.km),
       trips.map((t) => t.stops.join(',')),
+      trips.map((t) => (t.phrase ? JSON.stringify(t.phrase) : null)),
     ],
   );
   const idOf = new Map(rows.map((r) => [`${r.vehicle_id}:${r.sequence}`, r.id]));
@@ -280,8 +282,9 @@ export interface UrgentOutcome {
     start: Date;
     end: Date;
     reason: string;
+    phrase?: readonly Phrase[];
   }[];
-  waiting: { personIds: number[]; reason: string }[];
+  waiting: { personIds: number[]; reason: string; phrase?: readonly Phrase[] }[];
 }
 
 /**
@@ -390,7 +393,7 @@ export async function insertUrgentPeople(
     const choice = insertUrgent(group, fleet.vehicles, scheduled, shift.options, now.getTime(), dist);
     const personIds = group.map((p) => p.personId);
     if (choice.kind === 'none') {
-      out.waiting.push({ personIds, reason: choice.reason });
+      out.waiting.push({ personIds, reason: choice.reason, phrase: choice.phrase });
       continue;
     }
     const tripId = await applyInsertion(tx, shift.day, now, choice, group);
@@ -403,6 +406,7 @@ export async function insertUrgentPeople(
       start: new Date(choice.start),
       end: new Date(choice.end),
       reason: choice.reason,
+      phrase: choice.phrase,
     });
   }
   return out;
@@ -420,8 +424,17 @@ async function applyInsertion(
     tripId = choice.tripId;
     await tx.query(
       `UPDATE trips SET stops = $2::text[], planned_km = $3, planned_start = $4, planned_end = $5,
-              reason = reason || E'\n' || $6 WHERE id = $1 AND status = 'planned'`,
-      [tripId, choice.stops, choice.km, new Date(choice.start), new Date(choice.end), choice.reason],
+              reason = reason || E'\n' || $6, reason_phrase = reason_phrase || $7::jsonb
+        WHERE id = $1 AND status = 'planned'`,
+      [
+        tripId,
+        choice.stops,
+        choice.km,
+        new Date(choice.start),
+        new Date(choice.end),
+        choice.reason,
+        JSON.stringify(choice.phrase ?? []),
+      ],
     );
     for (const s of choice.shifted)
       await tx.query('UPDATE trips SET planned_start = $2, planned_end = $3 WHERE id = $1', [
@@ -432,8 +445,8 @@ async function applyInsertion(
   } else {
     const { rows } = await tx.query<{ id: number }>(
       `INSERT INTO trips (vehicle_id, class, site_id, reason, planned_at, needs_disinfection, service_day, sequence,
-                          planned_start, planned_end, planned_km, stops)
-       VALUES ($1, $2, $3, $4, $5, $2 <> 'contact', $6, $7, $8, $9, $10, $11::text[]) RETURNING id`,
+                          planned_start, planned_end, planned_km, stops, reason_phrase)
+       VALUES ($1, $2, $3, $4, $5, $2 <> 'contact', $6, $7, $8, $9, $10, $11::text[], $12::jsonb) RETURNING id`,
       [
         choice.vehicleId,
         choice.class,
@@ -446,6 +459,7 @@ async function applyInsertion(
         new Date(choice.end),
         choice.km,
         choice.stops,
+        choice.phrase ? JSON.stringify(choice.phrase) : null,
       ],
     );
     tripId = (rows[0] as { id: number }).id;

@@ -29,6 +29,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
 import { areaFullName, areaName } from '../area-names.ts';
+import { type Phrase, reasonText } from '../reason-text.ts';
 import {
   ACTIONS,
   AreaName,
@@ -53,6 +54,7 @@ interface ReadinessCheck {
   rule: string;
   ok: boolean;
   detail: string;
+  phrase?: Phrase;
 }
 
 type ZoneLevel = 'lockdown' | 'control' | 'prevention' | 'high' | 'medium' | 'low';
@@ -85,6 +87,7 @@ interface Suggestion {
   suggested: string;
   cases: number;
   reason: string;
+  reason_phrase?: Phrase;
 }
 
 interface Leader {
@@ -257,14 +260,18 @@ function ZonesView({ acting }: { acting: Acting }) {
           </Tag>
           {r.readiness.checks.map((c) => (
             <Typography.Text key={c.rule} type={c.ok ? 'success' : 'danger'} style={{ fontSize: 12 }}>
-              {c.ok ? '✓' : '✗'} {t(`rule.${c.rule}`, { defaultValue: c.rule })} — {c.detail}
+              {c.ok ? '✓' : '✗'} {t(`rule.${c.rule}`, { defaultValue: c.rule })} —{' '}
+              {reasonText(c.phrase, c.detail)}
             </Typography.Text>
           ))}
         </Space>
       ),
       exportValue: (r) =>
         `${r.readiness.ready ? t('command.ready') : t('command.notReady')}: ${r.readiness.checks
-          .map((c) => `${c.ok ? '✓' : '✗'} ${t(`rule.${c.rule}`, { defaultValue: c.rule })} (${c.detail})`)
+          .map(
+            (c) =>
+              `${c.ok ? '✓' : '✗'} ${t(`rule.${c.rule}`, { defaultValue: c.rule })} (${reasonText(c.phrase, c.detail)})`,
+          )
           .join('; ')}`,
     },
     ...(manage
@@ -317,7 +324,12 @@ function ZonesView({ acting }: { acting: Acting }) {
       exportValue: (r) => t(`zoneLevel.${r.suggested}`),
     },
     { key: 'cases', title: t('command.cases24h'), dataIndex: 'cases', sorter: byNumber((r) => r.cases) },
-    { key: 'reason', title: t('command.reason'), dataIndex: 'reason' },
+    {
+      key: 'reason',
+      title: t('command.reason'),
+      render: (_: unknown, r) => reasonText(r.reason_phrase, r.reason),
+      exportValue: (r) => reasonText(r.reason_phrase, r.reason),
+    },
     ...(manage
       ? [
           {

@@ -32,6 +32,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Board, type Me, query, type SiteOccupancy } from '../api.ts';
 import { EChart } from '../EChart.tsx';
+import { type Phrase, reasonText } from '../reason-text.ts';
 import {
   ACTIONS,
   areaColumn,
@@ -68,7 +69,7 @@ interface PlaceRun {
   placed: number;
   /** 9th edition: secondary contacts isolated at home instead of placed. */
   home_isolated?: number;
-  waiting: { personId: number; reason: string; waitingSince: string }[];
+  waiting: { personId: number; reason: string; phrase?: Phrase[]; waitingSince: string }[];
 }
 
 interface StuckUnit {
@@ -105,8 +106,12 @@ interface Stay {
   site: string;
   room_id: number | null;
   bed_id: number | null;
+  /** The room's number, the bed's ward and number. */
+  room: string | null;
+  bed: string | null;
   status: string;
   reason: string | null;
+  reason_phrase: Phrase[] | null;
   found_at: string;
   placed_at: string;
   arrived_at: string | null;
@@ -230,7 +235,11 @@ function PlaceBacklog({ onDone }: { onDone: () => void }) {
               pagination={{ pageSize: 10, hideOnSinglePage: true }}
               columns={[
                 { key: 'personId', title: t('tracing.personId'), dataIndex: 'personId' },
-                { key: 'reason', title: t('isolation.waitingReason'), dataIndex: 'reason' },
+                {
+                  key: 'reason',
+                  title: t('isolation.waitingReason'),
+                  render: (_: unknown, w) => reasonText(w.phrase, w.reason),
+                },
                 {
                   key: 'waitingSince',
                   title: t('isolation.waitingSince'),
@@ -725,6 +734,12 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
   const [dialog, setDialog] = useState<StayDialog | null>(null);
   const res = useApi<{ items: Stay[] }>(`/api/isolation/stays${query({ status, limit })}`, version);
   const rows = res.data?.items ?? [];
+  const unitText = (r: Stay): string =>
+    r.room !== null
+      ? `${t('unitKind.room')} ${r.room}`
+      : r.bed !== null
+        ? `${t('unitKind.bed')} ${r.bed}`
+        : '';
   const step = (r: Stay, name: 'arrive' | 'release') =>
     act(
       () => api<{ homeMonitoringDays?: number }>(`/api/isolation/stays/${r.id}/${name}`, { method: 'POST' }),
@@ -775,14 +790,8 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
     {
       key: 'unit',
       title: t('isolation.unit'),
-      render: (_: unknown, r) =>
-        r.room_id !== null
-          ? `${t('unitKind.room')} ${r.room_id}`
-          : r.bed_id !== null
-            ? `${t('unitKind.bed')} ${r.bed_id}`
-            : '—',
-      exportValue: (r) =>
-        r.room_id !== null ? `room ${r.room_id}` : r.bed_id !== null ? `bed ${r.bed_id}` : '',
+      render: (_: unknown, r) => unitText(r) || '—',
+      exportValue: (r) => unitText(r),
     },
     {
       key: 'status',
@@ -825,9 +834,9 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
     {
       key: 'reason',
       title: t('isolation.reason'),
-      dataIndex: 'reason',
       ellipsis: true,
-      render: (v) => v ?? '—',
+      render: (_: unknown, r) => reasonText(r.reason_phrase, r.reason) || '—',
+      exportValue: (r) => reasonText(r.reason_phrase, r.reason),
     },
     {
       key: ACTIONS,

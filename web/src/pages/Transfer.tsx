@@ -25,6 +25,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
+import { type Phrase, reasonText } from '../reason-text.ts';
 import {
   AreaName,
   areaColumn,
@@ -59,6 +60,7 @@ interface PlannedTrip {
   end: string;
   km: number;
   reason: string;
+  phrase?: Phrase[];
 }
 
 interface Plan {
@@ -66,7 +68,7 @@ interface Plan {
   shift: { start: string; end: string };
   passengers: number;
   trips: PlannedTrip[];
-  waiting: { placement_id: number; person_id: number | null; reason: string }[];
+  waiting: { placement_id: number; person_id: number | null; reason: string; phrase?: Phrase[] }[];
 }
 
 interface Passenger {
@@ -85,6 +87,7 @@ interface Trip {
   site: string;
   status: string;
   reason: string | null;
+  reason_phrase: Phrase[] | null;
   planned_at: string;
   departed_at: string | null;
   delivered_at: string | null;
@@ -184,13 +187,24 @@ function PlanView({ onDone }: { onDone: () => void }) {
     { key: 'start', title: t('transfer.start'), dataIndex: 'start', render: f.dateTime },
     { key: 'end', title: t('transfer.end'), dataIndex: 'end', render: f.dateTime },
     { key: 'km', title: t('transfer.km'), dataIndex: 'km', render: (v: number) => v.toFixed(1) },
-    { key: 'reason', title: t('transfer.reason'), dataIndex: 'reason', ellipsis: true },
+    {
+      key: 'reason',
+      title: t('transfer.reason'),
+      ellipsis: true,
+      render: (_: unknown, r) => reasonText(r.phrase, r.reason),
+      exportValue: (r) => reasonText(r.phrase, r.reason),
+    },
   ];
   type Waiting = Plan['waiting'][number];
   const waitingColumns: Column<Waiting>[] = [
     { key: 'placement_id', title: t('isolation.stayId'), dataIndex: 'placement_id' },
     { key: 'person_id', title: t('transfer.personId'), dataIndex: 'person_id' },
-    { key: 'reason', title: t('transfer.notMovedReason'), dataIndex: 'reason' },
+    {
+      key: 'reason',
+      title: t('transfer.notMovedReason'),
+      render: (_: unknown, r) => reasonText(r.phrase, r.reason),
+      exportValue: (r) => reasonText(r.phrase, r.reason),
+    },
   ];
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
@@ -316,9 +330,9 @@ function TripsView({ version }: { version: number }) {
     {
       key: 'reason',
       title: t('transfer.reason'),
-      dataIndex: 'reason',
       ellipsis: true,
-      render: (v) => v ?? '—',
+      render: (_: unknown, r) => reasonText(r.reason_phrase, r.reason) || '—',
+      exportValue: (r) => reasonText(r.reason_phrase, r.reason),
     },
   ];
   return (
