@@ -20,6 +20,7 @@ const TracingPage = lazy(() => import('./pages/Tracing.tsx'));
 const IsolationPage = lazy(() => import('./pages/Isolation.tsx'));
 const TransferPage = lazy(() => import('./pages/Transfer.tsx'));
 const CommandPage = lazy(() => import('./pages/Command.tsx'));
+const AdminPage = lazy(() => import('./pages/Admin.tsx'));
 
 interface Page {
   path: string;
@@ -42,6 +43,8 @@ function PageBody({ path, me }: { path: string; me: Me }) {
       return <TransferPage me={me} />;
     case '/command':
       return <CommandPage me={me} />;
+    case '/admin':
+      return <AdminPage me={me} />;
     default:
       return <Dashboard me={me} />;
   }
@@ -123,6 +126,7 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
     { path: '/isolation', label: t('nav.isolation'), permissions: ['isolation.read'] },
     { path: '/transfer', label: t('nav.transfer'), permissions: ['transfer.manage', 'transfer.drive'] },
     { path: '/command', label: t('nav.command'), permissions: ['zone.read', 'task.read', 'report.read'] },
+    { path: '/admin', label: t('admin.nav'), permissions: ['user.manage', 'token.manage', 'audit.read'] },
   ].filter((p) => p.permissions.some((x) => me.permissions.includes(x)));
   const current = pages.find((p) => p.path === path) ?? pages[0];
 

@@ -1,6 +1,7 @@
 /** Chinese by default, English on request; the choice is kept in localStorage. */
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { adminEn, adminZh } from './i18n/admin.ts';
 import { errorsZh } from './i18n/errors.ts';
 
 const zh = {
@@ -1636,8 +1637,8 @@ function initialLanguage(): Language {
 
 void i18n.use(initReactI18next).init({
   resources: {
-    'zh-CN': { translation: { ...zh, errors: errorsZh } },
-    en: { translation: en },
+    'zh-CN': { translation: { ...zh, errors: errorsZh, admin: adminZh } },
+    en: { translation: { ...en, admin: adminEn } },
   },
   lng: initialLanguage(),
   fallbackLng: 'zh-CN',
