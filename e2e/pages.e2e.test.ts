@@ -293,7 +293,7 @@ describe('work pages', () => {
       await map.getByText('吉林市 (2202)').waitFor();
       await map.locator('canvas').waitFor();
       await map.getByText('风险区', { exact: true }).click();
-      await map.getByText('今日新增病例', { exact: true }).waitFor();
+      await map.getByText('今日新增阳性', { exact: true }).waitFor();
       await page.waitForTimeout(800);
       await page.screenshot({ path: join(SHOTS, 'dashboard-map.png'), fullPage: true });
       // The largest district sits top left: a click there opens its streets.

@@ -200,7 +200,7 @@ describe('web app', () => {
 
       // English.
       await page.getByText('English', { exact: true }).click();
-      await page.getByText('New cases today', { exact: true }).first().waitFor();
+      await page.getByText('New positives today', { exact: true }).first().waitFor();
       await page.getByText('Command centre', { exact: true }).first().waitFor();
       await page.getByText('10 / page').waitFor();
       await expect.poll(() => page.getByTestId('as-of').textContent()).toMatch(/^As of \d{2}:\d{2}:\d{2}$/);

@@ -4,6 +4,7 @@
  * KPIs (/kpis), the 清仓 funnel with its clocks (/funnel), the 14-day trend (/series), the schematic map and the
  * per-area table (/areas), isolation resources by status (/kpis).
  */
+
 import { Alert, Card, Col, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
 import { LineChart } from 'echarts/charts';
 import { use } from 'echarts/core';
@@ -12,6 +13,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type Me } from './api.ts';
 import { EChart } from './EChart.tsx';
 import { errorText } from './error-text.ts';
+import { FigureLabel } from './figure-label.tsx';
 
 use([LineChart]);
 
@@ -110,7 +112,7 @@ function Kpi({
   alert,
   testId,
 }: {
-  title: string;
+  title: ReactNode;
   value: number | undefined;
   extra?: ReactNode;
   alert?: boolean;
@@ -288,7 +290,7 @@ export function Dashboard({ me }: { me: Me }) {
         <Col flex="1 1 140px">
           <Kpi
             testId="cases-today"
-            title={t('dashboard.casesToday')}
+            title={<FigureLabel k="cases_today" />}
             value={pick('cases_today')}
             alert={(pick('cases_today') ?? 0) > 0}
             extra={f && <Tag>{t('dashboard.asymptomaticToday', { count: pick('asymptomatic_today') })}</Tag>}
@@ -311,7 +313,7 @@ export function Dashboard({ me }: { me: Me }) {
         <Col flex="1 1 140px">
           <Kpi
             testId="waiting"
-            title={t('dashboard.waiting')}
+            title={<FigureLabel k="waiting_for_placement" />}
             value={f ? (pick('waiting') ?? 0) + (pick('waiting_over_24h') ?? 0) : undefined}
             extra={
               f && (
@@ -325,7 +327,7 @@ export function Dashboard({ me }: { me: Me }) {
         <Col flex="1 1 140px">
           <Kpi
             testId="isolated"
-            title={t('dashboard.isolated')}
+            title={<FigureLabel k="isolated_arrived" />}
             value={sumWhere(f, (k) => k.startsWith('isolated_') && !k.endsWith('_hospital'))}
             extra={
               f && (
@@ -341,14 +343,14 @@ export function Dashboard({ me }: { me: Me }) {
         <Col flex="1 1 140px">
           <Kpi
             testId="hospital"
-            title={t('dashboard.hospital')}
+            title={<FigureLabel k="hospital_arrived" />}
             value={sumWhere(f, (k) => k.startsWith('isolated_') && k.endsWith('_hospital'))}
           />
         </Col>
         <Col flex="1 1 140px">
           <Kpi
             testId="at-home"
-            title={t('dashboard.atHome')}
+            title={<FigureLabel k="at_home" />}
             value={sumWhere(f, (k) => k.startsWith('home_isolation_'))}
             extra={
               f && (
@@ -362,12 +364,16 @@ export function Dashboard({ me }: { me: Me }) {
           />
         </Col>
         <Col flex="1 1 140px">
-          <Kpi testId="released-today" title={t('dashboard.releasedToday')} value={pick('released_today')} />
+          <Kpi
+            testId="released-today"
+            title={<FigureLabel k="released_today" />}
+            value={pick('released_today')}
+          />
         </Col>
         <Col flex="1 1 140px">
           <Kpi
             testId="free-rooms"
-            title={t('dashboard.freeRooms')}
+            title={<FigureLabel k="rooms_free" />}
             value={pick('rooms_available')}
             extra={
               f && (
@@ -383,7 +389,7 @@ export function Dashboard({ me }: { me: Me }) {
         <Col flex="1 1 140px">
           <Kpi
             testId="overdue"
-            title={t('dashboard.overdue')}
+            title={<FigureLabel k="tasks_overdue" />}
             value={pick('tasks_overdue')}
             alert={(pick('tasks_overdue') ?? 0) > 0}
             extra={f && <Tag>{t('dashboard.openTasks', { count: pick('tasks_open') })}</Tag>}

@@ -84,6 +84,9 @@ describeBackends('daily report', (ctx) => {
     expect(md).toContain(
       '新增本土确诊病例3例（轻型2例、普通型1例、重型0例、危重型0例），新增本土无症状感染者2例',
     );
+    // The positive not yet classified is in the headline too (a day of only 待分型 must not read as 0 cases).
+    expect(md).toContain('；另有新增阳性感染者1例正在临床分型。');
+    expect(md).toContain('| 新增待分型 | 1 |');
     const en = (await get('/api/reports/daily?date=2022-03-21&format=md&lang=en')).body;
     expect(en).toContain(
       'reported 3 new local confirmed cases (2 mild, 1 moderate, 0 severe, 0 critical), 2 new asymptomatic',

@@ -5,8 +5,10 @@
  * (used / free, as of the time of the report: room states are not kept historically), and the day's testing.
  * Rendered as JSON, Markdown, HTML or XLSX, in Chinese or English.
  */
+
 import ExcelJS from 'exceljs';
 import type { Queryable } from '../../db/types.ts';
+import { figureName, REPORT_FIGURES } from '../../domain/figure-names.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { siteInService } from '../isolation/waiting.ts';
@@ -188,70 +190,26 @@ export async function dailyReport(
 
 type Lang = 'zh' | 'en';
 
+function reportRowNames(lang: Lang): Record<string, string> {
+  return Object.fromEntries(Object.entries(REPORT_FIGURES).map(([row, k]) => [row, figureName(k, lang)]));
+}
+
 const L = {
   zh: {
     title: (r: DailyReport) => `${r.area.name}新冠肺炎疫情每日通报（${r.date}）`,
     lead: (r: DailyReport) =>
-      `${r.date}，${r.area.name}新增本土确诊病例${r.cases.new_confirmed}例（轻型${r.cases.by_severity.mild}例、普通型${r.cases.by_severity.moderate}例、重型${r.cases.by_severity.severe}例、危重型${r.cases.by_severity.critical}例），新增本土无症状感染者${r.cases.new_asymptomatic}例，无症状感染者转确诊${r.cases.reclassified}例。`,
+      `${r.date}，${r.area.name}新增本土确诊病例${r.cases.new_confirmed}例（轻型${r.cases.by_severity.mild}例、普通型${r.cases.by_severity.moderate}例、重型${r.cases.by_severity.severe}例、危重型${r.cases.by_severity.critical}例），新增本土无症状感染者${r.cases.new_asymptomatic}例，无症状感染者转确诊${r.cases.reclassified}例${r.cases.new_unclassified > 0 ? `；另有新增阳性感染者${r.cases.new_unclassified}例正在临床分型` : ''}。`,
     sections: ['病例', '密切接触者', '隔离与救治资源', '核酸检测'],
-    rows: {
-      new_confirmed: '新增确诊',
-      new_asymptomatic: '新增无症状',
-      new_unclassified: '新增待分型',
-      reclassified: '无症状转确诊',
-      cumulative_confirmed: '累计确诊',
-      cumulative_asymptomatic: '累计无症状',
-      close_found: '当日新增密接',
-      secondary_found: '当日新增次密接',
-      close_cumulative: '累计密接',
-      secondary_cumulative: '累计次密接',
-      released_today: '当日解除隔离',
-      released_cumulative: '累计解除隔离',
-      quarantine_rooms_free: '隔离房间（空闲）',
-      quarantine_rooms_occupied: '隔离房间（在用）',
-      quarantine_rooms_in_turnover: '隔离房间（消杀中）',
-      shelter_beds_used: '方舱床位（已用）',
-      shelter_beds_free: '方舱床位（空闲）',
-      designated_beds_used: '定点医院床位（已用）',
-      designated_beds_free: '定点医院床位（空闲）',
-      people_sampled: '当日采样人数',
-      tubes_resulted: '当日出结果管数',
-      positive_tubes: '阳性管数',
-      rounds_due: '当日截止轮次',
-    } as Record<string, string>,
+    rows: reportRowNames('zh'),
     district: ['区县', '确诊', '无症状', '待分型'],
     note: '资源数字为报告生成时的实时状态。',
   },
   en: {
     title: (r: DailyReport) => `${r.area.name} COVID-19 daily report (${r.date})`,
     lead: (r: DailyReport) =>
-      `On ${r.date}, ${r.area.name} reported ${r.cases.new_confirmed} new local confirmed cases (${r.cases.by_severity.mild} mild, ${r.cases.by_severity.moderate} moderate, ${r.cases.by_severity.severe} severe, ${r.cases.by_severity.critical} critical), ${r.cases.new_asymptomatic} new asymptomatic infections, and ${r.cases.reclassified} asymptomatic infections reclassified as confirmed.`,
+      `On ${r.date}, ${r.area.name} reported ${r.cases.new_confirmed} new local confirmed cases (${r.cases.by_severity.mild} mild, ${r.cases.by_severity.moderate} moderate, ${r.cases.by_severity.severe} severe, ${r.cases.by_severity.critical} critical), ${r.cases.new_asymptomatic} new asymptomatic infections, and ${r.cases.reclassified} asymptomatic infections reclassified as confirmed${r.cases.new_unclassified > 0 ? `; ${r.cases.new_unclassified} more new positives are being classified` : ''}.`,
     sections: ['Cases', 'Contacts', 'Quarantine and treatment capacity', 'Testing'],
-    rows: {
-      new_confirmed: 'New confirmed',
-      new_asymptomatic: 'New asymptomatic',
-      new_unclassified: 'New, not yet classified',
-      reclassified: 'Asymptomatic reclassified as confirmed',
-      cumulative_confirmed: 'Cumulative confirmed',
-      cumulative_asymptomatic: 'Cumulative asymptomatic',
-      close_found: 'Close contacts found today',
-      secondary_found: 'Secondary contacts found today',
-      close_cumulative: 'Close contacts, cumulative',
-      secondary_cumulative: 'Secondary contacts, cumulative',
-      released_today: 'Released from quarantine today',
-      released_cumulative: 'Released from quarantine, cumulative',
-      quarantine_rooms_free: 'Quarantine rooms free',
-      quarantine_rooms_occupied: 'Quarantine rooms in use',
-      quarantine_rooms_in_turnover: 'Quarantine rooms in disinfection',
-      shelter_beds_used: 'Shelter-hospital beds used',
-      shelter_beds_free: 'Shelter-hospital beds free',
-      designated_beds_used: 'Designated-hospital beds used',
-      designated_beds_free: 'Designated-hospital beds free',
-      people_sampled: 'People sampled today',
-      tubes_resulted: 'Tubes resulted today',
-      positive_tubes: 'Positive tubes',
-      rounds_due: 'Rounds due today',
-    } as Record<string, string>,
+    rows: reportRowNames('en'),
     district: ['District', 'Confirmed', 'Asymptomatic', 'Not yet classified'],
     note: 'Capacity figures are live at the time the report was generated.',
   },

@@ -299,11 +299,20 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
           i.owner ? `${i.owner.id}` : 'none',
           (byOwner.get(i.owner ? `${i.owner.id}` : 'none') ?? 0) + 1,
         );
+      // Per kind of item, so the tasks part can be read beside the dashboard's tasks (same definition).
+      const byKind: Record<string, { total: number; overdue: number }> = {};
+      for (const i of items) {
+        const k = byKind[i.kind] ?? { total: 0, overdue: 0 };
+        byKind[i.kind] = k;
+        k.total++;
+        if (i.overdue) k.overdue++;
+      }
       return {
         items: items.slice(0, 2000),
         total: items.length,
         overdue: items.filter((i) => i.overdue).length,
         per_owner: Object.fromEntries(byOwner),
+        by_kind: byKind,
       };
     },
   );

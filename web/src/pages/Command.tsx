@@ -27,8 +27,10 @@ import {
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { REPORT_FIGURES } from '../../../src/domain/figure-names.ts';
 import { api, type Me, query } from '../api.ts';
 import { areaFullName, areaName } from '../area-names.ts';
+import { FigureLabel } from '../figure-label.tsx';
 import { type Phrase, reasonText } from '../reason-text.ts';
 import {
   ACTIONS,
@@ -649,6 +651,7 @@ function ResponsibilityView({ version }: { version: number }) {
     total: number;
     overdue: number;
     per_owner: Record<string, number>;
+    by_kind?: Record<string, { total: number; overdue: number }>;
   }>(
     `/api/responsibility${owner === 'all' ? '' : owner === 'none' ? '?unowned=true' : `?leader_id=${owner}`}`,
     version,
@@ -722,7 +725,7 @@ function ResponsibilityView({ version }: { version: number }) {
         <Col xs={12} md={6}>
           <Card size="small">
             <Statistic
-              title={t('command.openItems')}
+              title={<FigureLabel k="items_open" />}
               value={res.data?.total ?? '—'}
               loading={res.loading && !res.data}
             />
@@ -731,7 +734,7 @@ function ResponsibilityView({ version }: { version: number }) {
         <Col xs={12} md={6}>
           <Card size="small">
             <Statistic
-              title={t('command.overdue')}
+              title={<FigureLabel k="items_overdue" />}
               value={res.data?.overdue ?? '—'}
               valueStyle={res.data && res.data.overdue > 0 ? { color: '#c0392b' } : undefined}
               loading={res.loading && !res.data}
@@ -741,12 +744,29 @@ function ResponsibilityView({ version }: { version: number }) {
         <Col xs={24} md={12}>
           <Card size="small">
             <Statistic
-              title={t('command.unowned')}
+              title={<FigureLabel k="items_unowned" />}
               value={res.data?.per_owner.none ?? (res.data ? 0 : '—')}
               loading={res.loading && !res.data}
             />
           </Card>
         </Col>
+        {res.data?.by_kind && (
+          <Col span={24}>
+            <Space wrap data-testid="items-by-kind">
+              {Object.entries(res.data.by_kind)
+                .sort((a, b) => b[1].total - a[1].total)
+                .map(([kind, n]) => (
+                  <Tag key={kind} color={n.overdue > 0 ? 'red' : undefined}>
+                    {t('command.kindCount', {
+                      kind: t(`taskKind.${kind}`, { defaultValue: kind }),
+                      total: f.number(n.total),
+                      overdue: f.number(n.overdue),
+                    })}
+                  </Tag>
+                ))}
+            </Space>
+          </Col>
+        )}
       </Row>
       <DataTable<RespItem>
         rows={rows}
@@ -906,7 +926,12 @@ function ReportView() {
     <Card size="small" title={title}>
       <Descriptions size="small" column={1} bordered>
         {Object.entries(values).map(([k, v]) => (
-          <Descriptions.Item key={k} label={t(`${ns}.${k}`, { defaultValue: k })}>
+          <Descriptions.Item
+            key={k}
+            label={
+              REPORT_FIGURES[k] ? <FigureLabel k={REPORT_FIGURES[k]} /> : t(`${ns}.${k}`, { defaultValue: k })
+            }
+          >
             {f.number(v)}
           </Descriptions.Item>
         ))}

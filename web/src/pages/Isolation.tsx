@@ -32,6 +32,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Board, type Me, query, type SiteOccupancy } from '../api.ts';
 import { EChart } from '../EChart.tsx';
+import { FigureLabel } from '../figure-label.tsx';
 import { type Phrase, reasonText } from '../reason-text.ts';
 import {
   ACTIONS,
@@ -456,13 +457,13 @@ function StockView({ day, version }: { day: string; version: number }) {
       <Row gutter={[12, 12]}>
         <Col xs={12} md={6}>
           <Card size="small">
-            <Statistic title={t('isolation.heldTotal')} value={s ? total : '—'} loading={res.loading && !s} />
+            <Statistic title={<FigureLabel k="held" />} value={s ? total : '—'} loading={res.loading && !s} />
           </Card>
         </Col>
         <Col xs={12} md={6}>
           <Card size="small">
             <Statistic
-              title={t('isolation.backlog')}
+              title={<FigureLabel k="waiting_for_placement" />}
               value={s?.backlog.people ?? '—'}
               valueStyle={s && s.backlog.people > 0 ? { color: '#c0392b' } : undefined}
               loading={res.loading && !s}

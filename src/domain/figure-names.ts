@@ -1,0 +1,292 @@
+/**
+ * One name and one definition per figure, wherever it is shown: the dashboard, the isolation stock and board, the
+ * responsibility list, the daily report (its Markdown, HTML and Excel) and the web pages read their labels and
+ * tooltips from here. Two places that show the same name show the same definition, so they must show the same
+ * number (checked every simulated day by the twin: src/twin/loop/figures.ts); two different definitions get
+ * two different names.
+ *
+ * Pure data: [Chinese name, English name, Chinese definition, English definition].
+ */
+
+type Entry = readonly [zh: string, en: string, zhDef: string, enDef: string];
+
+const F = {
+  // Cases and contacts (by the day of finding, Beijing time).
+  cases_today: [
+    '今日新增阳性',
+    'New positives today',
+    '今日（北京时间）发现的阳性人员：确诊、无症状感染者和尚待分型者，按发现时间计。等于每日通报的新增确诊、新增无症状与新增待分型之和。',
+    'People found positive today (Beijing time): confirmed, asymptomatic and not yet classified, by the time found. Equals the daily report’s new confirmed + new asymptomatic + new not yet classified.',
+  ],
+  new_confirmed: [
+    '新增确诊',
+    'New confirmed',
+    '当日发现、临床分型为轻型、普通型、重型或危重型的病例。',
+    'Cases found that day and classified mild, moderate, severe or critical.',
+  ],
+  new_asymptomatic: [
+    '新增无症状',
+    'New asymptomatic',
+    '当日发现、分型为无症状感染者的阳性人员。',
+    'Positives found that day and classified asymptomatic.',
+  ],
+  new_unclassified: [
+    '新增待分型',
+    'New, not yet classified',
+    '当日发现、尚未完成临床分型的阳性人员（分型后计入确诊或无症状）。',
+    'Positives found that day and not classified yet (counted as confirmed or asymptomatic once classified).',
+  ],
+  reclassified: [
+    '无症状转确诊',
+    'Asymptomatic reclassified as confirmed',
+    '当日由无症状感染者改为确诊的人数。',
+    'Asymptomatic infections reclassified as confirmed that day.',
+  ],
+  cumulative_confirmed: [
+    '累计确诊',
+    'Cumulative confirmed',
+    '截至当日的确诊病例总数。',
+    'Confirmed cases up to that day.',
+  ],
+  cumulative_asymptomatic: [
+    '累计无症状',
+    'Cumulative asymptomatic',
+    '截至当日仍为无症状感染者的人数。',
+    'Positives still classified asymptomatic up to that day.',
+  ],
+  close_found: [
+    '当日新增密接',
+    'Close contacts found that day',
+    '当日首次被判定为密切接触者的人数（同一人只计一次）。大屏“今日发现密接”为今日风险状态升为密接的人数，口径相同。',
+    'People first linked as close contacts that day (each once). The dashboard’s figure counts people whose status rose to close contact today: the same people.',
+  ],
+  secondary_found: [
+    '当日新增次密接',
+    'Secondary contacts found that day',
+    '当日首次被判定为次密切接触者的人数（同一人只计一次）。',
+    'People first linked as secondary contacts that day (each once).',
+  ],
+  close_cumulative: [
+    '累计密接',
+    'Close contacts, cumulative',
+    '截至当日曾被判定为密接的人数。',
+    'People ever linked as close contacts up to that day.',
+  ],
+  secondary_cumulative: [
+    '累计次密接',
+    'Secondary contacts, cumulative',
+    '截至当日曾被判定为次密接的人数。',
+    'People ever linked as secondary contacts up to that day.',
+  ],
+
+  // Placement and stays (now).
+  waiting_for_placement: [
+    '待安置人员',
+    'Waiting for placement',
+    '应集中隔离或收治（病例、密接，第八版方案下还有次密接）但尚无房间或床位的人。大屏、隔离资源的待安置积压和包保清单的“待安置”同一口径。',
+    'People to be centralised (cases, close contacts, and under the 8th edition secondary contacts) without a room or bed yet. The same on the dashboard, the isolation backlog and the responsibility list.',
+  ],
+  waiting_over_24h: [
+    '等待超过 24 小时',
+    'Waiting over 24 h',
+    '待安置人员中自被发现起已超过 24 小时者。',
+    'Of those waiting for placement, those found more than 24 h ago.',
+  ],
+  isolated_arrived: [
+    '集中隔离已入住',
+    'In quarantine (arrived)',
+    '已到达隔离点入住的密接和次密接人数；不含已分配房间尚在途中的人，不含病例。',
+    'Close and secondary contacts who have arrived at a quarantine site; not those placed and still on the way, not cases.',
+  ],
+  awaiting_transfer: [
+    '已安置待转运',
+    'Placed, awaiting transfer',
+    '已分配房间或床位、尚未到达的人（病例和接触者）。',
+    'People with a room or bed assigned who have not arrived yet (cases and contacts).',
+  ],
+  hospital_arrived: [
+    '已入院病例',
+    'Cases in hospital (arrived)',
+    '已到达方舱医院或定点医院的病例；已分配床位尚未到达的病例计入“已安置待转运”。',
+    'Cases who have arrived at a shelter or designated hospital; those with a bed assigned and not arrived are counted as awaiting transfer.',
+  ],
+  held: [
+    '在管（含待转运）',
+    'Held (including awaiting transfer)',
+    '今日结束时仍在集中隔离或收治中的人：已入住者加已安置待转运者。等于大屏“已入住”“已入院”与“已安置待转运”之和。',
+    'People still in a centralised stay at the end of today: arrived plus placed and awaiting transfer. Equals the dashboard’s arrived + in hospital + awaiting transfer.',
+  ],
+  at_home: ['居家隔离', 'Home isolation', '正在居家隔离的人数。', 'People in home isolation now.'],
+  home_monitoring: [
+    '居家健康监测',
+    'Home health monitoring',
+    '解除集中隔离或出院后正在居家健康监测的人数。',
+    'People in home health monitoring after release or discharge.',
+  ],
+  released_today: [
+    '今日解除或出院',
+    'Released or discharged today',
+    '今日结束集中隔离（解除）或出院的人数。',
+    'People whose centralised stay ended today, released or discharged.',
+  ],
+  contacts_released_today: [
+    '当日解除隔离',
+    'Released from quarantine that day',
+    '当日解除集中隔离的接触者（不含出院病例）。',
+    'Contacts released from centralised quarantine that day (not discharged cases).',
+  ],
+  released_cumulative: [
+    '累计解除隔离',
+    'Released from quarantine, cumulative',
+    '截至当日解除集中隔离的接触者人次。',
+    'Releases of contacts from centralised quarantine up to that day.',
+  ],
+
+  // Rooms and beds (sites in service: active, full or closing; not reserve or under inspection).
+  rooms_free: [
+    '空闲房间',
+    'Free rooms',
+    '在用场所（已验收启用、已满或收尾中）里可分配的隔离房间；储备和验收中场所的房间不计。',
+    'Quarantine rooms free to assign at sites in service (active, full or closing); rooms of reserve sites and sites under inspection are not counted.',
+  ],
+  rooms_occupied: [
+    '在用房间',
+    'Rooms in use',
+    '在用场所里已预留或有人入住的隔离房间。',
+    'Quarantine rooms reserved or occupied at sites in service.',
+  ],
+  rooms_in_turnover: [
+    '消杀中房间',
+    'Rooms in turnover',
+    '等待或正在终末消杀的隔离房间。',
+    'Quarantine rooms awaiting or under terminal disinfection.',
+  ],
+  beds_free: [
+    '空闲床位',
+    'Free beds',
+    '在用方舱医院和定点医院里可分配的床位。',
+    'Beds free to assign at shelter and designated hospitals in service.',
+  ],
+  shelter_beds_used: [
+    '方舱床位（已用）',
+    'Shelter-hospital beds used',
+    '已预留或有人的方舱医院床位。',
+    'Shelter-hospital beds reserved or occupied.',
+  ],
+  shelter_beds_free: [
+    '方舱床位（空闲）',
+    'Shelter-hospital beds free',
+    '可分配的方舱医院床位。',
+    'Shelter-hospital beds free to assign.',
+  ],
+  designated_beds_used: [
+    '定点医院床位（已用）',
+    'Designated-hospital beds used',
+    '已预留或有人的定点医院床位。',
+    'Designated-hospital beds reserved or occupied.',
+  ],
+  designated_beds_free: [
+    '定点医院床位（空闲）',
+    'Designated-hospital beds free',
+    '可分配的定点医院床位。',
+    'Designated-hospital beds free to assign.',
+  ],
+
+  // Tasks and the responsibility list.
+  tasks_overdue: [
+    '逾期任务',
+    'Overdue tasks',
+    '未完成且已过期限的任务（隔离期检测、入户检测、消杀等）。包保清单的“逾期事项”还包括逾期未安置和未转运的人。',
+    'Open tasks past their due time (quarantine tests, home tests, disinfections…). The responsibility list’s overdue items also include people not placed or not moved in time.',
+  ],
+  tasks_open: [
+    '未完成任务',
+    'Open tasks',
+    '尚未完成的任务（含未到期和已逾期）。',
+    'Tasks not done yet (due later or overdue).',
+  ],
+  items_open: [
+    '待办事项',
+    'Open items',
+    '包保清单上的全部事项：未完成任务、待安置的人和待转运的人。',
+    'Everything on the responsibility list: open tasks, people waiting for placement and people awaiting transfer.',
+  ],
+  items_overdue: [
+    '逾期事项',
+    'Overdue items',
+    '包保清单上已过期限的事项：逾期任务，加上超过时限仍未安置或未转运的人。',
+    'Items past due on the responsibility list: overdue tasks, plus people not placed or not moved in time.',
+  ],
+  items_unowned: [
+    '无人认领',
+    'Without an owner',
+    '所在区域没有包保责任人的事项。',
+    'Items in areas without a responsible leader.',
+  ],
+
+  // Testing (per day).
+  people_sampled: [
+    '当日采样人数',
+    'People sampled that day',
+    '当日有采样记录的人数（每人一次）。',
+    'People with a sample taken that day (each once).',
+  ],
+  tubes_resulted: [
+    '当日出结果管数',
+    'Tubes resulted that day',
+    '当日出结果的试管数（混管计一管）。',
+    'Tubes with a result that day (a pool counts once).',
+  ],
+  positive_tubes: [
+    '阳性管数',
+    'Positive tubes',
+    '当日结果为阳性的试管数（含混管）。',
+    'Tubes positive that day (pools included).',
+  ],
+  rounds_due: [
+    '当日截止轮次',
+    'Rounds due that day',
+    '截止时间在当日的检测轮次。',
+    'Testing rounds whose deadline falls that day.',
+  ],
+} as const satisfies Record<string, Entry>;
+
+export type FigureKey = keyof typeof F;
+export const FIGURE_KEYS = Object.keys(F) as FigureKey[];
+
+export function figureName(k: FigureKey, lang: 'zh' | 'en'): string {
+  return F[k][lang === 'en' ? 1 : 0];
+}
+
+export function figureDefinition(k: FigureKey, lang: 'zh' | 'en'): string {
+  return F[k][lang === 'en' ? 3 : 2];
+}
+
+export const isFigureKey = (k: string): k is FigureKey => k in F;
+
+/** The report's rows by the figure each one is : one name wherever a figure is shown. */
+export const REPORT_FIGURES: Readonly<Record<string, FigureKey>> = {
+  new_confirmed: 'new_confirmed',
+  new_asymptomatic: 'new_asymptomatic',
+  new_unclassified: 'new_unclassified',
+  reclassified: 'reclassified',
+  cumulative_confirmed: 'cumulative_confirmed',
+  cumulative_asymptomatic: 'cumulative_asymptomatic',
+  close_found: 'close_found',
+  secondary_found: 'secondary_found',
+  close_cumulative: 'close_cumulative',
+  secondary_cumulative: 'secondary_cumulative',
+  released_today: 'contacts_released_today',
+  released_cumulative: 'released_cumulative',
+  quarantine_rooms_free: 'rooms_free',
+  quarantine_rooms_occupied: 'rooms_occupied',
+  quarantine_rooms_in_turnover: 'rooms_in_turnover',
+  shelter_beds_used: 'shelter_beds_used',
+  shelter_beds_free: 'shelter_beds_free',
+  designated_beds_used: 'designated_beds_used',
+  designated_beds_free: 'designated_beds_free',
+  people_sampled: 'people_sampled',
+  tubes_resulted: 'tubes_resulted',
+  positive_tubes: 'positive_tubes',
+  rounds_due: 'rounds_due',
+};
