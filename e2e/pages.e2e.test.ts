@@ -428,13 +428,16 @@ describe('work pages', () => {
       await open(page, '转运', '/transfer');
       await page.getByText('发现→安置 P50/P90').waitFor();
       await page.getByText('超时名单').waitFor();
-      expect(await page.getByRole('tab', { name: '车次' }).count()).toBe(0); // no transfer.drive
       await page.screenshot({ path: join(SHOTS, 'transfer-clocks.png'), fullPage: true });
+      // The commander reads the trip list behind 待转运 too (transfer.read), without the driver's steps.
+      await page.getByRole('tab', { name: '车次' }).click();
+      await expect.poll(() => rows(page, '.ant-tabs-tabpane-active').count()).toBe(made.trips);
     });
     await withPage('e2e.dispatcher', async (page) => {
       // A dispatcher reads no cases: no tracing page.
       expect(await page.getByRole('menuitem', { name: '流调溯源' }).count()).toBe(0);
       await open(page, '转运', '/transfer');
+      await page.getByRole('tab', { name: '车次' }).click();
       await expect.poll(() => rows(page, '.ant-tabs-tabpane-active').count()).toBe(made.trips);
       await page
         .locator('.ant-tabs-tabpane-active tr.ant-table-row')
@@ -732,6 +735,16 @@ describe('work pages', () => {
       const mine = rounds.items.filter((r) => r.name === 'E2E 区县全员核酸');
       expect(mine.map((r) => [r.id, r.areas])).toEqual([[id, [made.district]]]);
       await page.locator(`tr.ant-table-row-selected[data-row-key="${id}"]`).waitFor();
+      // 结束本轮: a reason is needed; once closed the round reads 已结束 with its reason, and the API agrees.
+      await page.getByRole('button', { name: '结束本轮' }).click();
+      const pop = page.locator('.ant-popover', { hasText: '结束轮次' });
+      await pop.getByLabel('结束理由（必填）').fill('区县全员核酸采样完成');
+      await pop.getByRole('button', { name: '确定', exact: true }).click();
+      await page.locator('.ant-message', { hasText: '已结束' }).waitFor();
+      await page.getByText('结束理由：区县全员核酸采样完成').waitFor();
+      const after = await cmd<{ items: { id: number; status: string }[] }>('GET', '/api/testing/rounds');
+      expect(after.items.find((r) => r.id === id)?.status).toBe('closed');
+      expect(await page.getByRole('button', { name: '结束本轮' }).count()).toBe(0);
     });
   });
 });

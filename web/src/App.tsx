@@ -124,7 +124,11 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
     { path: '/testing', label: t('nav.testing'), permissions: ['testing.read'] },
     { path: '/tracing', label: t('nav.tracing'), permissions: ['tracing.read'] },
     { path: '/isolation', label: t('nav.isolation'), permissions: ['isolation.read'] },
-    { path: '/transfer', label: t('nav.transfer'), permissions: ['transfer.manage', 'transfer.drive'] },
+    {
+      path: '/transfer',
+      label: t('nav.transfer'),
+      permissions: ['transfer.read', 'transfer.manage', 'transfer.drive'],
+    },
     { path: '/command', label: t('nav.command'), permissions: ['zone.read', 'task.read', 'report.read'] },
     { path: '/admin', label: t('admin.nav'), permissions: ['user.manage', 'token.manage', 'audit.read'] },
   ].filter((p) => p.permissions.some((x) => me.permissions.includes(x)));

@@ -168,4 +168,6 @@ export interface Round {
   starts_at: string;
   deadline_at: string;
   areas: string[];
+  closed_at?: string | null;
+  close_reason?: string | null;
 }

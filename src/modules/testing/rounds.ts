@@ -9,6 +9,8 @@ import { DEFAULT_POOLING_POLICY, type PoolingPolicy } from '../../domain/pooling
 import { AppError } from '../../lib/errors.ts';
 import { samplersFor, samplingPoints } from './planner.ts';
 
+const DAY = 86_400_000;
+
 export interface NewRound {
   name: string;
   areas: readonly string[];
@@ -49,7 +51,15 @@ export async function createRound(
   const hours = r.deadlineHours ?? 24;
   if (!(hours > 0 && hours <= 24 * 7))
     throw new AppError(400, 'deadline_invalid', 'the deadline is 1 hour to 7 days after the start');
-  const startsAt = r.startsAt ?? clock.now();
+  const now = clock.now();
+  const startsAt = r.startsAt ?? now;
+  // A round is for the days around now: a start long past or far ahead is a typing mistake (a wrong year).
+  if (startsAt.getTime() < now.getTime() - 2 * DAY || startsAt.getTime() > now.getTime() + 7 * DAY)
+    throw new AppError(
+      400,
+      'round_start_implausible',
+      `a round starts between 2 days ago and 7 days ahead (${startsAt.toISOString()} is outside): check the date`,
+    );
   const policy = { ...DEFAULT_POOLING_POLICY, ...r.policy };
   const { rows } = await tx.query<RoundRow>(
     `INSERT INTO rounds (name, starts_at, deadline_at, policy, created_by, created_at)
@@ -104,4 +114,40 @@ export async function getRound(db: Queryable, id: number): Promise<RoundRow | un
     [id],
   );
   return rows[0];
+}
+
+/**
+ * Closes an active round (结束本轮): its sampling ends and later scans are refused. Only a user whose jurisdiction
+ * holds every area of the round may close it; a round of another jurisdiction is not found.
+ */
+export async function closeRound(
+  tx: Queryable,
+  clock: Clock,
+  id: number,
+  scopePrefix: string,
+  by: string,
+  reason: string,
+): Promise<RoundRow & { closed_at: Date }> {
+  const { rows } = await tx.query<{ status: string; areas: string[] }>(
+    `SELECT r.status, array_agg(ra.area_code ORDER BY ra.area_code) AS areas
+       FROM rounds r JOIN round_areas ra ON ra.round_id = r.id WHERE r.id = $1 GROUP BY r.id, r.status`,
+    [id],
+  );
+  const found = rows[0];
+  if (!found?.areas.some((a) => a.startsWith(scopePrefix) || scopePrefix.startsWith(a)))
+    throw new AppError(404, 'not_found', `no round ${id} in your jurisdiction`);
+  const outside = found.areas.filter((a) => !a.startsWith(scopePrefix));
+  if (outside.length > 0)
+    throw new AppError(
+      403,
+      'out_of_jurisdiction',
+      `round ${id} also covers ${outside.join(', ')}, outside your jurisdiction: a user over all its areas closes it`,
+    );
+  if (found.status === 'closed') throw new AppError(409, 'round_closed', `round ${id} is already closed`);
+  const done = await tx.query<RoundRow & { closed_at: Date }>(
+    `UPDATE rounds SET status = 'closed', closed_at = $2, closed_by = $3, close_reason = $4 WHERE id = $1
+     RETURNING id, name, status, starts_at, deadline_at, policy, closed_at`,
+    [id, clock.now(), by, reason],
+  );
+  return done.rows[0] as RoundRow & { closed_at: Date };
 }

@@ -18,7 +18,7 @@ import { planFromRegistry } from './plan-from-registry.ts';
 import { pointPools } from './point-pools.ts';
 import { ingestResults } from './results.ts';
 import { importResultsFile } from './results-file.ts';
-import { createRound, getRound } from './rounds.ts';
+import { closeRound, createRound, getRound } from './rounds.ts';
 import { ScanCoalescer } from './scan-coalescer.ts';
 import { importScanFile } from './scan-import.ts';
 import { stageClocks } from './stage-clocks.ts';
@@ -150,6 +150,33 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       }),
   );
 
+  r.post(
+    '/testing/rounds/:id/close',
+    {
+      config: { permission: 'testing.manage' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Close a round (结束本轮): sampling ends, later scans are refused; with a reason, audited',
+        params: z.object({ id: Id }),
+        body: z.object({ reason: z.string().trim().min(2).max(500) }).strict(),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const round = await closeRound(tx, clock, req.params.id, p.jurisdiction, p.name, req.body.reason);
+        await appendAudit(tx, clock, p, {
+          action: 'testing.round_closed',
+          subjectType: 'round',
+          subjectId: round.id,
+          areaCode: p.jurisdiction || undefined,
+          reason: req.body.reason,
+        });
+        return round;
+      });
+    },
+  );
+
   r.get(
     '/testing/rounds',
     {
@@ -159,7 +186,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     async (req) => {
       const prefix = principalOf(req).jurisdiction;
       const { rows } = await db.query(
-        `SELECT r.id, r.name, r.status, r.starts_at, r.deadline_at, r.policy,
+        `SELECT r.id, r.name, r.status, r.starts_at, r.deadline_at, r.policy, r.closed_at, r.close_reason,
                 array_agg(ra.area_code ORDER BY ra.area_code) AS areas
            FROM rounds r JOIN round_areas ra ON ra.round_id = r.id
           GROUP BY r.id

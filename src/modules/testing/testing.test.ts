@@ -756,4 +756,68 @@ describeBackends('mass testing', (ctx) => {
     expect(rows.map((r) => r.area_code)).toEqual([street, community]);
     expect(twice.json().sampling_points).toBe(once.json().sampling_points);
   });
+
+  it('refuses a round dated far from now, and closes a round once, after which its scans are refused', async () => {
+    const street = community.slice(0, 9);
+    const old = await call(cmd, 'POST', '/api/testing/rounds', {
+      name: '2020 年的轮次',
+      areas: [street],
+      starts_at: '2020-03-14T08:00:00+08:00',
+    });
+    expect(old.statusCode).toBe(400);
+    expect(old.json().error.code).toBe('round_start_implausible');
+    const round = (
+      await call(cmd, 'POST', '/api/testing/rounds', { name: '待结束', areas: [community] })
+    ).json();
+    const point = (await call(sampler, 'GET', `/api/testing/rounds/${round.id}/points`))
+      .json()
+      .items.find((x: { area_code: string }) => x.area_code === community);
+    // Another district's commander does not see it (not found), a sampler may not close it, a reason is needed.
+    const elsewhere = await loginAs(
+      app,
+      ctx.db,
+      'commander',
+      community.startsWith('220203') ? '220202' : '220203',
+    );
+    const foreign = await call(elsewhere, 'POST', `/api/testing/rounds/${round.id}/close`, {
+      reason: '越权结束',
+    });
+    expect(foreign.statusCode).toBe(404);
+    expect(
+      (await call(sampler, 'POST', `/api/testing/rounds/${round.id}/close`, { reason: '结束' })).statusCode,
+    ).toBe(403);
+    expect((await call(cmd, 'POST', `/api/testing/rounds/${round.id}/close`, {})).statusCode).toBe(400);
+    const closed = await call(cmd, 'POST', `/api/testing/rounds/${round.id}/close`, {
+      reason: '本轮采样完成',
+    });
+    expect(closed.statusCode, closed.body).toBe(200);
+    expect(closed.json().status).toBe('closed');
+    const again = await call(cmd, 'POST', `/api/testing/rounds/${round.id}/close`, {
+      reason: '本轮采样完成',
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('round_closed');
+    const listed = (await call(cmd, 'GET', '/api/testing/rounds'))
+      .json()
+      .items.find((r: { id: number }) => r.id === round.id);
+    expect(listed).toMatchObject({ status: 'closed', close_reason: '本轮采样完成' });
+    const person = people[0] as { id_number: string };
+    const scan = await call(sampler, 'POST', `/api/testing/rounds/${round.id}/scans`, {
+      items: [
+        {
+          key: 'closed-round-1',
+          tube: 'T9000001',
+          id_number: person.id_number,
+          point_id: point.id,
+          scanned_at: clock.now().toISOString(),
+        },
+      ],
+    });
+    expect(scan.json().items[0]).toMatchObject({ status: 'rejected', code: 'round_closed' });
+    const audit = await ctx.db.query<{ n: number }>(
+      "SELECT count(*) AS n FROM audit_log WHERE action = 'testing.round_closed' AND subject_id = $1",
+      [String(round.id)],
+    );
+    expect(audit.rows[0]?.n).toBe(1);
+  });
 });

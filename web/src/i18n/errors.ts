@@ -68,6 +68,7 @@ export const errorsZh: Record<string, string> = {
   deadline_invalid: '截止时间须在开始后 1 小时至 7 天之间',
   invalid_round_input: '无法规划该轮次：请检查区域、采样点和时限',
   round_closed: '该轮次已结束，不能再采样',
+  round_start_implausible: '轮次开始时间应在两天前至七天后之间：请检查日期（年份）',
   tubes_busy: '同批试管或人员正被文件导入写入：请几秒后重新提交',
   tube_unknown: '没有这个试管：新装箱的第一支试管须已登记',
   tube_other_round: '该试管属于其他轮次',

@@ -12,6 +12,7 @@ import {
   Form,
   Input,
   InputNumber,
+  Popconfirm,
   Progress,
   Space,
   Table,
@@ -22,7 +23,7 @@ import {
 } from 'antd';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Area, type Me, query, type Round } from '../api.ts';
+import { type Area, api, type Me, query, type Round } from '../api.ts';
 import { areaFullName, areaName } from '../area-names.ts';
 import { NewRound } from './NewRound.tsx';
 import { ScanFileView } from './ScanFile.tsx';
@@ -35,6 +36,7 @@ import {
   DataTable,
   filtersFrom,
   StatusTag,
+  useAction,
   useApi,
   useFormat,
 } from './shared.tsx';
@@ -142,6 +144,11 @@ export default function TestingPage({ me }: { me: Me }) {
       startedRef.current = null;
       setSelected(started);
     } else if (!selected && items[0]) setSelected(items[0]);
+    else if (selected) {
+      // The list reloaded (a round closed): show the selected round as the server has it now.
+      const fresh = items.find((r) => r.id === selected.id);
+      if (fresh && fresh !== selected) setSelected(fresh);
+    }
   }, [items, selected]);
 
   const columns: Column<Round>[] = [
@@ -218,12 +225,54 @@ export default function TestingPage({ me }: { me: Me }) {
           }}
         />
       )}
-      {selected && <RoundDetail key={selected.id} round={selected} me={me} />}
+      {selected && <RoundDetail key={selected.id} round={selected} me={me} onChanged={rounds.reload} />}
     </Space>
   );
 }
 
-function RoundDetail({ round, me }: { round: Round; me: Me }) {
+/** 结束本轮: with a reason; sampling ends and later scans are refused. */
+function CloseRound({ round, onClosed }: { round: Round; onClosed: () => void }) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const [reason, setReason] = useState('');
+  return (
+    <Popconfirm
+      title={t('testing.closeTitle', { name: round.name })}
+      description={
+        <Space direction="vertical" style={{ width: 320 }}>
+          <Typography.Text type="secondary">{t('testing.closeNote')}</Typography.Text>
+          <Input
+            aria-label={t('testing.closeReason')}
+            placeholder={t('testing.closeReason')}
+            value={reason}
+            maxLength={500}
+            onChange={(e) => setReason(e.target.value)}
+          />
+        </Space>
+      }
+      okText={t('action.confirm')}
+      cancelText={t('action.cancel')}
+      okButtonProps={{ danger: true, disabled: reason.trim().length < 2 }}
+      onConfirm={() =>
+        act(
+          () =>
+            api<Round>(`/api/testing/rounds/${round.id}/close`, {
+              method: 'POST',
+              body: { reason: reason.trim() },
+            }),
+          () => t('testing.closed', { name: round.name }),
+          onClosed,
+        )
+      }
+    >
+      <Button size="small" danger>
+        {t('testing.close')}
+      </Button>
+    </Popconfirm>
+  );
+}
+
+function RoundDetail({ round, me, onChanged }: { round: Round; me: Me; onChanged: () => void }) {
   const { t } = useTranslation();
   const [knockArea, setKnockArea] = useState<string>('');
   const [tab, setTab] = useState('coverage');
@@ -234,7 +283,18 @@ function RoundDetail({ round, me }: { round: Round; me: Me }) {
       title={
         <Space>
           {t('testing.round')} #{round.id} · {round.name}
+          <StatusTag ns="roundStatus" value={round.status} colors={ROUND_COLOURS} />
+          {round.status === 'closed' && round.close_reason && (
+            <Typography.Text type="secondary">
+              {t('testing.closedBecause', { reason: round.close_reason })}
+            </Typography.Text>
+          )}
         </Space>
+      }
+      extra={
+        round.status === 'active' && me.permissions.includes('testing.manage') ? (
+          <CloseRound round={round} onClosed={onChanged} />
+        ) : undefined
       }
     >
       <Tabs

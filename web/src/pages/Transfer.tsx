@@ -1,7 +1,7 @@
 /**
  * 转运: planning the day's trips for everyone placed and not yet on a trip, with the plan's summary (who moves,
- * who cannot and why) (transfer.manage), the open trips with their passengers (the driver's view,
- * transfer.drive), and the clocks found → placed → picked up → delivered with the late list (transfer.manage).
+ * who cannot and why) (transfer.manage), the open trips with their passengers (transfer.read: commanders and
+ * dispatchers; drivers), and the clocks found → placed → picked up → delivered with the late list (transfer.manage).
  */
 import {
   Alert,
@@ -25,6 +25,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
+import { areaName } from '../area-names.ts';
 import { type Phrase, reasonText } from '../reason-text.ts';
 import {
   AreaName,
@@ -119,12 +120,13 @@ export default function TransferPage({ me }: { me: Me }) {
   const { t } = useTranslation();
   const may = usePermissions(me);
   const [version, bump] = useVersion();
+  // The clocks first for those who plan (commanders, dispatchers), the trips first for drivers.
   const items = [
-    ...(may('transfer.drive')
-      ? [{ key: 'trips', label: t('transfer.trips'), children: <TripsView version={version} /> }]
-      : []),
     ...(may('transfer.manage')
       ? [{ key: 'clocks', label: t('transfer.clocks'), children: <ClocksView version={version} /> }]
+      : []),
+    ...(may('transfer.read') || may('transfer.drive')
+      ? [{ key: 'trips', label: t('transfer.trips'), children: <TripsView version={version} /> }]
       : []),
   ];
   return (
@@ -182,8 +184,13 @@ function PlanView({ onDone }: { onDone: () => void }) {
       render: (_: unknown, r) => r.placement_ids.length,
       exportValue: (r) => r.placement_ids.join(' '),
     },
-    { key: 'stops', title: t('transfer.stops'), render: (_: unknown, r) => r.stops.join(' → ') },
-    { key: 'site_area', title: t('transfer.destination'), dataIndex: 'site_area' },
+    {
+      key: 'stops',
+      title: t('transfer.stops'),
+      render: (_: unknown, r) => r.stops.map((c) => areaName(c)).join(' → '),
+      exportValue: (r) => r.stops.map((c) => areaName(c)).join(' → '),
+    },
+    areaColumn({ key: 'site_area', title: t('transfer.destination'), get: (r) => r.site_area }),
     { key: 'start', title: t('transfer.start'), dataIndex: 'start', render: f.dateTime },
     { key: 'end', title: t('transfer.end'), dataIndex: 'end', render: f.dateTime },
     { key: 'km', title: t('transfer.km'), dataIndex: 'km', render: (v: number) => v.toFixed(1) },
