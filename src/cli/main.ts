@@ -35,6 +35,7 @@ import {
   reportMarkdown,
   reportXlsx,
 } from '../modules/command/daily-report.ts';
+import { seedDemoDay } from '../modules/command/demo-day.ts';
 import { seedDemoOutbreak } from '../modules/command/demo-outbreak.ts';
 import { turnoverBoard } from '../modules/isolation/board.ts';
 import { forecast } from '../modules/isolation/capacity.ts';
@@ -193,6 +194,10 @@ async function serve(o: { host: string; port: number; seedIfEmpty: boolean; prod
         `demo outbreak: ${outbreak.days
           .map((d) => `${d.day} ${d.positives} positives, ${d.placed} placed, ${d.arrived} arrived`)
           .join('; ')}; today ${outbreak.today} positives for the tracing worker\n`,
+      );
+      const day = await seedDemoDay(db, systemClock.now());
+      process.stderr.write(
+        `demo day: ${day.leaders} leaders with patches; round "${day.round.name}" in progress, ${day.round.sampled.toLocaleString('en')} of ${day.round.people.toLocaleString('en')} residents sampled in ${day.round.tubes.toLocaleString('en')} tubes; ${day.trips.planned} trips planned, ${day.trips.departed} on the road\n`,
       );
     }
     const accounts = await bootstrapAccounts(db, o.production);

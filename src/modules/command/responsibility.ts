@@ -6,6 +6,8 @@
  * hierarchy per day (to the leader of the parent patch), so nothing waits overnight unseen.
  */
 import type { Queryable } from '../../db/types.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { waitingForPlace } from '../isolation/waiting.ts';
 
@@ -136,4 +138,36 @@ export function assign(items: readonly OpenItem[], leaders: readonly Leader[], n
       overdue: now.getTime() > it.due_at.getTime(),
     };
   });
+}
+
+/**
+ * Gives a leader a patch: an area subtree and a function. The previous holder of that patch is replaced. `tx` must
+ * be a transaction; the caller checks the jurisdiction and audits.
+ */
+export async function setLeader(
+  tx: Queryable,
+  clock: Clock,
+  l: { name: string; title: string; areaCode: string; function: LeaderFunction; userId?: number },
+): Promise<Leader & { user_id: number | null; created_at: Date }> {
+  const area = await tx.query('SELECT 1 FROM areas WHERE code = $1', [l.areaCode]);
+  if (area.rows.length === 0)
+    throw new AppError(400, 'area_unknown', `no area ${l.areaCode}: a leader's patch must be a real area`);
+  if (l.userId !== undefined) {
+    const user = await tx.query('SELECT 1 FROM users WHERE id = $1', [l.userId]);
+    if (user.rows.length === 0)
+      throw new AppError(
+        400,
+        'user_unknown',
+        `no account ${l.userId}: link the leader to an existing account, or leave user_id out`,
+      );
+  }
+  await tx.query('UPDATE leaders SET active = false WHERE area_code = $1 AND function = $2 AND active', [
+    l.areaCode,
+    l.function,
+  ]);
+  const { rows } = await tx.query<Leader & { user_id: number | null; created_at: Date }>(
+    'INSERT INTO leaders (name, title, user_id, area_code, function, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
+    [l.name, l.title, l.userId ?? null, l.areaCode, l.function, clock.now()],
+  );
+  return rows[0] as Leader & { user_id: number | null; created_at: Date };
 }

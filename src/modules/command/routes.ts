@@ -10,7 +10,7 @@ import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { beijingToday, dailyReport, reportHtml, reportMarkdown, reportXlsx } from './daily-report.ts';
-import { assign, type Leader, openItems } from './responsibility.ts';
+import { assign, type Leader, openItems, setLeader } from './responsibility.ts';
 import { effectiveZone, liftReadiness, liftZone, setZone, type ZoneRow, zoneSuggestions } from './zones.ts';
 
 export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
@@ -204,37 +204,14 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
           `area ${req.body.area_code} is outside your jurisdiction`,
         );
       return db.transaction(async (tx) => {
-        const area = await tx.query('SELECT 1 FROM areas WHERE code = $1', [req.body.area_code]);
-        if (area.rows.length === 0)
-          throw new AppError(
-            400,
-            'area_unknown',
-            `no area ${req.body.area_code}: a leader's patch must be a real area`,
-          );
-        if (req.body.user_id !== undefined) {
-          const user = await tx.query('SELECT 1 FROM users WHERE id = $1', [req.body.user_id]);
-          if (user.rows.length === 0)
-            throw new AppError(
-              400,
-              'user_unknown',
-              `no account ${req.body.user_id}: link the leader to an existing account, or leave user_id out`,
-            );
-        }
-        await tx.query(
-          'UPDATE leaders SET active = false WHERE area_code = $1 AND function = $2 AND active',
-          [req.body.area_code, req.body.function],
-        );
-        const { rows } = await tx.query(
-          `INSERT INTO leaders (name, title, user_id, area_code, function, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-          [
-            req.body.name,
-            req.body.title,
-            req.body.user_id ?? null,
-            req.body.area_code,
-            req.body.function,
-            clock.now(),
-          ],
-        );
+        const leader = await setLeader(tx, clock, {
+          name: req.body.name,
+          title: req.body.title,
+          areaCode: req.body.area_code,
+          function: req.body.function,
+          userId: req.body.user_id,
+        });
+        const rows = [leader];
         await appendAudit(tx, clock, p, {
           action: 'command.leader_set',
           subjectType: 'leader',
