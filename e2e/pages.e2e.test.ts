@@ -376,6 +376,17 @@ describe('work pages', () => {
       expect(contactText).toContain('同户');
       expect(contactText).toContain('密接');
       await page.screenshot({ path: join(SHOTS, 'tracing-cases.png'), fullPage: true });
+      // The whole list exported by the server, every case, in words: as many rows as the total says.
+      await page.getByText('共 2 条').waitFor();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: '导出全部（CSV）' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/^病例-\d{4}-\d{2}-\d{2}\.csv$/);
+      const csv = readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
+      expect(csv[0]).toMatch(/^病例编号,所在区域,临床分型,/);
+      expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual([made.secondCaseNo, made.caseNo]);
+      expect(csv.join('\n')).not.toMatch(/\d{4}-\d{2}-\d{2}T|unclassified|mild/);
       await page.getByRole('tab', { name: '传播链' }).click();
       await page.getByText('传播关系图').waitFor();
       // The second case was found as the first one's household contact: one cluster, one link.

@@ -1,6 +1,7 @@
 /** Chinese by default, English on request; the choice is kept in localStorage. */
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { CODE_WORDS } from '../../src/domain/code-words.ts';
 import { adminEn, adminZh } from './i18n/admin.ts';
 import { errorsZh } from './i18n/errors.ts';
 
@@ -214,6 +215,8 @@ const zh = {
     export: '导出 Excel',
     rows: '{{count}} 行',
     total: '共 {{count}} 条',
+    exportAll: '导出全部（Excel）',
+    exportAllCsv: '导出全部（CSV）',
     empty: '暂无数据',
     failed: '加载失败',
     capped: '接口最多返回 {{count}} 行，可能还有更多：请缩小范围',
@@ -424,15 +427,8 @@ const zh = {
     default: '默认',
     useDefault: '按场所默认',
   },
-  severity: {
-    unclassified: '未分型',
-    asymptomatic: '无症状',
-    mild: '轻型',
-    moderate: '普通型',
-    severe: '重型',
-    critical: '危重型',
-  },
-  outcome: { recovered: '治愈', died: '死亡', transferred_out: '转出' },
+  severity: CODE_WORDS.zh.severity,
+  outcome: CODE_WORDS.zh.outcome,
   level: { close: '密接', secondary: '次密接', general: '一般接触' },
   source: {
     household: '同户',
@@ -571,7 +567,7 @@ const zh = {
     restaurant: '餐饮',
     other: '其他',
   },
-  category: { case: '病例', close: '密接', secondary: '次密接' },
+  category: CODE_WORDS.zh.category,
   siteStatus: {
     reserve: '储备',
     inspecting: '验收中',
@@ -589,7 +585,7 @@ const zh = {
     disinfecting: '消杀中',
     out_of_service: '停用',
   },
-  stayStatus: { placed: '已安置待转运', arrived: '已入住' },
+  stayStatus: CODE_WORDS.zh.stayStatus,
   transfer: {
     personId: '人员编号',
     title: '转运',
@@ -735,27 +731,8 @@ const zh = {
     negative_sampling_last_day: '最近 1 天核酸采样均阴性',
     district_risk_areas_lifted: '区内高/中风险区均已解除',
   },
-  leaderFunction: {
-    all: '全面',
-    testing: '核酸检测',
-    tracing: '流调',
-    isolation: '隔离',
-    transfer: '转运',
-    supply: '物资保障',
-    community_control: '社区管控',
-  },
-  taskKind: {
-    retest_single_tube: '混管阳性单采单检',
-    resample_invalid: '无效样本重采',
-    pcr_confirm: '抗原阳性核酸复核',
-    quarantine_test: '隔离期核酸',
-    home_test: '居家核酸',
-    terminal_disinfection: '终末消杀',
-    health_alert: '健康异常',
-    extra_test: '加测',
-    place_person: '待安置',
-    transfer_person: '待转运',
-  },
+  leaderFunction: CODE_WORDS.zh.leaderFunction,
+  taskKind: CODE_WORDS.zh.taskKind,
   taskStatus: { open: '未完成', done: '已完成', cancelled: '已取消' },
   subjectType: {
     task: '任务',
@@ -1041,6 +1018,8 @@ const en: Messages = {
     export: 'Export to Excel',
     rows: '{{count}} rows',
     total: '{{count}} in all',
+    exportAll: 'Export all (Excel)',
+    exportAllCsv: 'Export all (CSV)',
     empty: 'No data',
     failed: 'Could not load',
     capped: 'The API returns at most {{count}} rows; there may be more: narrow the selection',
@@ -1251,15 +1230,8 @@ const en: Messages = {
     default: 'default',
     useDefault: 'Venue default',
   },
-  severity: {
-    unclassified: 'Unclassified',
-    asymptomatic: 'Asymptomatic',
-    mild: 'Mild',
-    moderate: 'Moderate',
-    severe: 'Severe',
-    critical: 'Critical',
-  },
-  outcome: { recovered: 'Recovered', died: 'Died', transferred_out: 'Transferred out' },
+  severity: CODE_WORDS.en.severity,
+  outcome: CODE_WORDS.en.outcome,
   level: { close: 'Close', secondary: 'Secondary', general: 'General' },
   source: {
     household: 'Household',
@@ -1399,7 +1371,7 @@ const en: Messages = {
     restaurant: 'Restaurant',
     other: 'Other',
   },
-  category: { case: 'Case', close: 'Close contact', secondary: 'Secondary contact' },
+  category: CODE_WORDS.en.category,
   siteStatus: {
     reserve: 'Reserve',
     inspecting: 'Inspecting',
@@ -1417,7 +1389,7 @@ const en: Messages = {
     disinfecting: 'Disinfecting',
     out_of_service: 'Out of service',
   },
-  stayStatus: { placed: 'Placed, awaiting transfer', arrived: 'Arrived' },
+  stayStatus: CODE_WORDS.en.stayStatus,
   transfer: {
     personId: 'Person ID',
     title: 'Transfer',
@@ -1567,27 +1539,8 @@ const en: Messages = {
     negative_sampling_last_day: 'All tubes of the last day negative',
     district_risk_areas_lifted: 'No high- or medium-risk area left in the district',
   },
-  leaderFunction: {
-    all: 'All',
-    testing: 'Testing',
-    tracing: 'Tracing',
-    isolation: 'Isolation',
-    transfer: 'Transfer',
-    supply: 'Supply',
-    community_control: 'Community control',
-  },
-  taskKind: {
-    retest_single_tube: 'Single-tube retest',
-    resample_invalid: 'Resample invalid',
-    pcr_confirm: 'PCR to confirm antigen',
-    quarantine_test: 'Quarantine test',
-    home_test: 'Home test',
-    terminal_disinfection: 'Terminal disinfection',
-    health_alert: 'Health alert',
-    extra_test: 'Extra test',
-    place_person: 'To place',
-    transfer_person: 'To transfer',
-  },
+  leaderFunction: CODE_WORDS.en.leaderFunction,
+  taskKind: CODE_WORDS.en.taskKind,
   taskStatus: { open: 'Open', done: 'Done', cancelled: 'Cancelled' },
   subjectType: {
     task: 'Task',

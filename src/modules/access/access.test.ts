@@ -48,6 +48,7 @@ const SCOPED_READS = new Set([
   'GET /api/tasks',
   'GET /api/testing/rounds/:id/coverage',
   'GET /api/tracing/cases',
+  'GET /api/tracing/cases/export',
   'GET /api/tracing/cases/:id/contacts',
   'GET /api/tracing/chains',
   'GET /api/tracing/general-contacts',
@@ -258,6 +259,22 @@ describeBackends('access control', (ctx) => {
             expect(resp.statusCode).toBe(200);
             for (const x of resp.json().items) expect(inside(x.area_code)).toBe(true);
           } else expect(resp.statusCode).toBe(403);
+          // The case export: exactly the jurisdiction's cases, every one of them, newest first.
+          const exported = await get('/api/tracing/cases/export?format=csv');
+          if (ROLE_PERMISSIONS[role].includes('tracing.read')) {
+            expect(exported.statusCode).toBe(200);
+            const numbers = exported.body
+              .replace(/^\uFEFF/, '')
+              .trim()
+              .split('\r\n')
+              .slice(1)
+              .map((line) => line.split(',')[0]);
+            const truth = await ctx.db.query<{ case_no: string }>(
+              'SELECT case_no FROM cases WHERE starts_with(area_code, $1) ORDER BY id DESC',
+              [jurisdiction],
+            );
+            expect(numbers).toEqual(truth.rows.map((r) => r.case_no));
+          } else expect(exported.statusCode).toBe(403);
           // Trips and the transfer late list: only pickups and people of the jurisdiction.
           const trips = await get('/api/transfer/trips');
           if (ROLE_PERMISSIONS[role].includes('transfer.read')) {

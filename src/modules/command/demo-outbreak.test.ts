@@ -79,7 +79,9 @@ describeBackends('demo outbreak', (ctx) => {
     expect(report.testing.people_sampled).toBe(day.round.sampled);
     // Trips: planned for the people placed and not arrived, a third of them departed.
     expect(day.trips.planned).toBeGreaterThan(0);
-    const vehicles = await ctx.db.query<{ n: number }>('SELECT count(DISTINCT vehicle_id)::int AS n FROM trips');
+    const vehicles = await ctx.db.query<{ n: number }>(
+      'SELECT count(DISTINCT vehicle_id)::int AS n FROM trips',
+    );
     expect(day.trips.departed).toBe(Math.ceil((vehicles.rows[0]?.n ?? 0) / 3));
     const departed = await ctx.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM trips WHERE status = 'departed'",

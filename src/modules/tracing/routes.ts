@@ -8,8 +8,10 @@ import { TracingRulesSchema } from '../../domain/contact-rules.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { Instant, PlausibleDate, refuseFuture, refuseFutureDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
+import { sendExport } from '../../server/list-export.ts';
 import { appendAudit } from '../access/audit.ts';
 import { narrow, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
+import { caseExport, countCases, listCases } from './case-list.ts';
 import { chains, chainsCsv } from './chains.ts';
 import { ingestCheckins, ingestColocations } from './ingest.ts';
 import { currentRulesVersion, currentTracingRules, setTracingRules } from './rules.ts';
@@ -54,18 +56,41 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
     },
     async (req) => {
       const scope = narrow(scopeOf(principalOf(req)), req.query.area);
-      if (!scope) return { items: [] };
-      const params: unknown[] = [req.query.limit, req.query.after ?? null];
-      const { rows } = await db.query(
-        `SELECT c.id, c.case_no, c.person_id, c.area_code, c.severity, c.onset_date, c.first_positive_at, c.found_at,
-                c.reclassified_at, c.outcome, c.traced_at,
-                (SELECT count(DISTINCT person_id) FROM contact_links l WHERE l.case_id = c.id AND l.level = 'close') AS close_contacts,
-                (SELECT count(DISTINCT person_id) FROM contact_links l WHERE l.case_id = c.id AND l.level = 'secondary') AS secondary_contacts
-           FROM cases c WHERE ${scopeCondition('c.area_code', scope, params)} AND ($2::int8 IS NULL OR c.id < $2)
-          ORDER BY c.id DESC LIMIT $1`,
-        params,
-      );
-      return { items: rows };
+      if (!scope) return { items: [], total: 0 };
+      const [items, total] = await Promise.all([
+        listCases(db, scope, { before: req.query.after ?? null, limit: req.query.limit }),
+        req.query.after === undefined ? countCases(db, scope) : Promise.resolve(undefined),
+      ]);
+      return { items, total };
+    },
+  );
+
+  r.get(
+    '/tracing/cases/export',
+    {
+      config: { permission: 'tracing.read' },
+      schema: {
+        tags: ['tracing'],
+        summary: 'All cases of my jurisdiction (or an area inside it) as CSV or Excel, in words, streamed',
+        querystring: z.object({
+          area: AreaCode.optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const scope = narrow(scopeOf(p), req.query.area);
+      if (!scope)
+        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
+      await appendAudit(db, clock, p, {
+        action: 'tracing.cases_exported',
+        subjectType: 'case',
+        areaCode: req.query.area ?? (p.jurisdiction || undefined),
+        details: { format: req.query.format, area: req.query.area ?? null },
+      });
+      return sendExport(reply, db, caseExport(db, scope), req.query.format, req.query.lang);
     },
   );
 

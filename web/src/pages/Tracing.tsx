@@ -220,11 +220,16 @@ function CasesTable({
   const f = useFormat();
   const [area, setArea] = useState<string | undefined>();
   const keys = useKeyset();
-  const res = useApi<{ items: CaseRow[] }>(
+  const res = useApi<{ items: CaseRow[]; total?: number }>(
     `/api/tracing/cases${query({ area, limit: PAGE, after: keys.after })}`,
     version,
   );
   const rows = res.data?.items ?? [];
+  // The total comes with the first page (counting again on every page would be wasted work).
+  const [total, setTotal] = useState<number | undefined>();
+  useEffect(() => {
+    if (res.data?.total !== undefined) setTotal(res.data.total);
+  }, [res.data]);
   const hasNext = rows.length === PAGE;
   useEffect(() => {
     if (!selected) {
@@ -327,6 +332,8 @@ function CasesTable({
       loading={res.loading}
       error={res.error}
       exportName={t('tracing.cases')}
+      total={total}
+      serverExport={`/api/tracing/cases/export${query({ area })}`}
       onRowClick={onSelect}
       selectedKey={selected?.id ?? null}
       serverPaging={{

@@ -238,6 +238,13 @@ export interface DataTableProps<T> {
   serverPaging?: { page: number; hasNext: boolean; onPrev: () => void; onNext: () => void };
   /** A note when the API answered at most this many rows and there may be more. */
   capped?: number;
+  /** How many rows the whole list has (server paging), when the API says. */
+  total?: number;
+  /**
+   * The server's export of the whole filtered list (a path answering `format=xlsx|csv&lang=`): replaces the
+   * export of the rows loaded, so a paged list exports every row, not one page.
+   */
+  serverExport?: string;
   toolbar?: ReactNode;
   onRowClick?: (row: T) => void;
   selectedKey?: Key | null;
@@ -251,7 +258,7 @@ export interface DataTableProps<T> {
  * export of the rows as filtered and sorted (all pages of them, not only the one on screen).
  */
 export function DataTable<T extends object>(props: DataTableProps<T>) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [shown, setShown] = useState<readonly T[] | null>(null);
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
@@ -294,10 +301,28 @@ export function DataTable<T extends object>(props: DataTableProps<T>) {
       <Space wrap style={{ marginBottom: 8, width: '100%', justifyContent: 'space-between' }}>
         <Space wrap>{props.toolbar}</Space>
         <Space wrap>
-          <Typography.Text type="secondary">{t('table.rows', { count: current.length })}</Typography.Text>
-          <Button size="small" onClick={doExport} loading={exporting} disabled={current.length === 0}>
-            {t('table.export')}
-          </Button>
+          <Typography.Text type="secondary">
+            {props.total !== undefined
+              ? t('table.total', { count: props.total })
+              : t('table.rows', { count: current.length })}
+          </Typography.Text>
+          {props.serverExport ? (
+            (['xlsx', 'csv'] as const).map((format) => (
+              <Button
+                key={format}
+                size="small"
+                href={`${props.serverExport}${props.serverExport?.includes('?') ? '&' : '?'}format=${format}&lang=${i18n.language === 'en' ? 'en' : 'zh'}`}
+                download
+                disabled={props.total === 0}
+              >
+                {t(format === 'xlsx' ? 'table.exportAll' : 'table.exportAllCsv')}
+              </Button>
+            ))
+          ) : (
+            <Button size="small" onClick={doExport} loading={exporting} disabled={current.length === 0}>
+              {t('table.export')}
+            </Button>
+          )}
         </Space>
       </Space>
       <ErrorAlert error={props.error ?? null} />

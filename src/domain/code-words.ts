@@ -1,0 +1,101 @@
+/**
+ * Words for the codes a user reads in lists and exports (severity, category, task kinds…), in Chinese and English:
+ * one table for the web app (web/src/i18n.ts reads it) and the server's exports, so a list on screen and the same
+ * list exported say the same words. Pure data.
+ */
+
+const W = {
+  severity: {
+    zh: {
+      unclassified: '待分型',
+      asymptomatic: '无症状',
+      mild: '轻型',
+      moderate: '普通型',
+      severe: '重型',
+      critical: '危重型',
+    },
+    en: {
+      unclassified: 'Not yet classified',
+      asymptomatic: 'Asymptomatic',
+      mild: 'Mild',
+      moderate: 'Moderate',
+      severe: 'Severe',
+      critical: 'Critical',
+    },
+  },
+  outcome: {
+    zh: { recovered: '治愈', died: '死亡', transferred_out: '转出' },
+    en: { recovered: 'Recovered', died: 'Died', transferred_out: 'Transferred out' },
+  },
+  category: {
+    zh: { case: '病例', close: '密接', secondary: '次密接' },
+    en: { case: 'Case', close: 'Close contact', secondary: 'Secondary contact' },
+  },
+  stayStatus: {
+    zh: { placed: '已安置待转运', arrived: '已入住' },
+    en: { placed: 'Placed, awaiting transfer', arrived: 'Arrived' },
+  },
+  taskKind: {
+    zh: {
+      retest_single_tube: '混管阳性单采单检',
+      resample_invalid: '无效样本重采',
+      pcr_confirm: '抗原阳性核酸复核',
+      quarantine_test: '隔离期核酸',
+      home_test: '居家核酸',
+      terminal_disinfection: '终末消杀',
+      health_alert: '健康异常',
+      extra_test: '加测',
+      place_person: '待安置',
+      transfer_person: '待转运',
+    },
+    en: {
+      retest_single_tube: 'Single-tube retest',
+      resample_invalid: 'Resample invalid',
+      pcr_confirm: 'PCR to confirm antigen',
+      quarantine_test: 'Quarantine test',
+      home_test: 'Home test',
+      terminal_disinfection: 'Terminal disinfection',
+      health_alert: 'Health alert',
+      extra_test: 'Extra test',
+      place_person: 'To place',
+      transfer_person: 'To transfer',
+    },
+  },
+  leaderFunction: {
+    zh: {
+      all: '全面',
+      testing: '核酸检测',
+      tracing: '流调',
+      isolation: '隔离',
+      transfer: '转运',
+      supply: '物资保障',
+      community_control: '社区管控',
+    },
+    en: {
+      all: 'All',
+      testing: 'Testing',
+      tracing: 'Tracing',
+      isolation: 'Isolation',
+      transfer: 'Transfer',
+      supply: 'Supply',
+      community_control: 'Community control',
+    },
+  },
+} satisfies Record<string, { zh: Record<string, string>; en: Record<string, string> }>;
+
+export type CodeDictionary = keyof typeof W;
+
+export const CODE_WORDS = {
+  zh: Object.fromEntries(Object.entries(W).map(([k, v]) => [k, v.zh])) as {
+    [K in CodeDictionary]: (typeof W)[K]['zh'];
+  },
+  en: Object.fromEntries(Object.entries(W).map(([k, v]) => [k, v.en])) as {
+    [K in CodeDictionary]: (typeof W)[K]['en'];
+  },
+};
+
+/** A code's word; the code itself when the dictionary has none (a newer code), never an empty cell. */
+export function codeWord(dict: CodeDictionary, code: string | null | undefined, lang: 'zh' | 'en'): string {
+  if (code === null || code === undefined) return '';
+  return (W[dict][lang] as Record<string, string>)[code] ?? code;
+}
