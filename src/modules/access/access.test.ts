@@ -57,6 +57,7 @@ const SCOPED_READS = new Set([
   'GET /api/transfer/trips',
   'GET /api/transfer/clocks',
   'GET /api/responsibility',
+  'GET /api/responsibility/export',
   'GET /api/dashboard/kpis',
   'GET /api/dashboard/areas',
   'GET /api/dashboard/series',
@@ -258,6 +259,15 @@ describeBackends('access control', (ctx) => {
           if (ROLE_PERMISSIONS[role].includes('task.read')) {
             expect(resp.statusCode).toBe(200);
             for (const x of resp.json().items) expect(inside(x.area_code)).toBe(true);
+            // Its export: the same items, all of them (the list's total).
+            const file = await get('/api/responsibility/export?format=csv');
+            expect(file.statusCode).toBe(200);
+            expect(
+              file.body
+                .replace(/^\uFEFF/, '')
+                .trim()
+                .split('\r\n').length - 1,
+            ).toBe(resp.json().total);
           } else expect(resp.statusCode).toBe(403);
           // The case export: exactly the jurisdiction's cases, every one of them, newest first.
           const exported = await get('/api/tracing/cases/export?format=csv');

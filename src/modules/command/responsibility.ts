@@ -8,6 +8,7 @@
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import type { ExportSpec } from '../../server/list-export.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { waitingForPlace } from '../isolation/waiting.ts';
 
@@ -170,4 +171,73 @@ export async function setLeader(
     [l.name, l.title, l.userId ?? null, l.areaCode, l.function, clock.now()],
   );
   return rows[0] as Leader & { user_id: number | null; created_at: Date };
+}
+
+/** The task list of a scope with owners, optionally one leader's or the unowned items only. */
+export async function responsibilityList(
+  db: Queryable,
+  scope: Scope,
+  now: Date,
+  filter: { leader_id?: number; unowned?: boolean } = {},
+): Promise<ListItem[]> {
+  // Leaders of the whole hierarchy above the scope too: escalation may climb past the caller's patch.
+  const params: unknown[] = [scope.prefix];
+  const leaders = await db.query<Leader>(
+    `SELECT id, name, title, area_code, function FROM leaders
+      WHERE active AND (starts_with($1, area_code) OR ${scopeCondition('area_code', scope, params)})`,
+    params,
+  );
+  let items = assign(await openItems(db, scope), leaders.rows, now);
+  if (filter.leader_id) items = items.filter((i) => i.owner?.id === filter.leader_id);
+  if (filter.unowned) items = items.filter((i) => i.owner === null);
+  return items;
+}
+
+/** Names of the people of some items (the caller checks the permission and audits the read). */
+export async function personNames(db: Queryable, items: readonly ListItem[]): Promise<Map<number, string>> {
+  const ids = [...new Set(items.map((i) => i.person_id).filter((id): id is number => id !== null))];
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ id: number; name: string }>(
+    'SELECT id, name FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL',
+    [ids],
+  );
+  return new Map(rows.map((r) => [Number(r.id), r.name]));
+}
+
+/** The export of a task list, in pages of 5,000 (names looked up a page at a time). */
+export function responsibilityExport(
+  items: readonly ListItem[],
+  names?: (page: readonly ListItem[]) => Promise<Map<number, string>>,
+): ExportSpec<ListItem & { person_name?: string | null; n: number }> {
+  const PAGE = 5_000;
+  return {
+    name: ['包保任务清单', 'task list'],
+    areasOf: (r) => [r.area_code, r.owner?.area_code],
+    page: async (last) => {
+      const from = last ? last.n + 1 : 0;
+      const page = items.slice(from, from + PAGE);
+      const known = names ? await names(page) : new Map<number, string>();
+      return page.map((i, k) => ({
+        ...i,
+        n: from + k,
+        person_name: i.person_id ? (known.get(i.person_id) ?? null) : null,
+      }));
+    },
+    columns: [
+      { header: ['事项', 'Item'], value: (r, c) => c.word('taskKind', r.kind) },
+      { header: ['职能', 'Function'], value: (r, c) => c.word('leaderFunction', r.function) },
+      { header: ['所在区域', 'Area'], value: (r, c) => c.area(r.area_code) },
+      { header: ['期限', 'Due'], value: (r, c) => c.time(r.due_at) },
+      {
+        header: ['是否逾期', 'Overdue'],
+        value: (r, c) => (r.overdue ? (c.lang === 'en' ? 'overdue' : '逾期') : ''),
+      },
+      { header: ['人员', 'Person'], value: (r) => r.person_name ?? '' },
+      {
+        header: ['责任人', 'Owner'],
+        value: (r, c) => (r.owner ? `${r.owner.name}（${c.area(r.owner.area_code)}）` : ''),
+      },
+      { header: ['升级层级', 'Escalated'], value: (r) => r.escalated_levels },
+    ],
+  };
 }

@@ -7,10 +7,11 @@ import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
+import { sendExport } from '../../server/list-export.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { beijingToday, dailyReport, reportHtml, reportMarkdown, reportXlsx } from './daily-report.ts';
-import { assign, type Leader, openItems, setLeader } from './responsibility.ts';
+import { personNames, responsibilityExport, responsibilityList, setLeader } from './responsibility.ts';
 import { effectiveZone, liftReadiness, liftZone, setZone, type ZoneRow, zoneSuggestions } from './zones.ts';
 
 export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
@@ -258,18 +259,8 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       },
     },
     async (req) => {
-      const scope = scopeOf(principalOf(req));
-      const now = clock.now();
-      // Leaders of the whole hierarchy above the scope too: escalation may climb past the caller's patch.
-      const params: unknown[] = [scope.prefix];
-      const leaders = await db.query<Leader>(
-        `SELECT id, name, title, area_code, function FROM leaders
-          WHERE active AND (starts_with($1, area_code) OR ${scopeCondition('area_code', scope, params)})`,
-        params,
-      );
-      let items = assign(await openItems(db, scope), leaders.rows, now);
-      if (req.query.leader_id) items = items.filter((i) => i.owner?.id === req.query.leader_id);
-      if (req.query.unowned) items = items.filter((i) => i.owner === null);
+      const p = principalOf(req);
+      const items = await responsibilityList(db, scopeOf(p), clock.now(), req.query);
       const byOwner = new Map<string, number>();
       for (const i of items)
         byOwner.set(
@@ -284,13 +275,66 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
         k.total++;
         if (i.overdue) k.overdue++;
       }
+      // The first 2,000 on screen (the whole list through the export), with the people's names for those who
+      // may read people (an audited read).
+      const page = items.slice(0, 2000);
+      const names = p.permissions.has('person.read') ? await personNames(db, page) : new Map();
+      if (names.size > 0)
+        await appendAudit(db, clock, p, {
+          action: 'person.list',
+          subjectType: 'person',
+          areaCode: p.jurisdiction || undefined,
+          details: { list: 'responsibility', people: names.size },
+        });
       return {
-        items: items.slice(0, 2000),
+        items: page.map((i) => ({
+          ...i,
+          person_name: i.person_id ? (names.get(i.person_id) ?? null) : null,
+        })),
         total: items.length,
         overdue: items.filter((i) => i.overdue).length,
         per_owner: Object.fromEntries(byOwner),
         by_kind: byKind,
       };
+    },
+  );
+
+  r.get(
+    '/responsibility/export',
+    {
+      config: { permission: 'task.read' },
+      schema: {
+        tags: ['command'],
+        summary:
+          "The whole task list (same filters) as CSV or Excel, in words, with people's names if I may read them",
+        querystring: z.object({
+          leader_id: z.coerce.number().int().positive().optional(),
+          unowned: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const items = await responsibilityList(db, scopeOf(p), clock.now(), req.query);
+      const withNames = p.permissions.has('person.read');
+      await appendAudit(db, clock, p, {
+        action: withNames ? 'person.list' : 'command.responsibility_exported',
+        subjectType: withNames ? 'person' : 'task',
+        areaCode: p.jurisdiction || undefined,
+        details: { list: 'responsibility', export: req.query.format, items: items.length },
+      });
+      return sendExport(
+        reply,
+        db,
+        responsibilityExport(items, withNames ? (page) => personNames(db, page) : undefined),
+        req.query.format,
+        req.query.lang,
+      );
     },
   );
 };

@@ -107,6 +107,8 @@ interface RespItem {
   due_at: string;
   subject: { type: string; id: number };
   person_id: number | null;
+  /** With person.read only. */
+  person_name?: string | null;
   owner: { id: number; name: string; area_code: string } | null;
   escalated_levels: number;
   overdue: boolean;
@@ -676,13 +678,12 @@ function ResponsibilityView({ version }: { version: number }) {
       render: (v: string, r) => (r.overdue ? <Tag color="red">{f.dateTime(v)}</Tag> : f.dateTime(v)),
     },
     {
-      key: 'subject',
-      title: t('command.subject'),
+      key: 'person',
+      title: t('command.person'),
       render: (_: unknown, r) =>
-        `${t(`subjectType.${r.subject.type}`, { defaultValue: r.subject.type })} ${r.subject.id}`,
-      exportValue: (r) => `${r.subject.type} ${r.subject.id}`,
+        r.person_name ?? (r.person_id ? t('command.personNo', { id: r.person_id }) : '—'),
+      exportValue: (r) => r.person_name ?? '',
     },
-    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id', render: (v) => v ?? '—' },
     {
       key: 'owner',
       title: t('command.owner'),
@@ -774,7 +775,8 @@ function ResponsibilityView({ version }: { version: number }) {
         rowKey={(r) => `${r.kind}-${r.subject.type}-${r.subject.id}`}
         loading={res.loading}
         error={res.error}
-        capped={2000}
+        total={res.data?.total}
+        serverExport={`/api/responsibility/export${owner === 'all' ? '' : owner === 'none' ? '?unowned=true' : `?leader_id=${owner}`}`}
         exportName={t('command.responsibility')}
         toolbar={
           <Select

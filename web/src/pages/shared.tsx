@@ -327,6 +327,14 @@ export function DataTable<T extends object>(props: DataTableProps<T>) {
       </Space>
       <ErrorAlert error={props.error ?? null} />
       <ErrorAlert error={exportError} />
+      {props.total !== undefined && !props.serverPaging && props.total > rows.length && (
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginBottom: 8 }}
+          message={t('table.firstOf', { shown: rows.length, total: props.total })}
+        />
+      )}
       {props.capped !== undefined && rows.length >= props.capped && (
         <Alert
           type="warning"
