@@ -383,7 +383,10 @@ describe('work pages', () => {
         page.getByRole('link', { name: '导出全部（CSV）' }).click(),
       ]);
       expect(download.suggestedFilename()).toMatch(/^病例-\d{4}-\d{2}-\d{2}\.csv$/);
-      const csv = readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
+      const csv = readFileSync(await download.path(), 'utf8')
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
       expect(csv[0]).toMatch(/^病例编号,所在区域,临床分型,/);
       expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual([made.secondCaseNo, made.caseNo]);
       expect(csv.join('\n')).not.toMatch(/\d{4}-\d{2}-\d{2}T|unclassified|mild/);
