@@ -46,6 +46,7 @@ const SCOPED_READS = new Set([
   'GET /api/tokens',
   'GET /api/testing/rounds/:id/unsampled',
   'GET /api/tasks',
+  'GET /api/tasks/export',
   'GET /api/testing/rounds/:id/coverage',
   'GET /api/tracing/cases',
   'GET /api/tracing/cases/export',
@@ -229,6 +230,14 @@ describeBackends('access control', (ctx) => {
           if (ROLE_PERMISSIONS[role].includes('task.read')) {
             expect(tasks.statusCode).toBe(200);
             for (const t of tasks.json().items) expect(inside(t.area_code)).toBe(true);
+            const file = await get('/api/tasks/export?format=csv');
+            expect(file.statusCode).toBe(200);
+            expect(
+              file.body
+                .replace(/^\uFEFF/, '')
+                .trim()
+                .split('\r\n').length - 1,
+            ).toBe(tasks.json().total);
           } else expect(tasks.statusCode).toBe(403);
           const cov = await get('/api/testing/rounds/1/coverage?area=2202');
           if (ROLE_PERMISSIONS[role].includes('testing.read')) {

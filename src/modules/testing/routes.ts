@@ -5,9 +5,10 @@ import { z } from 'zod';
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { PoolingPolicySchema } from '../../domain/pooling.ts';
-import { notFound } from '../../lib/errors.ts';
+import { AppError, notFound } from '../../lib/errors.ts';
 import { Instant } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
+import { sendExport } from '../../server/list-export.ts';
 import { withUploadedTable } from '../../server/upload.ts';
 import { appendAudit } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
@@ -22,6 +23,7 @@ import { closeRound, createRound, getRound } from './rounds.ts';
 import { ScanCoalescer } from './scan-coalescer.ts';
 import { importScanFile } from './scan-import.ts';
 import { stageClocks } from './stage-clocks.ts';
+import { countTasks, listTasks, type TaskFilter, taskExport } from './task-list.ts';
 import { completeTasks } from './tasks.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from './transport.ts';
 
@@ -653,37 +655,74 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     async (req) => {
       const principal = principalOf(req);
       const scope = narrow(scopeOf(principal), req.query.area);
-      if (!scope) return { items: [] };
-      // What a task is about, in words: the person's name for those who may read people (the door to knock
-      // on), and the room or bed with its site for a disinfection.
-      const names = can(principal, 'person.read');
-      const read = async (q: Queryable) => {
-        const { rows } = await q.query(
-          `SELECT t.id, t.kind, t.status, t.person_id, t.area_code, t.subject_type, t.subject_id, t.due_at, t.created_at,
-                t.done_at, t.details, CASE WHEN $5 THEN p.name END AS person_name,
-                CASE t.subject_type
-                  WHEN 'room' THEN (SELECT s.name || ' ' || r.code FROM rooms r JOIN sites s ON s.id = r.site_id WHERE r.id = t.subject_id)
-                  WHEN 'bed' THEN (SELECT s.name || ' ' || b.ward || '-' || b.code FROM beds b JOIN sites s ON s.id = b.site_id WHERE b.id = t.subject_id)
-                END AS place
-           FROM tasks t LEFT JOIN persons p ON p.id = t.person_id
-          WHERE t.status = $1 AND ($2::text IS NULL OR t.kind = $2) AND starts_with(t.area_code, $3)
-          ORDER BY t.due_at, t.id LIMIT $4`,
-          [req.query.status, req.query.kind ?? null, scope.prefix, req.query.limit, names],
-        );
-        return rows;
+      if (!scope) return { items: [], total: 0 };
+      const filter: TaskFilter = {
+        status: req.query.status,
+        kind: req.query.kind,
+        prefix: scope.prefix,
+        names: can(principal, 'person.read'),
       };
-      if (!names) return { items: await read(db) };
+      const read = async (q: Queryable) => {
+        const [items, total] = await Promise.all([
+          listTasks(q, filter, { limit: req.query.limit }),
+          countTasks(q, filter),
+        ]);
+        return { items, total };
+      };
+      if (!filter.names) return read(db);
       // Names of people in a list: an audited read, like every list of people.
       return db.transaction(async (tx) => {
-        const items = await read(tx);
+        const out = await read(tx);
         await appendAudit(tx, clock, principal, {
           action: 'person.list',
           subjectType: 'person',
           areaCode: scope.prefix || undefined,
-          details: { list: 'tasks', status: req.query.status, tasks: items.length },
+          details: { list: 'tasks', status: req.query.status, tasks: out.items.length },
         });
-        return { items };
+        return out;
       });
+    },
+  );
+
+  r.get(
+    '/tasks/export',
+    {
+      config: { permission: 'task.read' },
+      schema: {
+        tags: ['testing'],
+        summary: 'All tasks of my jurisdiction (same filters) as CSV or Excel, in words, streamed',
+        querystring: z.object({
+          area: AreaCode.optional(),
+          kind: z.string().max(40).optional(),
+          status: z.enum(['open', 'done', 'cancelled']).default('open'),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const principal = principalOf(req);
+      const scope = narrow(scopeOf(principal), req.query.area);
+      if (!scope)
+        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
+      const filter: TaskFilter = {
+        status: req.query.status,
+        kind: req.query.kind,
+        prefix: scope.prefix,
+        names: can(principal, 'person.read'),
+      };
+      await appendAudit(db, clock, principal, {
+        action: filter.names ? 'person.list' : 'testing.tasks_exported',
+        subjectType: filter.names ? 'person' : 'task',
+        areaCode: scope.prefix || undefined,
+        details: {
+          list: 'tasks',
+          export: req.query.format,
+          status: req.query.status,
+          kind: req.query.kind ?? null,
+        },
+      });
+      return sendExport(reply, db, taskExport(db, filter), req.query.format, req.query.lang);
     },
   );
 

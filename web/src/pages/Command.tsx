@@ -816,7 +816,10 @@ function TasksView({ acting }: { acting: Acting }) {
   const act = useAction();
   const [status, setStatus] = useState<'open' | 'done' | 'cancelled'>('open');
   const [limit, setLimit] = useState(1000);
-  const res = useApi<{ items: Task[] }>(`/api/tasks${query({ status, limit })}`, acting.version);
+  const res = useApi<{ items: Task[]; total?: number }>(
+    `/api/tasks${query({ status, limit })}`,
+    acting.version,
+  );
   const complete = acting.may('task.complete');
   const rows = res.data?.items ?? [];
   const now = Date.now();
@@ -890,7 +893,8 @@ function TasksView({ acting }: { acting: Acting }) {
       rowKey="id"
       loading={res.loading}
       error={res.error}
-      capped={limit}
+      total={res.data?.total}
+      serverExport={`/api/tasks/export${query({ status })}`}
       exportName={t('command.tasks')}
       toolbar={
         <>
