@@ -81,6 +81,30 @@ const W = {
       community_control: 'Community control',
     },
   },
+  vehicleKind: {
+    zh: {
+      ambulance: '救护车',
+      negative_pressure_ambulance: '负压救护车',
+      bus: '大巴',
+      van: '转运车',
+      car: '小车',
+    },
+    en: {
+      ambulance: 'Ambulance',
+      negative_pressure_ambulance: 'Negative-pressure ambulance',
+      bus: 'Bus',
+      van: 'Van',
+      car: 'Car',
+    },
+  },
+  tripClass: {
+    zh: { case_ambulance: '病例（救护车）', case: '病例', contact: '接触者' },
+    en: { case_ambulance: 'Case (ambulance)', case: 'Case', contact: 'Contact' },
+  },
+  tripStatus: {
+    zh: { planned: '待出发', departed: '途中', delivered: '已送达', cancelled: '已取消' },
+    en: { planned: 'Planned', departed: 'On the way', delivered: 'Delivered', cancelled: 'Cancelled' },
+  },
 } satisfies Record<string, { zh: Record<string, string>; en: Record<string, string> }>;
 
 export type CodeDictionary = keyof typeof W;

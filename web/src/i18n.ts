@@ -4,6 +4,7 @@ import { initReactI18next } from 'react-i18next';
 import { CODE_WORDS } from '../../src/domain/code-words.ts';
 import { adminEn, adminZh } from './i18n/admin.ts';
 import { errorsZh } from './i18n/errors.ts';
+import { sitesEn, sitesZh } from './i18n/sites.ts';
 
 const zh = {
   app: { title: '清仓 · 疫情处置指挥平台', short: '清仓' },
@@ -157,7 +158,7 @@ const zh = {
     shelter_hospital: '方舱医院',
     designated_hospital: '定点医院',
   },
-  vehicleKind: { ambulance: '救护车', negative_pressure_ambulance: '负压救护车', bus: '大巴', van: '转运车' },
+  vehicleKind: CODE_WORDS.zh.vehicleKind,
   group: { elderly: '老人', child: '儿童', pregnant: '孕妇', disabled: '残障', chronic_illness: '慢病' },
   health: { green: '绿码', yellow: '黄码', red: '红码' },
   risk: {
@@ -636,8 +637,8 @@ const zh = {
     end: '计划结束',
     km: '里程（公里）',
   },
-  tripClass: { case_ambulance: '病例（救护车）', case: '病例', contact: '密接' },
-  tripStatus: { planned: '待出发', departed: '途中', delivered: '已送达', cancelled: '已取消' },
+  tripClass: CODE_WORDS.zh.tripClass,
+  tripStatus: CODE_WORDS.zh.tripStatus,
   passengerStatus: {
     assigned: '已派车',
     picked_up: '已上车',
@@ -949,12 +950,7 @@ const en: Messages = {
     shelter_hospital: 'Shelter hospital',
     designated_hospital: 'Designated hospital',
   },
-  vehicleKind: {
-    ambulance: 'Ambulance',
-    negative_pressure_ambulance: 'Negative-pressure ambulance',
-    bus: 'Bus',
-    van: 'Van',
-  },
+  vehicleKind: CODE_WORDS.en.vehicleKind,
   group: {
     elderly: 'Elderly',
     child: 'Child',
@@ -1442,8 +1438,8 @@ const en: Messages = {
     end: 'Planned end',
     km: 'Distance (km)',
   },
-  tripClass: { case_ambulance: 'Case (ambulance)', case: 'Case', contact: 'Contact' },
-  tripStatus: { planned: 'Planned', departed: 'On the way', delivered: 'Delivered', cancelled: 'Cancelled' },
+  tripClass: CODE_WORDS.en.tripClass,
+  tripStatus: CODE_WORDS.en.tripStatus,
   passengerStatus: {
     assigned: 'Assigned',
     picked_up: 'Picked up',
@@ -1606,8 +1602,8 @@ function initialLanguage(): Language {
 
 void i18n.use(initReactI18next).init({
   resources: {
-    'zh-CN': { translation: { ...zh, errors: errorsZh, admin: adminZh } },
-    en: { translation: { ...en, admin: adminEn } },
+    'zh-CN': { translation: { ...zh, errors: errorsZh, admin: adminZh, sites: sitesZh } },
+    en: { translation: { ...en, admin: adminEn, sites: sitesEn } },
   },
   lng: initialLanguage(),
   fallbackLng: 'zh-CN',

@@ -56,6 +56,7 @@ const SCOPED_READS = new Set([
   'GET /api/isolation/stays',
   'GET /api/isolation/home',
   'GET /api/transfer/trips',
+  'GET /api/transfer/trips/export',
   'GET /api/transfer/clocks',
   'GET /api/responsibility',
   'GET /api/responsibility/export',
@@ -74,6 +75,7 @@ const NOT_PERSONAL = new Set([
   'GET /api/testing/rounds', // names, times and area codes of rounds
   'GET /api/testing/rounds/:id/points', // sampling points (places), filtered to the jurisdiction
   'GET /api/isolation/board', // counts, sites and rooms: no people
+  'GET /api/isolation/sites', // sites with counts: no people, filtered to the jurisdiction (sites.test.ts)
   'GET /api/reports/daily', // aggregates of the jurisdiction (checked in the daily-report test)
   'GET /api/zones', // zones are public notices
   'GET /api/zones/effective',
@@ -300,6 +302,14 @@ describeBackends('access control', (ctx) => {
             expect(trips.statusCode).toBe(200);
             for (const t of trips.json().items)
               for (const x of t.passengers) expect(inside(x.area_code)).toBe(true);
+            const file = await get('/api/transfer/trips/export?format=csv');
+            expect(file.statusCode).toBe(200);
+            expect(
+              file.body
+                .replace(/^\uFEFF/, '')
+                .trim()
+                .split('\r\n').length - 1,
+            ).toBe(trips.json().total);
           } else expect(trips.statusCode).toBe(403);
           const clocks = await get('/api/transfer/clocks');
           if (ROLE_PERMISSIONS[role].includes('transfer.manage')) {

@@ -47,6 +47,7 @@ const WRITES: Record<string, 'person' | 'stay' | 'place' | 'jurisdiction' | 'sys
   'POST /api/imports/persons': 'person',
   'POST /api/testing/rounds': 'place',
   'POST /api/testing/rounds/plan': 'place',
+  'POST /api/testing/rounds/:id/close': 'place',
   'POST /api/testing/rounds/:id/scans': 'place',
   'POST /api/testing/rounds/:id/scans/file': 'place',
   'POST /api/testing/tubes/close': 'place',
@@ -429,6 +430,20 @@ describeBackends('write scoping', (ctx) => {
       targets: COMMUNITIES,
       request: (t) => ({ url: '/api/testing/rounds/plan', payload: { areas: [t.a] } }),
       refused: outOfJurisdiction,
+    },
+    {
+      route: 'POST /api/testing/rounds/:id/close',
+      targets: `SELECT r.id AS a, NULL AS b, array_agg(ra.area_code ORDER BY ra.area_code) AS areas
+                  FROM rounds r JOIN round_areas ra ON ra.round_id = r.id GROUP BY r.id`,
+      request: (t) => ({
+        url: `/api/testing/rounds/${t.a}/close`,
+        payload: { reason: 'write scope property' },
+      }),
+      // A round wholly outside is not found; one reaching outside is refused by name of the jurisdiction.
+      refused: (res) => {
+        expect([403, 404], res.body).toContain(res.statusCode);
+        expect(res.json().error.code).toBe(res.statusCode === 403 ? 'out_of_jurisdiction' : 'not_found');
+      },
     },
     {
       route: 'POST /api/testing/rounds/:id/scans',

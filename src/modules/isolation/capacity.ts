@@ -10,17 +10,80 @@ import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { waitingForPlace } from './waiting.ts';
 
+/**
+ * The site's lifecycle steps and the statuses each may start from. `close` on a closing site finishes the close
+ * once its last stay has ended (nothing else moves a closing site on to closed).
+ */
 const STEPS = {
   inspect: { from: ['reserve'], to: 'inspecting' },
   accept: { from: ['inspecting'], to: 'active' },
-  close: { from: ['active', 'full'], to: 'closing' },
+  close: { from: ['active', 'full', 'closing'], to: 'closing' },
 } as const;
+
+export type SiteStep = keyof typeof STEPS;
+
+/** The steps a site of this status may take now, in lifecycle order. */
+export function nextSiteSteps(status: string): SiteStep[] {
+  return (Object.keys(STEPS) as SiteStep[]).filter((k) =>
+    (STEPS[k].from as readonly string[]).includes(status),
+  );
+}
+
+export interface SiteRow {
+  id: number;
+  name: string;
+  kind: string;
+  status: string;
+  tier: number;
+  area_code: string;
+  address: string;
+  accepted_at: Date | null;
+  /** Rooms of the site; free = available in a site that takes people now (what placement and the forecast count). */
+  rooms_total: number;
+  rooms_free: number;
+  beds_total: number;
+  beds_free: number;
+  /** Stays placed or arrived at the site (a count, no one named). */
+  open_stays: number;
+  /** Active and accepted (验收): the placement engine and moves (转点) may put people here. */
+  takes_people: boolean;
+  next_steps: SiteStep[];
+}
+
+/**
+ * Every site in the scope (by the site's own area, like every place) with its tier, status, kind, rooms and beds
+ * free/total, open stays and when it was accepted; ordered by tier, then id.
+ */
+export async function listSites(db: Queryable, scope: Scope): Promise<SiteRow[]> {
+  const params: unknown[] = [];
+  const { rows } = await db.query<Omit<SiteRow, 'next_steps'>>(
+    `SELECT s.id, s.name, s.kind, s.status, s.tier, s.area_code, s.address, s.accepted_at,
+            coalesce(r.total, 0) AS rooms_total, coalesce(r.available, 0) AS rooms_free,
+            coalesce(b.total, 0) AS beds_total, coalesce(b.available, 0) AS beds_free,
+            (SELECT count(*) FROM placements pl WHERE pl.site_id = s.id AND pl.status IN ('placed', 'arrived')) AS open_stays,
+            (s.status = 'active' AND s.accepted_at IS NOT NULL) AS takes_people
+       FROM sites s
+            LEFT JOIN (SELECT site_id, count(*) AS total, count(*) FILTER (WHERE status = 'available') AS available
+                         FROM rooms GROUP BY site_id) r ON r.site_id = s.id
+            LEFT JOIN (SELECT site_id, count(*) AS total, count(*) FILTER (WHERE status = 'available') AS available
+                         FROM beds GROUP BY site_id) b ON b.site_id = s.id
+      WHERE ${scopeCondition('s.area_code', scope, params)}
+      ORDER BY s.tier, s.id`,
+    params,
+  );
+  return rows.map((r) => ({
+    ...r,
+    rooms_free: r.takes_people ? r.rooms_free : 0,
+    beds_free: r.takes_people ? r.beds_free : 0,
+    next_steps: nextSiteSteps(r.status),
+  }));
+}
 
 export async function moveSite(
   tx: Queryable,
   clock: Clock,
   siteId: number,
-  step: keyof typeof STEPS,
+  step: SiteStep,
   scopePrefix: string,
 ) {
   const { rows } = await tx.query<{ id: number; status: string; area_code: string }>(
@@ -43,15 +106,22 @@ export async function moveSite(
       "SELECT count(*) AS n FROM placements WHERE site_id = $1 AND status IN ('placed', 'arrived')",
       [siteId],
     );
-    if ((open.rows[0]?.n ?? 0) > 0) {
-      await tx.query(`UPDATE sites SET status = 'closing' WHERE id = $1`, [siteId]);
+    const stillOpen = open.rows[0]?.n ?? 0;
+    const to = stillOpen > 0 ? 'closing' : 'closed';
+    if (to !== site.status) {
+      await tx.query('UPDATE sites SET status = $2 WHERE id = $1', [siteId, to]);
+      await tx.query(
+        `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
+         VALUES ('isolation.site_close', 'site', $1, $2, $3, $4::jsonb)`,
+        [siteId, site.area_code, now, JSON.stringify({ status: to })],
+      );
+    }
+    if (stillOpen > 0)
       return {
         id: siteId,
         status: 'closing',
-        note: `${open.rows[0]?.n} stay(s) still open: no new placements; it closes when they end`,
+        note: `${stillOpen} stay(s) still open: no new placements; close it again once they have ended`,
       };
-    }
-    await tx.query(`UPDATE sites SET status = 'closed' WHERE id = $1`, [siteId]);
     return { id: siteId, status: 'closed' };
   }
   await tx.query(

@@ -14,7 +14,7 @@ import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
-import { forecast, moveSite, stockAndIncrement } from './capacity.ts';
+import { forecast, listSites, moveSite, stockAndIncrement } from './capacity.ts';
 import { recordHealthCheck, SYMPTOMS } from './health.ts';
 import { endDueHomeStays } from './home.ts';
 import { moveStay } from './move.ts';
@@ -221,6 +221,19 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
     },
   );
 
+  r.get(
+    '/isolation/sites',
+    {
+      config: { permission: 'isolation.read' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Sites of my jurisdiction by tier: status, kind, area, rooms and beds free/total, open stays, when accepted (验收), and the lifecycle steps each may take now',
+      },
+    },
+    async (req) => ({ items: await listSites(db, scopeOf(principalOf(req))) }),
+  );
+
   r.post(
     '/isolation/sites/:id/:step',
     {
@@ -228,7 +241,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       schema: {
         tags: ['isolation'],
         summary:
-          'Site lifecycle: inspect (reserve → inspecting), accept (验收: → active), close (→ closing / closed)',
+          'Site lifecycle: inspect (reserve → inspecting), accept (验收: → active), close (→ closing while stays are open, closed once none is; again on a closing site to finish)',
         params: z.object({ id: Id, step: z.enum(['inspect', 'accept', 'close']) }),
       },
     },

@@ -8,8 +8,10 @@ import { AppError } from '../../lib/errors.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { snakeKeys } from '../../lib/snake-keys.ts';
 import { principalOf } from '../../server/auth.ts';
+import { sendExport } from '../../server/list-export.ts';
 import { appendAudit } from '../access/audit.ts';
-import { scopeCondition, scopeOf } from '../access/scope.ts';
+import { scopeOf } from '../access/scope.ts';
+import { countTrips, listTrips, tripExport } from './trip-list.ts';
 import {
   deliver,
   depart,
@@ -104,21 +106,42 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       },
     },
     async (req) => {
-      const params: unknown[] = [req.query.status ?? null, req.query.vehicle_id ?? null];
-      const { rows } = await db.query(
-        `SELECT t.id, t.vehicle_id, v.plate, v.kind, t.service_day, t.sequence, t.class, t.site_id, s.name AS site, t.status,
-                t.reason, t.reason_phrase, t.planned_at, t.planned_start, t.planned_end, t.planned_km, t.stops, t.departed_at,
-                t.delivered_at, t.needs_disinfection, t.disinfected_at,
-                jsonb_agg(jsonb_build_object('person_id', tp.person_id, 'area_code', tp.pickup_area_code, 'status', tp.status) ORDER BY tp.id) AS passengers
-           FROM trips t JOIN vehicles v ON v.id = t.vehicle_id JOIN sites s ON s.id = t.site_id
-           JOIN trip_passengers tp ON tp.trip_id = t.id
-          WHERE ($1::text IS NULL OR t.status = $1) AND ($2::int8 IS NULL OR t.vehicle_id = $2)
-            AND ${scopeCondition('tp.pickup_area_code', scopeOf(principalOf(req)), params)}
-          GROUP BY t.id, v.plate, v.kind, s.name
-          ORDER BY ${req.query.vehicle_id ? 't.service_day DESC, t.sequence' : 't.id DESC'} LIMIT 200`,
-        params,
-      );
-      return { items: rows };
+      const scope = scopeOf(principalOf(req));
+      const f = { status: req.query.status, vehicleId: req.query.vehicle_id };
+      const [items, total] = await Promise.all([
+        listTrips(db, scope, f, { limit: 200 }),
+        countTrips(db, scope, f),
+      ]);
+      return { items, total };
+    },
+  );
+
+  r.get(
+    '/transfer/trips/export',
+    {
+      config: { permission: 'transfer.read' },
+      schema: {
+        tags: ['transfer'],
+        summary:
+          'All trips with pickups in my jurisdiction (same filters) as CSV or Excel, in words, streamed',
+        querystring: z.object({
+          status: z.enum(['planned', 'departed', 'delivered']).optional(),
+          vehicle_id: Id.optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      await appendAudit(db, clock, p, {
+        action: 'transfer.trips_exported',
+        subjectType: 'trip',
+        areaCode: p.jurisdiction || undefined,
+        details: { format: req.query.format, status: req.query.status ?? null },
+      });
+      const f = { status: req.query.status, vehicleId: req.query.vehicle_id };
+      return sendExport(reply, db, tripExport(db, scopeOf(p), f), req.query.format, req.query.lang);
     },
   );
 

@@ -34,6 +34,7 @@ import { api, type Board, type Me, query, type SiteOccupancy } from '../api.ts';
 import { EChart } from '../EChart.tsx';
 import { FigureLabel } from '../figure-label.tsx';
 import { type Phrase, reasonText } from '../reason-text.ts';
+import SitesView from './Sites.tsx';
 import {
   ACTIONS,
   areaColumn,
@@ -157,6 +158,11 @@ export default function IsolationPage({ me }: { me: Me }) {
           },
           { key: 'stock', label: t('isolation.stock'), children: <StockView day={day} version={version} /> },
           { key: 'forecast', label: t('isolation.forecast'), children: <ForecastView version={version} /> },
+          {
+            key: 'sites',
+            label: t('sites.tab'),
+            children: <SitesView manage={manage} version={version} onDone={bump} />,
+          },
           ...(manage
             ? [
                 {

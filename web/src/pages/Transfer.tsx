@@ -283,7 +283,7 @@ function TripsView({ version }: { version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
   const [status, setStatus] = useState<string | undefined>();
-  const res = useApi<{ items: Trip[] }>(`/api/transfer/trips${query({ status })}`, version);
+  const res = useApi<{ items: Trip[]; total?: number }>(`/api/transfer/trips${query({ status })}`, version);
   const rows = res.data?.items ?? [];
   const columns: Column<Trip>[] = [
     { key: 'id', title: t('transfer.trip'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
@@ -349,7 +349,8 @@ function TripsView({ version }: { version: number }) {
       rowKey="id"
       loading={res.loading}
       error={res.error}
-      capped={200}
+      total={res.data?.total}
+      serverExport={`/api/transfer/trips/export${query({ status })}`}
       exportName={t('transfer.trips')}
       expandable={{
         expandedRowRender: (trip) => (
