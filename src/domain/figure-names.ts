@@ -54,6 +54,12 @@ const F = {
     '截至当日仍为无症状感染者的人数。',
     'Positives still classified asymptomatic up to that day.',
   ],
+  cumulative_unclassified: [
+    '累计待分型',
+    'Not yet classified, cumulative',
+    '截至当日发现、仍在临床分型中的阳性人员。',
+    'Positives found up to that day and still being classified.',
+  ],
   close_found: [
     '当日新增密接',
     'Close contacts found that day',
@@ -272,6 +278,7 @@ export const REPORT_FIGURES: Readonly<Record<string, FigureKey>> = {
   reclassified: 'reclassified',
   cumulative_confirmed: 'cumulative_confirmed',
   cumulative_asymptomatic: 'cumulative_asymptomatic',
+  cumulative_unclassified: 'cumulative_unclassified',
   close_found: 'close_found',
   secondary_found: 'secondary_found',
   close_cumulative: 'close_cumulative',

@@ -35,6 +35,8 @@ export interface DailyReport {
     }[];
     cumulative_confirmed: number;
     cumulative_asymptomatic: number;
+    /** Positives found up to that day and not classified yet (待分型). */
+    cumulative_unclassified: number;
   };
   contacts: {
     close_found: number;
@@ -97,9 +99,15 @@ export async function dailyReport(
       GROUP BY 1, 2 ORDER BY 3 DESC, 1`,
     [...p, SYMPTOMATIC],
   );
-  const cum = await db.query<{ confirmed: number; asymptomatic: number; reclassified: number }>(
+  const cum = await db.query<{
+    confirmed: number;
+    asymptomatic: number;
+    unclassified: number;
+    reclassified: number;
+  }>(
     `SELECT count(*) FILTER (WHERE c.severity = ANY($${p.length + 1}::text[]) AND c.found_at < $2) AS confirmed,
             count(*) FILTER (WHERE c.severity = 'asymptomatic' AND c.found_at < $2) AS asymptomatic,
+            count(*) FILTER (WHERE c.severity = 'unclassified' AND c.found_at < $2) AS unclassified,
             count(*) FILTER (WHERE c.reclassified_at >= $1 AND c.reclassified_at < $2) AS reclassified
        FROM cases c WHERE ${inCases}`,
     [...p, SYMPTOMATIC],
@@ -156,7 +164,12 @@ export async function dailyReport(
       : 'SELECT code, name FROM areas WHERE level = 2 ORDER BY code LIMIT 1',
     scope.prefix ? [scope.prefix] : [],
   );
-  const c = cum.rows[0] as { confirmed: number; asymptomatic: number; reclassified: number };
+  const c = cum.rows[0] as {
+    confirmed: number;
+    asymptomatic: number;
+    unclassified: number;
+    reclassified: number;
+  };
   const k = contacts.rows[0] as Record<string, number>;
   const r = released.rows[0] as { today: number; total: number };
   return {
@@ -174,6 +187,7 @@ export async function dailyReport(
       by_district: districts.rows,
       cumulative_confirmed: c.confirmed,
       cumulative_asymptomatic: c.asymptomatic,
+      cumulative_unclassified: c.unclassified,
     },
     contacts: {
       close_found: k.close_found ?? 0,

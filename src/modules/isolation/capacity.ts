@@ -1,8 +1,8 @@
 /**
  * Capacity: site activation (reserve → inspecting → active after acceptance inspection 验收, → closing → closed),
  * the stock and increment of a day (存量/增量: people held by category, new today vs carried over, the backlog of
- * found-but-not-placed with its age), and the 3-day forecast of rooms and beds: inflow at the last 3 days' average,
- * scheduled releases, free capacity, and the next reserve tier proposed when demand passes it (梯次使用).
+ * found-but-not-placed with its age), and the 3-day forecast of rooms and beds: the people waiting now plus the
+ * inflow of people found (cases, contacts) at the last 3 days' average, less scheduled releases, free capacity, and the next reserve tier proposed when demand passes it (梯次使用).
  */
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
@@ -177,12 +177,24 @@ export async function stockAndIncrement(db: Queryable, scope: Scope, day: string
 }
 
 export async function forecast(db: Queryable, scope: Scope, now: Date, days = 3) {
+  // Inflow: the people found in the last 3 days who need a bed (cases, by found_at) or a room (close and
+  // secondary contacts, by the day their status rose: the 8th edition centralises both), per day. Not placements:
+  // with rooms short, placements fall while the need grows.
   const params: unknown[] = [new Date(now.getTime() - 3 * 86_400_000), now];
   const inflow = await db.query<{ cases: number; contacts: number }>(
-    `SELECT count(*) FILTER (WHERE pl.category = 'case') AS cases, count(*) FILTER (WHERE pl.category <> 'case') AS contacts
-       FROM placements pl JOIN persons p ON p.id = pl.person_id WHERE pl.placed_at >= $1 AND pl.placed_at < $2
-        AND ${scopeCondition('p.area_code', scope, params)}`,
+    `SELECT (SELECT count(*) FROM cases c WHERE c.found_at >= $1 AND c.found_at < $2
+               AND ${scopeCondition('c.area_code', scope, params)}) AS cases,
+            (SELECT count(DISTINCT e.subject_id) FROM events e
+              WHERE e.type = 'tracing.risk_person_found' AND e.payload->>'status' IN ('close_contact', 'secondary_contact')
+                AND e.occurred_at >= $1 AND e.occurred_at < $2 AND ${scopeCondition('e.area_code', scope, params)}) AS contacts`,
     params,
+  );
+  // Those already waiting need a room or bed now, before any newcomer.
+  const wp: unknown[] = [];
+  const waiting = await db.query<{ cases: number; contacts: number }>(
+    `SELECT count(*) FILTER (WHERE p.risk_status = 'case') AS cases, count(*) FILTER (WHERE p.risk_status <> 'case') AS contacts
+       FROM persons p WHERE ${waitingForPlace('p')} AND ${scopeCondition('p.area_code', scope, wp)}`,
+    wp,
   );
   const rp: unknown[] = [now, new Date(now.getTime() + days * 86_400_000)];
   const releases = await db.query<{ n: number }>(
@@ -203,10 +215,11 @@ export async function forecast(db: Queryable, scope: Scope, now: Date, days = 3)
     tp,
   );
   const i = inflow.rows[0] ?? { cases: 0, contacts: 0 };
-  const perDay = { cases: i.cases / 3, contacts: i.contacts / 3 };
+  const w = waiting.rows[0] ?? { cases: 0, contacts: 0 };
+  const perDay = { cases: Number(i.cases) / 3, contacts: Number(i.contacts) / 3 };
   const f = free.rows[0] ?? { rooms: 0, beds: 0 };
-  const roomsNeeded = Math.ceil(perDay.contacts * days - (releases.rows[0]?.n ?? 0));
-  const bedsNeeded = Math.ceil(perDay.cases * days);
+  const roomsNeeded = Math.ceil(Number(w.contacts) + perDay.contacts * days - (releases.rows[0]?.n ?? 0));
+  const bedsNeeded = Math.ceil(Number(w.cases) + perDay.cases * days);
   const roomGap = Math.max(0, roomsNeeded - f.rooms);
   let cover = 0;
   const proposed: { tier: number; sites: number; rooms: number }[] = [];
@@ -218,6 +231,7 @@ export async function forecast(db: Queryable, scope: Scope, now: Date, days = 3)
   return {
     days,
     inflow_per_day: { cases: Number(perDay.cases.toFixed(1)), contacts: Number(perDay.contacts.toFixed(1)) },
+    waiting_now: { cases: Number(w.cases), contacts: Number(w.contacts) },
     scheduled_releases: releases.rows[0]?.n ?? 0,
     rooms: { needed: Math.max(0, roomsNeeded), free: f.rooms, short: roomGap },
     beds: { needed: bedsNeeded, free: f.beds, short: Math.max(0, bedsNeeded - f.beds) },

@@ -242,6 +242,14 @@ describeBackends('isolation', (ctx) => {
     expect(stock.backlog.people).toBe(0);
     const f = (await call('GET', '/api/isolation/forecast')).json();
     expect(f).toMatchObject({ days: 3 });
+    // Inflow is the people found (cases by found_at), not the placements; those waiting count too.
+    const now = clock.now();
+    const found = await ctx.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM cases WHERE found_at >= $1 AND found_at < $2',
+      [new Date(now.getTime() - 3 * 86_400_000), now],
+    );
+    expect(f.inflow_per_day.cases).toBe(Number(((found.rows[0]?.n ?? 0) / 3).toFixed(1)));
+    expect(f.waiting_now).toEqual({ cases: 0, contacts: 0 });
     expect(f.rooms.free).toBeGreaterThan(0);
     expect(typeof f.note).toBe('string');
   });

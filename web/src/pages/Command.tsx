@@ -142,9 +142,16 @@ interface DailyReport {
     new_unclassified: number;
     reclassified: number;
     by_severity: Record<string, number>;
-    by_district: { code: string; name: string; confirmed: number; asymptomatic: number }[];
+    by_district: {
+      code: string;
+      name: string;
+      confirmed: number;
+      asymptomatic: number;
+      unclassified: number;
+    }[];
     cumulative_confirmed: number;
     cumulative_asymptomatic: number;
+    cumulative_unclassified: number;
   };
   contacts: Record<string, number>;
   capacity: Record<string, number>;
@@ -946,7 +953,6 @@ function ReportView() {
   );
   type District = DailyReport['cases']['by_district'][number];
   const districtColumns: Column<District>[] = [
-    { key: 'code', title: t('common.areaCode'), dataIndex: 'code' },
     { key: 'name', title: t('common.areaName'), dataIndex: 'name' },
     {
       key: 'confirmed',
@@ -959,6 +965,12 @@ function ReportView() {
       title: t('report.asymptomatic'),
       dataIndex: 'asymptomatic',
       sorter: byNumber((d) => d.asymptomatic),
+    },
+    {
+      key: 'unclassified',
+      title: t('report.unclassified'),
+      dataIndex: 'unclassified',
+      sorter: byNumber((d) => d.unclassified),
     },
   ];
   return (
@@ -1000,6 +1012,7 @@ function ReportView() {
                 reclassified: r.cases.reclassified,
                 cumulative_confirmed: r.cases.cumulative_confirmed,
                 cumulative_asymptomatic: r.cases.cumulative_asymptomatic,
+                cumulative_unclassified: r.cases.cumulative_unclassified,
               })}
             </Col>
             <Col xs={24} lg={12}>
