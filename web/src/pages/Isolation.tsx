@@ -1128,7 +1128,9 @@ function MoveForm({ stay, onClose, onDone }: FormProps) {
             loading={sites.loading}
             placeholder={t('isolation.moveAuto')}
             options={(sites.data?.occupancy ?? [])
-              .filter((s) => s.id !== stay.site_id)
+              // Only sites that take people now (accepted, in service) and have a free unit: a reserve or
+              // closing site would be refused.
+              .filter((s) => s.id !== stay.site_id && s.status === 'active' && s.available > 0)
               .map((s) => ({
                 value: s.id,
                 label: `${s.name} · ${t(`siteKind.${s.kind}`, { defaultValue: s.kind })} · ${t('occupancy.available')} ${s.available}`,
