@@ -97,18 +97,28 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       },
     },
     async (req) => {
-      const params: unknown[] = [req.query.status ?? null, req.query.limit];
+      const principal = principalOf(req);
+      // The person's name for those who may read people (an audited read, like every list of people).
+      const names = principal.permissions.has('person.read');
+      const params: unknown[] = [req.query.status ?? null, req.query.limit, names];
       const { rows } = await db.query(
-        `SELECT pl.id, pl.person_id, p.area_code, pl.category, pl.site_id, s.name AS site, s.area_code AS site_area,
+        `SELECT pl.id, pl.person_id, CASE WHEN $3 THEN p.name END AS person_name, p.area_code, pl.category, pl.site_id, s.name AS site, s.area_code AS site_area,
                 pl.room_id, pl.bed_id, rm.code AS room, bd.ward || ' ' || bd.code AS bed, pl.status, pl.reason,
                 pl.reason_phrase, pl.found_at, pl.placed_at, pl.arrived_at, pl.due_at
            FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
                 LEFT JOIN rooms rm ON rm.id = pl.room_id LEFT JOIN beds bd ON bd.id = pl.bed_id
           WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
-            AND ${stayScopeCondition('pl', scopeOf(principalOf(req)), params)}
+            AND ${stayScopeCondition('pl', scopeOf(principal), params)}
           ORDER BY pl.id LIMIT $2`,
         params,
       );
+      if (names && rows.length > 0)
+        await appendAudit(db, clock, principal, {
+          action: 'person.list',
+          subjectType: 'person',
+          areaCode: principal.jurisdiction || undefined,
+          details: { list: 'stays', status: req.query.status ?? null, stays: rows.length },
+        });
       return { items: rows };
     },
   );

@@ -102,6 +102,8 @@ interface Forecast {
 interface Stay {
   id: number;
   person_id: number;
+  /** With person.read only. */
+  person_name?: string | null;
   area_code: string;
   category: string;
   site_id: number;
@@ -776,7 +778,12 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
   const now = Date.now();
   const columns: Column<Stay>[] = [
     { key: 'id', title: t('isolation.stayId'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
-    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
+    {
+      key: 'person',
+      title: t('command.person'),
+      render: (_: unknown, r) => r.person_name ?? t('command.personNo', { id: r.person_id }),
+      exportValue: (r) => r.person_name ?? t('command.personNo', { id: r.person_id }),
+    },
     areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     codedColumn({
       key: 'category',
