@@ -532,7 +532,9 @@ function CoverageView({
             {f.dateTime(cov.data.round.deadline_at)}
           </Descriptions.Item>
           <Descriptions.Item label={t('testing.hoursLeft')}>
-            {cov.data.round.hours_left > 0 ? (
+            {round.status === 'closed' ? (
+              <Tag color="green">{t('roundStatus.closed')}</Tag>
+            ) : cov.data.round.hours_left > 0 ? (
               cov.data.round.hours_left.toFixed(1)
             ) : (
               <Tag color="red">{t('testing.overdue')}</Tag>
