@@ -86,6 +86,20 @@ const NOT_PERSONAL = new Set([
   'GET /api/tracing/rules', // the contact rules in force
 ]);
 
+/** The data lines of a list's CSV export (answered 200), without the byte-order mark and the header. */
+async function exportedRows(
+  get: (url: string) => Promise<{ statusCode: number; body: string }>,
+  path: string,
+): Promise<string[]> {
+  const res = await get(`${path}?format=csv`);
+  expect(res.statusCode, path).toBe(200);
+  return res.body
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\r\n')
+    .slice(1);
+}
+
 describeBackends('access control', (ctx) => {
   let app: FastifyInstance;
   const routes: { method: string; url: string; config: Record<string, unknown> }[] = [];
@@ -232,14 +246,7 @@ describeBackends('access control', (ctx) => {
           if (ROLE_PERMISSIONS[role].includes('task.read')) {
             expect(tasks.statusCode).toBe(200);
             for (const t of tasks.json().items) expect(inside(t.area_code)).toBe(true);
-            const file = await get('/api/tasks/export?format=csv');
-            expect(file.statusCode).toBe(200);
-            expect(
-              file.body
-                .replace(/^\uFEFF/, '')
-                .trim()
-                .split('\r\n').length - 1,
-            ).toBe(tasks.json().total);
+            expect(await exportedRows(get, '/api/tasks/export')).toHaveLength(tasks.json().total);
           } else expect(tasks.statusCode).toBe(403);
           const cov = await get('/api/testing/rounds/1/coverage?area=2202');
           if (ROLE_PERMISSIONS[role].includes('testing.read')) {
@@ -271,45 +278,26 @@ describeBackends('access control', (ctx) => {
             expect(resp.statusCode).toBe(200);
             for (const x of resp.json().items) expect(inside(x.area_code)).toBe(true);
             // Its export: the same items, all of them (the list's total).
-            const file = await get('/api/responsibility/export?format=csv');
-            expect(file.statusCode).toBe(200);
-            expect(
-              file.body
-                .replace(/^\uFEFF/, '')
-                .trim()
-                .split('\r\n').length - 1,
-            ).toBe(resp.json().total);
+            expect(await exportedRows(get, '/api/responsibility/export')).toHaveLength(resp.json().total);
           } else expect(resp.statusCode).toBe(403);
           // The case export: exactly the jurisdiction's cases, every one of them, newest first.
-          const exported = await get('/api/tracing/cases/export?format=csv');
           if (ROLE_PERMISSIONS[role].includes('tracing.read')) {
-            expect(exported.statusCode).toBe(200);
-            const numbers = exported.body
-              .replace(/^\uFEFF/, '')
-              .trim()
-              .split('\r\n')
-              .slice(1)
-              .map((line) => line.split(',')[0]);
+            const numbers = (await exportedRows(get, '/api/tracing/cases/export')).map(
+              (line) => line.split(',')[0],
+            );
             const truth = await ctx.db.query<{ case_no: string }>(
               'SELECT case_no FROM cases WHERE starts_with(area_code, $1) ORDER BY id DESC',
               [jurisdiction],
             );
             expect(numbers).toEqual(truth.rows.map((r) => r.case_no));
-          } else expect(exported.statusCode).toBe(403);
+          } else expect((await get('/api/tracing/cases/export?format=csv')).statusCode).toBe(403);
           // Trips and the transfer late list: only pickups and people of the jurisdiction.
           const trips = await get('/api/transfer/trips');
           if (ROLE_PERMISSIONS[role].includes('transfer.read')) {
             expect(trips.statusCode).toBe(200);
             for (const t of trips.json().items)
               for (const x of t.passengers) expect(inside(x.area_code)).toBe(true);
-            const file = await get('/api/transfer/trips/export?format=csv');
-            expect(file.statusCode).toBe(200);
-            expect(
-              file.body
-                .replace(/^\uFEFF/, '')
-                .trim()
-                .split('\r\n').length - 1,
-            ).toBe(trips.json().total);
+            expect(await exportedRows(get, '/api/transfer/trips/export')).toHaveLength(trips.json().total);
           } else expect(trips.statusCode).toBe(403);
           const clocks = await get('/api/transfer/clocks');
           if (ROLE_PERMISSIONS[role].includes('transfer.manage')) {
