@@ -66,13 +66,18 @@ export function installInputGuard(app: FastifyInstance): void {
   // JSON bodies must be UTF-8: invalid bytes would otherwise be replaced by U+FFFD silently and stored.
   const json = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const bytes = body as Buffer;
-    if (!isUtf8(bytes))
-      return done(
-        new AppError(400, 'invalid_utf8', 'the JSON body is not valid UTF-8: send it encoded as UTF-8'),
-        undefined,
-      );
-    json(req, bytes.toString('utf8'), done);
-  });
+  // application/fhir+json is JSON (FHIR R4's media type): lab systems send it.
+  app.addContentTypeParser(
+    ['application/json', 'application/fhir+json'],
+    { parseAs: 'buffer' },
+    (req, body, done) => {
+      const bytes = body as Buffer;
+      if (!isUtf8(bytes))
+        return done(
+          new AppError(400, 'invalid_utf8', 'the JSON body is not valid UTF-8: send it encoded as UTF-8'),
+          undefined,
+        );
+      json(req, bytes.toString('utf8'), done);
+    },
+  );
 }

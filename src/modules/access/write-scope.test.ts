@@ -531,7 +531,13 @@ describeBackends('write scoping', (ctx) => {
           { tubeBarcode: String(t.a), result: 'negative', ct: {}, testedAt: at(), sourceRef: '' },
         ]),
       }),
-      refused: itemRefused('tube_unknown'),
+      refused: (res) => {
+        // A bundle is one unit: refused whole, naming the entry.
+        expect(res.statusCode, res.body).toBe(422);
+        expect(res.json().error.details).toMatchObject([
+          { path: 'Bundle.entry[0].resource', code: 'tube_unknown' },
+        ]);
+      },
       auditsAttempts: true,
     },
     {

@@ -1,7 +1,7 @@
 /**
  * Lab results (检、报): one result per tube — negative, positive or invalid, with Ct values per target gene —
- * from the API, a CSV/XLSX file or an HL7 FHIR R4 Bundle. Idempotent: the same result sent again is a
- * duplicate. A different second result for a tube is kept and flagged as a conflict; the first stands.
+ * from the API, a CSV/XLSX file or an HL7 FHIR R4 Bundle. Idempotent: the same result (result and Ct values)
+ * for the same tube sent again is a duplicate, whatever its times. A different second result for a tube is kept and flagged as a conflict; the first stands.
  * Each positive, negative or invalid result then drives the follow-up (./follow-up.ts) in the same transaction.
  */
 import { createHash } from 'node:crypto';
@@ -63,6 +63,15 @@ export async function ingestResults(
     [keys],
   );
   const seen = new Set(known.rows.map((r) => r.dedup_key));
+  // The same result for the same tube is a duplicate whatever its times: a lab that sends a result again with a
+  // new issue or test time is resending, not reporting a second test.
+  const stored = await tx.query<{ tube_id: number; result: string; ct: unknown }>(
+    'SELECT tube_id, result, ct FROM tube_results WHERE tube_id = ANY($1::int8[])',
+    [rows.map((t) => t.id)],
+  );
+  const sameAs = (tubeId: number, result: string, ct: unknown) =>
+    `${tubeId}\u0000${result}\u0000${canonicalJson(ct ?? {})}`;
+  const held = new Set(stored.rows.map((r) => sameAs(Number(r.tube_id), r.result, r.ct)));
   const insert: unknown[][] = [];
   const resulted: { id: number; result: TubeResultValue; testedAt: Date }[] = [];
   const conflicts: number[] = [];
@@ -70,6 +79,8 @@ export async function ingestResults(
     const key = keys[i] as string;
     if (seen.has(key)) return { tube: item.tube, status: 'duplicate' };
     const t = tubes.get(item.tube);
+    if (t?.area_code.startsWith(scopePrefix) && held.has(sameAs(t.id, item.result, item.ct)))
+      return { tube: item.tube, status: 'duplicate' };
     if (!t?.area_code.startsWith(scopePrefix)) {
       return {
         tube: item.tube,
@@ -103,6 +114,7 @@ export async function ingestResults(
         };
     }
     seen.add(key);
+    held.add(sameAs(t.id, item.result, item.ct));
     const record = (conflict: boolean) =>
       insert.push([
         t.id,

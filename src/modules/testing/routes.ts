@@ -13,7 +13,10 @@ import { withUploadedTable } from '../../server/upload.ts';
 import { appendAudit } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
+import { recordAntigenReports } from './antigen.ts';
 import { roundCoverage, unsampled } from './coverage.ts';
+import { FhirBundleRefused, fhirOptionsFromEnv, ingestFhirBundle } from './fhir/ingest.ts';
+import { FHIR_JSON, recordedOutcome, refusedOutcome } from './fhir/operation-outcome.ts';
 import { parseFhirResults } from './fhir/parse-results.ts';
 import { planFromRegistry } from './plan-from-registry.ts';
 import { pointPools } from './point-pools.ts';
@@ -488,44 +491,53 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       schema: {
         tags: ['testing'],
         summary:
-          'Record tube results from an HL7 FHIR R4 Bundle of Observations (LOINC 94500-6 …); all or nothing',
+          'Record SARS-CoV-2 results from an HL7 FHIR R4 Bundle (message, document, transaction, batch or collection; application/json or application/fhir+json): PCR results per tube, antigen results per person; one unit, all or nothing; an OperationOutcome for FHIR clients (docs/FHIR.md)',
         body: z.unknown(),
       },
     },
     async (req, reply) => {
-      const parsed = parseFhirResults(req.body);
-      if (parsed.errors.length > 0) {
+      const p = principalOf(req);
+      const fhirClient = wantsFhir(req.headers['content-type'], req.headers.accept);
+      const parsed = parseFhirResults(req.body, fhirOptionsFromEnv());
+      try {
+        const report = await db.transaction(async (tx) => {
+          const r = await ingestFhirBundle(tx, clock, parsed, p.jurisdiction);
+          await appendAudit(tx, clock, p, {
+            action: 'testing.results_recorded',
+            subjectType: 'tube_results',
+            areaCode: p.jurisdiction || undefined,
+            details: {
+              fhir: true,
+              bundle_type: r.bundle_type,
+              items: r.items.length,
+              antigen: r.antigen.length,
+              ...r.follow_up,
+            },
+          });
+          return r;
+        });
+        if (fhirClient) return reply.type(FHIR_JSON).send(recordedOutcome(report));
+        return report;
+      } catch (e) {
+        if (!(e instanceof FhirBundleRefused)) throw e;
+        // The refused attempt is audited on its own (what was refused, not which tubes or people).
+        await db.transaction((tx) =>
+          appendAudit(tx, clock, p, {
+            action: 'testing.results_refused',
+            subjectType: 'tube_results',
+            areaCode: p.jurisdiction || undefined,
+            details: {
+              fhir: true,
+              problems: e.problems.length,
+              codes: [...new Set(e.problems.map((x) => x.code))].slice(0, 20),
+            },
+          }),
+        );
+        if (fhirClient) return reply.status(422).type(FHIR_JSON).send(refusedOutcome(e.problems, e.warnings));
         return reply.status(422).send({
-          error: {
-            code: 'fhir_rejected',
-            message: `nothing was recorded: ${parsed.errors.length} problem(s) in the Bundle; fix them and send it again`,
-            details: parsed.errors,
-          },
+          error: { code: 'fhir_rejected', message: e.message, details: e.problems, warnings: e.warnings },
         });
       }
-      const p = principalOf(req);
-      return db.transaction(async (tx) => {
-        const res = await ingestResults(
-          tx,
-          clock,
-          parsed.results.map((x) => ({
-            tube: x.tubeBarcode,
-            result: x.result,
-            ct: x.ct,
-            testedAt: new Date(x.testedAt),
-            labCode: x.labCode,
-          })),
-          'fhir',
-          p.jurisdiction,
-        );
-        await appendAudit(tx, clock, p, {
-          action: 'testing.results_recorded',
-          subjectType: 'tube_results',
-          areaCode: p.jurisdiction || undefined,
-          details: { fhir: true, items: parsed.results.length, ...res.followUp },
-        });
-        return { items: res.outcomes, follow_up: res.followUp };
-      });
     },
   );
 
@@ -581,58 +593,19 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     },
     async (req) => {
       const prefix = principalOf(req).jurisdiction;
-      const now = clock.now();
       return db.transaction(async (tx) => {
-        const people = await tx.query<{ id: number; area_code: string }>(
-          'SELECT id, area_code FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL AND starts_with(area_code, $2)',
-          [req.body.items.map((i) => i.person_id), prefix],
-        );
-        const area = new Map(people.rows.map((p) => [p.id, p.area_code]));
-        const items = [];
-        for (const i of req.body.items) {
-          const code = area.get(i.person_id);
-          if (!code) {
-            items.push({
-              key: i.key,
-              status: 'rejected',
-              code: 'person_unknown',
-              message: `no person ${i.person_id} in your jurisdiction`,
-            });
-            continue;
-          }
-          if (i.reported_at.getTime() > now.getTime() + 10 * 60_000) {
-            items.push({
-              key: i.key,
-              status: 'rejected',
-              code: 'reported_at_future',
-              message: `reported at ${i.reported_at.toISOString()}, after the server's time: check the phone's clock`,
-            });
-            continue;
-          }
-          const ins = await tx.query<{ id: number }>(
-            `INSERT INTO antigen_reports (idempotency_key, person_id, area_code, result, reported_at, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-            [i.key, i.person_id, code, i.result, i.reported_at, now],
-          );
-          const id = ins.rows[0]?.id;
-          if (id === undefined) {
-            items.push({ key: i.key, status: 'duplicate' });
-            continue;
-          }
-          if (i.result === 'positive') {
-            await tx.query(
-              `INSERT INTO tasks (kind, person_id, area_code, subject_type, subject_id, due_at, created_at)
-               VALUES ('pcr_confirm', $1, $2, 'antigen_report', $3, $4, $5) ON CONFLICT DO NOTHING`,
-              [i.person_id, code, id, new Date(now.getTime() + 4 * 3600_000), now],
-            );
-          }
-          items.push({
+        const outcomes = await recordAntigenReports(
+          tx,
+          clock,
+          req.body.items.map((i) => ({
             key: i.key,
-            status: 'accepted',
-            task: i.result === 'positive' ? 'pcr_confirm' : null,
-          });
-        }
-        return { items };
+            personId: i.person_id,
+            result: i.result,
+            reportedAt: i.reported_at,
+          })),
+          prefix,
+        );
+        return { items: outcomes };
       });
     },
   );
@@ -749,3 +722,8 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     },
   );
 };
+
+/** A FHIR client: it sent `application/fhir+json` or asks for it (an OperationOutcome answers it). */
+function wantsFhir(contentType: string | undefined, accept: string | undefined): boolean {
+  return (contentType ?? '').startsWith(FHIR_JSON) || (accept ?? '').includes(FHIR_JSON);
+}

@@ -476,7 +476,7 @@ describeBackends('mass testing', (ctx) => {
     ]);
     const fhir = await call(lab, 'POST', '/api/testing/results/fhir', bundle);
     expect(fhir.statusCode, fhir.body).toBe(200);
-    expect(fhir.json().items).toEqual([{ tube: 'F0000000', status: 'recorded' }]);
+    expect(fhir.json().items).toEqual([{ tube: 'F0000000', status: 'recorded', source: 'Bundle.entry[0]' }]);
     const bad = await call(lab, 'POST', '/api/testing/results/fhir', { resourceType: 'Patient' });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().error.details[0].code).toBe('fhir_not_bundle');

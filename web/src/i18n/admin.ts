@@ -146,6 +146,7 @@ export const adminZh = {
         round_created: '创建检测轮次',
         scans_imported: '导入采样记录',
         results_recorded: '录入检测结果',
+        results_refused: '拒收检测结果（整包退回）',
       },
       tracing: {
         case_created: '新建病例',
@@ -486,6 +487,7 @@ export const adminEn: typeof adminZh = {
         round_created: 'Created a testing round',
         scans_imported: 'Imported scans',
         results_recorded: 'Recorded results',
+        results_refused: 'Refused a results bundle',
       },
       tracing: {
         case_created: 'Created a case',

@@ -195,17 +195,20 @@ const tubeResult: fc.Arbitrary<TubeResult> = fc.record({
 describe('parseFhirResults: round trip', () => {
   it('reads back every result the builder wrote (through JSON text too)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(tubeResult, { selector: (r) => r.tubeBarcode, maxLength: 30 }), (rs) => {
-        const json = JSON.parse(JSON.stringify(buildFhirResultsBundle(rs)));
-        const { results, errors } = parseFhirResults(json);
-        expect(errors).toEqual([]);
-        expect(results).toEqual(rs.map((r, i) => ({ ...r, sourceRef: `Bundle.entry[${i}]` })));
-      }),
+      fc.property(
+        fc.uniqueArray(tubeResult, { selector: (r) => r.tubeBarcode, minLength: 1, maxLength: 30 }),
+        (rs) => {
+          const json = JSON.parse(JSON.stringify(buildFhirResultsBundle(rs)));
+          const { results, errors } = parseFhirResults(json);
+          expect(errors).toEqual([]);
+          expect(results).toEqual(rs.map((r, i) => ({ ...r, sourceRef: `Bundle.entry[${i}]` })));
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
-  it('returns identical repeats for one tube without complaint (the caller is idempotent)', () => {
+  it('collapses identical repeats for one tube into the first, without complaint', () => {
     const r: TubeResult = {
       tubeBarcode: 'T1',
       result: 'positive',
@@ -215,7 +218,7 @@ describe('parseFhirResults: round trip', () => {
     };
     const out = parseFhirResults(buildFhirResultsBundle([r, r]));
     expect(out.errors).toEqual([]);
-    expect(out.results.map((x) => x.sourceRef)).toEqual(['Bundle.entry[0]', 'Bundle.entry[1]']);
+    expect(out.results.map((x) => x.sourceRef)).toEqual(['Bundle.entry[0]']);
   });
 
   it('builds a collection Bundle and refuses a gene it cannot code', () => {
@@ -260,7 +263,10 @@ describe('parseFhirResults: the bundle itself', () => {
   it('refuses anything that is not a JSON object holding a Bundle', () => {
     for (const input of [null, undefined, 'not json', 42, [], [bundle()]]) {
       expect(parseFhirResults(input)).toEqual({
+        bundleType: null,
         results: [],
+        antigen: [],
+        warnings: [],
         errors: [{ path: 'Bundle', code: 'fhir_not_bundle', message: expect.any(String) }],
       });
     }
@@ -273,7 +279,7 @@ describe('parseFhirResults: the bundle itself', () => {
   });
 
   it('refuses a Bundle of the wrong type', () => {
-    for (const type of ['searchset', 'document', 'message', 'history', 'batch-response']) {
+    for (const type of ['searchset', 'history', 'batch-response', 'transaction-response']) {
       const r = parseFhirResults({ ...bundle(obs()), type });
       expect(r.results).toEqual([]);
       expect(r.errors).toMatchObject([{ path: 'Bundle.type', code: 'fhir_bad_bundle_type' }]);
@@ -284,42 +290,87 @@ describe('parseFhirResults: the bundle itself', () => {
     for (const type of ['batch', 'transaction', 'collection']) {
       expect(parseFhirResults({ ...bundle(obs()), type }).results).toHaveLength(1);
     }
+    // A message starts with its MessageHeader, a document with its Composition.
+    const header = { resourceType: 'MessageHeader', eventCoding: { code: 'R01' } };
+    const composition = { resourceType: 'Composition', status: 'final' };
+    expect(parseFhirResults({ ...bundle(header, obs()), type: 'message' })).toMatchObject({
+      bundleType: 'message',
+      errors: [],
+      warnings: [],
+      results: [{ tubeBarcode: 'T0001' }],
+    });
+    expect(parseFhirResults({ ...bundle(composition, obs()), type: 'document' }).results).toHaveLength(1);
+    expect(parseFhirResults({ ...bundle(obs(), header), type: 'message' }).errors).toMatchObject([
+      { path: 'Bundle.entry[0].resource', code: 'fhir_bad_message' },
+    ]);
+    expect(parseFhirResults({ ...bundle(header, obs()), type: 'document' }).errors).toMatchObject([
+      { path: 'Bundle.entry[0].resource', code: 'fhir_bad_message' },
+    ]);
+    // A bundle without any SARS-CoV-2 Observation records nothing: refused, not a silent success.
+    expect(parseFhirResults(bundle()).errors).toMatchObject([{ code: 'fhir_no_results' }]);
   });
 
   it('refuses more than 50,000 entries before reading any, and reads exactly 50,000', () => {
     const over = { resourceType: 'Bundle', type: 'batch', entry: new Array(MAX_BUNDLE_ENTRIES + 1) };
     expect(parseFhirResults(over)).toEqual({
+      bundleType: null,
       results: [],
+      antigen: [],
+      warnings: [],
       errors: [
         { path: 'Bundle.entry', code: 'fhir_too_many_entries', message: expect.stringContaining('50001') },
       ],
     });
-    const entry = { resource: obs() };
-    const full = { resourceType: 'Bundle', type: 'batch', entry: new Array(MAX_BUNDLE_ENTRIES).fill(entry) };
+    const entry = (i: number) => ({ resource: obs({ specimen: { display: `T${i}` } }) });
+    const full = {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: Array.from({ length: MAX_BUNDLE_ENTRIES }, (_, i) => entry(i)),
+    };
     const r = parseFhirResults(full);
     expect(r.errors).toEqual([]);
     expect(r.results).toHaveLength(MAX_BUNDLE_ENTRIES);
   });
 
-  it('reports other resources per entry and still reads the rest', () => {
+  it('ignores other resources and tests with one warning per kind, and reports every broken entry', () => {
+    const flu = { coding: [{ system: LOINC_SYSTEM, code: '92142-9', display: 'Influenza virus A RNA' }] };
     const b = {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { resource: { resourceType: 'Patient', id: 'p1' } },
+        { resource: { resourceType: 'Organization', id: 'lab' } },
         { resource: obs() },
+        { resource: { resourceType: 'Organization', id: 'sender' } },
+        { resource: obs({ code: flu }) },
+        { resource: { resourceType: 'Provenance' } },
+      ],
+    };
+    const r = parseFhirResults(b);
+    expect(r.errors).toEqual([]);
+    expect(r.results.map((x) => x.sourceRef)).toEqual(['Bundle.entry[1]']);
+    expect(r.warnings.map((w) => [w.code, w.path, w.count])).toEqual([
+      ['fhir_ignored_resource', 'Bundle.entry[0].resource', 2],
+      ['fhir_ignored_resource', 'Bundle.entry[4].resource', 1],
+      ['fhir_ignored_test', 'Bundle.entry[3].resource', 1],
+    ]);
+    expect(r.warnings[0]?.message).toBe(
+      '2 Organization resources ignored: only results are recorded from a bundle',
+    );
+    // Broken entries: every one is reported, and then no result is returned at all (one unit).
+    const broken = parseFhirResults({
+      ...b,
+      entry: [
+        ...b.entry,
         { request: { method: 'DELETE', url: 'Observation/9' } },
         'junk',
         { resource: { resourceType: 'DiagnosticReport', result: 'not a list' } },
       ],
-    };
-    const r = parseFhirResults(b);
-    expect(r.results.map((x) => x.sourceRef)).toEqual(['Bundle.entry[1]']);
-    expect(r.errors.map((e) => [e.code, e.path])).toEqual([
-      ['fhir_unsupported_resource', 'Bundle.entry[0].resource.resourceType'],
-      ['fhir_missing_resource', 'Bundle.entry[2].resource'],
-      ['fhir_invalid_resource', 'Bundle.entry[3]'],
-      ['fhir_invalid_resource', 'Bundle.entry[4].resource.result'],
+    });
+    expect(broken.results).toEqual([]);
+    expect(broken.errors.map((e) => [e.code, e.path])).toEqual([
+      ['fhir_missing_resource', 'Bundle.entry[5].resource'],
+      ['fhir_invalid_resource', 'Bundle.entry[6]'],
+      ['fhir_invalid_resource', 'Bundle.entry[7].resource.result'],
     ]);
   });
 });
@@ -336,21 +387,27 @@ describe('parseFhirResults: each error with its path', () => {
 
   it('fhir_not_final: preliminary, registered, cancelled, entered-in-error', () => {
     for (const status of ['preliminary', 'registered', 'cancelled', 'entered-in-error', 'unknown']) {
-      expect(errorsOf(obs({ status }))).toEqual([['fhir_not_final', `${P}.status`]]);
+      const r = parseFhirResults(bundle(obs({ status }), obs({ status, specimen: { display: 'T0002' } })));
+      expect([r.errors, r.results]).toEqual([[], []]);
+      expect(r.warnings).toMatchObject([{ code: 'fhir_not_final', path: `${P}.status`, count: 2 }]);
     }
     for (const status of ['final', 'amended', 'corrected']) expect(errorsOf(obs({ status }))).toEqual([]);
   });
 
   it('fhir_unknown_code: the test code, the result code, the result word', () => {
-    const antigen = { coding: [{ system: LOINC_SYSTEM, code: '94558-4' }] };
-    expect(errorsOf(obs({ code: antigen }))).toEqual([['fhir_unknown_code', `${P}.code`]]);
-    expect(errorsOf(obs({ code: { coding: [{ code: '94500-6' }] } }))).toEqual([
+    // A code we do not read, named as SARS-CoV-2: an error, never a silent drop.
+    const unknownSars = {
+      coding: [{ system: LOINC_SYSTEM, code: '99999-9', display: 'SARS-CoV-2 RNA new test' }],
+    };
+    expect(errorsOf(obs({ code: unknownSars }))).toEqual([['fhir_unknown_code', `${P}.code`]]);
+    expect(errorsOf(obs({ code: { coding: [{ code: '94500-6' }], text: '新型冠状病毒核酸检测' } }))).toEqual([
       ['fhir_unknown_code', `${P}.code`],
     ]);
-    const ctObs = parseFhirResults(
-      bundle(obs({ code: { coding: [{ system: LOINC_SYSTEM, code: '94745-7' }] } })),
-    );
-    expect(ctObs.errors[0]?.message).toMatch(/components/);
+    // SARS-CoV-2 tests that carry no result recorded here (an antibody): a warning.
+    const igg = { coding: [{ system: LOINC_SYSTEM, code: '94505-5', display: 'SARS-CoV-2 IgG Ab' }] };
+    const withIgg = parseFhirResults(bundle(obs(), obs({ code: igg })));
+    expect([withIgg.errors, withIgg.results.length]).toEqual([[], 1]);
+    expect(withIgg.warnings).toMatchObject([{ code: 'fhir_ignored_test', path: 'Bundle.entry[1].resource' }]);
     const presumptive = { coding: [{ system: SNOMED_SYSTEM, code: '720735008' }], text: 'positive' };
     expect(errorsOf(obs({ valueCodeableConcept: presumptive }))).toEqual([
       ['fhir_unknown_code', `${P}.valueCodeableConcept`],
@@ -388,7 +445,7 @@ describe('parseFhirResults: each error with its path', () => {
       contained: [{ resourceType: 'Patient', id: 'x' }],
       specimen: { reference: '#x' },
     });
-    expect(errorsOf(containedPatient)).toEqual([['fhir_unresolved_reference', `${P}.contained[0]`]]);
+    expect(errorsOf(containedPatient)).toEqual([['fhir_unresolved_reference', `${P}.specimen.reference`]]);
     // An Observation in place of a Specimen: the reference is unresolved (the Observation itself is fine).
     const wrongTarget = { ...obs({ specimen: { reference: 'Observation/o2' } }), id: 'o1' };
     expect(errorsOf(wrongTarget, { ...obs(), id: 'o2' })).toEqual([
@@ -448,10 +505,7 @@ describe('parseFhirResults: each error with its path', () => {
     const first = obs({ valueCodeableConcept: DETECTED });
     const second = obs({ valueCodeableConcept: NOT_DETECTED });
     const r = parseFhirResults(bundle(first, obs({ specimen: { display: 'T0002' } }), second));
-    expect(r.results.map((x) => [x.tubeBarcode, x.result])).toEqual([
-      ['T0001', 'positive'],
-      ['T0002', 'negative'],
-    ]);
+    expect(r.results).toEqual([]); // one unit: nothing when anything is wrong
     expect(r.errors).toMatchObject([{ path: 'Bundle.entry[2].resource', code: 'fhir_conflict_in_bundle' }]);
     expect(r.errors[0]?.message).toMatch(/T0001.*Bundle\.entry\[0\]: positive/);
     // Same result, different Ct: also a conflict.

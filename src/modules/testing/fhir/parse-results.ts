@@ -1,97 +1,104 @@
 /**
- * SARS-CoV-2 PCR results per sample tube, read from (and written as) an HL7 FHIR R4 Bundle. Pure: no I/O, no
- * clock. The caller decides whether a bundle with errors is taken in part or refused as a whole, and is
- * idempotent, so nothing is deduplicated here.
+ * SARS-CoV-2 results read from (and written as) an HL7 FHIR R4 Bundle, as labs and public-health senders send
+ * them. Pure: no I/O, no clock. The caller (./ingest.ts) takes a bundle as one unit: all its results or none.
  *
  * What is read:
- * - A `Bundle` of type batch, transaction or collection with at most {@link MAX_BUNDLE_ENTRIES} entries.
- *   Entries may hold Observation, DiagnosticReport and Specimen resources; any other resource is an error for
- *   that entry (`fhir_unsupported_resource`) and the other entries are still read.
- * - An Observation is a tube result when `code` has a LOINC coding from {@link RESULT_LOINC_CODES} and its
- *   `status` is final, amended or corrected (anything else: `fhir_not_final`).
- * - Result: `valueCodeableConcept` with a SNOMED CT coding from {@link RESULT_SNOMED_CODES} (when SNOMED
- *   codings are present they decide; `text` is read only when there are none), or `valueString` in
- *   {@link RESULT_WORDS} (English or Chinese: 阳性 / 阴性 / 无效 …).
+ * - A `Bundle` of type message (a MessageHeader first), document (a Composition first), transaction, batch or
+ *   collection, with at most {@link MAX_BUNDLE_ENTRIES} entries.
+ * - Observations whose `code` has a LOINC coding of a known role ({@link roleOfConcept}, tables in ./codes.ts):
+ *   an overall PCR result (the tube's result), a gene-level PCR result (read only when the tube has no overall
+ *   result, and then all must agree), an antigen result (a person's, found through the subject Patient's ID
+ *   number), a Ct value (as its own Observation, added to the same tube's result) or a panel (a grouping, skipped).
+ *   Only final, amended or corrected ones are taken; others are skipped with the warning `fhir_not_final`.
+ * - Everything else is ignored with a warning listed in the answer: other resources (Patient, Organization,
+ *   Practitioner, Provenance, Device, MessageHeader…), other tests (influenza beside SARS-CoV-2 in a multiplex
+ *   panel, ask-at-order-entry questions), SARS-CoV-2 tests that carry no result here (antibodies, sequencing,
+ *   viral load). Except: an Observation whose code has no known role but whose words name SARS-CoV-2 (COVID-19,
+ *   新冠, 新型冠状病毒) is an error (`fhir_unknown_code`), so that a result under a code we do not know is never
+ *   dropped silently. A bundle with no SARS-CoV-2 Observation at all is `fhir_no_results`.
+ * - Result: `valueCodeableConcept` with SNOMED CT or LOINC answer (LA…) codings ({@link RESULT_SNOMED_CODES},
+ *   {@link RESULT_LA_CODES}; when known codings are present they decide, and must agree; `text` is read only
+ *   when there are none), or `valueString` in {@link RESULT_WORDS} (English or Chinese: 阳性 / 阴性 / 无效 …).
  * - Ct values: each `component` with a `valueQuantity` is a Ct value, 0 < Ct < 50. Its gene comes from a LOINC
  *   "[Cycle Threshold #]" coding ({@link CT_LOINC_CODES}), otherwise from `code.text`, a coding's display or
  *   code, matched against {@link CT_GENES} aliases (ORF1ab, N, N1, N2, E, RdRp, S, IC = internal control;
  *   "ORF1ab基因", "N gene", "内标" …). Components with another value type, or none, carry no Ct and are skipped,
- *   unless they are coded with a LOINC Ct code (then `fhir_bad_ct`). Stand-alone Ct Observations are not read:
- *   Ct values must be components of the result Observation.
+ *   unless they are coded with a LOINC Ct code (then `fhir_bad_ct`).
  * - Tube barcode, the first found of:
- *   1. the Specimen that `Observation.specimen.reference` points to — contained (`#id`) or in the bundle (by
- *      `fullUrl` or `Type/id`): its identifier with system {@link TUBE_BARCODE_SYSTEM}, else its
+ *   1. the Specimen that `Observation.specimen` (else its report's `specimen`) points to — contained (`#id`) or in
+ *      the bundle (by `fullUrl` or `Type/id`): its identifier with system {@link TUBE_BARCODE_SYSTEM} or one of
+ *      the lab systems configured (`tubeSystems`, from QINGCANG_FHIR_TUBE_SYSTEMS), else its
  *      `accessionIdentifier`, else its first identifier with a value;
- *   2. `Observation.specimen.identifier.value` (a logical reference);
- *   3. `Observation.specimen.display`;
+ *   2. `Observation.specimen.identifier.value` (a logical reference), then `Observation.specimen.display`;
+ *   3. the ServiceRequest the Observation (else its report, else its Specimen's `request`) is `basedOn`: its
+ *      identifier with a tube system, else its placer order number (type PLAC), else its first identifier;
  *   4. `Observation.identifier` with system {@link TUBE_BARCODE_SYSTEM}.
  *   A barcode is 1–64 visible ASCII characters (no spaces), else `fhir_bad_barcode`.
- * - testedAt, the first present of: Observation `effectiveDateTime` / `effectiveInstant`, the
- *   `effectiveDateTime` of a DiagnosticReport whose `result` references the Observation, Observation `issued`,
- *   the report's `issued`. Only a full date and time with a zone counts (a date alone is skipped to the next
- *   source); it is normalised to UTC ISO 8601 with milliseconds.
+ * - testedAt, the first present of: Observation `effectiveDateTime` / `effectiveInstant` / `effectivePeriod.start`,
+ *   the `effectiveDateTime` of a DiagnosticReport whose `result` references the Observation, Observation
+ *   `issued`, the report's `issued`. Only a full date and time with a zone counts (a date alone is skipped to the
+ *   next source); it is normalised to UTC ISO 8601 with milliseconds. A test time more than 10 minutes before the
+ *   Specimen's `collection.collectedDateTime` is `fhir_tested_before_collection`.
  * - labCode: a performer (of the Observation, else of its report) whose `identifier.system` is
  *   {@link LAB_CODE_SYSTEM}.
+ * - An antigen result's person: `Observation.subject` (else the report's) → a Patient in the bundle or contained,
+ *   its identifier with system {@link ID_NUMBER_SYSTEM} or one configured (`idNumberSystems`), or typed as a
+ *   national identifier (v2-0203 NNCHN, NI, CZ); the ID number itself is checked by the caller.
  * - Two results for the same tube that differ (result, Ct, testedAt or lab) are a conflict: the later entry is
- *   reported as `fhir_conflict_in_bundle` and left out of `results`. Identical repeats are all returned.
+ *   reported as `fhir_conflict_in_bundle`. Identical repeats are all returned.
  *
- * An Observation with any error yields no result. Error paths are FHIRPath-like, from `Bundle`, e.g.
- * `Bundle.entry[2].resource.component[1].valueQuantity.value`.
+ * Every problem is reported, each with its path (FHIRPath-like, from `Bundle`, e.g.
+ * `Bundle.entry[2].resource.component[1].valueQuantity.value`); an Observation with any error yields no result.
  */
 import { z } from 'zod';
+import {
+  ANTIGEN_CODES,
+  CT_GENES,
+  CT_LOINC_CODES,
+  type CtGene,
+  LOINC_SYSTEM,
+  NAMES_SARS_COV_2,
+  NOT_READ_CODES,
+  PCR_GENE_CODES,
+  PCR_RESULT_CODES,
+  RESULT_LA_CODES,
+  RESULT_SNOMED_CODES,
+  RESULT_WORDS,
+  roleOfConcept,
+  SNOMED_SYSTEM,
+  type TubeResultValue,
+} from './codes.ts';
 
-export const LOINC_SYSTEM = 'http://loinc.org';
-export const SNOMED_SYSTEM = 'http://snomed.info/sct';
+export {
+  ANTIGEN_CODES,
+  CT_GENES,
+  CT_LOINC_CODES,
+  type CtGene,
+  LOINC_SYSTEM,
+  PCR_GENE_CODES,
+  RESULT_LA_CODES,
+  RESULT_SNOMED_CODES,
+  RESULT_WORDS,
+  SNOMED_SYSTEM,
+  type TubeResultValue,
+};
+/** The overall PCR result codes (the tube's result). */
+export const RESULT_LOINC_CODES = PCR_RESULT_CODES;
+
 /** Identifier system for a sample tube's barcode (qingcang's own; placeholder until a canonical base URL). */
 export const TUBE_BARCODE_SYSTEM = 'urn:qingcang:fhir:sid:tube-barcode';
 /** Identifier system for a laboratory's code, on `performer` references. */
 export const LAB_CODE_SYSTEM = 'urn:qingcang:fhir:sid:lab-code';
+/** Identifier system for a resident's ID number (GB 11643), on a Patient. */
+export const ID_NUMBER_SYSTEM = 'urn:qingcang:fhir:sid:id-number';
+const V2_IDENTIFIER_TYPE = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+/** v2-0203 identifier types read as a national ID number: China's national person identifier, national unique
+ * individual identifier, citizenship card. */
+const NATIONAL_ID_TYPES: ReadonlySet<string> = new Set(['NNCHN', 'NI', 'CZ']);
 export const MAX_BUNDLE_ENTRIES = 50_000;
-export const ACCEPTED_BUNDLE_TYPES = ['batch', 'transaction', 'collection'] as const;
-
-/** LOINC codes of an overall (qualitative) SARS-CoV-2 NAA result. */
-export const RESULT_LOINC_CODES: Readonly<Record<string, string>> = {
-  '94500-6': 'SARS-CoV-2 (COVID-19) RNA [Presence] in Respiratory specimen by NAA with probe detection',
-  '94309-2': 'SARS-CoV-2 (COVID-19) RNA [Presence] in Specimen by NAA with probe detection',
-  '94759-8': 'SARS-CoV-2 (COVID-19) RNA [Presence] in Nasopharynx by NAA with probe detection',
-  '94533-7': 'SARS-CoV-2 (COVID-19) N gene [Presence] in Respiratory specimen by NAA with probe detection',
-  '94534-5': 'SARS-CoV-2 (COVID-19) RdRp gene [Presence] in Respiratory specimen by NAA with probe detection',
-};
-
-/** Canonical target names for Ct values (IC: the internal control, e.g. RNase P). */
-export const CT_GENES = ['ORF1ab', 'N', 'N1', 'N2', 'E', 'RdRp', 'S', 'IC'] as const;
-export type CtGene = (typeof CT_GENES)[number];
-
-/**
- * LOINC "[Cycle Threshold #]" codes, by gene. `gene: null` — the whole-RNA codes — name no gene: the gene is
- * then read from the component's text.
- */
-export const CT_LOINC_CODES: Readonly<Record<string, { gene: CtGene | null; display: string }>> = {
-  '94511-3': {
-    gene: 'ORF1ab',
-    display: 'SARS-CoV-2 (COVID-19) ORF1ab region [Cycle Threshold #] in Specimen',
-  },
-  '94644-2': {
-    gene: 'ORF1ab',
-    display: 'SARS-CoV-2 (COVID-19) ORF1ab region [Cycle Threshold #] in Respiratory',
-  },
-  '96899-0': {
-    gene: 'ORF1ab',
-    display: 'SARS-CoV-2 (COVID-19) ORF1ab region [Cycle Threshold #] in OP wash',
-  },
-  '94510-5': { gene: 'N', display: 'SARS-CoV-2 (COVID-19) N gene [Cycle Threshold #] in Specimen' },
-  '96898-2': { gene: 'N', display: 'SARS-CoV-2 (COVID-19) N gene [Cycle Threshold #] in OP wash' },
-  '94311-8': { gene: 'N1', display: 'SARS-CoV-2 (COVID-19) N gene [Cycle Threshold #] primer-probe set N1' },
-  '94312-6': { gene: 'N2', display: 'SARS-CoV-2 (COVID-19) N gene [Cycle Threshold #] primer-probe set N2' },
-  '94509-7': { gene: 'E', display: 'SARS-CoV-2 (COVID-19) E gene [Cycle Threshold #] in Specimen' },
-  '94645-9': { gene: 'RdRp', display: 'SARS-CoV-2 (COVID-19) RdRp gene [Cycle Threshold #] in Specimen' },
-  '94646-7': { gene: 'RdRp', display: 'SARS-CoV-2 (COVID-19) RdRp gene [Cycle Threshold #] in Respiratory' },
-  '94642-6': { gene: 'S', display: 'SARS-CoV-2 (COVID-19) S gene [Cycle Threshold #] in Respiratory' },
-  '94643-4': { gene: 'S', display: 'SARS-CoV-2 (COVID-19) S gene [Cycle Threshold #] in Specimen' },
-  '96900-6': { gene: 'S', display: 'SARS-CoV-2 (COVID-19) S gene [Cycle Threshold #] in OP wash' },
-  '94745-7': { gene: null, display: 'SARS-CoV-2 (COVID-19) RNA [Cycle Threshold #] in Respiratory specimen' },
-  '94746-5': { gene: null, display: 'SARS-CoV-2 (COVID-19) RNA [Cycle Threshold #] in Specimen' },
-};
+export const ACCEPTED_BUNDLE_TYPES = ['message', 'document', 'transaction', 'batch', 'collection'] as const;
+/** How far before its sample's collection a test time may lie (clocks differ) before it is refused. */
+const COLLECTION_SKEW_MS = 10 * 60_000;
 
 /** The Ct code the builder writes per gene (IC has none: text only). */
 const CT_CODE_BY_GENE: Readonly<Record<CtGene, string | null>> = {
@@ -105,24 +112,6 @@ const CT_CODE_BY_GENE: Readonly<Record<CtGene, string | null>> = {
   IC: null,
 };
 
-export type TubeResultValue = 'negative' | 'positive' | 'invalid';
-
-/**
- * SNOMED CT qualifier values read as results. Presumptive positive (720735008) is deliberately absent: it is
- * neither a confirmed positive nor a failed run, so it is reported as `fhir_unknown_code` for a person to decide.
- */
-export const RESULT_SNOMED_CODES: Readonly<Record<string, { result: TubeResultValue; display: string }>> = {
-  '260373001': { result: 'positive', display: 'Detected (qualifier value)' },
-  '10828004': { result: 'positive', display: 'Positive (qualifier value)' },
-  '260415000': { result: 'negative', display: 'Not detected (qualifier value)' },
-  '260385009': { result: 'negative', display: 'Negative (qualifier value)' },
-  '455371000124106': { result: 'invalid', display: 'Invalid result (qualifier value)' },
-  '419984006': { result: 'invalid', display: 'Inconclusive (qualifier value)' },
-  '82334004': { result: 'invalid', display: 'Indeterminate (qualifier value)' },
-  '42425007': { result: 'invalid', display: 'Equivocal (qualifier value)' },
-  '125154007': { result: 'invalid', display: 'Specimen unsatisfactory for evaluation (finding)' },
-};
-
 /** The code the builder writes per result. */
 const SNOMED_BY_RESULT: Readonly<Record<TubeResultValue, string>> = {
   positive: '260373001',
@@ -130,23 +119,12 @@ const SNOMED_BY_RESULT: Readonly<Record<TubeResultValue, string>> = {
   invalid: '455371000124106',
 };
 
-/** Words accepted in `valueString` (and `valueCodeableConcept.text` without SNOMED codings); NFKC, lower case. */
-export const RESULT_WORDS: Readonly<Record<string, TubeResultValue>> = {
-  positive: 'positive',
-  pos: 'positive',
-  detected: 'positive',
-  阳性: 'positive',
-  检出: 'positive',
-  negative: 'negative',
-  neg: 'negative',
-  'not detected': 'negative',
-  阴性: 'negative',
-  未检出: 'negative',
-  invalid: 'invalid',
-  'invalid result': 'invalid',
-  inconclusive: 'invalid',
-  无效: 'invalid',
-};
+export interface ParseOptions {
+  /** Identifier systems a lab uses for the tube barcode on Specimen or ServiceRequest, besides ours. */
+  tubeSystems?: readonly string[];
+  /** Identifier systems a sender uses for the ID number on Patient, besides ours. */
+  idNumberSystems?: readonly string[];
+}
 
 export interface TubeResult {
   tubeBarcode: string;
@@ -157,14 +135,23 @@ export interface TubeResult {
   sourceRef: string; // 'Bundle.entry[3]'
 }
 
+/** An antigen result: a person's, by ID number (checked and looked up by the caller). */
+export interface AntigenResult {
+  idNumber: string;
+  idNumberPath: string;
+  result: TubeResultValue;
+  testedAt: string;
+  sourceRef: string;
+}
+
 export type FhirErrorCode =
   | 'fhir_not_bundle'
   | 'fhir_bad_bundle_type'
+  | 'fhir_bad_message'
   | 'fhir_too_many_entries'
   | 'fhir_missing_resource'
-  | 'fhir_unsupported_resource'
   | 'fhir_invalid_resource'
-  | 'fhir_not_final'
+  | 'fhir_no_results'
   | 'fhir_unknown_code'
   | 'fhir_ambiguous_value'
   | 'fhir_missing_value'
@@ -176,12 +163,37 @@ export type FhirErrorCode =
   | 'fhir_bad_ct'
   | 'fhir_missing_time'
   | 'fhir_bad_time'
+  | 'fhir_tested_before_collection'
+  | 'fhir_no_person_id'
   | 'fhir_conflict_in_bundle';
 
 export interface FhirError {
   path: string;
   code: FhirErrorCode;
   message: string;
+}
+
+export type FhirWarningCode =
+  | 'fhir_ignored_resource'
+  | 'fhir_ignored_test'
+  | 'fhir_not_final'
+  | 'fhir_gene_result_superseded'
+  | 'fhir_ct_without_result';
+
+/** Something left out on purpose; one warning per kind of thing (resource type, test code), with its count. */
+export interface FhirWarning {
+  path: string; // the first one
+  code: FhirWarningCode;
+  message: string;
+  count: number;
+}
+
+export interface FhirParse {
+  bundleType: string | null;
+  results: TubeResult[];
+  antigen: AntigenResult[];
+  errors: FhirError[];
+  warnings: FhirWarning[];
 }
 
 // ---- shapes (only the elements read; others are ignored) ----
@@ -192,7 +204,11 @@ const Coding = z.object({
   display: z.string().optional(),
 });
 const CodeableConcept = z.object({ coding: z.array(Coding).optional(), text: z.string().optional() });
-const Identifier = z.object({ system: z.string().optional(), value: z.string().optional() });
+const Identifier = z.object({
+  system: z.string().optional(),
+  value: z.string().optional(),
+  type: CodeableConcept.optional(),
+});
 const Reference = z.object({
   reference: z.string().optional(),
   identifier: Identifier.optional(),
@@ -214,6 +230,7 @@ const OBSERVATION_STATUSES = [
   'unknown',
 ] as const;
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['final', 'amended', 'corrected']);
+const Contained = z.array(z.object({ resourceType: z.string(), id: z.string().optional() }).loose());
 
 const ObservationShape = z.object({
   resourceType: z.literal('Observation'),
@@ -221,16 +238,20 @@ const ObservationShape = z.object({
   identifier: z.array(Identifier).optional(),
   status: z.enum(OBSERVATION_STATUSES),
   code: CodeableConcept,
+  subject: Reference.optional(),
+  basedOn: z.array(Reference).optional(),
   specimen: Reference.optional(),
   effectiveDateTime: z.string().optional(),
   effectiveInstant: z.string().optional(),
+  effectivePeriod: z.object({ start: z.string().optional() }).optional(),
   issued: z.string().optional(),
   performer: z.array(Reference).optional(),
   valueCodeableConcept: CodeableConcept.optional(),
   valueString: z.string().optional(),
+  valueQuantity: z.object({ value: z.unknown() }).optional(),
   dataAbsentReason: CodeableConcept.optional(),
   component: z.array(Component).optional(),
-  contained: z.array(z.object({ resourceType: z.string(), id: z.string().optional() }).loose()).optional(),
+  contained: Contained.optional(),
 });
 type Observation = z.infer<typeof ObservationShape>;
 
@@ -239,12 +260,30 @@ const SpecimenShape = z.object({
   id: z.string().optional(),
   identifier: z.array(Identifier).optional(),
   accessionIdentifier: Identifier.optional(),
+  request: z.array(Reference).optional(),
+  collection: z.object({ collectedDateTime: z.string().optional() }).optional(),
 });
 type Specimen = z.infer<typeof SpecimenShape>;
+
+const ServiceRequestShape = z.object({
+  resourceType: z.literal('ServiceRequest'),
+  id: z.string().optional(),
+  identifier: z.array(Identifier).optional(),
+});
+type ServiceRequest = z.infer<typeof ServiceRequestShape>;
+
+const PatientShape = z.object({
+  resourceType: z.literal('Patient'),
+  id: z.string().optional(),
+  identifier: z.array(Identifier).optional(),
+});
 
 const DiagnosticReportShape = z.object({
   resourceType: z.literal('DiagnosticReport'),
   id: z.string().optional(),
+  basedOn: z.array(Reference).optional(),
+  subject: Reference.optional(),
+  specimen: z.array(Reference).optional(),
   result: z.array(Reference).optional(),
   effectiveDateTime: z.string().optional(),
   issued: z.string().optional(),
@@ -361,81 +400,178 @@ function refTypeId(ref: string): string | null {
   return m ? (m[1] as string) : null;
 }
 
-interface Indexed {
-  entryIndex: number;
-  resourceType: string;
-  specimen?: Specimen; // when a valid Specimen
+interface Located {
+  raw: Record<string, unknown>;
+  path: string; // of the resource
+  entryIndex: number | null; // null when contained
 }
 
-interface ParsedObservation {
+interface IndexedEntry {
   entryIndex: number;
   raw: Record<string, unknown>;
-  obs: Observation;
+  type: string;
 }
 
 interface ParsedReport {
   entryIndex: number;
+  raw: Record<string, unknown>;
   report: DiagnosticReport;
 }
 
-// ---- parsing ----
+type Role = 'pcr' | 'pcr_gene' | 'antigen' | 'ct';
 
-export function parseFhirResults(json: unknown): { results: TubeResult[]; errors: FhirError[] } {
-  const errors: FhirError[] = [];
-  const results: TubeResult[] = [];
-  if (!isObject(json)) {
-    return {
-      results,
-      errors: [
-        { path: 'Bundle', code: 'fhir_not_bundle', message: 'input must be a JSON object (an R4 Bundle)' },
-      ],
-    };
+interface Candidate extends TubeResult {
+  role: 'pcr' | 'pcr_gene';
+  path: string;
+}
+
+interface LooseCt {
+  tubeBarcode: string;
+  gene: CtGene;
+  value: number;
+  path: string;
+}
+
+/** Reads one bundle: every problem at once, results only where an Observation is wholly sound. */
+class Reader {
+  readonly errors: FhirError[] = [];
+  private readonly warnings = new Map<string, FhirWarning>();
+  private readonly index = new Map<string, IndexedEntry>();
+  private readonly reportOf = new Map<number, ParsedReport>();
+  private readonly tubeSystems: ReadonlySet<string>;
+  private readonly idSystems: ReadonlySet<string>;
+  sarsObservations = 0;
+
+  constructor(options: ParseOptions) {
+    this.tubeSystems = new Set([TUBE_BARCODE_SYSTEM, ...(options.tubeSystems ?? [])]);
+    this.idSystems = new Set([ID_NUMBER_SYSTEM, ...(options.idNumberSystems ?? [])]);
   }
+
+  warn(code: FhirWarningCode, key: string, path: string, message: (n: number) => string): void {
+    const k = `${code}\u0000${key}`;
+    const w = this.warnings.get(k);
+    if (w) {
+      w.count++;
+      w.message = message(w.count);
+    } else this.warnings.set(k, { path, code, message: message(1), count: 1 });
+  }
+
+  warningList(): FhirWarning[] {
+    return [...this.warnings.values()];
+  }
+
+  addToIndex(key: string | undefined, e: IndexedEntry): void {
+    if (key !== undefined && !this.index.has(key)) this.index.set(key, e);
+  }
+
+  linkReport(rep: ParsedReport): void {
+    for (const ref of rep.report.result ?? []) {
+      const target = ref.reference ? this.lookup(ref.reference) : undefined;
+      if (target?.type === 'Observation' && !this.reportOf.has(target.entryIndex)) {
+        this.reportOf.set(target.entryIndex, rep);
+      }
+    }
+  }
+
+  reportFor(entryIndex: number): ParsedReport | undefined {
+    return this.reportOf.get(entryIndex);
+  }
+
+  private lookup(ref: string): IndexedEntry | undefined {
+    const exact = this.index.get(ref);
+    if (exact) return exact;
+    const ti = refTypeId(ref);
+    return ti ? this.index.get(ti) : undefined;
+  }
+
+  /** A reference from `container` (at `containerPath`): `#id` into its contained resources, else the bundle. */
+  resolve(
+    ref: string,
+    container: Record<string, unknown>,
+    containerPath: string,
+  ): Located | { missing: string } {
+    if (ref.startsWith('#')) {
+      const contained = Array.isArray(container.contained) ? container.contained : [];
+      const j = contained.findIndex((c) => isObject(c) && c.id === ref.slice(1));
+      const c = contained[j];
+      return isObject(c)
+        ? { raw: c, path: `${containerPath}.contained[${j}]`, entryIndex: null }
+        : { missing: `no contained resource ${ref}` };
+    }
+    const e = this.lookup(ref);
+    return e
+      ? { raw: e.raw, path: `Bundle.entry[${e.entryIndex}].resource`, entryIndex: e.entryIndex }
+      : { missing: `${ref} refers to nothing in this bundle` };
+  }
+
+  isTubeSystem(system: string | undefined): boolean {
+    return system !== undefined && this.tubeSystems.has(system);
+  }
+
+  isIdNumber(i: z.infer<typeof Identifier>): boolean {
+    if (i.system !== undefined && this.idSystems.has(i.system)) return true;
+    return (i.type?.coding ?? []).some(
+      (c) => c.system === V2_IDENTIFIER_TYPE && NATIONAL_ID_TYPES.has(c.code ?? ''),
+    );
+  }
+}
+
+export function parseFhirResults(json: unknown, options: ParseOptions = {}): FhirParse {
+  const out: FhirParse = { bundleType: null, results: [], antigen: [], errors: [], warnings: [] };
+  const refuse = (path: string, code: FhirErrorCode, message: string): FhirParse => {
+    out.errors.push({ path, code, message });
+    return out;
+  };
+  if (!isObject(json))
+    return refuse('Bundle', 'fhir_not_bundle', 'input must be a JSON object (an R4 Bundle)');
   if (json.resourceType !== 'Bundle') {
     const got = typeof json.resourceType === 'string' ? json.resourceType : 'no resourceType';
-    return {
-      results,
-      errors: [
-        { path: 'Bundle.resourceType', code: 'fhir_not_bundle', message: `expected a Bundle, got ${got}` },
-      ],
-    };
+    return refuse('Bundle.resourceType', 'fhir_not_bundle', `expected a Bundle, got ${got}`);
   }
   // Counted before anything walks the entries, so an oversized bundle costs nothing.
   if (Array.isArray(json.entry) && json.entry.length > MAX_BUNDLE_ENTRIES) {
-    return {
-      results,
-      errors: [
-        {
-          path: 'Bundle.entry',
-          code: 'fhir_too_many_entries',
-          message: `a bundle may hold at most ${MAX_BUNDLE_ENTRIES} entries, got ${json.entry.length}`,
-        },
-      ],
-    };
+    return refuse(
+      'Bundle.entry',
+      'fhir_too_many_entries',
+      `a bundle may hold at most ${MAX_BUNDLE_ENTRIES} entries, got ${json.entry.length}`,
+    );
   }
   const bundle = BundleShape.safeParse(json);
   if (!bundle.success) {
     const typeIssue = bundle.error.issues.some((i) => i.path[0] === 'type');
-    const code = typeIssue ? 'fhir_bad_bundle_type' : 'fhir_not_bundle';
-    return { results, errors: shapeErrors('Bundle', bundle.error).map((e) => ({ ...e, code })) };
+    const code: FhirErrorCode = typeIssue ? 'fhir_bad_bundle_type' : 'fhir_not_bundle';
+    out.errors.push(...shapeErrors('Bundle', bundle.error).map((e) => ({ ...e, code })));
+    return out;
   }
-  if (!(ACCEPTED_BUNDLE_TYPES as readonly string[]).includes(bundle.data.type)) {
-    return {
-      results,
-      errors: [
-        {
-          path: 'Bundle.type',
-          code: 'fhir_bad_bundle_type',
-          message: `bundle type must be ${ACCEPTED_BUNDLE_TYPES.join(', ')}; got ${bundle.data.type}`,
-        },
-      ],
-    };
+  const type = bundle.data.type;
+  if (!(ACCEPTED_BUNDLE_TYPES as readonly string[]).includes(type)) {
+    return refuse(
+      'Bundle.type',
+      'fhir_bad_bundle_type',
+      `bundle type must be ${ACCEPTED_BUNDLE_TYPES.join(', ')}; got ${type}`,
+    );
   }
-
-  // Pass 1: shapes, and an index of every entry by fullUrl and Type/id.
+  out.bundleType = type;
   const entries = bundle.data.entry ?? [];
-  const index = new Map<string, Indexed>();
-  const observations: ParsedObservation[] = [];
+  const first =
+    isObject(entries[0]) && isObject(entries[0].resource) ? entries[0].resource.resourceType : undefined;
+  if (type === 'message' && first !== 'MessageHeader')
+    return refuse(
+      'Bundle.entry[0].resource',
+      'fhir_bad_message',
+      'a message Bundle must start with its MessageHeader',
+    );
+  if (type === 'document' && first !== 'Composition')
+    return refuse(
+      'Bundle.entry[0].resource',
+      'fhir_bad_message',
+      'a document Bundle must start with its Composition',
+    );
+
+  const reader = new Reader(options);
+  const errors = reader.errors;
+  // Pass 1: entry shapes, and an index of every entry by fullUrl and Type/id.
+  const observations: IndexedEntry[] = [];
   const reports: ParsedReport[] = [];
   for (let i = 0; i < entries.length; i++) {
     const ep = `Bundle.entry[${i}]`;
@@ -453,72 +589,311 @@ export function parseFhirResults(json: unknown): { results: TubeResult[]; errors
       });
       continue;
     }
-    const rp = `${ep}.resource`;
-    const type = raw.resourceType;
-    const indexed: Indexed = { entryIndex: i, resourceType: typeof type === 'string' ? type : '' };
-    if (type === 'Observation') {
-      const r = ObservationShape.safeParse(raw);
-      if (r.success) observations.push({ entryIndex: i, raw, obs: r.data });
-      else errors.push(...shapeErrors(rp, r.error));
-    } else if (type === 'DiagnosticReport') {
+    const rtype = typeof raw.resourceType === 'string' ? raw.resourceType : '';
+    const indexed: IndexedEntry = { entryIndex: i, raw, type: rtype };
+    reader.addToIndex(entry.data.fullUrl, indexed);
+    if (rtype && typeof raw.id === 'string') reader.addToIndex(`${rtype}/${raw.id}`, indexed);
+    if (rtype === 'Observation') observations.push(indexed);
+    else if (rtype === 'DiagnosticReport') {
       const r = DiagnosticReportShape.safeParse(raw);
-      if (r.success) reports.push({ entryIndex: i, report: r.data });
-      else errors.push(...shapeErrors(rp, r.error));
-    } else if (type === 'Specimen') {
-      const r = SpecimenShape.safeParse(raw);
-      if (r.success) indexed.specimen = r.data;
-      else errors.push(...shapeErrors(rp, r.error));
-    } else {
-      errors.push({
-        path: `${rp}.resourceType`,
-        code: 'fhir_unsupported_resource',
-        message: `only Observation, DiagnosticReport and Specimen are read; got ${typeof type === 'string' ? type : 'no resourceType'}`,
-      });
-    }
-    if (entry.data.fullUrl && !index.has(entry.data.fullUrl)) index.set(entry.data.fullUrl, indexed);
-    if (typeof type === 'string' && typeof raw.id === 'string') {
-      const key = `${type}/${raw.id}`;
-      if (!index.has(key)) index.set(key, indexed);
+      if (r.success) reports.push({ entryIndex: i, raw, report: r.data });
+      else errors.push(...shapeErrors(`${ep}.resource`, r.error));
+    } else if (!READ_WHEN_REFERENCED.has(rtype)) {
+      const what = rtype || 'no resourceType';
+      reader.warn(
+        'fhir_ignored_resource',
+        what,
+        `${ep}.resource`,
+        (n) => `${n} ${what} resource${n === 1 ? '' : 's'} ignored: only results are recorded from a bundle`,
+      );
     }
   }
-  const resolve = (ref: string): Indexed | undefined => {
-    const exact = index.get(ref);
-    if (exact) return exact;
-    const ti = refTypeId(ref);
-    return ti ? index.get(ti) : undefined;
-  };
+  for (const rep of reports) reader.linkReport(rep);
 
-  // Which report (first one wins) lists each Observation among its results.
-  const reportOf = new Map<number, ParsedReport>();
-  for (const rep of reports) {
-    for (const ref of rep.report.result ?? []) {
-      const target = ref.reference ? resolve(ref.reference) : undefined;
-      if (target?.resourceType === 'Observation' && !reportOf.has(target.entryIndex)) {
-        reportOf.set(target.entryIndex, rep);
-      }
-    }
-  }
-
-  // Pass 2: one result per Observation, in entry order; conflicts against the first result for the tube.
-  const firstByTube = new Map<string, TubeResult>();
-  for (const po of observations) {
-    const own: FhirError[] = [];
-    const r = readObservation(po, reportOf.get(po.entryIndex), resolve, own);
-    errors.push(...own);
-    if (!r || own.length > 0) continue;
-    const first = firstByTube.get(r.tubeBarcode);
-    if (first && !sameResult(first, r)) {
-      errors.push({
-        path: `Bundle.entry[${po.entryIndex}].resource`,
-        code: 'fhir_conflict_in_bundle',
-        message: `tube ${r.tubeBarcode} already has a different result in this bundle (${first.sourceRef}: ${first.result} at ${first.testedAt}; here: ${r.result} at ${r.testedAt})`,
-      });
+  // Pass 2: each Observation by the role of its code.
+  const candidates: Candidate[] = [];
+  const looseCts: LooseCt[] = [];
+  for (const o of observations) {
+    const p = `Bundle.entry[${o.entryIndex}].resource`;
+    const role = observationRole(reader, o.raw, p);
+    if (role === null) continue;
+    reader.sarsObservations++;
+    const shaped = ObservationShape.safeParse(o.raw);
+    if (!shaped.success) {
+      errors.push(...shapeErrors(p, shaped.error));
       continue;
     }
-    if (!first) firstByTube.set(r.tubeBarcode, r);
-    results.push(r);
+    const obs = shaped.data;
+    if (!FINAL_STATUSES.has(obs.status)) {
+      reader.warn(
+        'fhir_not_final',
+        obs.status,
+        `${p}.status`,
+        (n) =>
+          `${n} SARS-CoV-2 result${n === 1 ? '' : 's'} with status ${obs.status} skipped: only final, amended or corrected results are recorded`,
+      );
+      continue;
+    }
+    const ctx: ObsContext = {
+      reader,
+      entryIndex: o.entryIndex,
+      raw: o.raw,
+      obs,
+      p,
+      report: reader.reportFor(o.entryIndex),
+    };
+    if (role === 'antigen') {
+      const a = readAntigen(ctx);
+      if (a) out.antigen.push(a);
+    } else if (role === 'ct') {
+      const c = readLooseCt(ctx);
+      if (c) looseCts.push(c);
+    } else {
+      const r = readTubeResult(ctx);
+      if (r) candidates.push({ ...r, role, path: p });
+    }
   }
-  return { results, errors };
+  out.results = settleTubes(reader, candidates, looseCts);
+  if (reader.sarsObservations === 0 && errors.length === 0) {
+    errors.push({
+      path: 'Bundle.entry',
+      code: 'fhir_no_results',
+      message: `no SARS-CoV-2 result in this bundle (no Observation coded with a LOINC code of ${Object.keys(PCR_RESULT_CODES).slice(0, 3).join(', ')}… or ${Object.keys(ANTIGEN_CODES).join(', ')}): nothing to record`,
+    });
+  }
+  out.errors = errors;
+  out.warnings = reader.warningList();
+  if (errors.length > 0) {
+    out.results = [];
+    out.antigen = [];
+  }
+  return out;
+}
+
+/** Envelope and supporting resources: read through references, never warned about. */
+const READ_WHEN_REFERENCED: ReadonlySet<string> = new Set([
+  'MessageHeader',
+  'Composition',
+  'Specimen',
+  'ServiceRequest',
+  'Patient',
+]);
+
+/** The role of an Observation, or null when it is ignored (warned) or refused (error). */
+function observationRole(reader: Reader, raw: Record<string, unknown>, p: string): Role | null {
+  const code = CodeableConcept.safeParse(raw.code);
+  if (!code.success) {
+    reader.errors.push(...shapeErrors(`${p}.code`, code.error));
+    return null;
+  }
+  const loinc = (code.data.coding ?? [])
+    .filter((c) => c.system === LOINC_SYSTEM && c.code)
+    .map((c) => c.code as string);
+  const found = roleOfConcept(loinc);
+  if (found?.role === 'panel') return null; // a grouping: its members are read one by one
+  if (found) return found.role;
+  const known = loinc.find((c) => NOT_READ_CODES[c] !== undefined);
+  const words = [code.data.text, ...(code.data.coding ?? []).map((c) => c.display)].filter(
+    (w): w is string => typeof w === 'string',
+  );
+  if (!known && words.some((w) => NAMES_SARS_COV_2.test(w))) {
+    reader.errors.push({
+      path: `${p}.code`,
+      code: 'fhir_unknown_code',
+      message: `this looks like a SARS-CoV-2 test, but its code (${describeConcept(code.data)}) is not one this platform reads: code an overall PCR result with LOINC ${Object.keys(PCR_RESULT_CODES).slice(0, 4).join(', ')}… or an antigen result with ${Object.keys(ANTIGEN_CODES).join(', ')} (the list is in docs/FHIR.md)`,
+    });
+    return null;
+  }
+  const what = describeConcept(code.data);
+  reader.warn(
+    'fhir_ignored_test',
+    what,
+    p,
+    (n) =>
+      `${n} Observation${n === 1 ? '' : 's'} of ${what} ignored: ${known ? 'a SARS-CoV-2 test that carries no result recorded here' : 'not a SARS-CoV-2 result'}`,
+  );
+  return null;
+}
+
+interface ObsContext {
+  reader: Reader;
+  entryIndex: number;
+  raw: Record<string, unknown>;
+  obs: Observation;
+  p: string; // path of the Observation
+  report: ParsedReport | undefined;
+}
+
+function reportPath(report: ParsedReport): string {
+  return `Bundle.entry[${report.entryIndex}].resource`;
+}
+
+function readTubeResult(ctx: ObsContext): (Omit<TubeResult, 'sourceRef'> & { sourceRef: string }) | null {
+  const { reader, obs, raw, p, report } = ctx;
+  const before = reader.errors.length;
+  const result = readValue(obs, raw, p, reader.errors);
+  const ct = readCt(obs, raw, p, reader.errors);
+  const tube = readBarcode(ctx);
+  const testedAt = readTime(obs, p, report, reader.errors);
+  if (
+    tube?.collected &&
+    testedAt !== null &&
+    Date.parse(testedAt) < Date.parse(tube.collected.iso) - COLLECTION_SKEW_MS
+  ) {
+    reader.errors.push({
+      path: tube.collected.path,
+      code: 'fhir_tested_before_collection',
+      message: `tested at ${testedAt}, before the sample was collected (${tube.collected.iso}): check the times and their zones`,
+    });
+  }
+  const labCode = findLabCode(obs.performer) ?? findLabCode(report?.report.performer);
+  if (result === null || ct === null || tube === null || testedAt === null || reader.errors.length > before)
+    return null;
+  const r: TubeResult = {
+    tubeBarcode: tube.value,
+    result,
+    ct,
+    testedAt,
+    sourceRef: `Bundle.entry[${ctx.entryIndex}]`,
+  };
+  if (labCode !== undefined) r.labCode = labCode;
+  return r;
+}
+
+function readAntigen(ctx: ObsContext): AntigenResult | null {
+  const { reader, obs, raw, p, report } = ctx;
+  const before = reader.errors.length;
+  const result = readValue(obs, raw, p, reader.errors);
+  const testedAt = readTime(obs, p, report, reader.errors);
+  const person = readIdNumber(ctx);
+  if (result === null || testedAt === null || person === null || reader.errors.length > before) return null;
+  return {
+    idNumber: person.value,
+    idNumberPath: person.path,
+    result,
+    testedAt,
+    sourceRef: `Bundle.entry[${ctx.entryIndex}]`,
+  };
+}
+
+function readLooseCt(ctx: ObsContext): LooseCt | null {
+  const { reader, obs, raw, p } = ctx;
+  const code = (obs.code.coding ?? []).find(
+    (c) => c.system === LOINC_SYSTEM && CT_LOINC_CODES[c.code ?? ''] !== undefined,
+  );
+  let gene = code ? (CT_LOINC_CODES[code.code as string]?.gene ?? null) : null;
+  if (!gene) {
+    for (const n of [obs.code.text, ...(obs.code.coding ?? []).map((c) => c.display)]) {
+      gene = n ? canonicalGene(n) : null;
+      if (gene) break;
+    }
+  }
+  const before = reader.errors.length;
+  if (!gene)
+    reader.errors.push({
+      path: `${p}.code`,
+      code: 'fhir_unknown_gene',
+      message: `cannot tell the target gene of ${describeConcept(obs.code)}; expected a LOINC Ct code of one gene or one of ${CT_GENES.join(', ')} in its text`,
+    });
+  const v = obs.valueQuantity?.value;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v >= 50) {
+    const keys = choiceKeys(raw, 'value');
+    reader.errors.push({
+      path: `${p}.${keys[0] ?? 'valueQuantity'}`,
+      code: 'fhir_bad_ct',
+      message: `a Ct value must be a valueQuantity with 0 < Ct < 50; got ${keys[0] === 'valueQuantity' ? (JSON.stringify(v) ?? 'nothing') : (keys[0] ?? 'no value')}`,
+    });
+  }
+  const tube = readBarcode(ctx);
+  if (!gene || tube === null || typeof v !== 'number' || reader.errors.length > before) return null;
+  return { tubeBarcode: tube.value, gene, value: v, path: `${p}.valueQuantity.value` };
+}
+
+/**
+ * One result per tube: overall results first (gene-level ones beside them are superseded), else gene-level ones
+ * that must agree; identical repeats collapse to one; a different second result is a conflict; Ct values sent
+ * as their own Observations join their tube's result.
+ */
+function settleTubes(reader: Reader, candidates: Candidate[], looseCts: LooseCt[]): TubeResult[] {
+  const byTube = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const list = byTube.get(c.tubeBarcode);
+    if (list) list.push(c);
+    else byTube.set(c.tubeBarcode, [c]);
+  }
+  const out = new Map<string, TubeResult>();
+  for (const [tube, list] of byTube) {
+    const overall = list.filter((c) => c.role === 'pcr');
+    const used = overall.length > 0 ? overall : list;
+    if (overall.length > 0) {
+      for (const g of list.filter((c) => c.role === 'pcr_gene'))
+        reader.warn(
+          'fhir_gene_result_superseded',
+          '',
+          g.path,
+          (n) =>
+            `${n} gene-level result${n === 1 ? '' : 's'} ignored beside the overall result of the same tube`,
+        );
+    }
+    const firstC = used[0] as Candidate;
+    const merged: TubeResult = {
+      tubeBarcode: tube,
+      result: firstC.result,
+      ct: { ...firstC.ct },
+      testedAt: firstC.testedAt,
+      sourceRef: firstC.sourceRef,
+    };
+    if (firstC.labCode !== undefined) merged.labCode = firstC.labCode;
+    let ok = true;
+    for (const c of used.slice(1)) {
+      const gene = c.role === 'pcr_gene';
+      const differs = gene ? c.result !== merged.result : !sameResult(firstC, c);
+      if (differs) {
+        reader.errors.push({
+          path: c.path,
+          code: 'fhir_conflict_in_bundle',
+          message: gene
+            ? `tube ${tube} has gene-level results that disagree (${firstC.sourceRef}: ${firstC.result}; here: ${c.result}) and no overall result: send the overall SARS-CoV-2 result (LOINC 94500-6)`
+            : `tube ${tube} already has a different result in this bundle (${firstC.sourceRef}: ${firstC.result} at ${firstC.testedAt}; here: ${c.result} at ${c.testedAt})`,
+        });
+        ok = false;
+        continue;
+      }
+      if (gene) ok = mergeCt(reader, merged, c.ct, c.path) && ok;
+    }
+    if (ok) out.set(tube, merged);
+  }
+  for (const c of looseCts) {
+    const r = out.get(c.tubeBarcode);
+    if (!r) {
+      if (!byTube.has(c.tubeBarcode))
+        reader.warn(
+          'fhir_ct_without_result',
+          '',
+          c.path,
+          (n) => `${n} Ct value${n === 1 ? '' : 's'} ignored: no result for their tube in this bundle`,
+        );
+      continue;
+    }
+    mergeCt(reader, r, { [c.gene]: c.value }, c.path);
+  }
+  return [...out.values()];
+}
+
+function mergeCt(reader: Reader, into: TubeResult, ct: Record<string, number>, path: string): boolean {
+  for (const [gene, v] of Object.entries(ct)) {
+    const before = into.ct[gene];
+    if (before !== undefined && before !== v) {
+      reader.errors.push({
+        path,
+        code: 'fhir_duplicate_gene',
+        message: `tube ${into.tubeBarcode} has two Ct values for ${gene}: ${before} and ${v}`,
+      });
+      return false;
+    }
+    into.ct[gene] = v;
+  }
+  return true;
 }
 
 function sameResult(a: TubeResult, b: TubeResult): boolean {
@@ -526,47 +901,6 @@ function sameResult(a: TubeResult, b: TubeResult): boolean {
   const ak = Object.keys(a.ct);
   if (ak.length !== Object.keys(b.ct).length) return false;
   return ak.every((k) => a.ct[k] === b.ct[k]);
-}
-
-function readObservation(
-  po: ParsedObservation,
-  report: ParsedReport | undefined,
-  resolve: (ref: string) => Indexed | undefined,
-  errors: FhirError[],
-): TubeResult | null {
-  const { obs, raw } = po;
-  const p = `Bundle.entry[${po.entryIndex}].resource`;
-
-  const loinc = (obs.code.coding ?? []).filter((c) => c.system === LOINC_SYSTEM && c.code);
-  if (!loinc.some((c) => RESULT_LOINC_CODES[c.code as string] !== undefined)) {
-    const ct = loinc.find((c) => CT_LOINC_CODES[c.code as string] !== undefined);
-    errors.push({
-      path: `${p}.code`,
-      code: 'fhir_unknown_code',
-      message: ct
-        ? `LOINC ${ct.code} is a Ct value: report Ct values as components of the result Observation`
-        : `code needs a ${LOINC_SYSTEM} coding of ${Object.keys(RESULT_LOINC_CODES).join(', ')}; got ${describeConcept(obs.code)}`,
-    });
-    return null;
-  }
-  if (!FINAL_STATUSES.has(obs.status)) {
-    errors.push({
-      path: `${p}.status`,
-      code: 'fhir_not_final',
-      message: `status is ${obs.status}; only final, amended or corrected results are taken`,
-    });
-    return null;
-  }
-
-  const result = readValue(obs, raw, p, errors);
-  const ct = readCt(obs, raw, p, errors);
-  const tubeBarcode = readBarcode(obs, p, resolve, errors);
-  const testedAt = readTime(obs, p, report, errors);
-  const labCode = findLabCode(obs.performer) ?? findLabCode(report?.report.performer);
-  if (result === null || ct === null || tubeBarcode === null || testedAt === null) return null;
-  const out: TubeResult = { tubeBarcode, result, ct, testedAt, sourceRef: `Bundle.entry[${po.entryIndex}]` };
-  if (labCode !== undefined) out.labCode = labCode;
-  return out;
 }
 
 function describeConcept(cc: z.infer<typeof CodeableConcept>): string {
@@ -612,10 +946,18 @@ function readValue(
   }
   if (key === 'valueCodeableConcept' && obs.valueCodeableConcept) {
     const cc = obs.valueCodeableConcept;
-    const snomed = (cc.coding ?? []).filter((c) => c.system === SNOMED_SYSTEM);
-    if (snomed.length > 0) {
+    const coded = (cc.coding ?? []).filter(
+      (c) => c.system === SNOMED_SYSTEM || (c.system === LOINC_SYSTEM && (c.code ?? '').startsWith('LA')),
+    );
+    if (coded.length > 0) {
       const found = new Set(
-        snomed.map((c) => RESULT_SNOMED_CODES[c.code ?? '']?.result).filter((r) => r !== undefined),
+        coded
+          .map((c) =>
+            c.system === SNOMED_SYSTEM
+              ? RESULT_SNOMED_CODES[c.code ?? '']?.result
+              : RESULT_LA_CODES[c.code ?? '']?.result,
+          )
+          .filter((r) => r !== undefined),
       );
       if (found.size === 1) return [...found][0] as TubeResultValue;
       errors.push(
@@ -623,12 +965,12 @@ function readValue(
           ? {
               path: `${p}.valueCodeableConcept`,
               code: 'fhir_unknown_code',
-              message: `no known SNOMED CT result among ${describeConcept(cc)}; expected 260373001 Detected, 260415000 Not detected or 455371000124106 Invalid result`,
+              message: `no known result among ${describeConcept(cc)}; expected SNOMED CT 260373001 Detected, 260415000 Not detected, 455371000124106 Invalid result, or LOINC LA11882-0 Detected, LA11883-8 Not detected, LA15841-2 Invalid`,
             }
           : {
               path: `${p}.valueCodeableConcept`,
               code: 'fhir_ambiguous_value',
-              message: `SNOMED CT codings disagree: ${[...found].join(' and ')}`,
+              message: `the result's codings disagree: ${[...found].join(' and ')}`,
             },
       );
       return null;
@@ -638,7 +980,7 @@ function readValue(
     errors.push({
       path: `${p}.valueCodeableConcept`,
       code: 'fhir_unknown_code',
-      message: `the result needs a ${SNOMED_SYSTEM} coding; got ${describeConcept(cc)}`,
+      message: `the result needs a SNOMED CT (${SNOMED_SYSTEM}) or LOINC answer (LA…) coding; got ${describeConcept(cc)}`,
     });
     return null;
   }
@@ -719,97 +1061,175 @@ function readCt(
   return ok ? ct : null;
 }
 
-function specimenBarcode(s: Specimen): string | undefined {
-  const ids = s.identifier ?? [];
-  return (
-    ids.find((i) => i.system === TUBE_BARCODE_SYSTEM && i.value)?.value ??
-    s.accessionIdentifier?.value ??
-    ids.find((i) => i.value)?.value
-  );
+function pickIdentifier(
+  ids: readonly z.infer<typeof Identifier>[] | undefined,
+  accept: (i: z.infer<typeof Identifier>) => boolean,
+): number {
+  return (ids ?? []).findIndex((i) => i.value !== undefined && i.value.trim() !== '' && accept(i));
 }
 
-function readBarcode(
-  obs: Observation,
-  p: string,
-  resolve: (ref: string) => Indexed | undefined,
-  errors: FhirError[],
-): string | null {
-  let candidate: { value: string; path: string } | undefined;
+interface Found {
+  value: string;
+  path: string;
+}
+
+/**
+ * The tube barcode, in this order: an identifier with a tube system (ours or a lab's configured one) on the
+ * Specimen, the ServiceRequest or the Observation; then the Specimen's accessionIdentifier, its first
+ * identifier; `Observation.specimen.identifier`, `.display`; the ServiceRequest's placer order number (PLAC),
+ * its first identifier. Also returns the Specimen's collection time, to check the test time against it.
+ */
+function readBarcode(ctx: ObsContext): (Found & { collected?: Found & { iso: string } }) | null {
+  const { reader, obs, raw, p, report } = ctx;
+  const errors = reader.errors;
   let unresolved: FhirError | undefined;
-  const ref = obs.specimen?.reference;
-  if (ref !== undefined) {
-    const refPath = `${p}.specimen.reference`;
-    if (ref.startsWith('#')) {
-      const j = (obs.contained ?? []).findIndex((c) => c.id === ref.slice(1));
-      const c = obs.contained?.[j];
-      if (!c) {
-        unresolved = {
-          path: refPath,
-          code: 'fhir_unresolved_reference',
-          message: `no contained resource ${ref}`,
-        };
-      } else {
-        const s = SpecimenShape.safeParse(c);
-        if (!s.success) {
-          unresolved = {
-            path: `${p}.contained[${j}]`,
-            code: 'fhir_unresolved_reference',
-            message: `contained ${ref} is not a valid Specimen (${c.resourceType})`,
-          };
-        } else {
-          const v = specimenBarcode(s.data);
-          if (v !== undefined) candidate = { value: v, path: `${p}.contained[${j}].identifier` };
-        }
-      }
+  // The Specimen: the Observation's, else the report's only one.
+  let specimen: { s: Specimen; path: string } | undefined;
+  let specRef: { ref: string; from: Record<string, unknown>; fromPath: string; refPath: string } | undefined;
+  if (obs.specimen?.reference !== undefined)
+    specRef = { ref: obs.specimen.reference, from: raw, fromPath: p, refPath: `${p}.specimen.reference` };
+  else if (!obs.specimen && report?.report.specimen?.length === 1 && report.report.specimen[0]?.reference) {
+    const rp = reportPath(report);
+    specRef = {
+      ref: report.report.specimen[0].reference,
+      from: report.raw,
+      fromPath: rp,
+      refPath: `${rp}.specimen[0].reference`,
+    };
+  }
+  if (specRef) {
+    const target = reader.resolve(specRef.ref, specRef.from, specRef.fromPath);
+    if ('missing' in target) {
+      unresolved = { path: specRef.refPath, code: 'fhir_unresolved_reference', message: target.missing };
     } else {
-      const target = resolve(ref);
-      if (!target?.specimen) {
-        const what = target
-          ? `Bundle.entry[${target.entryIndex}], which is not a valid Specimen`
-          : 'nothing in this bundle';
+      const s = SpecimenShape.safeParse(target.raw);
+      if (s.success) specimen = { s: s.data, path: target.path };
+      else
         unresolved = {
-          path: refPath,
+          path: specRef.refPath,
           code: 'fhir_unresolved_reference',
-          message: `${ref} refers to ${what}`,
+          message: `${specRef.ref} refers to ${target.path}, which is not a valid Specimen`,
         };
-      } else {
-        const v = specimenBarcode(target.specimen);
-        if (v !== undefined)
-          candidate = { value: v, path: `Bundle.entry[${target.entryIndex}].resource.identifier` };
-      }
     }
   }
-  if (!candidate && obs.specimen?.identifier?.value !== undefined) {
-    candidate = { value: obs.specimen.identifier.value, path: `${p}.specimen.identifier.value` };
+  // The ServiceRequest: the Observation's basedOn, else the report's, else the Specimen's request.
+  let order: { s: ServiceRequest; path: string } | undefined;
+  const orderRefs: [z.infer<typeof Reference>[] | undefined, Record<string, unknown>, string][] = [
+    [obs.basedOn, raw, p],
+    [report?.report.basedOn, report?.raw ?? {}, report ? reportPath(report) : ''],
+    [specimen?.s.request, {}, specimen?.path ?? ''],
+  ];
+  for (const [refs, from, fromPath] of orderRefs) {
+    for (const r of refs ?? []) {
+      if (!r.reference) continue;
+      const t = reader.resolve(r.reference, from, fromPath);
+      if ('missing' in t) continue;
+      const s = ServiceRequestShape.safeParse(t.raw);
+      if (s.success) {
+        order = { s: s.data, path: t.path };
+        break;
+      }
+    }
+    if (order) break;
   }
-  if (!candidate && obs.specimen?.display !== undefined) {
-    candidate = { value: obs.specimen.display, path: `${p}.specimen.display` };
-  }
-  if (!candidate) {
-    const j = (obs.identifier ?? []).findIndex((i) => i.system === TUBE_BARCODE_SYSTEM && i.value);
-    const v = obs.identifier?.[j]?.value;
-    if (v !== undefined) candidate = { value: v, path: `${p}.identifier[${j}].value` };
-  }
-  if (!candidate) {
+  const idAt = (
+    holder: { identifier?: z.infer<typeof Identifier>[] } | undefined,
+    path: string,
+    accept: (i: z.infer<typeof Identifier>) => boolean,
+  ): Found | undefined => {
+    const j = pickIdentifier(holder?.identifier, accept);
+    return j >= 0
+      ? { value: holder?.identifier?.[j]?.value as string, path: `${path}.identifier[${j}].value` }
+      : undefined;
+  };
+  const tubeSystem = (i: z.infer<typeof Identifier>) => reader.isTubeSystem(i.system);
+  const any = () => true;
+  const placer = (i: z.infer<typeof Identifier>) =>
+    (i.type?.coding ?? []).some((c) => c.system === V2_IDENTIFIER_TYPE && c.code === 'PLAC');
+  const accession = specimen?.s.accessionIdentifier?.value?.trim()
+    ? { value: specimen.s.accessionIdentifier.value, path: `${specimen.path}.accessionIdentifier.value` }
+    : undefined;
+  const found =
+    idAt(specimen?.s, specimen?.path ?? '', tubeSystem) ??
+    idAt(order?.s, order?.path ?? '', tubeSystem) ??
+    idAt(obs, p, tubeSystem) ??
+    accession ??
+    idAt(specimen?.s, specimen?.path ?? '', any) ??
+    (obs.specimen?.identifier?.value !== undefined
+      ? { value: obs.specimen.identifier.value, path: `${p}.specimen.identifier.value` }
+      : undefined) ??
+    (obs.specimen?.display !== undefined
+      ? { value: obs.specimen.display, path: `${p}.specimen.display` }
+      : undefined) ??
+    idAt(order?.s, order?.path ?? '', placer) ??
+    idAt(order?.s, order?.path ?? '', any);
+  if (!found) {
     errors.push(
       unresolved ?? {
         path: `${p}.specimen`,
         code: 'fhir_missing_specimen',
-        message: `no tube barcode: need a Specimen with an identifier, specimen.identifier, specimen.display or an identifier with system ${TUBE_BARCODE_SYSTEM}`,
+        message: `no tube barcode: need a Specimen with an identifier (system ${TUBE_BARCODE_SYSTEM} or the lab's configured one), specimen.identifier, specimen.display, or a ServiceRequest with an identifier`,
       },
     );
     return null;
   }
-  const value = candidate.value.trim();
+  const value = found.value.trim();
   if (!BARCODE.test(value)) {
     errors.push({
-      path: candidate.path,
+      path: found.path,
       code: 'fhir_bad_barcode',
-      message: `tube barcode must be 1-64 visible ASCII characters without spaces; got ${JSON.stringify(candidate.value)}`,
+      message: `tube barcode must be 1-64 visible ASCII characters without spaces; got ${JSON.stringify(found.value)}`,
     });
     return null;
   }
-  return value;
+  const out: Found & { collected?: Found & { iso: string } } = { value, path: found.path };
+  const collected = specimen?.s.collection?.collectedDateTime;
+  if (collected !== undefined) {
+    const t = parseFhirDateTime(collected);
+    const cp = `${specimen?.path}.collection.collectedDateTime`;
+    if (t.kind === 'full') out.collected = { value: collected, path: cp, iso: t.iso };
+    else if (t.kind === 'bad') {
+      errors.push({
+        path: cp,
+        code: 'fhir_bad_time',
+        message: `not a FHIR dateTime: ${JSON.stringify(collected)} (expected e.g. 2022-03-14T08:30:00+08:00)`,
+      });
+      return null;
+    }
+  }
+  return out;
+}
+
+/** An antigen result's person: the subject Patient's ID number. */
+function readIdNumber(ctx: ObsContext): Found | null {
+  const { reader, obs, raw, p, report } = ctx;
+  const subject = obs.subject ?? report?.report.subject;
+  const from = obs.subject ? raw : (report?.raw ?? {});
+  const fromPath = obs.subject ? p : report ? reportPath(report) : p;
+  const fail = (path: string, message: string): null => {
+    reader.errors.push({ path, code: 'fhir_no_person_id', message });
+    return null;
+  };
+  if (subject?.identifier?.value && reader.isIdNumber(subject.identifier))
+    return { value: subject.identifier.value.trim(), path: `${fromPath}.subject.identifier.value` };
+  if (!subject?.reference)
+    return fail(
+      `${p}.subject`,
+      'an antigen result needs its subject: a Patient with the ID number (身份证号)',
+    );
+  const t = reader.resolve(subject.reference, from, fromPath);
+  if ('missing' in t) return fail(`${fromPath}.subject.reference`, t.missing);
+  const patient = PatientShape.safeParse(t.raw);
+  if (!patient.success)
+    return fail(`${fromPath}.subject.reference`, `${subject.reference} is not a valid Patient`);
+  const j = pickIdentifier(patient.data.identifier, (i) => reader.isIdNumber(i));
+  if (j < 0)
+    return fail(
+      `${t.path}.identifier`,
+      `the Patient has no ID number: an identifier with system ${ID_NUMBER_SYSTEM} (or one configured in QINGCANG_FHIR_ID_SYSTEMS) or of type NNCHN`,
+    );
+  const v = patient.data.identifier?.[j]?.value as string;
+  return { value: v.trim(), path: `${t.path}.identifier[${j}].value` };
 }
 
 function readTime(
@@ -818,10 +1238,11 @@ function readTime(
   report: ParsedReport | undefined,
   errors: FhirError[],
 ): string | null {
-  const rp = report ? `Bundle.entry[${report.entryIndex}].resource` : '';
+  const rp = report ? reportPath(report) : '';
   const sources: [string, string | undefined][] = [
     [`${p}.effectiveDateTime`, obs.effectiveDateTime],
     [`${p}.effectiveInstant`, obs.effectiveInstant],
+    [`${p}.effectivePeriod.start`, obs.effectivePeriod?.start],
     [`${rp}.effectiveDateTime`, report?.report.effectiveDateTime],
     [`${p}.issued`, obs.issued],
     [`${rp}.issued`, report?.report.issued],
