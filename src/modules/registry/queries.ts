@@ -15,6 +15,7 @@ export interface RegistryStats {
     grids: number;
   };
   buildings: number;
+  /** Open households (closed_at IS NULL): those with members; one emptied by a move is closed. */
   households: number;
   persons: number;
   venues: number;
@@ -41,7 +42,7 @@ export async function registryStats(db: Queryable, scope: Scope): Promise<Regist
   const counts = await db.query<Record<string, number>>(
     `SELECT
       (SELECT count(*) FROM buildings WHERE ${area}) AS buildings,
-      (SELECT count(*) FROM households WHERE ${area}) AS households,
+      (SELECT count(*) FROM households WHERE ${area} AND closed_at IS NULL) AS households,
       (SELECT count(*) FROM persons WHERE ${area}) AS persons,
       (SELECT count(*) FROM venues WHERE ${area}) AS venues,
       (SELECT count(*) FROM rooms r JOIN sites s ON s.id = r.site_id WHERE ${siteArea}) AS rooms,

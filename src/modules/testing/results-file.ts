@@ -3,8 +3,9 @@
  * 试管条码/样本编号/tube, 检测结果/结果/result (阴性/阳性/无效 or negative/positive/invalid), 检测时间/tested_at,
  * optional Ct columns (ORF1ab, N, E — e.g. "ORF1ab Ct" or ct_n) and 检测机构/lab_code.
  *
- * Policy: one transaction. A row that cannot be read (unknown result word, bad date, bad Ct) rejects the whole
- * file and every such row is listed; nothing is written. Readable rows go through `ingestResults` in batches,
+ * Policy: one transaction. A row that cannot be read (unknown result word, bad date, bad Ct, a tube barcode that
+ * went through a spreadsheet's number cell: tube_numeric_cell) rejects the whole file and every such row is
+ * listed; nothing is written. Readable rows go through `ingestResults` in batches,
  * whose per-tube answers (unknown tube, duplicate, conflict) are reported row by row.
  */
 
@@ -13,6 +14,7 @@ import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE } from '../../lib/instant.ts';
+import { numericCellProblem } from '../registry/import/numeric-cell.ts';
 import { normaliseHeader, parseRows } from '../registry/import/parse-rows.ts';
 import type { FollowUpSummary } from './follow-up.ts';
 import { ingestResults, type ResultInput, type ResultOutcome, type TubeResultValue } from './results.ts';
@@ -65,8 +67,16 @@ export class ResultsFileRejected extends AppError {
   }
 }
 
-function readRow(line: number, v: Record<string, string>): ResultInput | FileRowProblem {
+function readRow(
+  line: number,
+  v: Record<string, string>,
+  numeric: ReadonlySet<string> | undefined,
+): ResultInput | FileRowProblem {
   const tube = (v.tube ?? '').trim();
+  // A barcode in a number cell (XLSX) or in scientific notation (CSV) may have lost digits or leading zeros: its
+  // result would go to another tube, or to none. Refused (tube_numeric_cell), never converted.
+  const changed = numericCellProblem('tube', tube, numeric?.has('tube'));
+  if (changed) return { line, ...changed };
   if (!/^[A-Za-z0-9_-]{4,40}$/.test(tube))
     return { line, code: 'tube_invalid', message: `tube barcode "${tube}" is not 4–40 letters or digits` };
   const result = WORDS[(v.result ?? '').trim().toLowerCase()];
@@ -151,7 +161,7 @@ export async function importResultsFile(
       required: ['tube', 'result', 'tested_at'],
     })) {
       rows++;
-      const r = readRow(row.line, row.values);
+      const r = readRow(row.line, row.values, row.numeric);
       if ('code' in r) problems.push(r);
       else batch.push({ line: row.line, item: r });
       if (batch.length >= batchSize) await flush();

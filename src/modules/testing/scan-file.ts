@@ -341,7 +341,8 @@ async function openXlsx(path: string, fileName: string, size: number): Promise<S
       for await (const r of parseRows(path, { fileName, aliases })) {
         const cells = SCAN_FIELDS.map((f) => r.values[f] ?? '');
         cells[TIME_CELL] = excelTime(cells[TIME_CELL] as string);
-        // The cell types travel with the row: an ID number stored as a number is refused (id_number_numeric_cell).
+        // The cell types travel with the row: an ID number, tube barcode or key stored as a number is refused
+        // (id_number_numeric_cell, tube_numeric_cell, key_numeric_cell).
         batch.push(r.numeric ? { line: r.line, cells, numeric: r.numeric } : { line: r.line, cells });
         if (batch.length === 5000) {
           yield batch;

@@ -536,4 +536,84 @@ describeBackends('bulk scan files', (ctx) => {
     const c = await importScanFile(ctx.db, clock, file('numeric.csv', csv.join('\n')), opts());
     expect(c).toMatchObject({ accepted: 1, problems: [{ line: 2, code: 'id_number_numeric_cell' }] });
   });
+
+  it('refuses a tube barcode or key that went through a number cell, and never opens a tube under it', async () => {
+    const p0 = points[0] as { id: number };
+    const pid = (i: number) => (people[700 + i] as { id: number }).id;
+    // Barcode 0012345678 typed as a number is 12345678; 123456789012345678 is 123456789012345680.
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('采样');
+    ws.addRow(['采样记录号', '试管条码', '人员编号', '采样点编号', '采样时间']);
+    ws.addRow(['k-numx-0001', 12345678, pid(1), p0.id, '2022-03-14 10:00']);
+    ws.addRow(['k-numx-0002', Number('123456789012345678'), pid(2), p0.id, '2022-03-14 10:01']);
+    ws.addRow([202203140000012, '0012345678', pid(3), p0.id, '2022-03-14 10:02']); // a key as a number
+    ws.addRow(['k-numx-0004', '0012345678', pid(4), p0.id, '2022-03-14 10:03']); // text: taken
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    // As Excel stores the same numbers.
+    const handmade = handmadeXlsx([
+      ['采样记录号', '试管条码', '人员编号', '采样点编号', '采样时间'],
+      ['k-numh-0001', { n: '12345678' }, { n: String(pid(5)) }, { n: String(p0.id) }, '2022-03-14 10:00'],
+      [
+        'k-numh-0002',
+        { n: '1.2345678901234568E+17' },
+        { n: String(pid(6)) },
+        { n: String(p0.id) },
+        '2022-03-14 10:01',
+      ],
+      [
+        { n: '202203140000013' },
+        '0012345678',
+        { n: String(pid(7)) },
+        { n: String(p0.id) },
+        '2022-03-14 10:02',
+      ],
+      ['k-numh-0004', '0012345678', { n: String(pid(8)) }, { n: String(p0.id) }, '2022-03-14 10:03'],
+    ]);
+    for (const [tag, body] of [
+      ['exceljs', xlsx],
+      ['handmade', handmade],
+    ] as const) {
+      const r = await importScanFile(
+        ctx.db,
+        clock,
+        file(`${tag}.xlsx`, body),
+        opts({ fileName: 'scans.xlsx' }),
+      );
+      expect(r, tag).toMatchObject({
+        rows: 4,
+        accepted: 1,
+        rejected: 3,
+        rejected_by_code: { tube_numeric_cell: 2, key_numeric_cell: 1 },
+        problems: [
+          { line: 2, code: 'tube_numeric_cell' },
+          { line: 3, code: 'tube_numeric_cell' },
+          { line: 4, code: 'key_numeric_cell' },
+        ],
+      });
+      expect(r.problems[0]?.message, tag).toMatch(
+        /tube barcode is stored as a number.*leading zeros.*format the tube barcode \(试管条码\) column as text/,
+      );
+      expect(r.problems[2]?.message, tag).toMatch(/record key is stored as a number.*as text/);
+    }
+    expect(await count('tubes WHERE barcode = ANY($1::text[])', [['12345678', '123456789012345680']])).toBe(
+      0,
+    );
+    expect(await tube('0012345678')).toMatchObject({ members: 2 });
+    // CSV exported from such a sheet: scientific notation.
+    const csv = [
+      'key,tube,person_id,point_id,scanned_at',
+      `k-numc-0001,1.23457E+17,${pid(9)},${p0.id},2022-03-14 10:00`,
+      `2.02203E+14,0012345678,${pid(10)},${p0.id},2022-03-14 10:01`,
+      `k-numc-0003,0012345678,${pid(11)},${p0.id},2022-03-14 10:02`,
+    ];
+    const c = await importScanFile(ctx.db, clock, file('numeric.csv', csv.join('\n')), opts());
+    expect(c).toMatchObject({
+      accepted: 1,
+      problems: [
+        { line: 2, code: 'tube_numeric_cell', message: expect.stringMatching(/scientific notation/) },
+        { line: 3, code: 'key_numeric_cell', message: expect.stringMatching(/scientific notation/) },
+      ],
+    });
+    expect(await tube('0012345678')).toMatchObject({ members: 3 });
+  });
 });

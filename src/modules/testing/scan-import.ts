@@ -26,6 +26,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { parseIdNumberCell } from '../../domain/id-number.ts';
 import { AppError } from '../../lib/errors.ts';
 import { EARLIEST_PLAUSIBLE } from '../../lib/instant.ts';
+import { numericCellProblem } from '../registry/import/numeric-cell.ts';
 import { pointPools } from './point-pools.ts';
 import { getRound } from './rounds.ts';
 import { type FieldIndex, openScanFile, type ScanFile } from './scan-file.ts';
@@ -345,6 +346,15 @@ async function checkRows(
           samplerIndex.set(smp, si);
         }
         rows.sampler[i] = si;
+      }
+      // A barcode or key that went through a number cell (XLSX) or scientific notation (CSV) may have lost
+      // digits or leading zeros: refused (tube_numeric_cell, key_numeric_cell), not taken as another value.
+      const changed =
+        numericCellProblem('key', key, numeric?.has('key')) ??
+        numericCellProblem('tube', tube, numeric?.has('tube'));
+      if (changed) {
+        reject(changed.code, `${changed.code === 'key_numeric_cell' ? key : tube}\u001f${changed.message}`);
+        continue;
       }
       if (f.key >= 0 && (key.length < 8 || key.length > 100)) {
         reject('key_invalid', key);
@@ -953,8 +963,8 @@ function report(
     if (problems.length < listLimit) {
       const tube = p1.tubes[rows.tube[i] as number] || null;
       const kept = p1.raws.get(i) ?? (code === 'person_unknown' ? String(rows.person[i]) : '');
-      const [raw = '', idMessage] = kept.split('\u001f');
-      const message = idMessage ?? MESSAGES[code]?.(raw, tube) ?? `rejected: ${code}`;
+      const [raw = '', ownMessage] = kept.split('\u001f'); // ID numbers and numeric cells bring their message
+      const message = ownMessage ?? MESSAGES[code]?.(raw, tube) ?? `rejected: ${code}`;
       problems.push({ line: rows.line[i] as number, key: null, tube, code, message });
     }
   }

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { describeBackends } from '../../../db/testing.ts';
 import type { Db } from '../../../db/types.ts';
 import { ManualClock } from '../../../domain/clock.ts';
+import { UNSCOPED } from '../../access/scope.ts';
+import { householdMembers, registryStats } from '../queries.ts';
 import { handmadeXlsx } from './fixtures/handmade-xlsx.ts';
 import { type ImportPersonsOptions, importPersons } from './import-persons.ts';
 import { ImportFileError } from './parse-rows.ts';
@@ -419,6 +421,243 @@ describeBackends('importPersons', (ctx) => {
     const report = await importPersons(ctx.db, streamOf(csvText([ZH_HEADER, ...rows])), options());
     expect(report.rejections.map((r) => [r.line, r.code])).toEqual([[3, 'id_number_numeric_cell']]);
     expect(await count(ctx.db, 'persons')).toBe(0);
+  });
+
+  it('takes mobile numbers and area codes from number cells, and refuses a number cell that changed a value', async () => {
+    const header = ['身份证号', '姓名', '手机号', '社区代码', '住址', '户号'];
+    const [r1, r2, r3, r4] = [1, 2, 3, 4].map((i) => personRow(i));
+    const rows = (f: (r: string[]) => unknown[]) => [r1, r2, r3, r4].map((r) => f(r as string[]));
+    const exceljs = await xlsxBuffer([
+      header,
+      // Line 2: phone and area code as numbers, exact: taken.
+      [r1?.[0], '张1', 13800000001, Number(COMMUNITY), '幸福小区0号', 'H0'],
+      // Line 3: the household key 0301 typed as a number (301): refused, the person would move to household 301.
+      [r2?.[0], '张2', '13800000002', COMMUNITY, '幸福小区0号', 301],
+      // Line 4: a landline 0432-62345678 typed as a number.
+      [r3?.[0], '张3', 43262345678, COMMUNITY, '幸福小区1号', 'H1'],
+      // Line 5: a 16-digit code in a number cell (rounded).
+      [r4?.[0], '张4', '13800000004', 2202020010010011, '幸福小区1号', 'H1'],
+    ]);
+    // As Excel and XlsxWriter store numbers: <v> in scientific notation, or a double's digits.
+    const handmade = handmadeXlsx([
+      header,
+      [r1?.[0] as string, '张1', { n: '1.3800000001E+10' }, { n: COMMUNITY }, '幸福小区0号', 'H0'],
+      [r2?.[0] as string, '张2', '13800000002', COMMUNITY, '幸福小区0号', { n: '301' }],
+      [r3?.[0] as string, '张3', { n: '43262345678' }, COMMUNITY, '幸福小区1号', 'H1'],
+      [r4?.[0] as string, '张4', '13800000004', { n: '2.2020200100100112E+15' }, '幸福小区1号', 'H1'],
+    ]);
+    for (const [writer, buf] of [
+      ['exceljs', exceljs],
+      ['handmade', handmade],
+    ] as const) {
+      await ctx.db.exec(
+        'DELETE FROM import_runs; DELETE FROM events; DELETE FROM persons; DELETE FROM households',
+      );
+      const r = await importPersons(ctx.db, streamOf(buf), options({ fileName: `${writer}.xlsx` }));
+      expect(r, writer).toMatchObject({ status: 'rejected', rowsRead: 4, rejected: 3 });
+      expect(
+        r.rejections.map((x) => [x.line, x.field, x.code]),
+        writer,
+      ).toEqual([
+        [3, 'household_key', 'household_key_numeric_cell'],
+        [4, 'phone', 'phone_numeric_cell'],
+        [5, 'area_code', 'area_code_numeric_cell'],
+      ]);
+      for (const x of r.rejections)
+        expect(x.message, writer).toMatch(
+          /stored as a number in the spreadsheet.*format the .* column as text/,
+        );
+      const partly = await importPersons(
+        ctx.db,
+        streamOf(buf),
+        options({ fileName: `${writer}.xlsx`, mode: 'valid_rows' }),
+      );
+      expect(partly, writer).toMatchObject({ status: 'committed', inserted: 1, rejected: 3 });
+      const { rows: stored } = await ctx.db.query<Record<string, unknown>>(
+        'SELECT p.name, p.phone, p.area_code, h.household_key FROM persons p JOIN households h ON h.id = p.household_id',
+      );
+      expect(stored, writer).toEqual([
+        { name: '张1', phone: '13800000001', area_code: COMMUNITY, household_key: 'H0' },
+      ]);
+    }
+    // CSV exported from number cells: scientific notation in each column.
+    const csv = csvText([
+      header,
+      ...rows((r) => [r[0], r[1], r[2], r[3], r[4], r[5]]).map((r, i) => {
+        if (i === 1) r[2] = '1.38E+10';
+        if (i === 2) r[3] = '2.20202E+11';
+        if (i === 3) r[5] = '1.23457E+17';
+        return r as string[];
+      }),
+    ]);
+    await ctx.db.exec('DELETE FROM persons; DELETE FROM households');
+    const c = await importPersons(ctx.db, streamOf(csv), options());
+    expect(c.rejections.map((x) => [x.line, x.code])).toEqual([
+      [3, 'phone_numeric_cell'],
+      [4, 'area_code_numeric_cell'],
+      [5, 'household_key_numeric_cell'],
+    ]);
+    expect(await count(ctx.db, 'persons')).toBe(0);
+  });
+
+  /** Household key (area/key), open or closed, and members' names, of every household. */
+  async function households(): Promise<Record<string, { open: boolean; members: string[] }>> {
+    const { rows } = await ctx.db.query<{ k: string; open: boolean; members: string[] | null }>(
+      `SELECT h.area_code || '/' || h.household_key AS k, h.closed_at IS NULL AS open,
+              array_agg(p.name ORDER BY p.name) FILTER (WHERE p.id IS NOT NULL) AS members
+         FROM households h LEFT JOIN persons p ON p.household_id = h.id GROUP BY h.id ORDER BY 1`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.k, { open: r.open, members: r.members ?? [] }]));
+  }
+
+  /** Every count of households agrees: the registry's stats, the planner's and transfer's (distinct household of people). */
+  async function expectCountsAgree(): Promise<number> {
+    const stats = await registryStats(ctx.db, UNSCOPED);
+    const scoped = await registryStats(ctx.db, { prefix: COMMUNITY });
+    const { rows } = await ctx.db.query<{ every: number; here: number; empty_open: number }>(
+      `SELECT count(DISTINCT household_id) AS every,
+              count(DISTINCT household_id) FILTER (WHERE area_code LIKE '${COMMUNITY}%') AS here,
+              (SELECT count(*) FROM households h WHERE h.closed_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM persons p WHERE p.household_id = h.id)) AS empty_open
+         FROM persons`,
+    );
+    expect(rows[0]?.empty_open).toBe(0);
+    expect(stats.households).toBe(rows[0]?.every);
+    expect(scoped.households).toBe(rows[0]?.here);
+    return stats.households;
+  }
+
+  it('closes a household its last member moves out of, keeps one that still has members, and reopens it on the way back', async () => {
+    // personRow: households H0 {1, 2}, H1 {3, 4, 5}, H2 {6}.
+    const before = rowsWith(6);
+    expect(await importPersons(ctx.db, streamOf(csvText([EN_HEADER, ...before])), options())).toMatchObject({
+      householdsCreated: 3,
+      householdsClosed: 0,
+    });
+    expect(await expectCountsAgree()).toBe(3);
+    // 张6 moves to H1 (H2 is left empty), 张1 to a new H7 (H0 keeps 张2), 张5 to H2 of the other community.
+    const after = rowsWith(6, (i, row) => {
+      if (i === 6) [row[4], row[5]] = ['幸福小区1号', 'H1'];
+      if (i === 1) [row[4], row[5]] = ['幸福小区7号', 'H7'];
+      if (i === 5) [row[3], row[5]] = [OTHER_COMMUNITY, 'H2'];
+    });
+    const clock = new ManualClock('2022-04-02T09:00:00Z');
+    const moved = await importPersons(ctx.db, streamOf(csvText([EN_HEADER, ...after])), options({ clock }));
+    expect(moved).toMatchObject({
+      status: 'committed',
+      inserted: 0,
+      updated: 3,
+      unchanged: 3,
+      householdsCreated: 2,
+      householdsClosed: 1,
+      householdsReopened: 0,
+    });
+    const c = COMMUNITY;
+    const o = OTHER_COMMUNITY;
+    expect(await households()).toEqual({
+      [`${c}/H0`]: { open: true, members: ['张2'] },
+      [`${c}/H1`]: { open: true, members: ['张3', '张4', '张6'] },
+      [`${c}/H2`]: { open: false, members: [] },
+      [`${c}/H7`]: { open: true, members: ['张1'] },
+      [`${o}/H2`]: { open: true, members: ['张5'] },
+    });
+    const { rows: closed } = await ctx.db.query<{ closed_at: Date }>(
+      `SELECT closed_at FROM households WHERE closed_at IS NOT NULL`,
+    );
+    expect(closed).toEqual([{ closed_at: new Date('2022-04-02T09:00:00Z') }]);
+    expect(await expectCountsAgree()).toBe(4);
+    // The members a person's page shows are those of the household they moved to.
+    const { rows: six } = await ctx.db.query<{ household_id: number }>(
+      'SELECT household_id FROM persons WHERE id_number = $1',
+      [idFor(6)],
+    );
+    const members = await householdMembers(ctx.db, UNSCOPED, Number(six[0]?.household_id));
+    expect(members.map((m) => m.name).sort()).toEqual(['张3', '张4', '张6']);
+    const { rows: events } = await ctx.db.query<{ payload: Record<string, unknown> }>(
+      `SELECT payload FROM events ORDER BY id DESC LIMIT 1`,
+    );
+    expect(events[0]?.payload).toMatchObject({ householdsClosed: 1, householdsReopened: 0 });
+
+    // The same file again changes nothing, the closing time included.
+    clock.advance(3600_000);
+    const again = await importPersons(ctx.db, streamOf(csvText([EN_HEADER, ...after])), options({ clock }));
+    expect(again).toMatchObject({
+      inserted: 0,
+      updated: 0,
+      unchanged: 6,
+      householdsCreated: 0,
+      householdsClosed: 0,
+      householdsReopened: 0,
+    });
+    const { rows: still } = await ctx.db.query<{ closed_at: Date }>(
+      `SELECT closed_at FROM households WHERE closed_at IS NOT NULL`,
+    );
+    expect(still).toEqual(closed);
+
+    // Everyone back: the closed household opens again (the same row), the ones left empty close.
+    const { rows: h2 } = await ctx.db.query<{ id: number }>(
+      'SELECT id FROM households WHERE area_code = $1 AND household_key = $2',
+      [COMMUNITY, 'H2'],
+    );
+    const back = await importPersons(ctx.db, streamOf(csvText([EN_HEADER, ...before])), options({ clock }));
+    expect(back).toMatchObject({
+      updated: 3,
+      householdsCreated: 0,
+      householdsClosed: 2,
+      householdsReopened: 1,
+    });
+    expect(await households()).toEqual({
+      [`${c}/H0`]: { open: true, members: ['张1', '张2'] },
+      [`${c}/H1`]: { open: true, members: ['张3', '张4', '张5'] },
+      [`${c}/H2`]: { open: true, members: ['张6'] },
+      [`${c}/H7`]: { open: false, members: [] },
+      [`${o}/H2`]: { open: false, members: [] },
+    });
+    const { rows: h2again } = await ctx.db.query<{ id: number }>(
+      'SELECT id FROM households WHERE area_code = $1 AND household_key = $2',
+      [COMMUNITY, 'H2'],
+    );
+    expect(h2again).toEqual(h2);
+    expect(await expectCountsAgree()).toBe(3);
+  });
+
+  it('closes a household only once its last member has left, across batches, and reopens it in a later batch', async () => {
+    await importPersons(ctx.db, streamOf(csvText([EN_HEADER, ...rowsWith(2)])), options()); // H0 {1, 2}
+    const rows = [
+      ...rowsWith(2, (_, row) => {
+        [row[4], row[5]] = ['幸福小区8号', 'H8'];
+      }),
+      personRow(9).map((v, col) => (col === 4 ? '幸福小区0号' : col === 5 ? 'H0' : v)),
+    ];
+    // One row a batch: 张1 leaves H0 (张2 still there), then 张2 leaves it (closed), then 张9 moves in (reopened).
+    const r = await importPersons(ctx.db, streamOf(csvText([EN_HEADER, ...rows])), options({ batchSize: 1 }));
+    expect(r).toMatchObject({
+      inserted: 1,
+      updated: 2,
+      householdsCreated: 1,
+      householdsClosed: 1,
+      householdsReopened: 1,
+    });
+    expect(await households()).toEqual({
+      [`${COMMUNITY}/H0`]: { open: true, members: ['张9'] },
+      [`${COMMUNITY}/H8`]: { open: true, members: ['张1', '张2'] },
+    });
+    expect(await expectCountsAgree()).toBe(2);
+  });
+
+  it('closes nothing when the import that would move people is rejected', async () => {
+    await importPersons(ctx.db, streamOf(csvText([EN_HEADER, ...rowsWith(6)])), options());
+    const rows = rowsWith(7, (i, row) => {
+      if (i === 6) row[5] = 'H1';
+      if (i === 7) row[3] = '999999';
+    });
+    const r = await importPersons(ctx.db, streamOf(csvText([EN_HEADER, ...rows])), options({ batchSize: 2 }));
+    expect(r).toMatchObject({ status: 'rejected', updated: 0, householdsClosed: 0, householdsReopened: 0 });
+    const { rows: closed } = await ctx.db.query<{ n: number }>(
+      'SELECT count(*) AS n FROM households WHERE closed_at IS NOT NULL',
+    );
+    expect(closed).toEqual([{ n: 0 }]);
+    expect(await expectCountsAgree()).toBe(3);
   });
 
   it('streams a 50,000-row file through in batches', async () => {

@@ -7,6 +7,10 @@
  *   keeps its address —, then persons are upserted on id_number with one `INSERT … SELECT FROM unnest`.
  *   A person whose stored values already equal the file's is not touched (re-importing a file changes
  *   nothing: inserted 0, updated 0, unchanged N). Blank optional cells leave stored values alone.
+ * - Moves: a known person given another household (another household key or area) moves there. A household left
+ *   with nobody in it is closed in the same transaction (`households.closed_at`, migration 0021; kept, not
+ *   deleted), and a closed household someone moves into again is reopened, so the open households are exactly
+ *   those with members: what every count of households shows (registry stats, the planner, transfer groups).
  * - mode 'all_or_nothing' (default): if any row is rejected nothing is written; the report and the
  *   import_runs row (status 'rejected') list every rejected row. Once a row is rejected the remaining
  *   batches are only validated, not written.
@@ -72,6 +76,10 @@ export interface ImportReport {
   /** Rows rejected (a row with several problems counts once). */
   rejected: number;
   householdsCreated: number;
+  /** Households whose last member moved to another household in this import: closed (households.closed_at). */
+  householdsClosed: number;
+  /** Closed households someone moved (back) into: open again. */
+  householdsReopened: number;
   /** Every problem found, in file order. */
   rejections: Rejection[];
   /** Rows taken with a remark, in file order (in a rejected import: rows that were good). */
@@ -101,17 +109,23 @@ class RollBack extends Error {}
 
 const UPSERT_PERSONS = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::int8[], $7::text[],
-                       $8::text[], $9::bool[], $10::bool[], $11::bool[], $12::text[])
+  -- Each row with the person's stored values, looked up once (the CTE is read twice, so it is materialised).
+  SELECT t.*, cur.phone AS cur_phone, cur.pregnant AS cur_pregnant, cur.disabled AS cur_disabled,
+         cur.chronic_illness AS cur_chronic_illness, cur.health_code AS cur_health_code,
+         cur.household_id AS cur_household_id
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::int8[], $7::text[],
+              $8::text[], $9::bool[], $10::bool[], $11::bool[], $12::text[])
     AS t(id_number, name, sex, birth_date, phone, household_id, area_code, address,
          pregnant, disabled, chronic_illness, health_code)
+  LEFT JOIN persons cur ON cur.id_number = t.id_number
 ), upserted AS (
   INSERT INTO persons AS p (id_number, name, sex, birth_date, phone, household_id, area_code, address,
                             pregnant, disabled, chronic_illness, health_code)
-  SELECT i.id_number, i.name, i.sex, i.birth_date, coalesce(i.phone, cur.phone), i.household_id, i.area_code,
-         i.address, coalesce(i.pregnant, cur.pregnant, false), coalesce(i.disabled, cur.disabled, false),
-         coalesce(i.chronic_illness, cur.chronic_illness, false), coalesce(i.health_code, cur.health_code, 'green')
-  FROM input i LEFT JOIN persons cur ON cur.id_number = i.id_number
+  SELECT i.id_number, i.name, i.sex, i.birth_date, coalesce(i.phone, i.cur_phone), i.household_id, i.area_code,
+         i.address, coalesce(i.pregnant, i.cur_pregnant, false), coalesce(i.disabled, i.cur_disabled, false),
+         coalesce(i.chronic_illness, i.cur_chronic_illness, false),
+         coalesce(i.health_code, i.cur_health_code, 'green')
+  FROM input i
   WHERE true
   ON CONFLICT (id_number) DO UPDATE SET
     name = excluded.name, sex = excluded.sex, birth_date = excluded.birth_date, phone = excluded.phone,
@@ -125,7 +139,11 @@ WITH input AS (
          excluded.health_code)
   RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted`;
+SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated,
+       -- The households people move out of (as stored before this statement).
+       (SELECT array_agg(DISTINCT cur_household_id) FROM input WHERE cur_household_id <> household_id)
+         AS left_households
+FROM upserted`;
 
 const HOUSEHOLD_IDS = `
 SELECT h.id, h.area_code, h.household_key
@@ -156,6 +174,8 @@ interface Counters {
   unchanged: number;
   rejectedRows: number;
   householdsCreated: number;
+  householdsClosed: number;
+  householdsReopened: number;
   rejections: Rejection[];
   flagged: RowFlag[];
   /** ID number → line of its first appearance. */
@@ -186,7 +206,12 @@ async function lookUpAreas(
   for (const a of found) levels.set(a.code, Number(a.level));
 }
 
-async function writeBatch(tx: Queryable, persons: readonly PersonImport[], c: Counters): Promise<void> {
+async function writeBatch(
+  tx: Queryable,
+  persons: readonly PersonImport[],
+  c: Counters,
+  at: Clock,
+): Promise<void> {
   if (persons.length === 0) return;
   const households = new Map<string, [string, string, string]>();
   for (const p of persons) {
@@ -233,12 +258,42 @@ async function writeBatch(tx: Queryable, persons: readonly PersonImport[], c: Co
       (cols[col] as unknown[])[i] = v;
     });
   });
-  const { rows } = await tx.query<{ inserted: number; updated: number }>(UPSERT_PERSONS, cols);
+  const { rows } = await tx.query<{ inserted: number; updated: number; left_households: number[] | null }>(
+    UPSERT_PERSONS,
+    cols,
+  );
   const inserted = Number(rows[0]?.inserted ?? 0);
   const updated = Number(rows[0]?.updated ?? 0);
   c.inserted += inserted;
   c.updated += updated;
   c.unchanged += persons.length - inserted - updated;
+
+  // Households people moved into (or came back to) are open. Asked after the upsert, in a statement of its own:
+  // a concurrent import that closed one of them has committed by now (its lock held our upsert's foreign-key
+  // check back), so this statement sees the closing and undoes it.
+  const reopened = await tx.query(
+    'UPDATE households SET closed_at = NULL WHERE id = ANY($1::int8[]) AND closed_at IS NOT NULL',
+    [ids.map((r) => r.id)],
+  );
+  c.householdsReopened += reopened.rowCount;
+  const left = (rows[0]?.left_households ?? []).map(Number);
+  if (left.length > 0) await closeEmptied(tx, left, at, c);
+}
+
+/**
+ * Closes the households among `candidates` that nobody lives in any more. They are locked first (FOR UPDATE
+ * conflicts with the key-share lock a person insert or move takes on its household), and the emptiness is asked
+ * in the next statement, whose snapshot sees everyone who moved in before the lock was granted.
+ */
+async function closeEmptied(tx: Queryable, candidates: number[], at: Clock, c: Counters): Promise<void> {
+  await tx.query('SELECT id FROM households WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE', [candidates]);
+  const closed = await tx.query(
+    `UPDATE households h SET closed_at = $2::timestamptz
+      WHERE h.id = ANY($1::int8[]) AND h.closed_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM persons p WHERE p.household_id = h.id)`,
+    [candidates, at.now().toISOString()],
+  );
+  c.householdsClosed += closed.rowCount;
 }
 
 async function processBatch(
@@ -299,13 +354,17 @@ async function processBatch(
       }
     }
   }
-  if (options.mode === 'valid_rows' || c.rejectedRows === 0) await writeBatch(tx, writable, c);
+  if (options.mode === 'valid_rows' || c.rejectedRows === 0)
+    await writeBatch(tx, writable, c, options.writeClock);
   options.onProgress?.(c.rowsRead);
 }
 
 interface BatchOptions {
   mode: ImportMode;
+  /** "Today" for the rows' checks: the import's start. */
   clock: Clock;
+  /** The import's clock: when a household was closed. */
+  writeClock: Clock;
   onProgress: ((rowsRead: number) => void) | undefined;
   scopePrefix: string | undefined;
 }
@@ -363,6 +422,8 @@ export async function importPersons(
     unchanged: 0,
     rejectedRows: 0,
     householdsCreated: 0,
+    householdsClosed: 0,
+    householdsReopened: 0,
     rejections: [],
     flagged: [],
     seen: new Map(),
@@ -372,6 +433,7 @@ export async function importPersons(
   const batchOptions: BatchOptions = {
     mode,
     clock: today,
+    writeClock: options.clock,
     onProgress: options.onProgress,
     scopePrefix: options.scopePrefix,
   };
@@ -388,6 +450,8 @@ export async function importPersons(
       unchanged: written ? c.unchanged : 0,
       rejected: c.rejectedRows,
       householdsCreated: written ? c.householdsCreated : 0,
+      householdsClosed: written ? c.householdsClosed : 0,
+      householdsReopened: written ? c.householdsReopened : 0,
       rejections: c.rejections,
       flagged: c.flagged,
       sha256,
@@ -438,6 +502,8 @@ export async function importPersons(
             rejected: r.rejected,
             flagged: r.flagged.length,
             householdsCreated: r.householdsCreated,
+            householdsClosed: r.householdsClosed,
+            householdsReopened: r.householdsReopened,
           }),
         ],
       );

@@ -48,7 +48,7 @@ export interface RawRow {
   /**
    * XLSX only: the keys whose cell is stored as a number (a number, a date, or a formula with a number result),
    * not as text. Absent when there is none (and always for CSV). An ID number in such a cell may have lost
-   * digits: see parseIdNumberCell.
+   * digits (see parseIdNumberCell), a barcode, key or phone number its leading zeros (see numeric-cell.ts).
    */
   numeric?: ReadonlySet<string>;
 }

@@ -110,6 +110,40 @@ describeBackends('POST /api/imports/persons', (ctx) => {
     expect(rows[0]?.n).toBe(0);
   });
 
+  it('a move closes the household it empties: the stats and the person page agree', async () => {
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: s.headers });
+    // personRow: 301 and 302 live in H100, 303 alone in H101.
+    const rows = [301, 302, 303].map((i) => personRow(i));
+    expect(
+      (await post('/api/imports/persons', upload('p.csv', csvText([EN_HEADER, ...rows])))).statusCode,
+    ).toBe(200);
+    const before = (await get('/api/stats')).json().households;
+    const moved = rows.map((r) => [...r]);
+    (moved[2] as string[])[5] = 'H100';
+    const r = await post('/api/imports/persons', upload('p.csv', csvText([EN_HEADER, ...moved])));
+    expect(r.json()).toMatchObject({ updated: 1, householdsCreated: 0, householdsClosed: 1 });
+    expect((await get('/api/stats')).json().households).toBe(before - 1);
+    const { rows: people } = await ctx.db.query<{ id: number }>('SELECT id FROM persons WHERE name = $1', [
+      '张303',
+    ]);
+    const page = await get(`/api/persons/${people[0]?.id}`);
+    expect(page.statusCode, page.body).toBe(200);
+    expect(
+      page
+        .json()
+        .household.map((m: { name: string }) => m.name)
+        .sort(),
+    ).toEqual(['张301', '张302', '张303']);
+    const { rows: audit } = await ctx.db.query<{ details: Record<string, unknown> }>(
+      "SELECT details FROM audit_log WHERE action = 'person.import' ORDER BY id DESC LIMIT 1",
+    );
+    expect(audit[0]?.details).toMatchObject({ updated: 1, households_closed: 1 });
+    // Sent again: nothing moves, nothing closes.
+    const again = await post('/api/imports/persons', upload('p.csv', csvText([EN_HEADER, ...moved])));
+    expect(again.json()).toMatchObject({ updated: 0, unchanged: 3, householdsClosed: 0 });
+    expect((await get('/api/stats')).json().households).toBe(before - 1);
+  });
+
   it('records only the base name of a path-trick file name', async () => {
     const r = await post('/api/imports/persons', upload('../../etc/evil.csv', good));
     expect(r.statusCode).toBe(200);

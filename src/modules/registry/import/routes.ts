@@ -46,6 +46,7 @@ export const importRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
               inserted: report.inserted,
               updated: report.updated,
               rejected: report.rejected,
+              households_closed: report.householdsClosed,
             },
           }),
         );

@@ -116,6 +116,63 @@ describe('validatePersonRow', () => {
     ]);
   });
 
+  it('takes a number cell that is exactly a mobile number or an area code, and refuses what a number cell changed', () => {
+    const values = goodValues(1);
+    const asNumbers = (over: Record<string, string>, cells: string[]): RawRow => ({
+      line: 2,
+      values: { ...values, ...over },
+      numeric: new Set(cells),
+    });
+    // 13800000001 and 220202001001 are exact as numbers.
+    expect(validatePersonRow(asNumbers({}, ['phone', 'area_code']), context())).toMatchObject({
+      ok: true,
+      value: { phone: '13800000001', areaCode: COMMUNITY },
+    });
+    const refused = (r: RowResult) => (r.ok ? [] : r.rejections.map((x) => [x.field, x.code]));
+    // 0432-62345678 typed as a number; a grid code of 16 digits; a household key 0301 typed as 301.
+    expect(
+      refused(
+        validatePersonRow(
+          asNumbers({ phone: '43262345678', area_code: '2202020010010011', household_key: '301' }, [
+            'phone',
+            'area_code',
+            'household_key',
+          ]),
+          context(),
+        ),
+      ),
+    ).toEqual([
+      ['area_code', 'area_code_numeric_cell'],
+      ['household_key', 'household_key_numeric_cell'],
+      ['phone', 'phone_numeric_cell'],
+    ]);
+    // The same texts in text cells are what they say: 301 is a household key, the others are checked as usual.
+    expect(
+      refused(
+        validatePersonRow(
+          row(2, { ...values, phone: '43262345678', area_code: '2202020010010011', household_key: '301' }),
+          context(),
+        ),
+      ),
+    ).toEqual([
+      ['area_code', 'area_unknown'],
+      ['phone', 'phone_format'],
+    ]);
+    // CSV exported from number cells: scientific notation, refused with the column's own code.
+    const r = validatePersonRow(
+      row(2, { ...values, phone: '1.38E+10', area_code: '2.20202E+11', household_key: '1.23457E+17' }),
+      context(),
+    );
+    expect(refused(r)).toEqual([
+      ['area_code', 'area_code_numeric_cell'],
+      ['household_key', 'household_key_numeric_cell'],
+      ['phone', 'phone_numeric_cell'],
+    ]);
+    if (!r.ok)
+      for (const x of r.rejections)
+        expect(x.message).toMatch(/scientific notation.*format the .* column as text/);
+  });
+
   it('takes residence permits, foreigners’ permanent residence numbers and flags converted 15-digit numbers', () => {
     const taiwan = makeIdNumber('830000', '1980-05-05', 21);
     expect(validatePersonRow(row(2, { ...goodValues(), id_number: taiwan }), context())).toMatchObject({

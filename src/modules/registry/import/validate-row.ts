@@ -5,9 +5,13 @@
  * A blank cell, like a missing optional column, means "not stated": phone, pregnant, disabled,
  * chronic_illness and health_code are then null, so the importer gives a new person the default and leaves
  * a known person's stored value alone. An explicit value (否, green…) always overwrites.
+ *
+ * What a spreadsheet's number cell may have changed is refused, never converted: the ID number
+ * (id_number_numeric_cell), the area code, household key and phone (`<field>_numeric_cell`, numeric-cell.ts).
  */
 import type { Clock } from '../../../domain/clock.ts';
 import { type IdNumberFlag, parseIdNumberCell } from '../../../domain/id-number.ts';
+import { numericCellProblem } from './numeric-cell.ts';
 import { normaliseHeader, type RawRow } from './parse-rows.ts';
 
 export type HealthCode = 'green' | 'yellow' | 'red';
@@ -47,10 +51,13 @@ export type RejectionCode =
   | 'area_unknown'
   | 'area_level'
   | 'area_out_of_scope'
+  | 'area_code_numeric_cell'
   | 'address_missing'
   | 'address_too_long'
   | 'household_key_too_long'
+  | 'household_key_numeric_cell'
   | 'phone_format'
+  | 'phone_numeric_cell'
   | 'sex_invalid'
   | 'sex_mismatch'
   | 'bool_invalid'
@@ -229,8 +236,12 @@ export function validatePersonRow(row: RawRow, ctx: RowContext): RowResult {
   else if (CONTROL.test(name)) reject('name', 'name_invalid', 'name contains control characters');
 
   const areaCode = cell(row, 'area_code');
+  // A number cell holds an area code exactly (at most 15 digits, no leading 0); anything else it held is refused.
+  const areaCell = numericCellProblem('area_code', areaCode, row.numeric?.has('area_code'));
   if (areaCode === '') {
     reject('area_code', 'area_missing', 'area code (社区代码) is empty');
+  } else if (areaCell) {
+    reject('area_code', areaCell.code, areaCell.message);
   } else {
     const level = /^\d{1,15}$/.test(areaCode) ? ctx.areaLevel(areaCode) : undefined;
     if (level === undefined) {
@@ -251,14 +262,26 @@ export function validatePersonRow(row: RawRow, ctx: RowContext): RowResult {
   else if (chars(address) > 500)
     reject('address', 'address_too_long', 'address is longer than 500 characters');
 
+  // A household key in a number cell may have lost leading zeros: the person would move to another household.
+  const keyCell = numericCellProblem(
+    'household_key',
+    cell(row, 'household_key'),
+    row.numeric?.has('household_key'),
+  );
   const householdKey = oneLine(cell(row, 'household_key')) || address;
-  if (chars(householdKey) > 500) {
+  if (keyCell) {
+    reject('household_key', keyCell.code, keyCell.message);
+  } else if (chars(householdKey) > 500) {
     reject('household_key', 'household_key_too_long', 'household key is longer than 500 characters');
   }
 
   const rawPhone = cell(row, 'phone');
   let phone: string | null = null;
-  if (rawPhone !== '') {
+  // A mobile number in a number cell is exact and taken; a landline's leading 0 is lost there: refused.
+  const phoneCell = numericCellProblem('phone', rawPhone, row.numeric?.has('phone'));
+  if (phoneCell) {
+    reject('phone', phoneCell.code, phoneCell.message);
+  } else if (rawPhone !== '') {
     const p = normalisePhone(rawPhone);
     if (p === undefined) {
       reject(
