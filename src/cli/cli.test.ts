@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../db/pglite.ts';
 import { csvText, EN_HEADER, personRow } from '../modules/registry/import/test-fixtures.ts';
+import { buildFhirResultsBundle } from '../modules/testing/fhir/parse-results.ts';
 import { explain } from './main.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/qingcang.js');
@@ -148,6 +149,35 @@ describe('qingcang CLI', () => {
     const resulted = run(['results', 'import', lis]);
     expect(resulted.code, resulted.stderr).toBe(0);
     expect(resulted.stdout).toMatch(/1 rows: 1 recorded/);
+    // The same result as a FHIR bundle (sent later, another time): a duplicate; an unknown tube: nothing at all.
+    const fhir = (tubes: string[]) =>
+      JSON.stringify(
+        buildFhirResultsBundle(
+          tubes.map((t) => ({
+            tubeBarcode: t,
+            result: 'negative',
+            ct: {},
+            testedAt: '2022-03-14T10:05:00Z',
+            sourceRef: '',
+          })),
+        ),
+      );
+    const bundleFile = join(dir, 'lis.json');
+    writeFileSync(bundleFile, fhir(['CLI00001']));
+    const dup = run(['results', 'import', bundleFile]);
+    expect(dup.code, dup.stderr).toBe(0);
+    expect(dup.stdout).toMatch(/collection bundle, 1 tube result\(s\), 0 antigen result\(s\): 1 duplicate/);
+    writeFileSync(bundleFile, fhir(['CLI00001', 'NOSUCH02']));
+    const refused = run(['results', 'import', bundleFile]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(
+      /nothing was recorded: 1 problem.*\n {2}Bundle\.entry\[1\]\.resource: tube_unknown/,
+    );
+    writeFileSync(bundleFile, '{"resourceType": "Bundle",');
+    expect(run(['results', 'import', bundleFile])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/cannot read .* as JSON/),
+    });
   });
 
   it('exits with a precise code and message on bad input', () => {

@@ -4,7 +4,7 @@
  * 6 the audit log failed verification.
  */
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DataDirLockedError } from '../db/lock.ts';
 import { migrate } from '../db/migrate.ts';
@@ -51,6 +51,8 @@ import {
   seedCity,
 } from '../modules/registry/seed-city.ts';
 import { roundCoverage } from '../modules/testing/coverage.ts';
+import { FhirBundleRefused, fhirOptionsFromEnv, ingestFhirBundle } from '../modules/testing/fhir/ingest.ts';
+import { parseFhirResults } from '../modules/testing/fhir/parse-results.ts';
 import { planFromRegistry } from '../modules/testing/plan-from-registry.ts';
 import { importResultsFile, ResultsFileRejected } from '../modules/testing/results-file.ts';
 import { createRound, getRound } from '../modules/testing/rounds.ts';
@@ -63,6 +65,57 @@ import { VERSION } from '../server/version.ts';
 import { loadScenario, SCENARIOS, STRATEGIES, strategyResponse } from '../twin/loop/scenario.ts';
 import { bandsCsv, simulate } from '../twin/loop/simulate.ts';
 import { progressBar, progressCounter } from './progress.ts';
+
+/** `qingcang results import bundle.json`: a lab's FHIR bundle, as the API takes it (docs/FHIR.md). */
+async function importFhirFile(file: string, json: boolean): Promise<void> {
+  let body: unknown;
+  try {
+    body = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliError(
+      EXIT.usage,
+      `cannot read ${file} as JSON (${(e as Error).message}): a FHIR bundle file must be UTF-8 JSON`,
+    );
+  }
+  const parsed = parseFhirResults(body, fhirOptionsFromEnv());
+  try {
+    const report = await withDb((db) =>
+      db.transaction(async (tx) => {
+        const r = await ingestFhirBundle(tx, systemClock, parsed, '');
+        await appendAudit(tx, systemClock, cliPrincipal(), {
+          action: 'testing.results_recorded',
+          subjectType: 'tube_results',
+          details: {
+            file,
+            fhir: true,
+            bundle_type: r.bundle_type,
+            items: r.items.length,
+            antigen: r.antigen.length,
+            ...r.follow_up,
+          },
+        });
+        return r;
+      }),
+    );
+    if (json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return;
+    }
+    const by = new Map<string, number>();
+    for (const x of [...report.items, ...report.antigen]) by.set(x.status, (by.get(x.status) ?? 0) + 1);
+    process.stdout.write(
+      `${file}: ${report.bundle_type} bundle, ${report.items.length} tube result(s), ${report.antigen.length} antigen result(s): ` +
+        `${[...by].map(([k, v]) => `${v} ${k}`).join(', ') || 'nothing'}; follow-up: ${report.follow_up.positivePools} positive pools, ` +
+        `${report.follow_up.positivePersons} confirmed positives\n`,
+    );
+    for (const w of report.warnings) process.stdout.write(`  warning ${w.code} (${w.path}): ${w.message}\n`);
+  } catch (e) {
+    if (!(e instanceof FhirBundleRefused)) throw e;
+    const lines = e.problems.slice(0, 100).map((x) => `  ${x.path}: ${x.code}: ${x.message}`);
+    if (e.problems.length > 100) lines.push(`  … and ${e.problems.length - 100} more`);
+    throw new CliError(EXIT.rejected, `${e.message}\n${lines.join('\n')}`);
+  }
+}
 
 export const EXIT = {
   ok: 0,
@@ -804,13 +857,16 @@ export function buildProgram(): Command {
     .command('results')
     .description('lab results')
     .command('import')
-    .description('record tube results from a CSV or XLSX export (unreadable rows reject the file)')
+    .description(
+      'record tube results from a CSV or XLSX export (unreadable rows reject the file) or a FHIR R4 Bundle (.json; one unit, all or nothing)',
+    )
     .argument(
       '<file>',
-      '.csv or .xlsx with 试管条码/tube, 检测结果/result, 检测时间/tested_at, optional Ct columns',
+      '.csv or .xlsx with 试管条码/tube, 检测结果/result, 检测时间/tested_at, optional Ct columns; or .json holding a FHIR R4 Bundle',
     )
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o) => {
+      if (/\.(json|fhir)$/i.test(file)) return importFhirFile(file, Boolean(o.json));
       const report = await withDb(async (db) => {
         const r = await importResultsFile(db, systemClock, file, { fileName: file, scopePrefix: '' });
         await db.transaction((tx) =>
