@@ -8,6 +8,7 @@ import { loginAs, type TestSession } from '../../../server/test-auth.ts';
 import { seedCity } from '../../registry/seed-city.ts';
 import { fhirOptionsFromEnv } from './ingest.ts';
 import { ID_NUMBER_SYSTEM, LOINC_SYSTEM, SNOMED_SYSTEM, TUBE_BARCODE_SYSTEM } from './parse-results.ts';
+import { fixture } from './test-fixtures.ts';
 
 const clock = new ManualClock('2022-03-14T06:00:00Z');
 const DETECTED = { coding: [{ system: SNOMED_SYSTEM, code: '260373001' }] };
@@ -48,6 +49,7 @@ describeBackends('FHIR results through the API', (ctx) => {
   let lab: TestSession;
   let otherLab: TestSession;
   let people: { id: number; id_number: string }[];
+  let community: string;
   const post = (s: TestSession, url: string, payload: unknown, headers: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url, headers: { ...s.headers, ...headers }, payload: payload as never });
   const count = async (sql: string) => Number((await ctx.db.query<{ n: number }>(sql)).rows[0]?.n);
@@ -59,7 +61,7 @@ describeBackends('FHIR results through the API', (ctx) => {
     const c = await ctx.db.query<{ code: string }>(
       'SELECT left(area_code, 12) AS code FROM persons GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1',
     );
-    const community = c.rows[0]?.code as string;
+    community = c.rows[0]?.code as string;
     const other = await ctx.db.query<{ code: string }>(
       'SELECT code FROM areas WHERE level = 3 AND code <> $1 ORDER BY code LIMIT 1',
       [community.slice(0, 6)],
@@ -217,20 +219,12 @@ describeBackends('FHIR results through the API', (ctx) => {
         { system: ID_NUMBER_SYSTEM, value: idNumber },
       ],
     });
-    const ok = await post(
-      lab,
-      '/api/testing/results/fhir',
-      message(patient(person.id_number), antigen()),
-    );
+    const ok = await post(lab, '/api/testing/results/fhir', message(patient(person.id_number), antigen()));
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json().antigen).toMatchObject([
       { status: 'accepted', task: 'pcr_confirm', source: 'Bundle.entry[3]' },
     ]);
-    const again = await post(
-      lab,
-      '/api/testing/results/fhir',
-      message(patient(person.id_number), antigen()),
-    );
+    const again = await post(lab, '/api/testing/results/fhir', message(patient(person.id_number), antigen()));
     expect(again.json().antigen).toMatchObject([{ status: 'duplicate' }]);
     expect(
       await count(
@@ -244,6 +238,75 @@ describeBackends('FHIR results through the API', (ctx) => {
     expect(bad.json().error.details).toMatchObject([
       { path: 'Bundle.entry[2].resource.identifier[1].value', code: 'id_check_digit' },
     ]);
+  });
+
+  /** A tube sampled an hour before `testedAt` and received by the lab; the clock then an hour after it. */
+  async function tubeAt(barcode: string, testedAt: string, n: number): Promise<TestSession> {
+    const t = Date.parse(testedAt);
+    clock.set(new Date(t - 2 * 3600_000).toISOString());
+    const cmd = await loginAs(app, ctx.db, 'commander', '2202');
+    const sampler = await loginAs(app, ctx.db, 'sampler', community);
+    const round = await post(cmd, '/api/testing/rounds', {
+      name: `fixture ${n}`,
+      areas: [community.slice(0, 9)],
+    });
+    expect(round.statusCode, round.body).toBe(200);
+    const points = await app.inject({
+      method: 'GET',
+      url: `/api/testing/rounds/${round.json().id}/points`,
+      headers: sampler.headers,
+    });
+    const pointId = points.json().items.find((x: { area_code: string }) => x.area_code === community).id;
+    const scan = await post(sampler, `/api/testing/rounds/${round.json().id}/scans`, {
+      items: [
+        {
+          key: `fixture-scan-${n}`,
+          tube: barcode,
+          person_id: people[12 + n]?.id,
+          point_id: pointId,
+          scanned_at: new Date(t - 3600_000).toISOString(),
+          pool_size: 1,
+        },
+      ],
+    });
+    expect(scan.statusCode, scan.body).toBe(200);
+    await post(sampler, '/api/testing/boxes', {
+      round_id: round.json().id,
+      box: `FXBOX${n}`,
+      tubes: [barcode],
+    });
+    await post(sampler, `/api/testing/boxes/FXBOX${n}/ship`, undefined);
+    const labNow = await loginAs(app, ctx.db, 'lab', community.slice(0, 6));
+    expect((await post(labNow, `/api/testing/boxes/FXBOX${n}/receive`, { lab_id: 1 })).statusCode).toBe(200);
+    clock.set(new Date(t + 3600_000).toISOString());
+    return loginAs(app, ctx.db, 'lab', community.slice(0, 6));
+  }
+
+  it('records the readable bundles other programs wrote, once, against tubes sampled here', async () => {
+    const cases = [
+      [
+        'reportstream.simplereport-multiplex-flu-covid.message.json',
+        '7fc4aee2-c426-4b2b-953c-86c877ff9bd0',
+        '2023-10-18T22:05:20Z',
+      ],
+      ['demis.cvdp-urn-uuid.document.json', '2021-000672922', '2021-03-04T19:15:00Z'],
+      ['ch-elm.sars-cov-2-pcr.document.json', '28541215633', '2023-09-12T05:40:00Z'],
+    ] as const;
+    for (const [n, [name, tube, at]] of cases.entries()) {
+      const labNow = await tubeAt(tube, at, n);
+      const res = await post(labNow, '/api/testing/results/fhir', JSON.stringify(fixture(name)), {
+        'content-type': 'application/fhir+json',
+      });
+      expect(res.statusCode, `${name}: ${res.body}`).toBe(200);
+      expect(res.json().issue[0].diagnostics, name).toMatch(/^recorded 1, duplicate 0, conflict 0/);
+      const again = await post(labNow, '/api/testing/results/fhir', fixture(name));
+      expect(again.json().items, name).toMatchObject([{ tube, status: 'duplicate' }]);
+      const stored = await ctx.db.query<{ result: string; status: string }>(
+        'SELECT result, status FROM tubes WHERE barcode = $1',
+        [tube],
+      );
+      expect(stored.rows, name).toEqual([{ result: 'positive', status: 'resulted' }]);
+    }
   });
 });
 

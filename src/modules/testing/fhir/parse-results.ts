@@ -211,6 +211,7 @@ const Identifier = z.object({
 });
 const Reference = z.object({
   reference: z.string().optional(),
+  type: z.string().optional(),
   identifier: Identifier.optional(),
   display: z.string().optional(),
 });
@@ -1113,14 +1114,24 @@ function readBarcode(ctx: ObsContext): (Found & { collected?: Found & { iso: str
     }
   }
   // The ServiceRequest: the Observation's basedOn, else the report's, else the Specimen's request.
-  let order: { s: ServiceRequest; path: string } | undefined;
-  const orderRefs: [z.infer<typeof Reference>[] | undefined, Record<string, unknown>, string][] = [
-    [obs.basedOn, raw, p],
-    [report?.report.basedOn, report?.raw ?? {}, report ? reportPath(report) : ''],
-    [specimen?.s.request, {}, specimen?.path ?? ''],
+  let order: { s: ServiceRequest; path: string; logical?: boolean } | undefined;
+  const rp = report ? reportPath(report) : '';
+  const orderRefs: [z.infer<typeof Reference>[] | undefined, Record<string, unknown>, string, string][] = [
+    [obs.basedOn, raw, p, `${p}.basedOn`],
+    [report?.report.basedOn, report?.raw ?? {}, rp, `${rp}.basedOn`],
+    [specimen?.s.request, {}, specimen?.path ?? '', `${specimen?.path}.request`],
   ];
-  for (const [refs, from, fromPath] of orderRefs) {
-    for (const r of refs ?? []) {
+  for (const [refs, from, fromPath, listPath] of orderRefs) {
+    for (const [j, r] of (refs ?? []).entries()) {
+      // A logical reference (an identifier, no resource in the bundle) names the order just as well.
+      if (!r.reference && r.identifier?.value && (r.type === undefined || r.type === 'ServiceRequest')) {
+        order = {
+          s: { resourceType: 'ServiceRequest', identifier: [r.identifier] },
+          path: `${listPath}[${j}]`,
+          logical: true,
+        };
+        break;
+      }
       if (!r.reference) continue;
       const t = reader.resolve(r.reference, from, fromPath);
       if ('missing' in t) continue;
@@ -1132,15 +1143,16 @@ function readBarcode(ctx: ObsContext): (Found & { collected?: Found & { iso: str
     }
     if (order) break;
   }
+  const orderHolder = order && { ...order.s, logical: order.logical };
   const idAt = (
-    holder: { identifier?: z.infer<typeof Identifier>[] } | undefined,
+    holder: { identifier?: z.infer<typeof Identifier>[]; logical?: boolean } | undefined,
     path: string,
     accept: (i: z.infer<typeof Identifier>) => boolean,
   ): Found | undefined => {
     const j = pickIdentifier(holder?.identifier, accept);
-    return j >= 0
-      ? { value: holder?.identifier?.[j]?.value as string, path: `${path}.identifier[${j}].value` }
-      : undefined;
+    if (j < 0) return undefined;
+    const at = holder?.logical ? `${path}.identifier.value` : `${path}.identifier[${j}].value`;
+    return { value: holder?.identifier?.[j]?.value as string, path: at };
   };
   const tubeSystem = (i: z.infer<typeof Identifier>) => reader.isTubeSystem(i.system);
   const any = () => true;
@@ -1151,7 +1163,7 @@ function readBarcode(ctx: ObsContext): (Found & { collected?: Found & { iso: str
     : undefined;
   const found =
     idAt(specimen?.s, specimen?.path ?? '', tubeSystem) ??
-    idAt(order?.s, order?.path ?? '', tubeSystem) ??
+    idAt(orderHolder, order?.path ?? '', tubeSystem) ??
     idAt(obs, p, tubeSystem) ??
     accession ??
     idAt(specimen?.s, specimen?.path ?? '', any) ??
@@ -1161,8 +1173,8 @@ function readBarcode(ctx: ObsContext): (Found & { collected?: Found & { iso: str
     (obs.specimen?.display !== undefined
       ? { value: obs.specimen.display, path: `${p}.specimen.display` }
       : undefined) ??
-    idAt(order?.s, order?.path ?? '', placer) ??
-    idAt(order?.s, order?.path ?? '', any);
+    idAt(orderHolder, order?.path ?? '', placer) ??
+    idAt(orderHolder, order?.path ?? '', any);
   if (!found) {
     errors.push(
       unresolved ?? {
