@@ -514,6 +514,7 @@ export function buildProgram(): Command {
               inserted: report.inserted,
               updated: report.updated,
               rejected: report.rejected,
+              households_closed: report.householdsClosed,
             },
           }),
         );
@@ -521,7 +522,11 @@ export function buildProgram(): Command {
         else {
           process.stdout.write(
             `${report.status}: ${report.rowsRead} rows read, ${report.inserted} inserted, ${report.updated} updated, ` +
-              `${report.unchanged} unchanged, ${report.rejected} rejected (run ${report.runId})\n`,
+              `${report.unchanged} unchanged, ${report.rejected} rejected (run ${report.runId})` +
+              (report.householdsClosed + report.householdsReopened > 0
+                ? `; households: ${report.householdsClosed} left empty by moves and closed, ${report.householdsReopened} reopened`
+                : '') +
+              '\n',
           );
           for (const r of report.rejections.slice(0, 200)) {
             process.stdout.write(`  line ${r.line}: ${r.field} ${r.code}: ${r.message}\n`);

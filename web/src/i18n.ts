@@ -316,6 +316,9 @@ const zh = {
       tube_other_point: '试管已在其他采样点开启',
       tube_closed: '试管已封管，请换新管',
       tube_full: '试管已满',
+      tube_numeric_cell:
+        '试管条码以数字格式存储，前导 0 或末几位可能已丢失：请将该列设为文本格式后重新录入导出',
+      key_numeric_cell: '采样记录号以数字格式存储，可能已被改动：请将该列设为文本格式后重新导出',
     },
   },
   newRound: {
@@ -1116,6 +1119,10 @@ const en: Messages = {
       tube_other_point: 'tube opened at another point',
       tube_closed: 'tube closed before: use a new one',
       tube_full: 'tube already full',
+      tube_numeric_cell:
+        'tube barcode stored as a number cell: leading zeros or last digits may be lost; format the column as text and export again',
+      key_numeric_cell:
+        'record key stored as a number cell: it may have changed; format the column as text and export again',
     },
   },
   newRound: {
