@@ -86,6 +86,8 @@ const WRITES_ON_4XX: Record<string, { statuses: number[]; tables: string[] }> = 
   'POST /api/auth/login': { statuses: [401, 423], tables: ['audit_log', 'users'] },
   // A rejected file is recorded: its import run (with the rejected rows) and the audit entry.
   'POST /api/imports/persons': { statuses: [422], tables: ['import_runs', 'audit_log'] },
+  // A refused FHIR bundle is audited (counts and codes); nothing of it is recorded.
+  'POST /api/testing/results/fhir': { statuses: [422], tables: ['audit_log'] },
 };
 
 // ------------------------------------------------------------------------------------- JSON schema → fast-check
