@@ -30,6 +30,7 @@ import { registryRoutes } from '../modules/registry/routes.ts';
 import { testingRoutes } from '../modules/testing/routes.ts';
 import { tracingRoutes } from '../modules/tracing/routes.ts';
 import { transferRoutes } from '../modules/transfer/routes.ts';
+import { twinRoutes } from '../twin/jobs/routes.ts';
 import { installAuth } from './auth.ts';
 import { installInputGuard } from './input-guard.ts';
 import { installSecurityHeaders } from './security-headers.ts';
@@ -255,6 +256,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(transferRoutes, { prefix: '/api', db, clock });
   const store = new DashboardStore(db, clock, options.dashboardCheckEveryMs ?? 2000);
   await app.register(dashboardRoutes, { prefix: '/api', db, clock, store });
+  await app.register(twinRoutes, { prefix: '/api', db, clock });
   if (options.workers) installWorkers(app, db, clock, store);
   await installWebApp(app); // the web app at / (web/dist), or the landing page without a build
   return app;

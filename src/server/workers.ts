@@ -11,6 +11,7 @@ import type { Clock } from '../domain/clock.ts';
 import { auditHead, signedCheckpoint } from '../modules/access/audit.ts';
 import { type DashboardStore, refreshDashboard } from '../modules/command/dashboard.ts';
 import { runTracing } from '../modules/tracing/run-tracing.ts';
+import { TwinRunner } from '../twin/jobs/runner.ts';
 
 /** Runs `job` every `everyMs` while the app is up, one run at a time. */
 function every(app: FastifyInstance, name: string, everyMs: number, job: () => Promise<void>): void {
@@ -68,6 +69,11 @@ export function installWorkers(
       'audit checkpoint',
     );
   });
+  // 推演 runs asked for in the web app: one at a time, in a worker thread.
+  const twin = new TwinRunner(db, clock, app.log);
+  app.addHook('onReady', () => twin.start());
+  app.addHook('onClose', () => twin.stop());
+  every(app, '推演 runner', 3000, () => twin.tick());
   every(app, 'dashboard refresh', dashboardEveryMs, async () => {
     const r = await refreshDashboard(db, clock);
     store.invalidate();

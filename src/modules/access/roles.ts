@@ -47,6 +47,7 @@ export const PERMISSIONS = [
   'zone.read', // zones, their readiness to lift, suggestions (public notices)
   'zone.manage', // set, change and lift zones
   'leader.manage', // give leaders their patches (包保)
+  'twin.run', // 推演: run simulated outbreaks to compare strategies (generated cities, no personal data)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -71,6 +72,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'transfer.manage',
     'zone.manage',
     'leader.manage',
+    'twin.run',
   ],
   testing: [
     ...EVERYONE,
