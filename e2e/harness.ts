@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin/qingcang.js');
@@ -119,4 +119,59 @@ export function bearerClient(baseUrl: () => string, token: string) {
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
     return JSON.parse(text) as T;
   };
+}
+
+/** Logs in through the login page and waits for the dashboard. */
+export async function loginPage(page: Page, baseUrl: string, username: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByText('指挥中心大屏').waitFor();
+}
+
+/** Opens a page from the menu (the menu may fold items into its overflow on narrow screens: then by address). */
+export async function openFromMenu(page: Page, baseUrl: string, label: string, path: string): Promise<void> {
+  const item = page.getByRole('menuitem', { name: label, exact: true });
+  if ((await item.count()) > 0 && (await item.first().isVisible())) await item.first().click();
+  else await page.goto(`${baseUrl}${path}`);
+  await page.waitForURL((u) => u.pathname === path);
+}
+
+/** Answers the open confirmation (a Popconfirm) with its OK button. */
+export async function confirmPopover(page: Page): Promise<void> {
+  await page
+    .locator('.ant-popover:not(.ant-popover-hidden)')
+    .getByRole('button', { name: '确定', exact: true })
+    .click();
+}
+
+/**
+ * A logged-in page in a fresh Chinese browser context: runs `run`, saves a full-page screenshot named `shot`
+ * when it fails, and fails when the page threw.
+ */
+export async function withBrowserPage(
+  browser: Browser | undefined,
+  baseUrl: string,
+  username: string,
+  shot: string,
+  run: (page: Page) => Promise<void>,
+): Promise<void> {
+  const context = await browser?.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN' });
+  if (!context) throw new Error('no browser');
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  try {
+    await loginPage(page, baseUrl, username);
+    try {
+      await run(page);
+    } catch (err) {
+      await page.screenshot({ path: join(SHOTS, `${shot}-failure.png`), fullPage: true });
+      throw err;
+    }
+    if (pageErrors.length > 0) throw new Error(`the page threw: ${pageErrors.join('; ')}`);
+  } finally {
+    await context.close();
+  }
 }

@@ -13,12 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearerClient,
   cli,
+  confirmPopover,
   launchBrowser,
+  openFromMenu,
   PASSWORD,
   prepare,
   SHOTS,
   shutdown,
   startServer,
+  withBrowserPage,
 } from './harness.ts';
 
 const CITY = '2202';
@@ -68,29 +71,8 @@ beforeAll(async () => {
 
 afterAll(() => shutdown({ browser, server, dataDir }));
 
-async function login(page: Page, username: string): Promise<void> {
-  await page.goto(baseUrl);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByText('指挥中心大屏').waitFor();
-}
-
-/** Opens a page from the menu (the menu may fold items into its overflow on narrow screens: then by address). */
-async function open(page: Page, label: string, path: string): Promise<void> {
-  const item = page.getByRole('menuitem', { name: label, exact: true });
-  if ((await item.count()) > 0 && (await item.first().isVisible())) await item.first().click();
-  else await page.goto(`${baseUrl}${path}`);
-  await page.waitForURL((u) => u.pathname === path);
-}
-
-/** Answers the open confirmation (a Popconfirm) with its OK button. */
-async function confirm(page: Page): Promise<void> {
-  await page
-    .locator('.ant-popover:not(.ant-popover-hidden)')
-    .getByRole('button', { name: '确定', exact: true })
-    .click();
-}
+const open = (page: Page, label: string, path: string) => openFromMenu(page, baseUrl, label, path);
+const confirm = confirmPopover;
 
 const pane = (page: Page) => page.locator('.ant-tabs-tabpane-active');
 const siteRow = (page: Page, id: number, status?: string) =>
@@ -98,25 +80,8 @@ const siteRow = (page: Page, id: number, status?: string) =>
     `${status ? `.site-status-group[data-status="${status}"] ` : ''}tr.ant-table-row[data-row-key="${id}"]`,
   );
 
-async function withPage(username: string, run: (page: Page) => Promise<void>): Promise<void> {
-  const context = await browser?.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN' });
-  if (!context) throw new Error('no browser');
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  try {
-    await login(page, username);
-    try {
-      await run(page);
-    } catch (err) {
-      await page.screenshot({ path: join(SHOTS, 'sites-failure.png'), fullPage: true });
-      throw err;
-    }
-    expect(pageErrors).toEqual([]);
-  } finally {
-    await context.close();
-  }
-}
+const withPage = (username: string, run: (page: Page) => Promise<void>) =>
+  withBrowserPage(browser, baseUrl, username, 'sites', run);
 
 const sites = async () => (await cmd<{ items: Site[] }>('GET', '/api/isolation/sites')).items;
 const forecastFree = async () =>

@@ -21,6 +21,7 @@ const IsolationPage = lazy(() => import('./pages/Isolation.tsx'));
 const TransferPage = lazy(() => import('./pages/Transfer.tsx'));
 const CommandPage = lazy(() => import('./pages/Command.tsx'));
 const AdminPage = lazy(() => import('./pages/Admin.tsx'));
+const TwinPage = lazy(() => import('./pages/Twin.tsx'));
 
 interface Page {
   path: string;
@@ -45,6 +46,8 @@ function PageBody({ path, me }: { path: string; me: Me }) {
       return <CommandPage me={me} />;
     case '/admin':
       return <AdminPage me={me} />;
+    case '/twin':
+      return <TwinPage />;
     default:
       return <Dashboard me={me} />;
   }
@@ -130,6 +133,7 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
       permissions: ['transfer.read', 'transfer.manage', 'transfer.drive'],
     },
     { path: '/command', label: t('nav.command'), permissions: ['zone.read', 'task.read', 'report.read'] },
+    { path: '/twin', label: t('twin.nav'), permissions: ['twin.run'] },
     { path: '/admin', label: t('admin.nav'), permissions: ['user.manage', 'token.manage', 'audit.read'] },
   ].filter((p) => p.permissions.some((x) => me.permissions.includes(x)));
   const current = pages.find((p) => p.path === path) ?? pages[0];

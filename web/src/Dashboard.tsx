@@ -163,7 +163,7 @@ export function Dashboard({ me }: { me: Me }) {
   const pick = (k: string) => (f ? (f[k] ?? 0) : undefined);
   const locale = lang === 'en' ? 'en-GB' : 'zh-CN';
   const asOf = kpis.data
-    ? new Date(kpis.data.computed_at).toLocaleTimeString(locale, { hour12: false })
+    ? new Date(kpis.data.computed_at).toLocaleTimeString(locale, { hour12: false, timeZone: 'Asia/Shanghai' })
     : null;
   const error = kpis.error ?? funnel.error ?? series.error ?? children.error;
 

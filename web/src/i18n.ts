@@ -5,6 +5,7 @@ import { CODE_WORDS } from '../../src/domain/code-words.ts';
 import { adminEn, adminZh } from './i18n/admin.ts';
 import { errorsZh } from './i18n/errors.ts';
 import { sitesEn, sitesZh } from './i18n/sites.ts';
+import { twinEn, twinZh } from './i18n/twin.ts';
 
 const zh = {
   app: { title: '清仓 · 疫情处置指挥平台', short: '清仓' },
@@ -1611,8 +1612,8 @@ function initialLanguage(): Language {
 
 void i18n.use(initReactI18next).init({
   resources: {
-    'zh-CN': { translation: { ...zh, errors: errorsZh, admin: adminZh, sites: sitesZh } },
-    en: { translation: { ...en, admin: adminEn, sites: sitesEn } },
+    'zh-CN': { translation: { ...zh, errors: errorsZh, admin: adminZh, sites: sitesZh, twin: twinZh } },
+    en: { translation: { ...en, admin: adminEn, sites: sitesEn, twin: twinEn } },
   },
   lng: initialLanguage(),
   fallbackLng: 'zh-CN',

@@ -142,6 +142,10 @@ export const adminZh = {
       registry: {
         seeded: '生成演示城市',
       },
+      twin: {
+        run_queued: '提交推演',
+        run_cancelled: '取消推演',
+      },
       testing: {
         round_created: '创建检测轮次',
         scans_imported: '导入采样记录',
@@ -482,6 +486,10 @@ export const adminEn: typeof adminZh = {
       },
       registry: {
         seeded: 'Seeded the demo city',
+      },
+      twin: {
+        run_queued: 'Asked for a simulation',
+        run_cancelled: 'Cancelled a simulation',
       },
       testing: {
         round_created: 'Created a testing round',

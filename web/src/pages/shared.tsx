@@ -77,7 +77,14 @@ export function useFormat() {
   return useMemo(
     () => ({
       dateTime: (v: string | null | undefined) =>
-        v ? new Date(v).toLocaleString(locale, { dateStyle: 'short', timeStyle: 'short' }) : '—',
+        // Beijing time, whatever the browser's zone: every time the platform shows is the command's local time.
+        v
+          ? new Date(v).toLocaleString(locale, {
+              dateStyle: 'short',
+              timeStyle: 'short',
+              timeZone: 'Asia/Shanghai',
+            })
+          : '—',
       number: (v: number | null | undefined) =>
         v === null || v === undefined ? '—' : v.toLocaleString(locale),
       percent: (part: number, whole: number) =>
