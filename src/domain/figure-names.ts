@@ -116,6 +116,12 @@ const F = {
     '已到达方舱医院或定点医院的病例；已分配床位尚未到达的病例计入“已安置待转运”。',
     'Cases who have arrived at a shelter or designated hospital; those with a bed assigned and not arrived are counted as awaiting transfer.',
   ],
+  placed_found_on_day: [
+    '当日发现并已安置',
+    'Found that day and placed',
+    '所选日期（北京时间）发现、已分配隔离房间或床位的人（病例和接触者），转运时钟按这些人计。当日发现而尚未安置的人计入“待安置”，不在此数内；大屏“今日新增阳性”和新增密接、次密接是当日发现的全部人数。',
+    'People found on the chosen day (Beijing time) who have been given a room or bed (cases and contacts): the transfer clocks count these. Those found and not yet placed are “waiting for a place”, not here; the dashboard’s new positives and new contacts count everyone found that day.',
+  ],
   held: [
     '在管（含待转运）',
     'Held (including awaiting transfer)',

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendsUnderTest } from '../../db/testing.ts';
 import { type DayRow, type LoopResult, runLoop } from './driver.ts';
@@ -10,6 +12,23 @@ import { type OpenedDb, openTwinDb, populationOf, seedWorld } from './world.ts';
 const sc = loadScenario('jilin-city-2022');
 const spec = { city: sc.city, people: 5_000, citySeed: 42 };
 const DAYS = 16;
+const BASELINE_FIGURES = [
+  'date',
+  'true_infections',
+  'true_new',
+  'detected',
+  'detected_total',
+  'detected_community',
+  'contacts_found',
+  'isolated',
+  'at_home_held',
+  'rooms_needed',
+  'backlog',
+  'person_tests',
+  'tubes',
+  'released',
+  'discharged',
+] as const;
 
 for (const backend of backendsUnderTest()) {
   describe(`twin closed loop [${backend}]`, () => {
@@ -63,6 +82,20 @@ for (const backend of backendsUnderTest()) {
       expect(rows[0]?.cases).toBe(last.detected_total);
       expect(rows[0]?.scans).toBe(run.rows.reduce((a, r) => a + r.person_tests, 0));
       expect(rows[0]?.stays).toBe(last.isolated);
+    });
+
+    // The baseline regression: this run's daily figures, kept in loop-baseline.json per backend. A change to the
+    // model or to any module's decisions shows here as a changed day; when the change is meant, write the file
+    // again with UPDATE_TWIN_BASELINE=1 and say why in the commit.
+    it('matches the recorded baseline day by day', () => {
+      const figures = run.rows.map((r) => Object.fromEntries(BASELINE_FIGURES.map((f) => [f, r[f]])));
+      const file = join(import.meta.dirname, 'loop-baseline.json');
+      const stored: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+      if (process.env.UPDATE_TWIN_BASELINE === '1') {
+        stored[backend] = figures;
+        writeFileSync(file, `${JSON.stringify(stored, null, 1)}\n`);
+      }
+      expect(figures).toEqual(stored[backend]);
     });
 
     it('bands and summary over runs', () => {

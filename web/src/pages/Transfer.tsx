@@ -26,6 +26,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
 import { areaName } from '../area-names.ts';
+import { FigureLabel } from '../figure-label.tsx';
 import { type Phrase, reasonText } from '../reason-text.ts';
 import {
   AreaName,
@@ -449,7 +450,11 @@ function ClocksView({ version }: { version: number }) {
       <Row gutter={[12, 12]}>
         <Col xs={12} md={6}>
           <Card size="small">
-            <Statistic title={t('transfer.people')} value={c?.people ?? '—'} loading={res.loading && !c} />
+            <Statistic
+              title={<FigureLabel k="placed_found_on_day" />}
+              value={c?.people ?? '—'}
+              loading={res.loading && !c}
+            />
           </Card>
         </Col>
         {legs.map((leg) => (
