@@ -84,6 +84,9 @@ const NOT_PERSONAL = new Set([
   'GET /api/isolation/stock', // counts by category and site kind
   'GET /api/isolation/forecast', // counts
   'GET /api/tracing/rules', // the contact rules in force
+  'GET /api/twin/options', // scenarios and strategies
+  'GET /api/twin/runs', // simulated runs: generated cities, no people
+  'GET /api/twin/runs/:id',
 ]);
 
 /** The data lines of a list's CSV export (answered 200), without the byte-order mark and the header. */

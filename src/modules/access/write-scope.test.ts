@@ -66,6 +66,8 @@ const WRITES: Record<string, 'person' | 'stay' | 'place' | 'jurisdiction' | 'sys
   'POST /api/tracing/colocations': 'person',
   'POST /api/tracing/run': 'system',
   'PUT /api/tracing/rules': 'system',
+  'POST /api/twin/runs': 'system',
+  'POST /api/twin/runs/:id/cancel': 'system',
   'POST /api/isolation/place': 'jurisdiction',
   'POST /api/isolation/stays/:id/arrive': 'stay',
   'POST /api/isolation/stays/:id/release': 'stay',
