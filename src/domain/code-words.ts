@@ -47,6 +47,7 @@ const W = {
       extra_test: '加测',
       place_person: '待安置',
       transfer_person: '待转运',
+      result_conflict: '检测结果冲突待复核',
     },
     en: {
       retest_single_tube: 'Single-tube retest',
@@ -59,6 +60,7 @@ const W = {
       extra_test: 'Extra test',
       place_person: 'To place',
       transfer_person: 'To transfer',
+      result_conflict: 'Conflicting results to review',
     },
   },
   leaderFunction: {

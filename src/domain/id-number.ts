@@ -112,10 +112,12 @@ const CONVERTED: readonly IdNumberFlag[] = Object.freeze(['id_converted_from_15'
  * Validates an ID number: 18 characters (a citizen's number, a residence permit's, a foreigner's permanent
  * residence number), or 15 digits (first generation, converted to 18 and flagged). `today` bounds the birth date
  * (no one is born in the future); the lower bound is 1900-01-01. A lower-case x check character is accepted and
- * normalised to X.
+ * normalised to X, full-width characters are read as ASCII and spaces inside are dropped.
  */
 export function parseIdNumber(raw: string, today: Date): IdNumberResult {
-  let id = raw.trim().toUpperCase();
+  // One reading everywhere (import, scans, FHIR, search): full-width digits and letters as ASCII (NFKC), spaces
+  // and tabs inside dropped.
+  let id = raw.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
   let flags = NO_FLAGS;
   if (id.length === 15) {
     if (!/^\d{15}$/.test(id)) {
@@ -194,7 +196,8 @@ const NUMERIC_CELL_ADVICE =
  *   why. With a fitting check character it cannot be told from a real number, and is accepted.
  */
 export function parseIdNumberCell(raw: string, today: Date, storedAsNumber = false): IdNumberResult {
-  const text = raw.trim();
+  // A leading ' is how a spreadsheet user keeps a number as text: not part of the number.
+  const text = raw.trim().replace(/^'/, '');
   if (storedAsNumber && !/^\d{1,15}$/.test(text)) {
     return {
       ok: false,

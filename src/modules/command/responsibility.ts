@@ -29,6 +29,7 @@ export const FUNCTION_OF_TASK: Record<string, LeaderFunction> = {
   terminal_disinfection: 'isolation',
   health_alert: 'isolation',
   extra_test: 'testing',
+  result_conflict: 'testing',
 };
 
 export interface Leader {

@@ -27,6 +27,8 @@ export async function recordAntigenReports(
   clock: Clock,
   items: readonly AntigenInput[],
   scopePrefix: string,
+  /** Who reported: a person's phone (self-report) or a lab's system (FHIR): named in a clock refusal. */
+  sender: 'phone' | 'lab' = 'phone',
 ): Promise<AntigenOutcome[]> {
   const now = clock.now();
   const people = await tx.query<{ id: number; area_code: string }>(
@@ -51,7 +53,7 @@ export async function recordAntigenReports(
         key: i.key,
         status: 'rejected',
         code: 'reported_at_future',
-        message: `reported at ${i.reportedAt.toISOString()}, after the server's time: check the phone's clock`,
+        message: `reported at ${i.reportedAt.toISOString()}, after the server's time: check the ${sender === 'lab' ? "lab system's clock and time zone" : "phone's clock"}`,
       });
       continue;
     }

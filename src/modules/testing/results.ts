@@ -43,6 +43,8 @@ interface TubeRow {
 
 /** How far a lab's clock may run ahead of the server's before its result time is refused. */
 export const RESULT_CLOCK_SKEW_MS = 10 * 60_000;
+/** A conflicting result is reviewed within this time. */
+const CONFLICT_REVIEW_MS = 2 * 3600_000;
 
 export async function ingestResults(
   tx: Queryable,
@@ -75,6 +77,7 @@ export async function ingestResults(
   const insert: unknown[][] = [];
   const resulted: { id: number; result: TubeResultValue; testedAt: Date }[] = [];
   const conflicts: number[] = [];
+  const conflictTasks: { id: number; area: string; barcode: string; first: string; second: string }[] = [];
   const outcomes = items.map((item, i): ResultOutcome => {
     const key = keys[i] as string;
     if (seen.has(key)) return { tube: item.tube, status: 'duplicate' };
@@ -130,6 +133,13 @@ export async function ingestResults(
     if (t.result !== null && t.result !== item.result) {
       record(true);
       conflicts.push(t.id);
+      conflictTasks.push({
+        id: t.id,
+        area: t.area_code,
+        barcode: t.barcode,
+        first: t.result,
+        second: item.result,
+      });
       return {
         tube: item.tube,
         status: 'conflict',
@@ -171,6 +181,24 @@ export async function ingestResults(
   }
   if (conflicts.length > 0)
     await tx.query('UPDATE tubes SET result_conflict = true WHERE id = ANY($1::int8[])', [conflicts]);
+  // A second, different result is kept and the first stands, but someone must look: a review task for the
+  // testing team of the tube's area (on the responsibility list; one per tube), due in 2 hours.
+  if (conflictTasks.length > 0)
+    await tx.query(
+      `INSERT INTO tasks (kind, area_code, subject_type, subject_id, due_at, created_at, details)
+       SELECT 'result_conflict', u.area, 'tube', u.id, $2, $1, jsonb_build_object('tube', u.barcode, 'first', u.first, 'second', u.second)
+         FROM unnest($3::int8[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(id, area, barcode, first, second)
+       ON CONFLICT DO NOTHING`,
+      [
+        now,
+        new Date(now.getTime() + CONFLICT_REVIEW_MS),
+        conflictTasks.map((c) => c.id),
+        conflictTasks.map((c) => c.area),
+        conflictTasks.map((c) => c.barcode),
+        conflictTasks.map((c) => c.first),
+        conflictTasks.map((c) => c.second),
+      ],
+    );
   const followUp = await followUpResults(
     tx,
     clock,

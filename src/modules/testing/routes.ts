@@ -497,6 +497,13 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     },
     async (req, reply) => {
       const p = principalOf(req);
+      const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (mediaType !== 'application/json' && mediaType !== FHIR_JSON)
+        throw new AppError(
+          415,
+          'unsupported_media_type',
+          `a FHIR bundle is sent as ${FHIR_JSON} or application/json (UTF-8), not ${mediaType || 'without a content type'}`,
+        );
       const fhirClient = wantsFhir(req.headers['content-type'], req.headers.accept);
       const parsed = parseFhirResults(req.body, fhirOptionsFromEnv());
       try {
@@ -712,13 +719,24 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     },
     async (req) => {
       const p = principalOf(req);
-      const rows = await completeTasks(db, clock, [req.params.id], {
-        name: p.name,
-        scopePrefix: p.jurisdiction,
-        note: req.body.note,
+      return db.transaction(async (tx) => {
+        const rows = await completeTasks(tx, clock, [req.params.id], {
+          name: p.name,
+          scopePrefix: p.jurisdiction,
+          note: req.body.note,
+        });
+        const done = rows[0];
+        if (!done) throw notFound('open task', req.params.id);
+        // Who closed which task, and when: the responsibility list counts on it.
+        await appendAudit(tx, clock, p, {
+          action: 'task.completed',
+          subjectType: 'task',
+          subjectId: done.id,
+          areaCode: done.area_code,
+          details: { kind: done.kind, note: req.body.note !== undefined },
+        });
+        return { id: done.id, status: 'done' };
       });
-      if (!rows[0]) throw notFound('open task', req.params.id);
-      return { id: rows[0].id, status: 'done' };
     },
   );
 };

@@ -10,10 +10,10 @@ export async function completeTasks(
   clock: Clock,
   ids: readonly number[],
   by: { name: string; scopePrefix: string; note?: string },
-): Promise<{ id: number; area_code: string }[]> {
-  const { rows } = await tx.query<{ id: number; area_code: string }>(
+): Promise<{ id: number; area_code: string; kind: string }[]> {
+  const { rows } = await tx.query<{ id: number; area_code: string; kind: string }>(
     `UPDATE tasks SET status = 'done', done_at = $3, details = details || jsonb_build_object('done_by', $4::text, 'note', $5::text)
-      WHERE id = ANY($1::int8[]) AND status = 'open' AND starts_with(area_code, $2) RETURNING id, area_code`,
+      WHERE id = ANY($1::int8[]) AND status = 'open' AND starts_with(area_code, $2) RETURNING id, area_code, kind`,
     [ids, by.scopePrefix, clock.now(), by.name, by.note ?? null],
   );
   return rows;

@@ -142,6 +142,9 @@ export const adminZh = {
       registry: {
         seeded: '生成演示城市',
       },
+      task: {
+        completed: '完成任务',
+      },
       twin: {
         run_queued: '提交推演',
         run_cancelled: '取消推演',
@@ -486,6 +489,9 @@ export const adminEn: typeof adminZh = {
       },
       registry: {
         seeded: 'Seeded the demo city',
+      },
+      task: {
+        completed: 'Completed a task',
       },
       twin: {
         run_queued: 'Asked for a simulation',

@@ -192,6 +192,61 @@ describeBackends('FHIR results through the API', (ctx) => {
     ).toBe(1);
   });
 
+  it("names the reader's and the database's problems in one answer", async () => {
+    const res = await post(
+      lab,
+      '/api/testing/results/fhir',
+      message(pcr('FH000003', DETECTED, { effectiveDateTime: 'not-a-date' }), pcr('NOPE0002', DETECTED)),
+    );
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details.map((d: { code: string }) => d.code)).toEqual([
+      'fhir_bad_time',
+      'tube_unknown',
+    ]);
+    // Not a JSON body: 415, not a parse error.
+    const text = await post(lab, '/api/testing/results/fhir', 'resourceType=Bundle', {
+      'content-type': 'text/plain',
+    });
+    expect([text.statusCode, text.json().error.code]).toEqual([415, 'unsupported_media_type']);
+  });
+
+  it('turns a conflicting second result into a review task for the testing team, and audits its completion', async () => {
+    const first = await post(lab, '/api/testing/results/fhir', message(pcr('FH000003', NOT_DETECTED)));
+    expect(first.json().items).toMatchObject([{ status: 'recorded' }]);
+    const second = await post(lab, '/api/testing/results/fhir', message(pcr('FH000003', DETECTED)), {
+      accept: 'application/fhir+json',
+    });
+    expect(second.statusCode, second.body).toBe(200);
+    const issues = second.json().issue;
+    expect(issues[0]).toMatchObject({ severity: 'information', code: 'informational' });
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'informational',
+        expression: ['Bundle.entry[2].resource'],
+      }),
+    );
+    const task = await ctx.db.query<{ id: number; area_code: string; details: Record<string, string> }>(
+      "SELECT t.id, t.area_code, t.details FROM tasks t JOIN tubes u ON u.id = t.subject_id WHERE t.kind = 'result_conflict' AND u.barcode = 'FH000003'",
+    );
+    expect(task.rows).toHaveLength(1);
+    expect(task.rows[0]?.details).toMatchObject({ tube: 'FH000003', first: 'negative', second: 'positive' });
+    const team = await loginAs(app, ctx.db, 'testing', community.slice(0, 6));
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/api/tasks?kind=result_conflict',
+      headers: team.headers,
+    });
+    expect(listed.json().items.map((t: { id: number }) => Number(t.id))).toContain(Number(task.rows[0]?.id));
+    const done = await post(team, `/api/tasks/${task.rows[0]?.id}/done`, { note: '复核：以阳性为准' });
+    expect(done.statusCode, done.body).toBe(200);
+    const audit = await ctx.db.query<{ details: Record<string, unknown> }>(
+      "SELECT details FROM audit_log WHERE action = 'task.completed' AND subject_id = $1",
+      [String(task.rows[0]?.id)],
+    );
+    expect(audit.rows).toEqual([{ details: { kind: 'result_conflict', note: true } }]);
+  });
+
   it("refuses another district's tube as unknown", async () => {
     const res = await post(otherLab, '/api/testing/results/fhir', message(pcr('FH000006', NOT_DETECTED)));
     expect(res.statusCode).toBe(422);
@@ -226,6 +281,15 @@ describeBackends('FHIR results through the API', (ctx) => {
     ]);
     const again = await post(lab, '/api/testing/results/fhir', message(patient(person.id_number), antigen()));
     expect(again.json().antigen).toMatchObject([{ status: 'duplicate' }]);
+    // The same person by a first-generation (15-digit) number: matched, and flagged.
+    const old = people.find((x) => x.id_number.slice(6, 8) === '19' && x.id !== person.id) as {
+      id: number;
+      id_number: string;
+    };
+    const fifteen = `${old.id_number.slice(0, 6)}${old.id_number.slice(8, 17)}`;
+    const flagged = await post(lab, '/api/testing/results/fhir', message(patient(fifteen), antigen()));
+    expect(flagged.statusCode, flagged.body).toBe(200);
+    expect(flagged.json().antigen).toMatchObject([{ status: 'accepted', flags: ['id_converted_from_15'] }]);
     expect(
       await count(
         `SELECT count(*)::int AS n FROM tasks WHERE kind = 'pcr_confirm' AND person_id = ${person.id}`,

@@ -35,7 +35,8 @@ export class FhirBundleRefused extends Error {
 export interface FhirIngestReport {
   bundle_type: string | null;
   items: (ResultOutcome & { source: string })[];
-  antigen: (AntigenOutcome & { source: string })[];
+  /** `flags`: id_converted_from_15 when the Patient's ID number had 15 digits (matched as its 18-digit form). */
+  antigen: (AntigenOutcome & { source: string; flags?: string[] })[];
   follow_up: FollowUpSummary;
   warnings: FhirWarning[];
 }
@@ -63,8 +64,9 @@ export async function ingestFhirBundle(
   parsed: FhirParse,
   scopePrefix: string,
 ): Promise<FhirIngestReport> {
-  if (parsed.errors.length > 0) throw new FhirBundleRefused(parsed.errors, parsed.warnings);
-  const problems: BundleProblem[] = [];
+  // The reader's problems and the database's are named together: the sound results are checked against the
+  // database even when the bundle is already refused (the caller's transaction rolls everything back).
+  const problems: BundleProblem[] = [...parsed.errors];
   const res = await ingestResults(
     tx,
     clock,
@@ -88,12 +90,15 @@ export async function ingestFhirBundle(
   // Antigen results: the person by ID number, in the sender's jurisdiction.
   const now = clock.now();
   const ids = new Map<number, string>(); // antigen index → normalised ID number
+  const flags = new Map<number, string[]>(); // antigen index → id_converted_from_15
   parsed.antigen.forEach((a, i) => {
     const r = parseIdNumber(a.idNumber, now);
-    if (r.ok) ids.set(i, r.value.idNumber);
-    else problems.push({ path: a.idNumberPath, code: r.code, message: r.message });
+    if (r.ok) {
+      ids.set(i, r.value.idNumber);
+      if (r.value.flags.length > 0) flags.set(i, [...r.value.flags]);
+    } else problems.push({ path: a.idNumberPath, code: r.code, message: r.message });
   });
-  let antigen: (AntigenOutcome & { source: string })[] = [];
+  let antigen: (AntigenOutcome & { source: string; flags?: string[] })[] = [];
   if (ids.size > 0) {
     const found = await tx.query<{ id: number; id_number: string }>(
       `SELECT id, id_number FROM persons
@@ -101,7 +106,7 @@ export async function ingestFhirBundle(
       [[...new Set(ids.values())], scopePrefix],
     );
     const person = new Map(found.rows.map((p) => [p.id_number, Number(p.id)]));
-    const inputs: { source: string; input: AntigenInput }[] = [];
+    const inputs: { source: string; flags: string[]; input: AntigenInput }[] = [];
     for (const [i, idNumber] of ids) {
       const a = parsed.antigen[i];
       const personId = person.get(idNumber);
@@ -117,6 +122,7 @@ export async function ingestFhirBundle(
       }
       inputs.push({
         source: a.sourceRef,
+        flags: flags.get(i) ?? [],
         input: {
           key: `fhir:${createHash('sha256').update(`${idNumber}|${a.result}|${a.testedAt}`).digest('hex')}`,
           personId,
@@ -130,12 +136,14 @@ export async function ingestFhirBundle(
       clock,
       inputs.map((x) => x.input),
       scopePrefix,
+      'lab',
     );
     antigen = outcomes.map((o, k) => {
       const source = inputs[k]?.source as string;
       if (o.status === 'rejected')
         problems.push({ path: `${source}.resource`, code: o.code, message: o.message });
-      return { ...o, source };
+      const f = inputs[k]?.flags ?? [];
+      return f.length > 0 ? { ...o, source, flags: f } : { ...o, source };
     });
   }
   if (problems.length > 0) throw new FhirBundleRefused(problems, parsed.warnings);

@@ -25,7 +25,8 @@ function issueType(code: string): string {
 function issue(severity: 'error' | 'warning' | 'information', code: string, message: string, path?: string) {
   return {
     severity,
-    code: issueType(code),
+    // What was left out or noted is informational; only refusals carry the kind of problem.
+    code: severity === 'error' ? issueType(code) : 'informational',
     details: { coding: [{ system: QINGCANG_CODE_SYSTEM, code }], text: message },
     diagnostics: message,
     ...(path ? { expression: [path] } : {}),

@@ -285,7 +285,7 @@ describe('parseFhirResults: the bundle itself', () => {
       expect(r.errors).toMatchObject([{ path: 'Bundle.type', code: 'fhir_bad_bundle_type' }]);
     }
     expect(parseFhirResults({ resourceType: 'Bundle', entry: [] }).errors).toMatchObject([
-      { path: 'Bundle.type', code: 'fhir_bad_bundle_type' },
+      { path: 'Bundle.type', code: 'fhir_missing_bundle_type' },
     ]);
     for (const type of ['batch', 'transaction', 'collection']) {
       expect(parseFhirResults({ ...bundle(obs()), type }).results).toHaveLength(1);
@@ -366,7 +366,9 @@ describe('parseFhirResults: the bundle itself', () => {
         { resource: { resourceType: 'DiagnosticReport', result: 'not a list' } },
       ],
     });
-    expect(broken.results).toEqual([]);
+    // The sound result is still returned beside the errors (the caller refuses the bundle whole, and checks it
+    // against the database to name every problem at once).
+    expect(broken.results.map((x) => x.sourceRef)).toEqual(['Bundle.entry[1]']);
     expect(broken.errors.map((e) => [e.code, e.path])).toEqual([
       ['fhir_missing_resource', 'Bundle.entry[5].resource'],
       ['fhir_invalid_resource', 'Bundle.entry[6]'],
@@ -382,7 +384,7 @@ describe('parseFhirResults: each error with its path', () => {
     expect(errorsOf(obs({ component: [{ code: { coding: [{ code: 5 }] } }] }))).toEqual([
       ['fhir_invalid_resource', `${P}.component[0].code.coding[0].code`],
     ]);
-    expect(errorsOf(obs({ valueString: 'negative' }))).toEqual([['fhir_invalid_resource', `${P}.value[x]`]]);
+    expect(errorsOf(obs({ valueString: 'negative' }))).toEqual([['fhir_invalid_resource', `${P}.value`]]);
   });
 
   it('fhir_not_final: preliminary, registered, cancelled, entered-in-error', () => {
@@ -429,7 +431,7 @@ describe('parseFhirResults: each error with its path', () => {
 
   it('fhir_missing_value', () => {
     const absent = obs({ valueCodeableConcept: undefined, dataAbsentReason: { text: 'sample leaked' } });
-    expect(errorsOf(absent)).toEqual([['fhir_missing_value', `${P}.value[x]`]]);
+    expect(errorsOf(absent)).toEqual([['fhir_missing_value', `${P}.value`]]);
     expect(parseFhirResults(bundle(absent)).errors[0]?.message).toMatch(/sample leaked/);
   });
 
@@ -505,13 +507,114 @@ describe('parseFhirResults: each error with its path', () => {
     const first = obs({ valueCodeableConcept: DETECTED });
     const second = obs({ valueCodeableConcept: NOT_DETECTED });
     const r = parseFhirResults(bundle(first, obs({ specimen: { display: 'T0002' } }), second));
-    expect(r.results).toEqual([]); // one unit: nothing when anything is wrong
+    expect(r.results.map((x) => x.tubeBarcode)).toEqual(['T0002']); // T0001 has no one result
     expect(r.errors).toMatchObject([{ path: 'Bundle.entry[2].resource', code: 'fhir_conflict_in_bundle' }]);
     expect(r.errors[0]?.message).toMatch(/T0001.*Bundle\.entry\[0\]: positive/);
     // Same result, different Ct: also a conflict.
     const ctA = obs({ component: [ctComponent('N', 30)] });
     const ctB = obs({ component: [ctComponent('N', 31)] });
     expect(errorsOf(ctA, ctB)).toEqual([['fhir_conflict_in_bundle', 'Bundle.entry[1].resource']]);
+  });
+});
+
+describe('parseFhirResults: ambiguity is refused, never resolved by a guess', () => {
+  const spec = (id: string, tube: string) => ({
+    resourceType: 'Specimen',
+    id,
+    identifier: [{ system: TUBE_BARCODE_SYSTEM, value: tube }],
+  });
+  const byRef = (ref: string) => obs({ specimen: { reference: ref }, valueCodeableConcept: DETECTED });
+
+  it('fhir_duplicate_id: a fullUrl or a Type/id named twice', () => {
+    const dupUrl = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [
+        { fullUrl: 'urn:uuid:x', resource: spec('a', 'S29') },
+        { fullUrl: 'urn:uuid:x', resource: spec('b', 'S30') },
+        { resource: byRef('urn:uuid:x') },
+      ],
+    };
+    expect(parseFhirResults(dupUrl).errors.map((e) => [e.code, e.path])).toEqual([
+      ['fhir_duplicate_id', 'Bundle.entry[1].fullUrl'],
+    ]);
+    expect(errorsOf(spec('dup', 'S29'), spec('dup', 'S30'), byRef('Specimen/dup'))).toEqual([
+      ['fhir_duplicate_id', 'Bundle.entry[1].resource.id'],
+    ]);
+    const twoContained = obs({
+      contained: [spec('c1', 'S29'), spec('c1', 'S30')],
+      specimen: { reference: '#c1' },
+    });
+    expect(errorsOf(twoContained)).toEqual([['fhir_unresolved_reference', `${P}.specimen.reference`]]);
+  });
+
+  it('an Observation listed in two reports that name different specimens has no tube', () => {
+    const report = (specimen: string) => ({
+      resourceType: 'DiagnosticReport',
+      specimen: [{ reference: specimen }],
+      result: [{ reference: 'Observation/o1' }],
+    });
+    const o = { ...obs({ specimen: undefined, valueCodeableConcept: DETECTED }), id: 'o1' };
+    const r = parseFhirResults(
+      bundle(spec('s32', 'S32'), spec('s33', 'S33'), report('Specimen/s32'), report('Specimen/s33'), o),
+    );
+    expect(r.errors.map((e) => [e.code, e.path])).toEqual([
+      ['fhir_conflict_in_bundle', 'Bundle.entry[4].resource.specimen'],
+    ]);
+    // Two reports naming the same specimen: one tube.
+    const same = parseFhirResults(
+      bundle(spec('s32', 'S32'), report('Specimen/s32'), report('Specimen/s32'), o),
+    );
+    expect([same.errors, same.results.map((x) => x.tubeBarcode)]).toEqual([[], ['S32']]);
+  });
+
+  it('fhir_conflicting_identifiers: different barcodes on the Specimen, the order and the Observation', () => {
+    const order = {
+      resourceType: 'ServiceRequest',
+      id: 'sr',
+      identifier: [{ system: TUBE_BARCODE_SYSTEM, value: 'S37' }],
+    };
+    const o = obs({
+      specimen: { reference: 'Specimen/s36' },
+      basedOn: [{ reference: 'ServiceRequest/sr' }],
+      identifier: [{ system: TUBE_BARCODE_SYSTEM, value: 'S09' }],
+    });
+    const r = parseFhirResults(bundle(spec('s36', 'S36'), order, o));
+    expect(r.errors).toMatchObject([
+      { code: 'fhir_conflicting_identifiers', path: 'Bundle.entry[1].resource.identifier[0].value' },
+    ]);
+    expect(r.errors[0]?.message).toMatch(/S36.*S37.*S09/);
+  });
+
+  it('fhir_ambiguous_value: a coding and a text that disagree; a presumptive positive is named as such', () => {
+    const negativeButText = { coding: [{ system: SNOMED_SYSTEM, code: '260385009' }], text: '阳性' };
+    expect(errorsOf(obs({ valueCodeableConcept: negativeButText }))).toEqual([
+      ['fhir_ambiguous_value', `${P}.valueCodeableConcept.text`],
+    ]);
+    const agreeing = { coding: [{ system: SNOMED_SYSTEM, code: '260385009' }], text: '阴性' };
+    expect(errorsOf(obs({ valueCodeableConcept: agreeing }))).toEqual([]);
+    const presumptive = parseFhirResults(
+      bundle(obs({ valueCodeableConcept: { coding: [{ system: SNOMED_SYSTEM, code: '720735008' }] } })),
+    );
+    expect(presumptive.errors[0]?.message).toMatch(/presumptive positive/);
+  });
+
+  it('the same result for a tube twice in a bundle, at two times, is one result', () => {
+    const r = parseFhirResults(
+      bundle(
+        obs({ effectiveDateTime: '2022-03-14T08:30:00+08:00' }),
+        obs({ effectiveDateTime: '2022-03-14T08:32:00+08:00' }),
+      ),
+    );
+    expect([r.errors, r.results.map((x) => x.testedAt)]).toEqual([[], ['2022-03-14T00:30:00.000Z']]);
+    // Same result, another Ct: the message says how they differ.
+    const ct = parseFhirResults(
+      bundle(
+        obs({ valueCodeableConcept: DETECTED, component: [ctComponent('N', 30)] }),
+        obs({ valueCodeableConcept: DETECTED }),
+      ),
+    );
+    expect(ct.errors[0]?.message).toMatch(/positive \(Ct N 30\).*here: positive \(no Ct\)/);
   });
 });
 

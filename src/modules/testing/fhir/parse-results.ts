@@ -165,7 +165,10 @@ export type FhirErrorCode =
   | 'fhir_bad_time'
   | 'fhir_tested_before_collection'
   | 'fhir_no_person_id'
-  | 'fhir_conflict_in_bundle';
+  | 'fhir_conflict_in_bundle'
+  | 'fhir_duplicate_id'
+  | 'fhir_missing_bundle_type'
+  | 'fhir_conflicting_identifiers';
 
 export interface FhirError {
   path: string;
@@ -439,6 +442,7 @@ class Reader {
   private readonly warnings = new Map<string, FhirWarning>();
   private readonly index = new Map<string, IndexedEntry>();
   private readonly reportOf = new Map<number, ParsedReport>();
+  private readonly allReports = new Map<number, ParsedReport[]>();
   private readonly tubeSystems: ReadonlySet<string>;
   private readonly idSystems: ReadonlySet<string>;
   sarsObservations = 0;
@@ -468,10 +472,22 @@ class Reader {
   linkReport(rep: ParsedReport): void {
     for (const ref of rep.report.result ?? []) {
       const target = ref.reference ? this.lookup(ref.reference) : undefined;
-      if (target?.type === 'Observation' && !this.reportOf.has(target.entryIndex)) {
-        this.reportOf.set(target.entryIndex, rep);
-      }
+      if (target?.type !== 'Observation') continue;
+      if (!this.reportOf.has(target.entryIndex)) this.reportOf.set(target.entryIndex, rep);
+      const all = this.allReports.get(target.entryIndex);
+      if (all) {
+        if (!all.includes(rep)) all.push(rep);
+      } else this.allReports.set(target.entryIndex, [rep]);
     }
+  }
+
+  indexed(key: string): IndexedEntry | undefined {
+    return this.index.get(key);
+  }
+
+  /** Every report that lists the Observation of entry `entryIndex`. */
+  reportsOf(entryIndex: number): ParsedReport[] {
+    return this.allReports.get(entryIndex) ?? [];
   }
 
   reportFor(entryIndex: number): ParsedReport | undefined {
@@ -495,6 +511,8 @@ class Reader {
       const contained = Array.isArray(container.contained) ? container.contained : [];
       const j = contained.findIndex((c) => isObject(c) && c.id === ref.slice(1));
       const c = contained[j];
+      if (contained.filter((x) => isObject(x) && x.id === ref.slice(1)).length > 1)
+        return { missing: `${ref} names two contained resources: each contained id must be unique` };
       return isObject(c)
         ? { raw: c, path: `${containerPath}.contained[${j}]`, entryIndex: null }
         : { missing: `no contained resource ${ref}` };
@@ -537,6 +555,12 @@ export function parseFhirResults(json: unknown, options: ParseOptions = {}): Fhi
       `a bundle may hold at most ${MAX_BUNDLE_ENTRIES} entries, got ${json.entry.length}`,
     );
   }
+  if (json.type === undefined)
+    return refuse(
+      'Bundle.type',
+      'fhir_missing_bundle_type',
+      `the Bundle has no type: give one of ${ACCEPTED_BUNDLE_TYPES.join(', ')}`,
+    );
   const bundle = BundleShape.safeParse(json);
   if (!bundle.success) {
     const typeIssue = bundle.error.issues.some((i) => i.path[0] === 'type');
@@ -592,8 +616,25 @@ export function parseFhirResults(json: unknown, options: ParseOptions = {}): Fhi
     }
     const rtype = typeof raw.resourceType === 'string' ? raw.resourceType : '';
     const indexed: IndexedEntry = { entryIndex: i, raw, type: rtype };
+    // A reference must name one resource: a fullUrl or a Type/id used twice makes every reference to it
+    // ambiguous (FHIR R4 bdl-7: fullUrl unique in a bundle), so the bundle is refused rather than one guessed.
+    const typeId = rtype && typeof raw.id === 'string' ? `${rtype}/${raw.id}` : undefined;
+    for (const [key, path, what] of [
+      [entry.data.fullUrl, `${ep}.fullUrl`, 'fullUrl'],
+      [typeId, `${ep}.resource.id`, 'resource'],
+    ] as const) {
+      if (key === undefined) continue;
+      const other = reader.indexed(key);
+      if (other && !(what === 'resource' && other.entryIndex === i))
+        errors.push({
+          path,
+          code: 'fhir_duplicate_id',
+          message:
+            `${what === 'fullUrl' ? 'fullUrl' : ''} ${key} is also Bundle.entry[${other.entryIndex}]: each resource in a bundle must be named once, so a reference to it names one resource`.trim(),
+        });
+    }
     reader.addToIndex(entry.data.fullUrl, indexed);
-    if (rtype && typeof raw.id === 'string') reader.addToIndex(`${rtype}/${raw.id}`, indexed);
+    if (typeId) reader.addToIndex(typeId, indexed);
     if (rtype === 'Observation') observations.push(indexed);
     else if (rtype === 'DiagnosticReport') {
       const r = DiagnosticReportShape.safeParse(raw);
@@ -664,10 +705,8 @@ export function parseFhirResults(json: unknown, options: ParseOptions = {}): Fhi
   }
   out.errors = errors;
   out.warnings = reader.warningList();
-  if (errors.length > 0) {
-    out.results = [];
-    out.antigen = [];
-  }
+  // With errors the bundle is refused whole (./ingest.ts); the sound results are still returned, so the caller
+  // can check them against the database too and name every problem in one answer.
   return out;
 }
 
@@ -855,7 +894,7 @@ function settleTubes(reader: Reader, candidates: Candidate[], looseCts: LooseCt[
           code: 'fhir_conflict_in_bundle',
           message: gene
             ? `tube ${tube} has gene-level results that disagree (${firstC.sourceRef}: ${firstC.result}; here: ${c.result}) and no overall result: send the overall SARS-CoV-2 result (LOINC 94500-6)`
-            : `tube ${tube} already has a different result in this bundle (${firstC.sourceRef}: ${firstC.result} at ${firstC.testedAt}; here: ${c.result} at ${c.testedAt})`,
+            : `tube ${tube} already has a different result in this bundle (${firstC.sourceRef}: ${describeResult(firstC)}; here: ${describeResult(c)})`,
         });
         ok = false;
         continue;
@@ -881,6 +920,12 @@ function settleTubes(reader: Reader, candidates: Candidate[], looseCts: LooseCt[
   return [...out.values()];
 }
 
+function describeResult(r: TubeResult): string {
+  const ct = Object.entries(r.ct).map(([g, v]) => `${g} ${v}`);
+  const lab = r.labCode === undefined ? '' : `, lab ${r.labCode}`;
+  return `${r.result}${ct.length > 0 ? ` (Ct ${ct.join(', ')})` : ' (no Ct)'}${lab} at ${r.testedAt}`;
+}
+
 function mergeCt(reader: Reader, into: TubeResult, ct: Record<string, number>, path: string): boolean {
   for (const [gene, v] of Object.entries(ct)) {
     const before = into.ct[gene];
@@ -897,8 +942,9 @@ function mergeCt(reader: Reader, into: TubeResult, ct: Record<string, number>, p
   return true;
 }
 
+/** The same result for a tube: result, Ct values and lab (a repeat with another time is a resend, not a retest). */
 function sameResult(a: TubeResult, b: TubeResult): boolean {
-  if (a.result !== b.result || a.testedAt !== b.testedAt || a.labCode !== b.labCode) return false;
+  if (a.result !== b.result || a.labCode !== b.labCode) return false;
   const ak = Object.keys(a.ct);
   if (ak.length !== Object.keys(b.ct).length) return false;
   return ak.every((k) => a.ct[k] === b.ct[k]);
@@ -920,7 +966,7 @@ function readValue(
   if (keys.length === 0) {
     const why = obs.dataAbsentReason ? ` (dataAbsentReason: ${describeConcept(obs.dataAbsentReason)})` : '';
     errors.push({
-      path: `${p}.value[x]`,
+      path: `${p}.value`,
       code: 'fhir_missing_value',
       message: `the result has no value${why}`,
     });
@@ -928,7 +974,7 @@ function readValue(
   }
   if (keys.length > 1) {
     errors.push({
-      path: `${p}.value[x]`,
+      path: `${p}.value`,
       code: 'fhir_invalid_resource',
       message: `value[x] must have one type; got ${keys.join(', ')}`,
     });
@@ -960,13 +1006,27 @@ function readValue(
           )
           .filter((r) => r !== undefined),
       );
-      if (found.size === 1) return [...found][0] as TubeResultValue;
+      const decided = [...found][0] as TubeResultValue;
+      // The words beside the codes must not say otherwise (SNOMED "Negative" with the text 阳性 is not read).
+      const said = cc.text !== undefined ? RESULT_WORDS[normaliseWord(cc.text)] : undefined;
+      if (found.size === 1 && said !== undefined && said !== decided) {
+        errors.push({
+          path: `${p}.valueCodeableConcept.text`,
+          code: 'fhir_ambiguous_value',
+          message: `the coding says ${decided} but the text "${cc.text}" says ${said}: send one result`,
+        });
+        return null;
+      }
+      if (found.size === 1) return decided;
+      const presumptive = decided === undefined && cc.coding?.some((c) => c.code === '720735008');
       errors.push(
         found.size === 0
           ? {
               path: `${p}.valueCodeableConcept`,
               code: 'fhir_unknown_code',
-              message: `no known result among ${describeConcept(cc)}; expected SNOMED CT 260373001 Detected, 260415000 Not detected, 455371000124106 Invalid result, or LOINC LA11882-0 Detected, LA11883-8 Not detected, LA15841-2 Invalid`,
+              message: presumptive
+                ? 'a presumptive positive (SNOMED 720735008) is not a result this platform records: send the confirmed result (Detected, Not detected or Invalid) once the lab has it'
+                : `no known result among ${describeConcept(cc)}; expected SNOMED CT 260373001 Detected, 260415000 Not detected, 455371000124106 Invalid result, or LOINC LA11882-0 Detected, LA11883-8 Not detected, LA15841-2 Invalid`,
             }
           : {
               path: `${p}.valueCodeableConcept`,
@@ -1084,6 +1144,24 @@ function readBarcode(ctx: ObsContext): (Found & { collected?: Found & { iso: str
   const { reader, obs, raw, p, report } = ctx;
   const errors = reader.errors;
   let unresolved: FhirError | undefined;
+  // Without its own specimen, an Observation takes its report's; listed in reports that name different
+  // specimens, it has no one tube.
+  if (!obs.specimen) {
+    const reports = reader.reportsOf(ctx.entryIndex);
+    const named = new Set(
+      reports.map((r) =>
+        JSON.stringify((r.report.specimen ?? []).map((x) => x.reference ?? x.identifier?.value ?? '')),
+      ),
+    );
+    if (named.size > 1) {
+      errors.push({
+        path: `${p}.specimen`,
+        code: 'fhir_conflict_in_bundle',
+        message: `the Observation is listed in ${reports.length} reports (${reports.map(reportPath).join(', ')}) that name different specimens: give the Observation its own specimen`,
+      });
+      return null;
+    }
+  }
   // The Specimen: the Observation's, else the report's only one.
   let specimen: { s: Specimen; path: string } | undefined;
   let specRef: { ref: string; from: Record<string, unknown>; fromPath: string; refPath: string } | undefined;
@@ -1161,6 +1239,20 @@ function readBarcode(ctx: ObsContext): (Found & { collected?: Found & { iso: str
   const accession = specimen?.s.accessionIdentifier?.value?.trim()
     ? { value: specimen.s.accessionIdentifier.value, path: `${specimen.path}.accessionIdentifier.value` }
     : undefined;
+  // Tube-system identifiers in several places must agree: two barcodes for one result is not a choice to make.
+  const tubeIds = [
+    idAt(specimen?.s, specimen?.path ?? '', tubeSystem),
+    idAt(orderHolder, order?.path ?? '', tubeSystem),
+    idAt(obs, p, tubeSystem),
+  ].filter((x): x is Found => x !== undefined);
+  if (new Set(tubeIds.map((x) => x.value.trim())).size > 1) {
+    errors.push({
+      path: tubeIds[1]?.path ?? p,
+      code: 'fhir_conflicting_identifiers',
+      message: `the result names different tubes: ${tubeIds.map((x) => `${x.value} (${x.path})`).join(', ')}`,
+    });
+    return null;
+  }
   const found =
     idAt(specimen?.s, specimen?.path ?? '', tubeSystem) ??
     idAt(orderHolder, order?.path ?? '', tubeSystem) ??
@@ -1176,11 +1268,14 @@ function readBarcode(ctx: ObsContext): (Found & { collected?: Found & { iso: str
     idAt(orderHolder, order?.path ?? '', placer) ??
     idAt(orderHolder, order?.path ?? '', any);
   if (!found) {
+    const several = !obs.specimen && (report?.report.specimen?.length ?? 0) > 1;
     errors.push(
       unresolved ?? {
         path: `${p}.specimen`,
         code: 'fhir_missing_specimen',
-        message: `no tube barcode: need a Specimen with an identifier (system ${TUBE_BARCODE_SYSTEM} or the lab's configured one), specimen.identifier, specimen.display, or a ServiceRequest with an identifier`,
+        message: several
+          ? `the report names ${report?.report.specimen?.length} specimens and the Observation none: give the Observation its own specimen (Observation.specimen)`
+          : `no tube barcode: need a Specimen with an identifier (system ${TUBE_BARCODE_SYSTEM} or the lab's configured one), specimen.identifier, specimen.display, or a ServiceRequest with an identifier`,
       },
     );
     return null;
