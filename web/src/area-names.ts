@@ -52,11 +52,20 @@ function ask(code: string | null | undefined): void {
   }
 }
 
-/** The area's own name (the code until it is known). Asks for it when needed. */
+/**
+ * The area's own name (the code until it is known). Asks for it when needed. A grid's own name says little
+ * (every community has a 「第1网格」), so a grid is named with its community: 「江南社区 第1网格」.
+ */
 export function areaName(code: string | null | undefined): string {
   if (!code) return '';
   ask(code);
-  return known.get(code)?.name ?? code;
+  const a = known.get(code);
+  if (!a) return code;
+  if (a.level === 6) {
+    const parts = a.full.split(' ');
+    if (parts.length >= 2) return parts.slice(-2).join(' ');
+  }
+  return a.name;
 }
 
 /** The area's names from the district down, for exports and tooltips: "船营区 北京路街道 …". */

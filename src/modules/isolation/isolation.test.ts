@@ -254,6 +254,25 @@ describeBackends('isolation', (ctx) => {
     expect(typeof f.note).toBe('string');
   });
 
+  it('exports the whole list of people held, in words, as the list shows it', async () => {
+    const list = (await call('GET', '/api/isolation/stays?limit=1000')).json().items as {
+      id: number;
+      person_name: string;
+    }[];
+    const csv = await call('GET', '/api/isolation/stays/export?format=csv');
+    expect(csv.statusCode, csv.body).toBe(200);
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
+    expect(lines[0]).toMatch(/^安置编号,姓名,人员所在区域,类别,场所/);
+    expect(lines.length - 1).toBe(list.length);
+    expect(lines[1]).toContain(list[0]?.person_name as string);
+    expect(lines.slice(1).join('\n')).not.toMatch(/close_contact|confirmed|placed\b|arrived\b/);
+    const placedOnly = await call('GET', '/api/isolation/stays/export?format=csv&status=placed&lang=en');
+    expect(placedOnly.body.replace(/^\uFEFF/, '').split(/\r?\n/)[0]).toMatch(/^Stay,Name,/);
+  });
+
   it('monitors health: a fever raises an alert and an extra test, a resent check counts once', async () => {
     const placed = (await call('GET', '/api/isolation/stays?status=placed')).json().items as {
       id: number;

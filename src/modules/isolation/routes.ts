@@ -11,6 +11,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
+import { sendExport } from '../../server/list-export.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
@@ -25,6 +26,7 @@ import {
   selfReportView,
   submitSelfReport,
 } from './self-report.ts';
+import { stayExport } from './stay-list.ts';
 import { stayScopeCondition } from './stay-scope.ts';
 import { arrive, discharge, disinfection, release } from './stays.ts';
 
@@ -80,6 +82,39 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
         });
         return { placed: run.placed, waiting: run.waiting, home_isolated: run.homeIsolated };
       });
+    },
+  );
+
+  r.get(
+    '/isolation/stays/export',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary: 'All open stays of the list (same filter) as CSV or Excel, in words, streamed',
+        querystring: z.object({
+          status: z.enum(['placed', 'arrived']).optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const principal = principalOf(req);
+      const names = principal.permissions.has('person.read');
+      await appendAudit(db, clock, principal, {
+        action: names ? 'person.list' : 'isolation.stays_exported',
+        subjectType: names ? 'person' : 'placement',
+        areaCode: principal.jurisdiction || undefined,
+        details: { list: 'stays', export: req.query.format, status: req.query.status ?? null },
+      });
+      return sendExport(
+        reply,
+        db,
+        stayExport(db, scopeOf(principal), req.query.status, names),
+        req.query.format,
+        req.query.lang,
+      );
     },
   );
 

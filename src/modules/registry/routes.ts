@@ -7,7 +7,7 @@ import { notFound } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
-import { narrow, scopeOf } from '../access/scope.ts';
+import { narrow, scopeCondition, scopeOf } from '../access/scope.ts';
 import { presentPerson } from './presenters.ts';
 import {
   areaChildren,
@@ -195,6 +195,54 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
         next_after: rows.length === q.limit ? (rows.at(-1)?.id ?? null) : null,
         can: can(principal, 'person.unmask') ? ['unmask'] : [],
       };
+    },
+  );
+
+  r.get(
+    '/persons/names',
+    {
+      config: { permission: 'person.read' },
+      schema: {
+        tags: ['registry'],
+        summary:
+          'Names of up to 500 people by id (comma-separated), those in my jurisdiction only (others are left out); an audited read',
+        querystring: z.object({
+          ids: z
+            .string()
+            .max(500 * 20)
+            .transform((s) => s.split(',').filter((c) => c !== ''))
+            .pipe(
+              z
+                .array(
+                  z
+                    .string()
+                    .regex(/^\d{1,15}$/, 'ids are whole numbers')
+                    .transform(Number),
+                )
+                .min(1)
+                .max(500),
+            ),
+        }),
+      },
+    },
+    async (req) => {
+      const principal = principalOf(req);
+      const params: unknown[] = [[...new Set(req.query.ids)]];
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ id: number; name: string; area_code: string }>(
+          `SELECT id, name, area_code FROM persons
+            WHERE id = ANY($1::int8[]) AND purged_at IS NULL AND ${scopeCondition('area_code', scopeOf(principal), params)}`,
+          params,
+        );
+        if (rows.length > 0)
+          await appendAudit(tx, clock, principal, {
+            action: 'person.list',
+            subjectType: 'person',
+            areaCode: principal.jurisdiction || undefined,
+            details: { list: 'names', people: rows.length },
+          });
+        return { items: rows.map((r) => ({ id: Number(r.id), name: r.name, area_code: r.area_code })) };
+      });
     },
   );
 

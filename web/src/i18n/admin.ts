@@ -162,6 +162,7 @@ export const adminZh = {
         rules_changed: '修改密接判定规则',
       },
       isolation: {
+        stays_exported: '导出在管人员',
         placed: '安置',
         arrive: '入住',
         release: '解除隔离',
@@ -510,6 +511,7 @@ export const adminEn: typeof adminZh = {
         rules_changed: 'Changed the contact rules',
       },
       isolation: {
+        stays_exported: 'Exported the people held',
         placed: 'Placed',
         arrive: 'Arrival',
         release: 'Released',

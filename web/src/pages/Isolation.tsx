@@ -47,6 +47,7 @@ import {
   DataTable,
   ErrorAlert,
   filtersFrom,
+  personColumn,
   StatusTag,
   useAction,
   useApi,
@@ -634,7 +635,7 @@ function HomeStaysView({ version, onDone }: { version: number; onDone: () => voi
   const now = Date.now();
   const columns: Column<HomeStay>[] = [
     { key: 'id', title: t('isolation.homeId'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
-    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
+    personColumn({ title: t('tracing.person'), get: (r) => r.person_id, t }),
     areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'kind',
@@ -912,6 +913,7 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
         error={res.error}
         capped={limit}
         exportName={t('isolation.stays')}
+        serverExport={`/api/isolation/stays/export${query({ status })}`}
         toolbar={
           <>
             <Select

@@ -29,6 +29,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
 import { areaName, useAreaNamesVersion } from '../area-names.ts';
 import { EChart } from '../EChart.tsx';
+import { personName } from '../person-names.ts';
 import {
   ACTIONS,
   areaColumn,
@@ -39,6 +40,8 @@ import {
   codedColumn,
   DataTable,
   filtersFrom,
+  PersonName,
+  personColumn,
   StatusTag,
   useAction,
   useApi,
@@ -243,7 +246,7 @@ function CasesTable({
 
   const columns: Column<CaseRow>[] = [
     { key: 'case_no', title: t('tracing.caseNo'), dataIndex: 'case_no', sorter: byString((r) => r.case_no) },
-    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
+    personColumn({ title: t('tracing.person'), get: (r) => r.person_id, t }),
     areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'severity',
@@ -374,12 +377,7 @@ function ContactsCard({ c, version }: { c: CaseRow; version: number }) {
   );
   const rows = res.data?.items ?? [];
   const columns: Column<Contact>[] = [
-    {
-      key: 'person_id',
-      title: t('tracing.personId'),
-      dataIndex: 'person_id',
-      sorter: byNumber((r) => r.person_id),
-    },
+    personColumn({ title: t('tracing.person'), get: (r) => r.person_id, t }),
     areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'level',
@@ -399,7 +397,12 @@ function ContactsCard({ c, version }: { c: CaseRow; version: number }) {
       key: 'via_person_id',
       title: t('tracing.via'),
       dataIndex: 'via_person_id',
-      render: (v: number | null) => (v === null ? t('tracing.direct') : v),
+      personOf: (r) => r.via_person_id,
+      render: (v: number | null) => (v === null ? t('tracing.direct') : <PersonName id={v} />),
+      exportValue: (r) =>
+        r.via_person_id === null
+          ? t('tracing.direct')
+          : (personName(r.via_person_id) ?? t('command.personNo', { id: r.via_person_id })),
     },
     {
       key: 'exposure_at',

@@ -27,6 +27,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
 import { areaName } from '../area-names.ts';
 import { FigureLabel } from '../figure-label.tsx';
+import { personName } from '../person-names.ts';
 import { type Phrase, reasonText } from '../reason-text.ts';
 import {
   AreaName,
@@ -39,6 +40,8 @@ import {
   codedColumn,
   DataTable,
   ErrorAlert,
+  PersonName,
+  personColumn,
   StatusTag,
   useAction,
   useApi,
@@ -206,7 +209,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
   type Waiting = Plan['waiting'][number];
   const waitingColumns: Column<Waiting>[] = [
     { key: 'placement_id', title: t('isolation.stayId'), dataIndex: 'placement_id' },
-    { key: 'person_id', title: t('transfer.personId'), dataIndex: 'person_id' },
+    personColumn({ title: t('tracing.person'), get: (r) => r.person_id, t }),
     {
       key: 'reason',
       title: t('transfer.notMovedReason'),
@@ -311,7 +314,10 @@ function TripsView({ version }: { version: number }) {
       title: t('transfer.passengers'),
       render: (_: unknown, r) => r.passengers.length,
       sorter: byNumber((r) => r.passengers.length),
-      exportValue: (r) => r.passengers.map((p) => p.person_id).join(' '),
+      exportValue: (r) =>
+        r.passengers
+          .map((p) => personName(p.person_id) ?? t('command.personNo', { id: p.person_id }))
+          .join('、'),
     },
     {
       key: 'planned_at',
@@ -361,7 +367,12 @@ function TripsView({ version }: { version: number }) {
             pagination={false}
             dataSource={trip.passengers}
             columns={[
-              { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
+              {
+                key: 'person_id',
+                title: t('tracing.person'),
+                dataIndex: 'person_id',
+                render: (v: number) => <PersonName id={v} />,
+              },
               {
                 key: 'area_code',
                 title: t('common.areaName'),
@@ -408,7 +419,7 @@ function ClocksView({ version }: { version: number }) {
       dataIndex: 'placement_id',
       sorter: byNumber((r) => r.placement_id),
     },
-    { key: 'person_id', title: t('tracing.personId'), dataIndex: 'person_id' },
+    personColumn({ title: t('tracing.person'), get: (r) => r.person_id, t }),
     areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
     {
       key: 'found_at',

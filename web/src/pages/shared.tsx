@@ -23,6 +23,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type Me } from '../api.ts';
 import { areaFullName, areaName, prefetchAreaNames, useAreaNamesVersion } from '../area-names.ts';
 import { errorText } from '../error-text.ts';
+import { personName, prefetchPersonNames, usePersonNamesVersion } from '../person-names.ts';
 
 export { errorText };
 
@@ -111,6 +112,8 @@ export interface Column<T> extends ColumnType<T> {
   exportValue?: (row: T) => string | number | boolean | null | undefined;
   /** The column shows an area: the table asks for the names of every row's area (for the export too). */
   areaOf?: (row: T) => string | null | undefined;
+  /** The column shows a person: the table asks for the names of every row's person. */
+  personOf?: (row: T) => number | null | undefined;
 }
 
 /** An area by its name, with its path and code on hover; the code until the name is known. */
@@ -118,6 +121,36 @@ export function AreaName({ code }: { code: string | null | undefined }) {
   useAreaNamesVersion();
   if (!code) return <>—</>;
   return <Tooltip title={`${areaFullName(code)} · ${code}`}>{areaName(code)}</Tooltip>;
+}
+
+/** A person by name (an audited read, for those who may read people), else 「人员 #id」. */
+export function PersonName({ id }: { id: number | null | undefined }) {
+  const { t } = useTranslation();
+  usePersonNamesVersion();
+  if (id === null || id === undefined) return <>—</>;
+  const name = personName(id);
+  return <>{name ?? t('command.personNo', { id })}</>;
+}
+
+/** A column of people, shown, sorted and exported by name (by number where the name is not known). */
+export function personColumn<T>(o: {
+  key?: string;
+  title: string;
+  get: (row: T) => number | null | undefined;
+  t: (key: string, options: { id: number }) => string;
+}): Column<T> {
+  const text = (r: T) => {
+    const id = o.get(r);
+    return id === null || id === undefined ? '' : (personName(id) ?? o.t('command.personNo', { id }));
+  };
+  return {
+    key: o.key ?? 'person_id',
+    title: o.title,
+    personOf: o.get,
+    render: (_: unknown, r: T) => <PersonName id={o.get(r)} />,
+    sorter: byString(text),
+    exportValue: text,
+  };
 }
 
 /** A column of areas, shown and sorted by name, exported with the names from the district down. */
@@ -271,8 +304,12 @@ export function DataTable<T extends object>(props: DataTableProps<T>) {
   const [exportError, setExportError] = useState<string | null>(null);
   const { rows } = props;
   useAreaNamesVersion();
+  usePersonNamesVersion();
   useEffect(() => {
-    for (const c of props.columns) if (c.areaOf) prefetchAreaNames(rows.map(c.areaOf));
+    for (const c of props.columns) {
+      if (c.areaOf) prefetchAreaNames(rows.map(c.areaOf));
+      if (c.personOf) prefetchPersonNames(rows.map(c.personOf));
+    }
   }, [rows, props.columns]);
   // New rows from the server: the export follows them until the user filters or sorts again.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the rows change
