@@ -54,6 +54,8 @@ const SCOPED_READS = new Set([
   'GET /api/tracing/chains',
   'GET /api/tracing/general-contacts',
   'GET /api/isolation/stays',
+  'GET /api/isolation/stays/export',
+  'GET /api/persons/names',
   'GET /api/isolation/home',
   'GET /api/transfer/trips',
   'GET /api/transfer/trips/export',
@@ -237,6 +239,22 @@ describeBackends('access control', (ctx) => {
             if (!ROLE_PERMISSIONS[role].includes('person.unmask')) expect(un.statusCode).toBe(403);
             else expect(un.statusCode).toBe(isInside ? 200 : 404);
           }
+          // Names by id: only the jurisdiction's people; others are left out, as if unknown.
+          const names = await get(`/api/persons/names?ids=${ids.join(',')}`);
+          if (!mayRead) expect(names.statusCode).toBe(403);
+          else {
+            expect(names.statusCode).toBe(200);
+            const expected = await ctx.db.query<{ id: number }>(
+              'SELECT id FROM persons WHERE id = ANY($1::int8[]) AND starts_with(area_code, $2) ORDER BY id',
+              [ids, jurisdiction],
+            );
+            expect(
+              names
+                .json()
+                .items.map((x: { id: number }) => x.id)
+                .sort((a: number, b: number) => a - b),
+            ).toEqual(expected.rows.map((r) => Number(r.id)));
+          }
           // The door-knocking list and the follow-up tasks name people: only the jurisdiction's.
           const list = await get(`/api/testing/rounds/1/unsampled?limit=2000&area=${askedArea}`);
           if (!mayRead) expect(list.statusCode).toBe(403);
@@ -268,6 +286,9 @@ describeBackends('access control', (ctx) => {
           if (ROLE_PERMISSIONS[role].includes('isolation.manage')) {
             expect(stays.statusCode).toBe(200);
             for (const x of stays.json().items) expect(inside(x.area_code) || inside(x.site_area)).toBe(true);
+            expect(await exportedRows(get, '/api/isolation/stays/export')).toHaveLength(
+              stays.json().items.length,
+            );
           } else expect(stays.statusCode).toBe(403);
           // People at home: only those of the jurisdiction.
           const home = await get('/api/isolation/home?limit=1000');
