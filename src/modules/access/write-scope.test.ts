@@ -74,6 +74,7 @@ const WRITES: Record<string, 'person' | 'stay' | 'place' | 'jurisdiction' | 'sys
   'POST /api/isolation/stays/:id/discharge': 'stay',
   'POST /api/isolation/:kind/:id/disinfection': 'place',
   'POST /api/isolation/sites/:id/:step': 'place',
+  'POST /api/isolation/tiers/:tier/open': 'jurisdiction',
   'POST /api/isolation/home/end-due': 'jurisdiction',
   'POST /api/isolation/stays/:id/health': 'stay',
   'POST /api/isolation/stays/:id/self-report-link': 'stay',

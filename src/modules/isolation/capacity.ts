@@ -135,6 +135,47 @@ export async function moveSite(
   return { id: siteId, status: rule.to };
 }
 
+/**
+ * Opens a whole reserve tier at once (the forecast's "启用储备梯次 N"): every site of the tier in the jurisdiction
+ * still in reserve or under inspection is inspected and accepted in one transaction, as a commander who has the
+ * inspections in hand would do site by site. Nothing to open is a 409.
+ */
+export async function openTier(tx: Queryable, clock: Clock, tier: number, scopePrefix: string) {
+  const { rows } = await tx.query<{ id: number; name: string; status: string; rooms: number; beds: number }>(
+    `SELECT s.id, s.name, s.status,
+            (SELECT count(*) FROM rooms r WHERE r.site_id = s.id)::int AS rooms,
+            (SELECT count(*) FROM beds b WHERE b.site_id = s.id)::int AS beds
+       FROM sites s
+      WHERE s.tier = $1 AND s.status IN ('reserve', 'inspecting') AND starts_with(s.area_code, $2)
+      ORDER BY s.id FOR UPDATE OF s`,
+    [tier, scopePrefix],
+  );
+  if (rows.length === 0)
+    throw new AppError(
+      409,
+      'tier_nothing_to_open',
+      `tier ${tier} has no site in reserve or under inspection in your jurisdiction: nothing to open`,
+    );
+  const opened = [];
+  for (const site of rows) {
+    if (site.status === 'reserve') await moveSite(tx, clock, Number(site.id), 'inspect', scopePrefix);
+    await moveSite(tx, clock, Number(site.id), 'accept', scopePrefix);
+    opened.push({
+      id: Number(site.id),
+      name: site.name,
+      from: site.status,
+      rooms: site.rooms,
+      beds: site.beds,
+    });
+  }
+  return {
+    tier,
+    sites: opened,
+    rooms: opened.reduce((n, x) => n + x.rooms, 0),
+    beds: opened.reduce((n, x) => n + x.beds, 0),
+  };
+}
+
 export async function stockAndIncrement(db: Queryable, scope: Scope, day: string) {
   const from = new Date(`${day}T00:00:00+08:00`);
   const to = new Date(from.getTime() + 86_400_000);

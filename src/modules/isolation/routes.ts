@@ -15,7 +15,7 @@ import { sendExport } from '../../server/list-export.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
-import { forecast, listSites, moveSite, stockAndIncrement } from './capacity.ts';
+import { forecast, listSites, moveSite, openTier, stockAndIncrement } from './capacity.ts';
 import { recordHealthCheck, SYMPTOMS } from './health.ts';
 import { endDueHomeStays } from './home.ts';
 import { moveStay } from './move.ts';
@@ -299,6 +299,33 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
           subjectType: 'site',
           subjectId: req.params.id,
           areaCode: p.jurisdiction || undefined,
+        });
+        return out;
+      });
+    },
+  );
+
+  r.post(
+    '/isolation/tiers/:tier/open',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Open a whole reserve tier (启用储备梯次): every site of the tier in my jurisdiction in reserve or under inspection is inspected and accepted, in one step',
+        params: z.object({ tier: z.coerce.number().int().min(1).max(9) }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return db.transaction(async (tx) => {
+        const out = await openTier(tx, clock, req.params.tier, p.jurisdiction);
+        await appendAudit(tx, clock, p, {
+          action: 'isolation.tier_opened',
+          subjectType: 'tier',
+          subjectId: req.params.tier,
+          areaCode: p.jurisdiction || undefined,
+          details: { sites: out.sites.map((x) => x.id), rooms: out.rooms, beds: out.beds },
         });
         return out;
       });

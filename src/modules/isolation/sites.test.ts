@@ -86,12 +86,15 @@ describeBackends('isolation sites and tiers', (ctx) => {
   beforeAll(async () => {
     clock.set('2022-03-14T02:00:00Z');
     await seedCity(ctx.db, { city: '2202', people: 4000, seed: 8, clock });
-    // Tiers 7–9 are this test's own (the seeded city uses 1–3).
+    // Tiers 6–9 are this test's own (the seeded city uses 1–3).
     await addSite('reserve home', 'hotel', HOME, 'reserve', 7, 4);
     await addSite('reserve home 2', 'training_centre', HOME, 'reserve', 7, 3);
     await addSite('reserve other', 'hotel', OTHER, 'reserve', 7, 5);
     await addSite('active home', 'prefab', HOME, 'active', 8, 2);
     await addSite('shelter home', 'shelter_hospital', HOME, 'reserve', 9, 0, 6);
+    await addSite('tier6 home', 'hotel', HOME, 'reserve', 6, 3);
+    await addSite('tier6 home inspecting', 'hotel', HOME, 'inspecting', 6, 2, 1);
+    await addSite('tier6 other', 'hotel', OTHER, 'reserve', 6, 4);
     await ctx.db.query("UPDATE rooms SET status = 'occupied' WHERE site_id = $1 AND code = 'S1'", [
       site['active home'],
     ]);
@@ -323,5 +326,30 @@ describeBackends('isolation sites and tiers', (ctx) => {
     ).toBe(200);
     expect(await one('reserve other', other)).toMatchObject({ status: 'inspecting' });
     expect((await verifyAudit(ctx.db)).ok).toBe(true);
+  });
+
+  it('opens a whole reserve tier in one step, only in the jurisdiction, audited', async () => {
+    expect((await as(viewer)('POST', '/api/isolation/tiers/6/open')).statusCode).toBe(403);
+    const res = await as(home)('POST', '/api/isolation/tiers/6/open');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ tier: 6, rooms: 5, beds: 1 });
+    expect(
+      res
+        .json()
+        .sites.map((x: { id: number }) => x.id)
+        .sort(),
+    ).toEqual([site['tier6 home'], site['tier6 home inspecting']].sort());
+    expect(await statusOf('tier6 home')).toBe('active');
+    expect(await statusOf('tier6 home inspecting')).toBe('active');
+    expect(await statusOf('tier6 other')).toBe('reserve'); // another district's site is not touched
+    expect((await one('tier6 home')).rooms_free).toBe(3);
+    const again = await as(home)('POST', '/api/isolation/tiers/6/open');
+    expect([again.statusCode, again.json().error.code]).toEqual([409, 'tier_nothing_to_open']);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'isolation.tier_opened' AND subject_id = '6'",
+      ),
+    ).toBe(1);
+    expect((await as(other)('POST', '/api/isolation/tiers/6/open')).json().sites).toHaveLength(1);
   });
 });

@@ -162,6 +162,7 @@ export const adminZh = {
         rules_changed: '修改密接判定规则',
       },
       isolation: {
+        tier_opened: '整梯次验收启用',
         stays_exported: '导出在管人员',
         placed: '安置',
         arrive: '入住',
@@ -511,6 +512,7 @@ export const adminEn: typeof adminZh = {
         rules_changed: 'Changed the contact rules',
       },
       isolation: {
+        tier_opened: 'Opened a whole tier',
         stays_exported: 'Exported the people held',
         placed: 'Placed',
         arrive: 'Arrival',

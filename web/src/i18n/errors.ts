@@ -70,6 +70,7 @@ export const errorsZh: Record<string, string> = {
   round_closed: '该轮次已结束，不能再采样',
   round_start_implausible: '轮次开始时间应在两天前至七天后之间：请检查日期（年份）',
   tubes_busy: '同批试管或人员正被文件导入写入：请几秒后重新提交',
+  tier_nothing_to_open: '该梯次在您的辖区内没有储备或验收中的场所：无需启用',
   twin_queue_full: '已有 5 个推演在排队或运行：请等其中一个完成，或取消一个',
   twin_run_finished: '该推演已结束，无法取消',
   tube_unknown: '没有这个试管：新装箱的第一支试管须已登记',

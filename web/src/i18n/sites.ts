@@ -12,7 +12,8 @@ export const sitesZh = {
   recommended: '预测建议启用',
   advice:
     '三日预测：房间缺口 {{count}} 间，建议启用储备梯次 {{tiers}}。请在下方对该梯次的储备场所逐个开始验收、验收通过启用。',
-  noTierAction: '整个梯次一次启用暂不支持：须逐个场所验收。',
+  openTierHint: '可在下方该梯次卡片上“整梯次验收启用”，也可逐个场所验收。',
+  tierOpened: '第 {{tier}} 梯次已启用：{{sites}} 处场所，房间 {{rooms}} 间、床位 {{beds}} 张可安置人员',
   sitesCount: '{{count}} 处',
   tierSummary:
     '房间 空闲 {{roomsFree}} / 共 {{roomsTotal}} 间 · 床位 空闲 {{bedsFree}} / 共 {{bedsTotal}} 张',
@@ -34,12 +35,16 @@ export const sitesZh = {
   },
   notInService: '未启用：不计入空闲',
   step: {
+    openTier: '整梯次验收启用',
     inspect: '开始验收',
     accept: '验收通过启用',
     close: '关闭',
     finishClose: '完成关闭',
   },
   confirm: {
+    openTier: '验收启用第 {{tier}} 梯次的 {{sites}} 处场所？',
+    openTierNote:
+      '这些场所将记为已验收并启用，房间 {{rooms}} 间、床位 {{beds}} 张随即可安置人员。请确认现场验收均已完成。',
     inspect: '对「{{name}}」开始验收？',
     inspectNote: '场所由储备转为验收中；验收通过后才能接收人员。',
     accept: '确认「{{name}}」验收通过并启用？',
@@ -68,7 +73,8 @@ export const sitesEn: typeof sitesZh = {
   recommended: 'Forecast: activate',
   advice:
     '3-day forecast: {{count}} rooms short; activate reserve tier(s) {{tiers}}. Inspect and accept the reserve sites of that tier below, one by one.',
-  noTierAction: 'A whole tier cannot be activated at once yet: accept its sites one by one.',
+  openTierHint: 'Open the whole tier from its card below, or accept its sites one by one.',
+  tierOpened: 'Tier {{tier}} opened: {{sites}} site(s), {{rooms}} rooms and {{beds}} beds take people now',
   sitesCount: '{{count}} site(s)',
   tierSummary: 'Rooms free {{roomsFree}} of {{roomsTotal}} · beds free {{bedsFree}} of {{bedsTotal}}',
   reserveRooms: 'In reserve: {{sites}} site(s), {{rooms}} rooms, {{beds}} beds',
@@ -89,12 +95,16 @@ export const sitesEn: typeof sitesZh = {
   },
   notInService: 'Not in service: not counted as free',
   step: {
+    openTier: 'Open the whole tier',
     inspect: 'Start inspection',
     accept: 'Accept and open',
     close: 'Close',
     finishClose: 'Finish closing',
   },
   confirm: {
+    openTier: 'Open the {{sites}} site(s) of tier {{tier}}?',
+    openTierNote:
+      'They will be recorded as inspected and accepted, and their {{rooms}} rooms and {{beds}} beds will take people at once. Confirm that every inspection on site is done.',
     inspect: 'Start the acceptance inspection of "{{name}}"?',
     inspectNote: 'The site goes from reserve to inspecting; it takes people only once accepted.',
     accept: 'Accept "{{name}}" and put it in service?',

@@ -102,6 +102,21 @@ export default function SitesView({
       onDone,
     );
 
+  /** The whole tier at once: its reserve and inspecting sites inspected and accepted (启用储备梯次). */
+  const openTier = (tier: number) =>
+    act(
+      () =>
+        api<{ tier: number; sites: unknown[]; rooms: number; beds: number }>(
+          `/api/isolation/tiers/${tier}/open`,
+          {
+            method: 'POST',
+          },
+        ),
+      (out) =>
+        t('sites.tierOpened', { tier: out.tier, sites: out.sites.length, rooms: out.rooms, beds: out.beds }),
+      onDone,
+    );
+
   const actions = (r: SiteRow) => (
     <Space wrap size={4}>
       {r.next_steps.includes('inspect') && (
@@ -211,6 +226,8 @@ export default function SitesView({
     { key: 'address', title: t('sites.col.address'), dataIndex: 'address' },
   ];
 
+  const toOpen = (sites: SiteRow[]) =>
+    sites.filter((r) => r.status === 'reserve' || r.status === 'inspecting');
   const tiers = useMemo(() => {
     const by = new Map<number, SiteRow[]>();
     for (const r of rows) by.set(r.tier, [...(by.get(r.tier) ?? []), r]);
@@ -230,7 +247,7 @@ export default function SitesView({
             count: fcData.rooms.short,
             tiers: fcData.activate_tiers.map((x) => x.tier).join(', '),
           })}
-          description={manage ? t('sites.noTierAction') : undefined}
+          description={manage ? t('sites.openTierHint') : undefined}
         />
       )}
       <ErrorAlert error={res.error} />
@@ -279,6 +296,19 @@ export default function SitesView({
                 <span>{t('sites.tier', { tier })}</span>
                 <Tag>{t('sites.sitesCount', { count: sites.length })}</Tag>
                 {proposed.has(tier) && <Tag color="red">{t('sites.recommended')}</Tag>}
+                {manage && toOpen(sites).length > 0 && (
+                  <ConfirmButton
+                    type={proposed.has(tier) ? 'primary' : 'default'}
+                    title={t('sites.confirm.openTier', { tier, sites: toOpen(sites).length })}
+                    description={t('sites.confirm.openTierNote', {
+                      rooms: sum(toOpen(sites), (r) => r.rooms_total),
+                      beds: sum(toOpen(sites), (r) => r.beds_total),
+                    })}
+                    onConfirm={() => openTier(tier)}
+                  >
+                    {t('sites.step.openTier')}
+                  </ConfirmButton>
+                )}
               </Space>
             }
             extra={
