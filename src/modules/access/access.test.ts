@@ -542,6 +542,17 @@ describeBackends('access control', (ctx) => {
       "SELECT count(*) AS n FROM audit_log WHERE action = 'auth.login_failed'",
     );
     expect(failures.rows[0]?.n).toBeGreaterThanOrEqual(6);
+    // A password typed in the user-name box is not written down: an unknown name is kept as a short hash.
+    await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'My-Secret-Pass-2022', password: 'x' },
+    });
+    const kept = await ctx.db.query<{ actor_name: string; details: unknown }>(
+      "SELECT actor_name, details FROM audit_log WHERE action = 'auth.login_failed' ORDER BY id DESC LIMIT 1",
+    );
+    expect(kept.rows[0]?.actor_name).toMatch(/^unknown:[0-9a-f]{10}$/);
+    expect(JSON.stringify(kept.rows)).not.toContain('My-Secret-Pass');
 
     const limited = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 3 });
     const codes: number[] = [];

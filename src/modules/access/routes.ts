@@ -1,4 +1,5 @@
 /** Login, logout, the caller's own account; users, API tokens and the audit log for those allowed. */
+import { createHash } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type {} from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
@@ -102,7 +103,12 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
                 'viewer',
                 outcome.user.jurisdiction,
               )
-            : { ...principalFor('user', 0, req.body.username.slice(0, 40), 'viewer', ''), id: null };
+            : // An unknown name is not kept as typed (people type their password in the wrong box): a short
+              // hash still tells repeated tries of one name apart.
+              {
+                ...principalFor('user', 0, `unknown:${typedNameHash(req.body.username)}`, 'viewer', ''),
+                id: null,
+              };
           await appendAudit(tx, clock, who, {
             action: 'auth.login_failed',
             areaCode: outcome.user?.jurisdiction,
@@ -499,3 +505,8 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
       signedCheckpoint(await auditHead(db), clock.now(), process.env.QINGCANG_AUDIT_KEY || undefined),
   );
 };
+
+/** A short, one-way mark of a typed user name that matched no account (for the audit log). */
+function typedNameHash(name: string): string {
+  return createHash('sha256').update(`qingcang login ${name}`).digest('hex').slice(0, 10);
+}
