@@ -951,6 +951,7 @@ function AuditView({ users, version }: { users: User[] | null; version: number }
       if (key === 'outcome') return t(`outcome.${v}`, { defaultValue: v });
       if (key === 'level') return t(`zoneLevel.${v}`, { defaultValue: v });
       if (key === 'function') return t(`leaderFunction.${v}`, { defaultValue: v });
+      if (key === 'kind' && r.action === 'task.completed') return t(`taskKind.${v}`, { defaultValue: v });
       return v;
     }
     if (Array.isArray(v)) {
