@@ -103,13 +103,16 @@ async function confirm(page: Page): Promise<void> {
     .click();
 }
 
-/** Picks an option of the open antd Select by its label. */
+/** Picks an option of the open antd Select by its label, scrolling its (virtual) list until it shows. */
 async function pick(page: Page, label: string): Promise<void> {
-  await page
-    .locator(
-      `.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${label}"]`,
-    )
-    .click();
+  const open = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
+  const option = open.locator(`.ant-select-item-option[title="${label}"]`);
+  for (let i = 0; i < 20 && (await option.count()) === 0; i++) {
+    await open.locator('.rc-virtual-list-holder').hover();
+    await page.mouse.wheel(0, 160);
+    await page.waitForTimeout(50);
+  }
+  await option.click();
 }
 
 const pane = (page: Page) => page.locator('.ant-tabs-tabpane-active');

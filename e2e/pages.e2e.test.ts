@@ -471,8 +471,15 @@ describe('work pages', () => {
       expect(await zone.textContent()).toContain('封控区');
       expect(await zone.textContent()).toContain('未满足'); // a case inside, found today
       // The zone governing the index case's grid is that lockdown.
-      await page.getByPlaceholder('220202001001').fill(made.grid);
-      await page.getByRole('button', { name: '查询' }).click();
+      // Picked by name, never typed as a code: the search finds the community's grid by its path of names.
+      const effective = page.locator('.ant-card', { hasText: '查询区域适用的风险区' });
+      await effective.locator('.ant-select').click();
+      await page.keyboard.type(`${made.communityName} ${made.gridName}`);
+      await page
+        .locator('.ant-select-tree-title', { hasText: `${made.communityName} ${made.gridName}` })
+        .first()
+        .click();
+      await effective.getByRole('button', { name: '查询' }).click();
       await page.locator('.ant-descriptions', { hasText: made.gridName }).getByText('封控区').waitFor();
       await page.screenshot({ path: join(SHOTS, 'command-zones.png'), fullPage: true });
 

@@ -64,6 +64,15 @@ describeBackends('HTTP API', (ctx) => {
       ',',
     );
     expect((await get(`/api/areas/names?codes=${tooMany}`)).statusCode).toBe(400);
+    // The area picker's search: by name, narrowed by the words of its path, inside the jurisdiction.
+    const search = await get(`/api/areas/search?q=${encodeURIComponent('兴华 东厂宅')}`);
+    expect(search.statusCode, search.body).toBe(200);
+    const found = search.json().items;
+    expect(found[0]).toMatchObject({ code: '220202001001', full: '昌邑区 兴华街道 东厂宅社区' });
+    expect(
+      (await get(`/api/areas/search?q=${encodeURIComponent('东厂宅')}&under=220203`)).json().items,
+    ).toEqual([]);
+    expect((await get('/api/areas/search?q=')).statusCode).toBe(400);
     const page = (await get('/api/persons?area=2202&limit=5')).json();
     expect(page.items).toHaveLength(5);
     for (const p of page.items) {

@@ -72,6 +72,7 @@ const NOT_PERSONAL = new Set([
   'GET /api/auth/me',
   'GET /api/areas/:code',
   'GET /api/areas/names', // names of area codes, like /api/areas/:code
+  'GET /api/areas/search', // areas by name (public hierarchy), under the jurisdiction
   'GET /api/audit/verify',
   'GET /api/audit/head',
   'GET /api/testing/rounds', // names, times and area codes of rounds

@@ -135,6 +135,28 @@ export async function areaNames(db: Queryable, codes: readonly string[]): Promis
   return rows;
 }
 
+/**
+ * Areas under `under` for the area picker's search: the area's own name contains the last word of `q`, and its
+ * path of names (district down) contains every word ("江南 第1网格" finds that community's grid), shallowest first.
+ */
+export async function searchAreas(db: Queryable, q: string, under: string, limit = 20): Promise<AreaName[]> {
+  const words = q.split(/\s+/).filter((w) => w !== '');
+  const { rows } = await db.query<AreaName>(
+    `SELECT code, name, level, "full" FROM (
+       SELECT a.code, a.name, a.level,
+              (SELECT string_agg(p.name, ' ' ORDER BY p.level) FROM areas p
+                WHERE p.code = ANY (ARRAY[left(a.code, 6), left(a.code, 9), left(a.code, 12), left(a.code, 15), a.code])
+                  AND (p.level >= 3 OR p.code = a.code)) AS full
+         FROM areas a
+        WHERE starts_with(a.code, $2) AND strpos(a.name, $4) > 0
+     ) x
+     WHERE (SELECT bool_and(strpos(coalesce(x."full", x.name), w) > 0) FROM unnest($1::text[]) AS w)
+     ORDER BY level, code LIMIT $3`,
+    [words, under, limit, words.at(-1) ?? ''],
+  );
+  return rows;
+}
+
 export interface AreaChild extends AreaRow {
   /** Residents counted within the caller's scope; null for an area outside it. */
   persons: number | null;

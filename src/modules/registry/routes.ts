@@ -18,6 +18,7 @@ import {
   householdMembers,
   listPersons,
   registryStats,
+  searchAreas,
 } from './queries.ts';
 
 const AreaCode = z
@@ -96,6 +97,24 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
       if (req.query.parent && !(await getArea(db, req.query.parent)))
         throw notFound('area', req.query.parent);
       return { items: await areaChildren(db, scopeOf(principalOf(req)), req.query.parent ?? null) };
+    },
+  );
+
+  r.get(
+    '/areas/search',
+    {
+      config: { permission: 'area.read' },
+      schema: {
+        tags: ['registry'],
+        summary:
+          'Areas whose name contains q, under my jurisdiction (or ?under= inside it), shallowest first, with their paths of names (at most 20)',
+        querystring: z.object({ q: z.string().trim().min(1).max(40), under: AreaCode.optional() }),
+      },
+    },
+    async (req) => {
+      const scope = narrow(scopeOf(principalOf(req)), req.query.under);
+      if (!scope) return { items: [] };
+      return { items: await searchAreas(db, req.query.q, scope.prefix) };
     },
   );
 

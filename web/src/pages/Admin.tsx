@@ -20,14 +20,14 @@ import {
   Tabs,
   Tag,
   Tooltip,
-  TreeSelect,
   Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
+import { type ReactNode, useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ROLE_PERMISSIONS, ROLES, type Role } from '../../../src/modules/access/roles.ts';
-import { type Area, api, type Me, query } from '../api.ts';
+import { AreaPicker } from '../AreaPicker.tsx';
+import { api, type Me, query } from '../api.ts';
 import { adminZh } from '../i18n/admin.ts';
 import {
   ACTIONS,
@@ -180,87 +180,6 @@ function useGrants(): (role: string | undefined) => string {
           })
         : '',
     [t, sep],
-  );
-}
-
-interface TreeNode {
-  id: string;
-  pId: string | null;
-  value: string;
-  title: string;
-  isLeaf: boolean;
-}
-
-const treeNode = (a: Area, parent: string | null): TreeNode => ({
-  id: a.code,
-  pId: parent,
-  value: a.code,
-  title: a.name,
-  isLeaf: a.level >= 6,
-});
-
-/**
- * One area inside the caller's jurisdiction: the jurisdiction itself at the root, its children loaded as the
- * tree opens (GET /api/areas?parent=CODE). A form control (value / onChange).
- */
-function AreaPicker({
-  me,
-  id,
-  value,
-  onChange,
-}: {
-  me: Me;
-  id?: string;
-  value?: string;
-  onChange?: (v: string) => void;
-}) {
-  const { t } = useTranslation();
-  const [tree, setTree] = useState<TreeNode[]>([]);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const root = me.jurisdiction;
-    const first = root
-      ? Promise.all([
-          api<Area>(`/api/areas/${root}`),
-          api<{ items: Area[] }>(`/api/areas?parent=${root}`),
-        ]).then(([self, kids]) => [treeNode(self, null), ...kids.items.map((k) => treeNode(k, root))])
-      : api<{ items: Area[] }>('/api/areas').then((r) => r.items.map((a) => treeNode(a, null)));
-    first.then(setTree, (err) => setError(errorText(err)));
-  }, [me.jurisdiction]);
-
-  const loadChildren = async (n: { value?: unknown }) => {
-    const code = String(n.value);
-    if (tree.some((x) => x.pId === code)) return;
-    try {
-      const kids = await api<{ items: Area[] }>(`/api/areas?parent=${code}`);
-      setTree((old) => [
-        ...old,
-        ...kids.items.filter((k) => !old.some((o) => o.id === k.code)).map((k) => treeNode(k, code)),
-      ]);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
-
-  return (
-    <>
-      <TreeSelect
-        id={id}
-        treeDataSimpleMode
-        treeData={tree}
-        loadData={loadChildren}
-        value={value}
-        onChange={(v: string) => onChange?.(v)}
-        treeDefaultExpandedKeys={me.jurisdiction ? [me.jurisdiction] : []}
-        showSearch
-        treeNodeFilterProp="title"
-        placeholder={t('admin.area.pick')}
-        style={{ width: '100%' }}
-        popupMatchSelectWidth={false}
-      />
-      <ErrorAlert error={error} />
-    </>
   );
 }
 
@@ -568,7 +487,7 @@ function NewUserModal({
           label={t('admin.users.area')}
           rules={[{ required: true, message: t('admin.area.required') }]}
         >
-          <AreaPicker me={me} />
+          <AreaPicker root={me.jurisdiction} />
         </Form.Item>
         <Typography.Text type="secondary">{t('admin.users.passwordNote')}</Typography.Text>
       </Form>
@@ -862,7 +781,7 @@ function NewTokenModal({
           label={t('admin.tokens.area')}
           rules={[{ required: true, message: t('admin.area.required') }]}
         >
-          <AreaPicker me={me} />
+          <AreaPicker root={me.jurisdiction} />
         </Form.Item>
         <Form.Item
           name="days"

@@ -28,6 +28,7 @@ import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { REPORT_FIGURES } from '../../../src/domain/figure-names.ts';
+import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
 import { areaFullName, areaName } from '../area-names.ts';
 import { FigureLabel } from '../figure-label.tsx';
@@ -436,18 +437,12 @@ function ZoneForm({ draft, onClose, onDone }: { draft: ZoneDraft; onClose: () =>
     >
       <Form form={form} layout="vertical" initialValues={draft}>
         <Form.Item
-          label={t('common.areaCode')}
+          label={t('common.areaName')}
           name="area_code"
           extra={t('command.zoneAreaHint')}
-          rules={[
-            {
-              required: true,
-              pattern: /^\s*(\d{6}|\d{9}|\d{12}|\d{15})\s*$/,
-              message: t('command.zoneAreaRule'),
-            },
-          ]}
+          rules={[{ required: true, message: t('command.zoneAreaRule') }]}
         >
-          <Input placeholder="220202001001" />
+          <AreaPicker />
         </Form.Item>
         <Form.Item label={t('command.level')} name="level" rules={[{ required: true }]}>
           <Select
@@ -485,17 +480,13 @@ function EffectiveZone({ version }: { version: number }) {
   );
   return (
     <Card size="small" title={t('command.effective')}>
-      <Form
-        layout="inline"
-        onFinish={(v: { area: string }) => setArea(v.area.trim())}
-        style={{ marginBottom: 12 }}
-      >
+      <Form layout="inline" onFinish={(v: { area: string }) => setArea(v.area)} style={{ marginBottom: 12 }}>
         <Form.Item
-          label={t('common.areaCode')}
+          label={t('common.areaName')}
           name="area"
-          rules={[{ required: true, pattern: /^\d{6,15}$/, message: t('testing.areaRule') }]}
+          rules={[{ required: true, message: t('admin.area.pick') }]}
         >
-          <Input allowClear placeholder="220202001001" style={{ width: 200 }} />
+          <AreaPicker style={{ width: 260 }} />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={res.loading}>
           {t('command.lookup')}
@@ -632,15 +623,9 @@ function LeaderForm({ onClose, onDone }: { onClose: () => void; onDone: () => vo
         <Form.Item
           label={t('command.patch')}
           name="area_code"
-          rules={[
-            {
-              required: true,
-              pattern: /^\s*(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})\s*$/,
-              message: t('command.patchRule'),
-            },
-          ]}
+          rules={[{ required: true, message: t('command.patchRule') }]}
         >
-          <Input placeholder="220202" />
+          <AreaPicker />
         </Form.Item>
         <Form.Item label={t('command.function')} name="function" rules={[{ required: true }]}>
           <Select options={LEADER_FUNCTIONS.map((v) => ({ value: v, label: t(`leaderFunction.${v}`) }))} />

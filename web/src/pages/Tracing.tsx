@@ -26,6 +26,7 @@ import { GraphChart } from 'echarts/charts';
 import { use } from 'echarts/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
 import { areaName, useAreaNamesVersion } from '../area-names.ts';
 import { EChart } from '../EChart.tsx';
@@ -352,12 +353,12 @@ function CasesTable({
         <Form
           layout="inline"
           onFinish={(v: { area?: string }) => {
-            setArea(v.area?.trim() || undefined);
+            setArea(v.area || undefined);
             keys.reset();
           }}
         >
-          <Form.Item label={t('common.areaCode')} name="area">
-            <Input size="small" allowClear placeholder={t('people.areaPlaceholder')} style={{ width: 160 }} />
+          <Form.Item label={t('common.areaName')} name="area">
+            <AreaPicker size="small" allowClear style={{ width: 240 }} />
           </Form.Item>
           <Button size="small" type="primary" htmlType="submit">
             {t('people.search')}
