@@ -38,6 +38,7 @@ import {
 import { endDueHomeStays } from '../../modules/isolation/home.ts';
 import { placeBacklog } from '../../modules/isolation/place-backlog.ts';
 import { discharge, disinfection, release } from '../../modules/isolation/stays.ts';
+import { type AntigenInput, recordAntigenReports } from '../../modules/testing/antigen.ts';
 import { pointPools } from '../../modules/testing/point-pools.ts';
 import { ingestResults, type ResultInput } from '../../modules/testing/results.ts';
 import { createRound } from '../../modules/testing/rounds.ts';
@@ -59,7 +60,16 @@ const BY = 'twin';
 const TUBES_PER_BOX = 100;
 const RESULT_BATCH = 5000;
 /** Salts of the loop's own draws from the model's test stream (common random numbers across strategies). */
-const SALT = { comply: 11, fever: 12, tube: 13, ct: 14, dischargeA: 15, dischargeB: 16 } as const;
+const SALT = {
+  comply: 11,
+  fever: 12,
+  tube: 13,
+  ct: 14,
+  dischargeA: 15,
+  dischargeB: 16,
+  antigen: 17,
+  antigenResult: 18,
+} as const;
 /** A case in hospital is tested for discharge from this many days after arrival. */
 const DISCHARGE_TESTS_FROM_DAY = 5;
 
@@ -84,6 +94,9 @@ export interface DayRow {
   backlog: number;
   backlog_oldest_hours: number;
   person_tests: number;
+  /** antigen self-tests taken today, and the positive ones reported (0 unless the strategy has them) */
+  antigen_tests: number;
+  antigen_positive: number;
   tubes: number;
   released: number;
   discharged: number;
@@ -248,11 +261,40 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       }
       time('round');
 
-      // The single-tube round: re-tests of pool holds, quarantine and home tests due today, fever clinics. Made
+      // Antigen self-tests (抗原自测) at 07:00 on antigen days: free residents who take one, their result from the
+      // truth and the test's sensitivity; a positive one is reported through the platform (a pcr_confirm task).
+      const isAntigenDay =
+        (response.antigen_every_days ?? 0) > 0 &&
+        d >= response.rounds_from_day &&
+        (d - response.rounds_from_day) % response.antigen_every_days === 0;
+      let antigenTests = 0;
+      let antigenPositive = 0;
+      if (isAntigenDay) {
+        clock.set(at(7));
+        const reports: AntigenInput[] = [];
+        for (let a = 0; a < N; a++) {
+          if (status[a] !== AGENT_STATUS.free) continue;
+          if (model.testUniform(a, d, SALT.antigen) >= response.antigen_share) continue;
+          antigenTests++;
+          if (model.testUniform(a, d, SALT.antigenResult) >= model.antigenPositiveProbability(a, d)) continue;
+          antigenPositive++;
+          reports.push({
+            key: `twin-antigen-${date}-${pop.personId[a]}`,
+            personId: pop.personId[a] as number,
+            result: 'positive' as const,
+            reportedAt: at(7),
+          });
+        }
+        if (reports.length > 0) await db.transaction((tx) => recordAntigenReports(tx, clock, reports, ''));
+      }
+      time('antigen');
+
+      // The single-tube round: re-tests of pool holds, quarantine and home tests due today, fever clinics, PCR
+      // confirmation of positive antigen tests. Made
       // only when someone is to be tested, over the communities of those people (its points are theirs).
       const due = await db.query<{ id: number; person_id: number; kind: string }>(
         `SELECT id, person_id, kind FROM tasks WHERE status = 'open' AND person_id IS NOT NULL
-           AND ((kind = 'retest_single_tube' AND created_at <= $1) OR (kind IN ('quarantine_test', 'home_test') AND due_at < $2))
+           AND ((kind IN ('retest_single_tube', 'pcr_confirm') AND created_at <= $1) OR (kind IN ('quarantine_test', 'home_test') AND due_at < $2))
          ORDER BY id`,
         [at(7), at(24)],
       );
@@ -260,6 +302,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       const scheduledTests: { id: number; personId: number }[] = [];
       const toTest: number[] = [];
       for (const t of due.rows) {
+        // A pool's re-test task ends with its result (the follow-up); the others are done once sampled.
         if (t.kind !== 'retest_single_tube') scheduledTests.push({ id: t.id, personId: t.person_id });
         if (tested.has(t.person_id)) continue;
         const a = agentOf[t.person_id] ?? -1;
@@ -423,6 +466,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         backlog: day.backlog,
         backlog_oldest_hours: day.backlogOldestHours,
         person_tests: samples.length + singles.length,
+        antigen_tests: antigenTests,
+        antigen_positive: antigenPositive,
         tubes: tubeCount,
         released: turnover.released,
         discharged: turnover.discharged,

@@ -109,3 +109,46 @@ for (const backend of backendsUnderTest()) {
     });
   });
 }
+
+// Antigen screening with PCR confirmation: positives reported through the platform become PCR confirmation
+// tasks, tested the same day in the single-tube round, and found as cases; every invariant holds.
+describe('twin closed loop: antigen screening [pglite]', () => {
+  let opened: OpenedDb;
+  let run: LoopResult;
+  beforeAll(async () => {
+    opened = await openTwinDb(undefined);
+    const response = strategyResponse(sc, 'antigen-screening');
+    await seedWorld(opened.db, spec, response, new Date(`${sc.start}T00:00:00+08:00`));
+    run = await runLoop({
+      db: opened.db,
+      population: await populationOf(spec),
+      response,
+      start: sc.start,
+      days: 12,
+      seed: 3,
+      seedInfections: 6,
+      seedDay: 0,
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await opened?.dispose();
+  });
+
+  it('reports antigen positives, confirms them by PCR, and holds every invariant', async () => {
+    expect(run.failures).toEqual([]);
+    const tested = run.rows.reduce((n, r) => n + r.antigen_tests, 0);
+    const positive = run.rows.reduce((n, r) => n + r.antigen_positive, 0);
+    expect(tested).toBeGreaterThan(spec.people * 0.4 * (12 - sc.response.rounds_from_day));
+    expect(positive).toBeGreaterThan(0);
+    const { rows } = await opened.db.query<{ reports: number; confirmed: number; open: number }>(
+      `SELECT (SELECT count(*) FROM antigen_reports)::int AS reports,
+              (SELECT count(*) FROM tasks WHERE kind = 'pcr_confirm' AND status = 'done')::int AS confirmed,
+              (SELECT count(*) FROM tasks WHERE kind = 'pcr_confirm' AND status = 'open')::int AS open`,
+    );
+    expect(rows[0]?.reports).toBe(positive);
+    // Every confirmation task made before today's single-tube round was done (its PCR taken).
+    expect(rows[0]?.confirmed).toBeGreaterThan(0);
+    expect(rows[0]?.open).toBe(0);
+    expect(run.rows.at(-1)?.detected_total).toBeGreaterThan(0);
+  });
+});

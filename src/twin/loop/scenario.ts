@@ -26,6 +26,12 @@ export interface Response {
   zone_rules: 'march2022' | 'june2022';
   /** zones are set on the platform's suggestions from this day (a community with a case is locked down) */
   zones_from_day: number;
+  /**
+   * antigen self-tests (抗原自测) every N days from `rounds_from_day` (0: none) by this share of free residents; a
+   * positive one is reported through the platform and confirmed by a single-tube PCR (its pcr_confirm task)
+   */
+  antigen_every_days: number;
+  antigen_share: number;
 }
 
 export interface Scenario {
@@ -80,6 +86,11 @@ export const STRATEGIES: Record<string, { zh: string; en: string; change: Partia
   'edition-9': { zh: '第九版方案', en: '9th-edition terms', change: { edition: '9th' } },
   'june-zones': { zh: '六月版风险区', en: 'June-2022 risk areas', change: { zone_rules: 'june2022' } },
   'no-zones': { zh: '不划分管控区', en: 'no zones', change: { zones_from_day: 10_000 } },
+  'antigen-screening': {
+    zh: '每日抗原自测、阳性核酸复核，全员核酸每周一轮',
+    en: 'daily antigen self-tests with PCR confirmation, a PCR round a week',
+    change: { antigen_every_days: 1, antigen_share: 0.6, round_every_days: 7 },
+  },
 };
 
 export function strategyResponse(s: Scenario, strategy: string): Response {

@@ -57,6 +57,8 @@ export const BANDED = [
   'backlog_oldest_hours',
   'person_tests',
   'tubes',
+  'antigen_tests',
+  'antigen_positive',
 ] as const;
 type Banded = (typeof BANDED)[number];
 
