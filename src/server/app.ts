@@ -25,6 +25,7 @@ import { DashboardStore } from '../modules/command/dashboard.ts';
 import { dashboardRoutes } from '../modules/command/dashboard-routes.ts';
 import { commandRoutes } from '../modules/command/routes.ts';
 import { isolationRoutes } from '../modules/isolation/routes.ts';
+import { passRoutes } from '../modules/passes/routes.ts';
 import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
 import { testingRoutes } from '../modules/testing/routes.ts';
@@ -257,6 +258,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const store = new DashboardStore(db, clock, options.dashboardCheckEveryMs ?? 2000);
   await app.register(dashboardRoutes, { prefix: '/api', db, clock, store });
   await app.register(twinRoutes, { prefix: '/api', db, clock });
+  await app.register(passRoutes, { prefix: '/api', db, clock });
   if (options.workers) installWorkers(app, db, clock, store);
   await installWebApp(app); // the web app at / (web/dist), or the landing page without a build
   return app;

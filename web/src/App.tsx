@@ -22,6 +22,8 @@ const TransferPage = lazy(() => import('./pages/Transfer.tsx'));
 const CommandPage = lazy(() => import('./pages/Command.tsx'));
 const AdminPage = lazy(() => import('./pages/Admin.tsx'));
 const TwinPage = lazy(() => import('./pages/Twin.tsx'));
+const PassesPage = lazy(() => import('./pages/Passes.tsx'));
+const CheckpointPage = lazy(() => import('./pages/Checkpoint.tsx'));
 
 interface Page {
   path: string;
@@ -48,6 +50,10 @@ function PageBody({ path, me }: { path: string; me: Me }) {
       return <AdminPage me={me} />;
     case '/twin':
       return <TwinPage />;
+    case '/passes':
+      return <PassesPage me={me} />;
+    case '/checkpoint':
+      return <CheckpointPage me={me} />;
     default:
       return <Dashboard me={me} />;
   }
@@ -134,6 +140,8 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
     },
     { path: '/command', label: t('nav.command'), permissions: ['zone.read', 'task.read', 'report.read'] },
     { path: '/twin', label: t('twin.nav'), permissions: ['twin.run'] },
+    { path: '/passes', label: t('passes.nav'), permissions: ['pass.issue'] },
+    { path: '/checkpoint', label: t('passes.navCheck'), permissions: ['pass.check'] },
     { path: '/admin', label: t('admin.nav'), permissions: ['user.manage', 'token.manage', 'audit.read'] },
   ].filter((p) => p.permissions.some((x) => me.permissions.includes(x)));
   const current = pages.find((p) => p.path === path) ?? pages[0];

@@ -4,6 +4,7 @@ import { initReactI18next } from 'react-i18next';
 import { CODE_WORDS } from '../../src/domain/code-words.ts';
 import { adminEn, adminZh } from './i18n/admin.ts';
 import { errorsZh } from './i18n/errors.ts';
+import { passesEn, passesZh } from './i18n/passes.ts';
 import { sitesEn, sitesZh } from './i18n/sites.ts';
 import { twinEn, twinZh } from './i18n/twin.ts';
 
@@ -144,6 +145,7 @@ const zh = {
     driver: '转运司机',
     site_manager: '隔离点管理员',
     community_worker: '社区工作者',
+    checkpoint_officer: '卡口核验员',
     sampler: '采样人员',
     viewer: '只读用户',
     auditor: '审计员',
@@ -940,6 +942,7 @@ const en: Messages = {
     driver: 'Driver',
     site_manager: 'Site manager',
     community_worker: 'Community worker',
+    checkpoint_officer: 'Checkpoint officer',
     sampler: 'Sampler',
     viewer: 'Viewer',
     auditor: 'Auditor',
@@ -1612,8 +1615,17 @@ function initialLanguage(): Language {
 
 void i18n.use(initReactI18next).init({
   resources: {
-    'zh-CN': { translation: { ...zh, errors: errorsZh, admin: adminZh, sites: sitesZh, twin: twinZh } },
-    en: { translation: { ...en, admin: adminEn, sites: sitesEn, twin: twinEn } },
+    'zh-CN': {
+      translation: {
+        ...zh,
+        errors: errorsZh,
+        admin: adminZh,
+        sites: sitesZh,
+        twin: twinZh,
+        passes: passesZh,
+      },
+    },
+    en: { translation: { ...en, admin: adminEn, sites: sitesEn, twin: twinEn, passes: passesEn } },
   },
   lng: initialLanguage(),
   fallbackLng: 'zh-CN',

@@ -11,6 +11,7 @@ import { ManualClock } from '../../domain/clock.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, TEST_PASSWORD } from '../../server/test-auth.ts';
 import { placeBacklog } from '../isolation/place-backlog.ts';
+import { issuePass } from '../passes/issue.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { createRound } from '../testing/rounds.ts';
 import { createCase, traceCase } from '../tracing/trace-case.ts';
@@ -66,6 +67,9 @@ const SCOPED_READS = new Set([
   'GET /api/dashboard/areas',
   'GET /api/dashboard/series',
   'GET /api/dashboard/funnel',
+  'GET /api/passes', // holders' names and masked ID numbers
+  'GET /api/passes/:id',
+  'GET /api/passes/suspects',
 ]);
 /** Reads that return no records of people: the caller's own account, public area names, a chain check. */
 const NOT_PERSONAL = new Set([
@@ -90,6 +94,9 @@ const NOT_PERSONAL = new Set([
   'GET /api/twin/options', // scenarios and strategies
   'GET /api/twin/runs', // simulated runs: generated cities, no people
   'GET /api/twin/runs/:id',
+  'GET /api/passes/keys', // public keys
+  'GET /api/passes/revocations', // ids and times of revoked passes
+  'GET /api/checkpoints', // checkpoints (places), filtered to the jurisdiction
 ]);
 
 /** The data lines of a list's CSV export (answered 200), without the byte-order mark and the header. */
@@ -155,6 +162,28 @@ describeBackends('access control', (ctx) => {
        SELECT 'retest_single_tube', id, area_code, 'person', id, $1, $1 FROM persons WHERE id % 7 = 0`,
       [clock.now()],
     );
+    // Passes (通行证) for areas at every depth, their holders people: one city-wide.
+    for (const [i, areas] of [...jurisdictions.map((j) => [j]), jurisdictions.slice(0, 3)].entries())
+      await ctx.db.transaction((tx) =>
+        issuePass(
+          tx,
+          clock,
+          {
+            kind: 'medical',
+            holderType: 'vehicle',
+            holderName: `司机${i}`,
+            plate: `吉B${String(20000 + i)}`,
+            organisation: '医院',
+            purpose: '急救',
+            validFrom: clock.now(),
+            validTo: new Date(clock.now().getTime() + 86400_000),
+            areas,
+            route: false,
+          },
+          't',
+          '',
+        ),
+      );
   });
   afterAll(async () => {
     await app.close();
@@ -354,6 +383,19 @@ describeBackends('access control', (ctx) => {
               for (const c of cl.cases) expect(inside(c.area_code)).toBe(true);
             }
           } else expect(cases.statusCode).toBe(403);
+          // Passes name their holders: only those of the jurisdiction's areas, listed or read one by one.
+          const passes = await get('/api/passes?limit=500');
+          if (ROLE_PERMISSIONS[role].includes('pass.issue')) {
+            expect(passes.statusCode).toBe(200);
+            for (const x of passes.json().items) expect(inside(x.area_code)).toBe(true);
+            const all = await ctx.db.query<{ id: number; area_code: string }>(
+              'SELECT id, area_code FROM passes',
+            );
+            expect(passes.json().total).toBe(all.rows.filter((x) => inside(x.area_code)).length);
+            for (const x of all.rows.slice(0, 6))
+              expect((await get(`/api/passes/${x.id}`)).statusCode).toBe(inside(x.area_code) ? 200 : 404);
+            expect((await get('/api/passes/suspects')).statusCode).toBe(200);
+          } else expect(passes.statusCode).toBe(403);
           // Aggregates count only the jurisdiction.
           const stats = await get('/api/stats');
           expect(stats.statusCode).toBe(200);

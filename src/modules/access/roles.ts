@@ -11,6 +11,7 @@ export const ROLES = [
   'driver',
   'site_manager',
   'community_worker',
+  'checkpoint_officer',
   'sampler',
   'viewer',
   'auditor',
@@ -48,6 +49,8 @@ export const PERMISSIONS = [
   'zone.manage', // set, change and lift zones
   'leader.manage', // give leaders their patches (包保)
   'twin.run', // 推演: run simulated outbreaks to compare strategies (generated cities, no personal data)
+  'pass.issue', // issue and revoke passes (通行证), set up checkpoints (卡口), see passes' checks and speed flags
+  'pass.check', // check passes at a checkpoint: record checks, fetch public keys and revocations
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -73,6 +76,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'zone.manage',
     'leader.manage',
     'twin.run',
+    'pass.issue',
+    'pass.check',
   ],
   testing: [
     ...EVERYONE,
@@ -103,6 +108,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'transfer.read',
     'transfer.manage',
     'transfer.drive',
+    'pass.issue',
+    'pass.check',
   ],
   driver: [...EVERYONE, 'person.read', 'transfer.read', 'transfer.drive'],
   site_manager: [
@@ -121,7 +128,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'person.import',
     'testing.read',
     'task.read',
+    'pass.check',
   ],
+  // Checks passes at a checkpoint (卡口), often police or volunteers: reads no people.
+  checkpoint_officer: [...EVERYONE, 'pass.check'],
   sampler: [...EVERYONE, 'person.read', 'testing.read', 'testing.sample'],
   viewer: [...EVERYONE, 'testing.read', 'isolation.read'],
   auditor: [...EVERYONE, 'audit.read'],
@@ -138,6 +148,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   driver: '转运司机',
   site_manager: '隔离点管理员',
   community_worker: '社区工作者',
+  checkpoint_officer: '卡口核验员',
   sampler: '采样人员',
   viewer: '只读用户',
   auditor: '审计员',

@@ -16,6 +16,8 @@ import { loginAs, type TestSession } from '../../server/test-auth.ts';
 import { setZone } from '../command/zones.ts';
 import { placeBacklog } from '../isolation/place-backlog.ts';
 import { arrive } from '../isolation/stays.ts';
+import { createCheckpoint } from '../passes/checkpoints.ts';
+import { issuePass } from '../passes/issue.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { buildFhirResultsBundle } from '../testing/fhir/parse-results.ts';
 import { createRound } from '../testing/rounds.ts';
@@ -88,6 +90,10 @@ const WRITES: Record<string, 'person' | 'stay' | 'place' | 'jurisdiction' | 'sys
   'POST /api/transfer/trips/:id/pickup': 'person',
   'POST /api/transfer/trips/:id/deliver': 'place',
   'POST /api/transfer/trips/:id/disinfected': 'place',
+  'POST /api/passes': 'place', // the areas it allows
+  'POST /api/passes/:id/revoke': 'place', // the area containing its areas
+  'POST /api/checkpoints': 'place',
+  'POST /api/checkpoints/:id/scans': 'place', // the checkpoint (the pass may be of anywhere)
 };
 
 /** What a write names: ids for the request, and the area codes that place it. */
@@ -143,6 +149,8 @@ const HASHED: Record<string, string> = {
   users: 'id, status',
   api_tokens: 'id, revoked_at',
   home_stays: 'id, status',
+  passes: 'id, revoked_at',
+  checkpoints: 'id, name',
 };
 const COUNTED = [
   'health_checks',
@@ -156,6 +164,7 @@ const COUNTED = [
   'rounds',
   'households',
   'events',
+  'pass_checks',
 ];
 const FINGERPRINT_SQL = `SELECT json_build_object(${[
   ...Object.entries(HASHED).map(
@@ -172,6 +181,7 @@ describeBackends('write scoping', (ctx) => {
   let venue = '';
   let lab = 0;
   let sampled = 0; // a person the scan probes name (scans are scoped by their point)
+  let passToken = ''; // a pass the checkpoint probes check (checks are scoped by their checkpoint)
   let n = 0; // unique keys and barcodes
   const fingerprint = async () =>
     (await ctx.db.query<{ f: Record<string, string> }>(FINGERPRINT_SQL)).rows[0]?.f;
@@ -263,6 +273,36 @@ describeBackends('write scoping', (ctx) => {
     lab = (await ctx.db.query<{ id: number }>('SELECT id FROM labs LIMIT 1')).rows[0]?.id ?? 0;
     sampled =
       (await ctx.db.query<{ id: number }>('SELECT id FROM persons ORDER BY id LIMIT 1')).rows[0]?.id ?? 0;
+    // A pass and a checkpoint in every jurisdiction of a district or below.
+    for (const [i, j] of jurisdictions.filter((x) => x.length >= 6).entries())
+      await ctx.db.transaction(async (tx) => {
+        const pass = await issuePass(
+          tx,
+          clock,
+          {
+            kind: 'supply',
+            holderType: 'vehicle',
+            holderName: '司机',
+            plate: `吉B${String(10000 + i)}`,
+            organisation: '保供',
+            purpose: '配送',
+            validFrom: clock.now(),
+            validTo: new Date(clock.now().getTime() + 86400_000),
+            areas: [j],
+            route: false,
+          },
+          'test',
+          '',
+        );
+        passToken = pass.token;
+        await createCheckpoint(
+          tx,
+          clock,
+          { name: `卡口${i}`, areaCode: j, latitude: 43.8, longitude: 126.5 },
+          't',
+          '',
+        );
+      });
   });
   afterAll(async () => {
     await app.close();
@@ -555,6 +595,48 @@ describeBackends('write scoping', (ctx) => {
         expect(res.json().outcomes[0]).toMatchObject({ status: 'rejected', code: 'tube_unknown' });
       },
       auditsAttempts: true,
+    },
+    // Passes: where their areas are; checkpoints: where they stand.
+    {
+      route: 'POST /api/passes',
+      targets: AREAS,
+      request: (t, k) => ({
+        url: '/api/passes',
+        payload: {
+          kind: 'supply',
+          holder_type: 'vehicle',
+          holder_name: '司机',
+          plate: `吉C${String(k % 100000).padStart(5, '0')}`,
+          organisation: '保供',
+          purpose: '配送',
+          valid_from: clock.now().toISOString(),
+          valid_to: new Date(clock.now().getTime() + 86400_000).toISOString(),
+          areas: [t.a],
+        },
+      }),
+      refused: outOfJurisdiction,
+    },
+    {
+      route: 'POST /api/passes/:id/revoke',
+      targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM passes',
+      request: (t) => ({ url: `/api/passes/${t.a}/revoke`, payload: { reason: 'write scope property' } }),
+    },
+    {
+      route: 'POST /api/checkpoints',
+      targets: AREAS,
+      request: (t, k) => ({
+        url: '/api/checkpoints',
+        payload: { name: `卡口-${k}`, area_code: t.a, latitude: 43.8, longitude: 126.5 },
+      }),
+      refused: outOfJurisdiction,
+    },
+    {
+      route: 'POST /api/checkpoints/:id/scans',
+      targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM checkpoints',
+      request: (t, k) => ({
+        url: `/api/checkpoints/${t.a}/scans`,
+        payload: { key: `ws-check-${k}`, token: passToken, checked_at: at() },
+      }),
     },
     // Accounts: where their jurisdiction is.
     {

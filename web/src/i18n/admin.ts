@@ -149,6 +149,11 @@ export const adminZh = {
         run_queued: '提交推演',
         run_cancelled: '取消推演',
       },
+      pass: {
+        issued: '办理通行证',
+        revoked: '吊销通行证',
+        checkpoint_created: '新增卡口',
+      },
       testing: {
         round_created: '创建检测轮次',
         scans_imported: '导入采样记录',
@@ -187,6 +192,8 @@ export const adminZh = {
       },
     },
     subjects: {
+      pass: '通行证',
+      checkpoint: '卡口',
       user: '账号',
       api_token: '接口令牌',
       person: '人员',
@@ -205,6 +212,7 @@ export const adminZh = {
       zone: '风险区',
     },
     detail: {
+      route: '按路线通行',
       reason: '原因',
       ip: '来源地址',
       username: '用户名',
@@ -291,6 +299,8 @@ export const adminZh = {
       contacts: '密接名单',
       general_contacts: '一般接触者名单',
       unsampled: '未采样名单',
+      passes: '通行证名单',
+      pass_suspects: '疑似冒用通行证名单',
     },
     fieldName: { id_number: '身份证号', phone: '电话' },
     yes: '是',
@@ -320,6 +330,10 @@ export const adminZh = {
   permission: {
     area: {
       read: '查看行政区划',
+    },
+    pass: {
+      issue: '办理和吊销通行证、设置卡口、查看核验记录',
+      check: '在卡口核验通行证',
     },
     stats: {
       read: '查看辖区统计',
@@ -525,6 +539,11 @@ export const adminEn: typeof adminZh = {
         run_queued: 'Asked for a simulation',
         run_cancelled: 'Cancelled a simulation',
       },
+      pass: {
+        issued: 'Issued a pass',
+        revoked: 'Revoked a pass',
+        checkpoint_created: 'Added a checkpoint',
+      },
       testing: {
         round_created: 'Created a testing round',
         scans_imported: 'Imported scans',
@@ -563,6 +582,8 @@ export const adminEn: typeof adminZh = {
       },
     },
     subjects: {
+      pass: 'Pass',
+      checkpoint: 'Checkpoint',
       user: 'Account',
       api_token: 'API token',
       person: 'Person',
@@ -581,6 +602,7 @@ export const adminEn: typeof adminZh = {
       zone: 'Zone',
     },
     detail: {
+      route: 'Route',
       reason: 'Reason',
       ip: 'Address',
       username: 'User name',
@@ -667,6 +689,8 @@ export const adminEn: typeof adminZh = {
       contacts: 'Contacts',
       general_contacts: 'General contacts',
       unsampled: 'Not yet sampled',
+      passes: 'Passes',
+      pass_suspects: 'Suspect passes',
     },
     fieldName: { id_number: 'ID number', phone: 'Phone' },
     yes: 'Yes',
@@ -698,6 +722,10 @@ export const adminEn: typeof adminZh = {
   permission: {
     area: {
       read: 'Read the area hierarchy',
+    },
+    pass: {
+      issue: 'Issue and revoke passes, set up checkpoints, see their checks',
+      check: 'Check passes at a checkpoint',
     },
     stats: {
       read: 'Read counts of the jurisdiction',

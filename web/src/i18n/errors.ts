@@ -120,6 +120,21 @@ export const errorsZh: Record<string, string> = {
   zone_unchanged: '该区域已是这一级别的管控区',
   not_ready: '尚未满足解封条件：见下列未达标的检查项',
 
+  // Passes (通行证) and checkpoints (卡口)
+  validity_reversed: '有效期的结束时间须晚于开始时间',
+  validity_too_long: '通行证有效期最长 7 天：到期后请重新办理',
+  validity_backdated: '有效期不能从一小时前或更早开始，结束时间须晚于现在',
+  validity_too_far_ahead: '有效期最多从 7 天后开始：请临近时再办理',
+  plate_required: '车辆通行证须填写车牌号',
+  plate_invalid: '车牌号格式不正确：省份简称、字母加 5 或 6 位字母数字，例如 吉B12345、吉BD12345',
+  id_number_required: '人员通行证须填写持证人的身份证号',
+  id_number_invalid: '身份证号不正确：请核对位数、出生日期和校验码',
+  route_too_short: '按路线通行须按顺序填写至少两个区域',
+  pass_already_revoked: '该通行证已被吊销',
+  checkpoint_exists: '该区域已有同名卡口：请换一个名称',
+  token_malformed: '这不是通行证二维码：请重新扫描或完整粘贴',
+  key_reused: '该核验编号已用于另一张通行证：请刷新页面后重新核验',
+
   // The database and the network
   database_unavailable: '数据库暂时无法连接：数据未丢失，请几秒后重试',
   database_full: '数据库空间或资源不足：本次提交未保存，请稍后重试并通知运维人员',
