@@ -570,10 +570,9 @@ describe('work pages', () => {
       await page.screenshot({ path: join(SHOTS, 'isolation-placed.png'), fullPage: true });
 
       // A close contact's stay arrives: the term and its tests start.
-      const placedStays = await cmd<{ items: { id: number; category: string }[] }>(
-        'GET',
-        '/api/isolation/stays?status=placed&limit=1000',
-      );
+      const placedStays = await cmd<{
+        items: { id: number; category: string; person_name?: string | null }[];
+      }>('GET', '/api/isolation/stays?status=placed&limit=1000');
       const stay = placedStays.items.find((x) => x.category === 'close');
       if (!stay) throw new Error('no close contact awaiting arrival');
       made.arrivedStay = stay.id;
@@ -581,7 +580,9 @@ describe('work pages', () => {
       const row = page.locator(`.ant-tabs-tabpane-active tr[data-row-key="${stay.id}"]`);
       await row.getByRole('button', { name: '到达', exact: true }).click();
       await confirm(page);
-      await page.getByText(`安置 ${stay.id} 已入住`).waitFor();
+      // The message names the person, not the stay's number.
+      expect(stay.person_name).toBeTruthy();
+      await page.getByText(`${stay.person_name} 已入住`).waitFor();
       await expect.poll(async () => row.textContent()).toContain('已入住');
       const arrived = await cmd<{ items: { id: number; arrived_at: string | null }[] }>(
         'GET',

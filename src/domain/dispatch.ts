@@ -47,6 +47,8 @@ export interface Passenger {
   areaCode: string; // pickup (the grid of the household)
   siteId: number;
   siteArea: string; // where the site is
+  /** The site's name, for reasons ("site 11" when not given). */
+  siteName?: string;
 }
 
 export type VehicleKind = 'bus' | 'van' | 'car' | 'ambulance' | 'negative_pressure_ambulance';
@@ -468,6 +470,8 @@ export function planTrips(
   const o = withDefaults(options);
   const limit = windowEnd(o);
   const groups = groupPassengers(passengers, dist);
+  const siteNames = new Map<number, string>();
+  for (const p of passengers) if (p.siteName) siteNames.set(p.siteId, p.siteName);
   const areaCodes = new Map<number, string>();
   for (const g of groups) {
     areaCodes.set(g.area, g.areaCode);
@@ -557,7 +561,7 @@ export function planTrips(
         km: Math.round(load.km * 10) / 10,
         from: phrase(s.trips === 0 && s.v.at === undefined ? 'dp.from_depot' : 'dp.from_site'),
         head,
-        site: phrase('dp.site', { id: siteId }),
+        site: siteNames.get(siteId) ?? phrase('dp.site', { id: siteId }),
       }),
       why,
       ...(carriesCases(cls) ? [phrase('dp.then_disinfect', { min: o.disinfectionMinutes })] : []),

@@ -53,6 +53,26 @@ function ask(code: string | null | undefined): void {
 }
 
 /**
+ * Waits until the names of these areas are known (one request for those not yet known), for text written once,
+ * such as a success message, that cannot re-render when the names arrive. A failure leaves the codes shown.
+ */
+export async function loadAreaNames(codes: readonly (string | null | undefined)[]): Promise<void> {
+  const missing = [...new Set(codes)].filter((c): c is string => !!c && CODE.test(c) && !known.has(c));
+  if (missing.length === 0) return;
+  try {
+    const res = await api<{ items: AreaName[] }>(`/api/areas/names?codes=${missing.join(',')}`);
+    for (const a of res.items) {
+      known.set(a.code, a);
+      asked.add(a.code);
+    }
+    version++;
+    for (const l of listeners) l();
+  } catch {
+    // The message shows the code: better than no message.
+  }
+}
+
+/**
  * The area's own name (the code until it is known). Asks for it when needed. A grid's own name says little
  * (every community has a 「第1网格」), so a grid is named with its community: 「江南社区 第1网格」.
  */

@@ -73,11 +73,13 @@ interface WaitingRow {
   area_code: string;
   site_id: number;
   site_area: string;
+  site_name: string;
 }
 
 // A person moved from another site (转点) is picked up there, not at home.
 const WAITING_SQL = `SELECT pl.id AS placement_id, p.id AS person_id, p.household_id, pl.category, c.severity, p.birth_date,
-        p.pregnant, p.disabled, coalesce(fs.area_code, p.area_code) AS area_code, pl.site_id, s.area_code AS site_area
+        p.pregnant, p.disabled, coalesce(fs.area_code, p.area_code) AS area_code, pl.site_id, s.area_code AS site_area,
+        s.name AS site_name
    FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
    LEFT JOIN placements fpl ON fpl.id = pl.moved_from LEFT JOIN sites fs ON fs.id = fpl.site_id
    LEFT JOIN cases c ON c.person_id = p.id
@@ -96,6 +98,7 @@ function toPassenger(w: WaitingRow, now: Date): Passenger {
     areaCode: w.area_code,
     siteId: w.site_id,
     siteArea: w.site_area,
+    siteName: w.site_name,
   };
 }
 
@@ -160,6 +163,9 @@ function freeAfterRow(t: DayTripRow, o: ScheduleOptions): number {
 
 export interface PlannedTripOut extends Omit<PlannedTrip, 'start' | 'end'> {
   id: number;
+  /** The vehicle's plate and the site's name, as a dispatcher reads a plan. */
+  plate: string;
+  siteName: string;
   start: Date;
   end: Date;
 }
@@ -261,6 +267,8 @@ export async function planPendingTrips(
     trips: plan.trips.map((t, i) => ({
       ...t,
       id: ids[i] as number,
+      plate: vehicles.find((v) => v.id === t.vehicleId)?.plate ?? '',
+      siteName: passengers.find((p) => p.siteId === t.siteId)?.siteName ?? '',
       start: new Date(t.start),
       end: new Date(t.end),
     })),

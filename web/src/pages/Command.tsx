@@ -30,7 +30,7 @@ import { useTranslation } from 'react-i18next';
 import { REPORT_FIGURES } from '../../../src/domain/figure-names.ts';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
-import { areaFullName, areaName } from '../area-names.ts';
+import { areaFullName, areaName, loadAreaNames } from '../area-names.ts';
 import { FigureLabel } from '../figure-label.tsx';
 import { type Phrase, reasonText } from '../reason-text.ts';
 import {
@@ -417,7 +417,14 @@ function ZoneForm({ draft, onClose, onDone }: { draft: ZoneDraft; onClose: () =>
     if (!v) return;
     setBusy(true);
     const out = await act(
-      () => api<Zone>('/api/zones', { method: 'POST', body: { ...v, area_code: v.area_code.trim() } }),
+      async () => {
+        const z = await api<Zone>('/api/zones', {
+          method: 'POST',
+          body: { ...v, area_code: v.area_code.trim() },
+        });
+        await loadAreaNames([z.area_code]);
+        return z;
+      },
       (z) => t('command.zoneSet', { area: areaName(z.area_code), level: t(`zoneLevel.${z.level}`) }),
       onDone,
     );
@@ -528,12 +535,7 @@ function LeadersView({ acting }: { acting: Acting }) {
   const columns: Column<Leader>[] = [
     { key: 'name', title: t('command.leader'), dataIndex: 'name', sorter: byString((r) => r.name) },
     { key: 'title', title: t('command.leaderTitle'), dataIndex: 'title' },
-    {
-      key: 'area_code',
-      title: t('command.patch'),
-      dataIndex: 'area_code',
-      sorter: byString((r) => r.area_code),
-    },
+    areaColumn({ title: t('command.patch'), get: (r) => r.area_code }),
     codedColumn({
       key: 'function',
       title: t('command.function'),
@@ -576,8 +578,8 @@ function LeaderForm({ onClose, onDone }: { onClose: () => void; onDone: () => vo
     if (!v) return;
     setBusy(true);
     const out = await act(
-      () =>
-        api<Leader>('/api/leaders', {
+      async () => {
+        const l = await api<Leader>('/api/leaders', {
           method: 'POST',
           body: {
             name: v.name.trim(),
@@ -585,7 +587,10 @@ function LeaderForm({ onClose, onDone }: { onClose: () => void; onDone: () => vo
             area_code: v.area_code.trim(),
             function: v.function,
           },
-        }),
+        });
+        await loadAreaNames([l.area_code]);
+        return l;
+      },
       (l) =>
         t('command.leaderAdded', {
           name: l.name,

@@ -123,6 +123,13 @@ interface Stay {
   due_at: string | null;
 }
 
+/** Who a stay is, for messages: the person's name where the reader may see it, else the room. */
+function stayWho(stay: Stay, t: (key: string, o: { id: number }) => string): string {
+  if (stay.person_name) return stay.person_name;
+  const place = [stay.site, stay.room ?? stay.bed].filter(Boolean).join(' ');
+  return place || t('command.personNo', { id: stay.person_id });
+}
+
 function DayPicker({ day, onDay }: { day: string; onDay: (d: string) => void }) {
   const { t } = useTranslation();
   return (
@@ -755,8 +762,8 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
       () => api<{ homeMonitoringDays?: number }>(`/api/isolation/stays/${r.id}/${name}`, { method: 'POST' }),
       (out) =>
         name === 'arrive'
-          ? t('isolation.arrived', { id: r.id })
-          : t('isolation.released', { id: r.id, days: out.homeMonitoringDays ?? 0 }),
+          ? t('isolation.arrived', { who: stayWho(r, t) })
+          : t('isolation.released', { who: stayWho(r, t), days: out.homeMonitoringDays ?? 0 }),
       onDone,
     );
   const issueLink = async (r: Stay) => {
@@ -766,7 +773,7 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
           `/api/isolation/stays/${r.id}/self-report-link`,
           { method: 'POST' },
         ),
-      () => t('isolation.linkIssued', { id: r.id }),
+      () => t('isolation.linkIssued', { who: stayWho(r, t) }),
     );
     if (out)
       setDialog({
@@ -862,7 +869,7 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
           {r.status === 'placed' && (
             <ConfirmButton
               type="primary"
-              title={t('isolation.confirmArrive', { id: r.id, site: r.site })}
+              title={t('isolation.confirmArrive', { who: stayWho(r, t), site: r.site })}
               description={t('isolation.arriveNote')}
               onConfirm={() => step(r, 'arrive')}
             >
@@ -871,7 +878,7 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
           )}
           {r.status === 'arrived' && r.category !== 'case' && (
             <ConfirmButton
-              title={t('isolation.confirmRelease', { id: r.id })}
+              title={t('isolation.confirmRelease', { who: stayWho(r, t) })}
               description={r.due_at ? t('isolation.termEnds', { at: f.dateTime(r.due_at) }) : undefined}
               onConfirm={() => step(r, 'release')}
             >
@@ -889,7 +896,7 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
             </Button>
           )}
           <ConfirmButton
-            title={t('isolation.confirmLink', { id: r.id })}
+            title={t('isolation.confirmLink', { who: stayWho(r, t) })}
             description={t('isolation.linkNote')}
             onConfirm={() => issueLink(r)}
           >
@@ -943,7 +950,7 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
       {dialog?.kind === 'link' && (
         <Modal
           open
-          title={t('isolation.linkTitle', { id: dialog.stay.id })}
+          title={t('isolation.linkTitle', { who: stayWho(dialog.stay, t) })}
           onCancel={close}
           footer={<Button onClick={close}>{t('action.close')}</Button>}
         >
@@ -1001,7 +1008,7 @@ function DischargeForm({ stay, onClose, onDone }: FormProps) {
           method: 'POST',
           body: { tests: v.tests.map((x) => ({ at: x.at.toISOString(), ct: x.ct })) },
         }),
-      (r) => t('isolation.discharged', { id: stay.id, days: r.homeMonitoringDays }),
+      (r) => t('isolation.discharged', { who: stayWho(stay, t), days: r.homeMonitoringDays }),
       onDone,
     );
     if (out) onClose();
@@ -1009,7 +1016,7 @@ function DischargeForm({ stay, onClose, onDone }: FormProps) {
   return (
     <Modal
       open
-      title={t('isolation.dischargeTitle', { id: stay.id })}
+      title={t('isolation.dischargeTitle', { who: stayWho(stay, t) })}
       okText={t('isolation.discharge')}
       cancelText={t('action.cancel')}
       onOk={submit}
@@ -1054,10 +1061,10 @@ function HealthForm({ stay, onClose, onDone }: FormProps) {
         }),
       (r) =>
         r.status === 'duplicate'
-          ? t('isolation.healthDuplicate', { id: stay.id })
+          ? t('isolation.healthDuplicate', { who: stayWho(stay, t) })
           : r.alert
-            ? t('isolation.healthAlert', { id: stay.id })
-            : t('isolation.healthRecorded', { id: stay.id }),
+            ? t('isolation.healthAlert', { who: stayWho(stay, t) })
+            : t('isolation.healthRecorded', { who: stayWho(stay, t) }),
       onDone,
     );
     if (out) onClose();
@@ -1065,7 +1072,7 @@ function HealthForm({ stay, onClose, onDone }: FormProps) {
   return (
     <Modal
       open
-      title={t('isolation.healthTitle', { id: stay.id })}
+      title={t('isolation.healthTitle', { who: stayWho(stay, t) })}
       okText={t('isolation.healthOk')}
       cancelText={t('action.cancel')}
       onOk={submit}
@@ -1113,7 +1120,7 @@ function MoveForm({ stay, onClose, onDone }: FormProps) {
         }),
       (r) => {
         const to = sites.data?.occupancy.find((s) => s.id === r.to_site)?.name ?? String(r.to_site);
-        return t('isolation.moved', { id: stay.id, site: to, count: r.moved.length });
+        return t('isolation.moved', { who: stayWho(stay, t), site: to, count: r.moved.length });
       },
       onDone,
     );
@@ -1122,7 +1129,7 @@ function MoveForm({ stay, onClose, onDone }: FormProps) {
   return (
     <Modal
       open
-      title={t('isolation.moveTitle', { id: stay.id, site: stay.site })}
+      title={t('isolation.moveTitle', { who: stayWho(stay, t), site: stay.site })}
       okText={t('isolation.move')}
       cancelText={t('action.cancel')}
       onOk={submit}

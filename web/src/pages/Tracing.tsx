@@ -424,6 +424,7 @@ function ContactsCard({ c, version }: { c: CaseRow; version: number }) {
       ),
       onFilter: (v, r) => r.risk_status === v,
       render: (v: string) => t(`risk.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`risk.${r.risk_status}`, { defaultValue: r.risk_status }),
     },
     {
       key: 'found_at',

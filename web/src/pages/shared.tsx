@@ -22,6 +22,7 @@ import { type Key, type ReactNode, useCallback, useEffect, useMemo, useReducer, 
 import { useTranslation } from 'react-i18next';
 import { api, type Me } from '../api.ts';
 import { areaFullName, areaName, prefetchAreaNames, useAreaNamesVersion } from '../area-names.ts';
+import { beijingDateTime, beijingText, isInstant } from '../beijing-time.ts';
 import { errorText } from '../error-text.ts';
 import { personName, prefetchPersonNames, usePersonNamesVersion } from '../person-names.ts';
 
@@ -77,21 +78,14 @@ export function useFormat() {
   const locale = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
   return useMemo(
     () => ({
-      dateTime: (v: string | null | undefined) =>
-        // Beijing time, whatever the browser's zone: every time the platform shows is the command's local time.
-        v
-          ? new Date(v).toLocaleString(locale, {
-              dateStyle: 'short',
-              timeStyle: 'short',
-              timeZone: 'Asia/Shanghai',
-            })
-          : '—',
+      // Beijing time, whatever the browser's zone: every time the platform shows is the command's local time.
+      dateTime: (v: string | null | undefined) => beijingDateTime(v, i18n.language),
       number: (v: number | null | undefined) =>
         v === null || v === undefined ? '—' : v.toLocaleString(locale),
       percent: (part: number, whole: number) =>
         whole > 0 ? `${((100 * part) / whole).toLocaleString(locale, { maximumFractionDigits: 1 })}%` : '—',
     }),
-    [locale],
+    [locale, i18n.language],
   );
 }
 
@@ -226,6 +220,8 @@ function cellValue<T>(col: Column<T>, row: T): string | number | boolean | null 
   const v = key ? (row as Record<string, unknown>)[key] : undefined;
   if (v === null || v === undefined) return v;
   if (typeof v === 'object') return JSON.stringify(v);
+  // An instant goes out in Beijing time, as it is shown, never as UTC text.
+  if (typeof v === 'string' && isInstant(v)) return beijingText(v);
   return v as string | number | boolean;
 }
 

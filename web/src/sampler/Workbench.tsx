@@ -19,6 +19,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, type Me, setCsrfToken } from '../api.ts';
 import { areaName } from '../area-names.ts';
+import { beijingClock } from '../beijing-time.ts';
 import { errorText } from '../error-text.ts';
 import { LanguageSwitch } from '../LanguageSwitch.tsx';
 import { CameraScan } from './CameraScan.tsx';
@@ -264,7 +265,7 @@ function SyncPanel(props: {
   onSync: () => void;
   children?: React.ReactNode;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   return (
     <Card size="small" title={t('sampler.sync.title')} styles={{ body: { padding: 12 } }}>
       {/* Never disabled: a press while an upload runs queues one more. */}
@@ -276,12 +277,12 @@ function SyncPanel(props: {
           <Typography.Text type="warning">
             {t('sampler.sync.lastError', {
               message: props.lastError.message,
-              time: props.lastError.at.toLocaleTimeString(),
+              time: beijingClock(props.lastError.at, i18n.language),
             })}
           </Typography.Text>
         ) : props.lastOk ? (
           <Typography.Text type="secondary">
-            {t('sampler.sync.lastOk', { time: props.lastOk.toLocaleTimeString() })}
+            {t('sampler.sync.lastOk', { time: beijingClock(props.lastOk, i18n.language) })}
           </Typography.Text>
         ) : null}
       </div>

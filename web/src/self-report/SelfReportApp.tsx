@@ -26,6 +26,7 @@ import zhCN from 'antd/es/locale/zh_CN';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api.ts';
+import { beijingDateTime } from '../beijing-time.ts';
 import { LanguageSwitch } from '../LanguageSwitch.tsx';
 import './i18n.ts';
 import { errorText } from '../error-text.ts';
@@ -106,7 +107,7 @@ export default function SelfReportApp() {
 }
 
 function SelfReport({ secret }: { secret: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const path = `/api/self-report/${encodeURIComponent(secret)}`;
   const [view, setView] = useState<View | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
@@ -236,7 +237,7 @@ function SelfReport({ secret }: { secret: string }) {
           {view.next_test
             ? t('selfReport.nextTest', {
                 day: view.next_test.day,
-                time: new Date(view.next_test.due_at).toLocaleString(),
+                time: beijingDateTime(view.next_test.due_at, i18n.language),
               })
             : t('selfReport.noTest')}
         </Typography.Text>
@@ -332,7 +333,7 @@ function SelfReport({ secret }: { secret: string }) {
           renderItem={(r) => (
             <List.Item>
               <Space wrap>
-                <span>{new Date(r.at).toLocaleString()}</span>
+                <span>{beijingDateTime(r.at, i18n.language)}</span>
                 <Tag color={r.temperature >= 37.3 ? 'red' : 'green'}>{r.temperature.toFixed(1)} ℃</Tag>
                 {r.symptoms.map((s) => (
                   <Tag key={s} color="orange">
