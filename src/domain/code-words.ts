@@ -48,6 +48,9 @@ const W = {
       place_person: '待安置',
       transfer_person: '待转运',
       result_conflict: '检测结果冲突待复核',
+      env_disinfection: '环境消杀',
+      medical_refusal: '就医拒诊',
+      medical_emergency_stalled: '急诊超30分钟无进展',
     },
     en: {
       retest_single_tube: 'Single-tube retest',
@@ -61,6 +64,9 @@ const W = {
       place_person: 'To place',
       transfer_person: 'To transfer',
       result_conflict: 'Conflicting results to review',
+      env_disinfection: 'Environmental disinfection',
+      medical_refusal: 'Medical refusal',
+      medical_emergency_stalled: 'Emergency stalled 30 min',
     },
   },
   leaderFunction: {

@@ -261,6 +261,58 @@ const F = {
     '截止时间在当日的检测轮次。',
     'Testing rounds whose deadline falls that day.',
   ],
+
+  // Environmental disinfection (环境消杀) of key places (docs/DISINFECTION.md).
+  disinfections_due: [
+    '当日应消杀',
+    'Disinfections due that day',
+    '重点场所环境消杀任务中期限在当日（北京时间）的次数，含已完成和未完成，不含已取消；按频次生成的和因病例触发的（病例所在楼栋电梯楼道、到访场所）都计入。隔离房间的终末消杀不在此内。',
+    'Environmental disinfections of key places due within the day (Beijing time), done or not, not cancelled: scheduled ones and those a case triggered (the case’s lift and stairwell, venues visited). Terminal disinfection of quarantine rooms is not counted here.',
+  ],
+  disinfections_done: [
+    '当日已消杀',
+    'Disinfections done that day',
+    '当日（北京时间）登记完成的环境消杀次数，按实际消杀时间计（含补做的逾期任务）。',
+    'Environmental disinfections recorded as done within the day (Beijing time), by the time they were done (late ones made up included).',
+  ],
+  disinfections_late: [
+    '消杀逾期',
+    'Disinfections late',
+    '已过期限仍未完成的环境消杀次数：按当日结束时计；当日尚未结束则按此刻计。',
+    'Environmental disinfections past their due time and not done: as of the end of the day, or as of now while the day is not over.',
+  ],
+
+  // 就医 (src/modules/medical): requests for care of people under control.
+  medical_requests: [
+    '当日就医申请',
+    'Medical requests that day',
+    '当日（北京时间）为封控区、管控区居民和隔离人员提出的就医申请数（重复提交只计一次）。',
+    'Requests for care filed that day (Beijing time) for residents of lockdown and control zones and people in quarantine (a resubmission counts once).',
+  ],
+  medical_met: [
+    '当日就医完成',
+    'Medical requests met that day',
+    '当日（北京时间）登记为已诊治的就医申请数。',
+    'Requests recorded as treated that day (Beijing time).',
+  ],
+  medical_refused: [
+    '当日拒诊',
+    'Refusals that day',
+    '当日（北京时间）登记的医院拒诊（推诿拒收）次数；同一申请被不同医院拒绝分别计数。',
+    'Refusals by a hospital recorded that day (Beijing time); a request refused by two hospitals counts twice.',
+  ],
+  medical_emergencies_open: [
+    '急诊未完成',
+    'Emergencies open',
+    '急诊就医申请中尚未诊治完成的数量（按此刻计）。',
+    'Emergency requests not yet treated (now).',
+  ],
+  medical_emergencies_stalled: [
+    '急诊停滞',
+    'Emergencies stalled',
+    '尚未诊治完成、且最近一步已超过30分钟没有进展的急诊申请数（按此刻计）。',
+    'Emergency requests not yet treated whose last step is 30 minutes old or more (now).',
+  ],
 } as const satisfies Record<string, Entry>;
 
 export type FigureKey = keyof typeof F;
@@ -302,4 +354,12 @@ export const REPORT_FIGURES: Readonly<Record<string, FigureKey>> = {
   tubes_resulted: 'tubes_resulted',
   positive_tubes: 'positive_tubes',
   rounds_due: 'rounds_due',
+  medical_requests_today: 'medical_requests',
+  medical_met_today: 'medical_met',
+  medical_refused_today: 'medical_refused',
+  medical_emergencies_open: 'medical_emergencies_open',
+  medical_emergencies_stalled: 'medical_emergencies_stalled',
+  disinfections_due: 'disinfections_due',
+  disinfections_done: 'disinfections_done',
+  disinfections_late: 'disinfections_late',
 };

@@ -24,7 +24,9 @@ import { accessRoutes } from '../modules/access/routes.ts';
 import { DashboardStore } from '../modules/command/dashboard.ts';
 import { dashboardRoutes } from '../modules/command/dashboard-routes.ts';
 import { commandRoutes } from '../modules/command/routes.ts';
+import { disinfectionRoutes } from '../modules/disinfection/routes.ts';
 import { isolationRoutes } from '../modules/isolation/routes.ts';
+import { medicalRoutes } from '../modules/medical/routes.ts';
 import { passRoutes } from '../modules/passes/routes.ts';
 import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
@@ -259,6 +261,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(dashboardRoutes, { prefix: '/api', db, clock, store });
   await app.register(twinRoutes, { prefix: '/api', db, clock });
   await app.register(passRoutes, { prefix: '/api', db, clock });
+  await app.register(medicalRoutes, { prefix: '/api', db, clock });
+  await app.register(disinfectionRoutes, { prefix: '/api', db, clock });
   if (options.workers) installWorkers(app, db, clock, store);
   await installWebApp(app); // the web app at / (web/dist), or the landing page without a build
   return app;

@@ -10,6 +10,8 @@ import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { auditHead, signedCheckpoint } from '../modules/access/audit.ts';
 import { type DashboardStore, refreshDashboard } from '../modules/command/dashboard.ts';
+import { runDisinfection } from '../modules/disinfection/run.ts';
+import { checkStalledEmergencies } from '../modules/medical/emergency-clock.ts';
 import { runTracing } from '../modules/tracing/run-tracing.ts';
 import { TwinRunner } from '../twin/jobs/runner.ts';
 
@@ -68,6 +70,17 @@ export function installWorkers(
       { audit_checkpoint: signedCheckpoint(head, clock.now(), process.env.QINGCANG_AUDIT_KEY || undefined) },
       'audit checkpoint',
     );
+  });
+  // Environmental disinfection (环境消杀): case triggers and the places' schedules, every minute (idempotent).
+  every(app, 'disinfection', Number(process.env.QINGCANG_DISINFECTION_EVERY_MS ?? 60_000), async () => {
+    const r = await runDisinfection(db, clock);
+    if (r.dueCreated > 0 || r.scheduled > 0)
+      app.log.info({ triggered: r.dueCreated, scheduled: r.scheduled }, 'disinfection');
+  });
+  // 就医: an emergency without a step for 30 minutes becomes a red item (a task) on the responsibility list.
+  every(app, 'medical emergency check', 60_000, async () => {
+    const opened = await checkStalledEmergencies(db, clock);
+    if (opened > 0) app.log.warn({ stalled: opened }, 'medical emergencies stalled 30 minutes');
   });
   // 推演 runs asked for in the web app: one at a time, in a worker thread.
   const twin = new TwinRunner(db, clock, app.log);

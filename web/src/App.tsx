@@ -24,6 +24,8 @@ const AdminPage = lazy(() => import('./pages/Admin.tsx'));
 const TwinPage = lazy(() => import('./pages/Twin.tsx'));
 const PassesPage = lazy(() => import('./pages/Passes.tsx'));
 const CheckpointPage = lazy(() => import('./pages/Checkpoint.tsx'));
+const MedicalPage = lazy(() => import('./pages/Medical.tsx'));
+const DisinfectionPage = lazy(() => import('./pages/Disinfection.tsx'));
 
 interface Page {
   path: string;
@@ -54,6 +56,10 @@ function PageBody({ path, me }: { path: string; me: Me }) {
       return <PassesPage me={me} />;
     case '/checkpoint':
       return <CheckpointPage me={me} />;
+    case '/medical':
+      return <MedicalPage me={me} />;
+    case '/disinfection':
+      return <DisinfectionPage me={me} />;
     default:
       return <Dashboard me={me} />;
   }
@@ -142,6 +148,12 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
     { path: '/twin', label: t('twin.nav'), permissions: ['twin.run'] },
     { path: '/passes', label: t('passes.nav'), permissions: ['pass.issue'] },
     { path: '/checkpoint', label: t('passes.navCheck'), permissions: ['pass.check'] },
+    { path: '/medical', label: t('medical.nav'), permissions: ['medical.request', 'medical.dispatch'] },
+    {
+      path: '/disinfection',
+      label: t('disinfection.nav'),
+      permissions: ['disinfection.manage', 'disinfection.record'],
+    },
     { path: '/admin', label: t('admin.nav'), permissions: ['user.manage', 'token.manage', 'audit.read'] },
   ].filter((p) => p.permissions.some((x) => me.permissions.includes(x)));
   const current = pages.find((p) => p.path === path) ?? pages[0];

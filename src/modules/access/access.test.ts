@@ -11,6 +11,7 @@ import { ManualClock } from '../../domain/clock.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, TEST_PASSWORD } from '../../server/test-auth.ts';
 import { placeBacklog } from '../isolation/place-backlog.ts';
+import { createRequest } from '../medical/requests.ts';
 import { issuePass } from '../passes/issue.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { createRound } from '../testing/rounds.ts';
@@ -70,6 +71,10 @@ const SCOPED_READS = new Set([
   'GET /api/passes', // holders' names and masked ID numbers
   'GET /api/passes/:id',
   'GET /api/passes/suspects',
+  'GET /api/medical/requests', // patients' names, masked ID numbers and phones
+  'GET /api/medical/requests/:id',
+  'GET /api/medical/emergencies',
+  'GET /api/medical/refusals',
 ]);
 /** Reads that return no records of people: the caller's own account, public area names, a chain check. */
 const NOT_PERSONAL = new Set([
@@ -97,6 +102,10 @@ const NOT_PERSONAL = new Set([
   'GET /api/passes/keys', // public keys
   'GET /api/passes/revocations', // ids and times of revoked passes
   'GET /api/checkpoints', // checkpoints (places), filtered to the jurisdiction
+  'GET /api/medical/hospitals', // hospitals (places) with their colour and capacity: public information
+  'GET /api/medical/vehicles', // the fleet and what each vehicle does: no people
+  'GET /api/disinfection/places', // places to disinfect, filtered to the jurisdiction (disinfection.test.ts)
+  'GET /api/disinfection/due', // disinfections of places and who did them (staff), same scoping
 ]);
 
 /** The data lines of a list's CSV export (answered 200), without the byte-order mark and the header. */
@@ -153,6 +162,27 @@ describeBackends('access control', (ctx) => {
     // Their cases and contacts placed in rooms and beds.
     await ctx.db.transaction((tx) => placeBacklog(tx, clock, UNSCOPED, '8th'));
     await ctx.db.transaction((tx) => planPendingTrips(tx, clock, UNSCOPED));
+    // Requests for care (就医) of people in quarantine all over the city.
+    const placed = await ctx.db.query<{ person_id: number }>(
+      `SELECT person_id FROM placements WHERE status IN ('placed', 'arrived') ORDER BY person_id % 13, person_id LIMIT 12`,
+    );
+    for (const [i, r] of placed.rows.entries())
+      await ctx.db.transaction((tx) =>
+        createRequest(
+          tx,
+          clock,
+          {
+            key: `access-med-${i}`,
+            personId: r.person_id,
+            service: 'chronic_medicine',
+            urgency: i % 3 === 0 ? 'emergency' : 'routine',
+            contactPhone: '13800001234',
+            note: '',
+          },
+          't',
+          UNSCOPED,
+        ),
+      );
     // A round over the whole city, and follow-up tasks all over it.
     await ctx.db.transaction((tx) =>
       createRound(tx, clock, { name: 'r', areas: ['2202'], createdBy: 't' }, ''),
@@ -396,6 +426,25 @@ describeBackends('access control', (ctx) => {
               expect((await get(`/api/passes/${x.id}`)).statusCode).toBe(inside(x.area_code) ? 200 : 404);
             expect((await get('/api/passes/suspects')).statusCode).toBe(200);
           } else expect(passes.statusCode).toBe(403);
+          // Requests for care name their patients: only those of the jurisdiction, listed or read one by one.
+          const medical = await get('/api/medical/requests?limit=500');
+          if (ROLE_PERMISSIONS[role].includes('medical.request')) {
+            expect(medical.statusCode).toBe(200);
+            for (const x of medical.json().items) expect(inside(x.area_code)).toBe(true);
+            const all = await ctx.db.query<{ id: number; area_code: string }>(
+              'SELECT id, area_code FROM medical_requests ORDER BY id',
+            );
+            expect(all.rows.length).toBeGreaterThan(0);
+            expect(medical.json().total).toBe(all.rows.filter((x) => inside(x.area_code)).length);
+            for (const x of all.rows.slice(0, 4))
+              expect((await get(`/api/medical/requests/${x.id}`)).statusCode).toBe(
+                inside(x.area_code) ? 200 : 404,
+              );
+            for (const x of (await get('/api/medical/emergencies')).json().items)
+              expect(inside(x.area_code)).toBe(true);
+            for (const x of (await get('/api/medical/refusals')).json().items)
+              expect(inside(x.area_code)).toBe(true);
+          } else expect(medical.statusCode).toBe(403);
           // Aggregates count only the jurisdiction.
           const stats = await get('/api/stats');
           expect(stats.statusCode).toBe(200);

@@ -51,6 +51,10 @@ export const PERMISSIONS = [
   'twin.run', // 推演: run simulated outbreaks to compare strategies (generated cities, no personal data)
   'pass.issue', // issue and revoke passes (通行证), set up checkpoints (卡口), see passes' checks and speed flags
   'pass.check', // check passes at a checkpoint: record checks, fetch public keys and revocations
+  'medical.request', // 就医: file requests for care of people under control, follow them, the emergency clock
+  'medical.dispatch', // 就医: hospitals' colours and capacities, route, vehicles, at hospital, treated, refusals
+  'disinfection.manage', // set up places to disinfect (环境消杀) with their frequency and owner, take them out of service
+  'disinfection.record', // see the day's due and late disinfections and the places, record a disinfection done
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -78,6 +82,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'twin.run',
     'pass.issue',
     'pass.check',
+    'medical.request',
+    'medical.dispatch',
+    'disinfection.manage',
+    'disinfection.record',
   ],
   testing: [
     ...EVERYONE,
@@ -110,6 +118,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'transfer.drive',
     'pass.issue',
     'pass.check',
+    'medical.request',
+    'medical.dispatch',
   ],
   driver: [...EVERYONE, 'person.read', 'transfer.read', 'transfer.drive'],
   site_manager: [
@@ -120,6 +130,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'isolation.manage',
     'task.read',
     'task.complete',
+    'medical.request',
+    'disinfection.record',
   ],
   community_worker: [
     ...EVERYONE,
@@ -129,6 +141,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'testing.read',
     'task.read',
     'pass.check',
+    'medical.request',
+    'disinfection.manage',
+    'disinfection.record',
   ],
   // Checks passes at a checkpoint (卡口), often police or volunteers: reads no people.
   checkpoint_officer: [...EVERYONE, 'pass.check'],

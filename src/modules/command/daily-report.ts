@@ -11,7 +11,9 @@ import type { Queryable } from '../../db/types.ts';
 import { figureName, REPORT_FIGURES } from '../../domain/figure-names.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { type DisinfectionFigures, disinfectionFigures } from '../disinfection/lists.ts';
 import { siteInService } from '../isolation/waiting.ts';
+import { type MEDICAL_FIGURES, medicalFigures } from '../medical/emergency-clock.ts';
 
 export const SYMPTOMATIC = ['mild', 'moderate', 'severe', 'critical'] as const;
 
@@ -56,6 +58,10 @@ export interface DailyReport {
     designated_beds_free: number;
   };
   testing: { people_sampled: number; tubes_resulted: number; positive_tubes: number; rounds_due: number };
+  /** 就医 (medical/emergency-clock.ts, the dashboard's definitions): asked, met, refused that day; emergencies now. */
+  medical: Record<(typeof MEDICAL_FIGURES)[number], number>;
+  /** Environmental disinfection (环境消杀): due and done that day, late at its end (or now, for today). */
+  disinfection: DisinfectionFigures;
 }
 
 export function beijingToday(now: Date): string {
@@ -199,6 +205,8 @@ export async function dailyReport(
     },
     capacity: capacity.rows[0] as DailyReport['capacity'],
     testing: testing.rows[0] as DailyReport['testing'],
+    medical: await medicalFigures(db, scope, from, to, now),
+    disinfection: await disinfectionFigures(db, scope, date, now),
   };
 }
 
@@ -213,7 +221,7 @@ const L = {
     title: (r: DailyReport) => `${r.area.name}新冠肺炎疫情每日通报（${r.date}）`,
     lead: (r: DailyReport) =>
       `${r.date}，${r.area.name}新增本土确诊病例${r.cases.new_confirmed}例（轻型${r.cases.by_severity.mild}例、普通型${r.cases.by_severity.moderate}例、重型${r.cases.by_severity.severe}例、危重型${r.cases.by_severity.critical}例），新增本土无症状感染者${r.cases.new_asymptomatic}例，无症状感染者转确诊${r.cases.reclassified}例${r.cases.new_unclassified > 0 ? `；另有新增阳性感染者${r.cases.new_unclassified}例正在临床分型` : ''}。`,
-    sections: ['病例', '密切接触者', '隔离与救治资源', '核酸检测'],
+    sections: ['病例', '密切接触者', '隔离与救治资源', '核酸检测', '环境消杀', '就医保障'],
     rows: reportRowNames('zh'),
     district: ['区县', '确诊', '无症状', '待分型'],
     note: '资源数字为报告生成时的实时状态。',
@@ -222,7 +230,14 @@ const L = {
     title: (r: DailyReport) => `${r.area.name} COVID-19 daily report (${r.date})`,
     lead: (r: DailyReport) =>
       `On ${r.date}, ${r.area.name} reported ${r.cases.new_confirmed} new local confirmed cases (${r.cases.by_severity.mild} mild, ${r.cases.by_severity.moderate} moderate, ${r.cases.by_severity.severe} severe, ${r.cases.by_severity.critical} critical), ${r.cases.new_asymptomatic} new asymptomatic infections, and ${r.cases.reclassified} asymptomatic infections reclassified as confirmed${r.cases.new_unclassified > 0 ? `; ${r.cases.new_unclassified} more new positives are being classified` : ''}.`,
-    sections: ['Cases', 'Contacts', 'Quarantine and treatment capacity', 'Testing'],
+    sections: [
+      'Cases',
+      'Contacts',
+      'Quarantine and treatment capacity',
+      'Testing',
+      'Environmental disinfection',
+      'Medical care',
+    ],
     rows: reportRowNames('en'),
     district: ['District', 'Confirmed', 'Asymptomatic', 'Not yet classified'],
     note: 'Capacity figures are live at the time the report was generated.',
@@ -236,6 +251,8 @@ function sections(r: DailyReport): [string, Record<string, number>][] {
     ['1', r.contacts],
     ['2', r.capacity],
     ['3', r.testing],
+    ['4', { ...r.disinfection }],
+    ['5', r.medical],
   ];
 }
 

@@ -11,6 +11,7 @@
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { siteInService, waitingForPlace } from '../isolation/waiting.ts';
+import { medicalFigureRows } from '../medical/emergency-clock.ts';
 
 const REFRESH_LOCK = 7263013;
 export const SERIES_DAYS = 30;
@@ -87,6 +88,19 @@ export async function refreshDashboard(db: Db, clock: Clock): Promise<{ areas: n
          SELECT area_code, 'tasks_open', count(*) FROM tasks WHERE status = 'open' GROUP BY 1
          UNION ALL
          SELECT area_code, 'tasks_overdue', count(*) FROM tasks WHERE status = 'open' AND due_at < $2 GROUP BY 1
+         UNION ALL
+         -- 就医 (medical/emergency-clock.ts: the same definitions as the daily report's).
+         ${medicalFigureRows('$1', "$1::timestamptz + interval '1 day'", '$2')}
+         UNION ALL
+         -- Environmental disinfection (disinfection/lists.ts: the same definitions as the daily report's).
+         SELECT area_code, 'disinfections_due_today', count(*) FROM tasks
+          WHERE kind = 'env_disinfection' AND status <> 'cancelled' AND due_at > $1 AND due_at <= $1::timestamptz + interval '1 day' GROUP BY 1
+         UNION ALL
+         SELECT area_code, 'disinfections_done_today', count(*) FROM disinfections
+          WHERE done_at >= $1 AND done_at < $1::timestamptz + interval '1 day' GROUP BY 1
+         UNION ALL
+         SELECT area_code, 'disinfections_late', count(*) FROM tasks
+          WHERE kind = 'env_disinfection' AND status <> 'cancelled' AND due_at < $2 AND (status = 'open' OR done_at > $2) GROUP BY 1
          UNION ALL
          SELECT s.area_code, 'rooms_' || r.status, count(*) FROM rooms r JOIN sites s ON s.id = r.site_id
           WHERE ${siteInService('s')} GROUP BY 1, 2

@@ -10,6 +10,8 @@
 import type { Db } from '../../db/types.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { UNSCOPED } from '../access/scope.ts';
+import { seedDemoDisinfection } from '../disinfection/demo.ts';
+import { type DemoMedical, seedDemoMedical } from '../medical/demo.ts';
 import { createRound } from '../testing/rounds.ts';
 import { recordScans, type ScanInput } from '../testing/scans.ts';
 import { depart, planPendingTrips } from '../transfer/trips.ts';
@@ -21,6 +23,10 @@ export interface DemoDay {
   leaders: number;
   round: { id: number; name: string; district: string; people: number; sampled: number; tubes: number };
   trips: { planned: number; departed: number };
+  /** 就医: hospitals' colours and capacities, three days of requests, an open emergency (medical/demo.ts). */
+  medical: DemoMedical;
+  /** Environmental disinfection: places, due times, done and left late (disinfection/demo.ts). */
+  disinfection: { places: number; due: number; done: number; late: number };
 }
 
 /** A few plausible names; leaders are people of the operation, not residents of the registry. */
@@ -167,5 +173,7 @@ export async function seedDemoDay(db: Db, now: Date, sampledShare = 0.6): Promis
     leaders,
     round: { id: round.id, name, district: hardest.code, people: residents.rows.length, sampled, tubes },
     trips: { planned: plan.trips.length, departed },
+    medical: await seedDemoMedical(db, now),
+    disinfection: await seedDemoDisinfection(db, now),
   };
 }

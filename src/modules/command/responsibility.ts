@@ -1,6 +1,6 @@
 /**
  * Responsibility lists (包保, 每日任务清单, 事不过夜). Every open item — follow-up tasks (re-tests, re-sampling, PCR
- * confirmations, quarantine tests, terminal disinfection), people found but not yet placed, people placed but not
+ * confirmations, quarantine tests, terminal disinfection, environmental disinfection), people found but not yet placed, people placed but not
  * delivered — belongs to the leader whose patch is the deepest area containing it, for the item's function (or a
  * leader for 'all'). An item still open after the end of its due day (Beijing time) escalates one level up the
  * hierarchy per day (to the leader of the parent patch), so nothing waits overnight unseen.
@@ -30,6 +30,11 @@ export const FUNCTION_OF_TASK: Record<string, LeaderFunction> = {
   health_alert: 'isolation',
   extra_test: 'testing',
   result_conflict: 'testing',
+  // 就医 (src/modules/medical): a refusal and an emergency stalled 30 minutes go to the leader answering for
+  // everything in the patient's area (不得拒诊 is no one function's matter); both are due at once or at +30 min.
+  medical_refusal: 'all',
+  medical_emergency_stalled: 'all',
+  env_disinfection: 'community_control',
 };
 
 export interface Leader {
