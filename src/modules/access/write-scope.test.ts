@@ -91,6 +91,17 @@ const WRITES: Record<string, 'person' | 'stay' | 'place' | 'jurisdiction' | 'sys
   'POST /api/transfer/trips/:id/deliver': 'place',
   'POST /api/transfer/trips/:id/disinfected': 'place',
   'POST /api/passes': 'place', // the areas it allows
+  'POST /api/disinfection/places': 'place',
+  'POST /api/disinfection/places/:id/active': 'place',
+  'POST /api/disinfection/records': 'place',
+  'POST /api/medical/hospitals': 'place',
+  'PATCH /api/medical/hospitals/:id': 'place',
+  'POST /api/medical/requests': 'person',
+  'POST /api/medical/requests/:id/route': 'person',
+  'POST /api/medical/requests/:id/vehicle': 'person',
+  'POST /api/medical/requests/:id/at-hospital': 'person',
+  'POST /api/medical/requests/:id/treated': 'person',
+  'POST /api/medical/requests/:id/refuse': 'person',
   'POST /api/passes/:id/revoke': 'place', // the area containing its areas
   'POST /api/checkpoints': 'place',
   'POST /api/checkpoints/:id/scans': 'place', // the checkpoint (the pass may be of anywhere)
@@ -151,8 +162,13 @@ const HASHED: Record<string, string> = {
   home_stays: 'id, status',
   passes: 'id, revoked_at',
   checkpoints: 'id, name',
+  disinfection_places: 'id, active',
+  hospitals: 'id, code_colour, active',
+  medical_requests: 'id, status, hospital_id, vehicle_id',
 };
 const COUNTED = [
+  'disinfections',
+  'disinfection_due',
   'health_checks',
   'contact_links',
   'manual_exposures',
@@ -246,6 +262,34 @@ describeBackends('write scoping', (ctx) => {
     await ctx.db.query(
       `INSERT INTO tasks (kind, person_id, area_code, subject_type, subject_id, due_at, created_at)
        SELECT 'retest_single_tube', id, area_code, 'person', id, $1, $1 FROM persons WHERE id % 7 = 0`,
+      [clock.now()],
+    );
+    // Disinfection places with a due time, hospitals and medical requests in every district.
+    await ctx.db.query(
+      `INSERT INTO disinfection_places (kind, name, area_code, owner, created_by, created_at)
+       SELECT 'market', 'WS 市场 ' || code, code, '市场管理处', 't', $1 FROM areas
+        WHERE level BETWEEN 3 AND 5 AND starts_with(code, '2202')`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `INSERT INTO disinfection_due (place_id, area_code, reason, due_at, created_at)
+       SELECT id, area_code, 'schedule', $1, $1 FROM disinfection_places`,
+      [new Date(clock.now().getTime() - 3600_000)], // late: taking a place out of service keeps late ones
+    );
+    await ctx.db.query(
+      `INSERT INTO tasks (kind, area_code, subject_type, subject_id, due_at, created_at)
+       SELECT 'env_disinfection', area_code, 'disinfection_due', id, due_at, created_at FROM disinfection_due`,
+    );
+    await ctx.db.query(
+      `INSERT INTO hospitals (name, area_code, code_colour, updated_by, updated_at)
+       SELECT 'WS 医院 ' || code, code, 'yellow', 't', $1 FROM areas WHERE level BETWEEN 3 AND 4 AND starts_with(code, '2202')`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `INSERT INTO medical_requests (idempotency_key, person_id, area_code, service, urgency, contact_phone, code_colour,
+                                     basis, colour_reason, requested_by, requested_at, last_step_at)
+       SELECT 'ws-medical-seed-' || id, id, area_code, 'chronic_medicine', 'routine', '13800000000', 'yellow',
+              'control_zone', '{}'::jsonb, 't', $1, $1 FROM persons WHERE id % 11 = 0`,
       [clock.now()],
     );
     for (const code of jurisdictions.filter((j) => j.length >= 6))
@@ -621,6 +665,71 @@ describeBackends('write scoping', (ctx) => {
       targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM passes',
       request: (t) => ({ url: `/api/passes/${t.a}/revoke`, payload: { reason: 'write scope property' } }),
     },
+    // Disinfection: where the place is.
+    {
+      route: 'POST /api/disinfection/places',
+      targets: AREAS,
+      request: (t, k) => ({
+        url: '/api/disinfection/places',
+        payload: { kind: 'market', name: `市场-${k}`, area_code: t.a, every_hours: 24, owner: '市场管理处' },
+      }),
+      refused: outOfJurisdiction,
+    },
+    {
+      route: 'POST /api/disinfection/places/:id/active',
+      targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM disinfection_places',
+      request: (t) => ({ url: `/api/disinfection/places/${t.a}/active`, payload: { active: false } }),
+    },
+    {
+      route: 'POST /api/disinfection/records',
+      targets: `SELECT d.id AS a, d.place_id AS b, ARRAY[p.area_code] AS areas
+                  FROM disinfection_due d JOIN disinfection_places p ON p.id = d.place_id
+                  JOIN tasks t ON t.kind = 'env_disinfection' AND t.subject_type = 'disinfection_due'
+                   AND t.subject_id = d.id`,
+      request: (t, k) => ({
+        url: '/api/disinfection/records',
+        payload: { key: `ws-disinfect-${k}`, place_id: t.b, due_id: t.a, done_at: at(), agent: 'chlorine' },
+      }),
+    },
+    // Medical: hospitals where they stand; requests by their person.
+    {
+      route: 'POST /api/medical/hospitals',
+      targets: AREAS,
+      request: (t, k) => ({
+        url: '/api/medical/hospitals',
+        payload: { name: `医院-${k}`, area_code: t.a, code_colour: 'green' },
+      }),
+      refused: outOfJurisdiction,
+    },
+    {
+      route: 'PATCH /api/medical/hospitals/:id',
+      targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM hospitals',
+      request: (t) => ({ url: `/api/medical/hospitals/${t.a}`, payload: { active: false } }),
+    },
+    {
+      route: 'POST /api/medical/requests',
+      targets: PERSONS,
+      request: (t, k) => ({
+        url: '/api/medical/requests',
+        payload: {
+          key: `ws-medical-${k}`,
+          person_id: t.a,
+          service: 'chronic_medicine',
+          urgency: 'routine',
+          contact_phone: '13800000000',
+        },
+      }),
+    },
+    ...(['route', 'vehicle', 'at-hospital', 'treated', 'refuse'] as const).map(
+      (step): Probe => ({
+        route: `POST /api/medical/requests/:id/${step}`,
+        targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM medical_requests',
+        request: (t) => ({
+          url: `/api/medical/requests/${t.a}/${step}`,
+          payload: step === 'vehicle' ? { vehicle_id: 1 } : step === 'refuse' ? { reason: '床位已满' } : {},
+        }),
+      }),
+    ),
     {
       route: 'POST /api/checkpoints',
       targets: AREAS,
