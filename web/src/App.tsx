@@ -26,6 +26,7 @@ const PassesPage = lazy(() => import('./pages/Passes.tsx'));
 const CheckpointPage = lazy(() => import('./pages/Checkpoint.tsx'));
 const MedicalPage = lazy(() => import('./pages/Medical.tsx'));
 const DisinfectionPage = lazy(() => import('./pages/Disinfection.tsx'));
+const LabPage = lazy(() => import('./pages/Lab.tsx'));
 
 interface Page {
   path: string;
@@ -60,6 +61,8 @@ function PageBody({ path, me }: { path: string; me: Me }) {
       return <MedicalPage me={me} />;
     case '/disinfection':
       return <DisinfectionPage me={me} />;
+    case '/lab':
+      return <LabPage me={me} />;
     default:
       return <Dashboard me={me} />;
   }
@@ -137,6 +140,7 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
     { path: '/', label: t('nav.dashboard'), permissions: ['stats.read'] },
     { path: '/people', label: t('nav.people'), permissions: ['person.read'] },
     { path: '/testing', label: t('nav.testing'), permissions: ['testing.read'] },
+    { path: '/lab', label: t('lab.nav'), permissions: ['testing.lab'] },
     { path: '/tracing', label: t('nav.tracing'), permissions: ['tracing.read'] },
     { path: '/isolation', label: t('nav.isolation'), permissions: ['isolation.read'] },
     {

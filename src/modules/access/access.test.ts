@@ -86,6 +86,9 @@ const NOT_PERSONAL = new Set([
   'GET /api/audit/head',
   'GET /api/testing/rounds', // names, times and area codes of rounds
   'GET /api/testing/rounds/:id/points', // sampling points (places), filtered to the jurisdiction
+  'GET /api/testing/labs', // labs (places) with counts of tubes of the jurisdiction: no people
+  'GET /api/testing/boxes', // box barcodes, rounds and counts, filtered to the jurisdiction (testing.test.ts)
+  'GET /api/testing/tubes/pending', // tube barcodes and times, no people, same scoping
   'GET /api/isolation/board', // counts, sites and rooms: no people
   'GET /api/isolation/sites', // sites with counts: no people, filtered to the jurisdiction (sites.test.ts)
   'GET /api/reports/daily', // aggregates of the jurisdiction (checked in the daily-report test)
@@ -104,6 +107,7 @@ const NOT_PERSONAL = new Set([
   'GET /api/checkpoints', // checkpoints (places), filtered to the jurisdiction
   'GET /api/medical/hospitals', // hospitals (places) with their colour and capacity: public information
   'GET /api/medical/vehicles', // the fleet and what each vehicle does: no people
+  'GET /api/transfer/vehicles', // plates and open-trip counts, filtered to the jurisdiction: no people
   'GET /api/disinfection/places', // places to disinfect, filtered to the jurisdiction (disinfection.test.ts)
   'GET /api/disinfection/due', // disinfections of places and who did them (staff), same scoping
 ]);

@@ -18,6 +18,7 @@ import { roundCoverage, unsampled } from './coverage.ts';
 import { FhirBundleRefused, fhirOptionsFromEnv, ingestFhirBundle } from './fhir/ingest.ts';
 import { FHIR_JSON, recordedOutcome, refusedOutcome } from './fhir/operation-outcome.ts';
 import { parseFhirResults } from './fhir/parse-results.ts';
+import { listBoxes, listLabs, pendingTubes } from './lab-desk.ts';
 import { planFromRegistry } from './plan-from-registry.ts';
 import { pointPools } from './point-pools.ts';
 import { ingestResults } from './results.ts';
@@ -201,6 +202,53 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       );
       return { items: rows };
     },
+  );
+
+  r.get(
+    '/testing/labs',
+    {
+      config: { permission: 'testing.read' },
+      schema: {
+        tags: ['testing'],
+        summary:
+          "Labs with today's tubes of my jurisdiction: received, resulted, waiting for a result and late (past the testing budget from receipt)",
+      },
+    },
+    async (req) => ({ items: await listLabs(db, clock, scopeOf(principalOf(req))) }),
+  );
+
+  r.get(
+    '/testing/boxes',
+    {
+      config: { permission: 'testing.read' },
+      schema: {
+        tags: ['testing'],
+        summary:
+          'Boxes of my jurisdiction in one status (in transit: oldest shipped first, the order a lab receives them), with their tube counts',
+        querystring: z.object({
+          status: z.enum(['packing', 'in_transit', 'received']).default('in_transit'),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+      },
+    },
+    async (req) => listBoxes(db, scopeOf(principalOf(req)), req.query.status, req.query.limit),
+  );
+
+  r.get(
+    '/testing/tubes/pending',
+    {
+      config: { permission: 'testing.read' },
+      schema: {
+        tags: ['testing'],
+        summary:
+          'Tubes of my jurisdiction received by a lab and still without a result, oldest first, each with the time its result is due',
+        querystring: z.object({
+          lab_id: Id.optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+      },
+    },
+    async (req) => pendingTubes(db, scopeOf(principalOf(req)), req.query.lab_id, req.query.limit),
   );
 
   r.get(

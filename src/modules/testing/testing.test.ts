@@ -237,10 +237,50 @@ describeBackends('mass testing', (ctx) => {
     expect(receiveEarly.statusCode).toBe(409);
     expect(receiveEarly.json().error.code).toBe('transition_invalid');
     expect((await call(sampler, 'POST', '/api/testing/boxes/BOX-0001/ship')).json()).toEqual({ tubes: 2 });
+    // The lab's desk: the box waits in transit, oldest first; a lab user of another district sees nothing of it.
+    const otherDistrict = await ctx.db.query<{ code: string }>(
+      'SELECT code FROM areas WHERE length(code) = 6 AND code <> $1 ORDER BY code LIMIT 1',
+      [community.slice(0, 6)],
+    );
+    const elsewhere = await loginAs(app, ctx.db, 'lab', otherDistrict.rows[0]?.code as string);
+    const inTransit = (await call(lab, 'GET', '/api/testing/boxes?status=in_transit')).json();
+    expect(inTransit.items.find((b: { barcode: string }) => b.barcode === 'BOX-0001')).toMatchObject({
+      tubes: 2,
+      round: '第8轮全员核酸',
+      status: 'in_transit',
+    });
+    expect(inTransit.total).toBe(inTransit.items.length);
+    expect((await call(elsewhere, 'GET', '/api/testing/boxes?status=in_transit')).json()).toEqual({
+      items: [],
+      total: 0,
+    });
     expect((await call(lab, 'POST', '/api/testing/boxes/BOX-0001/receive', { lab_id: 1 })).json()).toEqual({
       tubes: 2,
     });
     expect((await call(sampler, 'POST', '/api/testing/boxes/BOX-0001/ship')).statusCode).toBe(409);
+    expect((await call(lab, 'GET', '/api/testing/boxes?status=in_transit')).json().total).toBe(0);
+    const received = (await call(lab, 'GET', '/api/testing/boxes?status=received')).json().items;
+    expect(received.map((b: { barcode: string; lab: string }) => b.barcode)).toEqual(['BOX-0001']);
+    expect(received[0].lab).toBeTruthy();
+    // Its tubes wait for their results, due the testing budget (6 h) after receipt.
+    const pending = (await call(lab, 'GET', '/api/testing/tubes/pending')).json();
+    expect(pending.budget_hours).toBe(6);
+    expect(pending.items.map((t: { barcode: string }) => t.barcode).sort()).toEqual(['T0000001', 'T0000002']);
+    for (const t of pending.items)
+      expect(new Date(t.due_at).getTime() - new Date(t.received_at).getTime()).toBe(6 * 3600_000);
+    expect((await call(lab, 'GET', '/api/testing/tubes/pending?lab_id=2')).json().total).toBe(0);
+    expect((await call(elsewhere, 'GET', '/api/testing/tubes/pending')).json().total).toBe(0);
+    const labs = (await call(lab, 'GET', '/api/testing/labs')).json().items;
+    expect(labs.find((l: { id: number }) => l.id === 1)).toMatchObject({
+      pending: 2,
+      received_today: 2,
+      late: 0,
+    });
+    expect(
+      (await call(elsewhere, 'GET', '/api/testing/labs'))
+        .json()
+        .items.find((l: { id: number }) => l.id === 1),
+    ).toMatchObject({ pending: 0, received_today: 0 });
   });
 
   it('records results idempotently, flags conflicts, and follows up a positive pool at once', async () => {
@@ -290,6 +330,12 @@ describeBackends('mass testing', (ctx) => {
       "SELECT count(*) AS n FROM persons WHERE risk_status = 'pool_held'",
     );
     expect(held.rows[0]?.n).toBe(10);
+  });
+
+  it("empties the lab's desk as results come in, and counts them as today's", async () => {
+    expect((await call(lab, 'GET', '/api/testing/tubes/pending')).json().total).toBe(0);
+    const labs = (await call(lab, 'GET', '/api/testing/labs')).json().items;
+    expect(labs.find((l: { id: number }) => l.id === 1)).toMatchObject({ pending: 0, resulted_today: 2 });
   });
 
   it('turns a positive single-tube re-test into a confirmed positive, and a negative one into a release', async () => {

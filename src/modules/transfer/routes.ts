@@ -11,7 +11,7 @@ import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit } from '../access/audit.ts';
 import { scopeOf } from '../access/scope.ts';
-import { countTrips, listTrips, tripExport } from './trip-list.ts';
+import { countTrips, listTrips, listVehicles, tripExport } from './trip-list.ts';
 import {
   deliver,
   depart,
@@ -114,6 +114,19 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       ]);
       return { items, total };
     },
+  );
+
+  r.get(
+    '/transfer/vehicles',
+    {
+      config: { permission: 'transfer.read' },
+      schema: {
+        tags: ['transfer'],
+        summary:
+          'Vehicles based in my jurisdiction or with an open trip picking up in it, with their open trips (a driver picks the vehicle to see its day)',
+      },
+    },
+    async (req) => ({ items: await listVehicles(db, scopeOf(principalOf(req))) }),
   );
 
   r.get(

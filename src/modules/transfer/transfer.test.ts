@@ -15,6 +15,7 @@ const clock = new ManualClock('2022-03-14T02:00:00Z');
 interface Trip {
   id: number;
   vehicle_id: number;
+  plate: string;
   sequence: number;
   service_day: string;
   planned_start: string;
@@ -114,6 +115,21 @@ describeBackends('transfer', (ctx) => {
     const fam = trips.find((t) => t.class === 'contact') as Trip;
     expect(fam.passengers.map((p) => p.person_id).sort()).toEqual([...family].sort());
     expect((await call(dispatcher, 'POST', '/api/transfer/plan')).json().trips).toEqual([]); // nobody twice
+    // The driver picks a vehicle by plate: each with its open trips, and its day in order.
+    const vehicles = (await call(driver, 'GET', '/api/transfer/vehicles')).json().items as {
+      id: number;
+      plate: string;
+      open_trips: number;
+      departed: boolean;
+    }[];
+    for (const t of trips) {
+      const v = vehicles.find((x) => x.id === t.vehicle_id);
+      expect(v?.plate).toBe(t.plate);
+      expect(v?.open_trips).toBe(trips.filter((x) => x.vehicle_id === t.vehicle_id).length);
+      expect(v?.departed).toBe(false);
+      const day = (await call(driver, 'GET', `/api/transfer/trips?vehicle_id=${t.vehicle_id}`)).json().items;
+      expect(day.map((x: Trip) => x.id)).toContain(t.id);
+    }
   });
 
   it('drives a trip: out-of-order steps refused, a no-show goes back to the queue, delivery starts the stays', async () => {

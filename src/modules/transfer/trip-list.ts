@@ -60,6 +60,41 @@ export async function listTrips(
   return rows;
 }
 
+export interface VehicleRow {
+  id: number;
+  plate: string;
+  kind: string;
+  seats: number;
+  depot_area_code: string;
+  /** Trips of the vehicle not yet delivered that pick up in the scope (its driver's work still to do). */
+  open_trips: number;
+  departed: boolean;
+}
+
+/**
+ * The vehicles a driver or dispatcher of the scope picks from: those based in it, and those with an open trip
+ * picking up in it, with how many such trips are open; by plate.
+ */
+export async function listVehicles(db: Queryable, scope: Scope): Promise<VehicleRow[]> {
+  const params: unknown[] = [];
+  const depot = scopeCondition('v.depot_area_code', scope, params);
+  const pickup = scopeCondition('tp.pickup_area_code', scope, params);
+  const { rows } = await db.query<VehicleRow>(
+    `WITH open AS (
+       SELECT t.vehicle_id, count(DISTINCT t.id)::int AS open_trips, bool_or(t.status = 'departed') AS departed
+         FROM trips t JOIN trip_passengers tp ON tp.trip_id = t.id
+        WHERE t.status IN ('planned', 'departed') AND ${pickup}
+        GROUP BY t.vehicle_id)
+     SELECT v.id, v.plate, v.kind, v.seats, v.depot_area_code, coalesce(o.open_trips, 0) AS open_trips,
+            coalesce(o.departed, false) AS departed
+       FROM vehicles v LEFT JOIN open o ON o.vehicle_id = v.id
+      WHERE ${depot} OR o.vehicle_id IS NOT NULL
+      ORDER BY v.plate`,
+    params,
+  );
+  return rows;
+}
+
 export async function countTrips(db: Queryable, scope: Scope, f: TripFilter): Promise<number> {
   const params: unknown[] = [f.status ?? null, f.vehicleId ?? null];
   const { rows } = await db.query<{ n: number }>(

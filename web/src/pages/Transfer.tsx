@@ -58,6 +58,9 @@ interface PlannedTrip {
   class: string;
   site_id: number;
   site_area: string;
+  /** The vehicle's plate and the site's name, as the plan answers them. */
+  plate: string;
+  site_name: string;
   placement_ids: number[];
   stops: string[];
   from: string;
@@ -94,6 +97,8 @@ interface Trip {
   reason: string | null;
   reason_phrase: Phrase[] | null;
   planned_at: string;
+  planned_start: string | null;
+  sequence: number;
   departed_at: string | null;
   delivered_at: string | null;
   needs_disinfection: boolean;
@@ -130,7 +135,13 @@ export default function TransferPage({ me }: { me: Me }) {
       ? [{ key: 'clocks', label: t('transfer.clocks'), children: <ClocksView version={version} /> }]
       : []),
     ...(may('transfer.read') || may('transfer.drive')
-      ? [{ key: 'trips', label: t('transfer.trips'), children: <TripsView version={version} /> }]
+      ? [
+          {
+            key: 'trips',
+            label: t('transfer.trips'),
+            children: <TripsView version={version} mayDrive={may('transfer.drive')} onDone={bump} />,
+          },
+        ]
       : []),
   ];
   return (
@@ -173,7 +184,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
   const moved = (p: Plan) => p.trips.reduce((n, x) => n + x.placement_ids.length, 0);
   const tripColumns: Column<PlannedTrip>[] = [
     { key: 'id', title: t('transfer.trip'), dataIndex: 'id' },
-    { key: 'vehicle_id', title: t('transfer.vehicleId'), dataIndex: 'vehicle_id' },
+    { key: 'plate', title: t('transfer.plate'), dataIndex: 'plate', sorter: byString((r) => r.plate) },
     { key: 'sequence', title: t('transfer.sequence'), dataIndex: 'sequence' },
     {
       key: 'class',
@@ -193,6 +204,12 @@ function PlanView({ onDone }: { onDone: () => void }) {
       title: t('transfer.stops'),
       render: (_: unknown, r) => r.stops.map((c) => areaName(c)).join(' → '),
       exportValue: (r) => r.stops.map((c) => areaName(c)).join(' → '),
+    },
+    {
+      key: 'site_name',
+      title: t('transfer.site'),
+      dataIndex: 'site_name',
+      sorter: byString((r) => r.site_name),
     },
     areaColumn({ key: 'site_area', title: t('transfer.destination'), get: (r) => r.site_area }),
     { key: 'start', title: t('transfer.start'), dataIndex: 'start', render: f.dateTime },
@@ -283,12 +300,94 @@ function PlanView({ onDone }: { onDone: () => void }) {
   );
 }
 
-function TripsView({ version }: { version: number }) {
+interface Vehicle {
+  id: number;
+  plate: string;
+  kind: string;
+  open_trips: number;
+  departed: boolean;
+}
+
+const VEHICLE_KEY = 'qingcang.vehicle';
+
+/**
+ * The trips with their passengers; for a driver (transfer.drive) the steps of each: depart, each passenger picked
+ * up or not there, deliver, and the vehicle's disinfection after cases. A driver picks the vehicle (remembered in
+ * this browser) and sees its day in order.
+ */
+function TripsView({
+  version,
+  mayDrive,
+  onDone,
+}: {
+  version: number;
+  mayDrive: boolean;
+  onDone: () => void;
+}) {
   const { t } = useTranslation();
   const f = useFormat();
+  const act = useAction();
   const [status, setStatus] = useState<string | undefined>();
-  const res = useApi<{ items: Trip[]; total?: number }>(`/api/transfer/trips${query({ status })}`, version);
+  const [vehicleId, setVehicleIdState] = useState<number | undefined>(() => {
+    const v = Number(window.localStorage.getItem(VEHICLE_KEY));
+    return Number.isInteger(v) && v > 0 ? v : undefined;
+  });
+  const setVehicleId = (id: number | undefined) => {
+    setVehicleIdState(id);
+    if (id) window.localStorage.setItem(VEHICLE_KEY, String(id));
+    else window.localStorage.removeItem(VEHICLE_KEY);
+  };
+  const vehicles = useApi<{ items: Vehicle[] }>('/api/transfer/vehicles', version);
+  const known = vehicles.data?.items.some((v) => v.id === vehicleId) ?? true;
+  const vehicle = known ? vehicleId : undefined;
+  const res = useApi<{ items: Trip[]; total?: number }>(
+    `/api/transfer/trips${query({ status, vehicle_id: vehicle })}`,
+    version,
+  );
   const rows = res.data?.items ?? [];
+  const who = (id: number) => personName(id) ?? t('command.personNo', { id });
+  const step = (trip: Trip, path: string, body: unknown, done: (answer: never) => string) =>
+    act(() => api<never>(`/api/transfer/trips/${trip.id}/${path}`, { method: 'POST', body }), done, onDone);
+  const actions = (r: Trip) => {
+    if (r.status === 'planned')
+      return (
+        <ConfirmButton
+          key={`depart-${r.id}`}
+          type="primary"
+          title={t('transfer.departConfirm', { id: r.id, site: r.site })}
+          onConfirm={() => step(r, 'depart', undefined, () => t('transfer.departed', { id: r.id }))}
+        >
+          {t('transfer.depart')}
+        </ConfirmButton>
+      );
+    if (r.status === 'departed')
+      return (
+        <ConfirmButton
+          key={`deliver-${r.id}`}
+          type="primary"
+          disabled={r.passengers.some((p) => p.status === 'assigned')}
+          title={t('transfer.deliverConfirm', { site: r.site })}
+          onConfirm={() =>
+            step(r, 'deliver', { site_id: r.site_id }, (a: { delivered: number; no_show: number }) =>
+              t('transfer.delivered', a),
+            )
+          }
+        >
+          {t('transfer.deliver')}
+        </ConfirmButton>
+      );
+    if (r.status === 'delivered' && r.needs_disinfection && !r.disinfected_at)
+      return (
+        <ConfirmButton
+          key={`disinfect-${r.id}`}
+          title={t('transfer.disinfectConfirm')}
+          onConfirm={() => step(r, 'disinfected', undefined, () => t('transfer.disinfected', { id: r.id }))}
+        >
+          {t('transfer.disinfect')}
+        </ConfirmButton>
+      );
+    return null;
+  };
   const columns: Column<Trip>[] = [
     { key: 'id', title: t('transfer.trip'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
     { key: 'plate', title: t('transfer.plate'), dataIndex: 'plate', sorter: byString((r) => r.plate) },
@@ -320,11 +419,17 @@ function TripsView({ version }: { version: number }) {
           .join('、'),
     },
     {
-      key: 'planned_at',
-      title: t('transfer.plannedAt'),
-      dataIndex: 'planned_at',
+      key: 'sequence',
+      title: t('transfer.sequence'),
+      dataIndex: 'sequence',
+      sorter: byNumber((r) => r.sequence),
+    },
+    {
+      key: 'planned_start',
+      title: t('transfer.start'),
+      dataIndex: 'planned_start',
       render: f.dateTime,
-      sorter: byString((r) => r.planned_at),
+      sorter: byString((r) => r.planned_start),
     },
     { key: 'departed_at', title: t('transfer.departedAt'), dataIndex: 'departed_at', render: f.dateTime },
     { key: 'delivered_at', title: t('transfer.deliveredAt'), dataIndex: 'delivered_at', render: f.dateTime },
@@ -348,60 +453,122 @@ function TripsView({ version }: { version: number }) {
       render: (_: unknown, r) => reasonText(r.reason_phrase, r.reason) || '—',
       exportValue: (r) => reasonText(r.reason_phrase, r.reason),
     },
+    ...(mayDrive
+      ? [{ key: 'actions', title: t('transfer.actions'), render: (_: unknown, r: Trip) => actions(r) }]
+      : []),
   ];
   return (
-    <DataTable<Trip>
-      rows={rows}
-      columns={columns}
-      rowKey="id"
-      loading={res.loading}
-      error={res.error}
-      total={res.data?.total}
-      serverExport={`/api/transfer/trips/export${query({ status })}`}
-      exportName={t('transfer.trips')}
-      expandable={{
-        expandedRowRender: (trip) => (
-          <Table<Passenger>
-            size="small"
-            rowKey="person_id"
-            pagination={false}
-            dataSource={trip.passengers}
-            columns={[
-              {
-                key: 'person_id',
-                title: t('tracing.person'),
-                dataIndex: 'person_id',
-                render: (v: number) => <PersonName id={v} />,
-              },
-              {
-                key: 'area_code',
-                title: t('common.areaName'),
-                dataIndex: 'area_code',
-                render: (v: string) => <AreaName code={v} />,
-              },
-              {
-                key: 'status',
-                title: t('transfer.status'),
-                dataIndex: 'status',
-                render: (v: string) => <StatusTag ns="passengerStatus" value={v} />,
-              },
-            ]}
-          />
-        ),
-      }}
-      toolbar={
-        <Select
-          size="small"
-          style={{ width: 140 }}
-          value={status ?? 'all'}
-          onChange={(v) => setStatus(v === 'all' ? undefined : v)}
-          options={[
-            { value: 'all', label: t('common.all') },
-            ...['planned', 'departed', 'delivered'].map((v) => ({ value: v, label: t(`tripStatus.${v}`) })),
-          ]}
-        />
-      }
-    />
+    <Space direction="vertical" style={{ width: '100%' }}>
+      {mayDrive && <Typography.Text type="secondary">{t('transfer.driverNote')}</Typography.Text>}
+      <DataTable<Trip>
+        rows={rows}
+        columns={columns}
+        rowKey="id"
+        loading={res.loading}
+        error={res.error}
+        total={res.data?.total}
+        serverExport={`/api/transfer/trips/export${query({ status })}`}
+        exportName={t('transfer.trips')}
+        expandable={{
+          expandedRowRender: (trip) => (
+            <Table<Passenger>
+              size="small"
+              rowKey="person_id"
+              pagination={false}
+              dataSource={trip.passengers}
+              columns={[
+                {
+                  key: 'person_id',
+                  title: t('tracing.person'),
+                  dataIndex: 'person_id',
+                  render: (v: number) => <PersonName id={v} />,
+                },
+                {
+                  key: 'area_code',
+                  title: t('common.areaName'),
+                  dataIndex: 'area_code',
+                  render: (v: string) => <AreaName code={v} />,
+                },
+                {
+                  key: 'status',
+                  title: t('transfer.status'),
+                  dataIndex: 'status',
+                  render: (v: string) => <StatusTag ns="passengerStatus" value={v} />,
+                },
+                ...(mayDrive && trip.status === 'departed'
+                  ? [
+                      {
+                        key: 'actions',
+                        title: t('transfer.actions'),
+                        render: (_: unknown, p: Passenger) =>
+                          p.status === 'assigned' ? (
+                            <Space size={4}>
+                              <Button
+                                size="small"
+                                type="primary"
+                                onClick={() =>
+                                  step(trip, 'pickup', { person_id: p.person_id }, () =>
+                                    t('transfer.pickedUp', { name: who(p.person_id) }),
+                                  )
+                                }
+                              >
+                                {t('transfer.pickUp')}
+                              </Button>
+                              <ConfirmButton
+                                danger
+                                title={t('transfer.noShowConfirm', { name: who(p.person_id) })}
+                                onConfirm={() =>
+                                  step(trip, 'pickup', { person_id: p.person_id, no_show: true }, () =>
+                                    t('transfer.noShowDone', { name: who(p.person_id) }),
+                                  )
+                                }
+                              >
+                                {t('transfer.noShow')}
+                              </ConfirmButton>
+                            </Space>
+                          ) : null,
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+          ),
+        }}
+        toolbar={
+          <Space>
+            <Select<number | 'all'>
+              size="small"
+              style={{ width: 220 }}
+              className="vehicle-choice"
+              value={vehicle ?? 'all'}
+              showSearch
+              optionFilterProp="label"
+              onChange={(v) => setVehicleId(v === 'all' ? undefined : v)}
+              options={[
+                { value: 'all', label: t('transfer.allVehicles') },
+                ...(vehicles.data?.items ?? []).map((v) => ({
+                  value: v.id,
+                  label: t('transfer.vehicleOption', { plate: v.plate, n: v.open_trips }),
+                })),
+              ]}
+            />
+            <Select
+              size="small"
+              style={{ width: 140 }}
+              value={status ?? 'all'}
+              onChange={(v) => setStatus(v === 'all' ? undefined : v)}
+              options={[
+                { value: 'all', label: t('common.all') },
+                ...['planned', 'departed', 'delivered'].map((v) => ({
+                  value: v,
+                  label: t(`tripStatus.${v}`),
+                })),
+              ]}
+            />
+          </Space>
+        }
+      />
+    </Space>
   );
 }
 
