@@ -92,6 +92,35 @@ describeBackends('HTTP API', (ctx) => {
     expect(none.items).toEqual([]);
   });
 
+  it('exports the whole filtered people list, masked, areas and codes in words, audited', async () => {
+    const csv = await get('/api/persons/export?area=220202&format=csv');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('姓名,性别,年龄,身份证号（脱敏）,电话（脱敏）,住址,区域,特殊人群,健康码,风险状态');
+    const truth = await ctx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM persons WHERE starts_with(area_code, '220202') AND purged_at IS NULL",
+    );
+    expect(lines.length - 1).toBe(truth.rows[0]?.n);
+    expect(csv.body).not.toMatch(/\b\d{17}[\dX]\b/); // masked, like the list
+    expect(csv.body).not.toMatch(/\b22\d{13}\b/); // areas by name
+    expect(csv.body).not.toMatch(/,(none|green|close_contact|M|F),/); // codes in words
+    // The same filter as the list: a risk status.
+    await ctx.db.query("UPDATE persons SET risk_status = 'close_contact' WHERE id IN (SELECT id FROM persons ORDER BY id LIMIT 3)");
+    const close = await get('/api/persons/export?risk_status=close_contact&format=csv&lang=en');
+    const closeLines = close.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(closeLines).toHaveLength(4);
+    for (const l of closeLines.slice(1)) expect(l.endsWith(',Close contact')).toBe(true);
+    const xlsx = await get('/api/persons/export?area=220202');
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+    expect((await get('/api/persons/export?area=110101')).statusCode).toBe(403);
+    const audit = await ctx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'person.exported'",
+    );
+    expect(audit.rows[0]?.n).toBeGreaterThanOrEqual(3);
+  });
+
   it('answers bad input with one error format', async () => {
     const cases: [string, number, string][] = [
       ['/api/persons?limit=abc', 400, 'validation_failed'],

@@ -1,16 +1,25 @@
-/** People in my jurisdiction: masked as the API gives them, keyset-paginated, filtered by area and name. */
-import { Alert, Button, Card, Form, Input, Space, Table, Tag, Typography } from 'antd';
+/**
+ * People in my jurisdiction: masked as the API gives them, keyset-paginated, filtered by an area picked by name,
+ * a name (or a whole ID number) and the risk status; areas by name; the whole filtered list exported by the server
+ * (masked the same way, audited).
+ */
+import { Button, Card, Form, Input, Select, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CODE_WORDS } from '../../src/domain/code-words.ts';
+import { AreaPicker } from './AreaPicker.tsx';
 import { api, type Person, query } from './api.ts';
 import { errorText } from './error-text.ts';
+import { areaColumn, type Column, DataTable } from './pages/shared.tsx';
 
 const PAGE_SIZE = 50;
 const HEALTH_COLOURS: Record<string, string> = { green: 'green', yellow: 'gold', red: 'red' };
+const RISK_STATUSES = Object.keys(CODE_WORDS.zh.riskStatus);
 
 interface Filter {
   area?: string;
   q?: string;
+  risk_status?: string;
 }
 
 export function People() {
@@ -29,7 +38,7 @@ export function People() {
     let live = true;
     setLoading(true);
     api<{ items: Person[]; next_after: number | null }>(
-      `/api/persons${query({ limit: PAGE_SIZE, area: filter.area, q: filter.q, after })}`,
+      `/api/persons${query({ limit: PAGE_SIZE, ...filter, after })}`,
     ).then(
       (res) => {
         if (!live) return;
@@ -52,7 +61,11 @@ export function People() {
   }, [filter, after]);
 
   const search = (values: Filter) => {
-    setFilter({ area: values.area?.trim() || undefined, q: values.q?.trim() || undefined });
+    setFilter({
+      area: values.area || undefined,
+      q: values.q?.trim() || undefined,
+      risk_status: values.risk_status || undefined,
+    });
     setCursors([undefined]);
     setPage(0);
   };
@@ -63,6 +76,64 @@ export function People() {
     setPage(page + 1);
   };
 
+  const groups = (r: Person) => r.special_groups.map((x) => t(`group.${x}`, { defaultValue: x }));
+  const columns: Column<Person>[] = [
+    { key: 'name', title: t('people.name'), dataIndex: 'name', width: 90 },
+    {
+      key: 'sex',
+      title: t('people.sex'),
+      dataIndex: 'sex',
+      width: 70,
+      render: (v: 'M' | 'F') => t(`sex.${v}`),
+      exportValue: (r) => t(`sex.${r.sex}`),
+    },
+    { key: 'age', title: t('people.age'), dataIndex: 'age', width: 60 },
+    {
+      key: 'id_number',
+      title: t('people.idNumber'),
+      dataIndex: 'id_number',
+      width: 190,
+      render: (v: string) => <Typography.Text code>{v}</Typography.Text>,
+    },
+    {
+      key: 'phone',
+      title: t('people.phone'),
+      dataIndex: 'phone',
+      width: 120,
+      render: (v: string | null) => v ?? '—',
+    },
+    { key: 'address', title: t('people.address'), dataIndex: 'address', ellipsis: true },
+    areaColumn({ title: t('people.area'), get: (r) => r.area_code }),
+    {
+      key: 'groups',
+      title: t('people.groups'),
+      dataIndex: 'special_groups',
+      render: (_: string[], r) =>
+        groups(r).map((x) => (
+          <Tag key={x} style={{ marginInlineEnd: 4 }}>
+            {x}
+          </Tag>
+        )),
+      exportValue: (r) => groups(r).join('、'),
+    },
+    {
+      key: 'health_code',
+      title: t('people.healthCode'),
+      dataIndex: 'health_code',
+      width: 90,
+      render: (v: string) => <Tag color={HEALTH_COLOURS[v]}>{t(`health.${v}`, { defaultValue: v })}</Tag>,
+      exportValue: (r) => t(`health.${r.health_code}`, { defaultValue: r.health_code }),
+    },
+    {
+      key: 'risk_status',
+      title: t('people.risk'),
+      dataIndex: 'risk_status',
+      width: 110,
+      render: (v: string) => t(`risk.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`risk.${r.risk_status}`, { defaultValue: r.risk_status }),
+    },
+  ];
+
   return (
     <Card
       title={t('people.title')}
@@ -70,76 +141,38 @@ export function People() {
     >
       <Form layout="inline" onFinish={search} style={{ marginBottom: 16, rowGap: 8 }}>
         <Form.Item label={t('people.area')} name="area">
-          <Input placeholder={t('people.areaPlaceholder')} allowClear style={{ width: 180 }} />
+          <AreaPicker allowClear style={{ width: 260 }} placeholder={t('people.areaPlaceholder')} />
         </Form.Item>
         <Form.Item label={t('people.name')} name="q">
-          <Input placeholder={t('people.namePlaceholder')} allowClear style={{ width: 180 }} />
+          <Input placeholder={t('people.namePlaceholder')} allowClear style={{ width: 200 }} />
+        </Form.Item>
+        <Form.Item label={t('people.risk')} name="risk_status">
+          <Select
+            allowClear
+            style={{ width: 140 }}
+            placeholder={t('common.all')}
+            options={RISK_STATUSES.map((v) => ({ value: v, label: t(`risk.${v}`) }))}
+          />
         </Form.Item>
         <Button type="primary" htmlType="submit">
           {t('people.search')}
         </Button>
       </Form>
-      {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
-      <Table<Person>
-        size="small"
+      <DataTable<Person>
+        rows={rows}
+        columns={columns}
         rowKey="id"
         loading={loading}
-        dataSource={rows}
-        pagination={false}
-        scroll={{ x: 1200 }}
-        columns={[
-          { title: t('people.name'), dataIndex: 'name', width: 90 },
-          { title: t('people.sex'), dataIndex: 'sex', width: 80, render: (v: 'M' | 'F') => t(`sex.${v}`) },
-          { title: t('people.age'), dataIndex: 'age', width: 60 },
-          {
-            title: t('people.idNumber'),
-            dataIndex: 'id_number',
-            width: 190,
-            render: (v: string) => <Typography.Text code>{v}</Typography.Text>,
-          },
-          {
-            title: t('people.phone'),
-            dataIndex: 'phone',
-            width: 120,
-            render: (v: string | null) => v ?? '—',
-          },
-          { title: t('people.address'), dataIndex: 'address', ellipsis: true },
-          {
-            title: t('people.area'),
-            dataIndex: 'area_code',
-            width: 150,
-          },
-          {
-            title: t('people.groups'),
-            dataIndex: 'special_groups',
-            width: 200,
-            render: (g: string[]) => g.map((x) => <Tag key={x}>{t(`group.${x}`, { defaultValue: x })}</Tag>),
-          },
-          {
-            title: t('people.healthCode'),
-            dataIndex: 'health_code',
-            width: 110,
-            render: (v: string) => (
-              <Tag color={HEALTH_COLOURS[v]}>{t(`health.${v}`, { defaultValue: v })}</Tag>
-            ),
-          },
-          {
-            title: t('people.risk'),
-            dataIndex: 'risk_status',
-            width: 110,
-            render: (v: string) => t(`risk.${v}`, { defaultValue: v }),
-          },
-        ]}
+        error={error}
+        exportName={t('people.title')}
+        serverExport={`/api/persons/export${query({ ...filter })}`}
+        serverPaging={{
+          page,
+          hasNext: nextAfter !== null,
+          onPrev: () => setPage(page - 1),
+          onNext: next,
+        }}
       />
-      <Space style={{ marginTop: 16 }}>
-        <Button disabled={page === 0 || loading} onClick={() => setPage(page - 1)}>
-          {t('people.prev')}
-        </Button>
-        <Typography.Text>{t('people.page', { page: page + 1 })}</Typography.Text>
-        <Button disabled={nextAfter === null || loading} onClick={next}>
-          {t('people.next')}
-        </Button>
-      </Space>
     </Card>
   );
 }

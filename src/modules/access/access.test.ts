@@ -40,6 +40,7 @@ const PUBLIC_ROUTES = new Set([
 const SCOPED_READS = new Set([
   'GET /api/persons',
   'GET /api/persons/:id',
+  'GET /api/persons/export',
   'POST /api/persons/:id/unmask',
   'GET /api/stats',
   'GET /api/areas',
@@ -281,6 +282,16 @@ describeBackends('access control', (ctx) => {
             for (const p of res.json().items)
               expect(inside(p.area_code), `${role}@${jurisdiction} ${url} → ${p.area_code}`).toBe(true);
           }
+          // The list as a file: every person of the jurisdiction, masked (never a whole ID number).
+          if (mayRead) {
+            const lines = await exportedRows(get, '/api/persons/export');
+            const truth = await ctx.db.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM persons WHERE starts_with(area_code, $1) AND purged_at IS NULL',
+              [jurisdiction],
+            );
+            expect(lines).toHaveLength(truth.rows[0]?.n ?? -1);
+            for (const line of lines) expect(line).not.toMatch(/\b\d{17}[\dX]\b/);
+          } else expect((await get('/api/persons/export?format=csv')).statusCode).toBe(403);
           // Single reads and unmasking: 200 only inside, 404 outside.
           for (const id of ids) {
             const { rows } = await ctx.db.query<{ area_code: string }>(

@@ -3,11 +3,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
-import { notFound } from '../../lib/errors.ts';
+import { AppError, notFound } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
+import { sendExport } from '../../server/list-export.ts';
 import { appendAudit } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
 import { narrow, scopeCondition, scopeOf } from '../access/scope.ts';
+import { personExport } from './person-export.ts';
 import { presentPerson } from './presenters.ts';
 import {
   areaChildren,
@@ -214,6 +216,45 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
         next_after: rows.length === q.limit ? (rows.at(-1)?.id ?? null) : null,
         can: can(principal, 'person.unmask') ? ['unmask'] : [],
       };
+    },
+  );
+
+  r.get(
+    '/persons/export',
+    {
+      config: { permission: 'person.read' },
+      schema: {
+        tags: ['registry'],
+        summary:
+          'Every person of my jurisdiction (or an area inside it) matching the list filters, masked as the list shows them, as CSV or Excel, in words, streamed; audited',
+        querystring: z.object({
+          area: AreaCode.optional(),
+          risk_status: RiskStatus.optional(),
+          q: z.string().min(1).max(50).optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const q = req.query;
+      const scope = narrow(scopeOf(p), q.area);
+      if (!scope)
+        throw new AppError(403, 'out_of_jurisdiction', `area ${q.area} is outside your jurisdiction`);
+      await appendAudit(db, clock, p, {
+        action: 'person.exported',
+        subjectType: 'person',
+        areaCode: scope.prefix || undefined,
+        details: { format: q.format, risk_status: q.risk_status ?? null, query: q.q ? 'yes' : 'no' },
+      });
+      return sendExport(
+        reply,
+        db,
+        personExport(db, clock, scope, { riskStatus: q.risk_status, q: q.q }),
+        q.format,
+        q.lang,
+      );
     },
   );
 

@@ -293,6 +293,9 @@ export interface DataTableProps<T> {
  * antd's table with client paging (thousands of rows render one page at a time), sort and filter, and an
  * export of the rows as filtered and sorted (all pages of them, not only the one on screen).
  */
+/** The width of a long text column cut with an ellipsis (its whole text on hover). */
+const ELLIPSIS_WIDTH = 320;
+
 export function DataTable<T extends object>(props: DataTableProps<T>) {
   const { t, i18n } = useTranslation();
   const [shown, setShown] = useState<readonly T[] | null>(null);
@@ -322,6 +325,17 @@ export function DataTable<T extends object>(props: DataTableProps<T>) {
     return out;
   }, [rows, props.columns]);
   const current = shown ?? initial;
+  // The table grows to its content (scroll x: max-content): a long text column marked ellipsis gets a width, so
+  // it is cut with its whole text on hover instead of widening the table past the screen.
+  const columns = useMemo(
+    () =>
+      props.columns.map((c) =>
+        c.ellipsis && c.width === undefined
+          ? { ...c, width: ELLIPSIS_WIDTH, ellipsis: { showTitle: true } }
+          : c,
+      ),
+    [props.columns],
+  );
 
   const doExport = async () => {
     setExporting(true);
@@ -388,7 +402,7 @@ export function DataTable<T extends object>(props: DataTableProps<T>) {
         rowKey={props.rowKey as TableProps<T>['rowKey']}
         loading={props.loading}
         dataSource={rows as T[]}
-        columns={props.columns}
+        columns={columns}
         scroll={{ x: 'max-content' }}
         expandable={props.expandable}
         locale={{
