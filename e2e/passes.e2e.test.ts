@@ -107,6 +107,8 @@ describe('通行证', () => {
       await form.getByLabel('所属单位').fill('吉林市保供物流公司');
       await form.getByLabel('通行事由').fill('向封控小区配送生活物资');
       await form.locator('.ant-form-item', { hasText: '通行区域' }).locator('.ant-select').click();
+      // Found by typing its name (the search covers the whole jurisdiction, not only the opened tree).
+      await page.keyboard.type(district.name);
       await pickTreeNode(page, district.name);
       await page.keyboard.press('Escape');
       await form.getByRole('button', { name: '办理' }).click();

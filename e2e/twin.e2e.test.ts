@@ -60,7 +60,7 @@ describe('推演', () => {
       await page.getByLabel('城市人口').fill('2000');
       // The two strategies checked by default, and a third.
       await page.getByRole('checkbox', { name: '单管单检' }).check();
-      await page.getByText(/预计用时约 \d+ 分钟/).waitFor();
+      await page.getByText(/预计用时约 \d+ (秒|分钟)/).waitFor();
       await page.getByRole('button', { name: '开始推演' }).click();
       await page.getByText(/已加入队列：推演 #1/).waitFor();
       const row = page.locator('tr.ant-table-row[data-row-key="1"]');

@@ -1,7 +1,8 @@
 /**
- * One area inside the reader's jurisdiction, picked by name from a tree (never typed as a code): the jurisdiction
- * at the root, its children loaded as the tree opens (GET /api/areas?parent=CODE), searchable by name. A form
- * control (value / onChange). The root is the given jurisdiction, else the logged-in user's.
+ * One area (or, with `multiple`, several in the order picked: a pass's route) inside the reader's jurisdiction,
+ * picked by name from a tree (never typed as a code): the jurisdiction at the root, its children loaded as the tree
+ * opens (GET /api/areas?parent=CODE), searchable by name across the whole jurisdiction. A form control (value /
+ * onChange). The root is the given jurisdiction, else the logged-in user's.
  */
 import { TreeSelect } from 'antd';
 import { type CSSProperties, useEffect, useState } from 'react';
@@ -27,11 +28,12 @@ const treeNode = (a: Area, parent: string | null): TreeNode => ({
 
 let meAsked: Promise<Me> | null = null;
 
-export function AreaPicker({
+export function AreaPicker<V extends string | string[] = string>({
   root,
   id,
   value,
   onChange,
+  multiple,
   allowClear,
   size,
   style,
@@ -39,8 +41,9 @@ export function AreaPicker({
 }: {
   root?: string;
   id?: string;
-  value?: string;
-  onChange?: (v: string | undefined) => void;
+  value?: V;
+  onChange?: (v: V | undefined) => void;
+  multiple?: boolean;
   allowClear?: boolean;
   size?: 'small' | 'middle' | 'large';
   style?: CSSProperties;
@@ -77,14 +80,18 @@ export function AreaPicker({
   // A value given from outside (a suggestion, a saved filter) deeper than the tree has opened: its name is
   // fetched and shown, never the bare code.
   useEffect(() => {
-    if (!value || tree.length === 0 || tree.some((x) => x.id === value)) return;
-    api<Area>(`/api/areas/${value}`).then(
-      (a) =>
-        setTree((old) =>
-          old.some((x) => x.id === a.code) ? old : [...old, { ...treeNode(a, null), isLeaf: true }],
-        ),
-      () => undefined,
+    const wanted = (Array.isArray(value) ? value : value ? [value] : []).filter(
+      (v) => !tree.some((x) => x.id === v),
     );
+    if (wanted.length === 0 || tree.length === 0) return;
+    for (const code of wanted)
+      api<Area>(`/api/areas/${code}`).then(
+        (a) =>
+          setTree((old) =>
+            old.some((x) => x.id === a.code) ? old : [...old, { ...treeNode(a, null), isLeaf: true }],
+          ),
+        () => undefined,
+      );
   }, [value, tree]);
 
   // Typing searches the whole jurisdiction by name (the tree only knows what has been opened): matches join the
@@ -131,7 +138,8 @@ export function AreaPicker({
       treeData={tree}
       loadData={loadChildren}
       value={value}
-      onChange={(v: string | undefined) => onChange?.(v)}
+      multiple={multiple}
+      onChange={(v: V | undefined) => onChange?.(v)}
       treeDefaultExpandedKeys={top ? [top] : []}
       showSearch
       onSearch={setSearch}

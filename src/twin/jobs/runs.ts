@@ -70,10 +70,16 @@ export async function queueRun(tx: Queryable, clock: Clock, by: string, params: 
   return rows[0] as RunRow;
 }
 
-export async function listRuns(db: Queryable, limit = 50): Promise<RunRow[]> {
-  const { rows } = await db.query<RunRow>(`SELECT ${COLUMNS} FROM twin_runs ORDER BY id DESC LIMIT $1`, [
-    limit,
-  ]);
+/** The runs, newest first, each with the name of whoever asked for it (the account's display name). */
+export async function listRuns(db: Queryable, limit = 50): Promise<(RunRow & { created_by_name: string })[]> {
+  const { rows } = await db.query<RunRow & { created_by_name: string }>(
+    `SELECT ${COLUMNS.split(', ')
+      .map((c) => `r.${c}`)
+      .join(', ')}, coalesce(u.display_name, r.created_by) AS created_by_name
+       FROM twin_runs r LEFT JOIN users u ON u.username = r.created_by
+      ORDER BY r.id DESC LIMIT $1`,
+    [limit],
+  );
   return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 

@@ -17,7 +17,7 @@ export const twinZh = {
     seeds: '随机种子数',
     people: '城市人口',
     start: '开始推演',
-    estimate: '预计用时约 {{minutes}} 分钟（每个做法 × 种子约 {{each}} 秒）',
+    estimate: '预计用时约 {{total}}（每个做法 × 种子约 {{each}} 秒）',
     queued: '已加入队列：推演 #{{id}}',
   },
   runs: {
@@ -32,6 +32,7 @@ export const twinZh = {
     status: '状态',
     took: '用时',
     minutes: '{{count}} 分钟',
+    seconds: '{{count}} 秒',
     open: '查看',
     cancel: '取消',
     cancelConfirm: '取消推演 #{{id}}？',
@@ -89,7 +90,7 @@ export const twinEn: typeof twinZh = {
     seeds: 'Seeds',
     people: 'People in the city',
     start: 'Start',
-    estimate: 'About {{minutes}} minutes (about {{each}} s per strategy × seed)',
+    estimate: 'About {{total}} (about {{each}} s per strategy × seed)',
     queued: 'Queued: simulation #{{id}}',
   },
   runs: {
@@ -104,6 +105,7 @@ export const twinEn: typeof twinZh = {
     status: 'Status',
     took: 'Took',
     minutes: '{{count}} min',
+    seconds: '{{count}} s',
     open: 'Open',
     cancel: 'Cancel',
     cancelConfirm: 'Cancel simulation #{{id}}?',

@@ -157,6 +157,11 @@ interface DailyReport {
   contacts: Record<string, number>;
   capacity: Record<string, number>;
   testing: Record<string, number>;
+  /** The sections of the modules beside the loop, as the report's downloads have them (absent: not built). */
+  disinfection?: Record<string, number>;
+  medical?: Record<string, number>;
+  supplies?: Record<string, number>;
+  forces?: Record<string, number>;
 }
 
 export const ZONE_COLOURS: Record<string, string> = {
@@ -213,6 +218,8 @@ export default function CommandPage({ me }: { me: Me }) {
 interface ZoneDraft {
   area_code?: string;
   level?: ZoneLevel;
+  /** Adopting a suggestion: its reason in the reader's language, to be kept or edited. */
+  reason?: string;
 }
 
 function ZonesView({ acting }: { acting: Acting }) {
@@ -350,7 +357,13 @@ function ZonesView({ acting }: { acting: Acting }) {
             render: (_: unknown, r: Suggestion) => (
               <Button
                 size="small"
-                onClick={() => setDraft({ area_code: r.area_code, level: r.suggested as ZoneLevel })}
+                onClick={() =>
+                  setDraft({
+                    area_code: r.area_code,
+                    level: r.suggested as ZoneLevel,
+                    reason: reasonText(r.reason_phrase, r.reason).slice(0, 500),
+                  })
+                }
               >
                 {t('command.adopt')}
               </Button>
@@ -1014,6 +1027,20 @@ function ReportView() {
             <Col xs={24} lg={12}>
               {section(t('report.testing'), 'report', r.testing)}
             </Col>
+            {(
+              [
+                ['disinfectionSection', r.disinfection],
+                ['reportMedical', r.medical],
+                ['suppliesSection', r.supplies],
+                ['forcesSection', r.forces],
+              ] as const
+            ).map(([title, values]) =>
+              values ? (
+                <Col xs={24} lg={12} key={title}>
+                  {section(t(`report.${title}`), 'report', values)}
+                </Col>
+              ) : null,
+            )}
           </Row>
           {Object.keys(r.cases.by_severity).length > 0 && (
             <Card size="small" title={t('report.bySeverity')}>

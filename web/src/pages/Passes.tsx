@@ -25,15 +25,14 @@ import {
   Switch,
   Table,
   Tag,
-  TreeSelect,
   Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
-import { type Area, api, type Me, query } from '../api.ts';
-import { AreaName, ErrorAlert, errorText, useAction, useApi, useFormat, useVersion } from './shared.tsx';
+import { api, type Me, query } from '../api.ts';
+import { AreaName, ErrorAlert, useAction, useApi, useFormat, useVersion } from './shared.tsx';
 
 const KINDS = ['supply', 'medical', 'response', 'emergency'] as const;
 const STATUSES = ['valid', 'not_yet_valid', 'expired', 'revoked'] as const;
@@ -111,92 +110,6 @@ interface Suspect {
   other_checked_at: string;
   km: number;
   minutes: number;
-}
-
-interface TreeNode {
-  id: string;
-  pId: string | null;
-  value: string;
-  title: string;
-  isLeaf: boolean;
-}
-
-const node = (a: Area, parent: string | null): TreeNode => ({
-  id: a.code,
-  pId: parent,
-  value: a.code,
-  title: a.name,
-  isLeaf: a.level >= 6,
-});
-
-/**
- * Areas of the caller's jurisdiction as a lazy tree, several of them (a pass's areas, in the order picked: a
- * route): the jurisdiction itself first, then its children; deeper levels load as they open. (The shared
- * AreaPicker picks one area: the checkpoint's.)
- */
-function AreaTree({
-  me,
-  multiple,
-  value,
-  onChange,
-  id,
-  placeholder,
-}: {
-  me: Me;
-  multiple?: boolean;
-  value?: string | string[];
-  onChange?: (v: string | string[]) => void;
-  id?: string;
-  placeholder?: string;
-}) {
-  const { t } = useTranslation();
-  const [tree, setTree] = useState<TreeNode[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const root = me.jurisdiction;
-    const first = root
-      ? Promise.all([
-          api<Area>(`/api/areas/${root}`),
-          api<{ items: Area[] }>(`/api/areas?parent=${root}`),
-        ]).then(([self, kids]) => [
-          { ...node(self, null), title: t('passes.form.whole', { name: self.name }), isLeaf: true },
-          ...kids.items.map((k) => node(k, null)),
-        ])
-      : api<{ items: Area[] }>('/api/areas').then((r) => r.items.map((a) => node(a, null)));
-    first.then(setTree, (err) => setError(errorText(err)));
-  }, [me.jurisdiction, t]);
-  const loadChildren = async (n: { value?: unknown }) => {
-    const code = String(n.value);
-    if (tree.some((x) => x.pId === code)) return;
-    try {
-      const kids = await api<{ items: Area[] }>(`/api/areas?parent=${code}`);
-      setTree((old) => [
-        ...old,
-        ...kids.items.filter((k) => !old.some((o) => o.id === k.code)).map((k) => node(k, code)),
-      ]);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
-  return (
-    <>
-      <TreeSelect
-        id={id}
-        treeDataSimpleMode
-        treeData={tree}
-        loadData={loadChildren}
-        multiple={multiple}
-        value={value}
-        onChange={(v: string | string[]) => onChange?.(v)}
-        showSearch
-        treeNodeFilterProp="title"
-        placeholder={placeholder}
-        style={{ width: '100%' }}
-        popupMatchSelectWidth={false}
-      />
-      <ErrorAlert error={error} />
-    </>
-  );
 }
 
 interface IssueValues {
@@ -341,7 +254,11 @@ function IssueForm({ me, onIssued }: { me: Me; onIssued: (id: number) => void })
             label={t('passes.form.areas')}
             rules={[{ required: true, type: 'array', min: 1, message: t('passes.form.areasPlaceholder') }]}
           >
-            <AreaTree me={me} multiple placeholder={t('passes.form.areasPlaceholder')} />
+            <AreaPicker<string[]>
+              root={me.jurisdiction}
+              multiple
+              placeholder={t('passes.form.areasPlaceholder')}
+            />
           </Form.Item>
         </Col>
         <Col xs={24} md={8}>

@@ -48,6 +48,8 @@ interface RunRow {
   id: number;
   created_at: string;
   created_by: string;
+  /** The asker's display name (the account's), else the login name. */
+  created_by_name?: string;
   params: RunParams;
   status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
   progress: number;
@@ -90,6 +92,13 @@ const COLORS = ['#1677ff', '#fa541c', '#52c41a', '#722ed1'];
 /** Seconds per strategy × seed × 1,000 people × 60 days, measured on a 2-core machine (74 s at 20,000 people). */
 const SECONDS_PER_THOUSAND = 3.7;
 
+/** A duration in words: seconds under a minute, else minutes (a 12-second run is not 「1 分钟」). */
+function durationText(t: (key: string, options: { count: number }) => string, seconds: number): string {
+  return seconds < 59.5
+    ? t('twin.runs.seconds', { count: Math.max(1, Math.round(seconds)) })
+    : t('twin.runs.minutes', { count: Math.round(seconds / 60) });
+}
+
 export default function TwinPage() {
   const { t, i18n } = useTranslation();
   const zh = i18n.language !== 'en';
@@ -97,6 +106,7 @@ export default function TwinPage() {
   const act = useAction();
   const options = useApi<Options>('/api/twin/options');
   const [version, setVersion] = useState(0);
+  const duration = (seconds: number) => durationText(t, seconds);
   const runs = useApi<{ items: RunRow[] }>('/api/twin/runs', version);
   const [open, setOpen] = useState<number | null>(null);
   const detail = useApi<RunDetail>(open === null ? null : `/api/twin/runs/${open}`, version);
@@ -124,8 +134,8 @@ export default function TwinPage() {
   const estimate = useMemo(() => {
     if (!values?.strategies?.length) return null;
     const each = ((SECONDS_PER_THOUSAND * (values.people ?? 0)) / 1000) * ((values.days ?? 60) / 60);
-    const minutes = Math.max(1, Math.round((each * values.strategies.length * (values.seeds ?? 1)) / 60));
-    return t('twin.form.estimate', { minutes, each: Math.max(1, Math.round(each)) });
+    const total = each * values.strategies.length * (values.seeds ?? 1);
+    return t('twin.form.estimate', { total: durationText(t, total), each: Math.max(1, Math.round(each)) });
   }, [values, t]);
 
   const start = async (v: RunParams) => {
@@ -149,9 +159,7 @@ export default function TwinPage() {
   };
   const took = (r: RunRow) =>
     r.started_at && r.finished_at
-      ? t('twin.runs.minutes', {
-          count: Math.max(1, Math.round((Date.parse(r.finished_at) - Date.parse(r.started_at)) / 60_000)),
-        })
+      ? duration((Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000)
       : '—';
 
   const limits = options.data?.limits;
@@ -244,7 +252,11 @@ export default function TwinPage() {
               title: t('twin.runs.createdAt'),
               render: (_, r) => fmt.dateTime(r.created_at),
             },
-            { key: 'by', title: t('twin.runs.by'), dataIndex: 'created_by' },
+            {
+              key: 'by',
+              title: t('twin.runs.by'),
+              render: (_: unknown, r: RunRow) => r.created_by_name ?? r.created_by,
+            },
             {
               key: 'strategies',
               title: t('twin.runs.strategies'),

@@ -556,6 +556,9 @@ export function ConfirmButton({
   const { t } = useTranslation();
   return (
     <Popconfirm
+      // A different question at the same place (a row whose next step changed) is a new confirmation: antd would
+      // otherwise keep the previous one's open state and its OK button's leaving spinner, and the OK never settles.
+      key={typeof title === 'string' ? title : undefined}
       title={title}
       description={description}
       okText={t('action.confirm')}
