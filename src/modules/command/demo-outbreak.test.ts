@@ -90,5 +90,9 @@ describeBackends('demo outbreak', (ctx) => {
     // Every figure shown in two places still agrees after the day's work.
     const checks = await crossCheckFigures(ctx.db, clock, '2022-03-21');
     expect(checks.filter((c) => !c.agree).map((c) => c.name)).toEqual([]);
+    // The demo's medical requests and disinfections are among them, and not all zero.
+    const shown = (name: string) => checks.find((c) => c.name === name)?.values.daily_report;
+    expect(shown('medical_requests_today')).toBeGreaterThan(0);
+    expect(shown('disinfections_due')).toBeGreaterThan(0);
   });
 });

@@ -34,6 +34,8 @@
  *     the sites active, full or closing
  *     (rooms from room sites, beds from hospitals).
  *   · cumulative_confirmed / cumulative_asymptomatic (today only): dashboard cases_<severity>; report cumulative.
+ *   · medical_* (就医, today only): dashboard medical_* vs the report's 就医保障 section (one SQL, emergency-clock.ts).
+ *   · disinfections_due / _done / _late (环境消杀, today only): dashboard disinfections_* vs the report's section.
  *
  * Known disagreements (findings, see figures.test.ts): waiting_for_placement — the stock's backlog and the
  * responsibility list leave out the secondary contacts the 8th edition centralises, and the dashboard and the
@@ -302,5 +304,14 @@ export async function crossCheckFigures(
       board: occ((sk) => sk === kind, ['available']),
     });
   }
+  // The modules beside the loop (today only: the dashboard shows today's and the open ones now).
+  for (const key of Object.keys(report.medical) as (keyof typeof report.medical)[])
+    add(key, { dashboard: ifToday(() => k(key)), daily_report: ifToday(() => report.medical[key]) });
+  for (const [key, kpiKey] of [
+    ['disinfections_due', 'disinfections_due_today'],
+    ['disinfections_done', 'disinfections_done_today'],
+    ['disinfections_late', 'disinfections_late'],
+  ] as const)
+    add(key, { dashboard: ifToday(() => k(kpiKey)), daily_report: ifToday(() => report.disinfection[key]) });
   return out;
 }
