@@ -18,6 +18,16 @@ describeBackends('db layer', (ctx) => {
     expect(rows[0]).toEqual({ a: 1, d: '2020-02-29', n: '2.5', j: { x: 1 }, arr: [1, 2], c: 1 });
   });
 
+  it('counts rows alike on both backends: returned by a SELECT or RETURNING, else changed', async () => {
+    await ctx.db.exec('CREATE TEMP TABLE rc (n int)');
+    expect((await ctx.db.query('INSERT INTO rc SELECT generate_series(1, 3)')).rowCount).toBe(3);
+    expect((await ctx.db.query('SELECT * FROM rc')).rowCount).toBe(3);
+    expect((await ctx.db.query('SELECT * FROM rc WHERE n > 9')).rowCount).toBe(0);
+    expect((await ctx.db.query('UPDATE rc SET n = n + 1 WHERE n < 3 RETURNING n')).rowCount).toBe(2);
+    expect((await ctx.db.query('DELETE FROM rc WHERE n = 3')).rowCount).toBe(2);
+    await ctx.db.exec('DROP TABLE rc');
+  });
+
   it('bulk inserts with unnest in chunks and honours ON CONFLICT', async () => {
     await ctx.db.exec('CREATE TABLE bulk_t (id int8 PRIMARY KEY, name text, born date, ok bool)');
     const rows = Array.from({ length: 1234 }, (_, i) => [i, `n${i}`, '2001-01-01', i % 2 === 0]);

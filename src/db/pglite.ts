@@ -10,14 +10,17 @@ interface PgliteLike {
     sql: string,
     params?: unknown[],
     options?: { blob?: Blob },
-  ): Promise<{ rows: T[]; affectedRows?: number; blob?: Blob }>;
+  ): Promise<{ rows: T[]; affectedRows?: number; fields?: readonly unknown[]; blob?: Blob }>;
   exec(sql: string): Promise<unknown>;
 }
 
 function wrap(conn: PgliteLike): Queryable {
   const query = async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {
     const r = await conn.query<T>(sql, params as unknown[]);
-    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    // As node-postgres counts: the rows a statement returned (a SELECT, or a change with RETURNING), else the rows
+    // it changed. PGlite says affectedRows 0 for a SELECT, which made `rowCount` differ between the backends.
+    const returned = (r.fields?.length ?? 0) > 0;
+    return { rows: r.rows, rowCount: returned ? r.rows.length : (r.affectedRows ?? r.rows.length) };
   };
   return {
     kind: 'pglite',
