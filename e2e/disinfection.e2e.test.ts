@@ -78,13 +78,15 @@ describe('环境消杀', () => {
       await page.locator('.disinfection-places tr.ant-table-row', { hasText: '东关农贸市场' }).waitFor();
 
       // The loop makes its first disinfection (due now); the page shows it with its owner and the record button.
-      const dueRow = page.locator('.disinfection-due tr.ant-table-row', { hasText: '东关农贸市场' });
+      // Every 8 hours from now: up to three due times fall in today (Beijing), the first is due now.
+      const dueRows = page.locator('.disinfection-due tr.ant-table-row', { hasText: '东关农贸市场' });
+      const dueRow = dueRows.first();
       await expect
         .poll(
           async () => {
             await page.reload();
             await page.getByRole('heading', { name: '环境消杀' }).waitFor();
-            return dueRow.count();
+            return dueRows.count();
           },
           { timeout: 30_000, interval: 1500 },
         )

@@ -92,6 +92,9 @@ const W = {
       env_disinfection: '环境消杀',
       medical_refusal: '就医拒诊',
       medical_emergency_stalled: '急诊超30分钟无进展',
+      supply_late: '保供逾期未送达',
+      force_shortfall: '力量缺口',
+      loop_test_gap: '闭环检测缺漏',
     },
     en: {
       retest_single_tube: 'Single-tube retest',
@@ -108,6 +111,9 @@ const W = {
       env_disinfection: 'Environmental disinfection',
       medical_refusal: 'Medical refusal',
       medical_emergency_stalled: 'Emergency stalled 30 min',
+      supply_late: 'Supplies late',
+      force_shortfall: 'Forces shortfall',
+      loop_test_gap: 'Closed-loop test missed',
     },
   },
   leaderFunction: {

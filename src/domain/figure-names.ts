@@ -313,6 +313,52 @@ const F = {
     '尚未诊治完成、且最近一步已超过30分钟没有进展的急诊申请数（按此刻计）。',
     'Emergency requests not yet treated whose last step is 30 minutes old or more (now).',
   ],
+
+  // 保供 (src/modules/supplies): supplies for households and compounds in lockdown and control zones.
+  supply_requests: [
+    '当日保供需求',
+    'Supplies requests that day',
+    '当日（北京时间）封控区、管控区的居民户和社区（小区）提出的保供物资需求数（重复提交只计一次）。',
+    'Supplies requests filed that day (Beijing time) by households and communities of lockdown and control zones (a resubmission counts once).',
+  ],
+  supply_handed: [
+    '当日保供已送达',
+    'Supplies handed that day',
+    '当日（北京时间）由社区工作者或志愿者送到户（或在小区门口交付）的保供需求数。',
+    'Supplies requests handed to the household (or at the compound gate) that day (Beijing time) by a community worker or volunteer.',
+  ],
+  supply_late: [
+    '保供逾期',
+    'Supplies late',
+    '已过时限仍未送达的保供需求数（按此刻计）：加急（含药品、母婴用品）4小时，普通24小时。',
+    'Supplies requests past their due time and not handed (now): urgent ones (medicine, infant items) 4 hours, normal ones 24 hours.',
+  ],
+  supply_shortfall: [
+    '保供缺口',
+    'Supplies shortfall',
+    '尚未安排配送的保供需求中，按现有可用库存（辖区仓库和市级仓库，外地支援到货后计入）无法满足的物资份数（按此刻计）。',
+    'Packs of supplies requests not yet in a delivery that the usable stock in reach (district and city depots, support shipments once arrived) cannot cover (now).',
+  ],
+
+  // 力量调配 (src/modules/forces): workers on the confirmed rosters, what they lack, closed-loop tests missed.
+  forces_on_duty: [
+    '在岗人数',
+    'People on duty',
+    '当日（北京时间）已确认排班中有班次的工作人员数（每人每天按轮休规则最多一个班次）。',
+    'Workers with a shift starting that day (Beijing time) on a confirmed roster (the rest rule allows one shift a day).',
+  ],
+  forces_shortfall: [
+    '力量缺口',
+    'Forces shortfall',
+    '当日已确认排班中，各区域、岗位、班次的需求人数减去已排人数之和（按需求规则：采样点采样人员、隔离点工作人员和医护、转运司机、封控管控区入户）。',
+    'On the confirmed rosters of that day, the sum over areas, skills and shifts of the people needed minus the people assigned (samplers of sampling points, site staff and medical staff, transfer drivers, door-to-door workers in lockdown and control zones).',
+  ],
+  loop_test_gaps: [
+    '闭环检测缺漏',
+    'Closed-loop test gaps',
+    '闭环管理人员当日应检未检的次数：已过应检时间仍未检测（按当日结束时计；当日尚未结束则按此刻计）。',
+    'Closed-loop workers’ tests due that day whose due time passed without a test: as of the end of the day, or as of now while the day is not over.',
+  ],
 } as const satisfies Record<string, Entry>;
 
 export type FigureKey = keyof typeof F;
@@ -359,6 +405,13 @@ export const REPORT_FIGURES: Readonly<Record<string, FigureKey>> = {
   medical_refused_today: 'medical_refused',
   medical_emergencies_open: 'medical_emergencies_open',
   medical_emergencies_stalled: 'medical_emergencies_stalled',
+  supply_requests_today: 'supply_requests',
+  supply_handed_today: 'supply_handed',
+  supply_late: 'supply_late',
+  supply_shortfall: 'supply_shortfall',
+  forces_on_duty: 'forces_on_duty',
+  forces_shortfall: 'forces_shortfall',
+  loop_test_gaps: 'loop_test_gaps',
   disinfections_due: 'disinfections_due',
   disinfections_done: 'disinfections_done',
   disinfections_late: 'disinfections_late',

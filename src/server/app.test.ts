@@ -96,7 +96,10 @@ describeBackends('HTTP API', (ctx) => {
     const csv = await get('/api/persons/export?area=220202&format=csv');
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
-    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toBe('姓名,性别,年龄,身份证号（脱敏）,电话（脱敏）,住址,区域,特殊人群,健康码,风险状态');
     const truth = await ctx.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM persons WHERE starts_with(area_code, '220202') AND purged_at IS NULL",
@@ -106,9 +109,14 @@ describeBackends('HTTP API', (ctx) => {
     expect(csv.body).not.toMatch(/\b22\d{13}\b/); // areas by name
     expect(csv.body).not.toMatch(/,(none|green|close_contact|M|F),/); // codes in words
     // The same filter as the list: a risk status.
-    await ctx.db.query("UPDATE persons SET risk_status = 'close_contact' WHERE id IN (SELECT id FROM persons ORDER BY id LIMIT 3)");
+    await ctx.db.query(
+      "UPDATE persons SET risk_status = 'close_contact' WHERE id IN (SELECT id FROM persons ORDER BY id LIMIT 3)",
+    );
     const close = await get('/api/persons/export?risk_status=close_contact&format=csv&lang=en');
-    const closeLines = close.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const closeLines = close.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(closeLines).toHaveLength(4);
     for (const l of closeLines.slice(1)) expect(l.endsWith(',Close contact')).toBe(true);
     const xlsx = await get('/api/persons/export?area=220202');

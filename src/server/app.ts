@@ -25,11 +25,13 @@ import { DashboardStore } from '../modules/command/dashboard.ts';
 import { dashboardRoutes } from '../modules/command/dashboard-routes.ts';
 import { commandRoutes } from '../modules/command/routes.ts';
 import { disinfectionRoutes } from '../modules/disinfection/routes.ts';
+import { forcesRoutes } from '../modules/forces/routes.ts';
 import { isolationRoutes } from '../modules/isolation/routes.ts';
 import { medicalRoutes } from '../modules/medical/routes.ts';
 import { passRoutes } from '../modules/passes/routes.ts';
 import { importRoutes } from '../modules/registry/import/routes.ts';
 import { registryRoutes } from '../modules/registry/routes.ts';
+import { suppliesRoutes } from '../modules/supplies/routes.ts';
 import { testingRoutes } from '../modules/testing/routes.ts';
 import { tracingRoutes } from '../modules/tracing/routes.ts';
 import { transferRoutes } from '../modules/transfer/routes.ts';
@@ -263,6 +265,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(passRoutes, { prefix: '/api', db, clock });
   await app.register(medicalRoutes, { prefix: '/api', db, clock });
   await app.register(disinfectionRoutes, { prefix: '/api', db, clock });
+  await app.register(forcesRoutes, { prefix: '/api', db, clock });
+  await app.register(suppliesRoutes, { prefix: '/api', db, clock });
   if (options.workers) installWorkers(app, db, clock, store);
   await installWebApp(app); // the web app at / (web/dist), or the landing page without a build
   return app;

@@ -11,7 +11,10 @@ import type { Clock } from '../domain/clock.ts';
 import { auditHead, signedCheckpoint } from '../modules/access/audit.ts';
 import { type DashboardStore, refreshDashboard } from '../modules/command/dashboard.ts';
 import { runDisinfection } from '../modules/disinfection/run.ts';
+import { checkLoopGaps } from '../modules/forces/loops.ts';
 import { checkStalledEmergencies } from '../modules/medical/emergency-clock.ts';
+import { checkLateSupplies } from '../modules/supplies/figures.ts';
+import { refreshShortfall } from '../modules/supplies/planning.ts';
 import { runTracing } from '../modules/tracing/run-tracing.ts';
 import { TwinRunner } from '../twin/jobs/runner.ts';
 
@@ -81,6 +84,18 @@ export function installWorkers(
   every(app, 'medical emergency check', 60_000, async () => {
     const opened = await checkStalledEmergencies(db, clock);
     if (opened > 0) app.log.warn({ stalled: opened }, 'medical emergencies stalled 30 minutes');
+  });
+  // 力量调配 闭环: the closed loops' daily test schedule, and a gap task for every test due and not taken.
+  every(app, 'closed-loop test check', 60_000, async () => {
+    const gaps = await checkLoopGaps(db, clock);
+    if (gaps > 0) app.log.warn({ gaps }, 'closed-loop tests missed');
+  });
+  // 保供: a request past due and not handed becomes an item (a task) on the supply leader's responsibility list;
+  // the shortfall is recomputed (a support shipment's stock becomes usable when it arrives).
+  every(app, 'supplies late check', 60_000, async () => {
+    const late = await checkLateSupplies(db, clock);
+    await db.transaction((tx) => refreshShortfall(tx, clock.now()));
+    if (late > 0) app.log.warn({ late }, 'supplies requests late');
   });
   // 推演 runs asked for in the web app: one at a time, in a worker thread.
   const twin = new TwinRunner(db, clock, app.log);

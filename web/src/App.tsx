@@ -26,6 +26,8 @@ const PassesPage = lazy(() => import('./pages/Passes.tsx'));
 const CheckpointPage = lazy(() => import('./pages/Checkpoint.tsx'));
 const MedicalPage = lazy(() => import('./pages/Medical.tsx'));
 const DisinfectionPage = lazy(() => import('./pages/Disinfection.tsx'));
+const SuppliesPage = lazy(() => import('./pages/Supplies.tsx'));
+const ForcesPage = lazy(() => import('./pages/Forces.tsx'));
 const LabPage = lazy(() => import('./pages/Lab.tsx'));
 
 interface Page {
@@ -61,6 +63,10 @@ function PageBody({ path, me }: { path: string; me: Me }) {
       return <MedicalPage me={me} />;
     case '/disinfection':
       return <DisinfectionPage me={me} />;
+    case '/supplies':
+      return <SuppliesPage me={me} />;
+    case '/forces':
+      return <ForcesPage me={me} />;
     case '/lab':
       return <LabPage me={me} />;
     default:
@@ -158,6 +164,8 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
       label: t('disinfection.nav'),
       permissions: ['disinfection.manage', 'disinfection.record'],
     },
+    { path: '/supplies', label: t('supplies.nav'), permissions: ['supply.request', 'supply.dispatch'] },
+    { path: '/forces', label: t('forces.nav'), permissions: ['forces.read'] },
     { path: '/admin', label: t('admin.nav'), permissions: ['user.manage', 'token.manage', 'audit.read'] },
   ].filter((p) => p.permissions.some((x) => me.permissions.includes(x)));
   const current = pages.find((p) => p.path === path) ?? pages[0];

@@ -395,6 +395,67 @@ export function Dashboard({ me }: { me: Me }) {
             extra={f && <Tag>{t('dashboard.openTasks', { count: pick('tasks_open') })}</Tag>}
           />
         </Col>
+        <Col flex="1 1 140px">
+          <Kpi
+            testId="forces-on-duty"
+            title={<FigureLabel k="forces_on_duty" />}
+            value={pick('forces_on_duty')}
+          />
+        </Col>
+        <Col flex="1 1 140px">
+          <Kpi
+            testId="forces-shortfall"
+            title={<FigureLabel k="forces_shortfall" />}
+            value={pick('forces_shortfall')}
+            alert={(pick('forces_shortfall') ?? 0) > 0}
+          />
+        </Col>
+        <Col flex="1 1 140px">
+          <Kpi
+            testId="medical-emergencies"
+            title={<FigureLabel k="medical_emergencies_open" />}
+            value={pick('medical_emergencies_open')}
+            alert={(pick('medical_emergencies_stalled') ?? 0) > 0}
+            extra={
+              f && (
+                <Tag color={(pick('medical_emergencies_stalled') ?? 0) > 0 ? 'red' : undefined}>
+                  <FigureLabel k="medical_emergencies_stalled" /> {pick('medical_emergencies_stalled')}
+                </Tag>
+              )
+            }
+          />
+        </Col>
+        <Col flex="1 1 140px">
+          <Kpi
+            testId="disinfections-late"
+            title={<FigureLabel k="disinfections_late" />}
+            value={pick('disinfections_late')}
+            alert={(pick('disinfections_late') ?? 0) > 0}
+            extra={
+              f && (
+                <Tag>
+                  <FigureLabel k="disinfections_done" /> {pick('disinfections_done_today')} /{' '}
+                  {pick('disinfections_due_today')}
+                </Tag>
+              )
+            }
+          />
+        </Col>
+        <Col flex="1 1 140px">
+          <Kpi
+            testId="supply-late"
+            title={<FigureLabel k="supply_late" />}
+            value={pick('supply_late')}
+            alert={(pick('supply_late') ?? 0) > 0}
+            extra={
+              f && (
+                <Tag color={(pick('supply_shortfall') ?? 0) > 0 ? 'red' : undefined}>
+                  <FigureLabel k="supply_shortfall" /> {pick('supply_shortfall')}
+                </Tag>
+              )
+            }
+          />
+        </Col>
       </Row>
       <Row gutter={[12, 12]}>
         <Col xs={24} xl={12}>

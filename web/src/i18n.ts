@@ -5,10 +5,12 @@ import { CODE_WORDS } from '../../src/domain/code-words.ts';
 import { adminEn, adminZh } from './i18n/admin.ts';
 import { disinfectionEn, disinfectionZh } from './i18n/disinfection.ts';
 import { errorsZh } from './i18n/errors.ts';
+import { forcesEn, forcesZh } from './i18n/forces.ts';
 import { labEn, labZh } from './i18n/lab.ts';
 import { medicalEn, medicalZh } from './i18n/medical.ts';
 import { passesEn, passesZh } from './i18n/passes.ts';
 import { sitesEn, sitesZh } from './i18n/sites.ts';
+import { suppliesEn, suppliesZh } from './i18n/supplies.ts';
 import { twinEn, twinZh } from './i18n/twin.ts';
 
 const zh = {
@@ -62,7 +64,7 @@ const zh = {
     rounds: '最近检测轮次',
     noRounds: '暂无检测轮次',
     asOf: '数据截至 {{time}}',
-    every: '每 {{seconds}} 秒刷新',
+    every: '本页每 {{seconds}} 秒取一次最新数据（数据时间见左）',
     stale: '刷新失败，仍显示上次的数据：{{message}}',
     casesToday: '今日新增阳性',
     asymptomaticToday: '其中无症状 {{count}}',
@@ -98,7 +100,7 @@ const zh = {
       room_freed: '当前待消杀或消杀中的房间',
     },
     clocks: '今日时钟（分钟）P50 / P90',
-    foundToPlaced: '发现 → 安置',
+    foundToPlaced: '今日安置者 发现 → 安置',
     placedToArrived: '安置 → 入住',
     trend: '近 14 天趋势',
     series: { cases: '新增病例', found_close_contact: '发现密接', placed: '安置', released: '解除' },
@@ -604,7 +606,7 @@ const zh = {
     disinfection: '车辆消杀',
     needsDisinfection: '待消杀',
     reason: '编组说明',
-    found_to_placed: '发现→安置 P50/P90',
+    found_to_placed: '当日发现者 发现→安置 P50/P90',
     found_to_picked_up: '发现→接上车 P50/P90',
     found_to_delivered: '发现→送达 P50/P90',
     minutes: '分钟',
@@ -862,7 +864,7 @@ const en: Messages = {
     rounds: 'Latest testing rounds',
     noRounds: 'No testing rounds yet',
     asOf: 'As of {{time}}',
-    every: 'refreshed every {{seconds}} s',
+    every: 'this page asks for the latest figures every {{seconds}} s (their time on the left)',
     stale: 'Refresh failed; still showing the last figures: {{message}}',
     casesToday: 'New positives today',
     asymptomaticToday: 'of which asymptomatic {{count}}',
@@ -904,7 +906,7 @@ const en: Messages = {
       room_freed: 'Rooms awaiting or in disinfection now',
     },
     clocks: "Today's clocks (minutes) P50 / P90",
-    foundToPlaced: 'found → placed',
+    foundToPlaced: 'placed today: found → placed',
     placedToArrived: 'placed → arrived',
     trend: 'Last 14 days',
     series: {
@@ -1418,7 +1420,7 @@ const en: Messages = {
     disinfection: 'Vehicle disinfection',
     needsDisinfection: 'Needs disinfection',
     reason: 'Why grouped',
-    found_to_placed: 'Found → placed P50/P90',
+    found_to_placed: 'Found that day: found → placed P50/P90',
     found_to_picked_up: 'Found → picked up P50/P90',
     found_to_delivered: 'Found → delivered P50/P90',
     minutes: 'min',
@@ -1649,8 +1651,10 @@ void i18n.use(initReactI18next).init({
         twin: twinZh,
         passes: passesZh,
         medical: medicalZh,
+        forces: forcesZh,
         lab: labZh,
         disinfection: disinfectionZh,
+        supplies: suppliesZh,
       },
     },
     en: {
@@ -1661,8 +1665,10 @@ void i18n.use(initReactI18next).init({
         twin: twinEn,
         passes: passesEn,
         medical: medicalEn,
+        forces: forcesEn,
         lab: labEn,
         disinfection: disinfectionEn,
+        supplies: suppliesEn,
       },
     },
   },

@@ -10,6 +10,7 @@ import { describeBackends } from '../../db/testing.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, TEST_PASSWORD } from '../../server/test-auth.ts';
+import { ensureSchedule } from '../forces/loops.ts';
 import { placeBacklog } from '../isolation/place-backlog.ts';
 import { createRequest } from '../medical/requests.ts';
 import { issuePass } from '../passes/issue.ts';
@@ -76,6 +77,11 @@ const SCOPED_READS = new Set([
   'GET /api/medical/requests/:id',
   'GET /api/medical/emergencies',
   'GET /api/medical/refusals',
+  'GET /api/supplies/requests', // households' requests with masked names
+  'GET /api/supplies/requests/:id',
+  'GET /api/forces/workers', // workers' names, filtered to the jurisdiction
+  'GET /api/forces/board', // rosters with their workers' names
+  'GET /api/forces/loops', // closed loops with their workers' names and tests
 ]);
 /** Reads that return no records of people: the caller's own account, public area names, a chain check. */
 const NOT_PERSONAL = new Set([
@@ -111,6 +117,13 @@ const NOT_PERSONAL = new Set([
   'GET /api/transfer/vehicles', // plates and open-trip counts, filtered to the jurisdiction: no people
   'GET /api/disinfection/places', // places to disinfect, filtered to the jurisdiction (disinfection.test.ts)
   'GET /api/disinfection/due', // disinfections of places and who did them (staff), same scoping
+  'GET /api/supplies/depots', // depots (places) and their stock, those serving the jurisdiction
+  'GET /api/supplies/deliveries', // deliveries to compounds (places) and staff names, filtered to the jurisdiction
+  'GET /api/supplies/plan', // request ids, compounds and packs, filtered to the jurisdiction: no people
+  'GET /api/supplies/summary', // counts of the jurisdiction (supplies.test.ts)
+  'GET /api/forces/teams', // support teams (organisations) and counts, filtered to the jurisdiction
+  'GET /api/forces/demand', // counts of people needed per area and shift: no people
+  'GET /api/forces/figures', // counts of the jurisdiction (forces.test.ts)
 ]);
 
 /** The data lines of a list's CSV export (answered 200), without the byte-order mark and the header. */
@@ -188,6 +201,42 @@ describeBackends('access control', (ctx) => {
           UNSCOPED,
         ),
       );
+    // Supplies requests (保供) of households all over the city.
+    await ctx.db.query(
+      `INSERT INTO supply_requests (idempotency_key, requester, person_id, household_id, area_code, zone_level, deliver_to,
+                                    urgency, requested_by, requested_at, due_at)
+       SELECT 'access-supply-' || id, 'household', id, household_id, area_code, 'lockdown', 'door', 'normal', 't', $1, $1
+         FROM persons WHERE id % 17 = 0`,
+      [clock.now()],
+    );
+    // Workers (力量调配) all over the city, each on a shift of a roster of their area and in a loop of it.
+    await ctx.db.query(
+      `INSERT INTO workers (idempotency_key, name, role, skills, area_code, status_at, created_by, created_at)
+       SELECT 'access-worker-' || id, '工作人员' || id, 'sampler', ARRAY['sampler'], area_code, $1, 't', $1
+         FROM persons WHERE id % 19 = 0`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `INSERT INTO rosters (area_code, day, rules, demand, proposed_by, proposed_at)
+       SELECT DISTINCT area_code, '2022-03-14'::date, '{}'::jsonb, '[]'::jsonb, 't', $1::timestamptz FROM workers`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `INSERT INTO roster_shifts (roster_id, worker_id, area_code, skill, starts_at, ends_at)
+       SELECT r.id, w.id, w.area_code, 'sampler', $1, $1::timestamptz + interval '8 hours'
+         FROM workers w JOIN rosters r ON r.area_code = w.area_code`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `INSERT INTO closed_loops (name, area_code, lodging, post, transport, created_by, created_at)
+       SELECT DISTINCT 'loop ' || area_code, area_code, '酒店', '岗位', '专车', 't', $1::timestamptz FROM workers`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `UPDATE workers w SET loop_id = l.id, loop_joined_at = $1 FROM closed_loops l WHERE l.area_code = w.area_code`,
+      [new Date(clock.now().getTime() - 86_400_000)],
+    );
+    await ensureSchedule(ctx.db, clock.now());
     // A round over the whole city, and follow-up tasks all over it.
     await ctx.db.transaction((tx) =>
       createRound(tx, clock, { name: 'r', areas: ['2202'], createdBy: 't' }, ''),
@@ -460,6 +509,36 @@ describeBackends('access control', (ctx) => {
             for (const x of (await get('/api/medical/refusals')).json().items)
               expect(inside(x.area_code)).toBe(true);
           } else expect(medical.statusCode).toBe(403);
+          // Supplies requests name their households' people: only those of the jurisdiction.
+          const supplies = await get('/api/supplies/requests?limit=500');
+          if (ROLE_PERMISSIONS[role].includes('supply.request')) {
+            expect(supplies.statusCode).toBe(200);
+            for (const x of supplies.json().items) expect(inside(x.area_code)).toBe(true);
+            const all = await ctx.db.query<{ id: number; area_code: string }>(
+              'SELECT id, area_code FROM supply_requests ORDER BY id',
+            );
+            expect(supplies.json().total).toBe(all.rows.filter((x) => inside(x.area_code)).length);
+            for (const x of all.rows.slice(0, 4))
+              expect((await get(`/api/supplies/requests/${x.id}`)).statusCode).toBe(
+                inside(x.area_code) ? 200 : 404,
+              );
+            for (const x of (await get('/api/supplies/deliveries')).json().items)
+              expect(inside(x.area_code)).toBe(true);
+          } else expect(supplies.statusCode).toBe(403);
+          // Workers, rosters and loops name workers: only those of the jurisdiction.
+          const workers = await get('/api/forces/workers?limit=2000');
+          if (ROLE_PERMISSIONS[role].includes('forces.read')) {
+            expect(workers.statusCode).toBe(200);
+            for (const x of workers.json().items) expect(inside(x.area_code)).toBe(true);
+            const all = await ctx.db.query<{ area_code: string }>('SELECT area_code FROM workers');
+            expect(workers.json().total).toBe(all.rows.filter((x) => inside(x.area_code)).length);
+            for (const r of (await get('/api/forces/board?day=2022-03-14')).json().rosters) {
+              expect(inside(r.area_code)).toBe(true);
+              for (const x of r.shifts) expect(inside(x.area_code)).toBe(true);
+            }
+            for (const l of (await get('/api/forces/loops?day=2022-03-14')).json().items)
+              expect(inside(l.area_code)).toBe(true);
+          } else expect(workers.statusCode).toBe(403);
           // Aggregates count only the jurisdiction.
           const stats = await get('/api/stats');
           expect(stats.statusCode).toBe(200);

@@ -55,6 +55,10 @@ export const PERMISSIONS = [
   'medical.dispatch', // 就医: hospitals' colours and capacities, route, vehicles, at hospital, treated, refusals
   'disinfection.manage', // set up places to disinfect (环境消杀) with their frequency and owner, take them out of service
   'disinfection.record', // see the day's due and late disinfections and the places, record a disinfection done
+  'supply.request', // 保供: file supplies requests for households and compounds in zones, follow them, record handed
+  'supply.dispatch', // 保供: depots and stock, the planner's proposals, confirm deliveries, dispatched, at the gate
+  'forces.read', // 力量调配: workers, support teams, the day's demand, the roster board, closed loops and their tests
+  'forces.plan', // 力量调配: register workers and teams, propose, edit and confirm rosters, closed loops, workers' tests
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -84,8 +88,12 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'pass.check',
     'medical.request',
     'medical.dispatch',
+    'supply.request',
+    'supply.dispatch',
     'disinfection.manage',
     'disinfection.record',
+    'forces.read',
+    'forces.plan',
   ],
   testing: [
     ...EVERYONE,
@@ -96,6 +104,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'testing.lab',
     'task.read',
     'task.complete',
+    'forces.read',
   ],
   lab: [...EVERYONE, 'testing.read', 'testing.lab'],
   tracer: [
@@ -120,6 +129,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'pass.check',
     'medical.request',
     'medical.dispatch',
+    'supply.request',
+    'supply.dispatch',
+    'forces.read',
+    'forces.plan',
   ],
   driver: [...EVERYONE, 'person.read', 'transfer.read', 'transfer.drive'],
   site_manager: [
@@ -132,6 +145,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'task.complete',
     'medical.request',
     'disinfection.record',
+    'forces.read',
+    'forces.plan',
   ],
   community_worker: [
     ...EVERYONE,
@@ -142,8 +157,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'task.read',
     'pass.check',
     'medical.request',
+    'supply.request',
     'disinfection.manage',
     'disinfection.record',
+    'forces.read',
   ],
   // Checks passes at a checkpoint (卡口), often police or volunteers: reads no people.
   checkpoint_officer: [...EVERYONE, 'pass.check'],

@@ -102,6 +102,23 @@ const WRITES: Record<string, 'person' | 'stay' | 'place' | 'jurisdiction' | 'sys
   'POST /api/medical/requests/:id/at-hospital': 'person',
   'POST /api/medical/requests/:id/treated': 'person',
   'POST /api/medical/requests/:id/refuse': 'person',
+  'POST /api/forces/workers': 'place', // the worker's base area
+  'POST /api/forces/workers/:id/status': 'place',
+  'POST /api/forces/teams': 'place',
+  'POST /api/forces/rosters': 'place', // the roster's area
+  'POST /api/forces/rosters/:id/confirm': 'place',
+  'POST /api/forces/rosters/:id/shifts': 'place', // the roster's area and the worker's
+  'POST /api/forces/rosters/:id/shifts/:shift/remove': 'place',
+  'POST /api/forces/loops': 'place',
+  'POST /api/forces/loops/:id/workers': 'place', // the loop's area and the workers'
+  'POST /api/forces/tests': 'place', // the worker's base area
+  'POST /api/supplies/depots': 'place',
+  'POST /api/supplies/depots/:id/receipts': 'place',
+  'POST /api/supplies/requests': 'person', // a household's by its person; a compound's by its area
+  'POST /api/supplies/requests/:id/handed': 'person',
+  'POST /api/supplies/deliveries': 'place', // the compound it goes to
+  'POST /api/supplies/deliveries/:id/dispatched': 'place',
+  'POST /api/supplies/deliveries/:id/at-gate': 'place',
   'POST /api/passes/:id/revoke': 'place', // the area containing its areas
   'POST /api/checkpoints': 'place',
   'POST /api/checkpoints/:id/scans': 'place', // the checkpoint (the pass may be of anywhere)
@@ -165,6 +182,14 @@ const HASHED: Record<string, string> = {
   disinfection_places: 'id, active',
   hospitals: 'id, code_colour, active',
   medical_requests: 'id, status, hospital_id, vehicle_id',
+  workers: 'id, status, loop_id',
+  support_teams: 'id, name',
+  rosters: 'id, status',
+  roster_shifts: 'id, status',
+  closed_loops: 'id, name',
+  supply_depots: 'id, active',
+  supply_requests: 'id, status, delivery_id, handed_at',
+  supply_deliveries: 'id, status',
 };
 const COUNTED = [
   'disinfections',
@@ -181,6 +206,12 @@ const COUNTED = [
   'households',
   'events',
   'pass_checks',
+  'loop_tests',
+  'loop_test_due',
+  'roster_shortfalls',
+  'supply_stock_moves',
+  'supply_delivery_steps',
+  'supply_request_items',
 ];
 const FINGERPRINT_SQL = `SELECT json_build_object(${[
   ...Object.entries(HASHED).map(
@@ -290,6 +321,55 @@ describeBackends('write scoping', (ctx) => {
                                      basis, colour_reason, requested_by, requested_at, last_step_at)
        SELECT 'ws-medical-seed-' || id, id, area_code, 'chronic_medicine', 'routine', '13800000000', 'yellow',
               'control_zone', '{}'::jsonb, 't', $1, $1 FROM persons WHERE id % 11 = 0`,
+      [clock.now()],
+    );
+    // Forces (力量调配): a worker, a draft roster with a shift and a closed loop in every district, street, community.
+    await ctx.db.query(
+      `INSERT INTO workers (idempotency_key, name, role, skills, area_code, status_at, created_by, created_at)
+       SELECT 'ws-worker-seed-' || code, 'WS 工作人员', 'sampler', ARRAY['sampler'], code, $1, 't', $1 FROM areas
+        WHERE level BETWEEN 3 AND 5 AND starts_with(code, '2202')`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `INSERT INTO rosters (area_code, day, rules, demand, proposed_by, proposed_at)
+       SELECT code, '2022-03-14', '{"maxHoursIn24":12,"minRestHours":8,"restDayEvery":7}'::jsonb, '[]'::jsonb, 't', $1
+         FROM areas WHERE level BETWEEN 3 AND 5 AND starts_with(code, '2202')`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `INSERT INTO roster_shifts (roster_id, worker_id, area_code, skill, starts_at, ends_at)
+       SELECT r.id, w.id, r.area_code, 'sampler', $1, $1::timestamptz + interval '8 hours'
+         FROM rosters r JOIN workers w ON w.area_code = r.area_code`,
+      [new Date('2022-03-14T08:00:00Z')],
+    );
+    await ctx.db.query(
+      `INSERT INTO closed_loops (name, area_code, lodging, post, transport, created_by, created_at)
+       SELECT 'WS 闭环 ' || code, code, '酒店', '岗位', '专车', 't', $1 FROM areas
+        WHERE level BETWEEN 3 AND 4 AND starts_with(code, '2202')`,
+      [clock.now()],
+    );
+    // Supplies (保供): a depot with stock in every district, requests of households, deliveries planned to every
+    // community (empty: their steps move no stock).
+    await ctx.db.query(
+      `INSERT INTO supply_depots (name, area_code, source, created_by, created_at)
+       SELECT 'WS 保供仓 ' || code, code, 'local', 't', $1 FROM areas WHERE level = 3 AND starts_with(code, '2202')`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `INSERT INTO supply_stock (depot_id, category, quantity)
+       SELECT id, c, 100 FROM supply_depots, unnest(ARRAY['groceries', 'medicine', 'infant', 'elderly', 'other']) AS c`,
+    );
+    await ctx.db.query(
+      `INSERT INTO supply_requests (idempotency_key, requester, person_id, household_id, area_code, zone_level, deliver_to,
+                                    urgency, requested_by, requested_at, due_at)
+       SELECT 'ws-supply-seed-' || id, 'household', id, household_id, area_code, 'control', 'gate', 'normal', 't', $1, $1
+         FROM persons WHERE id % 13 = 0`,
+      [clock.now()],
+    );
+    await ctx.db.query(
+      `INSERT INTO supply_deliveries (idempotency_key, depot_id, area_code, planned_by, planned_at)
+       SELECT 'ws-delivery-' || a.code, d.id, a.code, 't', $1
+         FROM areas a JOIN supply_depots d ON d.area_code = left(a.code, 6) WHERE a.level = 5`,
       [clock.now()],
     );
     for (const code of jurisdictions.filter((j) => j.length >= 6))
@@ -720,6 +800,89 @@ describeBackends('write scoping', (ctx) => {
         },
       }),
     },
+    // Forces: workers, teams, rosters and loops where their area is.
+    {
+      route: 'POST /api/forces/workers',
+      targets: AREAS,
+      request: (t, k) => ({
+        url: '/api/forces/workers',
+        payload: { key: `ws-worker-${k}`, name: '工作人员', role: 'volunteer', area_code: t.a },
+      }),
+      refused: outOfJurisdiction,
+    },
+    {
+      route: 'POST /api/forces/workers/:id/status',
+      targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM workers',
+      request: (t) => ({ url: `/api/forces/workers/${t.a}/status`, payload: { status: 'resting' } }),
+    },
+    {
+      route: 'POST /api/forces/teams',
+      targets: AREAS,
+      request: (t, k) => ({
+        url: '/api/forces/teams',
+        payload: {
+          name: `支援队-${k}`,
+          origin_city: '四平',
+          area_code: t.a,
+          size: 5,
+          arrives_on: '2022-03-13',
+          leaves_on: '2022-03-20',
+        },
+      }),
+      refused: outOfJurisdiction,
+    },
+    {
+      route: 'POST /api/forces/rosters',
+      targets: AREAS,
+      request: (t) => ({ url: '/api/forces/rosters', payload: { area_code: t.a, day: '2022-03-15' } }),
+      refused: outOfJurisdiction,
+    },
+    {
+      route: 'POST /api/forces/rosters/:id/confirm',
+      targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM rosters',
+      request: (t) => ({ url: `/api/forces/rosters/${t.a}/confirm` }),
+    },
+    {
+      route: 'POST /api/forces/rosters/:id/shifts',
+      targets: `SELECT r.id AS a, w.id AS b, ARRAY[r.area_code, w.area_code] AS areas
+                  FROM rosters r JOIN workers w ON w.area_code = r.area_code`,
+      request: (t) => ({
+        url: `/api/forces/rosters/${t.a}/shifts`,
+        payload: { worker_id: t.b, area_code: t.areas[0], skill: 'sampler', shift: 'evening' },
+      }),
+    },
+    {
+      route: 'POST /api/forces/rosters/:id/shifts/:shift/remove',
+      targets: `SELECT s.roster_id AS a, s.id AS b, ARRAY[r.area_code] AS areas
+                  FROM roster_shifts s JOIN rosters r ON r.id = s.roster_id`,
+      request: (t) => ({
+        url: `/api/forces/rosters/${t.a}/shifts/${t.b}/remove`,
+        payload: { reason: '调整' },
+      }),
+    },
+    {
+      route: 'POST /api/forces/loops',
+      targets: AREAS,
+      request: (t, k) => ({
+        url: '/api/forces/loops',
+        payload: { name: `闭环-${k}`, area_code: t.a, lodging: '酒店', post: '岗位', transport: '专车' },
+      }),
+      refused: outOfJurisdiction,
+    },
+    {
+      route: 'POST /api/forces/loops/:id/workers',
+      targets: `SELECT l.id AS a, w.id AS b, ARRAY[l.area_code, w.area_code] AS areas
+                  FROM closed_loops l JOIN workers w ON starts_with(w.area_code, l.area_code)`,
+      request: (t) => ({ url: `/api/forces/loops/${t.a}/workers`, payload: { worker_ids: [t.b] } }),
+    },
+    {
+      route: 'POST /api/forces/tests',
+      targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM workers',
+      request: (t, k) => ({
+        url: '/api/forces/tests',
+        payload: { key: `ws-test-${k}`, worker_id: t.a, taken_at: at(), result: 'negative' },
+      }),
+    },
     ...(['route', 'vehicle', 'at-hospital', 'treated', 'refuse'] as const).map(
       (step): Probe => ({
         route: `POST /api/medical/requests/:id/${step}`,
@@ -728,6 +891,58 @@ describeBackends('write scoping', (ctx) => {
           url: `/api/medical/requests/${t.a}/${step}`,
           payload: step === 'vehicle' ? { vehicle_id: 1 } : step === 'refuse' ? { reason: '床位已满' } : {},
         }),
+      }),
+    ),
+    // Supplies: depots where they stand; requests by their person; deliveries by their compound.
+    {
+      route: 'POST /api/supplies/depots',
+      targets: AREAS,
+      request: (t, k) => ({
+        url: '/api/supplies/depots',
+        payload: { name: `保供仓-${k}`, area_code: t.a, stock: { groceries: 5 } },
+      }),
+      refused: outOfJurisdiction,
+    },
+    {
+      route: 'POST /api/supplies/depots/:id/receipts',
+      targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM supply_depots',
+      request: (t, k) => ({
+        url: `/api/supplies/depots/${t.a}/receipts`,
+        payload: { key: `ws-receipt-${k}`, items: [{ category: 'groceries', quantity: 10 }] },
+      }),
+    },
+    {
+      route: 'POST /api/supplies/requests',
+      targets: PERSONS,
+      request: (t, k) => ({
+        url: '/api/supplies/requests',
+        payload: { key: `ws-supply-${k}`, person_id: t.a, items: [{ category: 'groceries', quantity: 1 }] },
+      }),
+    },
+    {
+      route: 'POST /api/supplies/requests/:id/handed',
+      targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM supply_requests',
+      request: (t) => ({
+        url: `/api/supplies/requests/${t.a}/handed`,
+        payload: { worker: '志愿者', worker_kind: 'volunteer' },
+      }),
+    },
+    {
+      route: 'POST /api/supplies/deliveries',
+      targets: `SELECT a.code AS a, d.id AS b, ARRAY[a.code] AS areas FROM areas a
+                  JOIN supply_depots d ON d.area_code = left(a.code, 6) AND d.name LIKE 'WS %'
+                 WHERE a.level >= 5 AND starts_with(a.code, '2202') AND (a.level < 6 OR right(a.code, 1) = '1')`,
+      request: (t, k) => ({
+        url: '/api/supplies/deliveries',
+        payload: { key: `ws-delivery-${k}`, depot_id: t.b, area_code: t.a },
+      }),
+      refused: outOfJurisdiction,
+    },
+    ...(['dispatched', 'at-gate'] as const).map(
+      (step): Probe => ({
+        route: `POST /api/supplies/deliveries/:id/${step}`,
+        targets: 'SELECT id AS a, NULL AS b, ARRAY[area_code] AS areas FROM supply_deliveries',
+        request: (t) => ({ url: `/api/supplies/deliveries/${t.a}/${step}`, payload: {} }),
       }),
     ),
     {

@@ -12,8 +12,10 @@ import { figureName, REPORT_FIGURES } from '../../domain/figure-names.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { type DisinfectionFigures, disinfectionFigures } from '../disinfection/lists.ts';
+import { type ForcesFigures, forcesFigures } from '../forces/figures.ts';
 import { siteInService } from '../isolation/waiting.ts';
 import { type MEDICAL_FIGURES, medicalFigures } from '../medical/emergency-clock.ts';
+import { type SupplyFigures, supplyFigures } from '../supplies/figures.ts';
 
 export const SYMPTOMATIC = ['mild', 'moderate', 'severe', 'critical'] as const;
 
@@ -62,6 +64,10 @@ export interface DailyReport {
   medical: Record<(typeof MEDICAL_FIGURES)[number], number>;
   /** Environmental disinfection (环境消杀): due and done that day, late at its end (or now, for today). */
   disinfection: DisinfectionFigures;
+  /** 保供 (supplies/figures.ts, the dashboard's definitions): asked and handed that day; late and shortfall now. */
+  supplies: SupplyFigures;
+  /** 力量调配 (forces/figures.ts, the dashboard's definitions): on duty and short that day, loop tests missed. */
+  forces: ForcesFigures;
 }
 
 export function beijingToday(now: Date): string {
@@ -207,6 +213,8 @@ export async function dailyReport(
     testing: testing.rows[0] as DailyReport['testing'],
     medical: await medicalFigures(db, scope, from, to, now),
     disinfection: await disinfectionFigures(db, scope, date, now),
+    supplies: await supplyFigures(db, scope, from, to, now),
+    forces: await forcesFigures(db, scope, from, to, now),
   };
 }
 
@@ -221,7 +229,16 @@ const L = {
     title: (r: DailyReport) => `${r.area.name}新冠肺炎疫情每日通报（${r.date}）`,
     lead: (r: DailyReport) =>
       `${r.date}，${r.area.name}新增本土确诊病例${r.cases.new_confirmed}例（轻型${r.cases.by_severity.mild}例、普通型${r.cases.by_severity.moderate}例、重型${r.cases.by_severity.severe}例、危重型${r.cases.by_severity.critical}例），新增本土无症状感染者${r.cases.new_asymptomatic}例，无症状感染者转确诊${r.cases.reclassified}例${r.cases.new_unclassified > 0 ? `；另有新增阳性感染者${r.cases.new_unclassified}例正在临床分型` : ''}。`,
-    sections: ['病例', '密切接触者', '隔离与救治资源', '核酸检测', '环境消杀', '就医保障'],
+    sections: [
+      '病例',
+      '密切接触者',
+      '隔离与救治资源',
+      '核酸检测',
+      '环境消杀',
+      '就医保障',
+      '生活物资保供',
+      '力量调配',
+    ],
     rows: reportRowNames('zh'),
     district: ['区县', '确诊', '无症状', '待分型'],
     note: '资源数字为报告生成时的实时状态。',
@@ -237,6 +254,8 @@ const L = {
       'Testing',
       'Environmental disinfection',
       'Medical care',
+      'Supplies',
+      'Forces',
     ],
     rows: reportRowNames('en'),
     district: ['District', 'Confirmed', 'Asymptomatic', 'Not yet classified'],
@@ -253,6 +272,8 @@ function sections(r: DailyReport): [string, Record<string, number>][] {
     ['3', r.testing],
     ['4', { ...r.disinfection }],
     ['5', r.medical],
+    ['6', { ...r.supplies }],
+    ['7', { ...r.forces }],
   ];
 }
 

@@ -10,8 +10,10 @@
  */
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { forcesFigureRows } from '../forces/figures.ts';
 import { siteInService, waitingForPlace } from '../isolation/waiting.ts';
 import { medicalFigureRows } from '../medical/emergency-clock.ts';
+import { supplyFigureRows } from '../supplies/figures.ts';
 
 const REFRESH_LOCK = 7263013;
 export const SERIES_DAYS = 30;
@@ -91,6 +93,12 @@ export async function refreshDashboard(db: Db, clock: Clock): Promise<{ areas: n
          UNION ALL
          -- 就医 (medical/emergency-clock.ts: the same definitions as the daily report's).
          ${medicalFigureRows('$1', "$1::timestamptz + interval '1 day'", '$2')}
+         UNION ALL
+         -- 保供 (supplies/figures.ts: the same definitions as the daily report's).
+         ${supplyFigureRows('$1', "$1::timestamptz + interval '1 day'", '$2::timestamptz')}
+         UNION ALL
+         -- 力量调配 (forces/figures.ts: the same definitions as the daily report's).
+         ${forcesFigureRows('$1::timestamptz', "$1::timestamptz + interval '1 day'", '$2::timestamptz')}
          UNION ALL
          -- Environmental disinfection (disinfection/lists.ts: the same definitions as the daily report's).
          SELECT area_code, 'disinfections_due_today', count(*) FROM tasks

@@ -11,7 +11,9 @@ import type { Db } from '../../db/types.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { UNSCOPED } from '../access/scope.ts';
 import { seedDemoDisinfection } from '../disinfection/demo.ts';
+import { type DemoForces, seedDemoForces } from '../forces/demo.ts';
 import { type DemoMedical, seedDemoMedical } from '../medical/demo.ts';
+import { type DemoSupplies, seedDemoSupplies } from '../supplies/demo.ts';
 import { createRound } from '../testing/rounds.ts';
 import { recordScans, type ScanInput } from '../testing/scans.ts';
 import { depart, planPendingTrips } from '../transfer/trips.ts';
@@ -25,8 +27,12 @@ export interface DemoDay {
   trips: { planned: number; departed: number };
   /** 就医: hospitals' colours and capacities, three days of requests, an open emergency (medical/demo.ts). */
   medical: DemoMedical;
+  /** 保供: zones on the hardest-hit street, depots and stock, three days of requests and deliveries (supplies/demo.ts). */
+  supplies: DemoSupplies;
   /** Environmental disinfection: places, due times, done and left late (disinfection/demo.ts). */
   disinfection: { places: number; due: number; done: number; late: number };
+  /** 力量调配: workers, support teams, today's roster confirmed, a closed loop with a gap (forces/demo.ts). */
+  forces: DemoForces;
 }
 
 /** A few plausible names; leaders are people of the operation, not residents of the registry. */
@@ -175,5 +181,7 @@ export async function seedDemoDay(db: Db, now: Date, sampledShare = 0.6): Promis
     trips: { planned: plan.trips.length, departed },
     medical: await seedDemoMedical(db, now),
     disinfection: await seedDemoDisinfection(db, now),
+    supplies: await seedDemoSupplies(db, now),
+    forces: await seedDemoForces(db, now),
   };
 }

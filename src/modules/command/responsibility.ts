@@ -35,6 +35,12 @@ export const FUNCTION_OF_TASK: Record<string, LeaderFunction> = {
   medical_refusal: 'all',
   medical_emergency_stalled: 'all',
   env_disinfection: 'community_control',
+  // 保供 (src/modules/supplies): a request past due and not handed goes to the area's supply leader.
+  supply_late: 'supply',
+  // 力量调配 (src/modules/forces): a roster slot short of people and a closed-loop test missed go to the leader
+  // answering for everything in the area (the people of every function are at stake).
+  force_shortfall: 'all',
+  loop_test_gap: 'all',
 };
 
 export interface Leader {
