@@ -94,5 +94,7 @@ describeBackends('demo outbreak', (ctx) => {
     const shown = (name: string) => checks.find((c) => c.name === name)?.values.daily_report;
     expect(shown('medical_requests_today')).toBeGreaterThan(0);
     expect(shown('disinfections_due')).toBeGreaterThan(0);
+    expect(shown('supply_requests_today')).toBeGreaterThan(0);
+    expect(shown('forces_on_duty')).toBeGreaterThan(0);
   });
 });

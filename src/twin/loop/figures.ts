@@ -34,7 +34,8 @@
  *     the sites active, full or closing
  *     (rooms from room sites, beds from hospitals).
  *   · cumulative_confirmed / cumulative_asymptomatic (today only): dashboard cases_<severity>; report cumulative.
- *   · medical_* (就医, today only): dashboard medical_* vs the report's 就医保障 section (one SQL, emergency-clock.ts).
+ *   · medical_*, supply_*, forces_* and loop_test_gaps (就医, 保供, 力量调配; today only): dashboard vs the report's
+ *     sections (one SQL each: medical/emergency-clock.ts, supplies/figures.ts, forces/figures.ts).
  *   · disinfections_due / _done / _late (环境消杀, today only): dashboard disinfections_* vs the report's section.
  *
  * Known disagreements (findings, see figures.test.ts): waiting_for_placement — the stock's backlog and the
@@ -305,8 +306,10 @@ export async function crossCheckFigures(
     });
   }
   // The modules beside the loop (today only: the dashboard shows today's and the open ones now).
-  for (const key of Object.keys(report.medical) as (keyof typeof report.medical)[])
-    add(key, { dashboard: ifToday(() => k(key)), daily_report: ifToday(() => report.medical[key]) });
+  // 就医, 保供 and 力量调配 name their figures alike on the dashboard and in the report (one SQL each).
+  for (const section of [report.medical, report.supplies, report.forces] as Record<string, number>[])
+    for (const [key, v] of Object.entries(section))
+      add(key, { dashboard: ifToday(() => k(key)), daily_report: ifToday(() => v) });
   for (const [key, kpiKey] of [
     ['disinfections_due', 'disinfections_due_today'],
     ['disinfections_done', 'disinfections_done_today'],
