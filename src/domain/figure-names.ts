@@ -180,8 +180,8 @@ const F = {
     'Beds free to assign at shelter and designated hospitals in service.',
   ],
   shelter_beds_used: [
-    '方舱床位（已用）',
-    'Shelter-hospital beds used',
+    '方舱床位（在用及预留）',
+    'Shelter-hospital beds taken or reserved',
     '已预留或有人的方舱医院床位。',
     'Shelter-hospital beds reserved or occupied.',
   ],
@@ -192,8 +192,8 @@ const F = {
     'Shelter-hospital beds free to assign.',
   ],
   designated_beds_used: [
-    '定点医院床位（已用）',
-    'Designated-hospital beds used',
+    '定点医院床位（在用及预留）',
+    'Designated-hospital beds taken or reserved',
     '已预留或有人的定点医院床位。',
     'Designated-hospital beds reserved or occupied.',
   ],

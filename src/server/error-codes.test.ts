@@ -17,13 +17,16 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Codes thrown as `new AppError(status, 'code', …)` or `badRequest('code', …)`, or sent as `{ code: 'code', … }` by the error handler. */
+/** Codes thrown as `new AppError(status, 'code', …)`, `badRequest('code', …)`, `new ImportFileError('code', …)` or an AppError subclass's `super(status, 'code', …)`, or sent as `{ code: 'code', … }` by the error handler. */
 function serverCodes(): Map<string, string> {
   const codes = new Map<string, string>();
   const src = join(import.meta.dirname, '..');
   for (const file of sources(src)) {
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:new AppError\(\s*\d+,|badRequest\()\s*'([a-z_0-9]+)'/g))
+    // Also a file refused whole (ImportFileError, answered 400 with its code by upload.ts) and AppError subclasses.
+    for (const m of text.matchAll(
+      /(?:new AppError\(\s*\d+,|badRequest\(|new ImportFileError\(|super\(\s*\d+,)\s*'([a-z_0-9]+)'/g,
+    ))
       codes.set(m[1] as string, file);
   }
   const app = readFileSync(join(src, 'server', 'app.ts'), 'utf8');

@@ -443,8 +443,9 @@ describeBackends('access control', (ctx) => {
           const trips = await get('/api/transfer/trips');
           if (ROLE_PERMISSIONS[role].includes('transfer.read')) {
             expect(trips.statusCode).toBe(200);
+            // A trip of the jurisdiction (a pickup in it), with its whole manifest (its crew runs every passenger).
             for (const t of trips.json().items)
-              for (const x of t.passengers) expect(inside(x.area_code)).toBe(true);
+              expect(t.passengers.some((x: { area_code: string }) => inside(x.area_code))).toBe(true);
             expect(await exportedRows(get, '/api/transfer/trips/export')).toHaveLength(trips.json().total);
           } else expect(trips.statusCode).toBe(403);
           const clocks = await get('/api/transfer/clocks');

@@ -271,4 +271,65 @@ describeBackends('transfer', (ctx) => {
     expect(refused.json().error.code).toBe('previous_trip_open');
     await dropTrip(later);
   });
+
+  it("lets a district's driver run a trip's whole manifest, passengers of other districts included", async () => {
+    // The last trip of a vehicle whose day is done (delivered, disinfected when it had to be): the next one may start.
+    const fam = (
+      await ctx.db.query<{ id: number }>(
+        `SELECT t.id FROM trips t
+          WHERE t.status = 'delivered' AND (NOT t.needs_disinfection OR t.disinfected_at IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM trips o WHERE o.vehicle_id = t.vehicle_id AND o.id <> t.id
+                              AND (o.service_day, o.sequence) >= (t.service_day, t.sequence))
+          ORDER BY t.id LIMIT 1`,
+      )
+    ).rows[0]?.id as number;
+    expect(fam).toBeGreaterThan(0);
+    const mixed = await nextTripOf(fam, family[0] as number);
+    const mine = (
+      await ctx.db.query<{ area_code: string }>('SELECT area_code FROM persons WHERE id = $1', [family[0]])
+    ).rows[0]?.area_code as string;
+    const elsewhere = (
+      await ctx.db.query<{ area_code: string }>(
+        'SELECT area_code FROM persons WHERE left(area_code, 6) <> $1 ORDER BY id LIMIT 1',
+        [mine.slice(0, 6)],
+      )
+    ).rows[0]?.area_code as string;
+    // A second passenger picked up in another district (the planner groups by distance, not by district).
+    await ctx.db.query(
+      `INSERT INTO trip_passengers (trip_id, placement_id, person_id, pickup_area_code)
+       SELECT $1, pl.id, pl.person_id, $3 FROM placements pl WHERE pl.person_id = $2 ORDER BY pl.id DESC LIMIT 1`,
+      [mixed, severe, elsewhere],
+    );
+    const local = await loginAs(app, ctx.db, 'driver', mine.slice(0, 6));
+    const listed = (await call(local, 'GET', '/api/transfer/trips'))
+      .json()
+      .items.find((t: Trip) => t.id === mixed) as Trip;
+    expect(listed.passengers.map((p) => p.person_id).sort()).toEqual([family[0], severe].sort());
+    expect((await call(local, 'POST', `/api/transfer/trips/${mixed}/depart`)).json()).toEqual({
+      status: 'departed',
+    });
+    for (const person_id of [family[0], severe]) {
+      const res = await call(local, 'POST', `/api/transfer/trips/${mixed}/pickup`, { person_id });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    // A driver of a district with no pickup on the trip neither sees nor touches it.
+    const outsider = await loginAs(
+      app,
+      ctx.db,
+      'driver',
+      (
+        await ctx.db.query<{ code: string }>(
+          'SELECT code FROM areas WHERE length(code) = 6 AND code <> ALL($1::text[]) ORDER BY code LIMIT 1',
+          [[mine.slice(0, 6), elsewhere.slice(0, 6)]],
+        )
+      ).rows[0]?.code as string,
+    );
+    expect(
+      (await call(outsider, 'GET', '/api/transfer/trips')).json().items.map((t: Trip) => t.id),
+    ).not.toContain(mixed);
+    expect(
+      (await call(outsider, 'POST', `/api/transfer/trips/${mixed}/pickup`, { person_id: severe })).statusCode,
+    ).toBe(404);
+    await dropTrip(mixed);
+  });
 });

@@ -52,7 +52,9 @@ export async function listTrips(
        JOIN trip_passengers tp ON tp.trip_id = t.id
       WHERE ($1::text IS NULL OR t.status = $1) AND ($2::int8 IS NULL OR t.vehicle_id = $2)
         AND ($4::int8 IS NULL OR t.id < $4)
-        AND ${scopeCondition('tp.pickup_area_code', scope, params)}
+        -- A trip of the scope (a pickup in it) with its whole manifest: the crew runs every passenger it carries.
+        AND EXISTS (SELECT 1 FROM trip_passengers sp WHERE sp.trip_id = t.id
+                      AND ${scopeCondition('sp.pickup_area_code', scope, params)})
       GROUP BY t.id, v.plate, v.kind, s.name
       ORDER BY ${f.vehicleId ? 't.service_day DESC, t.sequence' : 't.id DESC'} LIMIT $3`,
     params,

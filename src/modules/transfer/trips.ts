@@ -566,8 +566,10 @@ export async function pickUp(
   if (t.status !== 'departed')
     throw new AppError(409, 'transition_invalid', `trip ${tripId} is ${t.status}; pick up after departure`);
   const { rows } = await tx.query<{ id: number; status: string }>(
-    'SELECT id, status FROM trip_passengers WHERE trip_id = $1 AND person_id = $2 AND starts_with(pickup_area_code, $3) FOR UPDATE',
-    [tripId, personId, scopePrefix],
+    // Any passenger of a trip the caller may act on (lockTrip): a vehicle's crew runs its whole manifest, whichever
+    // district each pickup is in (docs/SECURITY.md, "Write scoping").
+    'SELECT id, status FROM trip_passengers WHERE trip_id = $1 AND person_id = $2 FOR UPDATE',
+    [tripId, personId],
   );
   const p = rows[0];
   if (!p)

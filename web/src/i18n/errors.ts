@@ -57,6 +57,12 @@ export const errorsZh: Record<string, string> = {
   // Uploads
   file_missing: '没有收到文件：请选择文件后再上传',
   file_unsupported: '不支持该文件类型：请上传 .csv、.tsv 或 .xlsx 文件',
+  file_empty: '文件是空的：请检查导出的文件后重传',
+  file_malformed: '文件读不懂（引号未闭合或某行的列数不对）：请用表格软件重新导出为 CSV 或 Excel',
+  file_encoding: '文件不是 UTF-8 编码：请在导出时选择 UTF-8（Excel 另存为“CSV UTF-8”）',
+  header_missing: '表头缺少必需的列：请对照说明补上后重传（结果文件须有 试管条码、检测结果、检测时间）',
+  header_duplicate: '表头有两列表示同一项：请只保留其中一列',
+  results_file_rejected: '文件未入库：有的行读不懂，下表列出了各行的原因，改正后请重传整份文件',
   multipart_required: '请以表单文件方式上传',
   multipart_malformed: '上传内容不完整：请重新上传',
   upload_too_large: '文件超过上传上限：请拆分文件，或用命令行导入',

@@ -441,8 +441,10 @@ function TripsView({
           '—'
         ) : r.disinfected_at ? (
           <Tag color="green">{f.dateTime(r.disinfected_at)}</Tag>
-        ) : (
+        ) : r.status === 'delivered' ? (
           <Tag color="red">{t('transfer.needsDisinfection')}</Tag>
+        ) : (
+          <Tag>{t('transfer.disinfectAfter')}</Tag>
         ),
       exportValue: (r) => (r.needs_disinfection ? (r.disinfected_at ?? t('transfer.needsDisinfection')) : ''),
     },
@@ -454,7 +456,14 @@ function TripsView({
       exportValue: (r) => reasonText(r.reason_phrase, r.reason),
     },
     ...(mayDrive
-      ? [{ key: 'actions', title: t('transfer.actions'), render: (_: unknown, r: Trip) => actions(r) }]
+      ? [
+          {
+            key: 'actions',
+            title: t('transfer.actions'),
+            fixed: 'right' as const,
+            render: (_: unknown, r: Trip) => actions(r),
+          },
+        ]
       : []),
   ];
   return (

@@ -329,11 +329,33 @@ export function DataTable<T extends object>(props: DataTableProps<T>) {
   // it is cut with its whole text on hover instead of widening the table past the screen.
   const columns = useMemo(
     () =>
-      props.columns.map((c) =>
-        c.ellipsis && c.width === undefined
-          ? { ...c, width: ELLIPSIS_WIDTH, ellipsis: { showTitle: true } }
-          : c,
-      ),
+      props.columns.map((c): Column<T> => {
+        if (!c.ellipsis) return c;
+        // antd's own ellipsis does not hold in a table sized to its content: the cell is capped here instead.
+        const render = c.render;
+        const width = typeof c.width === 'number' ? c.width : ELLIPSIS_WIDTH;
+        return {
+          ...c,
+          ellipsis: false,
+          render: (value: unknown, row: T, index: number) => {
+            const out = render ? render(value, row, index) : (value as ReactNode);
+            const text = typeof out === 'string' || typeof out === 'number' ? String(out) : undefined;
+            return (
+              <div
+                title={text}
+                style={{
+                  maxWidth: width,
+                  overflow: 'hidden',
+                  textOverflow: 'ellipsis',
+                  whiteSpace: 'nowrap',
+                }}
+              >
+                {out as ReactNode}
+              </div>
+            );
+          },
+        };
+      }),
     [props.columns],
   );
 
