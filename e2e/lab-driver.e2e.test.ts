@@ -159,7 +159,8 @@ describe('实验室与司机', () => {
       await results
         .locator('input[type=file]')
         .setInputFiles({ name: '结果.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
-      await page.getByText('文件未入库').waitFor();
+      await page.getByText('文件未入库', { exact: true }).waitFor();
+      await page.getByText('有的行读不懂').waitFor(); // in Chinese, not the API's English sentence
       const refused = results.locator('tr.ant-table-row');
       await expect.poll(() => refused.count()).toBe(1);
       expect(await refused.locator('td').allTextContents()).toEqual(['2', '结果不是阴性、阳性或无效']);
