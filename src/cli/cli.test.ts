@@ -178,7 +178,7 @@ describe('qingcang CLI', () => {
       code: 2,
       stderr: expect.stringMatching(/cannot read .* as JSON/),
     });
-  });
+  }, 180_000); // some fifteen CLI processes, each opening the database: minutes on a busy 2-core machine
 
   it('exits with a precise code and message on bad input', () => {
     const again = run(['seed', '--people', '10']);
