@@ -22,6 +22,25 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/**
+ * A read of a list that names people, recorded like every other read of people (`person.list`, with the list's
+ * name and how many rows it gave); an empty list names nobody and is not recorded.
+ */
+export async function auditPeopleListed(
+  tx: Queryable,
+  clock: Clock,
+  actor: Principal,
+  o: { list: string; subjectType: string; areaCode: string; count: number },
+): Promise<void> {
+  if (o.count === 0) return;
+  await appendAudit(tx, clock, actor, {
+    action: 'person.list',
+    subjectType: o.subjectType,
+    areaCode: o.areaCode || undefined,
+    details: { list: o.list, count: o.count },
+  });
+}
+
 /** JSON with object keys sorted at every depth: the same text before and after a jsonb round trip. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);

@@ -12,7 +12,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { SHIFTS, SKILLS } from '../../domain/roster-proposer.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
-import { appendAudit } from '../access/audit.ts';
+import { appendAudit, auditPeopleListed } from '../access/audit.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { dayDemand } from './demand.ts';
 import { forcesFigures } from './figures.ts';
@@ -73,13 +73,12 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
           { role: q.role, skill: q.skill, status: q.status, teamId: q.team_id, loopId: q.loop_id },
           q.limit,
         );
-        if (out.items.length > 0)
-          await appendAudit(tx, clock, p, {
-            action: 'person.list',
-            subjectType: 'worker',
-            areaCode: scope.prefix || undefined,
-            details: { list: 'workers', count: out.items.length },
-          });
+        await auditPeopleListed(tx, clock, p, {
+          list: 'workers',
+          subjectType: 'worker',
+          areaCode: scope.prefix,
+          count: out.items.length,
+        });
         return out;
       });
     },

@@ -12,7 +12,7 @@ import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { CODE_COLOURS, MEDICAL_SERVICES } from '../../domain/medical-routing.ts';
 import { principalOf } from '../../server/auth.ts';
-import { appendAudit } from '../access/audit.ts';
+import { appendAudit, auditPeopleListed } from '../access/audit.ts';
 import type { Principal } from '../access/principal.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { emergencyClock } from './emergency-clock.ts';
@@ -269,13 +269,12 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       return db.transaction(async (tx) => {
         const items = await listRequests(tx, scope, f, { before: q.before, limit: q.limit });
         const total = await countRequests(tx, scope, f);
-        if (items.length > 0)
-          await appendAudit(tx, clock, p, {
-            action: 'person.list',
-            subjectType: 'medical_request',
-            areaCode: scope.prefix || undefined,
-            details: { list: 'medical_requests', count: items.length },
-          });
+        await auditPeopleListed(tx, clock, p, {
+          list: 'medical_requests',
+          subjectType: 'medical_request',
+          areaCode: scope.prefix,
+          count: items.length,
+        });
         return { items, total };
       });
     },
@@ -295,13 +294,12 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       const p = principalOf(req);
       return db.transaction(async (tx) => {
         const items = await emergencyClock(tx, scopeOf(p), clock.now());
-        if (items.length > 0)
-          await appendAudit(tx, clock, p, {
-            action: 'person.list',
-            subjectType: 'medical_request',
-            areaCode: p.jurisdiction || undefined,
-            details: { list: 'medical_emergencies', count: items.length },
-          });
+        await auditPeopleListed(tx, clock, p, {
+          list: 'medical_emergencies',
+          subjectType: 'medical_request',
+          areaCode: p.jurisdiction,
+          count: items.length,
+        });
         return { now: clock.now().toISOString(), items };
       });
     },
@@ -322,13 +320,12 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       const p = principalOf(req);
       return db.transaction(async (tx) => {
         const items = await listRefusals(tx, scopeOf(p), req.query.limit);
-        if (items.length > 0)
-          await appendAudit(tx, clock, p, {
-            action: 'person.list',
-            subjectType: 'medical_request',
-            areaCode: p.jurisdiction || undefined,
-            details: { list: 'medical_refusals', count: items.length },
-          });
+        await auditPeopleListed(tx, clock, p, {
+          list: 'medical_refusals',
+          subjectType: 'medical_request',
+          areaCode: p.jurisdiction,
+          count: items.length,
+        });
         return { items };
       });
     },

@@ -10,7 +10,7 @@ import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { Instant } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
-import { appendAudit } from '../access/audit.ts';
+import { appendAudit, auditPeopleListed } from '../access/audit.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { createCheckpoint, listCheckpoints } from './checkpoints.ts';
 import { recordCheck } from './checks.ts';
@@ -129,13 +129,12 @@ export const passRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (a
           await countPasses(tx, scope, f, now),
         ];
         // Holders are people: the list is a read of people, recorded like every other.
-        if (items.length > 0)
-          await appendAudit(tx, clock, p, {
-            action: 'person.list',
-            subjectType: 'pass',
-            areaCode: scope.prefix || undefined,
-            details: { list: 'passes', count: items.length },
-          });
+        await auditPeopleListed(tx, clock, p, {
+          list: 'passes',
+          subjectType: 'pass',
+          areaCode: scope.prefix,
+          count: items.length,
+        });
         return { items, total };
       });
     },
@@ -156,13 +155,12 @@ export const passRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (a
       const p = principalOf(req);
       return db.transaction(async (tx) => {
         const items = await suspects(tx, scopeOf(p), req.query.limit);
-        if (items.length > 0)
-          await appendAudit(tx, clock, p, {
-            action: 'person.list',
-            subjectType: 'pass',
-            areaCode: p.jurisdiction || undefined,
-            details: { list: 'pass_suspects', count: items.length },
-          });
+        await auditPeopleListed(tx, clock, p, {
+          list: 'pass_suspects',
+          subjectType: 'pass',
+          areaCode: p.jurisdiction,
+          count: items.length,
+        });
         return { items };
       });
     },
