@@ -113,6 +113,8 @@ async function pick(page: Page, label: string): Promise<void> {
     await page.waitForTimeout(50);
   }
   await option.click();
+  // The list closes with an animation: on a busy machine it still covers the next control for a moment.
+  await open.waitFor({ state: 'detached', timeout: 5000 }).catch(() => page.keyboard.press('Escape'));
 }
 
 const pane = (page: Page) => page.locator('.ant-tabs-tabpane-active');
