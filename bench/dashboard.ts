@@ -8,130 +8,24 @@
  *
  *   npm run bench -- dashboard [--people N] [--connections C] [--duration S]
  */
-import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { migrate } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { createTempDatabase } from '../src/db/temp-database.ts';
 import { ManualClock } from '../src/domain/clock.ts';
 import { createToken } from '../src/modules/access/accounts.ts';
-import { UNSCOPED } from '../src/modules/access/scope.ts';
 import { refreshDashboard } from '../src/modules/command/dashboard.ts';
-import { placeBacklog } from '../src/modules/isolation/place-backlog.ts';
-import { arrive } from '../src/modules/isolation/stays.ts';
 import { seedCity } from '../src/modules/registry/seed-city.ts';
-import { runTracing } from '../src/modules/tracing/run-tracing.ts';
-import { buildApp } from '../src/server/app.ts';
+import { ACTIVITY_DAYS, ACTIVITY_NOW, makeActivity } from './_activity.ts';
+import {
+  intArg as arg,
+  runCannon,
+  type ServerChild,
+  secondsSince,
+  serveChild,
+  startServer,
+} from './_http.ts';
 
-const DAYS = [
-  { at: '2022-03-19T02:00:00Z', cases: 1_000 },
-  { at: '2022-03-20T02:00:00Z', cases: 2_000 },
-  { at: '2022-03-21T02:00:00Z', cases: 3_500 },
-];
-const NOW = '2022-03-21T08:00:00Z'; // 16:00 Beijing time, the screens on the wall
 const CITY = '2202';
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
-  return v;
-}
-const secondsSince = (t0: number) => (performance.now() - t0) / 1000;
-
-/** Child-process mode: the real app with its workers on BENCH_DATABASE_URL, on the benchmark's day. */
-async function serveChild(): Promise<void> {
-  const url = process.env.BENCH_DATABASE_URL;
-  if (!url || !process.send) throw new Error('--serve is for the benchmark child process');
-  const db = await openPostgres(url);
-  const app = await buildApp({ db, clock: new ManualClock(NOW), logger: false, workers: true });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('the server has no TCP address');
-  process.on('message', (m: { cmd: string }) => {
-    if (m.cmd === 'stop')
-      void app
-        .close()
-        .then(() => db.close())
-        .then(() => process.exit(0));
-  });
-  process.send({ type: 'ready', port: address.port });
-}
-
-interface Histogram {
-  p50: number;
-  p90: number;
-  p97_5: number;
-  p99: number;
-  average: number;
-  max: number;
-}
-interface CannonResult {
-  latency: Histogram;
-  requests: { average: number; total: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-type Autocannon = (
-  opts: { url: string; connections: number; duration: number; headers: Record<string, string> },
-  cb: (err: Error | null, r: CannonResult) => void,
-) => unknown;
-
-/** p95 is not in autocannon's summary: it is taken from every response's latency, recorded as it arrives. */
-function runCannon(
-  autocannon: Autocannon,
-  opts: Parameters<Autocannon>[0],
-): Promise<{ result: CannonResult; p95: number }> {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(opts, (err, result) => {
-      if (err) reject(err);
-      else resolve({ result, p95: Number(p95Of(latencies).toFixed(2)) });
-    }) as { on(event: 'response', f: (c: unknown, code: number, bytes: number, ms: number) => void): void };
-    const latencies: number[] = [];
-    instance.on('response', (_c, _code, _bytes, ms) => latencies.push(ms));
-  });
-}
-function p95Of(samples: number[]): number {
-  if (samples.length === 0) return 0;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))] as number;
-}
-
-async function makeActivity(db: Awaited<ReturnType<typeof openPostgres>>, clock: ManualClock): Promise<void> {
-  for (const d of DAYS) {
-    const t0 = performance.now();
-    clock.set(d.at);
-    await db.query(
-      `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
-       SELECT 'testing.person_positive', 'person', id, area_code, $2, '{}'::jsonb
-         FROM persons WHERE risk_status = 'none' ORDER BY hashint8extended(id, $3) LIMIT $1`,
-      [d.cases, d.at, d.cases],
-    );
-    let traced = 0;
-    for (;;) {
-      const r = await runTracing(db, clock);
-      traced += r.traced.length;
-      if (r.casesCreated === 0 && r.traced.length === 0) break;
-    }
-    clock.set(new Date(new Date(d.at).getTime() + 3 * 3600_000));
-    const placed = await db.transaction((tx) => placeBacklog(tx, clock, UNSCOPED, '8th'));
-    clock.set(new Date(new Date(d.at).getTime() + 5 * 3600_000));
-    const stays = await db.query<{ id: number }>(
-      "SELECT id FROM placements WHERE status = 'placed' AND id % 2 = 0 ORDER BY id",
-    );
-    for (let i = 0; i < stays.rows.length; i += 500) {
-      await db.transaction(async (tx) => {
-        for (const s of stays.rows.slice(i, i + 500)) await arrive(tx, clock, s.id, '');
-      });
-    }
-    console.log(
-      `  ${d.at.slice(0, 10)}: ${d.cases.toLocaleString('en')} cases traced (${traced}), ${placed.placed.toLocaleString('en')} placed, ${placed.waiting.length.toLocaleString('en')} waiting, ${stays.rows.length.toLocaleString('en')} arrived, ${secondsSince(t0).toFixed(1)} s`,
-    );
-  }
-  clock.set(NOW);
-}
 
 export async function main(args: string[]): Promise<void> {
   if (args.includes('--serve')) return serveChild();
@@ -146,10 +40,10 @@ export async function main(args: string[]): Promise<void> {
   }
   const temp = await createTempDatabase(process.env.DATABASE_URL, 'qc_bench_dashboard');
   const db = await openPostgres(temp.url);
-  let child: ReturnType<typeof fork> | undefined;
+  let child: ServerChild | undefined;
   try {
     await migrate(db);
-    const clock = new ManualClock(DAYS[0]?.at as string);
+    const clock = new ManualClock(ACTIVITY_DAYS[0]?.at as string);
     let t0 = performance.now();
     console.log(`seeding ${people.toLocaleString('en')} people…`);
     await seedCity(db, { city: CITY, people, seed: 42, clock });
@@ -175,17 +69,8 @@ export async function main(args: string[]): Promise<void> {
       )
     ).rows[0]?.code as string;
 
-    child = fork(fileURLToPath(new URL('./run.ts', import.meta.url)), ['dashboard', '--serve'], {
-      env: { ...process.env, BENCH_DATABASE_URL: temp.url },
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      child?.once('error', reject);
-      child?.once('exit', (code) => reject(new Error(`the server process exited (${code})`)));
-      child?.on('message', (m: { type: string; port: number }) => {
-        if (m.type === 'ready') resolve(m.port);
-      });
-    });
-    const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+    child = await startServer('dashboard', temp.url, ACTIVITY_NOW);
+    const port = child.port;
     const headers = { authorization: `Bearer ${token}` };
     const endpoints = [
       '/api/dashboard/kpis',
@@ -200,7 +85,7 @@ export async function main(args: string[]): Promise<void> {
     const results: { path: string; rps: number; p50: number; p95: number; p99: number; errors: number }[] =
       [];
     for (const path of endpoints) {
-      const { result, p95 } = await runCannon(autocannon, {
+      const { result, p95 } = await runCannon({
         url: `http://127.0.0.1:${port}${path}`,
         connections,
         duration,
@@ -248,17 +133,7 @@ export async function main(args: string[]): Promise<void> {
       }),
     );
   } finally {
-    if (child) {
-      const c = child;
-      await new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.send({ cmd: 'stop' });
-        setTimeout(() => {
-          c.kill();
-          resolve();
-        }, 10_000).unref();
-      });
-    }
+    await child?.stop();
     await db.close();
     await temp.drop();
   }

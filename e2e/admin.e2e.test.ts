@@ -368,8 +368,12 @@ describe('administration page', () => {
     await withPage(VIEWER, async (page) => {
       expect(await page.getByRole('menuitem', { name: '系统管理' }).count()).toBe(0);
       await page.goto(`${baseUrl}/admin`);
-      await page.getByText('指挥中心大屏').waitFor();
+      // Refused in words, with the roles that may open the page, not swapped silently for another page.
+      await page.getByText('无权访问').waitFor();
+      await page.getByText('不能打开「系统管理」页面').waitFor();
       expect(await page.getByRole('tab', { name: '账号' }).count()).toBe(0);
+      await page.getByRole('link', { name: '返回首页' }).click();
+      await page.getByText('指挥中心大屏').waitFor();
     });
   });
 });

@@ -80,9 +80,34 @@ describeBackends('HTTP API', (ctx) => {
       if (p.phone) expect(p.phone).toMatch(/^\d{3}\*{4}\d{4}$/);
     }
     const next = (await get(`/api/persons?area=2202&limit=5&after=${page.next_after}`)).json();
-    expect(next.items[0].id).toBeGreaterThan(page.items[4].id);
+    const key = (p: { area_code: string; id: number }) => `${p.area_code}:${String(p.id).padStart(12, '0')}`;
+    expect(key(next.items[0]) > key(page.items[4])).toBe(true);
+    expect(next.total).toBeNull(); // the total comes with the first page
     const one = (await get(`/api/persons/${page.items[0].id}`)).json();
     expect(one.household.map((m: { id: number }) => m.id)).toContain(page.items[0].id);
+  });
+
+  it('pages through a district in area order, every person once, with the total on the first page', async () => {
+    const all = (await get('/api/persons?area=220202001&limit=500')).json();
+    expect(all.total).toBe(all.items.length);
+    expect(all.total_more).toBe(false);
+    const keys = all.items.map((p: { area_code: string; id: number }) => [p.area_code, p.id]);
+    const sorted = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+    expect(keys).toEqual(sorted);
+    const walked: number[] = [];
+    let after: number | null = null;
+    for (let i = 0; i < 1000; i++) {
+      const r = await get(`/api/persons?area=220202001&limit=7${after === null ? '' : `&after=${after}`}`);
+      const body = r.json();
+      walked.push(...body.items.map((p: { id: number }) => p.id));
+      after = body.next_after;
+      if (after === null) break;
+    }
+    expect(walked).toEqual(all.items.map((p: { id: number }) => p.id));
+    // Filters count too; a district of more than 10,000 people says "more than".
+    const city = (await get('/api/persons?area=2202&limit=1')).json();
+    if (city.total_more) expect(city.total).toBe(10_000);
+    else expect(city.total).toBeGreaterThan(all.total);
   });
 
   it('scopes people to the requested area', async () => {

@@ -6,6 +6,7 @@ import enUS from 'antd/es/locale/en_US';
 import zhCN from 'antd/es/locale/zh_CN';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ROLE_PERMISSIONS, ROLES, type Role } from '../../src/modules/access/roles.ts';
 import { api, type Me, setCsrfToken, setUnauthenticatedHandler } from './api.ts';
 import { Dashboard } from './Dashboard.tsx';
 import { errorText } from './error-text.ts';
@@ -72,6 +73,43 @@ function PageBody({ path, me }: { path: string; me: Me }) {
     default:
       return <Dashboard me={me} />;
   }
+}
+
+/** The roles that may open a page: those with any of its permissions. */
+function rolesFor(permissions: readonly string[]): Role[] {
+  return ROLES.filter((r) => permissions.some((p) => (ROLE_PERMISSIONS[r] as readonly string[]).includes(p)));
+}
+
+/** 无权访问: the page asked for, the caller's role, the roles that may open it, and the way back. */
+function Forbidden({ page, role, onHome }: { page: Page; role: string; onHome: () => void }) {
+  const { t, i18n } = useTranslation();
+  const roles = rolesFor(page.permissions).map((r) => t(`role.${r}`, { defaultValue: r }));
+  return (
+    <Result
+      status="403"
+      title={t('forbidden.title')}
+      subTitle={
+        <Space direction="vertical" size={4}>
+          <span>
+            {t('forbidden.page', { page: page.label, role: t(`role.${role}`, { defaultValue: role }) })}
+          </span>
+          <span>{t('forbidden.roles', { roles: roles.join(i18n.language === 'en' ? ', ' : '、') })}</span>
+        </Space>
+      }
+      extra={
+        <Button
+          type="primary"
+          href="/"
+          onClick={(e) => {
+            e.preventDefault();
+            onHome();
+          }}
+        >
+          {t('forbidden.home')}
+        </Button>
+      }
+    />
+  );
 }
 
 function usePath(): [string, (path: string) => void] {
@@ -142,7 +180,7 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
   const { t } = useTranslation();
   const { message } = AntApp.useApp();
   const [path, go] = usePath();
-  const pages: Page[] = [
+  const allPages: Page[] = [
     { path: '/', label: t('nav.dashboard'), permissions: ['stats.read'] },
     { path: '/people', label: t('nav.people'), permissions: ['person.read'] },
     { path: '/testing', label: t('nav.testing'), permissions: ['testing.read'] },
@@ -167,8 +205,12 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
     { path: '/supplies', label: t('supplies.nav'), permissions: ['supply.request', 'supply.dispatch'] },
     { path: '/forces', label: t('forces.nav'), permissions: ['forces.read'] },
     { path: '/admin', label: t('admin.nav'), permissions: ['user.manage', 'token.manage', 'audit.read'] },
-  ].filter((p) => p.permissions.some((x) => me.permissions.includes(x)));
-  const current = pages.find((p) => p.path === path) ?? pages[0];
+  ];
+  const pages = allPages.filter((p) => p.permissions.some((x) => me.permissions.includes(x)));
+  // A page of the platform the role may not open is refused in words (which roles may), not swapped silently
+  // for another page; an unknown path shows the first page.
+  const refused = pages.some((p) => p.path === path) ? undefined : allPages.find((p) => p.path === path);
+  const current = refused ? undefined : (pages.find((p) => p.path === path) ?? pages[0]);
 
   const logout = async () => {
     try {
@@ -206,8 +248,10 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
         </Space>
       </Layout.Header>
       <Layout.Content style={{ padding: 24 }}>
-        {!current ? (
-          <Result status="403" title="403" />
+        {refused ? (
+          <Forbidden page={refused} role={me.role} onHome={() => go('/')} />
+        ) : !current ? (
+          <Result status="403" title={t('forbidden.title')} />
         ) : (
           <Suspense
             fallback={

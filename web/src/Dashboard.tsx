@@ -14,6 +14,7 @@ import { api, type Me } from './api.ts';
 import { EChart } from './EChart.tsx';
 import { errorText } from './error-text.ts';
 import { FigureLabel } from './figure-label.tsx';
+import { AreaName } from './pages/shared.tsx';
 
 use([LineChart]);
 
@@ -495,7 +496,8 @@ export function Dashboard({ me }: { me: Me }) {
                 {
                   title: t('common.areaName'),
                   dataIndex: 'name',
-                  render: (v: string | null, r) => `${v ?? ''} (${r.code})`,
+                  // Named as everywhere (a grid with its community), the full path and code on hover.
+                  render: (_: string | null, r) => <AreaName code={r.code} />,
                 },
                 {
                   title: t('dashboard.population'),

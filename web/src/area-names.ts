@@ -72,20 +72,28 @@ export async function loadAreaNames(codes: readonly (string | null | undefined)[
   }
 }
 
+/** Communities (level 5) and grids (level 6): their own names repeat across the city. */
+const NAMED_WITH_PARENT = 5;
+
 /**
- * The area's own name (the code until it is known). Asks for it when needed. A grid's own name says little
- * (every community has a 「第1网格」), so a grid is named with its community: 「江南社区 第1网格」.
+ * How a table or a sentence names an area: its own name, except a community or a grid, whose own name says
+ * little city-wide (every community has a 「第1网格」, several streets a 「新华社区」), named with its parent:
+ * 「江南社区 / 第1网格」, 「北京路街道 / 江南社区」. The full path goes in a tooltip (AreaName).
  */
+export function areaLabel(a: { level: number; name: string; full: string }): string {
+  if (a.level >= NAMED_WITH_PARENT) {
+    const parts = a.full.split(' ').filter((p) => p !== '');
+    if (parts.length >= 2) return parts.slice(-2).join(' / ');
+  }
+  return a.name;
+}
+
+/** The area's name as areaLabel gives it (the code until it is known). Asks for it when needed. */
 export function areaName(code: string | null | undefined): string {
   if (!code) return '';
   ask(code);
   const a = known.get(code);
-  if (!a) return code;
-  if (a.level === 6) {
-    const parts = a.full.split(' ');
-    if (parts.length >= 2) return parts.slice(-2).join(' ');
-  }
-  return a.name;
+  return a ? areaLabel(a) : code;
 }
 
 /** The area's names from the district down, for exports and tooltips: "船营区 北京路街道 …". */

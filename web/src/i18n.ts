@@ -178,6 +178,13 @@ const zh = {
     areaName: '区域',
     day: '日期',
     upTo: '最多 {{count}} 行',
+    nowBeijing: '此刻（北京时间）',
+  },
+  forbidden: {
+    title: '无权访问',
+    page: '您的角色（{{role}}）不能打开「{{page}}」页面。',
+    roles: '可以打开此页面的角色：{{roles}}。如需使用，请联系系统管理员调整账号角色。',
+    home: '返回首页',
   },
   map: {
     title: '城市示意图',
@@ -468,9 +475,22 @@ const zh = {
     needed: '{{days}} 日需求',
     free: '空闲',
     short: '缺口',
-    shortRooms: '{{days}} 日内还缺 {{count}} 间房：建议启用储备梯次 {{tiers}}',
-    enoughRooms: '按当前流入，空闲房间可满足未来 {{days}} 日',
-    shortBeds: '床位缺口 {{count}} 张',
+    advice: {
+      roomsEnough:
+        '按当前流入，未来 {{days}} 日需房间 {{needed}} 间，现有空闲 {{free}} 间，够用，暂不需启用储备梯次。',
+      roomsShortNow:
+        '现在已缺房：待安置的接触者多于空闲房间（空闲 {{free}} 间）；{{days}} 日内共需 {{needed}} 间，缺 {{short}} 间。',
+      roomsShortFrom:
+        '预计第 {{day}} 天起缺房：{{days}} 日内共需 {{needed}} 间，空闲 {{free}} 间，缺 {{short}} 间。',
+      openTiers: '请{{by}}验收启用储备梯次 {{tiers}}（{{sites}} 处场所、{{rooms}} 间房），可补足缺口。',
+      openTiersPartly:
+        '请{{by}}验收启用储备梯次 {{tiers}}（{{sites}} 处场所、{{rooms}} 间房）；启用后仍缺 {{left}} 间，须另行征用隔离场所补足。',
+      noTierLeft: '已无可启用的储备梯次：请{{by}}另行征用隔离场所，至少 {{short}} 间房。',
+      bedsShort:
+        '床位 {{days}} 日内缺 {{short}} 张（需 {{needed}} 张，空闲 {{free}} 张）：请{{by}}协调定点医院增开床位 {{short}} 张，或转往其他定点医院。',
+      byToday: '今天',
+      byDays: '在 {{day}} 日内',
+    },
     inflowCases: '日均新增病例（近 3 日）',
     inflowContacts: '日均新增密接（近 3 日）',
     releases: '{{days}} 日内到期解除',
@@ -658,6 +678,8 @@ const zh = {
     disinfectConfirm: '本车运送病例后已完成消毒？',
     disinfected: '车次 {{id}} 的车辆已消毒',
     disinfectAfter: '运送后须消杀',
+    outcome: '送达 {{delivered}}、未接到 {{no_show}}',
+    outcomeHint: '共 {{total}} 人：送达 {{delivered}} 人，未接到 {{no_show}} 人（已退回待转运）',
   },
   tripClass: CODE_WORDS.zh.tripClass,
   tripStatus: CODE_WORDS.zh.tripStatus,
@@ -990,6 +1012,14 @@ const en: Messages = {
     areaName: 'Area',
     day: 'Day',
     upTo: 'Up to {{count}}',
+    nowBeijing: 'Now (Beijing time)',
+  },
+  forbidden: {
+    title: 'No access',
+    page: 'Your role ({{role}}) cannot open the page “{{page}}”.',
+    roles:
+      'Roles that may open it: {{roles}}. Ask an administrator to change your account’s role if you need it.',
+    home: 'Back to the home page',
   },
   map: {
     title: 'City schematic',
@@ -1282,9 +1312,23 @@ const en: Messages = {
     needed: 'Needed in {{days}} days',
     free: 'Free',
     short: 'Short',
-    shortRooms: '{{count}} more rooms needed within {{days}} days: activate reserve tier(s) {{tiers}}',
-    enoughRooms: 'Free rooms cover the next {{days}} days at the current inflow',
-    shortBeds: '{{count}} beds short',
+    advice: {
+      roomsEnough:
+        'At the current inflow the next {{days}} days need {{needed}} rooms and {{free}} are free: enough, no reserve tier to open.',
+      roomsShortNow:
+        'Rooms are short now: more contacts wait than rooms are free ({{free}}); {{needed}} rooms needed within {{days}} days, {{short}} short.',
+      roomsShortFrom:
+        'Rooms run short from day {{day}}: {{needed}} needed within {{days}} days, {{free}} free, {{short}} short.',
+      openTiers:
+        'Inspect and open reserve tier {{tiers}} {{by}} ({{sites}} sites, {{rooms}} rooms): that covers the gap.',
+      openTiersPartly:
+        'Inspect and open reserve tier {{tiers}} {{by}} ({{sites}} sites, {{rooms}} rooms); {{left}} rooms are still short after that: requisition more sites.',
+      noTierLeft: 'No reserve tier left to open: requisition sites with at least {{short}} rooms {{by}}.',
+      bedsShort:
+        '{{short}} beds short within {{days}} days ({{needed}} needed, {{free}} free): have the designated hospitals open {{short}} more beds {{by}}, or send patients to another designated hospital.',
+      byToday: 'today',
+      byDays: 'within {{day}} days',
+    },
     inflowCases: 'Cases per day (last 3 days)',
     inflowContacts: 'Contacts per day (last 3 days)',
     releases: 'Releases due within {{days}} days',
@@ -1474,6 +1518,8 @@ const en: Messages = {
     disinfectConfirm: 'Vehicle disinfected after carrying cases?',
     disinfected: 'Vehicle of trip {{id}} disinfected',
     disinfectAfter: 'Disinfect after the trip',
+    outcome: '{{delivered}} delivered, {{no_show}} not there',
+    outcomeHint: '{{total}} passengers: {{delivered}} delivered, {{no_show}} not there (back in the queue)',
   },
   tripClass: CODE_WORDS.en.tripClass,
   tripStatus: CODE_WORDS.en.tripStatus,

@@ -8,6 +8,7 @@ import {
   formatHead,
   listAudit,
   parseHead,
+  recordRead,
   signedCheckpoint,
   verifyAudit,
 } from './audit.ts';
@@ -39,6 +40,32 @@ describeBackends('audit log', (ctx) => {
     expect(r).toMatchObject({ ok: true, checked: 30, head: { count: 30 } });
     expect(r.head).toEqual(await auditHead(ctx.db));
     expect(await verifyAudit(ctx.db, undefined, r.head)).toMatchObject({ ok: true });
+  });
+
+  it('records reads in batches, in order, woven into one chain with writes running beside them', async () => {
+    const before = (await verifyAudit(ctx.db)).head.count;
+    const actor = cliPrincipal('reader');
+    // 120 reads in flight at once and 10 writes in their own transactions at the same time.
+    const reads = Array.from({ length: 120 }, (_, i) =>
+      recordRead(ctx.db, clock, actor, { action: 'person.list', areaCode: '220202', details: { n: i } }),
+    );
+    const writes = Array.from({ length: 10 }, (_, i) =>
+      ctx.db.transaction((tx) =>
+        appendAudit(tx, clock, cliPrincipal('writer'), { action: 'user.created', details: { n: i } }),
+      ),
+    );
+    await Promise.all([...reads, ...writes]);
+    const r = await verifyAudit(ctx.db);
+    expect(r).toMatchObject({ ok: true, checked: before + 130 });
+    const rows = await listAudit(ctx.db, { prefix: '' }, { action: 'person.list', limit: 1000 });
+    const ns = rows.filter((e) => e.actor_name === 'reader').map((e) => (e.details as { n: number }).n);
+    // The reads are in the log once each, in the order they were asked for.
+    expect(ns).toEqual(Array.from({ length: 120 }, (_, i) => i));
+    // A read whose entry cannot be written fails (nothing is answered unrecorded), and the next batch goes on.
+    const bad = recordRead(ctx.db, clock, actor, { action: 'person.list', details: { nul: '\u0000' } });
+    await expect(bad).rejects.toThrow();
+    await recordRead(ctx.db, clock, actor, { action: 'person.list', areaCode: '220202' });
+    expect((await verifyAudit(ctx.db)).ok).toBe(true);
   });
 
   it('catches entries removed from the end against a published head, which the chain alone cannot', async () => {

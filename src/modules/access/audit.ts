@@ -5,7 +5,7 @@
  * appending takes a transaction-scoped advisory lock so the chain has one order.
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { Queryable } from '../../db/types.ts';
+import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { Principal } from './principal.ts';
 import { type Scope, scopeCondition } from './scope.ts';
@@ -24,16 +24,17 @@ export interface AuditEntry {
 
 /**
  * A read of a list that names people, recorded like every other read of people (`person.list`, with the list's
- * name and how many rows it gave); an empty list names nobody and is not recorded.
+ * name and how many rows it gave); an empty list names nobody and is not recorded. Recorded through
+ * `recordRead` (batched, acknowledged before the list is answered).
  */
 export async function auditPeopleListed(
-  tx: Queryable,
+  db: Db,
   clock: Clock,
   actor: Principal,
   o: { list: string; subjectType: string; areaCode: string; count: number },
 ): Promise<void> {
   if (o.count === 0) return;
-  await appendAudit(tx, clock, actor, {
+  await recordRead(db, clock, actor, {
     action: 'person.list',
     subjectType: o.subjectType,
     areaCode: o.areaCode || undefined,
@@ -85,19 +86,13 @@ export function entryHash(prev: string, e: Omit<StoredEntry, 'id' | 'hash' | 'pr
   return createHash('sha256').update(prev).update(text).digest('hex');
 }
 
-/** Appends one entry. `tx` must be a transaction (the chain lock is held until it ends). */
-export async function appendAudit(
-  tx: Queryable,
-  clock: Clock,
-  actor: Principal,
-  entry: AuditEntry,
-): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-  const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
-  const prev = last.rows[0]?.hash ?? GENESIS;
+type NewEntry = Omit<StoredEntry, 'id' | 'hash' | 'prev_hash'>;
+
+/** The entry as it will be stored (and hashed): text made well-formed, details in canonical key order. */
+function prepareEntry(clock: Clock, actor: Principal, entry: AuditEntry): NewEntry {
   // Text is hashed as it will be stored: a lone surrogate becomes U+FFFD in the database, so it does here first.
   const text = (v: string | null) => (v === null ? null : v.toWellFormed());
-  const row = {
+  return {
     at: new Date(Math.floor(clock.now().getTime())),
     actor_kind: actor.kind,
     actor_id: actor.id,
@@ -117,25 +112,119 @@ export async function appendAudit(
       ),
     ) as Record<string, unknown>,
   };
-  const hash = entryHash(prev, row);
-  await tx.query(
-    `INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, subject_type, subject_id, area_code, reason, details, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)`,
-    [
-      row.at,
-      row.actor_kind,
-      row.actor_id,
-      row.actor_name,
-      row.action,
-      row.subject_type,
-      row.subject_id,
-      row.area_code,
-      row.reason,
-      JSON.stringify(row.details),
+}
+
+/**
+ * Appends entries to the chain in their order, in one statement: takes the chain lock (held until `tx` ends),
+ * links each entry to the one before and inserts them all (ids follow the order given).
+ */
+async function appendEntries(tx: Queryable, entries: readonly NewEntry[]): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+  const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
+  let prev = last.rows[0]?.hash ?? GENESIS;
+  const cols: unknown[][] = Array.from({ length: 12 }, () => []);
+  for (const e of entries) {
+    const hash = entryHash(prev, e);
+    const values = [
+      e.at,
+      e.actor_kind,
+      e.actor_id,
+      e.actor_name,
+      e.action,
+      e.subject_type,
+      e.subject_id,
+      e.area_code,
+      e.reason,
+      JSON.stringify(e.details),
       prev,
       hash,
-    ],
+    ];
+    for (let i = 0; i < values.length; i++) (cols[i] as unknown[]).push(values[i]);
+    prev = hash;
+  }
+  await tx.query(
+    `INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, subject_type, subject_id, area_code, reason, details, prev_hash, hash)
+     SELECT at, actor_kind, actor_id, actor_name, action, subject_type, subject_id, area_code, reason, details, prev_hash, hash
+       FROM unnest($1::timestamptz[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::jsonb[], $11::text[], $12::text[])
+            WITH ORDINALITY AS e(at, actor_kind, actor_id, actor_name, action, subject_type, subject_id, area_code, reason,
+                                 details, prev_hash, hash, n)
+      ORDER BY n`,
+    cols,
   );
+}
+
+/** Appends one entry. `tx` must be a transaction (the chain lock is held until it ends). */
+export async function appendAudit(
+  tx: Queryable,
+  clock: Clock,
+  actor: Principal,
+  entry: AuditEntry,
+): Promise<void> {
+  await appendEntries(tx, [prepareEntry(clock, actor, entry)]);
+}
+
+/** Most entries one batch appends: a larger queue waits for the next batch. */
+const READ_BATCH = 500;
+
+/**
+ * Records of reads, appended in batches: every read waiting while a batch commits goes into the next one, so a
+ * burst of reads costs one chain lock and one commit per batch instead of one each (group commit). The chain
+ * stays one chain, in the order of the batches, and tamper-evident as before. One per database handle.
+ */
+class ReadRecorder {
+  private queue: { entry: NewEntry; done: (err?: unknown) => void }[] = [];
+  private draining = false;
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  add(entry: NewEntry): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ entry, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, READ_BATCH);
+        try {
+          await this.db.transaction((tx) =>
+            appendEntries(
+              tx,
+              batch.map((b) => b.entry),
+            ),
+          );
+          for (const b of batch) b.done();
+        } catch (err) {
+          for (const b of batch) b.done(err ?? new Error('audit append failed'));
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
+const recorders = new WeakMap<Db, ReadRecorder>();
+
+/**
+ * Records a read of personal data (`person.list`, `person.read`, `person.unmask`, exports) and resolves once the
+ * entry is committed: call it before answering, so nothing is shown that is not on record (if recording fails,
+ * the read fails). Reads are batched with other reads in flight; writes keep `appendAudit` in their own
+ * transaction, so a change and its entry commit together.
+ */
+export function recordRead(db: Db, clock: Clock, actor: Principal, entry: AuditEntry): Promise<void> {
+  let r = recorders.get(db);
+  if (!r) {
+    r = new ReadRecorder(db);
+    recorders.set(db, r);
+  }
+  return r.add(prepareEntry(clock, actor, entry));
 }
 
 /**

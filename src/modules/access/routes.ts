@@ -10,6 +10,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf, SESSION_COOKIE } from '../../server/auth.ts';
+import { sendExport } from '../../server/list-export.ts';
 import {
   checkLogin,
   createSession,
@@ -29,9 +30,11 @@ import {
   formatHead,
   listAudit,
   parseHead,
+  recordRead,
   signedCheckpoint,
   verifyAudit,
 } from './audit.ts';
+import { auditExport } from './audit-export.ts';
 import { generatePassword, verifyPassword } from './passwords.ts';
 import { type Principal, principalFor } from './principal.ts';
 import { purgePersons } from './purge.ts';
@@ -51,6 +54,15 @@ const Username = z.string().regex(/^[a-z0-9_.-]{3,40}$/, 'a user name has 3–40
 const AreaCode = z
   .string()
   .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 2, 4, 6, 9, 12 or 15 digits');
+/** The audit log's filters: the list and its export take the same. */
+const AuditFilterQuery = z.object({
+  action: z.string().max(60).optional(),
+  actor_id: z.coerce.number().int().optional(),
+  subject_type: z.string().max(40).optional(),
+  subject_id: z.string().max(40).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
 const Reason = z.string().trim().min(4, 'say why, in a few words').max(500);
 
 const UserOut = z.object({
@@ -411,13 +423,7 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
       schema: {
         tags: ['access'],
         summary: 'The audit log of my jurisdiction',
-        querystring: z.object({
-          action: z.string().max(60).optional(),
-          actor_id: z.coerce.number().int().optional(),
-          subject_type: z.string().max(40).optional(),
-          subject_id: z.string().max(40).optional(),
-          from: z.coerce.date().optional(),
-          to: z.coerce.date().optional(),
+        querystring: AuditFilterQuery.extend({
           after: z.coerce.number().int().min(0).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
@@ -436,6 +442,52 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
         limit: q.limit,
       });
       return { items, next_after: items.length === q.limit ? (items.at(-1)?.id ?? null) : null };
+    },
+  );
+
+  r.get(
+    '/audit/export',
+    {
+      config: { permission: 'audit.read' },
+      schema: {
+        tags: ['access'],
+        summary:
+          'The audit log of my jurisdiction with the list filters, every entry, as CSV or Excel, in words and Beijing time, streamed; the export is itself recorded',
+        querystring: AuditFilterQuery.extend({
+          actor_kind: z.enum(['user', 'token', 'cli', 'system']).optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const q = req.query;
+      const filter = {
+        action: q.action,
+        actorId: q.actor_id,
+        subjectType: q.subject_type,
+        subjectId: q.subject_id,
+        from: q.from,
+        to: q.to,
+        actorKind: q.actor_kind,
+      };
+      await recordRead(db, clock, p, {
+        action: 'audit.exported',
+        subjectType: 'audit_log',
+        areaCode: p.jurisdiction || undefined,
+        details: {
+          format: q.format,
+          action: q.action ?? null,
+          actor_id: q.actor_id ?? null,
+          actor_kind: q.actor_kind ?? null,
+          subject_type: q.subject_type ?? null,
+          subject_id: q.subject_id ?? null,
+          from: q.from?.toISOString() ?? null,
+          to: q.to?.toISOString() ?? null,
+        },
+      });
+      return sendExport(reply, db, auditExport(db, scopeOf(p), filter), q.format, q.lang);
     },
   );
 

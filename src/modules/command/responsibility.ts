@@ -136,13 +136,21 @@ export async function openItems(db: Queryable, scope: Scope): Promise<OpenItem[]
 
 /** Assigns each item its owner today: the deepest leader, moved up one patch per day overdue. */
 export function assign(items: readonly OpenItem[], leaders: readonly Leader[], now: Date): ListItem[] {
+  // Items of one area and function share their patches: worked out once per pair (a district's list holds tens of
+  // thousands of items in a few thousand grids).
+  const patchesOf = new Map<string, Leader[]>();
   return items.map((it) => {
-    const owners = ownersOf(leaders, it.area_code, it.function);
+    const key = `${it.area_code}|${it.function}`;
+    let patches = patchesOf.get(key);
+    if (!patches) {
+      // Distinct patches, deepest first; escalation climbs one patch per day.
+      const owners = ownersOf(leaders, it.area_code, it.function);
+      patches = [...new Map(owners.map((o) => [o.area_code, o])).values()];
+      patchesOf.set(key, patches);
+    }
     const dueEnd = endOfBeijingDay(new Date(it.due_at.getTime() - 1)); // a deadline at midnight belongs to the day before
     const daysOver =
       now.getTime() > dueEnd.getTime() ? Math.floor((now.getTime() - dueEnd.getTime()) / DAY) + 1 : 0;
-    // Distinct patches, deepest first; escalation climbs one patch per day.
-    const patches = [...new Map(owners.map((o) => [o.area_code, o])).values()];
     const owner = patches[Math.min(daysOver, patches.length - 1)] ?? null;
     return {
       ...it,

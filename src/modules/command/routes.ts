@@ -8,7 +8,7 @@ import { AppError } from '../../lib/errors.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
-import { appendAudit } from '../access/audit.ts';
+import { appendAudit, recordRead } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { beijingToday, dailyReport, reportHtml, reportMarkdown, reportXlsx } from './daily-report.ts';
 import { personNames, responsibilityExport, responsibilityList, setLeader } from './responsibility.ts';
@@ -248,13 +248,15 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       schema: {
         tags: ['command'],
         summary:
-          "Today's task list: every open item in my jurisdiction with its owner (escalated one level per day overdue)",
+          "Today's task list: every open item in my jurisdiction with its owner (escalated one level per day overdue); a page of it (offset, limit ≤ 2,000) and the figures of the whole list",
         querystring: z.object({
           leader_id: z.coerce.number().int().positive().optional(),
           unowned: z
             .enum(['true', 'false'])
             .transform((v) => v === 'true')
             .optional(),
+          offset: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(2000).default(2000),
         }),
       },
     },
@@ -275,12 +277,12 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
         k.total++;
         if (i.overdue) k.overdue++;
       }
-      // The first 2,000 on screen (the whole list through the export), with the people's names for those who
-      // may read people (an audited read).
-      const page = items.slice(0, 2000);
+      // A page of the list (2,000 at most; the whole list through the export) with the people's names for those
+      // who may read people (an audited read); the figures are of the whole list.
+      const page = items.slice(req.query.offset, req.query.offset + req.query.limit);
       const names = p.permissions.has('person.read') ? await personNames(db, page) : new Map();
       if (names.size > 0)
-        await appendAudit(db, clock, p, {
+        await recordRead(db, clock, p, {
           action: 'person.list',
           subjectType: 'person',
           areaCode: p.jurisdiction || undefined,
@@ -322,7 +324,7 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       const p = principalOf(req);
       const items = await responsibilityList(db, scopeOf(p), clock.now(), req.query);
       const withNames = p.permissions.has('person.read');
-      await appendAudit(db, clock, p, {
+      await recordRead(db, clock, p, {
         action: withNames ? 'person.list' : 'command.responsibility_exported',
         subjectType: withNames ? 'person' : 'task',
         areaCode: p.jurisdiction || undefined,

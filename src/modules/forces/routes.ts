@@ -12,7 +12,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { SHIFTS, SKILLS } from '../../domain/roster-proposer.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
-import { appendAudit, auditPeopleListed } from '../access/audit.ts';
+import { appendAudit, auditPeopleListed, recordRead } from '../access/audit.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { dayDemand } from './demand.ts';
 import { forcesFigures } from './figures.ts';
@@ -66,21 +66,19 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
       const q = req.query;
       const scope = narrow(scopeOf(p), q.area);
       if (!scope) return { items: [], total: 0 };
-      return db.transaction(async (tx) => {
-        const out = await listWorkers(
-          tx,
-          scope,
-          { role: q.role, skill: q.skill, status: q.status, teamId: q.team_id, loopId: q.loop_id },
-          q.limit,
-        );
-        await auditPeopleListed(tx, clock, p, {
-          list: 'workers',
-          subjectType: 'worker',
-          areaCode: scope.prefix,
-          count: out.items.length,
-        });
-        return out;
+      const out = await listWorkers(
+        db,
+        scope,
+        { role: q.role, skill: q.skill, status: q.status, teamId: q.team_id, loopId: q.loop_id },
+        q.limit,
+      );
+      await auditPeopleListed(db, clock, p, {
+        list: 'workers',
+        subjectType: 'worker',
+        areaCode: scope.prefix,
+        count: out.items.length,
       });
+      return out;
     },
   );
 
@@ -279,18 +277,16 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
       const day = req.query.day ?? beijingToday(clock.now());
       const scope = narrow(scopeOf(p), req.query.area);
       if (!scope) return { day, rosters: [] };
-      return db.transaction(async (tx) => {
-        const rosters = await rosterBoard(tx, scope, day);
-        const n = rosters.reduce((a, x) => a + x.shifts.length, 0);
-        if (n > 0)
-          await appendAudit(tx, clock, p, {
-            action: 'person.list',
-            subjectType: 'roster',
-            areaCode: scope.prefix || undefined,
-            details: { list: 'roster_board', count: n },
-          });
-        return { day, rosters };
-      });
+      const rosters = await rosterBoard(db, scope, day);
+      const n = rosters.reduce((a, x) => a + x.shifts.length, 0);
+      if (n > 0)
+        await recordRead(db, clock, p, {
+          action: 'person.list',
+          subjectType: 'roster',
+          areaCode: scope.prefix || undefined,
+          details: { list: 'roster_board', count: n },
+        });
+      return { day, rosters };
     },
   );
 
@@ -463,18 +459,16 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
     async (req) => {
       const p = principalOf(req);
       const day = req.query.day ?? beijingToday(clock.now());
-      return db.transaction(async (tx) => {
-        const items = await loopSchedule(tx, scopeOf(p), day, clock.now());
-        const n = items.reduce((a, l) => a + l.schedule.length, 0);
-        if (n > 0)
-          await appendAudit(tx, clock, p, {
-            action: 'person.list',
-            subjectType: 'closed_loop',
-            areaCode: p.jurisdiction || undefined,
-            details: { list: 'loop_schedule', count: n },
-          });
-        return { day, items };
-      });
+      const items = await loopSchedule(db, scopeOf(p), day, clock.now());
+      const n = items.reduce((a, l) => a + l.schedule.length, 0);
+      if (n > 0)
+        await recordRead(db, clock, p, {
+          action: 'person.list',
+          subjectType: 'closed_loop',
+          areaCode: p.jurisdiction || undefined,
+          details: { list: 'loop_schedule', count: n },
+        });
+      return { day, items };
     },
   );
 

@@ -12,7 +12,7 @@ import { AppError } from '../../lib/errors.ts';
 import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
-import { appendAudit } from '../access/audit.ts';
+import { appendAudit, recordRead } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
 import { forecast, listSites, moveSite, openTier, stockAndIncrement } from './capacity.ts';
@@ -27,7 +27,7 @@ import {
   submitSelfReport,
 } from './self-report.ts';
 import { stayExport } from './stay-list.ts';
-import { stayScopeCondition } from './stay-scope.ts';
+import { stayScopeJoined } from './stay-scope.ts';
 import { arrive, discharge, disinfection, release } from './stays.ts';
 
 export interface IsolationDeps {
@@ -102,7 +102,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
     async (req, reply) => {
       const principal = principalOf(req);
       const names = principal.permissions.has('person.read');
-      await appendAudit(db, clock, principal, {
+      await recordRead(db, clock, principal, {
         action: names ? 'person.list' : 'isolation.stays_exported',
         subjectType: names ? 'person' : 'placement',
         areaCode: principal.jurisdiction || undefined,
@@ -143,12 +143,12 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
            FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
                 LEFT JOIN rooms rm ON rm.id = pl.room_id LEFT JOIN beds bd ON bd.id = pl.bed_id
           WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
-            AND ${stayScopeCondition('pl', scopeOf(principal), params)}
+            AND ${stayScopeJoined('p', 's', scopeOf(principal), params)}
           ORDER BY pl.id LIMIT $2`,
         params,
       );
       if (names && rows.length > 0)
-        await appendAudit(db, clock, principal, {
+        await recordRead(db, clock, principal, {
           action: 'person.list',
           subjectType: 'person',
           areaCode: principal.jurisdiction || undefined,
@@ -349,25 +349,23 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
     async (req) => {
       const principal = principalOf(req);
       const params: unknown[] = [req.query.kind ?? null, req.query.limit];
-      return db.transaction(async (tx) => {
-        const { rows } = await tx.query(
-          `SELECT h.id, h.person_id, h.area_code, h.kind, h.category, h.edition, h.from_placement_id, h.started_at, h.due_at,
-                  (SELECT count(*) FROM tasks t WHERE t.kind = 'home_test' AND t.status = 'open'
-                     AND (t.details->>'home_stay_id')::int8 = h.id) AS tests_open
-             FROM home_stays h
-            WHERE h.status = 'active' AND ($1::text IS NULL OR h.kind = $1)
-              AND ${scopeCondition('h.area_code', scopeOf(principal), params)}
-            ORDER BY h.due_at, h.id LIMIT $2`,
-          params,
-        );
-        await appendAudit(tx, clock, principal, {
-          action: 'person.list',
-          subjectType: 'home_stay',
-          areaCode: principal.jurisdiction || undefined,
-          details: { list: 'home_stays', count: rows.length },
-        });
-        return { items: rows };
+      const { rows } = await db.query(
+        `SELECT h.id, h.person_id, h.area_code, h.kind, h.category, h.edition, h.from_placement_id, h.started_at, h.due_at,
+                (SELECT count(*) FROM tasks t WHERE t.kind = 'home_test' AND t.status = 'open'
+                   AND (t.details->>'home_stay_id')::int8 = h.id) AS tests_open
+           FROM home_stays h
+          WHERE h.status = 'active' AND ($1::text IS NULL OR h.kind = $1)
+            AND ${scopeCondition('h.area_code', scopeOf(principal), params)}
+          ORDER BY h.due_at, h.id LIMIT $2`,
+        params,
+      );
+      await recordRead(db, clock, principal, {
+        action: 'person.list',
+        subjectType: 'home_stay',
+        areaCode: principal.jurisdiction || undefined,
+        details: { list: 'home_stays', count: rows.length },
       });
+      return { items: rows };
     },
   );
 

@@ -37,7 +37,9 @@ describeBackends('medical demo', (ctx) => {
     );
     const by = Object.fromEntries(statuses.rows.map((r) => [r.status, r.n]));
     expect(by.treated).toBe(m.treated);
-    expect((await ctx.db.query('SELECT 1 FROM medical_refusals')).rows).toHaveLength(1);
+    // Recorded by a named dispatcher, as a person reads it, not by a technical account name.
+    const refusals = await ctx.db.query<{ refused_by: string }>('SELECT refused_by FROM medical_refusals');
+    expect(refusals.rows.map((r) => r.refused_by)).toEqual(['市医疗救治组调度员 刘敏']);
     const stalled = await ctx.db.query(
       `SELECT 1 FROM tasks WHERE kind = 'medical_emergency_stalled' AND status = 'open'`,
     );

@@ -20,7 +20,8 @@ import { assignVehicle, fleet } from './transport.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const BY = 'demo';
+/** Who records the demo's steps: the city's medical dispatcher, by name as an account shows it (not a user name). */
+const BY = '市医疗救治组调度员 刘敏';
 
 export interface DemoMedical {
   hospitals: number;

@@ -422,6 +422,20 @@ describeBackends('medical needs', (ctx) => {
     expect(detail.refusals).toMatchObject([
       { hospital_id: hospital.redA, step: 'routed', reason: '透析机满员，拒收' },
     ]);
+    // Who recorded it, by the account's name, not its user name.
+    await ctx.db.query('UPDATE users SET display_name = $2 WHERE username = $1', [
+      dispatcherA.username,
+      '区医疗调度 赵明',
+    ]);
+    const named = (await call(workerA, 'GET', `/api/medical/requests/${id}`)).json();
+    expect(named.refusals[0]).toMatchObject({
+      refused_by: dispatcherA.username,
+      refused_by_name: '区医疗调度 赵明',
+    });
+    const listed = (await call(dispatcherA, 'GET', '/api/medical/refusals')).json().items;
+    expect(listed.find((f: { request_id: number }) => f.request_id === id)?.refused_by_name).toBe(
+      '区医疗调度 赵明',
+    );
     // Steps after a refusal are out of order until it is rerouted.
     expect(
       (await call(dispatcherA, 'POST', `/api/medical/requests/${id}/at-hospital`)).json().error.code,

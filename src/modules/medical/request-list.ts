@@ -117,10 +117,15 @@ export async function getRequest(db: Queryable, scope: Scope, id: number) {
     step: string;
     reason: string;
     refused_by: string;
+    /** Who recorded it by their name (the account's display name; the recorded name when no account has it). */
+    refused_by_name: string;
     refused_at: Date;
   }>(
-    `SELECT f.id, f.hospital_id, h.name AS hospital_name, f.step, f.reason, f.refused_by, f.refused_at
-       FROM medical_refusals f JOIN hospitals h ON h.id = f.hospital_id WHERE f.request_id = $1 ORDER BY f.id`,
+    `SELECT f.id, f.hospital_id, h.name AS hospital_name, f.step, f.reason, f.refused_by,
+            coalesce(u.display_name, f.refused_by) AS refused_by_name, f.refused_at
+       FROM medical_refusals f JOIN hospitals h ON h.id = f.hospital_id
+            LEFT JOIN users u ON u.username = f.refused_by
+      WHERE f.request_id = $1 ORDER BY f.id`,
     [id],
   );
   return {
@@ -142,11 +147,14 @@ export async function listRefusals(db: Queryable, scope: Scope, limit: number) {
     step: string;
     reason: string;
     refused_by: string;
+    /** Who recorded it by their name (the account's display name; the recorded name when no account has it). */
+    refused_by_name: string;
     refused_at: Date;
   }>(
     `SELECT f.id, f.request_id, r.person_id, r.area_code, f.hospital_id, h.name AS hospital_name, f.step, f.reason,
-            f.refused_by, f.refused_at
+            f.refused_by, coalesce(u.display_name, f.refused_by) AS refused_by_name, f.refused_at
        FROM medical_refusals f JOIN medical_requests r ON r.id = f.request_id JOIN hospitals h ON h.id = f.hospital_id
+            LEFT JOIN users u ON u.username = f.refused_by
       WHERE ${scopeCondition('r.area_code', scope, params)} ORDER BY f.id DESC LIMIT ${Math.floor(limit)}`,
     params,
   );

@@ -12,7 +12,7 @@ import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { CODE_COLOURS, MEDICAL_SERVICES } from '../../domain/medical-routing.ts';
 import { principalOf } from '../../server/auth.ts';
-import { appendAudit, auditPeopleListed } from '../access/audit.ts';
+import { appendAudit, auditPeopleListed, recordRead } from '../access/audit.ts';
 import type { Principal } from '../access/principal.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { emergencyClock } from './emergency-clock.ts';
@@ -266,17 +266,15 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       const scope = narrow(scopeOf(p), q.area);
       if (!scope) return { items: [], total: 0 };
       const f = { status: q.status, urgency: q.urgency, open: q.open === 'true' };
-      return db.transaction(async (tx) => {
-        const items = await listRequests(tx, scope, f, { before: q.before, limit: q.limit });
-        const total = await countRequests(tx, scope, f);
-        await auditPeopleListed(tx, clock, p, {
-          list: 'medical_requests',
-          subjectType: 'medical_request',
-          areaCode: scope.prefix,
-          count: items.length,
-        });
-        return { items, total };
+      const items = await listRequests(db, scope, f, { before: q.before, limit: q.limit });
+      const total = await countRequests(db, scope, f);
+      await auditPeopleListed(db, clock, p, {
+        list: 'medical_requests',
+        subjectType: 'medical_request',
+        areaCode: scope.prefix,
+        count: items.length,
       });
+      return { items, total };
     },
   );
 
@@ -292,16 +290,14 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
     },
     async (req) => {
       const p = principalOf(req);
-      return db.transaction(async (tx) => {
-        const items = await emergencyClock(tx, scopeOf(p), clock.now());
-        await auditPeopleListed(tx, clock, p, {
-          list: 'medical_emergencies',
-          subjectType: 'medical_request',
-          areaCode: p.jurisdiction,
-          count: items.length,
-        });
-        return { now: clock.now().toISOString(), items };
+      const items = await emergencyClock(db, scopeOf(p), clock.now());
+      await auditPeopleListed(db, clock, p, {
+        list: 'medical_emergencies',
+        subjectType: 'medical_request',
+        areaCode: p.jurisdiction,
+        count: items.length,
       });
+      return { now: clock.now().toISOString(), items };
     },
   );
 
@@ -318,16 +314,14 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
     },
     async (req) => {
       const p = principalOf(req);
-      return db.transaction(async (tx) => {
-        const items = await listRefusals(tx, scopeOf(p), req.query.limit);
-        await auditPeopleListed(tx, clock, p, {
-          list: 'medical_refusals',
-          subjectType: 'medical_request',
-          areaCode: p.jurisdiction,
-          count: items.length,
-        });
-        return { items };
+      const items = await listRefusals(db, scopeOf(p), req.query.limit);
+      await auditPeopleListed(db, clock, p, {
+        list: 'medical_refusals',
+        subjectType: 'medical_request',
+        areaCode: p.jurisdiction,
+        count: items.length,
       });
+      return { items };
     },
   );
 
@@ -343,16 +337,14 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
     },
     async (req) => {
       const p = principalOf(req);
-      return db.transaction(async (tx) => {
-        const one = await getRequest(tx, scopeOf(p), req.params.id);
-        await appendAudit(tx, clock, p, {
-          action: 'person.read',
-          subjectType: 'medical_request',
-          subjectId: one.id,
-          areaCode: one.area_code,
-        });
-        return one;
+      const one = await getRequest(db, scopeOf(p), req.params.id);
+      await recordRead(db, clock, p, {
+        action: 'person.read',
+        subjectType: 'medical_request',
+        subjectId: one.id,
+        areaCode: one.area_code,
       });
+      return one;
     },
   );
 

@@ -10,7 +10,7 @@ import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { Instant } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
-import { appendAudit, auditPeopleListed } from '../access/audit.ts';
+import { appendAudit, auditPeopleListed, recordRead } from '../access/audit.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { createCheckpoint, listCheckpoints } from './checkpoints.ts';
 import { recordCheck } from './checks.ts';
@@ -123,20 +123,18 @@ export const passRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (a
         flagged: q.flagged === 'true',
       };
       const now = clock.now();
-      return db.transaction(async (tx) => {
-        const [items, total] = [
-          await listPasses(tx, scope, f, now, { before: q.before, limit: q.limit }),
-          await countPasses(tx, scope, f, now),
-        ];
-        // Holders are people: the list is a read of people, recorded like every other.
-        await auditPeopleListed(tx, clock, p, {
-          list: 'passes',
-          subjectType: 'pass',
-          areaCode: scope.prefix,
-          count: items.length,
-        });
-        return { items, total };
+      const [items, total] = [
+        await listPasses(db, scope, f, now, { before: q.before, limit: q.limit }),
+        await countPasses(db, scope, f, now),
+      ];
+      // Holders are people: the list is a read of people, recorded like every other.
+      await auditPeopleListed(db, clock, p, {
+        list: 'passes',
+        subjectType: 'pass',
+        areaCode: scope.prefix,
+        count: items.length,
       });
+      return { items, total };
     },
   );
 
@@ -153,16 +151,14 @@ export const passRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (a
     },
     async (req) => {
       const p = principalOf(req);
-      return db.transaction(async (tx) => {
-        const items = await suspects(tx, scopeOf(p), req.query.limit);
-        await auditPeopleListed(tx, clock, p, {
-          list: 'pass_suspects',
-          subjectType: 'pass',
-          areaCode: p.jurisdiction,
-          count: items.length,
-        });
-        return { items };
+      const items = await suspects(db, scopeOf(p), req.query.limit);
+      await auditPeopleListed(db, clock, p, {
+        list: 'pass_suspects',
+        subjectType: 'pass',
+        areaCode: p.jurisdiction,
+        count: items.length,
       });
+      return { items };
     },
   );
 
@@ -205,16 +201,14 @@ export const passRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (a
     },
     async (req) => {
       const p = principalOf(req);
-      return db.transaction(async (tx) => {
-        const pass = await getPass(tx, scopeOf(p), req.params.id, clock.now());
-        await appendAudit(tx, clock, p, {
-          action: 'person.read',
-          subjectType: 'pass',
-          subjectId: pass.id,
-          areaCode: pass.area_code,
-        });
-        return pass;
+      const pass = await getPass(db, scopeOf(p), req.params.id, clock.now());
+      await recordRead(db, clock, p, {
+        action: 'person.read',
+        subjectType: 'pass',
+        subjectId: pass.id,
+        areaCode: pass.area_code,
       });
+      return pass;
     },
   );
 

@@ -28,7 +28,8 @@ export function personExport(
   return {
     name: ['人员名单', 'people'],
     areasOf: (r) => [r.area_code],
-    page: (last) => listPersons(db, scope, { ...f, after: last?.id ?? 0, limit: 2000 }),
+    page: (last) =>
+      listPersons(db, scope, { ...f, after: last?.id ?? 0, afterArea: last?.area_code, limit: 2000 }),
     columns: [
       { header: ['姓名', 'Name'], value: (r) => r.name },
       { header: ['性别', 'Sex'], value: (r, c) => c.word('sex', r.sex) },

@@ -207,14 +207,22 @@ export interface PersonFilter {
   riskStatus?: string;
   /** Name prefix, or a full ID number. */
   q?: string;
-  /** Keyset pagination: ids greater than this. */
+  /**
+   * Keyset pagination: the people after this one (the last of the previous page), in the list's order: by area
+   * code, then id. The cursor stays a person id; its area is looked up (or given, as `afterArea`).
+   */
   after?: number;
+  afterArea?: string;
   limit: number;
 }
 
-export async function listPersons(db: Queryable, scope: Scope, f: PersonFilter): Promise<PersonRow[]> {
-  const params: unknown[] = [f.after ?? 0, f.limit];
-  let where = `id > $1 AND purged_at IS NULL AND ${scopeCondition('area_code', scope, params)}`;
+/** The filter's conditions (not the cursor), with their parameters appended to `params`. */
+function personConditions(
+  scope: Scope,
+  f: Omit<PersonFilter, 'after' | 'afterArea' | 'limit'>,
+  params: unknown[],
+) {
+  let where = `purged_at IS NULL AND ${scopeCondition('area_code', scope, params)}`;
   if (f.riskStatus) {
     params.push(f.riskStatus);
     where += ` AND risk_status = $${params.length}`;
@@ -228,11 +236,54 @@ export async function listPersons(db: Queryable, scope: Scope, f: PersonFilter):
       where += ` AND name LIKE $${params.length}`;
     }
   }
+  return where;
+}
+
+/**
+ * People of a scope, in order of area code then id: a jurisdiction is a range of area codes, so a page is one
+ * short walk of the (area_code, id) index wherever the scope's people are in the table — ordering by id alone made
+ * a district's first page scan every person of the districts registered before it (0.85 s at 1M people).
+ */
+export async function listPersons(db: Queryable, scope: Scope, f: PersonFilter): Promise<PersonRow[]> {
+  const params: unknown[] = [f.limit];
+  // No cursor on the first page: a row comparison from ('', 0) would make the index walk start at the table's first
+  // area instead of the scope's (0.19 s for a district at 1M people).
+  let cursor = 'TRUE';
+  if (f.after || f.afterArea) {
+    params.push(f.after ?? 0, f.afterArea ?? null);
+    cursor = `(area_code, id) > (COALESCE($3::text, (SELECT c.area_code FROM persons c WHERE c.id = $2), ''), $2::int8)`;
+  }
+  const where = `${cursor} AND ${personConditions(scope, f, params)}`;
   const { rows } = await db.query<PersonRow>(
-    `SELECT ${PERSON_FIELDS} FROM persons WHERE ${where} ORDER BY id LIMIT $2`,
+    `SELECT ${PERSON_FIELDS} FROM persons WHERE ${where} ORDER BY area_code, id LIMIT $1`,
     params,
   );
   return rows;
+}
+
+/**
+ * Counted up to this many; past it a list says "more than" (a district of 10⁵–10⁶ people needs no exact figure on a
+ * page). A name search counts to a lower cap: its matches are spread over the whole scope, so counting 10,000 of
+ * them walks ten times as many rows (0.2 s for a district of 140,000 people).
+ */
+export const PERSON_COUNT_CAP = 10_000;
+export const PERSON_SEARCH_COUNT_CAP = 1_000;
+
+/** How many people the filter gives, exactly up to the cap: `{ count, more }`, `more` when there are more. */
+export async function countPersons(
+  db: Queryable,
+  scope: Scope,
+  f: Omit<PersonFilter, 'after' | 'afterArea' | 'limit'>,
+): Promise<{ count: number; more: boolean }> {
+  const cap = f.q ? PERSON_SEARCH_COUNT_CAP : PERSON_COUNT_CAP;
+  const params: unknown[] = [cap + 1];
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n
+       FROM (SELECT 1 FROM persons WHERE ${personConditions(scope, f, params)} ORDER BY area_code, id LIMIT $1) t`,
+    params,
+  );
+  const n = rows[0]?.n ?? 0;
+  return n > cap ? { count: cap, more: true } : { count: n, more: false };
 }
 
 export async function getPerson(db: Queryable, scope: Scope, id: number): Promise<PersonRow | undefined> {

@@ -6,7 +6,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
-import { appendAudit } from '../access/audit.ts';
+import { appendAudit, recordRead } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
 import { narrow, scopeCondition, scopeOf } from '../access/scope.ts';
 import { personExport } from './person-export.ts';
@@ -15,6 +15,7 @@ import {
   areaChildren,
   areaNames,
   areaPath,
+  countPersons,
   getArea,
   getPerson,
   householdMembers,
@@ -172,7 +173,7 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
       schema: {
         tags: ['registry'],
         summary:
-          'People in my jurisdiction or an area inside it (ID numbers and phones masked), keyset-paginated',
+          'People in my jurisdiction or an area inside it (ID numbers and phones masked), by area then id, keyset-paginated, with a total on the first page',
         querystring: z.object({
           area: AreaCode.optional(),
           risk_status: RiskStatus.optional(),
@@ -184,6 +185,13 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
           200: z.object({
             items: z.array(Person),
             next_after: z.number().nullable(),
+            total: z
+              .number()
+              .nullable()
+              .describe(
+                'how many people the filters give (first page only; exact up to 10,000, or 1,000 for a name search)',
+              ),
+            total_more: z.boolean().nullable().describe('true: there are more than `total`'),
             can: z.array(z.string()),
           }),
         },
@@ -194,26 +202,27 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
       const q = req.query;
       const scope = narrow(scopeOf(principal), q.area);
       const today = clock.now();
-      const rows = scope
-        ? await db.transaction(async (tx) => {
-            const found = await listPersons(tx, scope, {
-              riskStatus: q.risk_status,
-              q: q.q,
-              after: q.after,
-              limit: q.limit,
-            });
-            await appendAudit(tx, clock, principal, {
-              action: 'person.list',
-              subjectType: 'person',
-              areaCode: scope.prefix || undefined,
-              details: { count: found.length, risk_status: q.risk_status ?? null, query: q.q ? 'yes' : 'no' },
-            });
-            return found;
-          })
-        : [];
+      const filter = { riskStatus: q.risk_status, q: q.q };
+      const rows = scope ? await listPersons(db, scope, { ...filter, after: q.after, limit: q.limit }) : [];
+      // The total on the first page only (a page further on keeps the first page's figure).
+      const total =
+        q.after === undefined
+          ? scope
+            ? await countPersons(db, scope, filter)
+            : { count: 0, more: false }
+          : null;
+      if (scope)
+        await recordRead(db, clock, principal, {
+          action: 'person.list',
+          subjectType: 'person',
+          areaCode: scope.prefix || undefined,
+          details: { count: rows.length, risk_status: q.risk_status ?? null, query: q.q ? 'yes' : 'no' },
+        });
       return {
         items: rows.map((p) => presentPerson(p, today)),
         next_after: rows.length === q.limit ? (rows.at(-1)?.id ?? null) : null,
+        total: total?.count ?? null,
+        total_more: total?.more ?? null,
         can: can(principal, 'person.unmask') ? ['unmask'] : [],
       };
     },
@@ -242,7 +251,7 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
       const scope = narrow(scopeOf(p), q.area);
       if (!scope)
         throw new AppError(403, 'out_of_jurisdiction', `area ${q.area} is outside your jurisdiction`);
-      await appendAudit(db, clock, p, {
+      await recordRead(db, clock, p, {
         action: 'person.exported',
         subjectType: 'person',
         areaCode: scope.prefix || undefined,
@@ -288,21 +297,19 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
     async (req) => {
       const principal = principalOf(req);
       const params: unknown[] = [[...new Set(req.query.ids)]];
-      return db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ id: number; name: string; area_code: string }>(
-          `SELECT id, name, area_code FROM persons
-            WHERE id = ANY($1::int8[]) AND purged_at IS NULL AND ${scopeCondition('area_code', scopeOf(principal), params)}`,
-          params,
-        );
-        if (rows.length > 0)
-          await appendAudit(tx, clock, principal, {
-            action: 'person.list',
-            subjectType: 'person',
-            areaCode: principal.jurisdiction || undefined,
-            details: { list: 'names', people: rows.length },
-          });
-        return { items: rows.map((r) => ({ id: Number(r.id), name: r.name, area_code: r.area_code })) };
-      });
+      const { rows } = await db.query<{ id: number; name: string; area_code: string }>(
+        `SELECT id, name, area_code FROM persons
+          WHERE id = ANY($1::int8[]) AND purged_at IS NULL AND ${scopeCondition('area_code', scopeOf(principal), params)}`,
+        params,
+      );
+      if (rows.length > 0)
+        await recordRead(db, clock, principal, {
+          action: 'person.list',
+          subjectType: 'person',
+          areaCode: principal.jurisdiction || undefined,
+          details: { list: 'names', people: rows.length },
+        });
+      return { items: rows.map((r) => ({ id: Number(r.id), name: r.name, area_code: r.area_code })) };
     },
   );
 
@@ -321,22 +328,20 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
       const principal = principalOf(req);
       const scope = scopeOf(principal);
       const today = clock.now();
-      return db.transaction(async (tx) => {
-        const p = await getPerson(tx, scope, req.params.id);
-        if (!p) throw notFound('person', req.params.id);
-        const members = await householdMembers(tx, scope, p.household_id);
-        await appendAudit(tx, clock, principal, {
-          action: 'person.read',
-          subjectType: 'person',
-          subjectId: p.id,
-          areaCode: p.area_code,
-        });
-        return {
-          ...presentPerson(p, today),
-          household: members.map((m) => presentPerson(m, today)),
-          can: can(principal, 'person.unmask') ? ['unmask'] : [],
-        };
+      const p = await getPerson(db, scope, req.params.id);
+      if (!p) throw notFound('person', req.params.id);
+      const members = await householdMembers(db, scope, p.household_id);
+      await recordRead(db, clock, principal, {
+        action: 'person.read',
+        subjectType: 'person',
+        subjectId: p.id,
+        areaCode: p.area_code,
       });
+      return {
+        ...presentPerson(p, today),
+        household: members.map((m) => presentPerson(m, today)),
+        can: can(principal, 'person.unmask') ? ['unmask'] : [],
+      };
     },
   );
 

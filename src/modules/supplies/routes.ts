@@ -13,7 +13,7 @@ import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { SUPPLY_CATEGORIES } from '../../domain/supply-plan.ts';
 import { principalOf } from '../../server/auth.ts';
-import { type AuditEntry, appendAudit } from '../access/audit.ts';
+import { type AuditEntry, appendAudit, recordRead } from '../access/audit.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { createDelivery, handRequest, recordDeliveryStep } from './deliveries.ts';
 import { createDepot, listDepots, receiveStock } from './depots.ts';
@@ -254,18 +254,16 @@ export const suppliesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       if (!scope) return { items: [], total: 0 };
       const f = { status: q.status, open: q.open === 'true', late: q.late === 'true' };
       const now = clock.now();
-      return db.transaction(async (tx) => {
-        const items = await listRequests(tx, scope, f, { before: q.before, limit: q.limit }, now);
-        const total = await countRequests(tx, scope, f, now);
-        if (items.some((i) => i.person_id !== null))
-          await appendAudit(tx, clock, p, {
-            action: 'person.list',
-            subjectType: 'supply_request',
-            areaCode: scope.prefix || undefined,
-            details: { list: 'supply_requests', count: items.length },
-          });
-        return { items, total };
-      });
+      const items = await listRequests(db, scope, f, { before: q.before, limit: q.limit }, now);
+      const total = await countRequests(db, scope, f, now);
+      if (items.some((i) => i.person_id !== null))
+        await recordRead(db, clock, p, {
+          action: 'person.list',
+          subjectType: 'supply_request',
+          areaCode: scope.prefix || undefined,
+          details: { list: 'supply_requests', count: items.length },
+        });
+      return { items, total };
     },
   );
 
@@ -281,17 +279,15 @@ export const suppliesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
     },
     async (req) => {
       const p = principalOf(req);
-      return db.transaction(async (tx) => {
-        const one = await getRequest(tx, scopeOf(p), req.params.id, clock.now());
-        if (one.person_id !== null)
-          await appendAudit(tx, clock, p, {
-            action: 'person.read',
-            subjectType: 'supply_request',
-            subjectId: one.id,
-            areaCode: one.area_code,
-          });
-        return one;
-      });
+      const one = await getRequest(db, scopeOf(p), req.params.id, clock.now());
+      if (one.person_id !== null)
+        await recordRead(db, clock, p, {
+          action: 'person.read',
+          subjectType: 'supply_request',
+          subjectId: one.id,
+          areaCode: one.area_code,
+        });
+      return one;
     },
   );
 

@@ -10,7 +10,7 @@ import { Instant } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { withUploadedTable } from '../../server/upload.ts';
-import { appendAudit } from '../access/audit.ts';
+import { appendAudit, recordRead } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { recordAntigenReports } from './antigen.ts';
@@ -318,16 +318,14 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       const principal = principalOf(req);
       const scope = narrow(scopeOf(principal), req.query.area);
       if (!scope) return { items: [] };
-      return db.transaction(async (tx) => {
-        const items = await unsampled(tx, scope, req.params.id, req.query.limit);
-        await appendAudit(tx, clock, principal, {
-          action: 'person.list',
-          subjectType: 'person',
-          areaCode: scope.prefix || undefined,
-          details: { list: 'unsampled', round_id: req.params.id, households: items.length },
-        });
-        return { items };
+      const items = await unsampled(db, scope, req.params.id, req.query.limit);
+      await recordRead(db, clock, principal, {
+        action: 'person.list',
+        subjectType: 'person',
+        areaCode: scope.prefix || undefined,
+        details: { list: 'unsampled', round_id: req.params.id, households: items.length },
       });
+      return { items };
     },
   );
 
@@ -699,16 +697,14 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
       };
       if (!filter.names) return read(db);
       // Names of people in a list: an audited read, like every list of people.
-      return db.transaction(async (tx) => {
-        const out = await read(tx);
-        await appendAudit(tx, clock, principal, {
-          action: 'person.list',
-          subjectType: 'person',
-          areaCode: scope.prefix || undefined,
-          details: { list: 'tasks', status: req.query.status, tasks: out.items.length },
-        });
-        return out;
+      const out = await read(db);
+      await recordRead(db, clock, principal, {
+        action: 'person.list',
+        subjectType: 'person',
+        areaCode: scope.prefix || undefined,
+        details: { list: 'tasks', status: req.query.status, tasks: out.items.length },
       });
+      return out;
     },
   );
 
@@ -739,7 +735,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
         prefix: scope.prefix,
         names: can(principal, 'person.read'),
       };
-      await appendAudit(db, clock, principal, {
+      await recordRead(db, clock, principal, {
         action: filter.names ? 'person.list' : 'testing.tasks_exported',
         subjectType: filter.names ? 'person' : 'task',
         areaCode: scope.prefix || undefined,

@@ -9,7 +9,7 @@ import { AppError, notFound } from '../../lib/errors.ts';
 import { Instant, PlausibleDate, refuseFuture, refuseFutureDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
-import { appendAudit } from '../access/audit.ts';
+import { appendAudit, recordRead } from '../access/audit.ts';
 import { narrow, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
 import { caseExport, countCases, listCases } from './case-list.ts';
 import { chains, chainsCsv } from './chains.ts';
@@ -84,7 +84,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       const scope = narrow(scopeOf(p), req.query.area);
       if (!scope)
         throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
-      await appendAudit(db, clock, p, {
+      await recordRead(db, clock, p, {
         action: 'tracing.cases_exported',
         subjectType: 'case',
         areaCode: req.query.area ?? (p.jurisdiction || undefined),
@@ -193,24 +193,22 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
     async (req) => {
       const principal = principalOf(req);
       const c = await caseInScope(req.params.id, principal.jurisdiction);
-      return db.transaction(async (tx) => {
-        const params: unknown[] = [c.id];
-        const { rows } = await tx.query(
-          `SELECT l.person_id, p.area_code, p.risk_status, l.level, l.source, l.via_person_id, l.exposure_at, l.place, l.found_at
-             FROM contact_links l JOIN persons p ON p.id = l.person_id
-            WHERE l.case_id = $1 AND ${scopeCondition('p.area_code', scopeOf(principal), params)}
-            ORDER BY CASE l.level WHEN 'close' THEN 1 WHEN 'secondary' THEN 2 ELSE 3 END, l.person_id, l.source`,
-          params,
-        );
-        await appendAudit(tx, clock, principal, {
-          action: 'person.list',
-          subjectType: 'case',
-          subjectId: c.id,
-          areaCode: c.area_code,
-          details: { list: 'contacts', count: rows.length },
-        });
-        return { case: { id: c.id, case_no: c.case_no }, items: rows };
+      const params: unknown[] = [c.id];
+      const { rows } = await db.query(
+        `SELECT l.person_id, p.area_code, p.risk_status, l.level, l.source, l.via_person_id, l.exposure_at, l.place, l.found_at
+           FROM contact_links l JOIN persons p ON p.id = l.person_id
+          WHERE l.case_id = $1 AND ${scopeCondition('p.area_code', scopeOf(principal), params)}
+          ORDER BY CASE l.level WHEN 'close' THEN 1 WHEN 'secondary' THEN 2 ELSE 3 END, l.person_id, l.source`,
+        params,
+      );
+      await recordRead(db, clock, principal, {
+        action: 'person.list',
+        subjectType: 'case',
+        subjectId: c.id,
+        areaCode: c.area_code,
+        details: { list: 'contacts', count: rows.length },
       });
+      return { case: { id: c.id, case_no: c.case_no }, items: rows };
     },
   );
 
@@ -462,28 +460,26 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       if (!scope) return { items: [], next_after: null };
       const params: unknown[] = [req.query.limit, req.query.after ?? 0];
       const principal = principalOf(req);
-      return db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ person_id: number }>(
-          `SELECT l.person_id, p.area_code, p.risk_status, min(l.exposure_at) AS first_exposure_at,
-                  min(l.found_at) AS found_at, array_agg(DISTINCT c.case_no ORDER BY c.case_no) AS cases,
-                  array_agg(DISTINCT l.source ORDER BY l.source) AS sources
-             FROM contact_links l JOIN persons p ON p.id = l.person_id JOIN cases c ON c.id = l.case_id
-            WHERE l.level = 'general' AND l.person_id > $2 AND ${scopeCondition('p.area_code', scope, params)}
-              AND NOT EXISTS (SELECT 1 FROM contact_links s WHERE s.person_id = l.person_id AND s.level <> 'general')
-            GROUP BY l.person_id, p.area_code, p.risk_status
-            ORDER BY l.person_id LIMIT $1`,
-          params,
-        );
-        await appendAudit(tx, clock, principal, {
-          action: 'person.list',
-          subjectType: 'area',
-          subjectId: 0,
-          areaCode: scope.prefix,
-          details: { list: 'general_contacts', count: rows.length },
-        });
-        const last = rows.at(-1);
-        return { items: rows, next_after: rows.length === req.query.limit && last ? last.person_id : null };
+      const { rows } = await db.query<{ person_id: number }>(
+        `SELECT l.person_id, p.area_code, p.risk_status, min(l.exposure_at) AS first_exposure_at,
+                min(l.found_at) AS found_at, array_agg(DISTINCT c.case_no ORDER BY c.case_no) AS cases,
+                array_agg(DISTINCT l.source ORDER BY l.source) AS sources
+           FROM contact_links l JOIN persons p ON p.id = l.person_id JOIN cases c ON c.id = l.case_id
+          WHERE l.level = 'general' AND l.person_id > $2 AND ${scopeCondition('p.area_code', scope, params)}
+            AND NOT EXISTS (SELECT 1 FROM contact_links s WHERE s.person_id = l.person_id AND s.level <> 'general')
+          GROUP BY l.person_id, p.area_code, p.risk_status
+          ORDER BY l.person_id LIMIT $1`,
+        params,
+      );
+      await recordRead(db, clock, principal, {
+        action: 'person.list',
+        subjectType: 'area',
+        subjectId: 0,
+        areaCode: scope.prefix,
+        details: { list: 'general_contacts', count: rows.length },
       });
+      const last = rows.at(-1);
+      return { items: rows, next_after: rows.length === req.query.limit && last ? last.person_id : null };
     },
   );
 };

@@ -9,7 +9,7 @@ import { PlausibleDate } from '../../lib/instant.ts';
 import { snakeKeys } from '../../lib/snake-keys.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
-import { appendAudit } from '../access/audit.ts';
+import { appendAudit, recordRead } from '../access/audit.ts';
 import { scopeOf } from '../access/scope.ts';
 import { countTrips, listTrips, listVehicles, tripExport } from './trip-list.ts';
 import {
@@ -147,7 +147,7 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
     },
     async (req, reply) => {
       const p = principalOf(req);
-      await appendAudit(db, clock, p, {
+      await recordRead(db, clock, p, {
         action: 'transfer.trips_exported',
         subjectType: 'trip',
         areaCode: p.jurisdiction || undefined,

@@ -166,6 +166,24 @@ describeBackends('transfer', (ctx) => {
     expect(
       (await call(driver, 'POST', `/api/transfer/trips/${fam.id}/deliver`, { site_id: fam.site_id })).json(),
     ).toEqual({ delivered: 2, no_show: 1 });
+    // The list and its export say how the trip ended (delivered and not there), not only how many it carried.
+    const done = (await call(driver, 'GET', '/api/transfer/trips?status=delivered')).json().items as {
+      id: number;
+      passengers: { status: string }[];
+    }[];
+    expect(
+      done
+        .find((t) => t.id === fam.id)
+        ?.passengers.map((p) => p.status)
+        .sort(),
+    ).toEqual(['delivered', 'delivered', 'no_show']);
+    const csv = (await call(driver, 'GET', '/api/transfer/trips/export?format=csv&status=delivered')).body
+      .replace(/^\uFEFF/, '')
+      .split('\r\n');
+    const header = (csv[0] ?? '').split(',');
+    const row = (csv.find((l) => l.startsWith(`${fam.id},`)) ?? '').split(',');
+    expect(row[header.indexOf('送达人数')]).toBe('2');
+    expect(row[header.indexOf('未接到人数')]).toBe('1');
     const stays = await ctx.db.query<{ person_id: number; status: string }>(
       'SELECT person_id, status FROM placements WHERE person_id = ANY($1::int8[]) ORDER BY person_id',
       [family],

@@ -131,6 +131,15 @@ export function tripExport(db: Queryable, scope: Scope, f: TripFilter): ExportSp
       { header: ['目的地', 'Destination'], value: (r) => r.site },
       { header: ['状态', 'Status'], value: (r, c) => c.word('tripStatus', r.status) },
       { header: ['乘客人数', 'Passengers'], value: (r) => r.passengers.length },
+      {
+        header: ['送达人数', 'Delivered'],
+        value: (r) =>
+          r.status === 'delivered' ? r.passengers.filter((p) => p.status === 'delivered').length : '',
+      },
+      {
+        header: ['未接到人数', 'Not there'],
+        value: (r) => r.passengers.filter((p) => p.status === 'no_show').length,
+      },
       { header: ['上车点', 'Stops'], value: (r, c) => (r.stops ?? []).map((s) => c.area(s)).join(' → ') },
       { header: ['计划出发', 'Planned start'], value: (r, c) => c.time(r.planned_start) },
       { header: ['计划送达', 'Planned end'], value: (r, c) => c.time(r.planned_end) },

@@ -10,8 +10,6 @@ export const sitesZh = {
     '全部隔离场所按梯次和状态分组。储备场所须先开始验收、验收通过后启用，启用后其房间和床位才计为空闲、可安置人员。',
   tier: '第 {{tier}} 梯次',
   recommended: '预测建议启用',
-  advice:
-    '三日预测：房间缺口 {{count}} 间，建议启用储备梯次 {{tiers}}。请在下方对该梯次的储备场所逐个开始验收、验收通过启用。',
   openTierHint: '可在下方该梯次卡片上“整梯次验收启用”，也可逐个场所验收。',
   tierOpened: '第 {{tier}} 梯次已启用：{{sites}} 处场所，房间 {{rooms}} 间、床位 {{beds}} 张可安置人员',
   sitesCount: '{{count}} 处',
@@ -71,8 +69,6 @@ export const sitesEn: typeof sitesZh = {
     'Every quarantine site by tier and status. A reserve site is inspected first and put in service once accepted; only then do its rooms and beds count as free and take people.',
   tier: 'Tier {{tier}}',
   recommended: 'Forecast: activate',
-  advice:
-    '3-day forecast: {{count}} rooms short; activate reserve tier(s) {{tiers}}. Inspect and accept the reserve sites of that tier below, one by one.',
   openTierHint: 'Open the whole tier from its card below, or accept its sites one by one.',
   tierOpened: 'Tier {{tier}} opened: {{sites}} site(s), {{rooms}} rooms and {{beds}} beds take people now',
   sitesCount: '{{count}} site(s)',

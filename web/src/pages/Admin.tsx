@@ -25,10 +25,10 @@ import {
 import type { Dayjs } from 'dayjs';
 import { type ReactNode, useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AUDIT_ACTIONS, AUDIT_SUBJECTS } from '../../../src/modules/access/audit-words.ts';
 import { ROLE_PERMISSIONS, ROLES, type Role } from '../../../src/modules/access/roles.ts';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
-import { adminZh } from '../i18n/admin.ts';
 import {
   ACTIONS,
   AreaName,
@@ -127,11 +127,8 @@ const USERNAME = /^[a-z0-9_.-]{3,40}$/;
 const HEAD = /^\d{1,15}:[0-9a-f]{64}$/;
 const PAGE_SIZES = [20, 50, 100, 200];
 
-/** The audit actions and subject types the page knows words for (the keys of its translations). */
-const AUDIT_ACTIONS = Object.entries(adminZh.audit.actions).flatMap(([group, names]) =>
-  Object.keys(names).map((name) => `${group}.${name}`),
-);
-const SUBJECT_TYPES = Object.keys(adminZh.audit.subjects);
+/** The audit actions and subject types with words (shared with the server's export of the log). */
+const SUBJECT_TYPES = AUDIT_SUBJECTS;
 
 const isRole = (v: string): v is Role => (ROLES as readonly string[]).includes(v);
 
@@ -1027,6 +1024,12 @@ function AuditView({ users, version }: { users: User[] | null; version: number }
           loading={audit.loading}
           error={audit.error}
           exportName={t('admin.audit.title')}
+          serverExport={`/api/audit/export${query({
+            ...filter,
+            limit: undefined,
+            // As on screen: a filter by account keeps the entries of accounts.
+            actor_kind: filter.actor_id === undefined ? undefined : 'user',
+          })}`}
           toolbar={<Typography.Text type="secondary">{t('admin.audit.order')}</Typography.Text>}
           serverPaging={{
             page: keyset.page,

@@ -14,7 +14,7 @@ import { useTranslation } from 'react-i18next';
 import { base64urlDecode, type PassClaims, readPassToken } from '../../../src/modules/passes/token-format.ts';
 import { judge, type Verdict } from '../../../src/modules/passes/verdict.ts';
 import { ApiError, api, type Me } from '../api.ts';
-import { areaName, useAreaNamesVersion } from '../area-names.ts';
+import { areaLabel, areaName, useAreaNamesVersion } from '../area-names.ts';
 import { errorText, useFormat } from './shared.tsx';
 
 const STORE = {
@@ -146,8 +146,7 @@ function useStoredAreaNames(codes: readonly string[]): (code: string) => string 
       (res) =>
         setNames((old) => {
           const next = { ...old };
-          for (const a of res.items)
-            next[a.code] = a.level === 6 ? a.full.split(' ').slice(-2).join(' ') : a.name;
+          for (const a of res.items) next[a.code] = areaLabel(a);
           save(STORE.names, next);
           return next;
         }),

@@ -9,7 +9,6 @@ import {
   Button,
   Card,
   Col,
-  DatePicker,
   Empty,
   Form,
   Input,
@@ -37,8 +36,17 @@ import {
 } from '../../../src/modules/disinfection/rules.ts';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me } from '../api.ts';
+import { pickerInstant } from '../beijing-time.ts';
 import { FigureLabel } from '../figure-label.tsx';
-import { AreaName, ErrorAlert, useAction, useApi, useFormat, useVersion } from './shared.tsx';
+import {
+  AreaName,
+  BeijingDateTimePicker,
+  ErrorAlert,
+  useAction,
+  useApi,
+  useFormat,
+  useVersion,
+} from './shared.tsx';
 
 interface DueItem {
   due_id: number;
@@ -288,7 +296,7 @@ function RecordModal({ item, onClose }: { item: DueItem; onClose: (changed: bool
             key,
             place_id: item.place.id,
             due_id: item.due_id,
-            done_at: (v.done_at ? v.done_at.toDate() : new Date()).toISOString(),
+            done_at: v.done_at ? pickerInstant(v.done_at) : new Date().toISOString(),
             agent: v.agent,
             ...(v.concentration?.trim() ? { concentration: v.concentration.trim() } : {}),
             ...(v.notes?.trim() ? { notes: v.notes.trim() } : {}),
@@ -320,9 +328,8 @@ function RecordModal({ item, onClose }: { item: DueItem; onClose: (changed: bool
         }}
       >
         <Form.Item name="done_at" label={t('disinfection.record.doneAt')}>
-          <DatePicker
-            showTime={{ format: 'HH:mm' }}
-            format="YYYY-MM-DD HH:mm"
+          <BeijingDateTimePicker
+            noFuture
             placeholder={t('disinfection.record.now')}
             style={{ width: '100%' }}
           />
@@ -496,7 +503,7 @@ function NewPlace({ onCreated }: { onCreated: () => void }) {
             area_code: v.area_code,
             owner: v.owner,
             ...(v.mode === 'recurring' ? { every_hours: v.every_hours } : {}),
-            starts_at: (v.starts_at ? v.starts_at.toDate() : new Date()).toISOString(),
+            starts_at: v.starts_at ? pickerInstant(v.starts_at) : new Date().toISOString(),
           },
         }),
       () => t('disinfection.form.created'),
@@ -581,12 +588,7 @@ function NewPlace({ onCreated }: { onCreated: () => void }) {
               name="starts_at"
               label={mode === 'once' ? t('disinfection.form.onceAt') : t('disinfection.form.startsAt')}
             >
-              <DatePicker
-                showTime={{ format: 'HH:mm' }}
-                format="YYYY-MM-DD HH:mm"
-                placeholder={t('disinfection.record.now')}
-                style={{ width: '100%' }}
-              />
+              <BeijingDateTimePicker placeholder={t('disinfection.record.now')} style={{ width: '100%' }} />
             </Form.Item>
           </Col>
         </Row>

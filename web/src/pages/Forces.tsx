@@ -29,9 +29,11 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me } from '../api.ts';
+import { pickerInstant } from '../beijing-time.ts';
 import { FigureLabel } from '../figure-label.tsx';
 import {
   AreaName,
+  BeijingDateTimePicker,
   beijingToday,
   ConfirmButton,
   ErrorAlert,
@@ -676,7 +678,7 @@ function TestModal({
             body: {
               key,
               worker_id: worker.worker_id,
-              taken_at: (v.taken_at ? v.taken_at.toDate() : new Date()).toISOString(),
+              taken_at: v.taken_at ? pickerInstant(v.taken_at) : new Date().toISOString(),
               result: v.result,
             },
           },
@@ -717,11 +719,7 @@ function TestModal({
           />
         </Form.Item>
         <Form.Item name="taken_at" label={t('forces.loops.takenAt')}>
-          <DatePicker
-            showTime={{ format: 'HH:mm' }}
-            format="YYYY-MM-DD HH:mm"
-            placeholder={t('forces.loops.now')}
-          />
+          <BeijingDateTimePicker noFuture placeholder={t('forces.loops.now')} />
         </Form.Item>
         {result === 'positive' && <Alert type="warning" showIcon message={t('forces.loops.positiveWarn')} />}
       </Form>

@@ -31,13 +31,16 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Board, type Me, query, type SiteOccupancy } from '../api.ts';
+import { beijingPickerValue, pickerInstant } from '../beijing-time.ts';
 import { EChart } from '../EChart.tsx';
 import { FigureLabel } from '../figure-label.tsx';
+import { adviceLine, forecastAdvice } from '../forecast-advice.ts';
 import { type Phrase, reasonText } from '../reason-text.ts';
 import SitesView from './Sites.tsx';
 import {
   ACTIONS,
   areaColumn,
+  BeijingDateTimePicker,
   beijingToday,
   byNumber,
   byString,
@@ -97,6 +100,7 @@ interface Forecast {
   rooms: { needed: number; free: number; short: number };
   beds: { needed: number; free: number; short: number };
   activate_tiers: { tier: number; sites: number; rooms: number }[];
+  waiting_now: { cases: number; contacts: number };
   note: string;
 }
 
@@ -518,6 +522,7 @@ function ForecastView({ version }: { version: number }) {
   const { t, i18n } = useTranslation();
   const res = useApi<Forecast>('/api/isolation/forecast', version);
   const fc = res.data;
+  const advice = fc ? forecastAdvice(fc) : null;
   const option = useMemo(() => {
     if (!fc) return {};
     const lng = i18n.language;
@@ -568,18 +573,13 @@ function ForecastView({ version }: { version: number }) {
       {fc && (
         <>
           <Alert
-            type={fc.rooms.short > 0 || fc.beds.short > 0 ? 'warning' : 'success'}
+            type={advice?.level ?? 'success'}
             showIcon
-            message={
-              fc.rooms.short > 0
-                ? t('isolation.shortRooms', {
-                    count: fc.rooms.short,
-                    days: fc.days,
-                    tiers: fc.activate_tiers.map((x) => x.tier).join(', ') || '—',
-                  })
-                : t('isolation.enoughRooms', { days: fc.days })
+            className="forecast-advice"
+            message={advice ? adviceLine(t, advice.rooms, i18n.language) : undefined}
+            description={
+              advice && advice.beds.length > 0 ? adviceLine(t, advice.beds, i18n.language) : undefined
             }
-            description={fc.beds.short > 0 ? t('isolation.shortBeds', { count: fc.beds.short }) : undefined}
           />
           <Descriptions size="small" bordered column={{ xs: 1, md: 3 }}>
             <Descriptions.Item label={t('isolation.inflowCases')}>
@@ -1006,7 +1006,7 @@ function DischargeForm({ stay, onClose, onDone }: FormProps) {
       () =>
         api<{ homeMonitoringDays: number }>(`/api/isolation/stays/${stay.id}/discharge`, {
           method: 'POST',
-          body: { tests: v.tests.map((x) => ({ at: x.at.toISOString(), ct: x.ct })) },
+          body: { tests: v.tests.map((x) => ({ at: pickerInstant(x.at), ct: x.ct })) },
         }),
       (r) => t('isolation.discharged', { who: stayWho(stay, t), days: r.homeMonitoringDays }),
       onDone,
@@ -1034,7 +1034,7 @@ function DischargeForm({ stay, onClose, onDone }: FormProps) {
                   name={[field.name, 'at']}
                   rules={[{ required: true }]}
                 >
-                  <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" />
+                  <BeijingDateTimePicker noFuture />
                 </Form.Item>
                 <Form.Item label="Ct" name={[field.name, 'ct']} rules={[{ required: true }]}>
                   <InputNumber min={0} max={50} step={0.1} />
@@ -1057,7 +1057,7 @@ function HealthForm({ stay, onClose, onDone }: FormProps) {
       () =>
         api<{ status: string; alert: boolean }>(`/api/isolation/stays/${stay.id}/health`, {
           method: 'POST',
-          body: { at: v.at.toISOString(), temperature: v.temperature, symptoms: v.symptoms ?? [] },
+          body: { at: pickerInstant(v.at), temperature: v.temperature, symptoms: v.symptoms ?? [] },
         }),
       (r) =>
         r.status === 'duplicate'
@@ -1079,9 +1079,9 @@ function HealthForm({ stay, onClose, onDone }: FormProps) {
       confirmLoading={busy}
       onCancel={onClose}
     >
-      <Form form={form} layout="vertical" initialValues={{ at: dayjs(), symptoms: [] }}>
+      <Form form={form} layout="vertical" initialValues={{ at: beijingPickerValue(), symptoms: [] }}>
         <Form.Item label={t('isolation.checkedAt')} name="at" rules={[{ required: true }]}>
-          <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" />
+          <BeijingDateTimePicker noFuture />
         </Form.Item>
         <Form.Item
           label={t('isolation.temperature')}

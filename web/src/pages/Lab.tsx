@@ -8,7 +8,6 @@ import {
   Button,
   Card,
   Col,
-  DatePicker,
   Descriptions,
   Form,
   Input,
@@ -21,12 +20,14 @@ import {
   Typography,
   Upload,
 } from 'antd';
-import dayjs, { type Dayjs } from 'dayjs';
+import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, apiUpload, type Me, query } from '../api.ts';
+import { beijingPickerValue, pickerInstant } from '../beijing-time.ts';
 import {
   areaColumn,
+  BeijingDateTimePicker,
   byNumber,
   byString,
   type Column,
@@ -452,7 +453,7 @@ function ResultsCard({ onDone }: { onDone: () => void }) {
               {
                 tube,
                 result: v.result,
-                tested_at: v.at.toISOString(),
+                tested_at: pickerInstant(v.at),
                 ...(Object.keys(ct).length > 0 ? { ct } : {}),
               },
             ],
@@ -498,7 +499,7 @@ function ResultsCard({ onDone }: { onDone: () => void }) {
             layout="vertical"
             size="small"
             className="lab-manual"
-            initialValues={{ at: dayjs() }}
+            initialValues={{ at: beijingPickerValue() }}
             onFinish={save}
           >
             <Typography.Text strong>{t('lab.manual')}</Typography.Text>
@@ -538,7 +539,7 @@ function ResultsCard({ onDone }: { onDone: () => void }) {
               </Col>
               <Col span={8}>
                 <Form.Item label={t('lab.testedAt')} name="at" rules={[{ required: true }]}>
-                  <DatePicker showTime={{ format: 'HH:mm' }} format="MM-DD HH:mm" style={{ width: '100%' }} />
+                  <BeijingDateTimePicker format="MM-DD HH:mm" style={{ width: '100%' }} />
                 </Form.Item>
               </Col>
             </Row>

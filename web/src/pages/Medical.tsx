@@ -123,6 +123,8 @@ interface Refusal {
   step: string;
   reason: string;
   refused_by: string;
+  /** The recorder's name (the account's display name). */
+  refused_by_name: string;
   refused_at: string;
 }
 
@@ -903,7 +905,7 @@ function Refusals({ version }: { version: number }) {
               render: (_, r) => t(`medical.status.${r.step}`),
             },
             { key: 'reason', title: t('medical.refusals.reason'), dataIndex: 'reason' },
-            { key: 'by', title: t('medical.refusals.by'), dataIndex: 'refused_by' },
+            { key: 'by', title: t('medical.refusals.by'), dataIndex: 'refused_by_name' },
           ]}
         />
       )}

@@ -7,7 +7,6 @@ import {
   Alert,
   Button,
   Card,
-  DatePicker,
   Descriptions,
   Form,
   Input,
@@ -17,12 +16,20 @@ import {
   Tag,
   TreeSelect,
 } from 'antd';
-import dayjs, { type Dayjs } from 'dayjs';
+import type { Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Area, api, type Me } from '../api.ts';
 import { areaName, useAreaNamesVersion } from '../area-names.ts';
-import { ConfirmButton, ErrorAlert, errorText, useAction, useFormat } from './shared.tsx';
+import { beijingPickerValue, pickerInstant } from '../beijing-time.ts';
+import {
+  BeijingDateTimePicker,
+  ConfirmButton,
+  ErrorAlert,
+  errorText,
+  useAction,
+  useFormat,
+} from './shared.tsx';
 
 interface Timing {
   budgetHours: number;
@@ -131,7 +138,7 @@ export function NewRound({ me, onStarted }: { me: Me; onStarted: (roundId: numbe
   const body = (v: Values) => ({
     areas: v.areas,
     deadline_hours: v.deadline_hours,
-    ...(v.starts_at ? { starts_at: v.starts_at.toISOString() } : {}),
+    ...(v.starts_at ? { starts_at: pickerInstant(v.starts_at) } : {}),
   });
 
   const assess = async () => {
@@ -182,7 +189,7 @@ export function NewRound({ me, onStarted }: { me: Me; onStarted: (roundId: numbe
         form={form}
         layout="inline"
         initialValues={{
-          name: t('newRound.defaultName', { day: dayjs().format('M月D日') }),
+          name: t('newRound.defaultName', { day: beijingPickerValue().format('M月D日') }),
           deadline_hours: 24,
           areas: [],
         }}
@@ -211,7 +218,7 @@ export function NewRound({ me, onStarted }: { me: Me; onStarted: (roundId: numbe
           />
         </Form.Item>
         <Form.Item name="starts_at" label={t('round.starts')} tooltip={t('newRound.startsHint')}>
-          <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" />
+          <BeijingDateTimePicker />
         </Form.Item>
         <Form.Item name="deadline_hours" label={t('newRound.deadlineHours')} rules={[{ required: true }]}>
           <InputNumber min={1} max={168} addonAfter={t('newRound.hours')} style={{ width: 130 }} />

@@ -10,7 +10,6 @@ import {
   Card,
   Checkbox,
   Col,
-  DatePicker,
   Descriptions,
   Empty,
   Form,
@@ -32,7 +31,16 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
-import { AreaName, ErrorAlert, useAction, useApi, useFormat, useVersion } from './shared.tsx';
+import { pickerInstant } from '../beijing-time.ts';
+import {
+  AreaName,
+  BeijingDateTimePicker,
+  ErrorAlert,
+  useAction,
+  useApi,
+  useFormat,
+  useVersion,
+} from './shared.tsx';
 
 const KINDS = ['supply', 'medical', 'response', 'emergency'] as const;
 const STATUSES = ['valid', 'not_yet_valid', 'expired', 'revoked'] as const;
@@ -133,7 +141,7 @@ function IssueForm({ me, onIssued }: { me: Me; onIssued: (id: number) => void })
   const holderType = Form.useWatch('holder_type', form);
   const [busy, setBusy] = useState(false);
   const submit = async (v: IssueValues) => {
-    const from = v.starts_at ? v.starts_at.toDate() : new Date();
+    const from = v.starts_at ? new Date(pickerInstant(v.starts_at)) : new Date();
     const to = new Date(from.getTime() + v.days * 86_400_000);
     setBusy(true);
     const out = await act(
@@ -235,12 +243,7 @@ function IssueForm({ me, onIssued }: { me: Me; onIssued: (id: number) => void })
         </Col>
         <Col xs={12} md={4}>
           <Form.Item name="starts_at" label={t('passes.form.startsAt')}>
-            <DatePicker
-              showTime={{ format: 'HH:mm' }}
-              format="YYYY-MM-DD HH:mm"
-              placeholder={t('passes.form.now')}
-              style={{ width: '100%' }}
-            />
+            <BeijingDateTimePicker placeholder={t('passes.form.now')} style={{ width: '100%' }} />
           </Form.Item>
         </Col>
         <Col xs={12} md={4}>

@@ -10,6 +10,7 @@ import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { prefetchAreaNames } from '../area-names.ts';
+import { adviceLine, type ForecastFigures, forecastAdvice } from '../forecast-advice.ts';
 import {
   ACTIONS,
   areaColumn,
@@ -45,11 +46,6 @@ export interface SiteRow {
   next_steps: ('inspect' | 'accept' | 'close')[];
 }
 
-interface ForecastTiers {
-  rooms: { short: number };
-  activate_tiers: { tier: number; sites: number; rooms: number }[];
-}
-
 /** The lifecycle order in which a tier's status groups are shown. */
 const STATUS_ORDER = ['reserve', 'inspecting', 'active', 'full', 'closing', 'closed'];
 const STATUS_COLORS: Record<string, string> = {
@@ -72,15 +68,15 @@ export default function SitesView({
   version: number;
   onDone: () => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const f = useFormat();
   const act = useAction();
   const res = useApi<{ items: SiteRow[] }>('/api/isolation/sites', version);
-  const fc = useApi<ForecastTiers>('/api/isolation/forecast', version);
+  const fc = useApi<ForecastFigures>('/api/isolation/forecast', version);
   const [exporting, setExporting] = useState(false);
   const rows = useMemo(() => res.data?.items ?? [], [res.data]);
   useEffect(() => prefetchAreaNames(rows.map((r) => r.area_code)), [rows]);
-  const proposed = new Set((fc.data?.activate_tiers ?? []).map((x) => x.tier));
+  const proposed = new Set((fc.data?.activate_tiers ?? []).filter((x) => x.rooms > 0).map((x) => x.tier));
 
   const units = (free: number, total: number, r: SiteRow): ReactNode => {
     if (total === 0) return '—';
@@ -238,16 +234,13 @@ export default function SitesView({
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }} className="sites-view">
       <Typography.Text type="secondary">{t('sites.intro')}</Typography.Text>
-      {fcData && fcData.rooms.short > 0 && fcData.activate_tiers.length > 0 && (
+      {fcData && fcData.rooms.short > 0 && (
         <Alert
           type="warning"
           showIcon
           className="sites-advice"
-          message={t('sites.advice', {
-            count: fcData.rooms.short,
-            tiers: fcData.activate_tiers.map((x) => x.tier).join(', '),
-          })}
-          description={manage ? t('sites.openTierHint') : undefined}
+          message={adviceLine(t, forecastAdvice(fcData).rooms, i18n.language)}
+          description={manage && proposed.size > 0 ? t('sites.openTierHint') : undefined}
         />
       )}
       <ErrorAlert error={res.error} />

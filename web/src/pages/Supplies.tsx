@@ -10,7 +10,6 @@ import {
   Card,
   Checkbox,
   Col,
-  DatePicker,
   Empty,
   Form,
   Input,
@@ -30,9 +29,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, type Person, query } from '../api.ts';
+import { pickerInstant } from '../beijing-time.ts';
 import { type FigureKey, FigureLabel } from '../figure-label.tsx';
 import {
   AreaName,
+  BeijingDateTimePicker,
   ConfirmButton,
   ErrorAlert,
   useAction,
@@ -956,7 +957,7 @@ function Depots({
                   area_code: v.area_code,
                   source: v.source,
                   origin: v.origin ?? '',
-                  ...(v.arrives_at ? { arrives_at: (v.arrives_at as Dayjs).toDate().toISOString() } : {}),
+                  ...(v.arrives_at ? { arrives_at: pickerInstant(v.arrives_at as Dayjs) } : {}),
                   stock: packsFrom(v),
                 },
               }),
@@ -988,7 +989,7 @@ function Depots({
             <Input maxLength={100} />
           </Form.Item>
           <Form.Item name="arrives_at" label={t('supplies.depots.arrivesAt')}>
-            <DatePicker showTime />
+            <BeijingDateTimePicker />
           </Form.Item>
           {CATEGORIES.map((c) => (
             <Form.Item

@@ -29,6 +29,7 @@ import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
 import { areaName, useAreaNamesVersion } from '../area-names.ts';
+import { beijingTodayValue } from '../beijing-time.ts';
 import { EChart } from '../EChart.tsx';
 import { personName } from '../person-names.ts';
 import {
@@ -637,7 +638,7 @@ function ClassifyForm({ c, onClose, onDone }: { c: CaseRow; onClose: () => void;
           <Select options={SEVERITIES.map((v) => ({ value: v, label: t(`severity.${v}`) }))} />
         </Form.Item>
         <Form.Item label={t('tracing.onset')} name="onset_date" extra={t('tracing.onsetNote')}>
-          <DatePicker disabledDate={(d) => d.isAfter(dayjs(), 'day')} />
+          <DatePicker disabledDate={(d) => d.isAfter(beijingTodayValue(), 'day')} />
         </Form.Item>
         <Form.Item label={t('tracing.outcome')} name="outcome">
           <Select

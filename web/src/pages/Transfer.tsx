@@ -19,6 +19,7 @@ import {
   Table,
   Tabs,
   Tag,
+  Tooltip,
   Typography,
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
@@ -26,12 +27,14 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
 import { areaName } from '../area-names.ts';
+import { pickerInstant } from '../beijing-time.ts';
 import { FigureLabel } from '../figure-label.tsx';
 import { personName } from '../person-names.ts';
 import { type Phrase, reasonText } from '../reason-text.ts';
 import {
   AreaName,
   areaColumn,
+  BeijingDateTimePicker,
   beijingToday,
   byNumber,
   byString,
@@ -123,6 +126,14 @@ interface Clocks {
   }[];
 }
 
+/** How a trip's passengers ended: delivered at the site, or not there at pickup (back in the queue). */
+function tripOutcome(trip: { passengers: readonly { status: string }[] }) {
+  return {
+    delivered: trip.passengers.filter((p) => p.status === 'delivered').length,
+    no_show: trip.passengers.filter((p) => p.status === 'no_show').length,
+  };
+}
+
 const TRIP_COLOURS: Record<string, string> = { planned: 'blue', departed: 'orange', delivered: 'green' };
 
 export default function TransferPage({ me }: { me: Me }) {
@@ -166,7 +177,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
     const v = await form.validateFields().catch(() => null);
     if (!v) return;
     const body = {
-      ...(v.shift_start ? { shift_start: v.shift_start.toISOString() } : {}),
+      ...(v.shift_start ? { shift_start: pickerInstant(v.shift_start) } : {}),
       ...(v.window_hours ? { window_hours: v.window_hours } : {}),
     };
     const out = await act(
@@ -240,7 +251,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
         <Typography.Paragraph type="secondary">{t('transfer.planNote')}</Typography.Paragraph>
         <Form form={form} layout="inline">
           <Form.Item label={t('transfer.shiftStart')} name="shift_start">
-            <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" />
+            <BeijingDateTimePicker />
           </Form.Item>
           <Form.Item label={t('transfer.windowHours')} name="window_hours">
             <InputNumber min={1} max={24} step={1} placeholder={t('transfer.default')} />
@@ -411,7 +422,16 @@ function TripsView({
     {
       key: 'passengers',
       title: t('transfer.passengers'),
-      render: (_: unknown, r) => r.passengers.length,
+      // A finished trip says how it ended (delivered and not there), not how many it set out for.
+      render: (_: unknown, r) => {
+        if (r.status !== 'delivered') return r.passengers.length;
+        const o = tripOutcome(r);
+        return (
+          <Tooltip title={t('transfer.outcomeHint', { ...o, total: r.passengers.length })}>
+            {t('transfer.outcome', o)}
+          </Tooltip>
+        );
+      },
       sorter: byNumber((r) => r.passengers.length),
       exportValue: (r) =>
         r.passengers

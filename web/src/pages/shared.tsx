@@ -8,6 +8,7 @@ import {
   Alert,
   App as AntApp,
   Button,
+  DatePicker,
   Empty,
   Popconfirm,
   Space,
@@ -17,12 +18,19 @@ import {
   Typography,
 } from 'antd';
 import type { ButtonProps } from 'antd/es/button';
+import type { DatePickerProps } from 'antd/es/date-picker';
 import type { ColumnType, TableProps } from 'antd/es/table';
 import { type Key, type ReactNode, useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me } from '../api.ts';
 import { areaFullName, areaName, prefetchAreaNames, useAreaNamesVersion } from '../area-names.ts';
-import { beijingDateTime, beijingText, isInstant } from '../beijing-time.ts';
+import {
+  beijingDateTime,
+  beijingPickerValue,
+  beijingText,
+  beijingTodayValue,
+  isInstant,
+} from '../beijing-time.ts';
 import { errorText } from '../error-text.ts';
 import { personName, prefetchPersonNames, usePersonNamesVersion } from '../person-names.ts';
 
@@ -92,6 +100,39 @@ export function useFormat() {
 /** Today in Beijing, as the API counts days. */
 export function beijingToday(): string {
   return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * A date and time picker in Beijing time: its value's fields are the Beijing wall clock (beijing-time.ts), its
+ * 「此刻」 is now in Beijing (antd's own would be the browser's zone), and days after Beijing's today can be
+ * refused (`noFuture`). Send its value with pickerInstant.
+ */
+export function BeijingDateTimePicker({ noFuture, ...props }: DatePickerProps & { noFuture?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <DatePicker
+      showTime={{ format: 'HH:mm' }}
+      format="YYYY-MM-DD HH:mm"
+      showNow={false}
+      disabledDate={noFuture ? (d) => d.isAfter(beijingTodayValue(), 'day') : undefined}
+      renderExtraFooter={() => (
+        <Button
+          size="small"
+          type="link"
+          onClick={() => {
+            const now = beijingPickerValue();
+            (props.onChange as ((d: typeof now, s: string) => void) | undefined)?.(
+              now,
+              now.format('YYYY-MM-DD HH:mm'),
+            );
+          }}
+        >
+          {t('common.nowBeijing')}
+        </Button>
+      )}
+      {...props}
+    />
+  );
 }
 
 export function ErrorAlert({ error }: { error: string | null }) {

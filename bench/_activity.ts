@@ -1,0 +1,55 @@
+/**
+ * Three days of an outbreak as the tracing and isolation modules produce them, on a seeded city: 1,000, 2,000 and
+ * 3,500 new cases a day (Jilin city's worst day), their household and stairwell contacts traced, everyone placed
+ * that the rooms and beds allow, half of each day's placements arrived. Shared by the dashboard and lists
+ * benchmarks.
+ */
+import type { Db } from '../src/db/types.ts';
+import type { ManualClock } from '../src/domain/clock.ts';
+import { UNSCOPED } from '../src/modules/access/scope.ts';
+import { placeBacklog } from '../src/modules/isolation/place-backlog.ts';
+import { arrive } from '../src/modules/isolation/stays.ts';
+import { runTracing } from '../src/modules/tracing/run-tracing.ts';
+import { secondsSince } from './_http.ts';
+
+export const ACTIVITY_DAYS = [
+  { at: '2022-03-19T02:00:00Z', cases: 1_000 },
+  { at: '2022-03-20T02:00:00Z', cases: 2_000 },
+  { at: '2022-03-21T02:00:00Z', cases: 3_500 },
+];
+/** 16:00 Beijing time on the third day, the screens on the wall. */
+export const ACTIVITY_NOW = '2022-03-21T08:00:00Z';
+
+export async function makeActivity(db: Db, clock: ManualClock): Promise<void> {
+  for (const d of ACTIVITY_DAYS) {
+    const t0 = performance.now();
+    clock.set(d.at);
+    await db.query(
+      `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
+       SELECT 'testing.person_positive', 'person', id, area_code, $2, '{}'::jsonb
+         FROM persons WHERE risk_status = 'none' ORDER BY hashint8extended(id, $3) LIMIT $1`,
+      [d.cases, d.at, d.cases],
+    );
+    let traced = 0;
+    for (;;) {
+      const r = await runTracing(db, clock);
+      traced += r.traced.length;
+      if (r.casesCreated === 0 && r.traced.length === 0) break;
+    }
+    clock.set(new Date(new Date(d.at).getTime() + 3 * 3600_000));
+    const placed = await db.transaction((tx) => placeBacklog(tx, clock, UNSCOPED, '8th'));
+    clock.set(new Date(new Date(d.at).getTime() + 5 * 3600_000));
+    const stays = await db.query<{ id: number }>(
+      "SELECT id FROM placements WHERE status = 'placed' AND id % 2 = 0 ORDER BY id",
+    );
+    for (let i = 0; i < stays.rows.length; i += 500) {
+      await db.transaction(async (tx) => {
+        for (const s of stays.rows.slice(i, i + 500)) await arrive(tx, clock, s.id, '');
+      });
+    }
+    console.log(
+      `  ${d.at.slice(0, 10)}: ${d.cases.toLocaleString('en')} cases traced (${traced}), ${placed.placed.toLocaleString('en')} placed, ${placed.waiting.length.toLocaleString('en')} waiting, ${stays.rows.length.toLocaleString('en')} arrived, ${secondsSince(t0).toFixed(1)} s`,
+    );
+  }
+  clock.set(ACTIVITY_NOW);
+}

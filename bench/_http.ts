@@ -1,0 +1,132 @@
+/**
+ * Shared by the HTTP benchmarks: options, autocannon with p95 taken from every response, and the real server in
+ * a child process (so the load generator and the server do not share one event loop).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { openPostgres } from '../src/db/postgres.ts';
+import { ManualClock } from '../src/domain/clock.ts';
+import { buildApp } from '../src/server/app.ts';
+
+export function intArg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
+  return v;
+}
+
+export const secondsSince = (t0: number) => (performance.now() - t0) / 1000;
+
+interface Histogram {
+  p50: number;
+  p90: number;
+  p97_5: number;
+  p99: number;
+  average: number;
+  max: number;
+}
+export interface CannonResult {
+  latency: Histogram;
+  requests: { average: number; total: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+}
+export interface CannonOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  headers: Record<string, string>;
+  method?: 'GET' | 'POST';
+  body?: string;
+}
+type Autocannon = (opts: CannonOptions, cb: (err: Error | null, r: CannonResult) => void) => unknown;
+
+export function p95Of(samples: number[]): number {
+  if (samples.length === 0) return 0;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))] as number;
+}
+
+/** autocannon's run; p95 (not in its summary) is taken from every response's latency, recorded as it arrives. */
+export function runCannon(opts: CannonOptions): Promise<{ result: CannonResult; p95: number }> {
+  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    const instance = autocannon(opts, (err, result) => {
+      if (err) reject(err);
+      else resolve({ result, p95: Number(p95Of(latencies).toFixed(2)) });
+    }) as { on(event: 'response', f: (c: unknown, code: number, bytes: number, ms: number) => void): void };
+    instance.on('response', (_c, _code, _bytes, ms) => latencies.push(ms));
+  });
+}
+
+/** Child-process mode (`--serve`): the real app with its background workers on BENCH_DATABASE_URL at BENCH_NOW. */
+export async function serveChild(): Promise<void> {
+  const url = process.env.BENCH_DATABASE_URL;
+  const now = process.env.BENCH_NOW;
+  if (!url || !now || !process.send) throw new Error('--serve is for the benchmark child process');
+  const db = await openPostgres(url);
+  const app = await buildApp({ db, clock: new ManualClock(now), logger: false, workers: true });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the server has no TCP address');
+  process.on('message', (m: { cmd: string }) => {
+    if (m.cmd === 'stop')
+      void app
+        .close()
+        .then(() => db.close())
+        .then(() => process.exit(0));
+  });
+  process.send({ type: 'ready', port: address.port });
+}
+
+export interface ServerChild {
+  port: number;
+  process: ChildProcess;
+  /** Peak resident memory of the server process so far (VmHWM), in MiB. */
+  peakMiB(): number;
+  /** Resident memory now (VmRSS), in MiB. */
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+function procStatus(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** Forks `bench/run.ts NAME --serve` and resolves when it listens. */
+export async function startServer(bench: string, databaseUrl: string, now: string): Promise<ServerChild> {
+  const child = fork(fileURLToPath(new URL('./run.ts', import.meta.url)), [bench, '--serve'], {
+    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_NOW: now },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the server process exited (${code})`)));
+    child.on('message', (m: { type: string; port: number }) => {
+      if (m.type === 'ready') resolve(m.port);
+    });
+  });
+  const pid = child.pid as number;
+  return {
+    port,
+    process: child,
+    peakMiB: () => procStatus(pid, 'VmHWM'),
+    rssMiB: () => procStatus(pid, 'VmRSS'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.send({ cmd: 'stop' });
+        setTimeout(() => {
+          child.kill();
+          resolve();
+        }, 10_000).unref();
+      }),
+  };
+}
