@@ -60,7 +60,17 @@ import { importScanFile } from '../modules/testing/scan-import.ts';
 import { stageClocks } from '../modules/testing/stage-clocks.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from '../modules/testing/transport.ts';
 import { buildApp } from '../server/app.ts';
-import { listenWithShutdown } from '../server/serve.ts';
+import { markProcess, metricsTokenFromEnv } from '../server/metrics.ts';
+import {
+  buildWorkerApp,
+  clusterChildRole,
+  listenWithShutdown,
+  type Role,
+  reportReady,
+  SERVE_ROLES,
+  startCluster,
+  stopOnSignals,
+} from '../server/serve.ts';
 import { VERSION } from '../server/version.ts';
 import { loadScenario, SCENARIOS, STRATEGIES, strategyResponse } from '../twin/loop/scenario.ts';
 import { bandsCsv, simulate } from '../twin/loop/simulate.ts';
@@ -230,8 +240,107 @@ function loginRateLimitFromEnv(): number {
   return n;
 }
 
-async function serve(o: { host: string; port: number; seedIfEmpty: boolean; production: boolean }) {
-  const log = createLogger();
+interface ServeOptions {
+  host: string;
+  port: number;
+  seedIfEmpty: boolean;
+  production: boolean;
+  /** API processes sharing the port (1: this process serves). */
+  processes: number;
+  role: Role;
+}
+
+/**
+ * QINGCANG_TRUST_PROXY: unset or `false` — the client is the TCP peer; `true` — believe X-Forwarded-For whoever
+ * sent it; a number — the proxies in front (hops); else addresses or CIDR ranges of the proxies, comma-separated.
+ */
+export function trustProxyFromEnv(raw = process.env.QINGCANG_TRUST_PROXY): boolean | number | string {
+  const v = (raw ?? '').trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (!/^[0-9a-fA-F.:/, ]+$/.test(v))
+    throw new CliError(
+      EXIT.usage,
+      `QINGCANG_TRUST_PROXY must be true, false, a number of proxies or addresses/CIDR ranges separated by commas, got "${v}"`,
+    );
+  return v;
+}
+
+/** Settings read from the environment, checked before any process starts (a child would only loop on them). */
+function serverSettings() {
+  try {
+    return {
+      loginRateLimit: loginRateLimitFromEnv(),
+      metricsToken: metricsTokenFromEnv(),
+      trustProxy: trustProxyFromEnv(),
+    };
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(EXIT.usage, (err as Error).message);
+  }
+}
+
+/** A child of `serve --processes N`: an API process on the shared port, or the one background worker. */
+async function serveClusterChild(role: 'api' | 'worker', o: ServeOptions) {
+  const log = createLogger().child({ pid: process.pid, role });
+  const settings = serverSettings();
+  // The primary has migrated.
+  const db = await openDb({ ...optionsFromEnv(), migrate: false });
+  try {
+    if (role === 'worker') {
+      const app = await buildWorkerApp({
+        db,
+        clock: systemClock,
+        logger: log,
+        metricsToken: settings.metricsToken,
+      });
+      await app.ready();
+      stopOnSignals(app, db, log);
+      reportReady(null);
+      return;
+    }
+    const app = await buildApp({
+      db,
+      clock: systemClock,
+      logger: log,
+      production: o.production,
+      workers: false,
+      loginRateLimit: settings.loginRateLimit,
+      metricsToken: settings.metricsToken,
+      trustProxy: settings.trustProxy,
+    });
+    markProcess('api');
+    reportReady(await listenWithShutdown(app, db, log, o.host, o.port));
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+async function serve(o: ServeOptions) {
+  const child = clusterChildRole();
+  if (child)
+    // A child that cannot start exits (its IPC channel would keep it alive): the primary sees it and stops.
+    return serveClusterChild(child, o).catch((err: unknown) => {
+      const { code, message } = explain(err);
+      process.stderr.write(`qingcang: ${message}\n`);
+      process.exit(code || EXIT.error);
+    });
+  if (o.processes > 1) {
+    if (!optionsFromEnv().databaseUrl)
+      throw new CliError(
+        EXIT.usage,
+        '--processes above 1 needs PostgreSQL (set DATABASE_URL): the embedded database (PGlite) is opened by one process only',
+      );
+    if (o.role === 'worker')
+      throw new CliError(EXIT.usage, '--role worker runs the background work once: it takes no --processes');
+  }
+  const settings = serverSettings();
+  const log =
+    o.role === 'all' && o.processes === 1
+      ? createLogger()
+      : createLogger().child({ pid: process.pid, role: o.processes > 1 ? 'primary' : o.role });
   const db = await openDb(optionsFromEnv());
   try {
     if (o.seedIfEmpty && !o.production && (await registryIsEmpty(db))) {
@@ -253,20 +362,50 @@ async function serve(o: { host: string; port: number; seedIfEmpty: boolean; prod
         `demo day: ${day.leaders} leaders with patches; round "${day.round.name}" in progress, ${day.round.sampled.toLocaleString('en')} of ${day.round.people.toLocaleString('en')} residents sampled in ${day.round.tubes.toLocaleString('en')} tubes; ${day.trips.planned} trips planned, ${day.trips.departed} on the road\n`,
       );
     }
-    const accounts = await bootstrapAccounts(db, o.production);
+    const accounts = o.role === 'worker' ? '' : await bootstrapAccounts(db, o.production);
+    const where = `${db.describe().kind}, ${db.describe().location}${o.production ? ', production' : ''}`;
+    if (o.processes > 1) {
+      // The primary only forks and watches: the children open their own connections.
+      await db.close();
+      const address = await startCluster({ processes: o.processes, background: o.role === 'all', log }).catch(
+        (err: Error) => {
+          throw new CliError(EXIT.error, err.message);
+        },
+      );
+      const url = address.replace('127.0.0.1', 'localhost');
+      process.stdout.write(
+        `\nqingcang ${VERSION} is serving on ${url} with ${o.processes} API processes${o.role === 'all' ? ' and 1 background worker' : ''}  (database: ${where})\n  API docs: ${url}/api/docs\n${accounts}\n`,
+      );
+      return;
+    }
+    if (o.role === 'worker') {
+      const app = await buildWorkerApp({
+        db,
+        clock: systemClock,
+        logger: log,
+        metricsToken: settings.metricsToken,
+      });
+      const address = await listenWithShutdown(app, db, log, o.host, o.port);
+      process.stdout.write(
+        `\nqingcang ${VERSION} background worker running (database: ${where}); health and metrics on ${address}\n`,
+      );
+      return;
+    }
     const app = await buildApp({
       db,
       clock: systemClock,
       logger: log,
       production: o.production,
-      workers: true,
-      loginRateLimit: loginRateLimitFromEnv(),
+      workers: o.role === 'all',
+      loginRateLimit: settings.loginRateLimit,
+      metricsToken: settings.metricsToken,
+      trustProxy: settings.trustProxy,
     });
+    markProcess(o.role === 'api' ? 'api' : 'all');
     const address = await listenWithShutdown(app, db, log, o.host, o.port);
     const url = address.replace('127.0.0.1', 'localhost');
-    const where = `${db.describe().kind}, ${db.describe().location}${o.production ? ', production' : ''}`;
     process.stdout.write(
-      `\nqingcang ${VERSION} is serving on ${url}  (database: ${where})\n  API docs: ${url}/api/docs\n${accounts}\n`,
+      `\nqingcang ${VERSION} is serving on ${url}${o.role === 'api' ? ' (API only: run the background work with `qingcang worker`)' : ''}  (database: ${where})\n  API docs: ${url}/api/docs\n${accounts}\n`,
     );
   } catch (err) {
     await db.close();
@@ -286,12 +425,28 @@ export function buildProgram(): Command {
     new Option('--port <port>', 'port to listen on')
       .default(Number(process.env.PORT ?? 3000))
       .argParser(int('port', 0, 65535));
+  const processesOpt = () =>
+    new Option(
+      '--processes <n>',
+      'API processes sharing the port (node:cluster; above 1 needs PostgreSQL); with --role all one more process runs the background work',
+    )
+      .default(Number(process.env.QINGCANG_PROCESSES ?? 1))
+      .argParser(int('processes', 1, 64));
+  const roleOpt = () =>
+    new Option(
+      '--role <role>',
+      'api: HTTP only; worker: background work only (health and metrics over HTTP); all: both',
+    )
+      .choices(SERVE_ROLES)
+      .default('all');
 
   program
     .command('start')
     .description('migrate, seed the demo city if the database is empty, and serve (what `npm start` runs)')
     .addOption(hostOpt())
     .addOption(portOpt())
+    .addOption(processesOpt())
+    .addOption(roleOpt())
     .option(
       '--production',
       'production mode (also NODE_ENV=production): no demo city, no demo accounts, secure cookies',
@@ -302,6 +457,8 @@ export function buildProgram(): Command {
         port: o.port,
         seedIfEmpty: true,
         production: o.production || process.env.NODE_ENV === 'production',
+        processes: o.processes,
+        role: o.role,
       }),
     );
 
@@ -310,6 +467,8 @@ export function buildProgram(): Command {
     .description('migrate and serve the API (never seeds)')
     .addOption(hostOpt())
     .addOption(portOpt())
+    .addOption(processesOpt())
+    .addOption(roleOpt())
     .option(
       '--production',
       'production mode (also NODE_ENV=production): refuse to start without accounts, secure cookies',
@@ -320,6 +479,26 @@ export function buildProgram(): Command {
         port: o.port,
         seedIfEmpty: false,
         production: o.production || process.env.NODE_ENV === 'production',
+        processes: o.processes,
+        role: o.role,
+      }),
+    );
+
+  program
+    .command('worker')
+    .description(
+      'migrate and run the background work only (tracing, dashboard refresh, checks, 推演 runs); serves its health and metrics',
+    )
+    .addOption(hostOpt())
+    .addOption(portOpt())
+    .action(async (o) =>
+      serve({
+        host: o.host,
+        port: o.port,
+        seedIfEmpty: false,
+        production: process.env.NODE_ENV === 'production',
+        processes: 1,
+        role: 'worker',
       }),
     );
 

@@ -166,11 +166,32 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         release(client, failure);
       }
     },
+    async session<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        return await fn(
+          wrap(
+            client,
+            (sql, source) => copyWith(client, sql, source),
+            (sql) => copyOutWith(client, sql),
+          ),
+        );
+      } finally {
+        // Closed, never reused: what the session held (advisory locks, settings) ends with it.
+        release(client, undefined, true);
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
       await pool.end();
     },
     describe: () => ({ kind: 'postgresql', location: redact(url) }),
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max ?? 10,
+    }),
   };
 }

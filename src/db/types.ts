@@ -54,4 +54,20 @@ export interface Db extends Queryable {
   close(): Promise<void>;
   /** What the health endpoint reports. */
   describe(): { kind: BackendKind; location: string };
+  /**
+   * PostgreSQL: runs `fn` on a connection of its own outside any transaction, closed afterwards (so its session
+   * state, such as advisory locks, ends with it). Absent on PGlite, which has one connection.
+   */
+  session?<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  /** The connection pool's figures (PostgreSQL), for /metrics; absent on PGlite (one connection). */
+  poolStats?(): PoolStats;
+}
+
+export interface PoolStats {
+  /** Connections open (idle or in use). */
+  total: number;
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
+  max: number;
 }

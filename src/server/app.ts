@@ -38,6 +38,8 @@ import { transferRoutes } from '../modules/transfer/routes.ts';
 import { twinRoutes } from '../twin/jobs/routes.ts';
 import { installAuth } from './auth.ts';
 import { installInputGuard } from './input-guard.ts';
+import { installMetrics, metricsTokenFromEnv } from './metrics.ts';
+import { installRequestId, requestIdOf } from './request-id.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { installWebApp } from './static.ts';
 import { VERSION } from './version.ts';
@@ -57,6 +59,10 @@ export interface AppOptions {
   workers?: boolean;
   /** How often a request may ask the database whether a newer dashboard snapshot exists (ms; 0 in tests). */
   dashboardCheckEveryMs?: number;
+  /** Bearer token of GET /metrics (default QINGCANG_METRICS_TOKEN); without one /metrics answers 404. */
+  metricsToken?: string;
+  /** Behind a reverse proxy: whose X-Forwarded-For to believe (Fastify's trustProxy; QINGCANG_TRUST_PROXY). */
+  trustProxy?: boolean | number | string;
 }
 
 export interface RouteInfo {
@@ -98,6 +104,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // X-Request-ID from the proxy when it is safe, else a new id; in every log line of the request (reqId).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // The client's address (login rate limit, logs) from X-Forwarded-For when a trusted proxy sent it.
+    // (A number of hops is supported at run time; Fastify's types omit it.)
+    trustProxy: (options.trustProxy ?? false) as boolean | string,
     // Errors of the router itself (a malformed URL, a path parameter over 100 characters) in the one error format.
     frameworkErrors: (err, _req, reply) => {
       const status = (err as { statusCode?: number }).statusCode ?? 400;
@@ -165,6 +177,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       .send({ error: { code: 'internal', message: 'internal error; it has been logged', details: null } });
   });
 
+  installRequestId(app);
+  installMetrics(app, db, options.metricsToken ?? metricsTokenFromEnv());
   installInputGuard(app);
   installSecurityHeaders(app, options.production ?? false);
 

@@ -1,12 +1,19 @@
 /**
- * Background work inside the server process: the tracing worker every few seconds, and the dashboard's figures
- * every `QINGCANG_DASHBOARD_REFRESH_MS` (default 15 s on PostgreSQL, 60 s on PGlite). One run of each at a time; errors are logged and retried
- * at the next tick; the app's close waits for runs in flight. (pg-boss is the intended
- * queue for heavier jobs; this loop needs none, and the worker itself is idempotent and lock-serialised, so several
- * server processes may run it side by side.)
+ * Background work: the tracing worker every few seconds, the dashboard's figures every
+ * `QINGCANG_DASHBOARD_REFRESH_MS` (default 15 s on PostgreSQL, 60 s on PGlite), the audit checkpoint, the
+ * periodic checks and the 推演 runner. One run of each at a time in a process; errors are logged and retried at
+ * the next tick; the app's close waits for runs in flight. Each run is counted in /metrics (runs, failures, last
+ * duration).
+ *
+ * Several processes: background work belongs to the `worker` (or `all`) role, so `serve --processes N` runs it
+ * once (src/server/cluster.ts). Should two worker processes run anyway (two machines, a rolling restart), each
+ * job takes a PostgreSQL advisory lock named after it for its run and a process that finds it held skips the
+ * tick; the 推演 runner keeps its lock for as long as the process runs it (it owns the running run). The locks
+ * live on one connection of the process's own (`Db.session`): taking a pool connection per job to hold a
+ * transaction-scoped lock would need two connections per job and could starve the pool at start.
  */
-import type { FastifyInstance } from 'fastify';
-import type { Db } from '../db/types.ts';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Db, Queryable } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { auditHead, signedCheckpoint } from '../modules/access/audit.ts';
 import { type DashboardStore, refreshDashboard } from '../modules/command/dashboard.ts';
@@ -17,15 +24,150 @@ import { checkLateSupplies } from '../modules/supplies/figures.ts';
 import { refreshShortfall } from '../modules/supplies/planning.ts';
 import { runTracing } from '../modules/tracing/run-tracing.ts';
 import { TwinRunner } from '../twin/jobs/runner.ts';
+import { jobSkipped, recordJob } from './metrics.ts';
 
-/** Runs `job` every `everyMs` while the app is up, one run at a time. */
-function every(app: FastifyInstance, name: string, everyMs: number, job: () => Promise<void>): void {
+/** The first key of every job lock (the two-key form: apart from the one-key locks the modules take). */
+export const JOB_LOCK_SPACE = 7263100;
+
+/**
+ * Advisory locks of background jobs, held on one connection of this process's own (PostgreSQL); on PGlite (one
+ * process by its file lock) every lock is granted.
+ */
+export class JobLocks {
+  private conn: Promise<Queryable> | undefined;
+  private endSession: (() => void) | undefined;
+  private readonly held = new Set<string>();
+  private closed = false;
+  /** One statement at a time on the connection (node-postgres deprecates queueing on a client). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Called when the connection is lost with the locks it held (they are gone with it). */
+  onLost: (names: string[]) => void = () => {};
+
+  private readonly db: Db;
+  private readonly log: FastifyBaseLogger;
+
+  constructor(db: Db, log: FastifyBaseLogger) {
+    this.db = db;
+    this.log = log;
+  }
+
+  private connection(): Promise<Queryable> {
+    if (this.conn) return this.conn;
+    const session = this.db.session;
+    if (!session) throw new Error('no sessions on this backend');
+    const conn = new Promise<Queryable>((resolve, reject) => {
+      const ended = new Promise<void>((end) => {
+        this.endSession = end;
+      });
+      session
+        .call(this.db, (c) => {
+          resolve(c);
+          return ended;
+        })
+        .catch((err: unknown) => {
+          reject(err);
+          this.lost(err);
+        });
+    });
+    this.conn = conn;
+    return conn;
+  }
+
+  private lost(err: unknown): void {
+    const names = [...this.held];
+    this.held.clear();
+    this.conn = undefined;
+    this.endSession?.();
+    this.endSession = undefined;
+    if (names.length > 0) {
+      this.log.warn({ err, jobs: names }, 'job locks lost with their database connection');
+      this.onLost(names);
+    }
+  }
+
+  private query<T>(sql: string, params: unknown[]) {
+    const next = this.queue.then(async () => (await this.connection()).query<T>(sql, params));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Takes the job's lock if no process holds it; false when another does. */
+  async acquire(name: string): Promise<boolean> {
+    if (this.closed) return false;
+    if (!this.db.session) return true;
+    try {
+      if (this.held.has(name)) {
+        // Still held only while its connection lives: a lost connection surfaces here, and its holder stops.
+        await this.query('SELECT 1', []);
+        return true;
+      }
+      const { rows } = await this.query<{ got: boolean }>(
+        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS got',
+        [JOB_LOCK_SPACE, name],
+      );
+      if (rows[0]?.got) this.held.add(name);
+      return rows[0]?.got === true;
+    } catch (err) {
+      this.lost(err);
+      throw err;
+    }
+  }
+
+  async release(name: string): Promise<void> {
+    if (!this.db.session || !this.held.delete(name)) return;
+    try {
+      await this.query('SELECT pg_advisory_unlock($1, hashtext($2))', [JOB_LOCK_SPACE, name]);
+    } catch (err) {
+      this.lost(err);
+    }
+  }
+
+  /** Ends the connection, and with it every lock. */
+  close(): void {
+    this.closed = true;
+    this.held.clear();
+    this.conn = undefined;
+    this.endSession?.();
+    this.endSession = undefined;
+  }
+}
+
+/**
+ * Runs `job` every `everyMs` while the app is up, one run at a time, under the job's lock (skipped while another
+ * process holds it). `hold` keeps the lock after the run (a job this process owns until it stops).
+ */
+function every(
+  app: FastifyInstance,
+  locks: JobLocks,
+  name: string,
+  everyMs: number,
+  job: () => Promise<void>,
+  hold = false,
+): void {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  const run = async () => {
+    const t0 = performance.now();
+    let locked = false;
+    try {
+      locked = await locks.acquire(name);
+      if (!locked) {
+        jobSkipped.inc({ job: name });
+        return;
+      }
+      await job();
+      recordJob(name, (performance.now() - t0) / 1000, false);
+    } catch (err) {
+      recordJob(name, (performance.now() - t0) / 1000, true);
+      throw err;
+    } finally {
+      if (locked && !hold) await locks.release(name);
+    }
+  };
   const tick = () => {
     if (running) return;
-    running = job()
-      .catch((err: unknown) => app.log.error({ err }, `${name} failed; retrying at the next tick`))
+    running = run()
+      .catch((err: unknown) => app.log.error({ err, job: name }, `${name} failed; retrying at the next tick`))
       .finally(() => {
         running = undefined;
       });
@@ -56,7 +198,8 @@ export function installWorkers(
     throw new Error(
       `QINGCANG_DASHBOARD_REFRESH_MS must be a number of milliseconds, at least 1000 (got ${process.env.QINGCANG_DASHBOARD_REFRESH_MS})`,
     );
-  every(app, 'tracing worker', everyMs, async () => {
+  const locks = new JobLocks(db, app.log);
+  every(app, locks, 'tracing worker', everyMs, async () => {
     const r = await runTracing(db, clock);
     if (r.casesCreated > 0 || r.traced.length > 0)
       app.log.info({ cases: r.casesCreated, traced: r.traced.length }, 'tracing worker');
@@ -64,45 +207,82 @@ export function installWorkers(
   // The audit chain's head in the log stream every 10 minutes: logs shipped elsewhere anchor it outside the
   // database, so entries removed from the end can be proven (`audit verify --expect-head`).
   let lastHead = '';
-  every(app, 'audit checkpoint', Number(process.env.QINGCANG_AUDIT_CHECKPOINT_MS ?? 600_000), async () => {
-    const head = await auditHead(db);
-    const text = `${head.count}:${head.hash}`;
-    if (text === lastHead) return;
-    lastHead = text;
-    app.log.info(
-      { audit_checkpoint: signedCheckpoint(head, clock.now(), process.env.QINGCANG_AUDIT_KEY || undefined) },
-      'audit checkpoint',
-    );
-  });
+  every(
+    app,
+    locks,
+    'audit checkpoint',
+    Number(process.env.QINGCANG_AUDIT_CHECKPOINT_MS ?? 600_000),
+    async () => {
+      const head = await auditHead(db);
+      const text = `${head.count}:${head.hash}`;
+      if (text === lastHead) return;
+      lastHead = text;
+      app.log.info(
+        {
+          audit_checkpoint: signedCheckpoint(head, clock.now(), process.env.QINGCANG_AUDIT_KEY || undefined),
+        },
+        'audit checkpoint',
+      );
+    },
+  );
   // Environmental disinfection (环境消杀): case triggers and the places' schedules, every minute (idempotent).
-  every(app, 'disinfection', Number(process.env.QINGCANG_DISINFECTION_EVERY_MS ?? 60_000), async () => {
-    const r = await runDisinfection(db, clock);
-    if (r.dueCreated > 0 || r.scheduled > 0)
-      app.log.info({ triggered: r.dueCreated, scheduled: r.scheduled }, 'disinfection');
-  });
+  every(
+    app,
+    locks,
+    'disinfection',
+    Number(process.env.QINGCANG_DISINFECTION_EVERY_MS ?? 60_000),
+    async () => {
+      const r = await runDisinfection(db, clock);
+      if (r.dueCreated > 0 || r.scheduled > 0)
+        app.log.info({ triggered: r.dueCreated, scheduled: r.scheduled }, 'disinfection');
+    },
+  );
   // 就医: an emergency without a step for 30 minutes becomes a red item (a task) on the responsibility list.
-  every(app, 'medical emergency check', 60_000, async () => {
+  every(app, locks, 'medical emergency check', 60_000, async () => {
     const opened = await checkStalledEmergencies(db, clock);
     if (opened > 0) app.log.warn({ stalled: opened }, 'medical emergencies stalled 30 minutes');
   });
   // 力量调配 闭环: the closed loops' daily test schedule, and a gap task for every test due and not taken.
-  every(app, 'closed-loop test check', 60_000, async () => {
+  every(app, locks, 'closed-loop test check', 60_000, async () => {
     const gaps = await checkLoopGaps(db, clock);
     if (gaps > 0) app.log.warn({ gaps }, 'closed-loop tests missed');
   });
   // 保供: a request past due and not handed becomes an item (a task) on the supply leader's responsibility list;
   // the shortfall is recomputed (a support shipment's stock becomes usable when it arrives).
-  every(app, 'supplies late check', 60_000, async () => {
+  every(app, locks, 'supplies late check', 60_000, async () => {
     const late = await checkLateSupplies(db, clock);
     await db.transaction((tx) => refreshShortfall(tx, clock.now()));
     if (late > 0) app.log.warn({ late }, 'supplies requests late');
   });
-  // 推演 runs asked for in the web app: one at a time, in a worker thread.
-  const twin = new TwinRunner(db, clock, app.log);
-  app.addHook('onReady', () => twin.start());
-  app.addHook('onClose', () => twin.stop());
-  every(app, '推演 runner', 3000, () => twin.tick());
-  every(app, 'dashboard refresh', dashboardEveryMs, async () => {
+  // 推演 runs asked for in the web app: one at a time, in a worker thread, by the one process holding the
+  // runner's lock (kept while it runs them: its start requeues what it finds running, which must be its own).
+  const TWIN = '推演 runner';
+  let twin: TwinRunner | undefined;
+  locks.onLost = (names) => {
+    if (!names.includes(TWIN) || !twin) return;
+    const stopped = twin;
+    twin = undefined;
+    stopped.stop().catch((err: unknown) => app.log.error({ err }, '推演 runner did not stop cleanly'));
+  };
+  app.addHook('onClose', async () => {
+    await twin?.stop();
+    locks.close();
+  });
+  every(
+    app,
+    locks,
+    TWIN,
+    3000,
+    async () => {
+      if (!twin) {
+        twin = new TwinRunner(db, clock, app.log);
+        await twin.start();
+      }
+      await twin.tick();
+    },
+    true,
+  );
+  every(app, locks, 'dashboard refresh', dashboardEveryMs, async () => {
     const r = await refreshDashboard(db, clock);
     store.invalidate();
     app.log.debug({ areas: r.areas, ms: r.ms }, 'dashboard refreshed');

@@ -28,6 +28,7 @@ const clock = new ManualClock('2022-03-14T08:00:00Z');
 /** Routes that must be reachable without logging in. Everything else must refuse an anonymous caller. */
 const PUBLIC_ROUTES = new Set([
   'GET /api/health',
+  'GET /metrics', // Prometheus: its own bearer token (QINGCANG_METRICS_TOKEN), 404 when unset (metrics.test.ts)
   'POST /api/auth/login',
   'GET /api/self-report/:secret', // a person's own stay through the personal link (the secret is the key)
   'POST /api/self-report/:secret',
@@ -46,6 +47,7 @@ const SCOPED_READS = new Set([
   'GET /api/stats',
   'GET /api/areas',
   'GET /api/audit',
+  'GET /api/audit/export',
   'GET /api/users',
   'GET /api/tokens',
   'GET /api/testing/rounds/:id/unsampled',
