@@ -30,6 +30,8 @@ export function People() {
   const [page, setPage] = useState(0);
   const [rows, setRows] = useState<Person[]>([]);
   const [nextAfter, setNextAfter] = useState<number | null>(null);
+  // How many people the filters give, from the first page (exact up to a cap; `more` past it).
+  const [total, setTotal] = useState<{ count: number; more: boolean } | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const after = cursors[page];
@@ -37,13 +39,14 @@ export function People() {
   useEffect(() => {
     let live = true;
     setLoading(true);
-    api<{ items: Person[]; next_after: number | null }>(
+    api<{ items: Person[]; next_after: number | null; total: number | null; total_more: boolean | null }>(
       `/api/persons${query({ limit: PAGE_SIZE, ...filter, after })}`,
     ).then(
       (res) => {
         if (!live) return;
         setRows(res.items);
         setNextAfter(res.next_after);
+        if (res.total !== null) setTotal({ count: res.total, more: res.total_more === true });
         setError(null);
         setLoading(false);
       },
@@ -51,6 +54,7 @@ export function People() {
         if (!live) return;
         setRows([]);
         setNextAfter(null);
+        setTotal(null);
         setError(errorText(err));
         setLoading(false);
       },
@@ -137,7 +141,14 @@ export function People() {
   return (
     <Card
       title={t('people.title')}
-      extra={<Typography.Text type="secondary">{t('people.masked')}</Typography.Text>}
+      extra={
+        <Typography.Text type="secondary">
+          {total
+            ? `${t(total.more ? 'people.totalMore' : 'people.total', { count: total.count, n: total.count.toLocaleString('zh-CN') })} · `
+            : ''}
+          {t('people.masked')}
+        </Typography.Text>
+      }
     >
       <Form layout="inline" onFinish={search} style={{ marginBottom: 16, rowGap: 8 }}>
         <Form.Item label={t('people.area')} name="area">

@@ -140,6 +140,8 @@ const zh = {
     next: '下一页',
     page: '第 {{page}} 页',
     masked: '身份证号与电话已脱敏显示',
+    total: '共 {{n}} 人',
+    totalMore: '超过 {{n}} 人',
   },
   role: {
     commander: '指挥长',
@@ -974,6 +976,8 @@ const en: Messages = {
     next: 'Next',
     page: 'Page {{page}}',
     masked: 'ID numbers and phones are masked',
+    total: '{{n}} people',
+    totalMore: 'more than {{n}} people',
   },
   role: {
     commander: 'Commander',
