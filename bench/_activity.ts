@@ -5,10 +5,12 @@
  * benchmarks.
  */
 import type { Db } from '../src/db/types.ts';
-import type { ManualClock } from '../src/domain/clock.ts';
+import { ManualClock } from '../src/domain/clock.ts';
 import { UNSCOPED } from '../src/modules/access/scope.ts';
+import { refreshDashboard } from '../src/modules/command/dashboard.ts';
 import { placeBacklog } from '../src/modules/isolation/place-backlog.ts';
 import { arrive } from '../src/modules/isolation/stays.ts';
+import { seedCity } from '../src/modules/registry/seed-city.ts';
 import { runTracing } from '../src/modules/tracing/run-tracing.ts';
 import { secondsSince } from './_http.ts';
 
@@ -52,4 +54,29 @@ export async function makeActivity(db: Db, clock: ManualClock): Promise<void> {
     );
   }
   clock.set(ACTIVITY_NOW);
+}
+
+/**
+ * The benchmarks' city (2202, seed 42) with N people and the three days of activity (unless `seeded`: a database
+ * an earlier run left), analysed, then one dashboard refresh timed. The clock is left at ACTIVITY_NOW.
+ */
+export async function cityWithActivity(
+  db: Db,
+  people: number,
+  seeded = false,
+): Promise<{ clock: ManualClock; refreshSeconds: number; areas: number }> {
+  const clock = new ManualClock(ACTIVITY_DAYS[0]?.at as string);
+  if (seeded) clock.set(ACTIVITY_NOW);
+  else {
+    const t0 = performance.now();
+    console.log(`seeding ${people.toLocaleString('en')} people…`);
+    await seedCity(db, { city: '2202', people, seed: 42, clock });
+    console.log(`  seeded in ${secondsSince(t0).toFixed(1)} s`);
+    console.log('three days of activity…');
+    await makeActivity(db, clock);
+  }
+  await db.query('VACUUM ANALYZE');
+  const t0 = performance.now();
+  const refresh = await refreshDashboard(db, clock);
+  return { clock, refreshSeconds: secondsSince(t0), areas: refresh.areas };
 }

@@ -11,19 +11,9 @@
 import { migrate } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { createTempDatabase } from '../src/db/temp-database.ts';
-import { ManualClock } from '../src/domain/clock.ts';
 import { createToken } from '../src/modules/access/accounts.ts';
-import { refreshDashboard } from '../src/modules/command/dashboard.ts';
-import { seedCity } from '../src/modules/registry/seed-city.ts';
-import { ACTIVITY_DAYS, ACTIVITY_NOW, makeActivity } from './_activity.ts';
-import {
-  intArg as arg,
-  runCannon,
-  type ServerChild,
-  secondsSince,
-  serveChild,
-  startServer,
-} from './_http.ts';
+import { ACTIVITY_NOW, cityWithActivity } from './_activity.ts';
+import { intArg as arg, runCannon, type ServerChild, serveChild, startServer } from './_http.ts';
 
 const CITY = '2202';
 
@@ -43,18 +33,8 @@ export async function main(args: string[]): Promise<void> {
   let child: ServerChild | undefined;
   try {
     await migrate(db);
-    const clock = new ManualClock(ACTIVITY_DAYS[0]?.at as string);
-    let t0 = performance.now();
-    console.log(`seeding ${people.toLocaleString('en')} people…`);
-    await seedCity(db, { city: CITY, people, seed: 42, clock });
-    console.log(`  seeded in ${secondsSince(t0).toFixed(1)} s`);
-    console.log('three days of activity…');
-    await makeActivity(db, clock);
-    await db.query('VACUUM ANALYZE');
-    t0 = performance.now();
-    const refresh = await refreshDashboard(db, clock);
-    const refreshS = secondsSince(t0);
-    console.log(`refresh: ${refresh.areas.toLocaleString('en')} areas in ${refreshS.toFixed(2)} s`);
+    const { clock, refreshSeconds: refreshS, areas } = await cityWithActivity(db, people);
+    console.log(`refresh: ${areas.toLocaleString('en')} areas in ${refreshS.toFixed(2)} s`);
     const { token } = await createToken(db, clock, {
       name: 'bench-dashboard',
       role: 'viewer',
@@ -119,7 +99,7 @@ export async function main(args: string[]): Promise<void> {
         connections,
         duration_s_per_endpoint: duration,
         refresh_seconds: Number(refreshS.toFixed(3)),
-        areas: refresh.areas,
+        areas,
         endpoints: results.map((r) => ({
           path: r.path,
           rps: r.rps,

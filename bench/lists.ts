@@ -27,12 +27,10 @@ import { migrate } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { createTempDatabase } from '../src/db/temp-database.ts';
 import type { Db } from '../src/db/types.ts';
-import { ManualClock } from '../src/domain/clock.ts';
 import { createToken } from '../src/modules/access/accounts.ts';
 import { verifyAudit } from '../src/modules/access/audit.ts';
 import { refreshDashboard } from '../src/modules/command/dashboard.ts';
-import { seedCity } from '../src/modules/registry/seed-city.ts';
-import { ACTIVITY_DAYS, ACTIVITY_NOW, makeActivity } from './_activity.ts';
+import { ACTIVITY_NOW, cityWithActivity } from './_activity.ts';
 import { intArg, runCannon, type ServerChild, secondsSince, serveChild, startServer } from './_http.ts';
 
 const CITY = '2202';
@@ -129,22 +127,9 @@ export async function main(args: string[]): Promise<void> {
   let server: ServerChild | undefined;
   try {
     await migrate(db);
-    const clock = new ManualClock(ACTIVITY_DAYS[0]?.at as string);
+    if (reuse) console.log(`reusing ${reuse} as seeded by an earlier run`);
+    const { clock, refreshSeconds: refreshS } = await cityWithActivity(db, people, reuse !== undefined);
     let t0 = performance.now();
-    if (reuse) {
-      console.log(`reusing ${reuse} as seeded by an earlier run`);
-      clock.set(ACTIVITY_NOW);
-    } else {
-      console.log(`seeding ${people.toLocaleString('en')} people…`);
-      await seedCity(db, { city: CITY, people, seed: 42, clock });
-      console.log(`  seeded in ${secondsSince(t0).toFixed(1)} s`);
-      console.log('three days of activity…');
-      await makeActivity(db, clock);
-    }
-    await db.query('VACUUM ANALYZE');
-    t0 = performance.now();
-    await refreshDashboard(db, clock);
-    const refreshS = secondsSince(t0);
     console.log(`dashboard refresh alone: ${refreshS.toFixed(2)} s`);
 
     const largest = async (level: number) =>

@@ -70,23 +70,26 @@ interface StoredEntry {
   hash: string;
 }
 
-export function entryHash(prev: string, e: Omit<StoredEntry, 'id' | 'hash' | 'prev_hash'>): string {
-  const text = canonicalJson([
-    e.at.toISOString(),
-    e.actor_kind,
-    e.actor_id,
-    e.actor_name,
-    e.action,
-    e.subject_type,
-    e.subject_id,
-    e.area_code,
-    e.reason,
-    e.details,
-  ]);
+type NewEntry = Omit<StoredEntry, 'id' | 'hash' | 'prev_hash'>;
+
+/** An entry's fields in chain order: the order they are hashed in and the order of the INSERT's columns. */
+const ENTRY_FIELDS = [
+  'at',
+  'actor_kind',
+  'actor_id',
+  'actor_name',
+  'action',
+  'subject_type',
+  'subject_id',
+  'area_code',
+  'reason',
+  'details',
+] as const satisfies readonly (keyof NewEntry)[];
+
+export function entryHash(prev: string, e: NewEntry): string {
+  const text = canonicalJson(ENTRY_FIELDS.map((k) => (k === 'at' ? e.at.toISOString() : e[k])));
   return createHash('sha256').update(prev).update(text).digest('hex');
 }
-
-type NewEntry = Omit<StoredEntry, 'id' | 'hash' | 'prev_hash'>;
 
 /** The entry as it will be stored (and hashed): text made well-formed, details in canonical key order. */
 function prepareEntry(clock: Clock, actor: Principal, entry: AuditEntry): NewEntry {
@@ -126,16 +129,7 @@ async function appendEntries(tx: Queryable, entries: readonly NewEntry[]): Promi
   for (const e of entries) {
     const hash = entryHash(prev, e);
     const values = [
-      e.at,
-      e.actor_kind,
-      e.actor_id,
-      e.actor_name,
-      e.action,
-      e.subject_type,
-      e.subject_id,
-      e.area_code,
-      e.reason,
-      JSON.stringify(e.details),
+      ...ENTRY_FIELDS.map((k) => (k === 'details' ? JSON.stringify(e.details) : e[k])),
       prev,
       hash,
     ];

@@ -12,7 +12,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { SHIFTS, SKILLS } from '../../domain/roster-proposer.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
-import { appendAudit, auditPeopleListed, recordRead } from '../access/audit.ts';
+import { appendAudit, auditPeopleListed } from '../access/audit.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { dayDemand } from './demand.ts';
 import { forcesFigures } from './figures.ts';
@@ -279,13 +279,12 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
       if (!scope) return { day, rosters: [] };
       const rosters = await rosterBoard(db, scope, day);
       const n = rosters.reduce((a, x) => a + x.shifts.length, 0);
-      if (n > 0)
-        await recordRead(db, clock, p, {
-          action: 'person.list',
-          subjectType: 'roster',
-          areaCode: scope.prefix || undefined,
-          details: { list: 'roster_board', count: n },
-        });
+      await auditPeopleListed(db, clock, p, {
+        list: 'roster_board',
+        subjectType: 'roster',
+        areaCode: scope.prefix,
+        count: n,
+      });
       return { day, rosters };
     },
   );
@@ -461,13 +460,12 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
       const day = req.query.day ?? beijingToday(clock.now());
       const items = await loopSchedule(db, scopeOf(p), day, clock.now());
       const n = items.reduce((a, l) => a + l.schedule.length, 0);
-      if (n > 0)
-        await recordRead(db, clock, p, {
-          action: 'person.list',
-          subjectType: 'closed_loop',
-          areaCode: p.jurisdiction || undefined,
-          details: { list: 'loop_schedule', count: n },
-        });
+      await auditPeopleListed(db, clock, p, {
+        list: 'loop_schedule',
+        subjectType: 'closed_loop',
+        areaCode: p.jurisdiction,
+        count: n,
+      });
       return { day, items };
     },
   );
