@@ -23,6 +23,7 @@ import { AppError, isDatabaseFull, isDatabaseUnavailable } from '../lib/errors.t
 import { accessRoutes } from '../modules/access/routes.ts';
 import { DashboardStore } from '../modules/command/dashboard.ts';
 import { dashboardRoutes } from '../modules/command/dashboard-routes.ts';
+import type { CachedList } from '../modules/command/responsibility.ts';
 import { commandRoutes } from '../modules/command/routes.ts';
 import { disinfectionRoutes } from '../modules/disinfection/routes.ts';
 import { forcesRoutes } from '../modules/forces/routes.ts';
@@ -38,6 +39,7 @@ import { transferRoutes } from '../modules/transfer/routes.ts';
 import { twinRoutes } from '../twin/jobs/routes.ts';
 import { installAuth } from './auth.ts';
 import { installInputGuard } from './input-guard.ts';
+import { ListCache } from './list-cache.ts';
 import { installMetrics, metricsTokenFromEnv } from './metrics.ts';
 import { installRequestId, requestIdOf } from './request-id.ts';
 import { installSecurityHeaders } from './security-headers.ts';
@@ -63,6 +65,11 @@ export interface AppOptions {
   metricsToken?: string;
   /** Behind a reverse proxy: whose X-Forwarded-For to believe (Fastify's trustProxy; QINGCANG_TRUST_PROXY). */
   trustProxy?: boolean | number | string;
+  /**
+   * How long a costly whole list (today's responsibility list) is kept per jurisdiction, ms (QINGCANG_LIST_CACHE_MS;
+   * 0, the default here and in tests: computed on every request). A change made through this server drops it.
+   */
+  listCacheMs?: number;
 }
 
 export interface RouteInfo {
@@ -271,7 +278,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(testingRoutes, { prefix: '/api', db, clock });
   await app.register(tracingRoutes, { prefix: '/api', db, clock });
   await app.register(isolationRoutes, { prefix: '/api', db, clock });
-  await app.register(commandRoutes, { prefix: '/api', db, clock });
+  const lists = new ListCache<CachedList>(options.listCacheMs ?? 0);
+  // Any change made through this server drops the cached lists before its answer leaves, so the user who made it
+  // reads it back at once (src/server/list-cache.ts).
+  app.addHook('onSend', async (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 400) lists.invalidate();
+  });
+  await app.register(commandRoutes, { prefix: '/api', db, clock, lists });
   await app.register(transferRoutes, { prefix: '/api', db, clock });
   const store = new DashboardStore(db, clock, options.dashboardCheckEveryMs ?? 2000);
   await app.register(dashboardRoutes, { prefix: '/api', db, clock, store });

@@ -111,4 +111,57 @@ describeBackends('responsibility lists', (ctx) => {
         .statusCode,
     ).toBe(400);
   });
+
+  it('serves a kept list (QINGCANG_LIST_CACHE_MS) until a change through the server, then the new one', async () => {
+    const cached = await buildApp({
+      db: ctx.db,
+      clock,
+      logger: false,
+      loginRateLimit: 100_000,
+      listCacheMs: 60_000,
+    });
+    try {
+      const c = await loginAs(cached, ctx.db, 'commander', '2202');
+      const read = async () =>
+        (await cached.inject({ method: 'GET', url: '/api/responsibility', headers: c.headers })).json() as {
+          total: number;
+          as_of: string;
+        };
+      const first = await read();
+      // A person becomes a contact behind the server's back (another process): the kept list does not show it yet.
+      const { rows } = await ctx.db.query<{ id: number; area_code: string }>(
+        `SELECT id, area_code FROM persons WHERE risk_status = 'none' ORDER BY id LIMIT 1`,
+      );
+      const person = rows[0] as { id: number; area_code: string };
+      await ctx.db.query(
+        `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = $1`,
+        [person.id, clock.now()],
+      );
+      const again = await read();
+      expect(again.total).toBe(first.total);
+      expect(again.as_of).toBe(first.as_of);
+      // Any change made through this server drops it: the next read is worked out afresh.
+      const made = await cached.inject({
+        method: 'POST',
+        url: '/api/leaders',
+        headers: c.headers,
+        payload: { name: '王书记', area_code: person.area_code.slice(0, 12), function: 'testing' },
+      });
+      expect(made.statusCode).toBe(200);
+      const fresh = await read();
+      expect(fresh.total).toBe(first.total + 1);
+      // A refused change leaves it in place.
+      await ctx.db.query(`UPDATE persons SET risk_status = 'none' WHERE id = $1`, [person.id]);
+      const refused = await cached.inject({
+        method: 'POST',
+        url: '/api/leaders',
+        headers: c.headers,
+        payload: { name: '无片区', function: 'isolation' },
+      });
+      expect(refused.statusCode).toBe(400);
+      expect((await read()).total).toBe(fresh.total);
+    } finally {
+      await cached.close();
+    }
+  });
 });

@@ -101,8 +101,8 @@ export async function openItems(db: Queryable, scope: Scope): Promise<OpenItem[]
   );
   const p3: unknown[] = [];
   const undelivered = await db.query<{ id: number; person_id: number; area_code: string; found_at: Date }>(
-    `SELECT pl.id, pl.person_id, p.area_code, pl.found_at FROM placements pl JOIN persons p ON p.id = pl.person_id
-      WHERE pl.status = 'placed' AND ${scopeCondition('p.area_code', scope, p3)}`,
+    `SELECT pl.id, pl.person_id, pl.person_area AS area_code, pl.found_at FROM placements pl
+      WHERE pl.status = 'placed' AND ${scopeCondition('pl.person_area', scope, p3)}`,
     p3,
   );
   return [
@@ -198,7 +198,7 @@ export async function responsibilityList(
   db: Queryable,
   scope: Scope,
   now: Date,
-  filter: { leader_id?: number; unowned?: boolean } = {},
+  filter: ListFilter = {},
 ): Promise<ListItem[]> {
   // Leaders of the whole hierarchy above the scope too: escalation may climb past the caller's patch.
   const params: unknown[] = [scope.prefix];
@@ -207,10 +207,25 @@ export async function responsibilityList(
       WHERE active AND (starts_with($1, area_code) OR ${scopeCondition('area_code', scope, params)})`,
     params,
   );
-  let items = assign(await openItems(db, scope), leaders.rows, now);
-  if (filter.leader_id) items = items.filter((i) => i.owner?.id === filter.leader_id);
-  if (filter.unowned) items = items.filter((i) => i.owner === null);
+  return filterList(assign(await openItems(db, scope), leaders.rows, now), filter);
+}
+
+export interface ListFilter {
+  leader_id?: number;
+  unowned?: boolean;
+}
+
+/** One leader's items, or the unowned ones. */
+export function filterList(items: ListItem[], filter: ListFilter): ListItem[] {
+  if (filter.leader_id) return items.filter((i) => i.owner?.id === filter.leader_id);
+  if (filter.unowned) return items.filter((i) => i.owner === null);
   return items;
+}
+
+/** A whole list as kept by the server's list cache (src/server/list-cache.ts), with the moment it was worked out. */
+export interface CachedList {
+  items: ListItem[];
+  as_of: Date;
 }
 
 /** Names of the people of some items (the caller checks the permission and audits the read). */

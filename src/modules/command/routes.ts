@@ -7,14 +7,26 @@ import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
+import { ListCache } from '../../server/list-cache.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { scopeCondition, scopeOf } from '../access/scope.ts';
 import { beijingToday, dailyReport, reportHtml, reportMarkdown, reportXlsx } from './daily-report.ts';
-import { personNames, responsibilityExport, responsibilityList, setLeader } from './responsibility.ts';
+import {
+  type CachedList,
+  filterList,
+  personNames,
+  responsibilityExport,
+  responsibilityList,
+  setLeader,
+} from './responsibility.ts';
 import { effectiveZone, liftReadiness, liftZone, setZone, type ZoneRow, zoneSuggestions } from './zones.ts';
 
-export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {
+export const commandRoutes: FastifyPluginAsync<{
+  db: Db;
+  clock: Clock;
+  lists?: ListCache<CachedList>;
+}> = async (app, { db, clock, lists = new ListCache<CachedList>(0) }) => {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/reports/daily',
     {
@@ -262,7 +274,14 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
     },
     async (req) => {
       const p = principalOf(req);
-      const items = await responsibilityList(db, scopeOf(p), clock.now(), req.query);
+      // The whole list of the jurisdiction, worked out once and kept a few seconds (QINGCANG_LIST_CACHE_MS), then
+      // filtered and paged per request; `as_of` says when it was worked out.
+      const scope = scopeOf(p);
+      const whole = await lists.get(scope.prefix, async () => {
+        const as_of = clock.now();
+        return { items: await responsibilityList(db, scope, as_of), as_of };
+      });
+      const items = filterList(whole.items, req.query);
       const byOwner = new Map<string, number>();
       for (const i of items)
         byOwner.set(
@@ -297,6 +316,7 @@ export const commandRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
         overdue: items.filter((i) => i.overdue).length,
         per_owner: Object.fromEntries(byOwner),
         by_kind: byKind,
+        as_of: whole.as_of,
       };
     },
   );

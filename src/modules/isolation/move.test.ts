@@ -320,4 +320,33 @@ describeBackends('isolation moves', (ctx) => {
     expect(audit.rows[0]?.reason).toBe('床位调整');
     expect((await verifyAudit(ctx.db)).ok).toBe(true);
   });
+
+  it("keeps each stay's person and site areas (the list's scope) equal to the person's and the site's", async () => {
+    const drift = () =>
+      count(
+        `SELECT count(*)::int AS n FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites st ON st.id = pl.site_id
+          WHERE pl.person_area <> p.area_code OR pl.site_area <> st.area_code`,
+      );
+    expect(await count('SELECT count(*)::int AS n FROM placements')).toBeGreaterThan(3);
+    expect(await drift()).toBe(0);
+    // A person who moves house and a site re-registered in another area: their stays follow.
+    const stay = await stayOf(single);
+    const other = await ctx.db.query<{ code: string }>(
+      `SELECT code FROM areas WHERE length(code) = 15 AND code NOT IN (SELECT area_code FROM persons WHERE id = $1) ORDER BY code LIMIT 1`,
+      [single],
+    );
+    const to = other.rows[0]?.code as string;
+    await ctx.db.query('UPDATE persons SET area_code = $2 WHERE id = $1', [single, to]);
+    await ctx.db.query('UPDATE sites SET area_code = $2 WHERE id = $1', [stay.site_id, to]);
+    expect(await drift()).toBe(0);
+    expect(
+      await count(
+        'SELECT count(*)::int AS n FROM placements WHERE id = $1 AND person_area = $2 AND site_area = $2',
+        [stay.id, to],
+      ),
+    ).toBe(1);
+    // Nobody can set them by hand: the trigger puts the true ones back.
+    await ctx.db.query(`UPDATE placements SET person_area = '0', site_area = '0' WHERE id = $1`, [stay.id]);
+    expect(await drift()).toBe(0);
+  });
 });

@@ -27,7 +27,7 @@ import {
   submitSelfReport,
 } from './self-report.ts';
 import { stayExport } from './stay-list.ts';
-import { stayScopeJoined } from './stay-scope.ts';
+import { stayScopeCondition } from './stay-scope.ts';
 import { arrive, discharge, disinfection, release } from './stays.ts';
 
 export interface IsolationDeps {
@@ -143,7 +143,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
            FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
                 LEFT JOIN rooms rm ON rm.id = pl.room_id LEFT JOIN beds bd ON bd.id = pl.bed_id
           WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
-            AND ${stayScopeJoined('p', 's', scopeOf(principal), params)}
+            AND ${stayScopeCondition('pl', scopeOf(principal), params)}
           ORDER BY pl.id LIMIT $2`,
         params,
       );

@@ -7,7 +7,7 @@ import type { Queryable } from '../../db/types.ts';
 import { type Phrase, renderPhrase } from '../../domain/phrase.ts';
 import type { ExportSpec } from '../../server/list-export.ts';
 import type { Scope } from '../access/scope.ts';
-import { stayScopeJoined } from './stay-scope.ts';
+import { stayScopeCondition } from './stay-scope.ts';
 
 interface StayRow {
   id: number;
@@ -66,7 +66,7 @@ export function stayExport(
            FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
                 LEFT JOIN rooms rm ON rm.id = pl.room_id LEFT JOIN beds bd ON bd.id = pl.bed_id
           WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1) AND pl.id > $2
-            AND ${stayScopeJoined('p', 's', scope, params)}
+            AND ${stayScopeCondition('pl', scope, params)}
           ORDER BY pl.id LIMIT $3`,
         params,
       );

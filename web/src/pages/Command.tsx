@@ -664,6 +664,8 @@ function ResponsibilityView({ version }: { version: number }) {
     overdue: number;
     per_owner: Record<string, number>;
     by_kind?: Record<string, { total: number; overdue: number }>;
+    /** when the server worked the list out (it keeps it a few seconds) */
+    as_of?: string;
   }>(
     `/api/responsibility${owner === 'all' ? '' : owner === 'none' ? '?unowned=true' : `?leader_id=${owner}`}`,
     version,
@@ -764,6 +766,11 @@ function ResponsibilityView({ version }: { version: number }) {
         {res.data?.by_kind && (
           <Col span={24}>
             <Space wrap data-testid="items-by-kind">
+              {res.data.as_of && (
+                <Typography.Text type="secondary" data-testid="responsibility-as-of">
+                  {t('dashboard.asOf', { time: f.dateTime(res.data.as_of) })}
+                </Typography.Text>
+              )}
               {Object.entries(res.data.by_kind)
                 .sort((a, b) => b[1].total - a[1].total)
                 .map(([kind, n]) => (
