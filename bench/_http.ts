@@ -70,7 +70,9 @@ export async function serveChild(): Promise<void> {
   const now = process.env.BENCH_NOW;
   if (!url || !now || !process.send) throw new Error('--serve is for the benchmark child process');
   const db = await openPostgres(url);
-  const app = await buildApp({ db, clock: new ManualClock(now), logger: false, workers: true });
+  // As served: whole lists kept QINGCANG_LIST_CACHE_MS (default 5,000 ms; 0 measures them computed per request).
+  const listCacheMs = Number(process.env.QINGCANG_LIST_CACHE_MS ?? 5000);
+  const app = await buildApp({ db, clock: new ManualClock(now), logger: false, workers: true, listCacheMs });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server has no TCP address');

@@ -201,7 +201,9 @@ export async function main(args: string[]): Promise<void> {
     for (const u of users)
       warmAudited.set(u.name, await auditCount(db, `bench-lists-${u.name}-${process.pid}`));
 
-    console.log(`steady: ${connections} clients, ${duration} s per list`);
+    console.log(
+      `steady: ${connections} clients, ${duration} s per list; whole lists kept ${process.env.QINGCANG_LIST_CACHE_MS ?? 5000} ms (QINGCANG_LIST_CACHE_MS)`,
+    );
     await runPhase('steady', server.port);
 
     console.log('during the dashboard refresh (run back to back for the whole phase)');
@@ -282,6 +284,7 @@ export async function main(args: string[]): Promise<void> {
         people,
         connections,
         duration_s_per_list: duration,
+        list_cache_ms: Number(process.env.QINGCANG_LIST_CACHE_MS ?? 5000),
         district: district.code,
         district_people: district.n,
         community: community.code,

@@ -5,6 +5,7 @@
  * times in Beijing time. CSV is UTF-8 with a byte-order mark (Excel opens Chinese correctly); formula-like cells
  * are neutralised. The caller checks permissions and audits the export before streaming.
  */
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { FastifyReply } from 'fastify';
@@ -55,6 +56,49 @@ function csvCell(v: Cell): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+/**
+ * A part of the XLSX file (a sheet's XML) as a real stream. ExcelJS's streaming writer gives each part its own
+ * buffer (StreamBuf) that keeps every byte it has already handed to the zip (exceljs/exceljs#2916, #1894): a 1M-row
+ * export grew the server by some 400 MiB. Through this stream the bytes go once, and its backpressure tells the
+ * export when to wait. ExcelJS writes its own string buffers (StringBuf, copied by `toBuffer`) as well as strings.
+ */
+class PartStream extends PassThrough {
+  override write(chunk: unknown, ...rest: unknown[]): boolean {
+    const data =
+      typeof chunk === 'string' || Buffer.isBuffer(chunk)
+        ? chunk
+        : (chunk as { toBuffer: () => Buffer }).toBuffer();
+    return (super.write as (...a: unknown[]) => boolean)(data, ...rest);
+  }
+}
+
+interface BookInternals {
+  zip: { append: (source: NodeJS.ReadableStream, data: { name: string }) => void };
+  _openStream: (path: string) => PassThrough;
+}
+
+/** Makes the workbook open each of its parts as a PartStream (same contract: 'zipped' once the part is written). */
+function streamParts(book: ExcelJS.stream.xlsx.WorkbookWriter): void {
+  const b = book as unknown as BookInternals;
+  b._openStream = (path: string) => {
+    const part = new PartStream({ highWaterMark: 1 << 20 });
+    b.zip.append(part, { name: path });
+    part.on('finish', () => part.emit('zipped'));
+    return part;
+  };
+}
+
+/** Waits while a part holds more than its buffer (the zip or the client is slower than the rows come). */
+async function drained(part: PassThrough | undefined, out: PassThrough): Promise<void> {
+  if (!part?.writableNeedDrain) return;
+  await Promise.race([
+    once(part, 'drain'),
+    once(out, 'close').then(() => {
+      throw new Error('the client went away');
+    }),
+  ]);
+}
+
 /** Streams the export as the reply. Resolves when the stream is set up; rows are written as they are read. */
 export function sendExport<R>(
   reply: FastifyReply,
@@ -103,6 +147,7 @@ export function sendExport<R>(
         useStyles: true,
         useSharedStrings: false,
       });
+      streamParts(book);
       sheet = book.addWorksheet(title.slice(0, 31));
       sheet.columns = headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }));
       sheet.getRow(1).font = { bold: true };
@@ -119,6 +164,7 @@ export function sendExport<R>(
         else if (!out.write(`${cells.map(csvCell).join(',')}\r\n`))
           await new Promise((resolve) => out.once('drain', resolve));
       }
+      if (sheet) await drained((sheet as unknown as { stream: PassThrough }).stream, out);
       last = rows[rows.length - 1] as R;
     }
     if (book && sheet) {
