@@ -63,6 +63,40 @@ export class BinaryCopyWriter {
     return this;
   }
 
+  /** An integer column. */
+  int4(v: number | null | undefined): this {
+    if (v === null || v === undefined) return this.null();
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647)
+      throw new RangeError(`not an int4 value: ${v}`);
+    this.room(8);
+    this.buf.writeInt32BE(4, this.at);
+    this.buf.writeInt32BE(v, this.at + 4);
+    this.at += 8;
+    return this;
+  }
+
+  bool(v: boolean | null | undefined): this {
+    if (v === null || v === undefined) return this.null();
+    this.room(5);
+    this.buf.writeInt32BE(1, this.at);
+    this.buf.writeUInt8(v ? 1 : 0, this.at + 4);
+    this.at += 5;
+    return this;
+  }
+
+  /** A date from "YYYY-MM-DD" (or a Date, its UTC day), stored as days since 2000-01-01. */
+  date(v: string | Date | null | undefined): this {
+    if (v === null || v === undefined) return this.null();
+    const ms = typeof v === 'string' ? Date.parse(`${v.slice(0, 10)}T00:00:00Z`) : v.getTime();
+    if (!Number.isFinite(ms) || (typeof v === 'string' && !/^\d{4}-\d{2}-\d{2}/.test(v)))
+      throw new RangeError(`not a date: ${String(v)}`);
+    this.room(8);
+    this.buf.writeInt32BE(4, this.at);
+    this.buf.writeInt32BE(Math.floor((ms - PG_EPOCH_MS) / 86_400_000), this.at + 4);
+    this.at += 8;
+    return this;
+  }
+
   /** A bigint column from a JavaScript number (an integer within ±2^53). */
   int8(v: number | null | undefined): this {
     if (v === null || v === undefined) return this.null();

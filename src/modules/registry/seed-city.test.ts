@@ -8,8 +8,23 @@ import { SeedConflictError, seedCity } from './seed-city.ts';
 const clock = new ManualClock('2022-03-14T08:00:00Z');
 
 describeBackends('seeding the demo city', (ctx) => {
+  const foreignKeys = async () =>
+    (
+      await ctx.db.query<{ k: string }>(
+        `SELECT c.relname || ' ' || pg_get_constraintdef(k.oid) AS k FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+          WHERE k.contype = 'f' ORDER BY 1`,
+      )
+    ).rows.map((r) => r.k);
+
   it('writes the real hierarchy, the people and the resources in one go', async () => {
+    const keysBefore = await foreignKeys();
     const s = await seedCity(ctx.db, { city: '2202', people: 5000, seed: 42, clock });
+    // The registry's foreign keys, set aside while the rows were copied, are all back as they were, and hold.
+    expect(await foreignKeys()).toEqual(keysBefore);
+    expect(keysBefore.some((k) => k.startsWith('persons FOREIGN KEY (household_id)'))).toBe(true);
+    await expect(
+      ctx.db.query(`UPDATE persons SET household_id = 999999999 WHERE id = (SELECT min(id) FROM persons)`),
+    ).rejects.toThrow(/foreign key/);
     expect(s.people).toBe(5000);
     const stats = await registryStats(ctx.db, UNSCOPED);
     expect(stats.persons).toBe(5000);

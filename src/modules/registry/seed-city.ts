@@ -3,6 +3,7 @@
  * response's resources, all in one transaction (a seed that fails leaves nothing behind).
  */
 
+import { copyRows } from '../../db/bulk.ts';
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { type CityBatch, generateCity } from './city-generator.ts';
@@ -100,6 +101,18 @@ export async function registryIsEmpty(db: Queryable): Promise<boolean> {
   return rows[0]?.n === 0;
 }
 
+/** Foreign keys of the tables the generator fills (quoted names, their definitions as PostgreSQL prints them). */
+async function registryForeignKeys(tx: Queryable): Promise<{ tbl: string; name: string; def: string }[]> {
+  const { rows } = await tx.query<{ tbl: string; name: string; def: string }>(
+    `SELECT quote_ident(c.relname) AS tbl, quote_ident(k.conname) AS name, pg_get_constraintdef(k.oid) AS def
+       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+      WHERE k.contype = 'f' AND c.relname = ANY($1::text[]) AND c.relnamespace = to_regnamespace(current_schema())
+      ORDER BY c.relname, k.conname`,
+    [['areas', 'buildings', 'households', 'persons', 'venues']],
+  );
+  return rows;
+}
+
 export async function seedCity(db: Db, options: SeedOptions): Promise<SeedSummary> {
   const started = performance.now();
   if (!Number.isInteger(options.people) || options.people < 1 || options.people > MAX_PEOPLE) {
@@ -124,6 +137,11 @@ export async function seedCity(db: Db, options: SeedOptions): Promise<SeedSummar
         'the registry already holds a city; seed again with --reset to replace it (this deletes its people), or use another database',
       );
     }
+    // The registry's own foreign keys are checked once at the end (one join per key) rather than row by row
+    // while a million rows stream in: dropped here and put back with their own definitions, in this transaction,
+    // so a failed check undoes the whole seed.
+    const keys = await registryForeignKeys(tx);
+    for (const k of keys) await tx.exec(`ALTER TABLE ${k.tbl} DROP CONSTRAINT ${k.name}`);
     const top = [div.province, div.city, ...div.districts, ...div.streets, ...div.communities].map((d) => [
       d.code,
       d.parentCode,
@@ -135,14 +153,23 @@ export async function seedCity(db: Db, options: SeedOptions): Promise<SeedSummar
 
     const pending: CityBatch = { areas: [], buildings: [], households: [], persons: [], venues: [] };
     const places: ResourcePlace[] = [];
-    const flush = async () => {
-      counts.areas += await tx.bulkInsert('areas', AREA_COLUMNS, pending.areas);
-      counts.buildings += await tx.bulkInsert('buildings', BUILDING_COLUMNS, pending.buildings);
-      counts.households += await tx.bulkInsert('households', HOUSEHOLD_COLUMNS, pending.households);
-      counts.people += await tx.bulkInsert('persons', PERSON_COLUMNS, pending.persons);
-      counts.venues += await tx.bulkInsert('venues', VENUE_COLUMNS, pending.venues);
-      for (const k of Object.keys(pending) as (keyof CityBatch)[]) pending[k] = [];
+    // Binary COPY: the registry is most of a city's rows (a million people), new rows only. One batch is written
+    // while the next is generated (the database works while this process computes); at most two are in memory.
+    const write = async (b: CityBatch) => {
+      counts.areas += await copyRows(tx, 'areas', AREA_COLUMNS, b.areas);
+      counts.buildings += await copyRows(tx, 'buildings', BUILDING_COLUMNS, b.buildings);
+      counts.households += await copyRows(tx, 'households', HOUSEHOLD_COLUMNS, b.households);
+      counts.people += await copyRows(tx, 'persons', PERSON_COLUMNS, b.persons);
+      counts.venues += await copyRows(tx, 'venues', VENUE_COLUMNS, b.venues);
       options.onProgress?.(counts.people, options.people);
+    };
+    let writing: Promise<void> = Promise.resolve();
+    const flush = async () => {
+      const batch = { ...pending };
+      for (const k of Object.keys(pending) as (keyof CityBatch)[]) pending[k] = [];
+      await writing;
+      writing = write(batch);
+      writing.catch(() => {}); // awaited at the next flush or at the end; not an unhandled rejection meanwhile
     };
     const generator = generateCity(div, {
       people: options.people,
@@ -151,6 +178,7 @@ export async function seedCity(db: Db, options: SeedOptions): Promise<SeedSummar
       provinceCountyCodes: provinceCountyCodes(div.province.code),
       allCountyCodes: allCountyCodes(),
     });
+    let sinceYield = 0;
     for (const batch of generator) {
       for (const k of Object.keys(pending) as (keyof CityBatch)[]) {
         for (const row of batch[k]) pending[k].push(row);
@@ -159,8 +187,17 @@ export async function seedCity(db: Db, options: SeedOptions): Promise<SeedSummar
       if (first)
         places.push({ code: first[1] as string, address: (first[6] as string).replace(/\d+号.*$/, '') });
       if (pending.persons.length >= 20_000) await flush();
+      // Let the batch being written move (the generator itself never waits).
+      sinceYield += batch.persons.length;
+      if (sinceYield >= 2_000) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     await flush();
+    await writing;
+
+    for (const k of keys) await tx.exec(`ALTER TABLE ${k.tbl} ADD CONSTRAINT ${k.name} ${k.def}`);
 
     const res = generateResources(
       options.people,
