@@ -80,10 +80,17 @@ export async function createRound(
   ]);
   // Sampling points per community with residents, sized from the registry by the planner's rules.
   const communities = await tx.query<{ code: string; name: string; people: number }>(
-    `SELECT left(p.area_code, 12) AS code, a.name, count(*) AS people
-       FROM persons p JOIN areas a ON a.code = left(p.area_code, 12)
+    // The round's areas without those inside another of them, each a range of the people's (area, id) index: a
+    // round over a few communities reads their people, not the city's (16 s on 200,000 people in PGlite before).
+    `WITH outer_areas AS (
+       SELECT ra.area_code FROM round_areas ra
+        WHERE ra.round_id = $1
+          AND NOT EXISTS (SELECT 1 FROM round_areas o WHERE o.round_id = $1 AND o.area_code <> ra.area_code
+                            AND starts_with(ra.area_code, o.area_code)))
+     SELECT left(p.area_code, 12) AS code, a.name, count(*) AS people
+       FROM outer_areas r JOIN persons p ON p.area_code >= r.area_code AND p.area_code < r.area_code || ':'
+            JOIN areas a ON a.code = left(p.area_code, 12)
       WHERE p.purged_at IS NULL
-        AND EXISTS (SELECT 1 FROM round_areas ra WHERE ra.round_id = $1 AND starts_with(p.area_code, ra.area_code))
       GROUP BY 1, 2 ORDER BY 1`,
     [round.id],
   );

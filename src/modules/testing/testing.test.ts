@@ -64,6 +64,16 @@ describeBackends('mass testing', (ctx) => {
     pointId = mine.id;
     const bad = await call(cmd, 'POST', '/api/testing/rounds', { name: 'x', areas: ['220299999'] });
     expect(bad.json().error.code).toBe('area_unknown');
+    // A community named beside its own street adds nobody: the same points, each resident counted once.
+    const nested = await call(cmd, 'POST', '/api/testing/rounds', {
+      name: '第8轮补充',
+      areas: [community, community.slice(0, 9)],
+    });
+    expect(nested.statusCode, nested.body).toBe(200);
+    expect(nested.json().sampling_points).toBe(res.json().sampling_points);
+    const again = (await call(sampler, 'GET', `/api/testing/rounds/${nested.json().id}/points`)).json().items;
+    expect(again.find((x: { area_code: string }) => x.area_code === community).samplers).toBe(mine.samplers);
+    await ctx.db.query(`UPDATE rounds SET status = 'closed' WHERE id = $1`, [nested.json().id]);
   });
 
   it('records scans idempotently, fills and closes tubes, and flags what is odd', async () => {
