@@ -9,7 +9,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { runLoop } from '../src/twin/loop/driver.ts';
-import { loadScenario, strategyResponse } from '../src/twin/loop/scenario.ts';
+import {
+  loadScenario,
+  scenarioParams,
+  scenarioSeeding,
+  strategyResponse,
+} from '../src/twin/loop/scenario.ts';
 import { openTwinDb, populationOf, seedWorld } from '../src/twin/loop/world.ts';
 
 function arg(args: string[], name: string, fallback: number): number {
@@ -43,8 +48,9 @@ export async function main(args: string[]): Promise<void> {
     start: sc.start,
     days,
     seed: 1,
-    seedInfections: Math.max(1, Math.round((sc.fit.seed_infections_per_million * people) / 1e6)),
-    seedDay: sc.fit.seed_day,
+    seedInfections: scenarioSeeding(sc, people).infections,
+    seedDay: scenarioSeeding(sc, people).day,
+    params: scenarioParams(sc),
     onDay: (row, failures) => {
       for (const [k, v] of Object.entries(row.seconds)) perModule[k] = (perModule[k] ?? 0) + v;
       const total = Object.values(row.seconds).reduce((a, b) => a + b, 0);

@@ -73,7 +73,7 @@ import {
 } from '../server/serve.ts';
 import { VERSION } from '../server/version.ts';
 import { loadScenario, SCENARIOS, STRATEGIES, strategyResponse } from '../twin/loop/scenario.ts';
-import { bandsCsv, simulate } from '../twin/loop/simulate.ts';
+import { bandsCsv, fitCommand, simulate } from '../twin/loop/simulate.ts';
 import { progressBar, progressCounter } from './progress.ts';
 
 /** `qingcang results import bundle.json`: a lab's FHIR bundle, as the API takes it (docs/FHIR.md). */
@@ -240,6 +240,22 @@ function loginRateLimitFromEnv(): number {
   return n;
 }
 
+/**
+ * How long the server keeps a costly whole list per jurisdiction (QINGCANG_LIST_CACHE_MS, default 5,000 ms; 0: off).
+ * Changes made through the same process show at once; others within this time (src/server/list-cache.ts).
+ */
+function listCacheMsFromEnv(): number {
+  const raw = process.env.QINGCANG_LIST_CACHE_MS;
+  if (raw === undefined || raw === '') return 5000;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 60_000)
+    throw new CliError(
+      EXIT.usage,
+      `QINGCANG_LIST_CACHE_MS must be a whole number of ms from 0 to 60000, got "${raw}"`,
+    );
+  return n;
+}
+
 interface ServeOptions {
   host: string;
   port: number;
@@ -272,6 +288,7 @@ function serverSettings() {
   try {
     return {
       loginRateLimit: loginRateLimitFromEnv(),
+      listCacheMs: listCacheMsFromEnv(),
       metricsToken: metricsTokenFromEnv(),
       trustProxy: trustProxyFromEnv(),
     };
@@ -309,6 +326,7 @@ async function serveClusterChild(role: 'api' | 'worker', o: ServeOptions) {
       loginRateLimit: settings.loginRateLimit,
       metricsToken: settings.metricsToken,
       trustProxy: settings.trustProxy,
+      listCacheMs: settings.listCacheMs,
     });
     markProcess('api');
     reportReady(await listenWithShutdown(app, db, log, o.host, o.port));
@@ -400,6 +418,7 @@ async function serve(o: ServeOptions) {
       loginRateLimit: settings.loginRateLimit,
       metricsToken: settings.metricsToken,
       trustProxy: settings.trustProxy,
+      listCacheMs: settings.listCacheMs,
     });
     markProcess(o.role === 'api' ? 'api' : 'all');
     const address = await listenWithShutdown(app, db, log, o.host, o.port);
@@ -580,7 +599,35 @@ export function buildProgram(): Command {
     )
     .option('--json', 'print the result as JSON: the per-day bands, the summary per strategy and every run')
     .option('--csv', 'print the per-day bands as CSV')
-    .action(async (o) => {
+    .option(
+      '--fit',
+      "fit the scenario's seeding and contact scale on the model with a detection proxy (default a tenth of the city, 3 seeds), write them into its file, and run it forward",
+    )
+    .action(async (o, cmd) => {
+      if (o.fit) {
+        const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+        // The fit runs synchronously (a timer-drawn bar would not redraw): a line every few points instead.
+        const started = performance.now();
+        const r = await fitCommand({
+          scenario: o.scenario,
+          people: o.people,
+          seeds: given('seeds') ? o.seeds : undefined,
+          onProgress: (p) => {
+            if (p.done % 10 !== 0 && p.done !== p.total) return;
+            const b = p.best;
+            process.stderr.write(
+              `fit, ${p.stage} grid: ${p.done}/${p.total} points, ${((performance.now() - started) / 1000).toFixed(0)} s; best so far: lead-in ${b.leadInDays} d, ${b.seedPerMillion} per million, contact scale ${b.contactScale}, loss ${b.loss.toFixed(3)}\n`,
+            );
+          },
+        });
+        process.stdout.write(`${JSON.stringify(o.json ? r : { fit: r.block, best: r.fit.best }, null, 2)}\n`);
+        if (!o.json)
+          for (const d of r.forward.filter((x) => x.day % 7 === 6 || x.day === 13))
+            process.stdout.write(
+              `${d.date}: infected ${d.trueTotal}, new ${d.trueNew}, found ${d.detected} (total ${d.detectedTotal}), isolated ${d.isolated}, lockdown communities ${d.lockdownAreas}\n`,
+            );
+        return;
+      }
       const strategies = String(o.strategy)
         .split(',')
         .map((x: string) => x.trim())

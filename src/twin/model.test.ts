@@ -7,12 +7,14 @@ import {
   AGENT_STATUS,
   createModel,
   type DayReport,
+  INFECTION_SOURCES,
+  type InfectionSource,
   type Model,
   STATE,
   ZONE_LEVEL,
   zoneLevelCode,
 } from './model.ts';
-import type { Population } from './population.ts';
+import { type Population, VENUE_KINDS } from './population.ts';
 import { testCity } from './test-city.ts';
 
 let city: Population;
@@ -223,5 +225,92 @@ describe('monotonicity on shared seeds', () => {
     }));
     for (const r of reports.slice(1)) expect(r.newInfections).toBe(r.newBySetting.household);
     expect(model.state.every((s) => s <= STATE.recovered)).toBe(true);
+  });
+});
+
+describe('recorded contacts (the closed loop’s venue check-in and co-location feeds)', () => {
+  // Symptomatic agents isolated two days after onset, a third of one community held at home, a control zone on
+  // another from day 10: the record must follow the same decisions the transmission step takes.
+  const decide = (m: Model, day: number) => {
+    const { agentStatus } = isolateSymptomatic(2)(m, day);
+    const lo = m.population.areaStart[1] as number;
+    const hi = m.population.areaStart[2] as number;
+    for (let a = lo; a < hi; a += 3)
+      if (agentStatus[a] === AGENT_STATUS.free) agentStatus[a] = AGENT_STATUS.home;
+    const areaLevel = new Uint8Array(m.population.areaStart.length - 1);
+    if (day >= 10) areaLevel[3] = ZONE_LEVEL.control;
+    return { agentStatus, areaLevel };
+  };
+
+  it('recording changes nothing in the epidemic, and is empty when off', () => {
+    const off = run(city, 4, 30, decide).model;
+    const on = createModel(city, {}, 4, { recordContacts: true });
+    on.seedInfections(10, 0);
+    for (let d = 0; d < 30; d++) on.step(d, decide(on, d));
+    expect(Array.from(on.infectedDay)).toEqual(Array.from(off.infectedDay));
+    expect(Array.from(on.infector)).toEqual(Array.from(off.infector));
+    expect(off.venueVisits()).toHaveLength(0);
+    expect(off.contactsMet()).toHaveLength(0);
+  });
+
+  it('lists every infectious visit and every contact met, as the transmission step drew them', () => {
+    const model = createModel(city, {}, 4, { recordContacts: true });
+    model.seedInfections(10, 0);
+    const venueSetting = (k: number) => INFECTION_SOURCES.indexOf(VENUE_KINDS[k] as InfectionSource);
+    const community = INFECTION_SOURCES.indexOf('community');
+    let venueInfections = 0;
+    let communityInfections = 0;
+    let metNotInfected = 0;
+    for (let d = 0; d < 30; d++) {
+      const iv = decide(model, d);
+      model.step(d, iv);
+      const visits = model.venueVisits();
+      const visited = new Set<string>();
+      for (let i = 0; i < visits.length; i += 2) {
+        const a = visits[i] as number;
+        const v = visits[i + 1] as number;
+        const k = city.venueKind[v] as number;
+        expect(city.venue[a * 3 + k]).toBe(v);
+        expect(model.stateOn(a, d)).toBeGreaterThanOrEqual(STATE.presymptomatic);
+        expect(model.stateOn(a, d)).toBeLessThanOrEqual(STATE.symptomatic);
+        expect(model.visitsVenue(a, k, d, iv)).toBe(true);
+        visited.add(`${a}/${v}`);
+      }
+      // Each infectious agent the step passed over for a venue did not visit it.
+      for (const a of model.infectedAgents()) {
+        const st = model.stateOn(a, d);
+        if (st < STATE.presymptomatic || st > STATE.symptomatic) continue;
+        for (let k = 0; k < 3; k++) {
+          const v = city.venue[a * 3 + k] as number;
+          if (v >= 0 && !visited.has(`${a}/${v}`)) expect(model.visitsVenue(a, k, d, iv)).toBe(false);
+        }
+      }
+      const met = model.contactsMet();
+      const pairs = new Set<string>();
+      for (let i = 0; i < met.length; i += 3) {
+        const [a, t, s] = [met[i] as number, met[i + 1] as number, met[i + 2] as number];
+        pairs.add(`${a}/${t}/${s}`);
+        expect(iv.agentStatus[t]).toBe(AGENT_STATUS.free);
+        if (s !== community) {
+          const k = VENUE_KINDS.findIndex((_, j) => venueSetting(j) === s);
+          expect(k).toBeGreaterThanOrEqual(0);
+          expect(visited.has(`${a}/${city.venue[a * 3 + k]}`)).toBe(true);
+          expect(city.venue[t * 3 + k]).toBe(city.venue[a * 3 + k]);
+          expect(model.visitsVenue(t, k, d, iv)).toBe(true);
+        } else expect(s).toBe(community);
+        if (model.infector[t] !== a || model.infectedDay[t] !== d) metNotInfected++;
+      }
+      for (const t of model.newlyInfected()) {
+        const s = model.infectedIn[t] as number;
+        const a = model.infector[t] as number;
+        if (s === community) communityInfections++;
+        else if (s >= venueSetting(0) && s <= venueSetting(2)) venueInfections++;
+        else continue;
+        expect(pairs.has(`${a}/${t}/${s}`)).toBe(true);
+      }
+    }
+    expect(venueInfections).toBeGreaterThan(10);
+    expect(communityInfections).toBeGreaterThan(10);
+    expect(metNotInfected).toBeGreaterThan(venueInfections);
   });
 });

@@ -36,6 +36,13 @@
  *   community contacts). June-2022 names rank alike (high = lockdown, medium = control, low = prevention).
  *   The kept shares per setting are parameters (params.ts: lockdownFactors, controlFactors, preventionFactors).
  *
+ * ## What it records for tracing (`recordContacts`)
+ * Made with `recordContacts`, each step keeps the venue visits of infectious agents (`venueVisits`) and the venue
+ * and community contacts they drew that reached someone free and not cut by zones, infected or not
+ * (`contactsMet`); `visitsVenue` answers, from the same draws, whether anyone visited its venue of a kind that
+ * day. The closed loop turns these into venue check-ins and co-location records. Recording takes the same
+ * draws as not recording (the epidemic is the same) and costs O(visits and contacts of infectious agents).
+ *
  * ## Randomness
  * Counter-based (src/twin/rng.ts): each draw is a hash of (seed, purpose, who, day, index). Two strategies on
  * one seed differ only where their decisions differ (common random numbers): an agent's course, an infector's
@@ -192,6 +199,54 @@ export interface Model {
   testUniform(agent: number, day: number, salt?: number): number;
   /** a full O(N) recount of states (checks the incremental counters) */
   census(): Record<StateName, number>;
+  /**
+   * The venue visits of infectious agents on the last stepped day, as flat pairs [agent, venue, agent, venue, …]
+   * (venue: the population's visit-venue index). Empty unless the model was made with `recordContacts` (a view;
+   * do not keep across steps).
+   */
+  venueVisits(): Int32Array;
+  /**
+   * Whom infectious agents met outside home on the last stepped day, as flat triples [infector, target, setting,
+   * …] (setting: INFECTION_SOURCES index): every venue and community contact drawn whose target was free, there
+   * (a venue target visited that day too) and not cut by zones, whatever the target's state — infected or not.
+   * Empty unless `recordContacts` (a view; do not keep across steps).
+   */
+  contactsMet(): Int32Array;
+  /**
+   * Whether `agent` visits its usual venue of `kind` (VENUE_KINDS index) on `day` under these interventions: the
+   * model's own draw, the same one its transmission step takes (an infectious agent's visit as in `venueVisits`).
+   */
+  visitsVenue(agent: number, kind: number, day: number, interventions?: Interventions): boolean;
+}
+
+export interface ModelOptions {
+  /** record each day's venue visits of infectious agents and the contacts they met (`venueVisits`, `contactsMet`) */
+  recordContacts?: boolean;
+}
+
+/** A growable list of int32s, cleared each step (the recorded visits and contacts). */
+class IntList {
+  data = new Int32Array(1024);
+  length = 0;
+  push2(a: number, b: number): void {
+    if (this.length + 2 > this.data.length) this.grow();
+    this.data[this.length++] = a;
+    this.data[this.length++] = b;
+  }
+  push3(a: number, b: number, c: number): void {
+    if (this.length + 3 > this.data.length) this.grow();
+    this.data[this.length++] = a;
+    this.data[this.length++] = b;
+    this.data[this.length++] = c;
+  }
+  private grow(): void {
+    const next = new Int32Array(this.data.length * 2);
+    next.set(this.data);
+    this.data = next;
+  }
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
 }
 
 function householdBetaFor(
@@ -248,8 +303,16 @@ function householdBetaFor(
   return (lo + hi) / 2;
 }
 
-export function createModel(population: Population, paramsIn: Partial<ModelParams> = {}, seed = 1): Model {
+export function createModel(
+  population: Population,
+  paramsIn: Partial<ModelParams> = {},
+  seed = 1,
+  options: ModelOptions = {},
+): Model {
   const params = makeParams(paramsIn);
+  const record = options.recordContacts === true;
+  const visitsList = new IntList();
+  const metList = new IntList();
   const pop = population;
   const N = pop.size;
   const maxD = Math.round(params.maxDurationDays);
@@ -307,10 +370,12 @@ export function createModel(population: Population, paramsIn: Partial<ModelParam
     zoneFactor[2 * NSET + s] = params.controlFactors[s] as number;
     zoneFactor[3 * NSET + s] = params.lockdownFactors[s] as number;
   }
+  // The fitted scale of every non-household setting (params.ts: contactScale; 1 = the rates as stated).
+  const cs = params.contactScale;
   const groupRate = [
-    params.workplaceDailyTransmissions,
-    params.schoolDailyTransmissions,
-    params.kindergartenDailyTransmissions,
+    params.workplaceDailyTransmissions * cs,
+    params.schoolDailyTransmissions * cs,
+    params.kindergartenDailyTransmissions * cs,
   ];
   const visitP = [
     params.marketVisitProbability,
@@ -318,9 +383,9 @@ export function createModel(population: Population, paramsIn: Partial<ModelParam
     params.restaurantVisitProbability,
   ];
   const perVisit = [
-    params.marketTransmissionsPerVisit,
-    params.supermarketTransmissionsPerVisit,
-    params.restaurantTransmissionsPerVisit,
+    params.marketTransmissionsPerVisit * cs,
+    params.supermarketTransmissionsPerVisit * cs,
+    params.restaurantTransmissionsPerVisit * cs,
   ];
   const relInf = new Float64Array(6);
   relInf[STATE.presymptomatic] = params.presymptomaticRelativeInfectiousness;
@@ -432,6 +497,39 @@ export function createModel(population: Population, paramsIn: Partial<ModelParam
     if (uniform3(kAccept, t, day, a) < p) infectAgent(t, day, a, setting);
   }
 
+  /** The share of an infectious agent's contacts outside home its state keeps (symptoms keep people home). */
+  function outsideFactor(a: number, st: number): number {
+    if (st !== STATE.symptomatic) return 1;
+    return (severityCode[a] as number) >= 3
+      ? params.severeOutsideHomeFactor
+      : params.symptomaticOutsideHomeFactor;
+  }
+
+  // The share of its venue visits an agent keeps on a day: an infectious agent as its transmission step decides.
+  function visitShare(a: number, day: number): number {
+    const st = stateAt(a, day);
+    if (st < STATE.presymptomatic || st > STATE.symptomatic) return 1;
+    if ((relInf[st] as number) * (weight[a] as number) <= 0) return 0;
+    return outsideFactor(a, st);
+  }
+
+  // A contact met, for the record: a free target whose contact no zone cuts, whatever its state.
+  function noteMet(
+    t: number,
+    a: number,
+    aArea: number,
+    aLevel: number,
+    setting: number,
+    status: Uint8Array | undefined,
+    levels: Uint8Array | undefined,
+  ): void {
+    if (t === a || (status !== undefined && status[t] !== 0)) return;
+    const tArea = area[t] as number;
+    const tLevel = levels === undefined ? 0 : (levels[tArea] as number);
+    if (tArea !== aArea && (aLevel >= 2 || tLevel >= 2)) return;
+    metList.push3(a, t, setting);
+  }
+
   function transmit(
     a: number,
     st: number,
@@ -462,15 +560,11 @@ export function createModel(population: Population, paramsIn: Partial<ModelParam
       }
     }
     if (aStatus === AGENT_STATUS.home) return;
-    let out = w;
-    if (st === STATE.symptomatic)
-      out *=
-        (severityCode[a] as number) >= 3
-          ? params.severeOutsideHomeFactor
-          : params.symptomaticOutsideHomeFactor;
+    const outside = outsideFactor(a, st);
+    const out = w * outside;
     if (out <= 0) return;
     // Stairwell: same or adjacent floor of the same unit.
-    const lam = params.stairwellDailyTransmissions * out * (zoneFactor[zf + ST] as number);
+    const lam = params.stairwellDailyTransmissions * cs * out * (zoneFactor[zf + ST] as number);
     if (lam > 0) {
       const g = floorGroup[a] as number;
       const stair = floorGroupStair[g] as number;
@@ -513,22 +607,27 @@ export function createModel(population: Population, paramsIn: Partial<ModelParam
       const setting = 5 + k;
       const pv = visitP[k] as number;
       const fa = zoneFactor[zf + setting] as number;
-      if (!(uniform3(kVisit, a, day, k) < pv * fa * (out / w))) continue;
+      if (!(uniform3(kVisit, a, day, k) < pv * fa * outside)) continue;
+      if (record) visitsList.push2(a, v);
       const s0 = venueStart[v] as number;
       const size = (venueStart[v + 1] as number) - s0;
       if (size <= 1 || pv <= 0) continue;
       const n = poissonInv(((perVisit[k] as number) * w) / pv, uniform3(kVenue, a, day, k * 4096));
       for (let j = 0; j < n; j++) {
         const t = venueMembers[s0 + Math.floor(uniform3(kVenue, a, day, k * 4096 + j + 1) * size)] as number;
-        if (state[t] !== STATE.susceptible || t === a) continue;
+        // Recording, every target is looked at; otherwise only susceptible ones (the same outcome, fewer draws).
+        if ((!record && state[t] !== STATE.susceptible) || t === a) continue;
         if (status !== undefined && status[t] !== 0) continue;
         const tLevel = levels === undefined ? 0 : (levels[area[t] as number] as number);
-        if (uniform3(kVisit, t, day, k) >= pv * (zoneFactor[tLevel * NSET + setting] as number)) continue;
+        const keep = state[t] === STATE.susceptible ? 1 : visitShare(t, day);
+        if (uniform3(kVisit, t, day, k) >= pv * (zoneFactor[tLevel * NSET + setting] as number) * keep)
+          continue;
+        if (record) metList.push3(a, t, setting);
         reach(t, a, aArea, aLevel, setting, day, status, levels, false);
       }
     }
     // Random community contacts: own community, a share anywhere in the city.
-    const lamC = params.communityDailyTransmissions * out * (zoneFactor[zf + COMM] as number);
+    const lamC = params.communityDailyTransmissions * cs * out * (zoneFactor[zf + COMM] as number);
     if (lamC > 0) {
       const n = poissonInv(lamC, uniform3(kComm, a, day, 0));
       const aLo = areaStart[aArea] as number;
@@ -539,6 +638,7 @@ export function createModel(population: Population, paramsIn: Partial<ModelParam
           uniform3(kComm, a, day, 2 * j + 2) < params.communityCityShare
             ? Math.floor(u * N)
             : aLo + Math.floor(u * aN);
+        if (record) noteMet(t, a, aArea, aLevel, COMM, status, levels);
         reach(t, a, aArea, aLevel, COMM, day, status, levels, true);
       }
     }
@@ -678,6 +778,8 @@ export function createModel(population: Population, paramsIn: Partial<ModelParam
       const m = activeCount;
       activeEnd = m;
       stepping = true;
+      visitsList.length = 0;
+      metList.length = 0;
       let w = 0;
       for (let r = 0; r < m; r++) {
         const a = active[r] as number;
@@ -731,6 +833,17 @@ export function createModel(population: Population, paramsIn: Partial<ModelParam
     },
     poolPositiveProbability,
     testUniform: (a, day, salt = 0) => uniform3(kTest, a, day, salt),
+    venueVisits: () => visitsList.view(),
+    contactsMet: () => metList.view(),
+    visitsVenue(a, k, day, interventions = {}) {
+      const status = interventions.agentStatus;
+      if (status !== undefined && status[a] !== AGENT_STATUS.free) return false;
+      if ((venue[a * 3 + k] as number) < 0) return false;
+      const levels = interventions.areaLevel;
+      const level = levels === undefined ? 0 : (levels[area[a] as number] as number);
+      const p = (visitP[k] as number) * (zoneFactor[level * NSET + 5 + k] as number) * visitShare(a, day);
+      return uniform3(kVisit, a, day, k) < p;
+    },
     census() {
       const c = [0, 0, 0, 0, 0, 0];
       for (let i = 0; i < N; i++) {

@@ -246,6 +246,14 @@ export const PARAMETERS = {
     'assumption: casual contacts (transport, streets, shops not modelled)',
     true,
   ),
+  contactScale: p(
+    1,
+    0.3,
+    3,
+    '× every non-household setting rate',
+    "calibration knob, not a literature value: multiplies the stairwell, workplace, school, kindergarten, venue and community rates above (not the household rate, which is set by [Lyngse]); 1 keeps them as stated; fitted per scenario (src/twin/fit.ts, the scenario file's fit block)",
+    true,
+  ),
   communityCityShare: p(
     0.2,
     0,

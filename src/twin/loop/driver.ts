@@ -15,6 +15,10 @@
  *   20:00  tubes closed, boxed, shipped and received; 22:00 results from the hidden truth (each swab's Ct on the
  *          day it was taken, the pool's dilution) through the results service, whose follow-up holds pools,
  *          confirms positives and writes the events tracing reads.
+ *   22:08  the day's feeds for tracing, through its own ingest services: venue check-ins (场所码) — every visit,
+ *          with the response's check-in share, to each venue an infectious person visited today (the people it
+ *          met there checked in within minutes of it, the others at their own time of day) — and co-location
+ *          records (时空伴随) of the community contacts of infectious people, with the co-location share.
  *   22:10  tracing (cases, contacts), a clinician's classification of each new case (severity, onset);
  *   22:30  releases of stays whose term is over, discharges on two Ct ≥ 35 tests, terminal disinfection, home
  *          stays ended; 23:10 zones set on the platform's suggestions, lifted when ready; 23:20 placement;
@@ -45,14 +49,22 @@ import { createRound } from '../../modules/testing/rounds.ts';
 import { importScanFile } from '../../modules/testing/scan-import.ts';
 import { completeTasks } from '../../modules/testing/tasks.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from '../../modules/testing/transport.ts';
+import { ingestCheckins, ingestColocations } from '../../modules/tracing/ingest.ts';
 import { runTracing } from '../../modules/tracing/run-tracing.ts';
 import { classifyCase } from '../../modules/tracing/trace-case.ts';
 import { deliver, depart, disinfectVehicle, pickUp, planPendingTrips } from '../../modules/transfer/trips.ts';
-import { AGENT_STATUS, createModel, type Model, zoneLevelCode } from '../model.ts';
-import type { Population } from '../population.ts';
+import {
+  AGENT_STATUS,
+  type createModel,
+  INFECTION_SOURCES,
+  type InfectionSource,
+  type Model,
+  zoneLevelCode,
+} from '../model.ts';
+import { type Population, VENUE_KINDS } from '../population.ts';
 import { crossCheckFigures } from './figures.ts';
 import { checkInvariants, type InvariantFailure } from './invariants.ts';
-import { LOCKDOWN_COMPLIANCE, type Response } from './scenario.ts';
+import { LOCKDOWN_COMPLIANCE, type Response, scenarioModel } from './scenario.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -69,7 +81,26 @@ const SALT = {
   dischargeB: 16,
   antigen: 17,
   antigenResult: 18,
+  /**
+   * a venue visit's time of day (+ venue kind), whether it was checked in (+ kind), a met person's minutes; past
+   * the tube's salts (13 + the pool's size, up to 33)
+   */
+  visitTime: 40,
+  checkin: 44,
+  metTime: 48,
+  colocation: 52,
+  colocationTime: 53,
 } as const;
+/** Venues are visited between 08:00 and 21:00 (minutes of the Beijing day); co-locations between 07:00 and 21:00. */
+const VISIT_FROM = 8 * 60;
+const VISIT_TO = 21 * 60;
+const MET_WITHIN_MINUTES = 10;
+const COLOCATION_FROM = 7 * 60;
+const COLOCATION_MINUTES = 30;
+/** The feeds' batch (the ingest routes take at most 5,000 items a request). */
+const FEED_BATCH = 5000;
+const COMMUNITY = INFECTION_SOURCES.indexOf('community');
+const VENUE_SETTING = VENUE_KINDS.map((k) => INFECTION_SOURCES.indexOf(k as InfectionSource));
 /** A case in hospital is tested for discharge from this many days after arrival. */
 const DISCHARGE_TESTS_FROM_DAY = 5;
 
@@ -85,6 +116,11 @@ export interface DayRow {
   detected_community: number;
   cases_by_severity: Record<string, number>;
   contacts_found: number;
+  /** people linked to today's traced cases, by the source of the link (household, building_floor, venue, colocation, manual), any level */
+  contacts_by_source: Record<string, number>;
+  /** venue check-ins and co-location records fed to tracing today (accepted by its ingest services) */
+  checkins: number;
+  colocations: number;
   isolated: number;
   at_home_held: number;
   rooms_needed: number;
@@ -115,7 +151,7 @@ export interface LoopOptions {
   start: string;
   days: number;
   seed: number;
-  /** infections seeded on day `seedDay` */
+  /** infections seeded on day `seedDay` (negative: that many lead-in days before `start`, no response) */
   seedInfections: number;
   seedDay: number;
   params?: Parameters<typeof createModel>[1];
@@ -153,7 +189,15 @@ function addDays(date: string, n: number): string {
 
 export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const { db, population: pop, response } = o;
-  const model = createModel(pop, o.params ?? {}, o.seed);
+  // Scenario days: a seed day before the start runs its lead-in here first (scenario.ts: scenarioModel).
+  const share = { checkin: response.checkin_share ?? 0, colocation: response.colocation_share ?? 0 };
+  const model = scenarioModel(
+    pop,
+    o.params ?? {},
+    o.seed,
+    { day: o.seedDay, infections: o.seedInfections },
+    { recordContacts: share.checkin > 0 || share.colocation > 0 },
+  );
   const N = pop.size;
   let maxId = 0;
   for (let a = 0; a < N; a++) maxId = Math.max(maxId, pop.personId[a] as number);
@@ -174,6 +218,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let scansAcknowledged = 0;
   const labs = (await db.query<{ id: number }>('SELECT id FROM labs ORDER BY id')).rows.map((r) => r.id);
   if (labs.length === 0) throw new Error('the seeded city has no lab');
+  const venueCodes = share.checkin > 0 ? await visitVenueCodes(db, pop) : [];
 
   try {
     for (let d = 0; d < o.days; d++) {
@@ -191,7 +236,6 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       // 05:00 — the platform's state feeds the model; the model steps the day.
       clock.set(at(5));
       await readState(db, agentOf, status, areaLevel, communityIndex);
-      if (d === o.seedDay) model.seedInfections(o.seedInfections, d);
       const report = model.step(d, { agentStatus: status, areaLevel });
       statusAtDawn.set(status);
       time('model');
@@ -356,15 +400,24 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         );
       time('single_tubes');
 
+      // 22:08 — the day's check-ins and co-location records, through tracing's own feeds.
+      clock.set(at(22.08));
+      const fed = await feedTracing(d, midnight, { agentStatus: statusAtDawn, areaLevel });
+      time('feeds');
+
       // 22:10 — tracing, and each new case classified by a clinician from the truth.
       clock.set(at(22.1));
       let contactsFound = 0;
       let newCases = 0;
+      const tracedCases = new Set<number>();
       const drain = async () => {
         for (;;) {
           const r = await runTracing(db, clock, undefined, 1000);
           newCases += r.casesCreated;
-          for (const t of r.traced) contactsFound += t.close + t.secondary;
+          for (const t of r.traced) {
+            contactsFound += t.close + t.secondary;
+            tracedCases.add(t.caseId);
+          }
           if (r.casesCreated === 0 && r.traced.length === 0) break;
         }
       };
@@ -395,6 +448,16 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       for (const c of found.rows) {
         const a = agentOf[c.person_id] ?? -1;
         if (a >= 0 && statusAtDawn[a] === AGENT_STATUS.free) community++;
+      }
+      // Whom today's tracing found, by where the link came from (the venue check-ins among them).
+      const bySource: Record<string, number> = {};
+      if (tracedCases.size > 0) {
+        const links = await db.query<{ source: string; n: number }>(
+          `SELECT source, count(DISTINCT person_id)::int AS n FROM contact_links
+            WHERE case_id = ANY($1::int8[]) AND found_at >= $2 GROUP BY source ORDER BY source`,
+          [[...tracedCases], at(5)],
+        );
+        for (const l of links.rows) bySource[l.source] = l.n;
       }
       time('tracing');
 
@@ -457,6 +520,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         detected_community: community,
         cases_by_severity: day.severity,
         contacts_found: contactsFound,
+        contacts_by_source: bySource,
+        checkins: fed.checkins,
+        colocations: fed.colocations,
         isolated: day.isolated,
         at_home_held: day.held,
         rooms_needed: day.roomsNeeded,
@@ -486,6 +552,109 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   return { rows, failures, model };
 
   // ------------------------------------------------------------------------------------------ helpers
+
+  /**
+   * The day's venue check-ins and co-location records, fed through tracing's ingest services (what the check-in
+   * and co-location routes call). Check-ins: at each venue an infectious person visited today, every visitor
+   * (the model's own visit draws: O(the venue's patrons)) who scanned the code (`checkin_share`); an infectious
+   * visitor at its time of day, the people it met there within minutes of it, the others at their own time. Venues
+   * no infectious person visited are left out: tracing never asks about them. Co-location: each community contact
+   * of an infectious person (whoever it reached, infected or not) in the feed with `colocation_share`: both phones
+   * in the infector's community's cell for half an hour.
+   */
+  async function feedTracing(
+    d: number,
+    midnight: number,
+    iv: { agentStatus: Uint8Array; areaLevel: Uint8Array },
+  ): Promise<{ checkins: number; colocations: number }> {
+    const minute = (m: number) => new Date(midnight + m * 60_000);
+    const visitMinute = (a: number, k: number) =>
+      VISIT_FROM + Math.floor(model.testUniform(a, d, SALT.visitTime + k) * (VISIT_TO - VISIT_FROM));
+    const met = model.contactsMet();
+    const checkins: { personId: number; venueCode: string; at: Date }[] = [];
+    if (share.checkin > 0) {
+      // venue → (visitor → minute) for the infectious visitors and the people they met
+      const timed = new Map<number, Map<number, number>>();
+      const visits = model.venueVisits();
+      for (let i = 0; i < visits.length; i += 2) {
+        const a = visits[i] as number;
+        const v = visits[i + 1] as number;
+        const at = timed.get(v) ?? new Map<number, number>();
+        timed.set(v, at);
+        at.set(a, visitMinute(a, pop.venueKind[v] as number));
+      }
+      for (let i = 0; i < met.length; i += 3) {
+        const k = VENUE_SETTING.indexOf(met[i + 2] as number);
+        if (k < 0) continue;
+        const a = met[i] as number;
+        const t = met[i + 1] as number;
+        const at = timed.get(pop.venue[a * 3 + k] as number);
+        const ma = at?.get(a);
+        if (!at || ma === undefined || at.has(t)) continue;
+        const off = Math.round((2 * model.testUniform(t, d, SALT.metTime + k) - 1) * MET_WITHIN_MINUTES);
+        at.set(t, Math.min(VISIT_TO, Math.max(VISIT_FROM, ma + off)));
+      }
+      for (const [v, at] of timed) {
+        const k = pop.venueKind[v] as number;
+        const code = venueCodes[v] as string;
+        for (let j = pop.venueStart[v] as number; j < (pop.venueStart[v + 1] as number); j++) {
+          const m = pop.venueMembers[j] as number;
+          let when = at.get(m);
+          if (when === undefined) {
+            if (!model.visitsVenue(m, k, d, iv)) continue;
+            when = visitMinute(m, k);
+          }
+          if (model.testUniform(m, d, SALT.checkin + k) >= share.checkin) continue;
+          checkins.push({ personId: pop.personId[m] as number, venueCode: code, at: minute(when) });
+        }
+      }
+    }
+    const colocations: { personId: number; cellId: string; startsAt: Date; endsAt: Date }[] = [];
+    if (share.colocation > 0) {
+      for (let i = 0; i < met.length; i += 3) {
+        if (met[i + 2] !== COMMUNITY) continue;
+        const a = met[i] as number;
+        const t = met[i + 1] as number;
+        if (model.testUniform(t, d, SALT.colocation) >= share.colocation) continue;
+        const from =
+          COLOCATION_FROM +
+          Math.floor(
+            model.testUniform(t, d, SALT.colocationTime) * (VISIT_TO - COLOCATION_MINUTES - COLOCATION_FROM),
+          );
+        const cellId = `C${pop.areaCodes[pop.area[a] as number]}`;
+        for (const p of [a, t])
+          colocations.push({
+            personId: pop.personId[p] as number,
+            cellId,
+            startsAt: minute(from),
+            endsAt: minute(from + COLOCATION_MINUTES),
+          });
+      }
+    }
+    // Accepted records (a person met twice at one minute in one cell is one record: a duplicate); none refused.
+    const refused = (outcomes: readonly { status: string }[], what: string) => {
+      const bad = outcomes.filter((x) => x.status === 'rejected');
+      if (bad.length > 0) throw new Error(`${what} refused: ${JSON.stringify(bad.slice(0, 3))}`);
+      return outcomes.filter((x) => x.status === 'accepted').length;
+    };
+    let nCheckins = 0;
+    let nColocations = 0;
+    for (let i = 0; i < checkins.length; i += FEED_BATCH) {
+      const batch = checkins.slice(i, i + FEED_BATCH);
+      nCheckins += refused(
+        await db.transaction((tx) => ingestCheckins(tx, clock, batch, UNSCOPED)),
+        'check-ins',
+      );
+    }
+    for (let i = 0; i < colocations.length; i += FEED_BATCH) {
+      const batch = colocations.slice(i, i + FEED_BATCH);
+      nColocations += refused(
+        await db.transaction((tx) => ingestColocations(tx, clock, batch, UNSCOPED)),
+        'co-location records',
+      );
+    }
+    return { checkins: nCheckins, colocations: nColocations };
+  }
 
   /** Scans (scan-file import), tube transport and results from the truth, for one round's samples. */
   async function sampleAndTest(
@@ -611,6 +780,34 @@ function pointsByCommunity(
     out[c] = list;
   }
   return out;
+}
+
+/**
+ * The registry's venue code (场所码) of each of the population's visit venues: the seeded city's market,
+ * supermarket and restaurant venues in id order are the generator's order, the population's too (checked).
+ */
+async function visitVenueCodes(db: Queryable, pop: Population): Promise<string[]> {
+  const { rows } = await db.query<{ venue_code: string; kind: string }>(
+    'SELECT venue_code, kind FROM venues WHERE kind = ANY($1::text[]) ORDER BY id',
+    [[...VENUE_KINDS]],
+  );
+  const V = pop.venueKind.length;
+  const wrong = (why: string) =>
+    new Error(
+      `the seeded city's venues are not the population's (${why}): seed the world with the same city`,
+    );
+  if (rows.length !== V) throw wrong(`${rows.length} venues seeded, ${V} in the population`);
+  return rows.map((r, v) => {
+    if (r.kind !== VENUE_KINDS[pop.venueKind[v] as number])
+      throw wrong(`venue ${r.venue_code} is a ${r.kind}`);
+    const first = pop.venueMembers[pop.venueStart[v] as number];
+    const s0 = pop.venueStart[v] as number;
+    if ((pop.venueStart[v + 1] as number) > s0 && first !== undefined) {
+      const area = pop.areaCodes[pop.area[first] as number] as string;
+      if (!r.venue_code.startsWith(`V${area}`)) throw wrong(`venue ${r.venue_code} is not in ${area}`);
+    }
+    return r.venue_code;
+  });
 }
 
 const HELD = ['pool_held', 'suspected', 'case', 'close_contact', 'secondary_contact'];

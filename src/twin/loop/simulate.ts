@@ -4,9 +4,29 @@
  * figure over the seeds, and a summary per strategy.
  */
 import type { Db } from '../../db/types.ts';
+import {
+  type FitResult,
+  type FitSpace,
+  fitScenario,
+  forwardMedians,
+  JILIN_CITY_TARGETS,
+  JILIN_SPACE,
+  type PointResult,
+  type ProxyDay,
+  runProxy,
+} from '../fit.ts';
 import { type DayRow, runLoop } from './driver.ts';
 import type { InvariantFailure } from './invariants.ts';
-import { loadScenario, type Scenario, strategyResponse } from './scenario.ts';
+import {
+  loadScenario,
+  type Scenario,
+  type ScenarioFit,
+  saveScenarioFit,
+  scenarioDays,
+  scenarioParams,
+  scenarioSeeding,
+  strategyResponse,
+} from './scenario.ts';
 import { type CitySpec, openTwinDb, populationOf, seedWorld } from './world.ts';
 
 export interface SimulateOptions {
@@ -115,7 +135,8 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   const population = await populationOf(spec);
   const runs: RunOutcome[] = [];
   const total = o.strategies.length * o.seeds;
-  const seedInfections = Math.max(1, Math.round((sc.fit.seed_infections_per_million * people) / 1e6));
+  const seeding = scenarioSeeding(sc, people);
+  const params = scenarioParams(sc);
   for (const strategy of o.strategies) {
     const response = strategyResponse(sc, strategy);
     for (let seed = 1; seed <= o.seeds; seed++) {
@@ -130,8 +151,9 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
           start: sc.start,
           days: o.days,
           seed,
-          seedInfections,
-          seedDay: sc.fit.seed_day,
+          seedInfections: seeding.infections,
+          seedDay: seeding.day,
+          params,
           onDay: (row) =>
             o.onProgress?.({
               strategy,
@@ -242,4 +264,100 @@ export function bandsCsv(rows: readonly BandRow[]): string {
   const lines = [cols.join(',')];
   for (const r of rows) lines.push(cols.map((c) => String(r[c] ?? '')).join(','));
   return `${lines.join('\n')}\n`;
+}
+
+// ------------------------------------------------------------------------------------------------ the fit
+
+export interface FitCommandOptions {
+  scenario: string;
+  /** people of the fit's city (default: a tenth of the scenario's, the targets scaled with it) */
+  people?: number;
+  /** epidemic seeds per grid point */
+  seeds?: number;
+  citySeed?: number;
+  space?: FitSpace;
+  /** write the result into the scenario's file (default true) */
+  save?: boolean;
+  /** the fit's date, YYYY-MM-DD (default: today, UTC) */
+  today?: string;
+  onProgress?: (p: { stage: 'coarse' | 'refine'; done: number; total: number; best: PointResult }) => void;
+}
+
+export interface FitCommandResult {
+  fit: FitResult;
+  block: ScenarioFit;
+  /** the fitted scenario run forward to its end with the detection proxy: medians per day over the seeds */
+  forward: (ProxyDay & { date: string })[];
+}
+
+/**
+ * Fits the scenario's seeding and contact scale (src/twin/fit.ts) on the model with the detection proxy, writes
+ * the fit block into the scenario's file, and runs the fitted scenario forward to its end (proxy, same seeds).
+ */
+export async function fitCommand(o: FitCommandOptions): Promise<FitCommandResult> {
+  const sc = loadScenario(o.scenario);
+  if (sc.name !== 'jilin-city-2022') throw new RangeError(`no fit targets for scenario ${sc.name}`);
+  const people = o.people ?? Math.round(sc.real_people / 10);
+  const seeds = o.seeds ?? 3;
+  const population = await populationOf({ city: sc.city, people, citySeed: o.citySeed ?? 42 });
+  const fit = fitScenario({
+    population,
+    response: sc.response,
+    targets: JILIN_CITY_TARGETS,
+    seeds,
+    space: o.space ?? JILIN_SPACE,
+    onProgress: o.onProgress,
+  });
+  const b = fit.best;
+  const scale = population.size / sc.real_people;
+  const near = fit.near;
+  const range = (f: (p: PointResult) => number) => `${Math.min(...near.map(f))}–${Math.max(...near.map(f))}`;
+  const block: ScenarioFit = {
+    status: 'fitted',
+    fitted_on: sc.fit.fitted_on,
+    seed_infections_per_million: b.seedPerMillion,
+    seed_day: -b.leadInDays,
+    contact_scale: b.contactScale,
+    loss: Math.round(b.loss * 10_000) / 10_000,
+    fitted_at: o.today ?? new Date().toISOString().slice(0, 10),
+    people: population.size,
+    seeds,
+    achieved: {
+      detected_13_14_march_mean_real_scale: Math.round((b.detected[0] ?? 0) / scale),
+      target_14_march: JILIN_CITY_TARGETS.detected[0]?.count ?? null,
+      first_detection_day: b.firstDetectionDay,
+      first_detection_in_1_4_march_share: b.firstInWindow,
+      true_infections_by_14_march_real_scale: Math.round(b.trueInfections / scale),
+      person_tests_by_14_march_real_scale: b.personTests === null ? null : Math.round(b.personTests / scale),
+      rounds_by_14_march: b.rounds,
+      near_optimal_points: near.length,
+      near_optimal_lead_in_days: range((p) => p.leadInDays),
+      near_optimal_seed_per_million: range((p) => p.seedPerMillion),
+      near_optimal_contact_scale: range((p) => p.contactScale),
+    },
+    note: sc.fit.note,
+  };
+  const days = scenarioDays(sc);
+  const runs = [];
+  for (let seed = 1; seed <= seeds; seed++)
+    runs.push(
+      runProxy({
+        population,
+        response: sc.response,
+        days,
+        seed,
+        seeding: {
+          day: block.seed_day,
+          infections: scenarioSeeding({ ...sc, fit: block }, people).infections,
+        },
+        params: scenarioParams({ ...sc, fit: block }),
+      }),
+    );
+  const start = Date.parse(`${sc.start}T00:00:00Z`);
+  const forward = forwardMedians(runs).map((d) => ({
+    ...d,
+    date: new Date(start + d.day * 86_400_000).toISOString().slice(0, 10),
+  }));
+  if (o.save !== false) saveScenarioFit(sc.name, block);
+  return { fit, block, forward };
 }
