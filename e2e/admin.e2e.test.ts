@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearerClient,
   cli,
+  findRawText,
   launchBrowser,
   PASSWORD,
   prepare,
@@ -338,6 +339,15 @@ describe('administration page', () => {
       expect(Number(await rows.first().getAttribute('data-row-key'))).toBeGreaterThan(lastOnFirst);
       expect(await table.getByRole('button', { name: '下一页' }).isDisabled()).toBe(true);
       await page.screenshot({ path: join(SHOTS, 'admin-audit.png'), fullPage: true });
+
+      // By kind of actor: what API tokens did, the first page again; every detail in words.
+      await table.getByLabel('操作人类型').locator(SELECT).click();
+      await pick(page, '令牌');
+      await table.getByRole('button', { name: '查询' }).click();
+      await table.getByText('第 1 页').waitFor();
+      await expect.poll(() => rows.count()).toBe(20);
+      for (const row of await rows.allTextContents()) expect(row).toContain('令牌 e2e commander');
+      expect(await findRawText(page)).toEqual([]);
 
       // The chain: intact, with its head to copy; against a head it cannot contain, broken, in words.
       await page.getByRole('button', { name: '核验审计链' }).click();

@@ -67,6 +67,33 @@ export function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; chil
   });
 }
 
+/**
+ * Starts the server as a user does the first time (`qingcang start`: the demo city, its outbreak and its day seeded
+ * into an empty database, two demo accounts with one-time passwords printed once); resolves with its URL and those
+ * passwords once it serves.
+ */
+export function startDemo(
+  env: NodeJS.ProcessEnv,
+): Promise<{ url: string; child: ChildProcess; passwords: Record<string, string> }> {
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], { env, cwd: ROOT });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
+      const passwords = Object.fromEntries(
+        [...out.matchAll(/^ {2}(\S+) +(.+?) {3}\(/gm)].map((m) => [m[1] as string, m[2] as string]),
+      );
+      if (url && passwords.commander) resolve({ url, child, passwords });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)));
+  });
+}
+
 /** Headless Chromium; Playwright gives every launch a fresh, empty profile directory of its own. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -174,4 +201,123 @@ export async function withBrowserPage(
   } finally {
     await context.close();
   }
+}
+
+/** Words a Chinese page may show in Latin letters: product names, units and standards, not sentences. */
+export const LATIN_ALLOWED = [
+  'CSV',
+  'XLSX',
+  'Excel',
+  'PCR',
+  'Ct',
+  'ID',
+  'FHIR',
+  'API',
+  'OpenAPI',
+  'qingcang',
+  'GB/T',
+  'km',
+  'h',
+  'min',
+  'ms',
+  's',
+  'N95',
+  'ICU',
+  'SEIR',
+  'Markdown',
+  'JSON',
+  'PDF',
+  'PNG',
+  'HTTP',
+  'HTTPS',
+  'URL',
+  'IP',
+  'SHA-256',
+  'HMAC',
+  'Chromium',
+];
+
+/** Something on a Chinese page that is not in words: an English phrase, a raw code, a UTC timestamp, a bare area code. */
+export interface RawText {
+  kind: 'english' | 'code' | 'utc_time' | 'area_code';
+  text: string;
+  /** The text around it, to find it on the page. */
+  near: string;
+}
+
+/**
+ * The visible text of the page that is not in words (Chinese mode): runs of two or more English words that are not
+ * product names or units (LATIN_ALLOWED), snake_case codes, ISO timestamps with T or Z, and 6- or 12-digit area
+ * codes standing alone in a table cell or a description. Hidden elements, inputs, code blocks and canvases (charts)
+ * are not read.
+ */
+export async function findRawText(page: Page, allowed: readonly string[] = []): Promise<RawText[]> {
+  return page.evaluate(
+    ({ allow }) => {
+      // Runs in the page. The server's typecheck has no DOM library (scripts/ use this file): the little used of
+      // the DOM is declared here.
+      interface Element {
+        textContent: string | null;
+        parentElement: Element | null;
+        closest(selector: string): Element | null;
+        checkVisibility?(o: { checkOpacity: boolean; checkVisibilityCSS: boolean }): boolean;
+        getClientRects(): { length: number };
+      }
+      interface Document {
+        body: Element;
+        createTreeWalker(root: Element, show: number): { nextNode(): Element | null };
+        querySelectorAll(selector: string): Iterable<Element>;
+      }
+      const document = (globalThis as unknown as { document: Document }).document;
+      const SHOW_TEXT = 4; // NodeFilter.SHOW_TEXT
+      const out: { kind: 'english' | 'code' | 'utc_time' | 'area_code'; text: string; near: string }[] = [];
+      const ok = new Set(allow.map((w) => w.toLowerCase()));
+      const visible = (el: Element | null): boolean => {
+        if (!el) return false;
+        if (
+          el.closest(
+            'script, style, noscript, code, pre, textarea, [aria-hidden="true"], .ant-select-selection-search',
+          )
+        )
+          return false;
+        if (el.checkVisibility && !el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }))
+          return false;
+        return el.getClientRects().length > 0;
+      };
+      const walker = document.createTreeWalker(document.body, SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const text = n.textContent ?? '';
+        if (!text.trim() || !visible(n.parentElement)) continue;
+        const near = (n.parentElement?.textContent ?? text).trim().slice(0, 120);
+        // Runs of Latin words (letters only: "e2e" or "N95" is a name, not a word), the allowed ones taken out.
+        let run: string[] = [];
+        const flush = () => {
+          if (run.filter((w) => !ok.has(w.toLowerCase())).length >= 2)
+            out.push({ kind: 'english', text: run.join(' '), near });
+          run = [];
+        };
+        for (const token of text.split(/\s+/)) {
+          const word = /^[("'“]?([A-Za-z][A-Za-z'’-]*)[)"'”.,:;!?]*$/.exec(token)?.[1];
+          if (word) run.push(word);
+          else flush();
+        }
+        flush();
+        for (const m of text.matchAll(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g))
+          out.push({ kind: 'code', text: m[0], near });
+        for (const m of text.matchAll(
+          /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?|\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g,
+        ))
+          out.push({ kind: 'utc_time', text: m[0], near });
+      }
+      // Area codes alone in a cell.
+      for (const cell of document.querySelectorAll(
+        'td, .ant-descriptions-item-content, .ant-statistic-content-value, .ant-list-item, .ant-tag',
+      )) {
+        const t = cell.textContent?.trim() ?? '';
+        if (/^(\d{6}|\d{12})$/.test(t) && visible(cell)) out.push({ kind: 'area_code', text: t, near: t });
+      }
+      return out;
+    },
+    { allow: [...LATIN_ALLOWED, ...allowed] },
+  );
 }

@@ -317,7 +317,7 @@ describe('work pages', () => {
       // Coverage of the round's street among its district's streets: sampled and resulted as scanned, and the
       // clocks: every tube received, tested and reported; collection still open.
       const cov = page.locator('.ant-tabs-tabpane-active');
-      const streetRow = cov.locator('tr.ant-table-row', { hasText: made.street });
+      const streetRow = cov.locator(`tr.ant-table-row[data-row-key="${made.street}"]`); // by name on screen
       await streetRow.waitFor();
       const cells = await streetRow.locator('td').allTextContents();
       expect(cells.filter((c) => c === String(made.sampled))).toHaveLength(2); // sampled, resulted
@@ -356,8 +356,8 @@ describe('work pages', () => {
       // Back to coverage, down the street to its communities and the community to its grids.
       await page.getByRole('tab', { name: '覆盖率与四段时钟' }).click();
       await streetRow.locator('a').first().click();
-      await cov.locator('tr.ant-table-row', { hasText: made.community }).locator('a').first().click();
-      await cov.locator('tr.ant-table-row', { hasText: made.grid }).waitFor();
+      await cov.locator(`tr.ant-table-row[data-row-key="${made.community}"]`).locator('a').first().click();
+      await cov.locator(`tr.ant-table-row[data-row-key="${made.grid}"]`).waitFor();
 
       await page.getByRole('tab', { name: '采样点' }).click();
       await page.locator('.ant-tabs-tabpane-active tr.ant-table-row').first().waitFor();

@@ -102,6 +102,21 @@ describeBackends('audit export', (ctx) => {
     const users = csvRows((await get('/api/audit/export?format=csv&actor_kind=user')).body);
     expect(users.length).toBeGreaterThan(0);
     expect(users.every((r) => r.操作人?.startsWith('账号 '))).toBe(true);
+    // The list takes the same filter with the same meaning, and both refuse a kind that does not exist.
+    const listed = (await get('/api/audit?actor_kind=cli&limit=1000')).json().items as {
+      actor_kind: string;
+    }[];
+    expect(listed.map((e) => e.actor_kind)).toEqual(['cli', 'cli', 'cli']);
+    const accounts = (await get('/api/audit?actor_kind=user&limit=1000')).json().items as {
+      actor_kind: string;
+    }[];
+    expect(accounts).toHaveLength(users.length);
+    expect(accounts.every((e) => e.actor_kind === 'user')).toBe(true);
+    for (const url of ['/api/audit?actor_kind=robot', '/api/audit/export?format=csv&actor_kind=robot']) {
+      const bad = await get(url);
+      expect(bad.statusCode, url).toBe(400);
+      expect(bad.json().error.code, url).toBe('validation_failed');
+    }
   });
 
   it('streams Excel, refuses an unknown format and those who may not read the log', async () => {

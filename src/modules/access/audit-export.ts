@@ -5,54 +5,35 @@
 import type { Queryable } from '../../db/types.ts';
 import type { ExportSpec } from '../../server/list-export.ts';
 import { type AuditFilter, type AuditRow, listAudit } from './audit.ts';
-import { auditActionWord, auditActorKindWord, auditDetailWord, auditSubjectWord } from './audit-words.ts';
+import {
+  auditActionWord,
+  auditActorKindWord,
+  auditDetailsText,
+  auditSubjectWord,
+  beijingSeconds,
+} from './audit-words.ts';
 import type { Scope } from './scope.ts';
 
-/** `2022-03-14 16:00:05`: Beijing time (UTC+8, no summer time), to the second. */
-export function beijingSeconds(at: Date | string): string {
-  const ms = typeof at === 'string' ? Date.parse(at) : at.getTime();
-  return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
-}
+export { beijingSeconds } from './audit-words.ts';
 
-function detailValue(v: unknown, lang: 'zh' | 'en'): string {
-  if (typeof v === 'boolean') return lang === 'en' ? (v ? 'Yes' : 'No') : v ? '是' : '否';
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
-  if (Array.isArray(v) && v.every((x) => typeof x !== 'object' || x === null))
-    return v.map(String).join(lang === 'en' ? ', ' : '、');
-  return JSON.stringify(v);
-}
-
-/** The details of an entry in words: 「数量：12；名单：密接名单」. */
-export function auditDetailsText(details: Record<string, unknown> | null, lang: 'zh' | 'en'): string {
-  return Object.entries(details ?? {})
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => `${auditDetailWord(k, lang)}${lang === 'en' ? ': ' : '：'}${detailValue(v, lang)}`)
-    .join(lang === 'en' ? '; ' : '；');
+/** Areas a detail names (`area`, `areas`), to be read by name. */
+function detailAreas(d: Record<string, unknown> | null): string[] {
+  return [d?.area, d?.areas].flat().filter((x): x is string => typeof x === 'string');
 }
 
 /**
- * The export of the entries listAudit gives for these filters and scope; with `actorKind`, only entries of that
- * kind of actor (an account and a token may share an id: the page's filter by account keeps accounts).
+ * The export of the entries listAudit gives for these filters and scope (with `actorKind`, only entries of that kind
+ * of actor: an account and a token may share an id, and the page's filter by account keeps accounts).
  */
 export function auditExport(
   db: Queryable,
   scope: Scope,
-  f: Omit<AuditFilter, 'after' | 'limit'> & { actorKind?: string },
+  filter: Omit<AuditFilter, 'after' | 'limit'>,
 ): ExportSpec<AuditRow> {
-  const { actorKind, ...filter } = f;
   return {
     name: ['审计日志', 'audit-log'],
-    areasOf: (r) => [r.area_code],
-    // Pages of 1000 by id; a page left empty by the actor kind is skipped, not taken for the end.
-    page: async (last) => {
-      let after = last?.id ?? 0;
-      for (;;) {
-        const rows = await listAudit(db, scope, { ...filter, after, limit: 1000 });
-        const kept = actorKind ? rows.filter((r) => r.actor_kind === actorKind) : rows;
-        if (kept.length > 0 || rows.length === 0) return kept;
-        after = (rows.at(-1) as AuditRow).id;
-      }
-    },
+    areasOf: (r) => [r.area_code, ...detailAreas(r.details)],
+    page: (last) => listAudit(db, scope, { ...filter, after: last?.id ?? 0, limit: 1000 }),
     columns: [
       { header: ['序号', 'No.'], value: (r) => r.id },
       { header: ['时间（北京时间）', 'Time (Beijing time)'], value: (r) => beijingSeconds(r.at) },
@@ -70,7 +51,7 @@ export function auditExport(
       },
       { header: ['区域', 'Area'], value: (r, c) => c.area(r.area_code) },
       { header: ['理由', 'Reason'], value: (r) => r.reason ?? '' },
-      { header: ['详情', 'Details'], value: (r, c) => auditDetailsText(r.details, c.lang) },
+      { header: ['详情', 'Details'], value: (r, c) => auditDetailsText(r.details, r.action, c.lang, c.area) },
       { header: ['记录哈希', 'Entry hash'], value: (r) => r.hash },
     ],
   };

@@ -1,3 +1,6 @@
+import { CODE_WORDS } from '../../domain/code-words.ts';
+import { ROLE_LABELS } from './roles.ts';
+
 /**
  * Words for the audit log (who did what to what), in Chinese and English: one table for the administration page
  * (web/src/i18n/admin.ts reads it) and the server's export of the log (audit-export.ts), so the page and the file
@@ -189,7 +192,7 @@ const ZH = {
     revoked_previous: '收回旧链接',
     ended: '已结束',
     held: '暂缓',
-    items: '条数',
+    items: '条目',
     rules: '规则',
     reclassified: '转确诊',
     severity: '临床分型',
@@ -247,6 +250,49 @@ const ZH = {
     subject_id: '对象编号',
     from: '起',
     to: '止',
+    hospital_id: '医院编号',
+    vehicle_id: '车辆编号',
+    active: '启用',
+    agent: '消杀药剂',
+    area: '区域',
+    arrives_on: '到达日期',
+    cancelled: '取消的待办',
+    case_id: '病例编号',
+    colour: '码色',
+    contacts: '密接人数',
+    day: '日期',
+    deliver_to: '送达方式',
+    depot_id: '仓库编号',
+    due_id: '待办编号',
+    every_hours: '频次（小时）',
+    leaves_on: '离开日期',
+    origin: '来源地',
+    origin_city: '派出城市',
+    person_id: '人员编号',
+    record_id: '记录编号',
+    removed_shifts: '撤下班次',
+    replacements: '替补人数',
+    request_ids: '需求编号',
+    result: '结果',
+    seed: '种子',
+    service: '诊疗服务',
+    services: '各项服务每日容量',
+    shift: '班次',
+    shift_id: '班次编号',
+    shifts: '班次数',
+    site_id: '场所编号',
+    size: '人数',
+    skill: '技能',
+    source: '来源',
+    stock: '库存',
+    team_id: '支援队编号',
+    test_hour: '每日检测时刻',
+    urgency: '紧急程度',
+    worker: '经手人',
+    worker_id: '工作人员编号',
+    worker_kind: '经手人类型',
+    workers: '工作人员',
+    zone: '风险区等级',
   },
 };
 
@@ -494,6 +540,49 @@ const EN: Words = {
     subject_id: 'Subject no.',
     from: 'From',
     to: 'To',
+    hospital_id: 'Hospital no.',
+    vehicle_id: 'Vehicle no.',
+    active: 'In service',
+    agent: 'Agent',
+    area: 'Area',
+    arrives_on: 'Arrives on',
+    cancelled: 'Due times cancelled',
+    case_id: 'Case no.',
+    colour: 'Code colour',
+    contacts: 'Contacts',
+    day: 'Day',
+    deliver_to: 'Delivered to',
+    depot_id: 'Depot no.',
+    due_id: 'Due no.',
+    every_hours: 'Every (hours)',
+    leaves_on: 'Leaves on',
+    origin: 'Origin',
+    origin_city: 'From city',
+    person_id: 'Person no.',
+    record_id: 'Record no.',
+    removed_shifts: 'Shifts removed',
+    replacements: 'Replacements',
+    request_ids: 'Requests',
+    result: 'Result',
+    seed: 'Seed',
+    service: 'Service',
+    services: 'Daily capacity per service',
+    shift: 'Shift',
+    shift_id: 'Shift no.',
+    shifts: 'Shifts',
+    site_id: 'Site no.',
+    size: 'Size',
+    skill: 'Skill',
+    source: 'Source',
+    stock: 'Stock',
+    team_id: 'Team no.',
+    test_hour: 'Daily test hour',
+    urgency: 'Urgency',
+    worker: 'Handled by',
+    worker_id: 'Worker no.',
+    worker_kind: 'Handled by (kind)',
+    workers: 'Workers',
+    zone: 'Zone level',
   },
 };
 
@@ -526,4 +615,349 @@ export function auditActorKindWord(kind: string, lang: 'zh' | 'en'): string {
 
 export function auditDetailWord(key: string, lang: 'zh' | 'en'): string {
   return pick(AUDIT_WORDS[lang].detail, key);
+}
+
+// ------------------------------------------------------------------------------------------ details' values
+
+type Lang = 'zh' | 'en';
+type Dict = Record<string, string>;
+const both = (zh: Dict, en: Dict) => ({ zh, en });
+
+/** Words for the codes a detail's value can be (roles, statuses, kinds…), in both languages. */
+export const AUDIT_VALUE_WORDS = {
+  role: both(ROLE_LABELS, {
+    commander: 'Commander',
+    testing: 'Testing team',
+    lab: 'Lab',
+    tracer: 'Tracer',
+    dispatcher: 'Dispatcher',
+    driver: 'Driver',
+    site_manager: 'Site manager',
+    community_worker: 'Community worker',
+    checkpoint_officer: 'Checkpoint officer',
+    sampler: 'Sampler',
+    viewer: 'Viewer',
+    auditor: 'Auditor',
+    admin: 'Administrator',
+  }),
+  skill: both(
+    {
+      sampler: '采样',
+      medical: '医护',
+      community: '社区',
+      volunteer: '志愿者',
+      driver: '司机',
+      site_staff: '隔离点工作人员',
+      chief: '三长（楼长/单元长/层长）',
+    },
+    {
+      sampler: 'Sampler',
+      medical: 'Medical',
+      community: 'Community',
+      volunteer: 'Volunteer',
+      driver: 'Driver',
+      site_staff: 'Site staff',
+      chief: 'Building/unit/floor chief',
+    },
+  ),
+  loginReason: both(
+    { unknown_user: '用户名不存在', bad_password: '密码错误', locked: '账号已锁定', disabled: '账号已停用' },
+    {
+      unknown_user: 'Unknown user name',
+      bad_password: 'Wrong password',
+      locked: 'Account locked',
+      disabled: 'Account disabled',
+    },
+  ),
+  list: both(
+    {
+      home_stays: '居家隔离名单',
+      contacts: '密接名单',
+      general_contacts: '一般接触者名单',
+      unsampled: '未采样名单',
+      passes: '通行证名单',
+      pass_suspects: '疑似冒用通行证名单',
+      stays: '在管人员名单',
+      tasks: '任务名单',
+      supply_requests: '物资需求名单',
+      medical_requests: '就医需求名单',
+      medical_emergencies: '急诊名单',
+      medical_refusals: '拒诊名单',
+      roster_board: '排班表',
+      responsibility: '包保清单',
+      names: '人员姓名',
+      loop_schedule: '闭环检测日程',
+      workers: '工作人员名单',
+    },
+    {
+      home_stays: 'Home stays',
+      contacts: 'Contacts',
+      general_contacts: 'General contacts',
+      unsampled: 'Not yet sampled',
+      passes: 'Passes',
+      pass_suspects: 'Suspect passes',
+      stays: 'People held',
+      tasks: 'Tasks',
+      supply_requests: 'Supplies requests',
+      medical_requests: 'Requests for care',
+      medical_emergencies: 'Emergencies',
+      medical_refusals: 'Refusals',
+      roster_board: 'Roster board',
+      responsibility: 'Responsibility list',
+      names: 'Names of people',
+      loop_schedule: 'Closed-loop test schedule',
+      workers: 'Workers',
+    },
+  ),
+  fields: both({ id_number: '身份证号', phone: '电话' }, { id_number: 'ID number', phone: 'Phone' }),
+  zoneLevel: both(
+    { lockdown: '封控区', control: '管控区', prevention: '防范区' },
+    { lockdown: 'Lockdown', control: 'Control', prevention: 'Prevention' },
+  ),
+  leaderFunction: both(CODE_WORDS.zh.leaderFunction, CODE_WORDS.en.leaderFunction),
+  riskStatus: both(CODE_WORDS.zh.riskStatus, CODE_WORDS.en.riskStatus),
+  severity: both(CODE_WORDS.zh.severity, CODE_WORDS.en.severity),
+  outcome: both(CODE_WORDS.zh.outcome, CODE_WORDS.en.outcome),
+  taskKind: both(CODE_WORDS.zh.taskKind, CODE_WORDS.en.taskKind),
+  stayStatus: both(CODE_WORDS.zh.stayStatus, CODE_WORDS.en.stayStatus),
+  tripStatus: both(CODE_WORDS.zh.tripStatus, CODE_WORDS.en.tripStatus),
+  /** The status a list of people was filtered by: of people held (stays) or of tasks. */
+  listStatus: both(
+    { ...CODE_WORDS.zh.stayStatus, open: '待完成', done: '已完成', cancelled: '已取消' },
+    { ...CODE_WORDS.en.stayStatus, open: 'Open', done: 'Done', cancelled: 'Cancelled' },
+  ),
+  importStatus: both(
+    { committed: '已导入', rejected: '整批退回' },
+    { committed: 'Imported', rejected: 'Rejected' },
+  ),
+  medicalStatus: both(
+    {
+      requested: '已申请',
+      routed: '已派院',
+      vehicle_assigned: '已派车',
+      at_hospital: '已到院',
+      treated: '已诊治',
+      refused: '被拒诊',
+    },
+    {
+      requested: 'Requested',
+      routed: 'Routed',
+      vehicle_assigned: 'Vehicle assigned',
+      at_hospital: 'At the hospital',
+      treated: 'Treated',
+      refused: 'Refused',
+    },
+  ),
+  workerStatus: both(
+    { on_duty: '在岗', resting: '轮休', quarantined: '隔离中', left: '已离岗' },
+    { on_duty: 'On duty', resting: 'Resting', quarantined: 'In quarantine', left: 'Left' },
+  ),
+  testResult: both({ negative: '阴性', positive: '阳性' }, { negative: 'Negative', positive: 'Positive' }),
+  colour: both(
+    { red: '红码', yellow: '黄码', green: '绿码' },
+    { red: 'Red code', yellow: 'Yellow code', green: 'Green code' },
+  ),
+  service: both(
+    {
+      dialysis: '血液透析',
+      delivery: '孕产分娩',
+      chemotherapy: '肿瘤化疗',
+      emergency: '急诊急救',
+      chronic_medicine: '慢病用药',
+    },
+    {
+      dialysis: 'Dialysis',
+      delivery: 'Delivery',
+      chemotherapy: 'Chemotherapy',
+      emergency: 'Emergency',
+      chronic_medicine: 'Chronic medicine',
+    },
+  ),
+  medicalUrgency: both(
+    { emergency: '急诊', urgent: '加急', routine: '常规' },
+    { emergency: 'Emergency', urgent: 'Urgent', routine: 'Routine' },
+  ),
+  supplyUrgency: both({ urgent: '加急', normal: '普通' }, { urgent: 'Urgent', normal: 'Normal' }),
+  supplyCategory: both(
+    { groceries: '生活物资', medicine: '药品', infant: '母婴用品', elderly: '老人用品', other: '其他' },
+    {
+      groceries: 'Groceries',
+      medicine: 'Medicine',
+      infant: 'Infant items',
+      elderly: 'Elderly needs',
+      other: 'Other',
+    },
+  ),
+  depotSource: both({ local: '本地仓库', support: '外地支援' }, { local: 'Local', support: 'Support' }),
+  workerKind: both(
+    { community_worker: '社区工作者', volunteer: '志愿者' },
+    { community_worker: 'Community worker', volunteer: 'Volunteer' },
+  ),
+  deliverTo: both(
+    { door: '送货到门', gate: '小区门口自取' },
+    { door: 'To the door', gate: 'Pick-up at the gate' },
+  ),
+  shift: both(
+    { night: '夜班 0–8时', day: '白班 8–16时', evening: '晚班 16–24时' },
+    { night: 'Night 00–08', day: 'Day 08–16', evening: 'Evening 16–24' },
+  ),
+  placeKind: both(
+    {
+      market: '农贸市场',
+      supermarket: '商超',
+      lift_stairwell: '电梯及楼道',
+      sampling_point: '采样点',
+      vehicle: '车辆',
+      garbage_point: '垃圾收集点',
+      site_common_area: '隔离点公共区域',
+      venue: '病例到访场所',
+      other: '其他',
+    },
+    {
+      market: 'Market',
+      supermarket: 'Supermarket',
+      lift_stairwell: 'Lift and stairwell',
+      sampling_point: 'Sampling point',
+      vehicle: 'Vehicle',
+      garbage_point: 'Garbage point',
+      site_common_area: 'Quarantine site common area',
+      venue: 'Venue a case visited',
+      other: 'Other',
+    },
+  ),
+  agent: both(
+    {
+      chlorine: '含氯消毒剂',
+      peracetic_acid: '过氧乙酸',
+      ethanol_75: '75% 乙醇',
+      hydrogen_peroxide: '过氧化氢',
+      chlorine_dioxide: '二氧化氯',
+      quaternary_ammonium: '季铵盐类',
+      other: '其他',
+    },
+    {
+      chlorine: 'Chlorine-based',
+      peracetic_acid: 'Peracetic acid',
+      ethanol_75: '75% ethanol',
+      hydrogen_peroxide: 'Hydrogen peroxide',
+      chlorine_dioxide: 'Chlorine dioxide',
+      quaternary_ammonium: 'Quaternary ammonium',
+      other: 'Other',
+    },
+  ),
+  format: both({ csv: 'CSV', xlsx: 'Excel' }, { csv: 'CSV', xlsx: 'Excel' }),
+  yesNo: both({ yes: '是', no: '否' }, { yes: 'Yes', no: 'No' }),
+  bundleType: both({ batch: '批量', transaction: '事务' }, { batch: 'Batch', transaction: 'Transaction' }),
+  actorKind: both(ZH.actorKind, EN.actorKind),
+  subject: both(ZH.subjects, EN.subjects),
+} as const;
+
+export type AuditValueDict = keyof typeof AUDIT_VALUE_WORDS;
+
+/**
+ * Which words a detail's value takes: `action key` first (a key means different things in different modules), then
+ * the key alone. A key not here has values that are not codes (numbers, names, free text).
+ */
+export const AUDIT_VALUE_OF: Record<string, AuditValueDict | 'action' | 'area'> = {
+  role: 'role',
+  'forces.worker_registered role': 'skill',
+  skill: 'skill',
+  'auth.login_failed reason': 'loginReason',
+  list: 'list',
+  fields: 'fields',
+  level: 'zoneLevel',
+  zone: 'zoneLevel',
+  function: 'leaderFunction',
+  risk_status: 'riskStatus',
+  severity: 'severity',
+  outcome: 'outcome',
+  kind: 'taskKind',
+  'disinfection.place_created kind': 'placeKind',
+  agent: 'agent',
+  'person.list status': 'listStatus',
+  'isolation.stays_exported status': 'stayStatus',
+  'medical.* status': 'medicalStatus',
+  'transfer.trips_exported status': 'tripStatus',
+  'forces.worker_status status': 'workerStatus',
+  'person.import status': 'importStatus',
+  'testing.tasks_exported status': 'listStatus',
+  result: 'testResult',
+  colour: 'colour',
+  service: 'service',
+  services: 'service',
+  urgency: 'supplyUrgency',
+  'medical.requested urgency': 'medicalUrgency',
+  stock: 'supplyCategory',
+  items: 'supplyCategory',
+  source: 'depotSource',
+  worker_kind: 'workerKind',
+  deliver_to: 'deliverTo',
+  shift: 'shift',
+  format: 'format',
+  export: 'format',
+  query: 'yesNo',
+  bundle_type: 'bundleType',
+  actor_kind: 'actorKind',
+  subject_type: 'subject',
+  action: 'action',
+  area: 'area',
+  areas: 'area',
+};
+
+/** `2022-03-14 16:00:05`: Beijing time (UTC+8, no summer time), to the second. */
+export function beijingSeconds(at: Date | string): string {
+  const ms = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * The details of an entry in words: 「数量：12；名单：密接名单」. Codes become words (by `AUDIT_VALUE_OF`), a change
+ * [before, after] reads 「前 → 后」, instants read in Beijing time, areas by name when `area` names them.
+ */
+export function auditDetailsText(
+  details: Record<string, unknown> | null,
+  action: string,
+  lang: Lang,
+  area: (code: string) => string = (c) => c,
+): string {
+  const list = lang === 'en' ? ', ' : '、';
+  const yes = lang === 'en' ? 'Yes' : '是';
+  const no = lang === 'en' ? 'No' : '否';
+  return Object.entries(details ?? {})
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([key, v]) => {
+      const dict =
+        AUDIT_VALUE_OF[`${action} ${key}`] ??
+        AUDIT_VALUE_OF[`${action.split('.')[0]}.* ${key}`] ??
+        AUDIT_VALUE_OF[key];
+      const word = (x: unknown): string => {
+        if (typeof x === 'boolean') return x ? yes : no;
+        if (typeof x === 'number') return x.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN');
+        if (x === null || x === undefined) return '—';
+        if (typeof x !== 'string') return JSON.stringify(x);
+        if (dict === 'action') return auditActionWord(x, lang);
+        if (dict === 'area') return area(x);
+        if (dict) return (AUDIT_VALUE_WORDS[dict]?.[lang] as Dict | undefined)?.[x] ?? x;
+        return ISO_INSTANT.test(x) ? beijingSeconds(x) : x;
+      };
+      let text: string;
+      if (Array.isArray(v)) {
+        // A change [before, after] of one field; pairs of [category, quantity] or [from, to]; or a plain list.
+        const pair = (p: unknown[]) =>
+          dict === 'supplyCategory' ? `${word(p[0])} ${word(p[1])}` : `${word(p[0])} → ${word(p[1])}`;
+        if (v.every((x) => Array.isArray(x) && x.length === 2))
+          text = v.map((x) => pair(x as unknown[])).join(list);
+        else if (['status', 'colour', 'active'].includes(key) && v.length === 2) text = pair(v);
+        else text = v.map(word).join(list);
+      } else if (typeof v === 'object') {
+        // A count per code ({ dialysis: 12 }) or settings: each entry in words.
+        text = Object.entries(v as Record<string, unknown>)
+          .map(([k, x]) => `${dict ? word(k) : auditDetailWord(k, lang)} ${word(x)}`)
+          .join(list);
+      } else text = word(v);
+      return `${auditDetailWord(key, lang)}${lang === 'en' ? ': ' : '：'}${text}`;
+    })
+    .join(lang === 'en' ? '; ' : '；');
 }

@@ -344,6 +344,8 @@ export function signedCheckpoint(head: AuditHead, at: Date, key?: string) {
 export interface AuditFilter {
   action?: string;
   actorId?: number;
+  /** Only entries of this kind of actor (an account and a token may share an id). */
+  actorKind?: string;
   subjectType?: string;
   subjectId?: string;
   from?: Date;
@@ -373,6 +375,7 @@ export async function listAudit(db: Queryable, scope: Scope, f: AuditFilter): Pr
   };
   if (f.action) add('action = ?', f.action);
   if (f.actorId !== undefined) add('actor_id = ?', f.actorId);
+  if (f.actorKind) add('actor_kind = ?', f.actorKind);
   if (f.subjectType) add('subject_type = ?', f.subjectType);
   if (f.subjectId) add('subject_id = ?', f.subjectId);
   if (f.from) add('at >= ?', f.from);

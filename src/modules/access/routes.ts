@@ -58,6 +58,8 @@ const AreaCode = z
 const AuditFilterQuery = z.object({
   action: z.string().max(60).optional(),
   actor_id: z.coerce.number().int().optional(),
+  /** Who acted: an account, an API token, the command line or the system itself. */
+  actor_kind: z.enum(['user', 'token', 'cli', 'system']).optional(),
   subject_type: z.string().max(40).optional(),
   subject_id: z.string().max(40).optional(),
   from: z.coerce.date().optional(),
@@ -434,6 +436,7 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
       const items = await listAudit(db, scopeOf(principalOf(req)), {
         action: q.action,
         actorId: q.actor_id,
+        actorKind: q.actor_kind,
         subjectType: q.subject_type,
         subjectId: q.subject_id,
         from: q.from,
@@ -454,7 +457,6 @@ export const accessRoutes: FastifyPluginAsync<AccessDeps> = async (
         summary:
           'The audit log of my jurisdiction with the list filters, every entry, as CSV or Excel, in words and Beijing time, streamed; the export is itself recorded',
         querystring: AuditFilterQuery.extend({
-          actor_kind: z.enum(['user', 'token', 'cli', 'system']).optional(),
           format: z.enum(['csv', 'xlsx']).default('xlsx'),
           lang: z.enum(['zh', 'en']).default('zh'),
         }),

@@ -41,7 +41,14 @@ describeBackends('forces demo', (ctx) => {
       'SELECT status, confirmed_by FROM rosters WHERE id = $1',
       [f.roster.id],
     );
-    expect(r.rows[0]).toEqual({ status: 'confirmed', confirmed_by: '指挥长（演示）' });
+    expect(r.rows[0]).toEqual({ status: 'confirmed', confirmed_by: '市疫情防控指挥部指挥长 高建华' });
+    // Every step is recorded by a named person, as an account shows it, never by a placeholder.
+    const by = await ctx.db.query<{ who: string }>(
+      `SELECT created_by AS who FROM workers UNION SELECT created_by FROM support_teams
+       UNION SELECT created_by FROM closed_loops UNION SELECT proposed_by FROM rosters
+       UNION SELECT recorded_by FROM loop_tests ORDER BY 1`,
+    );
+    expect(by.rows.map((x) => x.who)).toEqual(['市疫情防控指挥部力量调配组调度员 孙立军']);
     // The plan keeps the rules.
     const shifts = await ctx.db.query<{
       worker_id: number;

@@ -17,7 +17,10 @@ import { confirmRoster, proposeAreaRoster } from './rosters.ts';
 import { createTeam, createWorker } from './workers.ts';
 
 const HOUR = 3_600_000;
-const BY = 'demo';
+/** Who records the demo's steps: the city's forces dispatcher, by name as an account shows it (not a user name). */
+const BY = '市疫情防控指挥部力量调配组调度员 孙立军';
+/** Who confirms today's roster: the city's commander, by name. */
+const COMMANDER = '市疫情防控指挥部指挥长 高建华';
 /** Samplers registered per sampler needed in a day: a little short, so the board has a shortfall to show. */
 const SAMPLER_SHARE = 0.85;
 const MAX_WORKERS = 600;
@@ -184,8 +187,8 @@ export async function seedDemoForces(db: Db, now: Date): Promise<DemoForces> {
   // Today's roster of the city, proposed from the demand and confirmed by the commander.
   clock.set(new Date(now.getTime() - 2 * HOUR));
   const roster = await db.transaction(async (tx) => {
-    const r = await proposeAreaRoster(tx, clock, { areaCode: city, day: today }, '指挥长（演示）', UNSCOPED);
-    await confirmRoster(tx, clock, r.id, '指挥长（演示）', UNSCOPED);
+    const r = await proposeAreaRoster(tx, clock, { areaCode: city, day: today }, BY, UNSCOPED);
+    await confirmRoster(tx, clock, r.id, COMMANDER, UNSCOPED);
     const s = await tx.query<{ shifts: number; short: number }>(
       `SELECT (SELECT count(*)::int FROM roster_shifts WHERE roster_id = $1 AND status = 'confirmed') AS shifts,
               (SELECT coalesce(sum(short), 0)::int FROM roster_shortfalls WHERE roster_id = $1) AS short`,

@@ -8,7 +8,7 @@ import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
-import { waitingForPlace } from './waiting.ts';
+import { siteTakesPeople, waitingForPlace } from './waiting.ts';
 
 /**
  * The site's lifecycle steps and the statuses each may start from. `close` on a closing site finishes the close
@@ -61,7 +61,7 @@ export async function listSites(db: Queryable, scope: Scope): Promise<SiteRow[]>
             coalesce(r.total, 0) AS rooms_total, coalesce(r.available, 0) AS rooms_free,
             coalesce(b.total, 0) AS beds_total, coalesce(b.available, 0) AS beds_free,
             (SELECT count(*) FROM placements pl WHERE pl.site_id = s.id AND pl.status IN ('placed', 'arrived')) AS open_stays,
-            (s.status = 'active' AND s.accepted_at IS NOT NULL) AS takes_people
+            ${siteTakesPeople('s')} AS takes_people
        FROM sites s
             LEFT JOIN (SELECT site_id, count(*) AS total, count(*) FILTER (WHERE status = 'available') AS available
                          FROM rooms GROUP BY site_id) r ON r.site_id = s.id
@@ -245,8 +245,8 @@ export async function forecast(db: Queryable, scope: Scope, now: Date, days = 3)
   );
   const cp: unknown[] = [];
   const free = await db.query<{ rooms: number; beds: number }>(
-    `SELECT (SELECT count(*) FROM rooms r JOIN sites s ON s.id = r.site_id WHERE r.status = 'available' AND s.status = 'active' AND ${scopeCondition('s.area_code', scope, cp)}) AS rooms,
-            (SELECT count(*) FROM beds b JOIN sites s ON s.id = b.site_id WHERE b.status = 'available' AND s.status = 'active' AND ${scopeCondition('s.area_code', scope, cp)}) AS beds`,
+    `SELECT (SELECT count(*) FROM rooms r JOIN sites s ON s.id = r.site_id WHERE r.status = 'available' AND ${siteTakesPeople('s')} AND ${scopeCondition('s.area_code', scope, cp)}) AS rooms,
+            (SELECT count(*) FROM beds b JOIN sites s ON s.id = b.site_id WHERE b.status = 'available' AND ${siteTakesPeople('s')} AND ${scopeCondition('s.area_code', scope, cp)}) AS beds`,
     cp,
   );
   const tp: unknown[] = [];

@@ -13,6 +13,7 @@ import { type Edition, TERMS } from '../../domain/terms.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { startHomeIsolation } from './home.ts';
 import { endContactStaysOfCases } from './stays.ts';
+import { siteTakesPeople } from './waiting.ts';
 
 const CATEGORY_OF: Record<string, WaitingPerson['category']> = {
   case: 'case',
@@ -100,7 +101,7 @@ export async function loadFreeUnits(tx: Queryable): Promise<FreeUnit[]> {
     `SELECT r.id, r.site_id, s.kind, s.area_code, r.capacity, r.floor, r.quality, r.accessible, r.code,
             s.name AS site_name
        FROM rooms r JOIN sites s ON s.id = r.site_id
-      WHERE r.status = 'available' AND s.status = 'active' AND s.accepted_at IS NOT NULL ORDER BY r.id FOR UPDATE OF r`,
+      WHERE r.status = 'available' AND ${siteTakesPeople('s')} ORDER BY r.id FOR UPDATE OF r`,
   );
   const beds = await tx.query<{
     id: number;
@@ -112,7 +113,7 @@ export async function loadFreeUnits(tx: Queryable): Promise<FreeUnit[]> {
     site_name: string;
   }>(
     `SELECT b.id, b.site_id, s.kind, s.area_code, b.ward, b.code, s.name AS site_name FROM beds b JOIN sites s ON s.id = b.site_id
-      WHERE b.status = 'available' AND s.status = 'active' AND s.accepted_at IS NOT NULL ORDER BY b.id FOR UPDATE OF b`,
+      WHERE b.status = 'available' AND ${siteTakesPeople('s')} ORDER BY b.id FOR UPDATE OF b`,
   );
   const list: FreeUnit[] = [
     ...rooms.rows.map(

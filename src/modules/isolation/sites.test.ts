@@ -196,6 +196,34 @@ describeBackends('isolation sites and tiers', (ctx) => {
     ).toBe(2);
   });
 
+  it('counts an active site that is not accepted as taking nobody, on the sites page and in the forecast alike', async () => {
+    // Active but never accepted (验收): e.g. set active by hand, or data from before acceptance was recorded.
+    await addSite('active unaccepted', 'hotel', HOME, 'active', 8, 3, 2);
+    await ctx.db.query('UPDATE sites SET accepted_at = NULL WHERE id = $1', [site['active unaccepted']]);
+    const all = await list(city);
+    expect(all.find((x) => x.id === site['active unaccepted'])).toMatchObject({
+      status: 'active',
+      accepted_at: null,
+      rooms_total: 3,
+      rooms_free: 0,
+      beds_total: 2,
+      beds_free: 0,
+      takes_people: false,
+    });
+    const f = (await as(city)('GET', '/api/isolation/forecast')).json();
+    expect(f.rooms.free).toBe(all.reduce((n, x) => n + x.rooms_free, 0));
+    expect(f.beds.free).toBe(all.reduce((n, x) => n + x.beds_free, 0));
+    // Accepted, its rooms and beds are free in both.
+    await ctx.db.query('UPDATE sites SET accepted_at = $2 WHERE id = $1', [
+      site['active unaccepted'],
+      clock.now(),
+    ]);
+    expect((await one('active unaccepted')).rooms_free).toBe(3);
+    const g = (await as(city)('GET', '/api/isolation/forecast')).json();
+    expect([g.rooms.free, g.beds.free]).toEqual([f.rooms.free + 3, f.beds.free + 2]);
+    await ctx.db.query("UPDATE sites SET status = 'closed' WHERE id = $1", [site['active unaccepted']]);
+  });
+
   it('moves people only into sites that take people', async () => {
     // A close contact of the home district, placed by the engine.
     const { rows } = await ctx.db.query<{ id: number }>(

@@ -18,6 +18,14 @@ export function waitingForPlace(p: string): string {
 
 export const SITE_IN_SERVICE = ['active', 'full', 'closing'] as const;
 
+/**
+ * SQL condition on a sites row `s`: the site takes people now — active and accepted (验收). Its available rooms and
+ * beds are the free ones: what placement fills, what the sites page and the forecast count as free. One definition.
+ */
+export function siteTakesPeople(s: string): string {
+  return `(${s}.status = 'active' AND ${s}.accepted_at IS NOT NULL)`;
+}
+
 /** SQL condition on a sites row `s`: the site is in service. */
 export function siteInService(s: string): string {
   return `${s}.status IN ('active', 'full', 'closing')`;

@@ -35,6 +35,13 @@ describeBackends('supplies demo', (ctx) => {
       ).rows.map((r) => [r.status, r.n]),
     );
     expect(by.handed).toBe(s.handed);
+    // Every step is recorded by a named person, as an account shows it, never by a placeholder.
+    const who = await ctx.db.query<{ who: string }>(
+      `SELECT created_by AS who FROM supply_depots UNION SELECT requested_by FROM supply_requests
+       UNION SELECT handed_by FROM supply_requests WHERE handed_by IS NOT NULL
+       UNION SELECT planned_by FROM supply_deliveries UNION SELECT recorded_by FROM supply_delivery_steps ORDER BY 1`,
+    );
+    expect(who.rows.map((x) => x.who)).toEqual(['区保供专班调度员 周红梅']);
     expect(by.at_gate).toBe(2);
     expect(by.planned).toBeGreaterThan(0);
     expect(by.open).toBeGreaterThan(0);

@@ -21,7 +21,8 @@ import { createRequest } from './requests.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const BY = 'demo';
+/** Who records the demo's steps: the district's supplies dispatcher, by name as an account shows it (not a user name). */
+const BY = '区保供专班调度员 周红梅';
 
 export interface DemoSupplies {
   zones: number;

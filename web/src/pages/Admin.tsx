@@ -23,12 +23,13 @@ import {
   Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { type ReactNode, useCallback, useMemo, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AUDIT_ACTIONS, AUDIT_SUBJECTS } from '../../../src/modules/access/audit-words.ts';
+import { AUDIT_ACTIONS, AUDIT_SUBJECTS, auditDetailsText } from '../../../src/modules/access/audit-words.ts';
 import { ROLE_PERMISSIONS, ROLES, type Role } from '../../../src/modules/access/roles.ts';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
+import { areaFullName, prefetchAreaNames, useAreaNamesVersion } from '../area-names.ts';
 import {
   ACTIONS,
   AreaName,
@@ -794,8 +795,13 @@ function NewTokenModal({
 
 // ------------------------------------------------------------------------------------------------ audit
 
+/** Kinds of actor the log names (the server's AuditFilterQuery.actor_kind). */
+const ACTOR_KINDS = ['user', 'token', 'cli', 'system'] as const;
+type ActorKind = (typeof ACTOR_KINDS)[number];
+
 interface AuditFilterValues {
   action?: string;
+  actor_kind?: ActorKind | null;
   actor_id?: number | null;
   subject_type?: string;
   subject_id?: string;
@@ -805,6 +811,7 @@ interface AuditFilterValues {
 
 interface AuditQuery {
   action?: string;
+  actor_kind?: ActorKind;
   actor_id?: number;
   subject_type?: string;
   subject_id?: string;
@@ -824,18 +831,15 @@ function AuditView({ users, version }: { users: User[] | null; version: number }
     version,
   );
   const en = i18n.language === 'en';
-  // actor_id names an account or a token alike (the API cannot tell them apart): a filter by account keeps
-  // the entries of accounts.
-  const rows = useMemo(() => {
-    const items = audit.data?.items ?? [];
-    return filter.actor_id === undefined ? items : items.filter((r) => r.actor_kind === 'user');
-  }, [audit.data, filter.actor_id]);
+  const rows = useMemo(() => audit.data?.items ?? [], [audit.data]);
   const nextAfter = audit.data?.next_after ?? null;
 
   const apply = (v: AuditFilterValues) => {
     const [from, to] = v.period ?? [];
     setFilter({
       action: v.action || undefined,
+      // actor_id names an account or a token alike: a filter by account keeps the entries of accounts.
+      actor_kind: v.actor_kind ?? (v.actor_id != null ? 'user' : undefined),
       actor_id: v.actor_id ?? undefined,
       subject_type: v.subject_type || undefined,
       subject_id: v.subject_id?.trim() || undefined,
@@ -852,39 +856,12 @@ function AuditView({ users, version }: { users: User[] | null; version: number }
     `${t(`admin.audit.actorKind.${r.actor_kind}`, { defaultValue: r.actor_kind })} ${r.actor_name}`;
   const subjectText = (r: AuditRow) =>
     r.subject_type ? `${subjectWord(r.subject_type)}${r.subject_id ? ` ${r.subject_id}` : ''}` : '—';
-  const detailValue = (r: AuditRow, key: string, v: unknown): string => {
-    const list = en ? ', ' : '、';
-    if (typeof v === 'boolean') return t(v ? 'admin.audit.yes' : 'admin.audit.no');
-    if (typeof v === 'number') return v.toLocaleString(en ? 'en-GB' : 'zh-CN');
-    if (typeof v === 'string') {
-      if (key === 'role') return t(`role.${v}`, { defaultValue: v });
-      if (key === 'reason' && r.action === 'auth.login_failed')
-        return t(`admin.audit.loginReason.${v}`, { defaultValue: v });
-      if (key === 'list') return t(`admin.audit.listKind.${v}`, { defaultValue: v });
-      if (key === 'query') return v === 'yes' ? t('admin.audit.yes') : v === 'no' ? t('admin.audit.no') : v;
-      if (key === 'risk_status') return t(`risk.${v}`, { defaultValue: v });
-      if (key === 'severity') return t(`severity.${v}`, { defaultValue: v });
-      if (key === 'outcome') return t(`outcome.${v}`, { defaultValue: v });
-      if (key === 'level') return t(`zoneLevel.${v}`, { defaultValue: v });
-      if (key === 'function') return t(`leaderFunction.${v}`, { defaultValue: v });
-      if (key === 'kind' && r.action === 'task.completed') return t(`taskKind.${v}`, { defaultValue: v });
-      return v;
-    }
-    if (Array.isArray(v)) {
-      if (key === 'fields')
-        return v.map((x) => t(`admin.audit.fieldName.${String(x)}`, { defaultValue: String(x) })).join(list);
-      if (v.every((x) => typeof x !== 'object' || x === null)) return v.map(String).join(list);
-    }
-    return JSON.stringify(v);
-  };
-  const detailText = (r: AuditRow) =>
-    Object.entries(r.details ?? {})
-      .filter(([, v]) => v !== null && v !== undefined)
-      .map(
-        ([k, v]) =>
-          `${t(`admin.audit.detail.${k}`, { defaultValue: k })}${en ? ': ' : '：'}${detailValue(r, k, v)}`,
-      )
-      .join(en ? '; ' : '；');
+  // The same words as the server's export of the log (one definition: src/modules/access/audit-words.ts).
+  useAreaNamesVersion(); // names of the areas the details name, once loaded
+  const detailText = (r: AuditRow) => auditDetailsText(r.details, r.action, en ? 'en' : 'zh', areaFullName);
+  useEffect(() => {
+    prefetchAreaNames(rows.flatMap((r) => [r.details?.area, r.details?.areas].flat() as string[]));
+  }, [rows]);
 
   const columns: Column<AuditRow>[] = [
     { key: 'id', title: t('admin.audit.id'), dataIndex: 'id' },
@@ -960,6 +937,15 @@ function AuditView({ users, version }: { users: User[] | null; version: number }
               options={AUDIT_ACTIONS.map((a) => ({ value: a, label: actionWord(a) }))}
             />
           </Form.Item>
+          <Form.Item name="actor_kind" label={t('admin.audit.filters.actorKind')}>
+            <Select
+              allowClear
+              placeholder={t('admin.audit.filters.anyActorKind')}
+              style={{ width: 130 }}
+              popupMatchSelectWidth={false}
+              options={ACTOR_KINDS.map((k) => ({ value: k, label: t(`admin.audit.actorKind.${k}`) }))}
+            />
+          </Form.Item>
           <Form.Item name="actor_id" label={t('admin.audit.filters.actor')}>
             {users ? (
               <Select
@@ -1024,12 +1010,7 @@ function AuditView({ users, version }: { users: User[] | null; version: number }
           loading={audit.loading}
           error={audit.error}
           exportName={t('admin.audit.title')}
-          serverExport={`/api/audit/export${query({
-            ...filter,
-            limit: undefined,
-            // As on screen: a filter by account keeps the entries of accounts.
-            actor_kind: filter.actor_id === undefined ? undefined : 'user',
-          })}`}
+          serverExport={`/api/audit/export${query({ ...filter, limit: undefined })}`}
           toolbar={<Typography.Text type="secondary">{t('admin.audit.order')}</Typography.Text>}
           serverPaging={{
             page: keyset.page,

@@ -50,6 +50,7 @@ import {
   DataTable,
   ErrorAlert,
   filtersFrom,
+  PersonName,
   personColumn,
   StatusTag,
   useAction,
@@ -255,7 +256,11 @@ function PlaceBacklog({ onDone }: { onDone: () => void }) {
               dataSource={run.waiting}
               pagination={{ pageSize: 10, hideOnSinglePage: true }}
               columns={[
-                { key: 'personId', title: t('tracing.personId'), dataIndex: 'personId' },
+                {
+                  key: 'personId',
+                  title: t('tracing.person'),
+                  render: (_: unknown, w) => <PersonName id={w.personId} />,
+                },
                 {
                   key: 'reason',
                   title: t('isolation.waitingReason'),

@@ -401,24 +401,28 @@ function CoverageView({
   });
 
   const columns: Column<AreaCoverage>[] = [
-    { key: 'code', title: t('common.areaCode'), dataIndex: 'code', sorter: byString((r) => r.code) },
     {
+      // By name (the code on hover, as everywhere an area is named), sorted in code order.
       key: 'name',
       title: t('common.areaName'),
       dataIndex: 'name',
-      render: (v: string, r) =>
-        r.code.length < 15 ? (
-          <Typography.Link
-            onClick={(e) => {
-              e.stopPropagation();
-              setTrail([...trail, { code: r.code, name: r.name }]);
-            }}
-          >
-            {v}
-          </Typography.Link>
-        ) : (
-          v
-        ),
+      sorter: byString((r) => r.code),
+      render: (v: string, r) => (
+        <Tooltip title={r.code}>
+          {r.code.length < 15 ? (
+            <Typography.Link
+              onClick={(e) => {
+                e.stopPropagation();
+                setTrail([...trail, { code: r.code, name: r.name }]);
+              }}
+            >
+              {v}
+            </Typography.Link>
+          ) : (
+            v
+          )}
+        </Tooltip>
+      ),
     },
     {
       key: 'in_round',
