@@ -60,7 +60,7 @@ export async function main(args: string[]): Promise<void> {
             .map(([k, v]) => `${k} ${v.toFixed(2)}`)
             .join(
               ', ',
-            )}${failures.length > 0 ? ` | INVARIANTS BROKEN: ${failures.map((f) => f.name).join(', ')}` : ''}`,
+            )}${failures.length > 0 ? ` | INVARIANTS BROKEN: ${failures.map((f) => `${f.name} (${f.count}, e.g. ${JSON.stringify(f.examples.slice(0, 2))})`).join(', ')}` : ''}`,
       );
     },
   });

@@ -122,4 +122,52 @@ describeBackends('stays at home', (ctx) => {
     const events = await ctx.db.query("SELECT 1 FROM events WHERE type = 'isolation.home_ended'");
     expect(events.rows).toHaveLength(secondary.length + 1);
   });
+
+  it('ends home monitoring when the person is exposed again and placed in a room, so its end cannot release them', async () => {
+    // Released to home monitoring (a room freed, seven days at home), then a secondary contact of a new case.
+    const x = secondary[0] as { id: number; area_code: string };
+    const now = clock.now();
+    const hs = await ctx.db.query<{ id: number }>(
+      `INSERT INTO home_stays (person_id, kind, category, edition, area_code, started_at, due_at)
+       VALUES ($1, 'monitoring', 'close', '8th', $2, $3, $3::timestamptz + interval '7 days') RETURNING id`,
+      [x.id, x.area_code, now],
+    );
+    const homeStay = hs.rows[0]?.id as number;
+    await ctx.db.query(
+      `INSERT INTO tasks (kind, person_id, area_code, subject_type, subject_id, due_at, created_at, details)
+       VALUES ('home_test', $1, $2, 'home_stay', $3, $4::timestamptz + interval '3 days', $4, jsonb_build_object('home_stay_id', $3::int8))`,
+      [x.id, x.area_code, homeStay, now],
+    );
+    await ctx.db.query(
+      `UPDATE persons SET risk_status = 'secondary_contact', risk_status_at = $2 WHERE id = $1`,
+      [x.id, now],
+    );
+    const placed = await call('POST', '/api/isolation/place', { edition: '8th' });
+    expect(placed.statusCode, placed.body).toBe(200);
+    const stay = await ctx.db.query<{ id: number }>(
+      "SELECT id FROM placements WHERE person_id = $1 AND status IN ('placed', 'arrived')",
+      [x.id],
+    );
+    expect(stay.rows).toHaveLength(1);
+    // The room supersedes the home: the home stay and its open tests end now, with an event.
+    const after = await ctx.db.query<{ status: string }>('SELECT status FROM home_stays WHERE id = $1', [
+      homeStay,
+    ]);
+    expect(after.rows[0]?.status).toBe('ended');
+    const tests = await ctx.db.query<{ status: string }>(
+      "SELECT status FROM tasks WHERE kind = 'home_test' AND (details->>'home_stay_id')::int8 = $1",
+      [homeStay],
+    );
+    expect(tests.rows.map((t) => t.status)).toEqual(['cancelled']);
+    const ev = await ctx.db.query(
+      "SELECT 1 FROM events WHERE type = 'isolation.home_superseded' AND subject_id = $1",
+      [homeStay],
+    );
+    expect(ev.rows).toHaveLength(1);
+    // When the monitoring would have ended, nothing releases a person held in a room.
+    clock.set(new Date(now.getTime() + 8 * 86_400_000).toISOString());
+    s = await loginAs(app, ctx.db, 'site_manager', '2202');
+    expect((await call('POST', '/api/isolation/home/end-due')).statusCode).toBe(200);
+    expect(await statusOf(x.id)).toBe('secondary_contact');
+  });
 });

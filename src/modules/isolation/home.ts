@@ -106,7 +106,8 @@ export async function endDueHomeStays(
   const people = ended.rows.map((r) => r.person_id);
   await tx.query(
     `UPDATE persons SET risk_status = 'released', risk_status_at = $2, updated_at = now()
-      WHERE id = ANY($1::int8[]) AND risk_status IN ('secondary_contact', 'home_monitoring')`,
+      WHERE id = ANY($1::int8[]) AND risk_status IN ('secondary_contact', 'home_monitoring')
+        AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = persons.id AND pl.status IN ('placed', 'arrived'))`,
     [people, now],
   );
   await tx.query(

@@ -212,6 +212,22 @@ export async function placeBacklog(
          FROM ins JOIN persons p ON p.id = ins.person_id`,
       [col(0), col(1), col(2), col(3), col(4), col(5), col(6), col(7), col(8), col(9)],
     );
+    // A central stay supersedes home monitoring (a person released to home monitoring and exposed again): the
+    // home stay ends now with its open home tests, so its end later cannot lower the status of someone held in a
+    // room, and nobody is counted at home and in a room at once.
+    await tx.query(
+      `WITH ended AS (
+         UPDATE home_stays SET status = 'ended', ended_at = $2 WHERE person_id = ANY($1::int8[]) AND status = 'active'
+         RETURNING id, person_id, area_code
+       ), cancelled AS (
+         UPDATE tasks SET status = 'cancelled' WHERE kind = 'home_test' AND status = 'open'
+            AND (details->>'home_stay_id')::int8 IN (SELECT id FROM ended)
+       )
+       INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
+       SELECT 'isolation.home_superseded', 'home_stay', e.id, e.area_code, $2, jsonb_build_object('person_id', e.person_id)
+         FROM ended e`,
+      [col(0), now],
+    );
     await tx.query(`UPDATE rooms SET status = 'reserved' WHERE id = ANY($1::int8[])`, [roomIds]);
     await tx.query(`UPDATE beds SET status = 'reserved' WHERE id = ANY($1::int8[])`, [bedIds]);
   }

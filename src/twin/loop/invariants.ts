@@ -36,6 +36,12 @@ export const INVARIANTS: readonly Invariant[] = [
              AND NOT (p.risk_status = 'case' AND EXISTS (SELECT 1 FROM trip_passengers tp WHERE tp.placement_id = pl.id AND tp.status IN ('assigned', 'picked_up')))`,
   },
   {
+    name: 'not_home_and_room',
+    // nobody is held at home and in a room at once (a room supersedes home monitoring)
+    sql: `SELECT h.id, h.person_id FROM home_stays h JOIN placements pl ON pl.person_id = h.person_id AND pl.${OPEN}
+           WHERE h.status = 'active'`,
+  },
+  {
     name: 'case_status_has_case',
     sql: `SELECT p.id FROM persons p WHERE p.risk_status = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id)`,
   },
