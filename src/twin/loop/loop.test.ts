@@ -5,6 +5,7 @@ import { backendsUnderTest } from '../../db/testing.ts';
 import { INFECTION_SOURCES } from '../model.ts';
 import { type Population, VENUE_KINDS } from '../population.ts';
 import { type DayRow, type LoopResult, runLoop } from './driver.ts';
+import { checkInvariants } from './invariants.ts';
 import { loadScenario, strategyResponse } from './scenario.ts';
 import { bands, summarise } from './simulate.ts';
 import { type OpenedDb, openTwinDb, populationOf, seedWorld } from './world.ts';
@@ -87,6 +88,28 @@ for (const backend of backendsUnderTest()) {
       expect(rows[0]?.cases).toBe(last.detected_total);
       expect(rows[0]?.scans).toBe(run.rows.reduce((a, r) => a + r.person_tests, 0));
       expect(rows[0]?.stays).toBe(last.isolated);
+    });
+
+    it('catches a broken tube, whole or from a given moment on (the daily check reads only what changed)', async () => {
+      const db = opened.db;
+      const t = (
+        await db.query<{ id: number; members: number; opened_at: Date }>(
+          "SELECT id, members, opened_at FROM tubes WHERE status = 'resulted' AND members >= 2 ORDER BY id DESC LIMIT 1",
+        )
+      ).rows[0] as { id: number; members: number; opened_at: Date };
+      await db.query('UPDATE tubes SET members = members - 1 WHERE id = $1', [t.id]);
+      try {
+        const names = (f: { name: string }[]) => f.map((x) => x.name);
+        expect(names(await checkInvariants(db))).toContain('tube_members_are_its_scans');
+        expect(names(await checkInvariants(db, [], t.opened_at))).toContain('tube_members_are_its_scans');
+        // A tube untouched since the moment given is the weekly whole check's to find.
+        expect(names(await checkInvariants(db, [], new Date(Date.now() + 86_400_000)))).not.toContain(
+          'tube_members_are_its_scans',
+        );
+      } finally {
+        await db.query('UPDATE tubes SET members = $2 WHERE id = $1', [t.id, t.members]);
+      }
+      expect(await checkInvariants(db)).toEqual([]);
     });
 
     // The baseline regression: this run's daily figures, kept in loop-baseline.json per backend. A change to the
