@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { handmadeXlsx } from './fixtures/handmade-xlsx.ts';
 import {
   ImportFileError,
   normaliseHeader,
@@ -157,6 +158,23 @@ describe('parseRows: CSV', () => {
     expect(err).toMatchObject({ code: 'header_missing', line: 2 });
     expect(err.message).toContain('社区代码 (area_code)');
     expect(err.message).toContain('the header has: 身份证号, 姓名, 住址');
+  });
+
+  it('cuts the header it quotes back short: a header cell may be anything the file holds', async () => {
+    const err = await fileError(
+      streamOf(`${'B'.repeat(200_000)},${Array.from({ length: 50 }, (_, i) => `c${i}`).join(',')}\n1\n`),
+    );
+    expect(err).toMatchObject({ code: 'header_missing', line: 1 });
+    expect(err.message.length).toBeLessThan(2_000);
+    expect(err.message).toContain('(51 columns)');
+  });
+
+  it('refuses an xlsx that unpacks far beyond its size (a zip bomb) before reading it', async () => {
+    const path = join(dir, 'bomb.xlsx');
+    writeFileSync(path, handmadeXlsx([['身份证号', '姓名', 'A'.repeat(40 * 1024 ** 2)]]));
+    const err = await fileError(path);
+    expect(err).toMatchObject({ code: 'file_malformed' });
+    expect(err.message).toMatch(/unpacks \d+ times its size/);
   });
 
   it('refuses two columns that mean the same field', async () => {

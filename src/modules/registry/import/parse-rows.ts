@@ -16,6 +16,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -590,7 +591,9 @@ function headerKeys(rec: CellRecord, options: ParseRowsOptions): string[] {
   if (missing.length > 0) {
     const labels = options.labels ?? {};
     const names = missing.map((k) => (labels[k] ? `${labels[k]} (${k})` : k)).join(', ');
-    const found = [...seen.values()].join(', ');
+    // The header as read, cut short: a header cell may be anything a file holds (one of 100 MiB was sent back whole).
+    const shown = [...seen.values()].slice(0, 30).map((v) => (v.length > 40 ? `${v.slice(0, 40)}…` : v));
+    const found = `${shown.join(', ')}${seen.size > 30 ? `, … (${seen.size} columns)` : ''}`;
     throw new ImportFileError(
       'header_missing',
       `missing required column${missing.length > 1 ? 's' : ''} ${names}; the header has: ${found || 'nothing'}`,
@@ -598,6 +601,49 @@ function headerKeys(rec: CellRecord, options: ParseRowsOptions): string[] {
     );
   }
   return keys;
+}
+
+/** What an XLSX may unpack to: a million people's sheet is about 0.5 GB of XML. */
+export const XLSX_MAX_UNPACKED = 2 * 1024 ** 3;
+/** Office XML compresses about 5–20 to 1; a zip bomb, thousands to 1. Parts above 16 MiB may not exceed this. */
+export const XLSX_MAX_RATIO = 200;
+
+interface ZipDirectory {
+  files: { path: string; compressedSize: number; uncompressedSize: number }[];
+}
+/** unzipper (exceljs reads zips with it) reads a zip's central directory without inflating anything. */
+const unzipper = createRequire(import.meta.url)('unzipper') as {
+  Open: { file(p: string): Promise<ZipDirectory> };
+};
+
+/**
+ * Refuses an XLSX whose parts would unpack to more than any real sheet (a "zip bomb": 3 MB that unpack to 3 GB
+ * held the server for 20 s and 1.2 GB of memory), from the sizes in the zip's directory, before reading it.
+ */
+async function checkUnpackedSize(path: string): Promise<void> {
+  let dir: ZipDirectory;
+  try {
+    dir = await unzipper.Open.file(path);
+  } catch (err) {
+    throw new ImportFileError('file_malformed', `not a readable xlsx workbook (${(err as Error).message})`);
+  }
+  let total = 0;
+  for (const f of dir.files) {
+    total += f.uncompressedSize;
+    if (
+      f.uncompressedSize > 16 * 1024 ** 2 &&
+      f.uncompressedSize > XLSX_MAX_RATIO * Math.max(1, f.compressedSize)
+    )
+      throw new ImportFileError(
+        'file_malformed',
+        `the workbook's part ${f.path.slice(0, 80)} unpacks ${Math.round(f.uncompressedSize / Math.max(1, f.compressedSize))} times its size (${Math.round(f.uncompressedSize / 1024 ** 2)} MiB): not a spreadsheet a program saved; save the sheet again or export it as CSV`,
+      );
+  }
+  if (total > XLSX_MAX_UNPACKED)
+    throw new ImportFileError(
+      'file_malformed',
+      `the workbook unpacks to ${Math.round(total / 1024 ** 2)} MiB, more than ${XLSX_MAX_UNPACKED / 1024 ** 3} GiB: split it, or export it as CSV`,
+    );
 }
 
 /**
@@ -618,6 +664,7 @@ export async function* parseRows(
     const head = await bytes.peek(8);
     if (head.length === 0) throw new ImportFileError('file_empty', 'the file is empty (0 bytes)');
     const format = chooseFormat(head, fileName, options.format);
+    if (format === 'xlsx' && typeof source === 'string') await checkUnpackedSize(source);
     const records = format === 'xlsx' ? xlsxRecords(bytes) : csvRecords(bytes);
     yield* withHeader(records, format, options);
     await bytes.drainRest();
