@@ -93,7 +93,7 @@ const W = {
       medical_refusal: '就医拒诊',
       medical_emergency_stalled: '急诊超30分钟无进展',
       supply_late: '保供逾期未送达',
-      force_shortfall: '力量缺口',
+      force_shortfall: '力量缺口待补',
       loop_test_gap: '闭环检测缺漏',
     },
     en: {
@@ -112,7 +112,7 @@ const W = {
       medical_refusal: 'Medical refusal',
       medical_emergency_stalled: 'Emergency stalled 30 min',
       supply_late: 'Supplies late',
-      force_shortfall: 'Forces shortfall',
+      force_shortfall: 'Forces shortfall to fill',
       loop_test_gap: 'Closed-loop test missed',
     },
   },

@@ -162,8 +162,8 @@ const F = {
     'Quarantine rooms free to assign at sites in service (active, full or closing); rooms of reserve sites and sites under inspection are not counted.',
   ],
   rooms_occupied: [
-    '在用房间',
-    'Rooms in use',
+    '在用及预留房间',
+    'Rooms in use or reserved',
     '在用场所里已预留或有人入住的隔离房间。',
     'Quarantine rooms reserved or occupied at sites in service.',
   ],

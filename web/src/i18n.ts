@@ -497,7 +497,7 @@ const zh = {
     inflowContacts: '日均新增密接（近 3 日）',
     releases: '{{days}} 日内到期解除',
     forecastChart: '未来 {{days}} 日需求与空闲容量',
-    forecastNote: '需求 = 近 3 日日均流入 × 天数 − 到期解除；接口给出的是合计，不是逐日数。',
+    forecastNote: '需求 = 近 3 日日均流入 × 天数 − 到期解除；所示为该期间的合计，不是逐日数。',
     tiers: '建议启用的储备梯次',
     tier: '梯次',
     sites: '场所数',
@@ -1338,7 +1338,7 @@ const en: Messages = {
     releases: 'Releases due within {{days}} days',
     forecastChart: 'Need and free capacity over the next {{days}} days',
     forecastNote:
-      'Need = average daily inflow of the last 3 days × days − releases due; the API gives totals, not day by day.',
+      'Need = average daily inflow of the last 3 days × days − releases due; the figures are totals for the period, not day by day.',
     tiers: 'Reserve tiers to activate',
     tier: 'Tier',
     sites: 'Sites',

@@ -71,6 +71,11 @@ describeBackends('isolation', (ctx) => {
       reason: string;
       reason_phrase: Phrase[] | null;
     }[];
+    // The first of them, and how many there are in all.
+    const one = (await call('GET', '/api/isolation/stays?limit=1')).json();
+    expect(one.items).toHaveLength(1);
+    expect(one.total).toBe(stays.length);
+    expect(stays.length).toBe(family.length + 2);
     const kindOf = async (siteId: number) =>
       (await ctx.db.query<{ kind: string }>('SELECT kind FROM sites WHERE id = $1', [siteId])).rows[0]?.kind;
     const mild = stays.find((x) => x.person_id === mildCase);

@@ -124,7 +124,8 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       config: { permission: 'isolation.manage' },
       schema: {
         tags: ['isolation'],
-        summary: 'Open stays of people of my jurisdiction or at its sites, with where and why',
+        summary:
+          'Open stays of people of my jurisdiction or at its sites, with where and why; `total` counts them all (the export has every row)',
         querystring: z.object({
           status: z.enum(['placed', 'arrived']).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
@@ -147,6 +148,14 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
           ORDER BY pl.id LIMIT $2`,
         params,
       );
+      // How many there are in all (the page shows the first `limit`; the export gives every one).
+      const countParams: unknown[] = [req.query.status ?? null];
+      const counted = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM placements pl
+          WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
+            AND ${stayScopeCondition('pl', scopeOf(principal), countParams)}`,
+        countParams,
+      );
       if (names && rows.length > 0)
         await recordRead(db, clock, principal, {
           action: 'person.list',
@@ -154,7 +163,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
           areaCode: principal.jurisdiction || undefined,
           details: { list: 'stays', status: req.query.status ?? null, stays: rows.length },
         });
-      return { items: rows };
+      return { items: rows, total: counted.rows[0]?.n ?? rows.length };
     },
   );
 

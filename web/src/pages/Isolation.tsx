@@ -754,7 +754,10 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
   const [status, setStatus] = useState<string | undefined>();
   const [limit, setLimit] = useState(1000);
   const [dialog, setDialog] = useState<StayDialog | null>(null);
-  const res = useApi<{ items: Stay[] }>(`/api/isolation/stays${query({ status, limit })}`, version);
+  const res = useApi<{ items: Stay[]; total?: number }>(
+    `/api/isolation/stays${query({ status, limit })}`,
+    version,
+  );
   const rows = res.data?.items ?? [];
   const unitText = (r: Stay): string =>
     r.room !== null
@@ -923,7 +926,8 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
         rowKey="id"
         loading={res.loading}
         error={res.error}
-        capped={limit}
+        total={res.data?.total}
+        capped={res.data?.total === undefined ? limit : undefined}
         exportName={t('isolation.stays')}
         serverExport={`/api/isolation/stays/export${query({ status })}`}
         toolbar={
