@@ -3,6 +3,9 @@
  * and communities as the twin's population, so agent i is registry person `population.personId[i]`), and the
  * response's resources: a share of the vehicles, a share of the rooms.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { migrate } from '../../db/migrate.ts';
 import { openPglite } from '../../db/pglite.ts';
 import { openPostgres } from '../../db/postgres.ts';
@@ -54,12 +57,36 @@ export interface OpenedDb {
   backend: 'pglite' | 'postgresql';
 }
 
-/** A fresh database: PostgreSQL (a temporary database made and dropped) when `adminUrl` is given, else PGlite in memory. */
+/**
+ * A fresh database: PostgreSQL (a temporary database made and dropped) when `adminUrl` is given, else PGlite in a
+ * temporary directory (removed by `dispose`). On disk, not in memory: PGlite's in-memory files grow by copying, so a
+ * 200,000-person run's round slowed from 8.5 s to 17 s in 24 days and the process reached 5 GB (10 GB by day 60);
+ * on disk the round stays at about 7 s and the process at about 1.2 GB.
+ */
 export async function openTwinDb(adminUrl?: string): Promise<OpenedDb> {
   if (!adminUrl) {
-    const db = await openPglite();
-    await migrate(db);
-    return { db, dispose: () => db.close(), backend: 'pglite' };
+    const dir = await mkdtemp(join(tmpdir(), 'qingcang-twin-'));
+    let db: Db | undefined;
+    try {
+      db = await openPglite(dir);
+      await migrate(db);
+      const opened = db;
+      return {
+        db: opened,
+        backend: 'pglite',
+        dispose: async () => {
+          try {
+            await opened.close();
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        },
+      };
+    } catch (err) {
+      await db?.close();
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
   const temp = await createTempDatabase(adminUrl, 'qc_twin');
   const db = await openPostgres(temp.url);
