@@ -28,7 +28,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ db: Db; clock: Clock; store?:
     if (!a.startsWith(jurisdiction))
       throw new AppError(
         403,
-        'outside_jurisdiction',
+        'out_of_jurisdiction',
         `area ${a} is outside your jurisdiction ${jurisdiction}`,
       );
     return a;

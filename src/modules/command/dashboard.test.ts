@@ -171,7 +171,7 @@ describeBackends('dashboard', (ctx) => {
     ]) {
       const res = await get(url, local);
       expect(res.statusCode, url).toBe(403);
-      expect(res.json().error.code).toBe('outside_jurisdiction');
+      expect(res.json().error.code).toBe('out_of_jurisdiction');
     }
     const bad = await get('/api/dashboard/series?area=12345');
     expect(bad.statusCode).toBe(400);

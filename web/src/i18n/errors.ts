@@ -29,7 +29,6 @@ export const errorsZh: Record<string, string> = {
   token_lifetime: '令牌有效期须为 1–366 天',
   area_unknown: '区划代码不存在：请从区划列表中选择',
   out_of_jurisdiction: '该区域不在您的管辖范围内',
-  outside_jurisdiction: '该区域不在您的管辖范围内',
   jurisdiction_too_narrow: '流调规则全市统一：请由市级或省级指挥人员修改',
   user_unknown: '账号不存在：请关联已有账号，或不填账号',
   rate_limited: '请求过于频繁：请稍后再试',
