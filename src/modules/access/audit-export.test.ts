@@ -12,7 +12,7 @@ import { loginAs, type TestSession } from '../../server/test-auth.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { appendAudit } from './audit.ts';
 import { beijingSeconds } from './audit-export.ts';
-import { cliPrincipal } from './principal.ts';
+import { cliPrincipal, principalFor } from './principal.ts';
 
 const clock = new ManualClock('2022-03-14T17:30:05Z'); // 01:30:05 on the 15th in Beijing
 
@@ -21,6 +21,7 @@ describeBackends('audit export', (ctx) => {
   let mine = '';
   let other = '';
   let auditor: TestSession;
+  let siteId = 0;
 
   beforeAll(async () => {
     clock.set('2022-03-14T17:30:05Z'); // each backend from the same instant
@@ -43,6 +44,21 @@ describeBackends('audit export', (ctx) => {
           details: { count: i, held: i === 0 },
         }),
       );
+    // A site of the district, named by its own table in the log (never a person: their names are not read here).
+    const site = await ctx.db.query<{ id: number; name: string }>(
+      `INSERT INTO sites (kind, name, area_code, address, status, tier) VALUES ('hotel', '测试隔离酒店', $1, 'x', 'reserve', 2)
+       RETURNING id, name`,
+      [mine],
+    );
+    siteId = site.rows[0]?.id as number;
+    await ctx.db.transaction((tx) =>
+      appendAudit(tx, clock, principalFor('token', 1, '场所验收接口', 'site_manager', mine), {
+        action: 'isolation.site_accepted',
+        subjectType: 'site',
+        subjectId: siteId,
+        areaCode: mine,
+      }),
+    );
     clock.advance(3_600_000);
     auditor = await loginAs(app, ctx.db, 'auditor', mine);
   });
@@ -75,6 +91,11 @@ describeBackends('audit export', (ctx) => {
     expect(placed[0]?.对象).toBe('安置记录 100');
     expect(placed[0]?.详情).toBe('暂缓：是；数量：0');
     expect(placed[0]?.操作人).toBe('命令行 tester');
+    expect(rows.find((r) => r.对象?.startsWith('隔离场所'))?.对象).toBe(`隔离场所 测试隔离酒店（${siteId}）`);
+    const listed = (await get('/api/audit?subject_type=site')).json().items as {
+      subject_name: string | null;
+    }[];
+    expect(listed.map((e) => e.subject_name)).toEqual(['测试隔离酒店']);
     for (const r of rows) expect(r['时间（北京时间）']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     // The export is on record, in words too.
     expect(rows.some((r) => r.操作 === '导出审计日志')).toBe(true);

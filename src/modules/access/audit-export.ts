@@ -16,6 +16,12 @@ import type { Scope } from './scope.ts';
 
 export { beijingSeconds } from './audit-words.ts';
 
+/** " 吉林市隔离酒店3号（7）" with a name, " 7" without. */
+function subjectLabel(r: AuditRow): string {
+  if (!r.subject_id) return '';
+  return r.subject_name ? ` ${r.subject_name}（${r.subject_id}）` : ` ${r.subject_id}`;
+}
+
 /** Areas a detail names (`area`, `areas`), to be read by name. */
 function detailAreas(d: Record<string, unknown> | null): string[] {
   return [d?.area, d?.areas].flat().filter((x): x is string => typeof x === 'string');
@@ -45,9 +51,7 @@ export function auditExport(
       {
         header: ['对象', 'Subject'],
         value: (r, c) =>
-          r.subject_type
-            ? `${auditSubjectWord(r.subject_type, c.lang)}${r.subject_id ? ` ${r.subject_id}` : ''}`
-            : '',
+          r.subject_type ? `${auditSubjectWord(r.subject_type, c.lang)}${subjectLabel(r)}` : '',
       },
       { header: ['区域', 'Area'], value: (r, c) => c.area(r.area_code) },
       { header: ['理由', 'Reason'], value: (r) => r.reason ?? '' },

@@ -354,7 +354,42 @@ export interface AuditFilter {
   limit: number;
 }
 
-export type AuditRow = Omit<StoredEntry, 'prev_hash'>;
+export type AuditRow = Omit<StoredEntry, 'prev_hash'> & {
+  /** The subject's name where it has one and it is not a person (an area, an account, a site…): read, not stored. */
+  subject_name?: string | null;
+};
+
+/** Subjects named by their own table (never people: their names are for those who may read people). */
+const SUBJECT_NAMES: Record<string, string> = {
+  area: 'SELECT code AS id, name FROM areas WHERE code = ANY($1::text[])',
+  city: 'SELECT code AS id, name FROM areas WHERE code = ANY($1::text[])',
+  zone: 'SELECT z.id::text AS id, a.name FROM zones z JOIN areas a ON a.code = z.area_code WHERE z.id::text = ANY($1::text[])',
+  user: 'SELECT id::text AS id, display_name AS name FROM users WHERE id::text = ANY($1::text[])',
+  site: 'SELECT id::text AS id, name FROM sites WHERE id::text = ANY($1::text[])',
+  round: 'SELECT id::text AS id, name FROM rounds WHERE id::text = ANY($1::text[])',
+  leader: 'SELECT id::text AS id, name FROM leaders WHERE id::text = ANY($1::text[])',
+  hospital: 'SELECT id::text AS id, name FROM hospitals WHERE id::text = ANY($1::text[])',
+  supply_depot: 'SELECT id::text AS id, name FROM supply_depots WHERE id::text = ANY($1::text[])',
+  support_team: 'SELECT id::text AS id, name FROM support_teams WHERE id::text = ANY($1::text[])',
+  checkpoint: 'SELECT id::text AS id, name FROM checkpoints WHERE id::text = ANY($1::text[])',
+};
+
+/** Adds each entry's subject name (one query per kind of subject on the page). */
+async function withSubjectNames(db: Queryable, rows: AuditRow[]): Promise<AuditRow[]> {
+  const ids = new Map<string, Set<string>>();
+  for (const r of rows)
+    if (r.subject_type && r.subject_id && SUBJECT_NAMES[r.subject_type]) {
+      const set = ids.get(r.subject_type) ?? new Set<string>();
+      set.add(r.subject_id);
+      ids.set(r.subject_type, set);
+    }
+  const names = new Map<string, string>();
+  for (const [type, set] of ids) {
+    const found = await db.query<{ id: string; name: string }>(SUBJECT_NAMES[type] as string, [[...set]]);
+    for (const f of found.rows) names.set(`${type}:${f.id}`, f.name);
+  }
+  return rows.map((r) => ({ ...r, subject_name: names.get(`${r.subject_type}:${r.subject_id}`) ?? null }));
+}
 
 /**
  * Entries about the scope's areas. Entries without an area (failed logins of unknown user names, system changes)
@@ -387,5 +422,5 @@ export async function listAudit(db: Queryable, scope: Scope, f: AuditFilter): Pr
        FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${params.length}`,
     params,
   );
-  return rows;
+  return withSubjectNames(db, rows);
 }

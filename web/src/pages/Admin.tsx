@@ -105,6 +105,7 @@ interface AuditRow {
   action: string;
   subject_type: string | null;
   subject_id: string | null;
+  subject_name?: string | null;
   area_code: string | null;
   reason: string | null;
   details: Record<string, unknown> | null;
@@ -855,7 +856,9 @@ function AuditView({ users, version }: { users: User[] | null; version: number }
   const actorText = (r: AuditRow) =>
     `${t(`admin.audit.actorKind.${r.actor_kind}`, { defaultValue: r.actor_kind })} ${r.actor_name}`;
   const subjectText = (r: AuditRow) =>
-    r.subject_type ? `${subjectWord(r.subject_type)}${r.subject_id ? ` ${r.subject_id}` : ''}` : '—';
+    r.subject_type
+      ? `${subjectWord(r.subject_type)}${r.subject_id ? (r.subject_name ? ` ${r.subject_name}（${r.subject_id}）` : ` ${r.subject_id}`) : ''}`
+      : '—';
   // The same words as the server's export of the log (one definition: src/modules/access/audit-words.ts).
   useAreaNamesVersion(); // names of the areas the details name, once loaded
   const detailText = (r: AuditRow) => auditDetailsText(r.details, r.action, en ? 'en' : 'zh', areaFullName);
