@@ -49,9 +49,16 @@ export function cli(args: string[], env: NodeJS.ProcessEnv, input?: string): str
   });
 }
 
-/** Starts `qingcang serve` on a free port; resolves with its URL once it says it is serving. */
-export function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, cwd: ROOT });
+/**
+ * Runs a `qingcang` command that ends up serving on a free port; resolves once `ready` finds what it waits for in
+ * the command's output (the URL, and whatever else the caller reads from it).
+ */
+function launch<T>(
+  command: 'serve' | 'start',
+  env: NodeJS.ProcessEnv,
+  ready: (out: string) => T | undefined,
+): Promise<T & { child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, command, '--port', '0'], { env, cwd: ROOT });
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr += String(d);
@@ -60,10 +67,20 @@ export function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; chil
     let out = '';
     child.stdout?.on('data', (d) => {
       out += String(d);
-      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve({ url, child });
+      const found = ready(out);
+      if (found) resolve({ ...found, child });
     });
     child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)));
+  });
+}
+
+const servingUrl = (out: string) => /serving on (http:\/\/\S+)/.exec(out)?.[1];
+
+/** Starts `qingcang serve` on a free port; resolves with its URL once it says it is serving. */
+export function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
+  return launch('serve', env, (out) => {
+    const url = servingUrl(out);
+    return url ? { url } : undefined;
   });
 }
 
@@ -75,22 +92,12 @@ export function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; chil
 export function startDemo(
   env: NodeJS.ProcessEnv,
 ): Promise<{ url: string; child: ChildProcess; passwords: Record<string, string> }> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], { env, cwd: ROOT });
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d) => {
-      out += String(d);
-      const url = /serving on (http:\/\/\S+)/.exec(out)?.[1];
-      const passwords = Object.fromEntries(
-        [...out.matchAll(/^ {2}(\S+) +(.+?) {3}\(/gm)].map((m) => [m[1] as string, m[2] as string]),
-      );
-      if (url && passwords.commander) resolve({ url, child, passwords });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)));
+  return launch('start', env, (out) => {
+    const url = servingUrl(out);
+    const passwords = Object.fromEntries(
+      [...out.matchAll(/^ {2}(\S+) +(.+?) {3}\(/gm)].map((m) => [m[1] as string, m[2] as string]),
+    );
+    return url && passwords.commander ? { url, passwords } : undefined;
   });
 }
 

@@ -160,6 +160,89 @@ const W = {
     zh: { planned: '待出发', departed: '途中', delivered: '已送达', cancelled: '已取消' },
     en: { planned: 'Planned', departed: 'On the way', delivered: 'Delivered', cancelled: 'Cancelled' },
   },
+  // Also the words of the audit log's details (src/modules/access/audit-words.ts) and of their pages.
+  skill: {
+    zh: {
+      sampler: '采样',
+      medical: '医护',
+      community: '社区',
+      volunteer: '志愿者',
+      driver: '司机',
+      site_staff: '隔离点工作人员',
+      chief: '三长（楼长/单元长/层长）',
+    },
+    en: {
+      sampler: 'Sampler',
+      medical: 'Medical',
+      community: 'Community',
+      volunteer: 'Volunteer',
+      driver: 'Driver',
+      site_staff: 'Site staff',
+      chief: 'Building/unit/floor chief',
+    },
+  },
+  shift: {
+    zh: { night: '夜班 0–8时', day: '白班 8–16时', evening: '晚班 16–24时' },
+    en: { night: 'Night 00–08', day: 'Day 08–16', evening: 'Evening 16–24' },
+  },
+  disinfectionPlace: {
+    zh: {
+      market: '农贸市场',
+      supermarket: '商超',
+      lift_stairwell: '电梯及楼道',
+      sampling_point: '采样点',
+      vehicle: '车辆',
+      garbage_point: '垃圾收集点',
+      site_common_area: '隔离点公共区域',
+      venue: '病例到访场所',
+      other: '其他',
+    },
+    en: {
+      market: 'Market',
+      supermarket: 'Supermarket',
+      lift_stairwell: 'Lift and stairwell',
+      sampling_point: 'Sampling point',
+      vehicle: 'Vehicle',
+      garbage_point: 'Garbage point',
+      site_common_area: 'Quarantine site common area',
+      venue: 'Venue a case visited',
+      other: 'Other',
+    },
+  },
+  medicalStatus: {
+    zh: {
+      requested: '已申请',
+      routed: '已派院',
+      vehicle_assigned: '已派车',
+      at_hospital: '已到院',
+      treated: '已诊治',
+      refused: '被拒诊',
+    },
+    en: {
+      requested: 'Requested',
+      routed: 'Routed',
+      vehicle_assigned: 'Vehicle assigned',
+      at_hospital: 'At the hospital',
+      treated: 'Treated',
+      refused: 'Refused',
+    },
+  },
+  medicalService: {
+    zh: {
+      dialysis: '血液透析',
+      delivery: '孕产分娩',
+      chemotherapy: '肿瘤化疗',
+      emergency: '急诊急救',
+      chronic_medicine: '慢病用药',
+    },
+    en: {
+      dialysis: 'Dialysis',
+      delivery: 'Delivery',
+      chemotherapy: 'Chemotherapy',
+      emergency: 'Emergency',
+      chronic_medicine: 'Chronic medicine',
+    },
+  },
 } satisfies Record<string, { zh: Record<string, string>; en: Record<string, string> }>;
 
 export type CodeDictionary = keyof typeof W;

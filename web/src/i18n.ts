@@ -2,6 +2,7 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { CODE_WORDS } from '../../src/domain/code-words.ts';
+import { AUDIT_VALUE_WORDS } from '../../src/modules/access/audit-words.ts';
 import { adminEn, adminZh } from './i18n/admin.ts';
 import { disinfectionEn, disinfectionZh } from './i18n/disinfection.ts';
 import { errorsZh } from './i18n/errors.ts';
@@ -143,21 +144,7 @@ const zh = {
     total: '共 {{n}} 人',
     totalMore: '超过 {{n}} 人',
   },
-  role: {
-    commander: '指挥长',
-    testing: '核酸检测组',
-    lab: '检测机构',
-    tracer: '流调人员',
-    dispatcher: '转运调度',
-    driver: '转运司机',
-    site_manager: '隔离点管理员',
-    community_worker: '社区工作者',
-    checkpoint_officer: '卡口核验员',
-    sampler: '采样人员',
-    viewer: '只读用户',
-    auditor: '审计员',
-    admin: '系统管理员',
-  },
+  role: AUDIT_VALUE_WORDS.role.zh,
   sex: CODE_WORDS.zh.sex,
   siteKind: {
     hotel: '隔离酒店',
@@ -979,21 +966,7 @@ const en: Messages = {
     total: '{{n}} people',
     totalMore: 'more than {{n}} people',
   },
-  role: {
-    commander: 'Commander',
-    testing: 'Testing team',
-    lab: 'Lab',
-    tracer: 'Tracer',
-    dispatcher: 'Dispatcher',
-    driver: 'Driver',
-    site_manager: 'Site manager',
-    community_worker: 'Community worker',
-    checkpoint_officer: 'Checkpoint officer',
-    sampler: 'Sampler',
-    viewer: 'Viewer',
-    auditor: 'Auditor',
-    admin: 'Administrator',
-  },
+  role: AUDIT_VALUE_WORDS.role.en,
   sex: CODE_WORDS.en.sex,
   siteKind: {
     hotel: 'Hotel',

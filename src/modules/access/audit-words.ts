@@ -640,26 +640,7 @@ export const AUDIT_VALUE_WORDS = {
     auditor: 'Auditor',
     admin: 'Administrator',
   }),
-  skill: both(
-    {
-      sampler: '采样',
-      medical: '医护',
-      community: '社区',
-      volunteer: '志愿者',
-      driver: '司机',
-      site_staff: '隔离点工作人员',
-      chief: '三长（楼长/单元长/层长）',
-    },
-    {
-      sampler: 'Sampler',
-      medical: 'Medical',
-      community: 'Community',
-      volunteer: 'Volunteer',
-      driver: 'Driver',
-      site_staff: 'Site staff',
-      chief: 'Building/unit/floor chief',
-    },
-  ),
+  skill: both(CODE_WORDS.zh.skill, CODE_WORDS.en.skill),
   loginReason: both(
     { unknown_user: '用户名不存在', bad_password: '密码错误', locked: '账号已锁定', disabled: '账号已停用' },
     {
@@ -730,24 +711,7 @@ export const AUDIT_VALUE_WORDS = {
     { committed: '已导入', rejected: '整批退回' },
     { committed: 'Imported', rejected: 'Rejected' },
   ),
-  medicalStatus: both(
-    {
-      requested: '已申请',
-      routed: '已派院',
-      vehicle_assigned: '已派车',
-      at_hospital: '已到院',
-      treated: '已诊治',
-      refused: '被拒诊',
-    },
-    {
-      requested: 'Requested',
-      routed: 'Routed',
-      vehicle_assigned: 'Vehicle assigned',
-      at_hospital: 'At the hospital',
-      treated: 'Treated',
-      refused: 'Refused',
-    },
-  ),
+  medicalStatus: both(CODE_WORDS.zh.medicalStatus, CODE_WORDS.en.medicalStatus),
   workerStatus: both(
     { on_duty: '在岗', resting: '轮休', quarantined: '隔离中', left: '已离岗' },
     { on_duty: 'On duty', resting: 'Resting', quarantined: 'In quarantine', left: 'Left' },
@@ -757,22 +721,7 @@ export const AUDIT_VALUE_WORDS = {
     { red: '红码', yellow: '黄码', green: '绿码' },
     { red: 'Red code', yellow: 'Yellow code', green: 'Green code' },
   ),
-  service: both(
-    {
-      dialysis: '血液透析',
-      delivery: '孕产分娩',
-      chemotherapy: '肿瘤化疗',
-      emergency: '急诊急救',
-      chronic_medicine: '慢病用药',
-    },
-    {
-      dialysis: 'Dialysis',
-      delivery: 'Delivery',
-      chemotherapy: 'Chemotherapy',
-      emergency: 'Emergency',
-      chronic_medicine: 'Chronic medicine',
-    },
-  ),
+  service: both(CODE_WORDS.zh.medicalService, CODE_WORDS.en.medicalService),
   medicalUrgency: both(
     { emergency: '急诊', urgent: '加急', routine: '常规' },
     { emergency: 'Emergency', urgent: 'Urgent', routine: 'Routine' },
@@ -797,34 +746,8 @@ export const AUDIT_VALUE_WORDS = {
     { door: '送货到门', gate: '小区门口自取' },
     { door: 'To the door', gate: 'Pick-up at the gate' },
   ),
-  shift: both(
-    { night: '夜班 0–8时', day: '白班 8–16时', evening: '晚班 16–24时' },
-    { night: 'Night 00–08', day: 'Day 08–16', evening: 'Evening 16–24' },
-  ),
-  placeKind: both(
-    {
-      market: '农贸市场',
-      supermarket: '商超',
-      lift_stairwell: '电梯及楼道',
-      sampling_point: '采样点',
-      vehicle: '车辆',
-      garbage_point: '垃圾收集点',
-      site_common_area: '隔离点公共区域',
-      venue: '病例到访场所',
-      other: '其他',
-    },
-    {
-      market: 'Market',
-      supermarket: 'Supermarket',
-      lift_stairwell: 'Lift and stairwell',
-      sampling_point: 'Sampling point',
-      vehicle: 'Vehicle',
-      garbage_point: 'Garbage point',
-      site_common_area: 'Quarantine site common area',
-      venue: 'Venue a case visited',
-      other: 'Other',
-    },
-  ),
+  shift: both(CODE_WORDS.zh.shift, CODE_WORDS.en.shift),
+  placeKind: both(CODE_WORDS.zh.disinfectionPlace, CODE_WORDS.en.disinfectionPlace),
   agent: both(
     {
       chlorine: '含氯消毒剂',

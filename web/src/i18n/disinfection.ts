@@ -2,6 +2,7 @@
  * The words of the 环境消杀 page (web/src/pages/Disinfection.tsx), under `disinfection.*`. Merged into
  * web/src/i18n.ts as `disinfection: disinfectionZh` (Chinese) and `disinfection: disinfectionEn` (English).
  */
+import { CODE_WORDS } from '../../../src/domain/code-words.ts';
 
 export const disinfectionZh = {
   nav: '环境消杀',
@@ -10,17 +11,7 @@ export const disinfectionZh = {
     '重点场所按频次消杀，病例所在楼栋的电梯楼道和到访场所当天消杀。到期未完成的任务进入包保清单，逾期逐日上报。隔离房间的终末消杀在“隔离管控”页。',
   area: '区域',
   allAreas: '全部辖区',
-  kind: {
-    market: '农贸市场',
-    supermarket: '商超',
-    lift_stairwell: '电梯及楼道',
-    sampling_point: '采样点',
-    vehicle: '车辆',
-    garbage_point: '垃圾收集点',
-    site_common_area: '隔离点公共区域',
-    venue: '病例到访场所',
-    other: '其他',
-  },
+  kind: CODE_WORDS.zh.disinfectionPlace,
   reason: { schedule: '按频次', case_building: '病例所在楼栋', case_venue: '病例到访场所' },
   agent: {
     chlorine: '含氯消毒剂',
@@ -109,17 +100,7 @@ export const disinfectionEn: typeof disinfectionZh = {
     'Key places are disinfected at their frequency; a case’s lift and stairwell and the venues it visited the same day. A disinfection not done in time goes on the responsibility list and climbs one level a day. Terminal disinfection of quarantine rooms is on the Isolation page.',
   area: 'Area',
   allAreas: 'My whole jurisdiction',
-  kind: {
-    market: 'Market',
-    supermarket: 'Supermarket',
-    lift_stairwell: 'Lift and stairwell',
-    sampling_point: 'Sampling point',
-    vehicle: 'Vehicle',
-    garbage_point: 'Garbage point',
-    site_common_area: 'Quarantine site common area',
-    venue: 'Venue a case visited',
-    other: 'Other',
-  },
+  kind: CODE_WORDS.en.disinfectionPlace,
   reason: { schedule: 'Scheduled', case_building: 'Case’s building', case_venue: 'Venue a case visited' },
   agent: {
     chlorine: 'Chlorine disinfectant',

@@ -3,6 +3,7 @@
  * `forces: forcesZh` (Chinese) and `forces: forcesEn` (English). `reason.*` renders the roster's reasons (a code
  * and parameters, src/domain/roster-proposer.ts `RosterReason`).
  */
+import { CODE_WORDS } from '../../../src/domain/code-words.ts';
 
 export const forcesZh = {
   nav: '力量调配',
@@ -12,16 +13,8 @@ export const forcesZh = {
   day: '日期',
   area: '区域',
   allAreas: '全部辖区',
-  skill: {
-    sampler: '采样',
-    medical: '医护',
-    community: '社区',
-    volunteer: '志愿者',
-    driver: '司机',
-    site_staff: '隔离点工作人员',
-    chief: '三长（楼长/单元长/层长）',
-  },
-  shift: { night: '夜班 0–8时', day: '白班 8–16时', evening: '晚班 16–24时' },
+  skill: CODE_WORDS.zh.skill,
+  shift: CODE_WORDS.zh.shift,
   status: { on_duty: '在岗', resting: '轮休', quarantined: '隔离中', left: '已离岗' },
   rosterStatus: { draft: '草稿（待确认）', confirmed: '已确认' },
   source: {
@@ -121,16 +114,8 @@ export const forcesEn: typeof forcesZh = {
   day: 'Day',
   area: 'Area',
   allAreas: 'Whole jurisdiction',
-  skill: {
-    sampler: 'Sampler',
-    medical: 'Medical',
-    community: 'Community',
-    volunteer: 'Volunteer',
-    driver: 'Driver',
-    site_staff: 'Site staff',
-    chief: 'Building/unit/floor chief',
-  },
-  shift: { night: 'Night 00–08', day: 'Day 08–16', evening: 'Evening 16–24' },
+  skill: CODE_WORDS.en.skill,
+  shift: CODE_WORDS.en.shift,
   status: { on_duty: 'On duty', resting: 'Resting', quarantined: 'In quarantine', left: 'Left' },
   rosterStatus: { draft: 'Draft (to confirm)', confirmed: 'Confirmed' },
   source: {

@@ -2,19 +2,14 @@
  * The words of the 就医 page (web/src/pages/Medical.tsx), under `medical.*`. Merged into web/src/i18n.ts as
  * `medical: medicalZh` (Chinese) and `medical: medicalEn` (English).
  */
+import { CODE_WORDS } from '../../../src/domain/code-words.ts';
 
 export const medicalZh = {
   nav: '就医保障',
   title: '就医保障',
   intro:
     '封控区、管控区居民和隔离人员的就医需求：透析、孕产、化疗、急诊、慢病用药。按健康码颜色派往红码、黄码、绿码医院，派车接送，每一步记录时间；拒诊立即记录并上报，急诊30分钟无进展即为红色事项。不得以任何理由推诿拒收。',
-  service: {
-    dialysis: '血液透析',
-    delivery: '孕产分娩',
-    chemotherapy: '肿瘤化疗',
-    emergency: '急诊急救',
-    chronic_medicine: '慢病用药',
-  },
+  service: CODE_WORDS.zh.medicalService,
   urgency: { emergency: '急诊', urgent: '加急', routine: '常规' },
   colour: { red: '红码', yellow: '黄码', green: '绿码' },
   hospitalColour: { red: '红码医院', yellow: '黄码医院', green: '绿码医院' },
@@ -24,14 +19,7 @@ export const medicalZh = {
     lockdown_zone: '封控区',
     control_zone: '管控区',
   },
-  status: {
-    requested: '已申请',
-    routed: '已派院',
-    vehicle_assigned: '已派车',
-    at_hospital: '已到院',
-    treated: '已诊治',
-    refused: '被拒诊',
-  },
+  status: CODE_WORDS.zh.medicalStatus,
   steps: {
     requested: '申请',
     routed: '派院',
@@ -162,13 +150,7 @@ export const medicalEn: typeof medicalZh = {
   title: 'Medical care',
   intro:
     'Care for residents of lockdown and control zones and people in quarantine: dialysis, delivery, chemotherapy, emergencies, chronic medicine. Routed to red-, yellow- or green-code hospitals by health-code colour, with transport, each step timed; a refusal is recorded and escalated at once, and an emergency without progress for 30 minutes is a red item. No patient may be refused.',
-  service: {
-    dialysis: 'Dialysis',
-    delivery: 'Delivery',
-    chemotherapy: 'Chemotherapy',
-    emergency: 'Emergency',
-    chronic_medicine: 'Chronic medicine',
-  },
+  service: CODE_WORDS.en.medicalService,
   urgency: { emergency: 'Emergency', urgent: 'Urgent', routine: 'Routine' },
   colour: { red: 'Red code', yellow: 'Yellow code', green: 'Green code' },
   hospitalColour: { red: 'Red-code hospital', yellow: 'Yellow-code hospital', green: 'Green-code hospital' },
@@ -178,14 +160,7 @@ export const medicalEn: typeof medicalZh = {
     lockdown_zone: 'Lockdown zone',
     control_zone: 'Control zone',
   },
-  status: {
-    requested: 'Requested',
-    routed: 'Routed',
-    vehicle_assigned: 'Vehicle assigned',
-    at_hospital: 'At the hospital',
-    treated: 'Treated',
-    refused: 'Refused',
-  },
+  status: CODE_WORDS.en.medicalStatus,
   steps: {
     requested: 'Asked',
     routed: 'Routed',
