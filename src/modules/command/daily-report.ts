@@ -13,7 +13,7 @@ import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { type DisinfectionFigures, disinfectionFigures } from '../disinfection/lists.ts';
 import { type ForcesFigures, forcesFigures } from '../forces/figures.ts';
-import { siteInService } from '../isolation/waiting.ts';
+import { siteInService, siteTakesPeople } from '../isolation/waiting.ts';
 import { type MEDICAL_FIGURES, medicalFigures } from '../medical/emergency-clock.ts';
 import { type SupplyFigures, supplyFigures } from '../supplies/figures.ts';
 
@@ -147,16 +147,16 @@ export async function dailyReport(
   const cp: unknown[] = [];
   const capacity = await db.query<Record<string, number>>(
     `SELECT
-       count(*) FILTER (WHERE u.kind = 'room' AND u.status = 'available') AS quarantine_rooms_free,
+       count(*) FILTER (WHERE u.kind = 'room' AND u.status = 'available' AND u.takes) AS quarantine_rooms_free,
        count(*) FILTER (WHERE u.kind = 'room' AND u.status IN ('reserved', 'occupied')) AS quarantine_rooms_occupied,
        count(*) FILTER (WHERE u.kind = 'room' AND u.status IN ('awaiting_disinfection', 'disinfecting')) AS quarantine_rooms_in_turnover,
        count(*) FILTER (WHERE u.site_kind = 'shelter_hospital' AND u.status IN ('reserved', 'occupied')) AS shelter_beds_used,
-       count(*) FILTER (WHERE u.site_kind = 'shelter_hospital' AND u.status = 'available') AS shelter_beds_free,
+       count(*) FILTER (WHERE u.site_kind = 'shelter_hospital' AND u.status = 'available' AND u.takes) AS shelter_beds_free,
        count(*) FILTER (WHERE u.site_kind = 'designated_hospital' AND u.status IN ('reserved', 'occupied')) AS designated_beds_used,
-       count(*) FILTER (WHERE u.site_kind = 'designated_hospital' AND u.status = 'available') AS designated_beds_free
-     FROM (SELECT 'room' AS kind, s.kind AS site_kind, r.status, s.area_code FROM rooms r JOIN sites s ON s.id = r.site_id WHERE ${siteInService('s')}
+       count(*) FILTER (WHERE u.site_kind = 'designated_hospital' AND u.status = 'available' AND u.takes) AS designated_beds_free
+     FROM (SELECT 'room' AS kind, s.kind AS site_kind, r.status, s.area_code, ${siteTakesPeople('s')} AS takes FROM rooms r JOIN sites s ON s.id = r.site_id WHERE ${siteInService('s')}
            UNION ALL
-           SELECT 'bed', s.kind, b.status, s.area_code FROM beds b JOIN sites s ON s.id = b.site_id WHERE ${siteInService('s')}) u
+           SELECT 'bed', s.kind, b.status, s.area_code, ${siteTakesPeople('s')} FROM beds b JOIN sites s ON s.id = b.site_id WHERE ${siteInService('s')}) u
     WHERE ${scopeCondition('u.area_code', scope, cp)}`,
     cp,
   );

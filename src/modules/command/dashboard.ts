@@ -11,7 +11,7 @@
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { forcesFigureRows } from '../forces/figures.ts';
-import { siteInService, waitingForPlace } from '../isolation/waiting.ts';
+import { siteInService, siteTakesPeople, waitingForPlace } from '../isolation/waiting.ts';
 import { medicalFigureRows } from '../medical/emergency-clock.ts';
 import { supplyFigureRows } from '../supplies/figures.ts';
 
@@ -110,14 +110,15 @@ export async function refreshDashboard(db: Db, clock: Clock): Promise<{ areas: n
          SELECT area_code, 'disinfections_late', count(*) FROM tasks
           WHERE kind = 'env_disinfection' AND status <> 'cancelled' AND due_at < $2 AND (status = 'open' OR done_at > $2) GROUP BY 1
          UNION ALL
+         -- Units of sites in service; a unit is free ('available') only where the site takes people now.
          SELECT s.area_code, 'rooms_' || r.status, count(*) FROM rooms r JOIN sites s ON s.id = r.site_id
-          WHERE ${siteInService('s')} GROUP BY 1, 2
+          WHERE ${siteInService('s')} AND (r.status <> 'available' OR ${siteTakesPeople('s')}) GROUP BY 1, 2
          UNION ALL
          SELECT s.area_code, 'rooms_freed_today', count(*) FROM rooms r JOIN sites s ON s.id = r.site_id
           WHERE r.status = 'available' AND r.vacated_at >= $1 GROUP BY 1
          UNION ALL
          SELECT s.area_code, 'beds_' || s.kind || '_' || b.status, count(*) FROM beds b JOIN sites s ON s.id = b.site_id
-          WHERE ${siteInService('s')} GROUP BY 1, 2
+          WHERE ${siteInService('s')} AND (b.status <> 'available' OR ${siteTakesPeople('s')}) GROUP BY 1, 2
        ), rolled AS (
          SELECT up.area, raw.k, sum(raw.n)::int8 AS n FROM raw ${rollup('raw.area_code')} GROUP BY 1, 2
        )

@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../../db/types.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { siteTakesPeople } from './waiting.ts';
 
 export function beijingDayBounds(day: string): { from: Date; to: Date } {
   const from = new Date(`${day}T00:00:00+08:00`);
@@ -44,7 +45,7 @@ export async function turnoverBoard(db: Queryable, scope: Scope, day: string, no
   );
   const occParams: unknown[] = [];
   const occupancy = await db.query(
-    `SELECT s.id, s.name, s.kind, s.status,
+    `SELECT s.id, s.name, s.kind, s.status, ${siteTakesPeople('s')} AS takes_people,
             count(*) FILTER (WHERE u.status = 'available') AS available,
             count(*) FILTER (WHERE u.status = 'reserved') AS reserved,
             count(*) FILTER (WHERE u.status = 'occupied') AS occupied,

@@ -21,6 +21,7 @@ import { AppError } from '../../lib/errors.ts';
 import { loadFreeUnits } from './place-backlog.ts';
 import { lockStay, type PlacementRow } from './stay-scope.ts';
 import { disinfectionTask } from './stays.ts';
+import { siteTakesPeople } from './waiting.ts';
 
 export interface MovedStay {
   from_placement: number;
@@ -77,14 +78,17 @@ export async function moveStay(
       kind: SiteKind;
       status: string;
       accepted_at: Date | null;
-    }>('SELECT id, name, kind, status, accepted_at FROM sites WHERE id = $1', [request.siteId]);
+      takes_people: boolean;
+    }>(`SELECT id, name, kind, status, accepted_at, ${siteTakesPeople('sites')} AS takes_people FROM sites WHERE id = $1`, [
+      request.siteId,
+    ]);
     const site = rows[0];
     if (!site) throw new AppError(404, 'site_not_found', `site ${request.siteId} was not found`);
     if (site.id === fromSite)
       throw new AppError(409, 'same_site', `stay ${id} is already at site ${site.id} (${site.name})`);
     if (site.status === 'full')
       throw new AppError(409, 'site_full', `site ${site.id} (${site.name}) is marked full`);
-    if (site.status !== 'active' || site.accepted_at === null)
+    if (!site.takes_people)
       throw new AppError(
         409,
         'site_not_active',

@@ -130,7 +130,29 @@ describeBackends('twin: figures shown in two places agree', (ctx) => {
     const accepted = await check();
     expect(accepted.get('rooms_free').values.dashboard).toBe((free.dashboard ?? 0) + site.rooms);
     expect(accepted.get('rooms_free').values.dashboard).toBe(accepted.get('rooms_free').values.daily_report);
+    expect(accepted.get('rooms_free').values.forecast).toBe(accepted.get('rooms_free').values.dashboard);
     expect(disagreeing(accepted.checks)).toEqual(KNOWN);
+    // Active but its acceptance withdrawn, then closing: in service (its stays go on) but it takes nobody, so no
+    // place counts its rooms as free (one definition: siteTakesPeople), while they still count as rooms in service.
+    const inUse = accepted.get('rooms_in_use').values.dashboard;
+    for (const change of [
+      () => ctx.db.query('UPDATE sites SET accepted_at = NULL WHERE id = $1', [site.id]),
+      async () => {
+        await ctx.db.query('UPDATE sites SET accepted_at = now() WHERE id = $1', [site.id]);
+        await ctx.db.transaction((tx) => moveSite(tx, clock, site.id, 'close', ''));
+      },
+    ]) {
+      await change();
+      const after = await check();
+      expect(after.get('rooms_free').values).toEqual({
+        dashboard: free.dashboard,
+        daily_report: free.dashboard,
+        board: free.dashboard,
+        forecast: free.dashboard,
+      });
+      expect(after.get('rooms_in_use').values.dashboard).toBe(inUse);
+      expect(disagreeing(after.checks)).toEqual(KNOWN);
+    }
   });
 
   it('contacts who became cases, waiting for a bed: every place counts them', async () => {

@@ -29,9 +29,9 @@
  *     under `edition`: the statuses that edition centralises, without an open stay).
  *   · at_home_<kind>_<category>: dashboard home_* (active home stays); stock at_home for today.
  *   · tasks_open, tasks_overdue: dashboard tasks_open / tasks_overdue; responsibility items that are tasks.
- *   · rooms_free / rooms_in_use / rooms_in_turnover, shelter_beds_* / designated_beds_*: dashboard rooms_* and
- *     beds_* and the report's capacity (units of sites in service: `siteInService`); board occupancy summed over
- *     the sites active, full or closing
+ *   · rooms_free (also the forecast's free rooms, today only) / rooms_in_use / rooms_in_turnover, shelter_beds_* / designated_beds_*: dashboard rooms_* and
+ *     beds_* and the report's capacity (units of sites in service: `siteInService`; free units only of the sites
+ *     that take people now: `siteTakesPeople`); board occupancy summed over the sites active, full or closing
  *     (rooms from room sites, beds from hospitals).
  *   · cumulative_confirmed / cumulative_asymptomatic (today only): dashboard cases_<severity>; report cumulative.
  *   · medical_*, supply_*, forces_* and loop_test_gaps (就医, 保供, 力量调配; today only): dashboard vs the report's
@@ -40,8 +40,7 @@
  *
  * Known disagreements (findings, see figures.test.ts): waiting_for_placement — the stock's backlog and the
  * responsibility list leave out the secondary contacts the 8th edition centralises, and the dashboard and the
- * responsibility list leave out a contact who became a case once their contact's stay has ended ('transferred');
- * rooms_free — the daily report counts the rooms of sites under inspection (and closed ones) as free.
+ * responsibility list leave out a contact who became a case once their contact's stay has ended ('transferred').
  * Possible ones not seen yet: contacts found — the report counts a person under both levels when linked at both,
  * and a case linked as a contact, where the dashboard's events count one rise of status; waiting under the 9th
  * edition — a secondary contact whose home isolation has not started yet is waiting on the dashboard only.
@@ -52,7 +51,6 @@
  * - dashboard rooms_freed_today (rooms back 'available' whose vacated_at is today) vs board units_freed_today
  *   (terminal disinfections finished today, rooms and beds): a room vacated yesterday and disinfected today counts
  *   only on the board, a bed only on the board.
- * - forecast rooms.free / beds.free: only sites 'active' (where a placement may go), not 'full' or 'closing'.
  * - stock new_today (placed today and still held at the end of the day) vs placed_today (placed today, whatever
  *   happened since).
  * - dashboard positives_today (people: 'testing.person_positive' events) vs report positive_tubes (tubes, pooled
@@ -75,7 +73,7 @@ import {
 } from '../../modules/command/dashboard.ts';
 import { openItems } from '../../modules/command/responsibility.ts';
 import { turnoverBoard } from '../../modules/isolation/board.ts';
-import { stockAndIncrement } from '../../modules/isolation/capacity.ts';
+import { forecast, stockAndIncrement } from '../../modules/isolation/capacity.ts';
 import { loadWaiting } from '../../modules/isolation/place-backlog.ts';
 
 export interface FigureCheck {
@@ -101,6 +99,7 @@ const DAY_MS = 86_400_000;
 interface OccupancyRow {
   kind: string;
   status: string;
+  takes_people: boolean;
   available: number;
   reserved: number;
   occupied: number;
@@ -131,6 +130,7 @@ export async function crossCheckFigures(
   const series = seriesOf('');
   const report = await dailyReport(db, UNSCOPED, day, now);
   const board = await turnoverBoard(db, UNSCOPED, day, now);
+  const outlook = await forecast(db, UNSCOPED, now);
   const stock = await stockAndIncrement(db, UNSCOPED, day);
   const items = await openItems(db, UNSCOPED);
   const engine = await loadWaiting(db, UNSCOPED, options.edition ?? '8th', now);
@@ -272,12 +272,16 @@ export async function crossCheckFigures(
     occupancy
       .filter((o) => kinds(o.kind))
       .reduce((n, o) => n + cols.reduce((m, c) => m + Number(o[c]), 0), 0);
+  // Free: available units of the sites that take people now (siteTakesPeople), the same on every screen.
+  const freeUnits = (kinds: (kind: string) => boolean) =>
+    occupancy.filter((o) => kinds(o.kind) && o.takes_people).reduce((n, o) => n + Number(o.available), 0);
   const roomSite = (kind: string) => !HOSPITALS.has(kind);
   const cap = report.capacity;
   add('rooms_free', {
     dashboard: k('rooms_available'),
     daily_report: cap.quarantine_rooms_free,
-    board: occ(roomSite, ['available']),
+    board: freeUnits(roomSite),
+    forecast: ifToday(() => outlook.rooms.free),
   });
   add('rooms_in_use', {
     dashboard: k('rooms_reserved') + k('rooms_occupied'),
@@ -302,7 +306,7 @@ export async function crossCheckFigures(
     add(`${label}_beds_free`, {
       dashboard: k(`beds_${kind}_available`),
       daily_report: free,
-      board: occ((sk) => sk === kind, ['available']),
+      board: freeUnits((sk) => sk === kind),
     });
   }
   // The modules beside the loop (today only: the dashboard shows today's and the open ones now).
