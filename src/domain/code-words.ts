@@ -243,6 +243,10 @@ const W = {
       chronic_medicine: 'Chronic medicine',
     },
   },
+  edition: {
+    zh: { '8th': '第八版方案', '9th': '第九版方案' },
+    en: { '8th': '8th edition', '9th': '9th edition' },
+  },
 } satisfies Record<string, { zh: Record<string, string>; en: Record<string, string> }>;
 
 export type CodeDictionary = keyof typeof W;

@@ -46,6 +46,16 @@ describe('phrases', () => {
     expect(english(streets)).toBe('no planned case trip to 220202001 has 2 free seat(s)');
   });
 
+  it("writes times in Beijing time, or as the reader's screen writes them", () => {
+    const p = phrase('zn.last_case', { at: { at: '2022-03-21T04:00:00.000Z' } });
+    expect(renderPhrase(p, 'zh')).toContain('2022-03-21 12:00');
+    expect(renderPhrase(p, 'zh', { time: (iso) => `<${iso.slice(0, 10)}>` })).toContain('<2022-03-21>');
+    // Not a time: shown as written, not passed on.
+    expect(renderPhrase(phrase('zn.last_case', { at: { at: 'soon' } }), 'zh', { time: () => 'x' })).toContain(
+      'soon',
+    );
+  });
+
   it('shows an unknown key (from a newer server) rather than nothing', () => {
     expect(renderPhrase({ k: 'zz.new' as never }, 'zh')).toBe('zz.new');
   });

@@ -304,6 +304,8 @@ export function phrase(k: PhraseKey, p?: Phrase['p']): Phrase {
 export interface RenderOptions {
   /** An area code's name; without it the code is shown. */
   area?: (code: string) => string;
+  /** An instant (ISO) as the reader's screen writes times; without it, `YYYY-MM-DD HH:mm` in Beijing time. */
+  time?: (iso: string) => string;
 }
 
 const PART_SEP: Record<Lang, string> = { en: '; ', zh: '；' };
@@ -332,7 +334,10 @@ function renderArg(a: PhraseArg, lang: Lang, o: RenderOptions): string {
       lang,
     );
   if (isPhrase(a as PhraseArg)) return renderOne(a as Phrase, lang, o);
-  if ('at' in (a as object)) return beijingTime((a as { at: string }).at);
+  if ('at' in (a as object)) {
+    const at = (a as { at: string }).at;
+    return o.time && Number.isFinite(Date.parse(at)) ? o.time(at) : beijingTime(at);
+  }
   const code = (a as { area: string }).area;
   return o.area ? o.area(code) : code;
 }

@@ -4,6 +4,7 @@
  */
 import { type Phrase, renderPhrase } from '../../src/domain/phrase.ts';
 import { areaName } from './area-names.ts';
+import { beijingDateTime } from './beijing-time.ts';
 import i18n from './i18n.ts';
 
 export type { Phrase };
@@ -12,6 +13,9 @@ export function reasonText(
   phrase: Phrase | readonly Phrase[] | null | undefined,
   english: string | null | undefined,
 ): string {
-  if (phrase) return renderPhrase(phrase, i18n.language === 'en' ? 'en' : 'zh', { area: areaName });
+  const lang = i18n.language === 'en' ? 'en' : 'zh';
+  // Times read as every other time on the screen (the tables' short Beijing date and time).
+  if (phrase)
+    return renderPhrase(phrase, lang, { area: areaName, time: (iso) => beijingDateTime(iso, lang) });
   return english ?? '';
 }

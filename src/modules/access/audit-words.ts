@@ -641,6 +641,7 @@ export const AUDIT_VALUE_WORDS = {
     admin: 'Administrator',
   }),
   skill: both(CODE_WORDS.zh.skill, CODE_WORDS.en.skill),
+  edition: both(CODE_WORDS.zh.edition, CODE_WORDS.en.edition),
   loginReason: both(
     { unknown_user: '用户名不存在', bad_password: '密码错误', locked: '账号已锁定', disabled: '账号已停用' },
     {
@@ -798,6 +799,7 @@ export const AUDIT_VALUE_OF: Record<string, AuditValueDict | 'action' | 'area'> 
   'disinfection.place_created kind': 'placeKind',
   agent: 'agent',
   'person.list status': 'listStatus',
+  'person.exported status': 'listStatus',
   'isolation.stays_exported status': 'stayStatus',
   'medical.* status': 'medicalStatus',
   'transfer.trips_exported status': 'tripStatus',
@@ -816,6 +818,7 @@ export const AUDIT_VALUE_OF: Record<string, AuditValueDict | 'action' | 'area'> 
   worker_kind: 'workerKind',
   deliver_to: 'deliverTo',
   shift: 'shift',
+  edition: 'edition',
   format: 'format',
   export: 'format',
   query: 'yesNo',

@@ -345,7 +345,7 @@ export const commandRoutes: FastifyPluginAsync<{
       const items = await responsibilityList(db, scopeOf(p), clock.now(), req.query);
       const withNames = p.permissions.has('person.read');
       await recordRead(db, clock, p, {
-        action: withNames ? 'person.list' : 'command.responsibility_exported',
+        action: withNames ? 'person.exported' : 'command.responsibility_exported',
         subjectType: withNames ? 'person' : 'task',
         areaCode: p.jurisdiction || undefined,
         details: { list: 'responsibility', export: req.query.format, items: items.length },

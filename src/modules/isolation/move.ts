@@ -79,9 +79,10 @@ export async function moveStay(
       status: string;
       accepted_at: Date | null;
       takes_people: boolean;
-    }>(`SELECT id, name, kind, status, accepted_at, ${siteTakesPeople('sites')} AS takes_people FROM sites WHERE id = $1`, [
-      request.siteId,
-    ]);
+    }>(
+      `SELECT id, name, kind, status, accepted_at, ${siteTakesPeople('sites')} AS takes_people FROM sites WHERE id = $1`,
+      [request.siteId],
+    );
     const site = rows[0];
     if (!site) throw new AppError(404, 'site_not_found', `site ${request.siteId} was not found`);
     if (site.id === fromSite)

@@ -103,7 +103,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       const principal = principalOf(req);
       const names = principal.permissions.has('person.read');
       await recordRead(db, clock, principal, {
-        action: names ? 'person.list' : 'isolation.stays_exported',
+        action: names ? 'person.exported' : 'isolation.stays_exported',
         subjectType: names ? 'person' : 'placement',
         areaCode: principal.jurisdiction || undefined,
         details: { list: 'stays', export: req.query.format, status: req.query.status ?? null },

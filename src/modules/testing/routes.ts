@@ -736,7 +736,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
         names: can(principal, 'person.read'),
       };
       await recordRead(db, clock, principal, {
-        action: filter.names ? 'person.list' : 'testing.tasks_exported',
+        action: filter.names ? 'person.exported' : 'testing.tasks_exported',
         subjectType: filter.names ? 'person' : 'task',
         areaCode: scope.prefix || undefined,
         details: {
