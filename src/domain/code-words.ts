@@ -243,6 +243,26 @@ const W = {
       chronic_medicine: 'Chronic medicine',
     },
   },
+  contactSource: {
+    zh: {
+      household: '同户',
+      building_floor: '同单元上下层',
+      venue: '场所码',
+      colocation: '时空伴随',
+      manual: '流调补充',
+    },
+    en: {
+      household: 'Household',
+      building_floor: 'Same stairwell floors',
+      venue: 'Venue check-in',
+      colocation: 'Co-location',
+      manual: 'Investigation',
+    },
+  },
+  homeKind: {
+    zh: { isolation: '居家隔离', monitoring: '居家健康监测' },
+    en: { isolation: 'home isolation', monitoring: 'home health monitoring' },
+  },
   edition: {
     zh: { '8th': '第八版方案', '9th': '第九版方案' },
     en: { '8th': '8th edition', '9th': '9th edition' },

@@ -51,6 +51,7 @@ const SCOPED_READS = new Set([
   'GET /api/users',
   'GET /api/tokens',
   'GET /api/testing/rounds/:id/unsampled',
+  'GET /api/testing/rounds/:id/unsampled/export',
   'GET /api/tasks',
   'GET /api/tasks/export',
   'GET /api/testing/rounds/:id/coverage',
@@ -59,10 +60,12 @@ const SCOPED_READS = new Set([
   'GET /api/tracing/cases/:id/contacts',
   'GET /api/tracing/chains',
   'GET /api/tracing/general-contacts',
+  'GET /api/tracing/general-contacts/export',
   'GET /api/isolation/stays',
   'GET /api/isolation/stays/export',
   'GET /api/persons/names',
   'GET /api/isolation/home',
+  'GET /api/isolation/home/export',
   'GET /api/transfer/trips',
   'GET /api/transfer/trips/export',
   'GET /api/transfer/clocks',
@@ -388,6 +391,19 @@ describeBackends('access control', (ctx) => {
             expect(list.statusCode).toBe(200);
             for (const h of list.json().items)
               for (const m of h.members) expect(inside(m.area_code)).toBe(true);
+            // Its export: every resident of the list, or a refusal for an area outside the jurisdiction.
+            const exported = await get(`/api/testing/rounds/1/unsampled/export?format=csv&area=${askedArea}`);
+            if (askedArea.startsWith(jurisdiction) || jurisdiction.startsWith(askedArea)) {
+              expect(exported.statusCode).toBe(200);
+              const lines = exported.body
+                .replace(/^\uFEFF/, '')
+                .trim()
+                .split('\r\n')
+                .slice(1);
+              expect(lines).toHaveLength(
+                list.json().items.reduce((n: number, h: { members: unknown[] }) => n + h.members.length, 0),
+              );
+            } else expect(exported.statusCode).toBe(403);
           }
           const tasks = await get('/api/tasks?limit=1000');
           if (ROLE_PERMISSIONS[role].includes('task.read')) {
@@ -421,6 +437,10 @@ describeBackends('access control', (ctx) => {
           if (ROLE_PERMISSIONS[role].includes('isolation.manage')) {
             expect(home.statusCode).toBe(200);
             for (const x of home.json().items) expect(inside(x.area_code)).toBe(true);
+            expect(home.json().total).toBe(home.json().items.length);
+            expect(await exportedRows(get, '/api/isolation/home/export')).toHaveLength(
+              home.json().items.length,
+            );
           } else expect(home.statusCode).toBe(403);
           // Today's task list: only items of the jurisdiction.
           const resp = await get('/api/responsibility');
@@ -476,6 +496,10 @@ describeBackends('access control', (ctx) => {
             expect(general.statusCode).toBe(200);
             for (const x of general.json().items) expect(inside(x.area_code)).toBe(true);
             if (jurisdiction === '2202') expect(general.json().items.length).toBeGreaterThan(0);
+            expect(general.json().total).toBe(general.json().items.length);
+            expect(await exportedRows(get, '/api/tracing/general-contacts/export')).toHaveLength(
+              general.json().items.length,
+            );
             for (const cl of (await get('/api/tracing/chains')).json().clusters) {
               for (const c of cl.cases) expect(inside(c.area_code)).toBe(true);
             }

@@ -5,7 +5,9 @@ import { describeBackends } from '../../db/testing.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { buildApp } from '../../server/app.ts';
 import { loginAs, type TestSession } from '../../server/test-auth.ts';
+import { UNSCOPED } from '../access/scope.ts';
 import { seedCity } from '../registry/seed-city.ts';
+import { type HomeStayRow, homeStays } from './home-list.ts';
 
 const clock = new ManualClock('2022-06-28T02:00:00Z');
 
@@ -71,6 +73,38 @@ describeBackends('stays at home', (ctx) => {
     expect(tasks.rows).toHaveLength(secondary.length * 3);
     for (const t of tasks.rows)
       expect(t.area_code).toBe(secondary.find((p) => p.id === t.person_id)?.area_code);
+    // The list says how many there are; a short page says so too, and the export holds them all, in words.
+    const short = (await call('GET', '/api/isolation/home?limit=1')).json();
+    expect(short.items).toHaveLength(1);
+    expect(short.total).toBe(secondary.length);
+    const csv = await call('GET', '/api/isolation/home/export?format=csv');
+    expect(csv.statusCode, csv.body).toBe(200);
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
+    expect(lines[0]).toBe('居家编号,姓名,所在区域,方式,类别,方案版本,开始,到期,待做检测');
+    expect(lines).toHaveLength(secondary.length + 1);
+    expect(lines[1]).toMatch(/,居家隔离,次密接,第九版方案,2022-06-28 \d\d:\d\d,2022-07-05 10:00,3$/);
+    expect(lines.slice(1).join('\n')).not.toMatch(/isolation|secondary|9th|T\d\d:/);
+    const monitoring = await call('GET', '/api/isolation/home/export?format=csv&kind=monitoring&lang=en');
+    expect(
+      monitoring.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split(/\r?\n/),
+    ).toEqual(['Home stay,Name,Area,Kind,Category,Edition,From,Due,Tests open']);
+    // The export walks the list in pages (keyset on due time, then id): every row once, in the list's order.
+    const walked: number[] = [];
+    let after: { due_at: Date; id: number } | undefined;
+    for (;;) {
+      const page = await homeStays(ctx.db, UNSCOPED, { limit: 2, after });
+      if (page.length === 0) break;
+      walked.push(...page.map((h) => h.id));
+      const last = page.at(-1) as HomeStayRow;
+      after = { due_at: last.due_at, id: last.id };
+    }
+    expect(walked).toEqual(home.map((h) => (h as unknown as { id: number }).id));
     // Placing again starts nothing twice.
     expect((await call('POST', '/api/isolation/place', { edition: '9th' })).json().home_isolated).toBe(0);
     // They are not waiting for a room: the stock shows them at home.

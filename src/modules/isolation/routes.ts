@@ -13,11 +13,12 @@ import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
-import { scopeCondition, scopeOf } from '../access/scope.ts';
+import { scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
 import { forecast, listSites, moveSite, openTier, stockAndIncrement } from './capacity.ts';
 import { recordHealthCheck, SYMPTOMS } from './health.ts';
 import { endDueHomeStays } from './home.ts';
+import { countHomeStays, homeStayExport, homeStays } from './home-list.ts';
 import { moveStay } from './move.ts';
 import { placeBacklog } from './place-backlog.ts';
 import {
@@ -348,7 +349,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       schema: {
         tags: ['isolation'],
         summary:
-          'People isolated or monitored at home in my jurisdiction (居家隔离/居家健康监测), with their due dates and open tests',
+          'People isolated or monitored at home in my jurisdiction (居家隔离/居家健康监测), due first, with their open tests and how many there are',
         querystring: z.object({
           kind: z.enum(['isolation', 'monitoring']).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
@@ -357,24 +358,51 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
     },
     async (req) => {
       const principal = principalOf(req);
-      const params: unknown[] = [req.query.kind ?? null, req.query.limit];
-      const { rows } = await db.query(
-        `SELECT h.id, h.person_id, h.area_code, h.kind, h.category, h.edition, h.from_placement_id, h.started_at, h.due_at,
-                (SELECT count(*) FROM tasks t WHERE t.kind = 'home_test' AND t.status = 'open'
-                   AND (t.details->>'home_stay_id')::int8 = h.id) AS tests_open
-           FROM home_stays h
-          WHERE h.status = 'active' AND ($1::text IS NULL OR h.kind = $1)
-            AND ${scopeCondition('h.area_code', scopeOf(principal), params)}
-          ORDER BY h.due_at, h.id LIMIT $2`,
-        params,
-      );
+      const scope = scopeOf(principal);
+      const rows = await homeStays(db, scope, { kind: req.query.kind, limit: req.query.limit });
+      // The whole list's size: the page says "first N of M" and the export holds them all.
+      const total =
+        rows.length < req.query.limit ? rows.length : await countHomeStays(db, scope, req.query.kind);
       await recordRead(db, clock, principal, {
         action: 'person.list',
         subjectType: 'home_stay',
         areaCode: principal.jurisdiction || undefined,
         details: { list: 'home_stays', count: rows.length },
       });
-      return { items: rows };
+      return { items: rows, total };
+    },
+  );
+
+  r.get(
+    '/isolation/home/export',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary: 'All people at home of the list (same filter) as CSV or Excel, in words, streamed',
+        querystring: z.object({
+          kind: z.enum(['isolation', 'monitoring']).optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const principal = principalOf(req);
+      const names = principal.permissions.has('person.read');
+      await recordRead(db, clock, principal, {
+        action: names ? 'person.exported' : 'isolation.home_exported',
+        subjectType: 'home_stay',
+        areaCode: principal.jurisdiction || undefined,
+        details: { list: 'home_stays', export: req.query.format, home_kind: req.query.kind ?? null },
+      });
+      return sendExport(
+        reply,
+        db,
+        homeStayExport(db, scopeOf(principal), req.query.kind, names),
+        req.query.format,
+        req.query.lang,
+      );
     },
   );
 

@@ -5,7 +5,10 @@
  * grouped by household, special groups flagged.
  */
 import type { Queryable } from '../../db/types.ts';
+import { ageOn } from '../../domain/id-number.ts';
+import type { ExportSpec } from '../../server/list-export.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { specialGroups } from '../registry/presenters.ts';
 
 export interface AreaCoverage {
   code: string;
@@ -103,8 +106,9 @@ export async function unsampled(
   scope: Scope,
   roundId: number,
   limit: number,
+  afterHousehold = 0,
 ): Promise<UnsampledHousehold[]> {
-  const params: unknown[] = [roundId, limit];
+  const params: unknown[] = [roundId, limit, afterHousehold];
   const { rows } = await db.query<UnsampledHousehold>(
     `SELECT p.household_id, min(p.address) AS address,
             jsonb_agg(jsonb_build_object('id', p.id, 'name', p.name, 'area_code', p.area_code, 'birth_date', p.birth_date, 'pregnant', p.pregnant,
@@ -113,8 +117,51 @@ export async function unsampled(
       WHERE p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, params)}
         AND EXISTS (SELECT 1 FROM round_areas ra WHERE ra.round_id = $1 AND starts_with(p.area_code, ra.area_code))
         AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.round_id = $1 AND s.person_id = p.id)
+        AND p.household_id > $3
       GROUP BY p.household_id ORDER BY p.household_id LIMIT $2`,
     params,
   );
   return rows;
+}
+
+const EXPORT_HOUSEHOLDS = 2_000;
+
+type UnsampledMember = UnsampledHousehold['members'][number] & { household_id: number; address: string };
+
+/**
+ * The whole door-knocking list of an area as the server's export: one row per resident not yet sampled, by
+ * household (keyset on the household), with age and special groups, never cut at the page's limit. The caller
+ * checks the permission (person.read) and audits the read.
+ */
+export function unsampledExport(
+  db: Queryable,
+  scope: Scope,
+  roundId: number,
+  today: Date,
+): ExportSpec<UnsampledMember> {
+  return {
+    name: ['未采样人员', 'not yet sampled'],
+    areasOf: (r) => [r.area_code],
+    columns: [
+      { header: ['户号', 'Household'], value: (r) => r.household_id },
+      { header: ['地址', 'Address'], value: (r) => r.address },
+      { header: ['姓名', 'Name'], value: (r) => r.name },
+      { header: ['年龄', 'Age'], value: (r) => ageOn(r.birth_date, today) },
+      { header: ['所在区域', 'Area'], value: (r, c) => c.area(r.area_code) },
+      {
+        header: ['特殊人群', 'Special groups'],
+        value: (r, c) =>
+          specialGroups(r, today)
+            .map((g) => c.word('specialGroup', g))
+            .join(c.lang === 'zh' ? '、' : ', '),
+      },
+      { header: ['风险状态', 'Risk status'], value: (r, c) => c.word('riskStatus', r.risk_status) },
+    ],
+    page: async (last) => {
+      const households = await unsampled(db, scope, roundId, EXPORT_HOUSEHOLDS, last?.household_id ?? 0);
+      return households.flatMap((h) =>
+        h.members.map((m) => ({ ...m, household_id: Number(h.household_id), address: h.address })),
+      );
+    },
+  };
 }

@@ -14,7 +14,7 @@ import { appendAudit, recordRead } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { recordAntigenReports } from './antigen.ts';
-import { roundCoverage, unsampled } from './coverage.ts';
+import { roundCoverage, unsampled, unsampledExport } from './coverage.ts';
 import { FhirBundleRefused, fhirOptionsFromEnv, ingestFhirBundle } from './fhir/ingest.ts';
 import { FHIR_JSON, recordedOutcome, refusedOutcome } from './fhir/operation-outcome.ts';
 import { parseFhirResults } from './fhir/parse-results.ts';
@@ -326,6 +326,44 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
         details: { list: 'unsampled', round_id: req.params.id, households: items.length },
       });
       return { items };
+    },
+  );
+
+  r.get(
+    '/testing/rounds/:id/unsampled/export',
+    {
+      config: { permission: 'person.read' },
+      schema: {
+        tags: ['testing'],
+        summary:
+          'The whole door-knocking list of an area as CSV or Excel: one row per resident not yet sampled, by household, in words',
+        params: z.object({ id: Id }),
+        querystring: z.object({
+          area: AreaCode.optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      if (!(await getRound(db, req.params.id))) throw notFound('round', req.params.id);
+      const principal = principalOf(req);
+      const scope = narrow(scopeOf(principal), req.query.area);
+      if (!scope)
+        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
+      await recordRead(db, clock, principal, {
+        action: 'person.exported',
+        subjectType: 'person',
+        areaCode: scope.prefix || undefined,
+        details: { list: 'unsampled', round_id: req.params.id, export: req.query.format },
+      });
+      return sendExport(
+        reply,
+        db,
+        unsampledExport(db, scope, req.params.id, clock.now()),
+        req.query.format,
+        req.query.lang,
+      );
     },
   );
 

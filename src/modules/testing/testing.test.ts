@@ -440,6 +440,22 @@ describeBackends('mass testing', (ctx) => {
     const sampledIds = new Set([...people.slice(0, 13), people[14] as { id: number }].map((p) => p.id));
     expect(listed.some((id: number) => sampledIds.has(id))).toBe(false);
     expect(listed.length).toBe(people.filter((p) => p.area_code === grid && !sampledIds.has(p.id)).length);
+    // The whole list as a file: one row per resident, by household, in words, in the list's order.
+    const file = await call(
+      cmd,
+      'GET',
+      `/api/testing/rounds/${roundId}/unsampled/export?area=${grid}&format=csv`,
+    );
+    expect(file.statusCode, file.body).toBe(200);
+    const lines = file.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe('户号,地址,姓名,年龄,所在区域,特殊人群,风险状态');
+    expect(lines.slice(1).map((l) => l.split(',')[2])).toEqual(
+      list.flatMap((h: { members: { name: string }[] }) => h.members.map((m) => m.name)),
+    );
+    expect(lines.slice(1).join('\n')).not.toMatch(/normal|elderly|child|\b22\d{4}/);
     // Asked for the whole district, the list holds only the round's residents (it once listed the district's).
     const wide = (
       await call(

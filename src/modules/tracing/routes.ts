@@ -13,6 +13,7 @@ import { appendAudit, recordRead } from '../access/audit.ts';
 import { narrow, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
 import { caseExport, countCases, listCases } from './case-list.ts';
 import { chains, chainsCsv } from './chains.ts';
+import { countGeneralContacts, generalContactExport, generalContacts } from './general-contacts.ts';
 import { ingestCheckins, ingestColocations } from './ingest.ts';
 import { currentRulesVersion, currentTracingRules, setTracingRules } from './rules.ts';
 import { runTracing } from './run-tracing.ts';
@@ -447,7 +448,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       schema: {
         tags: ['tracing'],
         summary:
-          'General contacts (kept apart from risk persons: health monitoring, no isolation), one row per person with their cases and sources',
+          'General contacts (kept apart from risk persons: health monitoring, no isolation), one row per person with their cases and sources; the first page says how many',
         querystring: z.object({
           area: AreaCode.optional(),
           after: z.coerce.number().int().min(0).optional(),
@@ -457,20 +458,16 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
     },
     async (req) => {
       const scope = narrow(scopeOf(principalOf(req)), req.query.area);
-      if (!scope) return { items: [], next_after: null };
-      const params: unknown[] = [req.query.limit, req.query.after ?? 0];
+      if (!scope) return { items: [], next_after: null, total: 0, total_more: false };
       const principal = principalOf(req);
-      const { rows } = await db.query<{ person_id: number }>(
-        `SELECT l.person_id, p.area_code, p.risk_status, min(l.exposure_at) AS first_exposure_at,
-                min(l.found_at) AS found_at, array_agg(DISTINCT c.case_no ORDER BY c.case_no) AS cases,
-                array_agg(DISTINCT l.source ORDER BY l.source) AS sources
-           FROM contact_links l JOIN persons p ON p.id = l.person_id JOIN cases c ON c.id = l.case_id
-          WHERE l.level = 'general' AND l.person_id > $2 AND ${scopeCondition('p.area_code', scope, params)}
-            AND NOT EXISTS (SELECT 1 FROM contact_links s WHERE s.person_id = l.person_id AND s.level <> 'general')
-          GROUP BY l.person_id, p.area_code, p.risk_status
-          ORDER BY l.person_id LIMIT $1`,
-        params,
-      );
+      const rows = await generalContacts(db, scope, { after: req.query.after, limit: req.query.limit });
+      // The first page carries the list's size (exact to 10,000), as the people list does.
+      const count =
+        req.query.after !== undefined
+          ? null
+          : rows.length < req.query.limit
+            ? { total: rows.length, more: false }
+            : await countGeneralContacts(db, scope);
       await recordRead(db, clock, principal, {
         action: 'person.list',
         subjectType: 'area',
@@ -479,7 +476,43 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
         details: { list: 'general_contacts', count: rows.length },
       });
       const last = rows.at(-1);
-      return { items: rows, next_after: rows.length === req.query.limit && last ? last.person_id : null };
+      return {
+        items: rows,
+        next_after: rows.length === req.query.limit && last ? last.person_id : null,
+        total: count?.total ?? null,
+        total_more: count?.more ?? null,
+      };
+    },
+  );
+
+  r.get(
+    '/tracing/general-contacts/export',
+    {
+      config: { permission: 'tracing.read' },
+      schema: {
+        tags: ['tracing'],
+        summary: 'All general contacts of the list (same area) as CSV or Excel, in words, streamed',
+        querystring: z.object({
+          area: AreaCode.optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const principal = principalOf(req);
+      const scope = narrow(scopeOf(principal), req.query.area);
+      if (!scope)
+        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
+      const names = principal.permissions.has('person.read');
+      await recordRead(db, clock, principal, {
+        action: names ? 'person.exported' : 'tracing.general_contacts_exported',
+        subjectType: 'area',
+        subjectId: 0,
+        areaCode: scope.prefix || undefined,
+        details: { list: 'general_contacts', export: req.query.format },
+      });
+      return sendExport(reply, db, generalContactExport(db, scope, names), req.query.format, req.query.lang);
     },
   );
 };

@@ -422,6 +422,34 @@ describeBackends('tracing', (ctx) => {
     expect(items.length).toBeGreaterThan(0);
     expect(new Set(items.map((i) => i.person_id)).size).toBe(items.length);
     for (const i of items) expect(i.risk_status).not.toMatch(/close|secondary/);
+    expect(general.json().total).toBe(items.length);
+    // Paged one at a time, the list walks every row once; only the first page says how many.
+    const walked: number[] = [];
+    let after: number | null = null;
+    do {
+      const page: { items: { person_id: number }[]; total: number | null; next_after: number | null } = (
+        await call(
+          tracer,
+          'GET',
+          `/api/tracing/general-contacts?limit=1${after === null ? '' : `&after=${after}`}`,
+        )
+      ).json();
+      if (after === null) expect(page.total).toBe(items.length);
+      else expect(page.total).toBeNull();
+      walked.push(...page.items.map((i) => i.person_id));
+      after = page.next_after;
+    } while (after !== null);
+    expect(walked).toEqual(items.map((i) => i.person_id));
+    // The export holds them all, in words (sources, statuses, Beijing times).
+    const csv = await call(tracer, 'GET', '/api/tracing/general-contacts/export?format=csv');
+    expect(csv.statusCode, csv.body).toBe(200);
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toMatch(/^人员编号,(姓名,)?所在区域,风险状态,关联病例,发现方式,最早接触,发现时间$/);
+    expect(lines).toHaveLength(items.length + 1);
+    expect(lines.slice(1).join('\n')).not.toMatch(/venue|colocation|household|normal|T\d\d:/);
     await ctx.db.query('DELETE FROM tracing_rules');
   });
 

@@ -642,7 +642,10 @@ function HomeStaysView({ version, onDone }: { version: number; onDone: () => voi
   const f = useFormat();
   const act = useAction();
   const [kind, setKind] = useState<string | undefined>();
-  const res = useApi<{ items: HomeStay[] }>(`/api/isolation/home${query({ kind, limit: 1000 })}`, version);
+  const res = useApi<{ items: HomeStay[]; total: number }>(
+    `/api/isolation/home${query({ kind, limit: 1000 })}`,
+    version,
+  );
   const rows = res.data?.items ?? [];
   const now = Date.now();
   const columns: Column<HomeStay>[] = [
@@ -709,7 +712,8 @@ function HomeStaysView({ version, onDone }: { version: number; onDone: () => voi
       rowKey="id"
       loading={res.loading}
       error={res.error}
-      capped={1000}
+      total={res.data?.total}
+      serverExport={`/api/isolation/home/export${query({ kind })}`}
       exportName={t('isolation.homeTab')}
       toolbar={
         <Space>

@@ -682,6 +682,7 @@ function UnsampledView({ round, area, onArea }: { round: Round; area: string; on
           loading={res.loading}
           error={res.error}
           capped={limit}
+          serverExport={`/api/testing/rounds/${round.id}/unsampled/export${query({ area })}`}
           exportName={`${t('testing.unsampled')}-${round.id}-${area}`}
           expandable={{
             expandedRowRender: (h) => (

@@ -197,6 +197,15 @@ export default function TracingPage({ me }: { me?: Me }) {
               </Space>
             ),
           },
+          {
+            key: 'general',
+            label: t('tracing.general'),
+            children: (
+              <Card size="small">
+                <GeneralContactsTable version={version} />
+              </Card>
+            ),
+          },
           { key: 'chains', label: t('tracing.chains'), children: <ChainsView version={version} /> },
           {
             key: 'rules',
@@ -447,6 +456,119 @@ function ContactsCard({ c, version }: { c: CaseRow; version: number }) {
         toolbar={<Typography.Text type="secondary">{t('tracing.provenance')}</Typography.Text>}
       />
     </Card>
+  );
+}
+
+interface GeneralContact {
+  person_id: number;
+  area_code: string;
+  risk_status: string;
+  first_exposure_at: string;
+  found_at: string;
+  cases: string[];
+  sources: string[];
+}
+
+/**
+ * 一般接触者: people linked to cases only at the general level — health monitoring, no isolation — one row per person
+ * with their cases and how they were found; paged by the server, the whole list exported by it.
+ */
+function GeneralContactsTable({ version }: { version: number }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const [area, setArea] = useState<string | undefined>();
+  const keys = useKeyset();
+  const res = useApi<{ items: GeneralContact[]; next_after: number | null; total: number | null }>(
+    `/api/tracing/general-contacts${query({ area, limit: PAGE, after: keys.after })}`,
+    version,
+  );
+  const rows = res.data?.items ?? [];
+  // The total comes with the first page.
+  const [total, setTotal] = useState<number | undefined>();
+  useEffect(() => {
+    if (typeof res.data?.total === 'number') setTotal(res.data.total);
+  }, [res.data]);
+  const words = (codes: string[], ns: string) =>
+    codes.map((c) => t(`${ns}.${c}`, { defaultValue: c })).join('、');
+  const columns: Column<GeneralContact>[] = [
+    personColumn({ title: t('tracing.person'), get: (r) => r.person_id, t }),
+    areaColumn({ title: t('common.areaName'), get: (r) => r.area_code }),
+    {
+      key: 'risk_status',
+      title: t('people.risk'),
+      dataIndex: 'risk_status',
+      render: (v: string) => t(`risk.${v}`, { defaultValue: v }),
+      exportValue: (r) => t(`risk.${r.risk_status}`, { defaultValue: r.risk_status }),
+    },
+    {
+      key: 'cases',
+      title: t('tracing.linkedCases'),
+      dataIndex: 'cases',
+      render: (v: string[]) => v.join('、'),
+      exportValue: (r) => r.cases.join('、'),
+    },
+    {
+      key: 'sources',
+      title: t('tracing.source'),
+      dataIndex: 'sources',
+      render: (v: string[]) => words(v, 'source'),
+      exportValue: (r) => words(r.sources, 'source'),
+    },
+    {
+      key: 'first_exposure_at',
+      title: t('tracing.exposure'),
+      dataIndex: 'first_exposure_at',
+      render: f.dateTime,
+      sorter: byString((r) => r.first_exposure_at),
+    },
+    {
+      key: 'found_at',
+      title: t('tracing.foundAt'),
+      dataIndex: 'found_at',
+      render: f.dateTime,
+      sorter: byString((r) => r.found_at),
+    },
+  ];
+  return (
+    <DataTable<GeneralContact>
+      rows={rows}
+      columns={columns}
+      rowKey="person_id"
+      loading={res.loading}
+      error={res.error}
+      exportName={t('tracing.general')}
+      total={total}
+      serverExport={`/api/tracing/general-contacts/export${query({ area })}`}
+      serverPaging={{
+        page: keys.page,
+        hasNext: res.data?.next_after !== null && res.data?.next_after !== undefined,
+        onPrev: keys.prev,
+        onNext: () => {
+          const next = res.data?.next_after;
+          if (typeof next === 'number') keys.next(next);
+        },
+      }}
+      toolbar={
+        <Space wrap>
+          <Form
+            layout="inline"
+            onFinish={(v: { area?: string }) => {
+              setArea(v.area || undefined);
+              setTotal(undefined);
+              keys.reset();
+            }}
+          >
+            <Form.Item label={t('common.areaName')} name="area">
+              <AreaPicker size="small" allowClear style={{ width: 240 }} />
+            </Form.Item>
+            <Button size="small" type="primary" htmlType="submit">
+              {t('people.search')}
+            </Button>
+          </Form>
+          <Typography.Text type="secondary">{t('tracing.generalNote')}</Typography.Text>
+        </Space>
+      }
+    />
   );
 }
 

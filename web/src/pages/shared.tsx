@@ -457,7 +457,7 @@ export function DataTable<T extends object>(props: DataTableProps<T>) {
           type="warning"
           showIcon
           style={{ marginBottom: 8 }}
-          message={t('table.capped', { count: props.capped })}
+          message={t(props.serverExport ? 'table.cappedExport' : 'table.capped', { count: props.capped })}
         />
       )}
       <Table<T>
