@@ -7,11 +7,11 @@
  */
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
 import type { FastifyReply } from 'fastify';
 import type { Queryable } from '../db/types.ts';
 import { type CodeDictionary, codeWord } from '../domain/code-words.ts';
 import { areaNames } from '../modules/registry/queries.ts';
+import { XlsxStreamWriter } from './xlsx-stream.ts';
 
 export type ExportLang = 'zh' | 'en';
 export type ExportFormat = 'csv' | 'xlsx';
@@ -56,43 +56,10 @@ function csvCell(v: Cell): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/**
- * A part of the XLSX file (a sheet's XML) as a real stream. ExcelJS's streaming writer gives each part its own
- * buffer (StreamBuf) that keeps every byte it has already handed to the zip (exceljs/exceljs#2916, #1894): a 1M-row
- * export grew the server by some 400 MiB. Through this stream the bytes go once, and its backpressure tells the
- * export when to wait. ExcelJS writes its own string buffers (StringBuf, copied by `toBuffer`) as well as strings.
- */
-class PartStream extends PassThrough {
-  override write(chunk: unknown, ...rest: unknown[]): boolean {
-    const data =
-      typeof chunk === 'string' || Buffer.isBuffer(chunk)
-        ? chunk
-        : (chunk as { toBuffer: () => Buffer }).toBuffer();
-    return (super.write as (...a: unknown[]) => boolean)(data, ...rest);
-  }
-}
-
-interface BookInternals {
-  zip: { append: (source: NodeJS.ReadableStream, data: { name: string }) => void };
-  _openStream: (path: string) => PassThrough;
-}
-
-/** Makes the workbook open each of its parts as a PartStream (same contract: 'zipped' once the part is written). */
-function streamParts(book: ExcelJS.stream.xlsx.WorkbookWriter): void {
-  const b = book as unknown as BookInternals;
-  b._openStream = (path: string) => {
-    const part = new PartStream({ highWaterMark: 1 << 20 });
-    b.zip.append(part, { name: path });
-    part.on('finish', () => part.emit('zipped'));
-    return part;
-  };
-}
-
-/** Waits while a part holds more than its buffer (the zip or the client is slower than the rows come). */
-async function drained(part: PassThrough | undefined, out: PassThrough): Promise<void> {
-  if (!part?.writableNeedDrain) return;
+/** Waits until the client has taken what was written (or fails if it went away). */
+async function drained(out: PassThrough): Promise<void> {
   await Promise.race([
-    once(part, 'drain'),
+    once(out, 'drain'),
     once(out, 'close').then(() => {
       throw new Error('the client went away');
     }),
@@ -138,39 +105,29 @@ export function sendExport<R>(
   };
 
   const run = async () => {
-    let sheet: ExcelJS.Worksheet | undefined;
-    let book: ExcelJS.stream.xlsx.WorkbookWriter | undefined;
-    if (format === 'csv') out.write(`\uFEFF${headers.map(csvCell).join(',')}\r\n`);
-    else {
-      book = new ExcelJS.stream.xlsx.WorkbookWriter({
-        stream: out,
-        useStyles: true,
-        useSharedStrings: false,
-      });
-      streamParts(book);
-      sheet = book.addWorksheet(title.slice(0, 31));
-      sheet.columns = headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }));
-      sheet.getRow(1).font = { bold: true };
-      sheet.getRow(1).commit();
-    }
-    let last: R | null = null;
-    for (;;) {
-      const rows = await spec.page(last);
-      if (rows.length === 0) break;
-      await resolveAreas(rows);
-      for (const r of rows) {
-        const cells = spec.columns.map((c) => c.value(r, ctx));
-        if (sheet) sheet.addRow(cells.map((v) => v ?? '')).commit();
-        else if (!out.write(`${cells.map(csvCell).join(',')}\r\n`))
-          await new Promise((resolve) => out.once('drain', resolve));
+    const xlsx = format === 'xlsx' ? new XlsxStreamWriter(out, { sheet: title, headers }) : undefined;
+    if (!xlsx) out.write(`\uFEFF${headers.map(csvCell).join(',')}\r\n`);
+    try {
+      let last: R | null = null;
+      for (;;) {
+        const rows = await spec.page(last);
+        if (rows.length === 0) break;
+        await resolveAreas(rows);
+        for (const r of rows) {
+          const cells = spec.columns.map((c) => c.value(r, ctx));
+          if (xlsx) {
+            xlsx.addRow(cells);
+            if (xlsx.full) await xlsx.flush();
+          } else if (!out.write(`${cells.map(csvCell).join(',')}\r\n`)) await drained(out);
+        }
+        last = rows[rows.length - 1] as R;
       }
-      if (sheet) await drained((sheet as unknown as { stream: PassThrough }).stream, out);
-      last = rows[rows.length - 1] as R;
+      if (xlsx) await xlsx.end();
+      else out.end();
+    } catch (err) {
+      xlsx?.abort();
+      throw err;
     }
-    if (book && sheet) {
-      sheet.commit();
-      await book.commit();
-    } else out.end();
   };
   run().catch((err: unknown) => {
     // Headers are gone: the download ends short. Say so in the log; the client sees a broken file, not a
