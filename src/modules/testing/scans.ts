@@ -72,7 +72,6 @@ export async function recordScans(
   ctx: ScanContext,
   items: readonly ScanInput[],
 ): Promise<ScanOutcome[]> {
-  if (tx.kind === 'postgresql') await tx.query(`SET LOCAL lock_timeout = '${SCAN_LOCK_WAIT_MS}ms'`);
   try {
     return await recordBatch(tx, clock, ctx, items);
   } catch (err) {
@@ -94,29 +93,10 @@ async function recordBatch(
 ): Promise<ScanOutcome[]> {
   const now = clock.now();
   const out: ScanOutcome[] = new Array(items.length);
-  const round = await tx.query<{ status: string; starts_at: Date; deadline_at: Date }>(
-    'SELECT status, starts_at, deadline_at FROM rounds WHERE id = $1',
-    [ctx.roundId],
-  );
-  if (!round.rows[0]) {
-    return items.map((i) => ({
-      key: i.key,
-      status: 'rejected',
-      code: 'round_unknown',
-      message: `round ${ctx.roundId} does not exist`,
-    }));
-  }
-  const roundClosed = round.rows[0].status === 'closed';
-
-  // Sampling points of this round.
+  // Everything the batch reads before its tubes, in one statement: the round, its points, the people (by id and
+  // by ID number: two plain lookups, as an OR of both would let the planner scan a whole index when one list is
+  // empty). On PostgreSQL it also sets how long this transaction waits for a lock (a scan-file import's).
   const pointIds = [...new Set(items.map((i) => i.pointId))];
-  const points = await tx.query<{ id: number; area_code: string }>(
-    'SELECT id, area_code FROM sampling_points WHERE round_id = $1 AND id = ANY($2::int8[])',
-    [ctx.roundId, pointIds],
-  );
-  const pointArea = new Map(points.rows.map((p) => [p.id, p.area_code]));
-
-  // People: by id and by ID number, in two queries.
   const ids = [...new Set(items.flatMap((i) => (i.personId ? [i.personId] : [])))];
   // A 15-digit first-generation number is looked up as the 18-digit number it converts to.
   const lookupNumber = (raw: string) => {
@@ -125,23 +105,37 @@ async function recordBatch(
     return p?.ok ? p.value.idNumber : n;
   };
   const numbers = [...new Set(items.flatMap((i) => (i.idNumber ? [lookupNumber(i.idNumber)] : [])))];
-  // Two plain lookups (an OR of both would let the planner scan a whole index when one list is empty).
   type PersonHit = { id: number; id_number: string; area_code: string; risk_status: string };
-  const people = { rows: [] as PersonHit[] };
-  if (ids.length > 0) {
-    const r = await tx.query<PersonHit>(
-      'SELECT id, id_number, area_code, risk_status FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL',
-      [ids],
-    );
-    people.rows.push(...r.rows);
+  const read = await tx.query<{
+    round: { status: string } | null;
+    points: { id: number; area_code: string }[];
+    by_id: PersonHit[];
+    by_number: PersonHit[];
+  }>(
+    `SELECT CASE WHEN $5::text IS NULL THEN NULL ELSE set_config('lock_timeout', $5, true) END AS lock_timeout,
+            (SELECT json_build_object('status', status) FROM rounds WHERE id = $1) AS round,
+            (SELECT coalesce(json_agg(json_build_object('id', id, 'area_code', area_code)), '[]')
+               FROM sampling_points WHERE round_id = $1 AND id = ANY($2::int8[])) AS points,
+            (SELECT coalesce(json_agg(json_build_object('id', id, 'id_number', id_number, 'area_code', area_code,
+                                                        'risk_status', risk_status)), '[]')
+               FROM persons WHERE id = ANY($3::int8[]) AND purged_at IS NULL) AS by_id,
+            (SELECT coalesce(json_agg(json_build_object('id', id, 'id_number', id_number, 'area_code', area_code,
+                                                        'risk_status', risk_status)), '[]')
+               FROM persons WHERE id_number = ANY($4::text[]) AND purged_at IS NULL) AS by_number`,
+    [ctx.roundId, pointIds, ids, numbers, tx.kind === 'postgresql' ? `${SCAN_LOCK_WAIT_MS}ms` : null],
+  );
+  const r0 = read.rows[0];
+  if (!r0?.round) {
+    return items.map((i) => ({
+      key: i.key,
+      status: 'rejected',
+      code: 'round_unknown',
+      message: `round ${ctx.roundId} does not exist`,
+    }));
   }
-  if (numbers.length > 0) {
-    const r = await tx.query<PersonHit>(
-      'SELECT id, id_number, area_code, risk_status FROM persons WHERE id_number = ANY($1::text[]) AND purged_at IS NULL',
-      [numbers],
-    );
-    people.rows.push(...r.rows);
-  }
+  const roundClosed = r0.round.status === 'closed';
+  const pointArea = new Map(r0.points.map((p) => [Number(p.id), p.area_code]));
+  const people = { rows: [...r0.by_id, ...r0.by_number].map((p) => ({ ...p, id: Number(p.id) })) };
   const byId = new Map(people.rows.map((p) => [p.id, p]));
   const byNumber = new Map(people.rows.map((p) => [p.id_number, p]));
 
@@ -188,7 +182,7 @@ async function recordBatch(
 
   // Who was sampled twice in this round is settled after the batch, against round_people (a flag, not a refusal).
   const batchSeen = new Set<number>();
-  const firstInBatch: { personId: number; flags: string[]; at: Date }[] = [];
+  const firstInBatch: { key: string; personId: number; flags: string[]; at: Date }[] = [];
 
   const rows: unknown[][] = [];
   const reject = (key: string, code: string, message: string): ScanOutcome => ({
@@ -268,7 +262,7 @@ async function recordBatch(
       if (batchSeen.has(personId)) flags.push('sampled_twice');
       else {
         batchSeen.add(personId);
-        firstInBatch.push({ personId, flags, at: item.scannedAt });
+        firstInBatch.push({ key: item.key, personId, flags, at: item.scannedAt });
       }
     }
     if (item.scannedAt.getTime() > now.getTime() + 5 * 60_000) flags.push('clock_ahead');
@@ -302,62 +296,68 @@ async function recordBatch(
     };
   };
   for (const [idx, item] of items.entries()) out[idx] = handle(item);
-  if (firstInBatch.length > 0) {
-    const fresh = await tx.query<{ person_id: number }>(
-      `INSERT INTO round_people (round_id, person_id, first_scanned_at)
-       SELECT $1, u.p, u.a FROM unnest($2::int8[], $3::timestamptz[]) AS u(p, a)
-       ON CONFLICT (round_id, person_id) DO NOTHING RETURNING person_id`,
-      [ctx.roundId, firstInBatch.map((f) => f.personId), firstInBatch.map((f) => f.at)],
-    );
-    const isNew = new Set(fresh.rows.map((r) => r.person_id));
-    // The flags array is shared by the scan row and the answer: one push marks both.
-    for (const f of firstInBatch) if (!isNew.has(f.personId)) f.flags.push('sampled_twice');
-  }
 
-  if (rows.length > 0) {
-    const col = (i: number) => rows.map((r) => r[i]);
-    await tx.query(
-      `INSERT INTO scans (idempotency_key, round_id, tube_id, person_id, id_number, area_code, sampling_point_id, sampler,
-                          scanned_at, received_at, flags)
-       SELECT k, r, t, p, n, a, pt, s, sa, ra, CASE WHEN f = '' THEN '{}'::text[] ELSE string_to_array(f, ',') END
-         FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::int8[], $8::text[],
-                     $9::timestamptz[], $10::timestamptz[], $11::text[]) AS u(k, r, t, p, n, a, pt, s, sa, ra, f)`,
-      [
-        col(0),
-        col(1),
-        col(2),
-        col(3),
-        col(4),
-        col(5),
-        col(6),
-        col(7),
-        col(8),
-        col(9),
-        rows.map((r) => (r[10] as string[]).join(',')),
-      ],
-    );
-  }
-  // A tube opened for this batch whose every scan was refused is not kept: a refused scan writes nothing.
+  // Every write of the batch in one statement. round_people says who was sampled in this round before this batch:
+  // the first scan in the batch of someone already there is flagged sampled_twice (in the row, through `first`, and
+  // in the answer, from the people the statement reports new). A tube opened for this batch whose every scan was
+  // refused is not kept (a refused scan writes nothing); the tubes that took scans get their counts and status.
   const empty = [...tubes.values()].filter((t) => t.members === 0 && t.status === 'open').map((t) => t.id);
-  if (empty.length > 0)
-    await tx.query(
-      `DELETE FROM tubes t WHERE t.id = ANY($1::int8[]) AND t.members = 0
-          AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.tube_id = t.id)`,
-      [empty],
-    );
   const dirty = [...tubes.values()].filter((t) => t.dirty);
-  if (dirty.length > 0) {
-    await tx.query(
-      `UPDATE tubes t SET members = u.members, status = u.status, closed_at = u.closed_at
-         FROM unnest($1::int8[], $2::int2[], $3::text[], $4::timestamptz[]) AS u(id, members, status, closed_at)
-        WHERE t.id = u.id`,
-      [
-        dirty.map((t) => t.id),
-        dirty.map((t) => t.members),
-        dirty.map((t) => t.status),
-        dirty.map((t) => t.closed_at),
-      ],
-    );
-  }
+  if (rows.length === 0 && empty.length === 0) return out;
+  const firstKeys = new Set(firstInBatch.map((f) => f.key));
+  const col = (i: number) => rows.map((r) => r[i]);
+  const written = await tx.query<{ person_id: number }>(
+    `WITH fresh_people AS (
+       INSERT INTO round_people (round_id, person_id, first_scanned_at)
+       SELECT $1, u.p, u.a FROM unnest($2::int8[], $3::timestamptz[]) AS u(p, a)
+       ON CONFLICT (round_id, person_id) DO NOTHING RETURNING person_id
+     ), scanned AS (
+       INSERT INTO scans (idempotency_key, round_id, tube_id, person_id, id_number, area_code, sampling_point_id,
+                          sampler, scanned_at, received_at, flags)
+       SELECT k, r, t, p, n, a, pt, s, sa, ra,
+              CASE WHEN f = '' THEN '{}'::text[] ELSE string_to_array(f, ',') END
+              || CASE WHEN first AND NOT EXISTS (SELECT 1 FROM fresh_people fp WHERE fp.person_id = u.p)
+                      THEN ARRAY['sampled_twice'] ELSE '{}'::text[] END
+         FROM unnest($4::text[], $5::int8[], $6::int8[], $7::int8[], $8::text[], $9::text[], $10::int8[], $11::text[],
+                     $12::timestamptz[], $13::timestamptz[], $14::text[], $15::bool[])
+              AS u(k, r, t, p, n, a, pt, s, sa, ra, f, first)
+       RETURNING 1
+     ), dropped AS (
+       DELETE FROM tubes t WHERE t.id = ANY($16::int8[]) AND t.members = 0
+          AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.tube_id = t.id)
+       RETURNING 1
+     ), counted AS (
+       UPDATE tubes t SET members = u.members, status = u.status, closed_at = u.closed_at
+         FROM unnest($17::int8[], $18::int2[], $19::text[], $20::timestamptz[]) AS u(id, members, status, closed_at)
+        WHERE t.id = u.id
+       RETURNING 1
+     )
+     SELECT person_id FROM fresh_people`,
+    [
+      ctx.roundId,
+      firstInBatch.map((f) => f.personId),
+      firstInBatch.map((f) => f.at),
+      col(0),
+      col(1),
+      col(2),
+      col(3),
+      col(4),
+      col(5),
+      col(6),
+      col(7),
+      col(8),
+      col(9),
+      rows.map((r) => (r[10] as string[]).join(',')),
+      rows.map((r) => firstKeys.has(r[0] as string)),
+      empty,
+      dirty.map((t) => t.id),
+      dirty.map((t) => t.members),
+      dirty.map((t) => t.status),
+      dirty.map((t) => t.closed_at),
+    ],
+  );
+  const isNew = new Set(written.rows.map((r) => Number(r.person_id)));
+  // The flags array is shared by the scan row and the answer: one push marks the answer as the row was marked.
+  for (const f of firstInBatch) if (!isNew.has(f.personId)) f.flags.push('sampled_twice');
   return out;
 }
