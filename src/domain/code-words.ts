@@ -243,6 +243,78 @@ const W = {
       chronic_medicine: 'Chronic medicine',
     },
   },
+  medicalUrgency: {
+    zh: { emergency: '急诊', urgent: '加急', routine: '常规' },
+    en: { emergency: 'Emergency', urgent: 'Urgent', routine: 'Routine' },
+  },
+  medicalColour: {
+    zh: { red: '红码', yellow: '黄码', green: '绿码' },
+    en: { red: 'Red code', yellow: 'Yellow code', green: 'Green code' },
+  },
+  medicalBasis: {
+    zh: {
+      quarantine: '集中隔离',
+      home_stay: '居家隔离/健康监测',
+      lockdown_zone: '封控区',
+      control_zone: '管控区',
+    },
+    en: {
+      quarantine: 'In quarantine',
+      home_stay: 'Home isolation or monitoring',
+      lockdown_zone: 'Lockdown zone',
+      control_zone: 'Control zone',
+    },
+  },
+  supplyCategory: {
+    zh: { groceries: '生活物资', medicine: '药品', infant: '母婴用品', elderly: '老人用品', other: '其他' },
+    en: {
+      groceries: 'Groceries',
+      medicine: 'Medicine',
+      infant: 'Infant items',
+      elderly: 'Elderly needs',
+      other: 'Other',
+    },
+  },
+  supplyUrgency: {
+    zh: { urgent: '加急', normal: '普通' },
+    en: { urgent: 'Urgent', normal: 'Normal' },
+  },
+  supplyZone: {
+    zh: { lockdown: '封控区', control: '管控区' },
+    en: { lockdown: 'Lockdown zone', control: 'Control zone' },
+  },
+  supplyDeliverTo: {
+    zh: { door: '送货到门', gate: '小区门口自取' },
+    en: { door: 'To the door', gate: 'Pick-up at the gate' },
+  },
+  supplyRequester: {
+    zh: { household: '居民户', community: '社区（小区）' },
+    en: { household: 'Household', community: 'Community (compound)' },
+  },
+  supplyStatus: {
+    zh: {
+      open: '待配送',
+      planned: '已排车',
+      dispatched: '已出库',
+      at_gate: '已到小区门口',
+      handed: '已送达',
+    },
+    en: {
+      open: 'Waiting',
+      planned: 'Planned',
+      dispatched: 'Dispatched',
+      at_gate: 'At the gate',
+      handed: 'Handed',
+    },
+  },
+  supplyDeliveryStatus: {
+    zh: { planned: '已排车', dispatched: '在途', at_gate: '已到小区门口', handed: '全部送达' },
+    en: { planned: 'Planned', dispatched: 'On the road', at_gate: 'At the gate', handed: 'All handed' },
+  },
+  supplyWorkerKind: {
+    zh: { community_worker: '社区工作者', volunteer: '志愿者' },
+    en: { community_worker: 'Community worker', volunteer: 'Volunteer' },
+  },
   contactSource: {
     zh: {
       household: '同户',

@@ -82,6 +82,10 @@ const SCOPED_READS = new Set([
   'GET /api/medical/requests/:id',
   'GET /api/medical/emergencies',
   'GET /api/medical/refusals',
+  'GET /api/medical/requests/export', // the requests list whole, masked as listed
+  'GET /api/medical/refusals/export', // patients by name for those who may read people
+  'GET /api/supplies/requests/export', // the requests list whole, names masked as listed
+  'GET /api/supplies/deliveries/export', // deliveries to compounds of the jurisdiction
   'GET /api/supplies/requests', // households' requests with masked names
   'GET /api/supplies/requests/:id',
   'GET /api/forces/workers', // workers' names, filtered to the jurisdiction
@@ -527,6 +531,9 @@ describeBackends('access control', (ctx) => {
             );
             expect(all.rows.length).toBeGreaterThan(0);
             expect(medical.json().total).toBe(all.rows.filter((x) => inside(x.area_code)).length);
+            expect(await exportedRows(get, '/api/medical/requests/export')).toHaveLength(
+              medical.json().total,
+            );
             for (const x of all.rows.slice(0, 4))
               expect((await get(`/api/medical/requests/${x.id}`)).statusCode).toBe(
                 inside(x.area_code) ? 200 : 404,
@@ -545,6 +552,9 @@ describeBackends('access control', (ctx) => {
               'SELECT id, area_code FROM supply_requests ORDER BY id',
             );
             expect(supplies.json().total).toBe(all.rows.filter((x) => inside(x.area_code)).length);
+            expect(await exportedRows(get, '/api/supplies/requests/export')).toHaveLength(
+              supplies.json().total,
+            );
             for (const x of all.rows.slice(0, 4))
               expect((await get(`/api/supplies/requests/${x.id}`)).statusCode).toBe(
                 inside(x.area_code) ? 200 : 404,

@@ -105,6 +105,7 @@ const ZH = {
       at_hospital: '到达医院',
       treated: '完成诊疗',
       refused: '记录拒诊',
+      refusals_exported: '导出拒诊记录',
     },
     disinfection: {
       place_created: '新增消杀点位',
@@ -120,6 +121,7 @@ const ZH = {
       dispatched: '配送出发',
       at_gate: '送达小区门口',
       handed: '交付到户',
+      deliveries_exported: '导出配送单',
     },
     forces: {
       worker_registered: '登记工作人员',
@@ -398,6 +400,7 @@ const EN: Words = {
       at_hospital: 'Arrived at the hospital',
       treated: 'Treated',
       refused: 'Recorded a refusal',
+      refusals_exported: 'Exported the refusals',
     },
     disinfection: {
       place_created: 'Added a place to disinfect',
@@ -413,6 +416,7 @@ const EN: Words = {
       dispatched: 'Delivery dispatched',
       at_gate: 'Delivery at the gate',
       handed: 'Handed to households',
+      deliveries_exported: 'Exported the deliveries',
     },
     forces: {
       worker_registered: 'Registered a worker',
@@ -672,6 +676,7 @@ export const AUDIT_VALUE_WORDS = {
       medical_requests: '就医需求名单',
       medical_emergencies: '急诊名单',
       medical_refusals: '拒诊名单',
+      supply_deliveries: '配送单',
       roster_board: '排班表',
       responsibility: '包保清单',
       names: '人员姓名',
@@ -691,6 +696,7 @@ export const AUDIT_VALUE_WORDS = {
       medical_requests: 'Requests for care',
       medical_emergencies: 'Emergencies',
       medical_refusals: 'Refusals',
+      supply_deliveries: 'Deliveries',
       roster_board: 'Roster board',
       responsibility: 'Responsibility list',
       names: 'Names of people',

@@ -77,6 +77,8 @@ const UserOut = z.object({
   must_change_password: z.boolean(),
   last_login_at: z.date().nullable(),
 });
+/** A user as GET /api/users answers it (the response schema strips every other column). */
+export type UserOutRow = z.infer<typeof UserOut>;
 
 function requireInJurisdiction(p: Principal, code: string): void {
   if (!inScope(scopeOf(p), code)) {

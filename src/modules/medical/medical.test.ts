@@ -613,6 +613,190 @@ describeBackends('medical needs', (ctx) => {
     expect(md.body).toContain('| 急诊停滞 | 1 |');
   });
 
+  it('pages every request once in order with the total on the first page, and exports them all in words', async () => {
+    // More requests than a page: copies of a request of A (routine, not yet routed) and of one of B.
+    const copy = async (prefix: string, n: number, tag: string) =>
+      ctx.db.query(
+        `INSERT INTO medical_requests (idempotency_key, person_id, area_code, service, urgency, contact_phone, note,
+                code_colour, basis, colour_reason, status, requested_by, requested_at, last_step_at)
+         SELECT 'copy-' || $3 || '-' || g, person_id, area_code, service, 'routine', contact_phone, '复制, 第' || g || '条',
+                code_colour, basis, colour_reason, 'requested', requested_by, requested_at, last_step_at
+           FROM medical_requests, generate_series(1, $2::int) g
+          WHERE id = (SELECT min(id) FROM medical_requests WHERE starts_with(area_code, $1))`,
+        [prefix, n, tag],
+      );
+    await copy(A, 23, 'a');
+    await copy(B, 4, 'b');
+    const idsOf = async (where: string, params: unknown[] = []) =>
+      (
+        await ctx.db.query<{ id: number }>(
+          `SELECT id FROM medical_requests WHERE ${where} ORDER BY id DESC`,
+          params,
+        )
+      ).rows.map((r) => Number(r.id));
+    const walk = async (s: TestSession, filter: string, limit: number) => {
+      const seen: number[] = [];
+      let after: number | null = null;
+      let first: { total: number } | null = null;
+      for (let i = 0; i < 100; i++) {
+        const res = await call(
+          s,
+          'GET',
+          `/api/medical/requests?limit=${limit}${filter}${after === null ? '' : `&after=${after}`}`,
+        );
+        expect(res.statusCode, res.body).toBe(200);
+        const body = res.json() as {
+          items: { id: number }[];
+          next_after: number | null;
+          total: number | null;
+        };
+        if (after === null) first = { total: body.total as number };
+        else expect(body.total).toBeNull();
+        seen.push(...body.items.map((x) => x.id));
+        if (body.next_after === null) break;
+        after = body.next_after;
+      }
+      return { seen, total: first?.total };
+    };
+    const all = await walk(commander, '', 7);
+    expect(all.seen).toEqual(await idsOf('true'));
+    expect(all.total).toBe(all.seen.length);
+    const inA = await walk(workerA, '', 5);
+    expect(inA.seen).toEqual(await idsOf('starts_with(area_code, $1)', [A]));
+    expect(inA.total).toBe(inA.seen.length);
+    expect(inA.seen.length).toBeGreaterThan(25);
+    // The same filters as before, on every page.
+    const requested = await walk(workerA, '&status=requested&urgency=routine', 4);
+    expect(requested.seen).toEqual(
+      await idsOf(`starts_with(area_code, $1) AND status = 'requested' AND urgency = 'routine'`, [A]),
+    );
+    expect(requested.total).toBe(requested.seen.length);
+    const open = await walk(commander, `&open=true&area=${A}`, 6);
+    expect(open.seen).toEqual(await idsOf(`starts_with(area_code, $1) AND status <> 'treated'`, [A]));
+
+    // The export: every row of the list, once, in words, masked as listed.
+    const listed = new Map<number, { person_name: string; id_number: string; contact_phone: string }>();
+    for (let after: number | null = null, i = 0; i < 20; i++) {
+      const page = (
+        await call(workerA, 'GET', `/api/medical/requests?limit=500${after ? `&after=${after}` : ''}`)
+      ).json() as {
+        items: { id: number; person_name: string; id_number: string; contact_phone: string }[];
+        next_after: number | null;
+      };
+      for (const x of page.items) listed.set(x.id, x);
+      if (page.next_after === null) break;
+      after = page.next_after;
+    }
+    const csv = await call(workerA, 'GET', '/api/medical/requests/export?format=csv');
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const [header, ...lines] = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n') as [string, ...string[]];
+    expect(header.split(',').slice(0, 5)).toEqual(['申请编号', '患者', '身份证号', '所在区域', '诊疗服务']);
+    expect(lines.map((l) => Number(l.split(',')[0]))).toEqual(inA.seen);
+    for (const line of lines) {
+      const [id, name, idNumber] = line.split(',');
+      const x = listed.get(Number(id));
+      expect([name, idNumber]).toEqual([x?.person_name, x?.id_number]);
+      expect(line).toContain(x?.contact_phone);
+    }
+    expect(csv.body).toContain('常规');
+    expect(csv.body).toContain('红码');
+    expect(csv.body).toContain('"复制, 第1条"');
+    expect(csv.body).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    expect(csv.body).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}/);
+    expect(csv.body).not.toMatch(
+      /\b(requested|routed|vehicle_assigned|at_hospital|treated|refused|dialysis|delivery|chemotherapy|emergency|chronic_medicine|routine|urgent|lockdown_zone|control_zone|quarantine|home_stay|red|yellow|green)\b/,
+    );
+    // The filters of the list hold for the export; English on asking.
+    const filtered = await call(
+      workerA,
+      'GET',
+      '/api/medical/requests/export?format=csv&status=requested&urgency=routine',
+    );
+    expect(
+      filtered.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n'),
+    ).toHaveLength(requested.seen.length + 1);
+    const en = await call(workerA, 'GET', '/api/medical/requests/export?format=csv&lang=en');
+    expect(en.body.replace(/^\uFEFF/, '').split('\r\n')[0]).toMatch(
+      /^Request,Patient,ID number,Area,Service/,
+    );
+    expect(en.body).toContain('Routine');
+    const xlsx = await call(workerA, 'GET', '/api/medical/requests/export?format=xlsx');
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe('PK');
+    // Another district's user exports only theirs, and never an area outside.
+    const b = await call(dispatcherB, 'GET', '/api/medical/requests/export?format=csv');
+    const bLines = b.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
+      .slice(1);
+    expect(bLines.map((l) => Number(l.split(',')[0]))).toEqual(
+      await idsOf('starts_with(area_code, $1)', [B]),
+    );
+    const outside = await call(dispatcherB, 'GET', `/api/medical/requests/export?format=csv&area=${A}`);
+    expect(outside.statusCode).toBe(403);
+    expect(outside.json().error.code).toBe('out_of_jurisdiction');
+    expect(
+      await count(`audit_log WHERE action = 'person.exported' AND subject_type = 'medical_request'`),
+    ).toBeGreaterThanOrEqual(5);
+  });
+
+  it('pages the refusals with their total and exports them whole', async () => {
+    const ids = (
+      await ctx.db.query<{ id: number }>(
+        `SELECT f.id FROM medical_refusals f JOIN medical_requests r ON r.id = f.request_id
+          WHERE starts_with(r.area_code, $1) ORDER BY f.id DESC`,
+        [A],
+      )
+    ).rows.map((r) => Number(r.id));
+    expect(ids.length).toBeGreaterThan(0);
+    const first = (await call(workerA, 'GET', '/api/medical/refusals?limit=1')).json();
+    expect(first.total).toBe(ids.length);
+    const seen: number[] = [];
+    for (let after: number | null = null, i = 0; i < 50; i++) {
+      const page = (
+        await call(workerA, 'GET', `/api/medical/refusals?limit=1${after ? `&after=${after}` : ''}`)
+      ).json() as { items: { id: number }[]; next_after: number | null };
+      seen.push(...page.items.map((x) => x.id));
+      if (page.next_after === null) break;
+      after = page.next_after;
+    }
+    expect(seen).toEqual(ids);
+    for (const s of [workerA, commander]) {
+      const csv = await call(s, 'GET', '/api/medical/refusals/export?format=csv');
+      expect(csv.statusCode).toBe(200);
+      const [header, ...lines] = csv.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n') as [string, ...string[]];
+      expect(header.startsWith('时间,申请编号,人员编号')).toBe(true);
+      if (s === workerA) expect(lines).toHaveLength(ids.length);
+      expect(csv.body).not.toMatch(/\b(routed|vehicle_assigned|at_hospital)\b/);
+      expect(csv.body).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}/);
+    }
+    const b = await call(dispatcherB, 'GET', '/api/medical/refusals/export?format=csv');
+    const bCount = (
+      await ctx.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM medical_refusals f JOIN medical_requests r ON r.id = f.request_id
+          WHERE starts_with(r.area_code, $1)`,
+        [B],
+      )
+    ).rows[0]?.n;
+    expect(
+      b.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n'),
+    ).toHaveLength(Number(bCount) + 1);
+  });
+
   it('keeps an intact audit chain with every write and read of people', async () => {
     expect((await verifyAudit(ctx.db)).ok).toBe(true);
     const actions = (

@@ -11,14 +11,25 @@ import { z } from 'zod';
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { CODE_COLOURS, MEDICAL_SERVICES } from '../../domain/medical-routing.ts';
+import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
+import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, auditPeopleListed, recordRead } from '../access/audit.ts';
 import type { Principal } from '../access/principal.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { emergencyClock } from './emergency-clock.ts';
 import { createHospital, listHospitals, updateHospital } from './hospitals.ts';
 import { refuseRequest } from './refusal.ts';
-import { countRequests, getRequest, listRefusals, listRequests, presentRequest } from './request-list.ts';
+import {
+  countRefusals,
+  countRequests,
+  getRequest,
+  listRefusals,
+  listRequests,
+  presentRequest,
+  refusalExport,
+  requestExport,
+} from './request-list.ts';
 import { createRequest, REQUEST_STATUSES, type RequestRow, URGENCIES } from './requests.ts';
 import { routeRequest } from './routing.ts';
 import { recordStep } from './steps.ts';
@@ -242,6 +253,18 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
     },
   );
 
+  const RequestFilters = {
+    status: z.enum(REQUEST_STATUSES).optional(),
+    urgency: z.enum(URGENCIES).optional(),
+    open: z.enum(['true', 'false']).optional(),
+    area: AreaCode.optional(),
+  };
+  const filterOf = (q: { status?: string; urgency?: string; open?: string }) => ({
+    status: q.status,
+    urgency: q.urgency,
+    open: q.open === 'true',
+  });
+
   r.get(
     '/medical/requests',
     {
@@ -249,13 +272,10 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       schema: {
         tags: ['medical'],
         summary:
-          'Requests of my jurisdiction, newest first, with each step’s time, and the total for the filters',
+          'Requests of my jurisdiction, newest first, with each step’s time; keyset pages (`after` the last id, `next_after`), the first page with the total for the filters',
         querystring: z.object({
-          status: z.enum(REQUEST_STATUSES).optional(),
-          urgency: z.enum(URGENCIES).optional(),
-          open: z.enum(['true', 'false']).optional(),
-          area: AreaCode.optional(),
-          before: Id.optional(),
+          ...RequestFilters,
+          after: Id.optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
       },
@@ -264,17 +284,55 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       const p = principalOf(req);
       const q = req.query;
       const scope = narrow(scopeOf(p), q.area);
-      if (!scope) return { items: [], total: 0 };
-      const f = { status: q.status, urgency: q.urgency, open: q.open === 'true' };
-      const items = await listRequests(db, scope, f, { before: q.before, limit: q.limit });
-      const total = await countRequests(db, scope, f);
+      if (!scope) return { items: [], next_after: null, total: 0 };
+      const f = filterOf(q);
+      const items = await listRequests(db, scope, f, { after: q.after, limit: q.limit });
+      // The first page carries the list's size: the page says how many, the export holds them all.
+      const total =
+        q.after !== undefined
+          ? null
+          : items.length < q.limit
+            ? items.length
+            : await countRequests(db, scope, f);
       await auditPeopleListed(db, clock, p, {
         list: 'medical_requests',
         subjectType: 'medical_request',
         areaCode: scope.prefix,
         count: items.length,
       });
-      return { items, total };
+      const last = items.at(-1);
+      return { items, next_after: items.length === q.limit && last ? last.id : null, total };
+    },
+  );
+
+  r.get(
+    '/medical/requests/export',
+    {
+      config: { permission: 'medical.request' },
+      schema: {
+        tags: ['medical'],
+        summary:
+          'All requests of the list (same filters) as CSV or Excel, in words, streamed: names, ID numbers and phones masked as on the list',
+        querystring: z.object({
+          ...RequestFilters,
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const q = req.query;
+      const scope = narrow(scopeOf(p), q.area);
+      if (!scope)
+        throw new AppError(403, 'out_of_jurisdiction', `area ${q.area} is outside your jurisdiction`);
+      await recordRead(db, clock, p, {
+        action: 'person.exported',
+        subjectType: 'medical_request',
+        areaCode: scope.prefix || undefined,
+        details: { list: 'medical_requests', export: q.format },
+      });
+      return sendExport(reply, db, requestExport(db, scope, filterOf(q)), q.format, q.lang);
     },
   );
 
@@ -308,20 +366,55 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
       schema: {
         tags: ['medical'],
         summary:
-          'Refusals of requests of my jurisdiction, newest first: hospital, step, reason, who recorded it',
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+          'Refusals of requests of my jurisdiction, newest first: hospital, step, reason, who recorded it; keyset pages (`after`, `next_after`), the first page with the total',
+        querystring: z.object({
+          after: Id.optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
       },
     },
     async (req) => {
       const p = principalOf(req);
-      const items = await listRefusals(db, scopeOf(p), req.query.limit);
+      const q = req.query;
+      const scope = scopeOf(p);
+      const items = await listRefusals(db, scope, { after: q.after, limit: q.limit });
+      const total =
+        q.after !== undefined ? null : items.length < q.limit ? items.length : await countRefusals(db, scope);
       await auditPeopleListed(db, clock, p, {
         list: 'medical_refusals',
         subjectType: 'medical_request',
         areaCode: p.jurisdiction,
         count: items.length,
       });
-      return { items };
+      const last = items.at(-1);
+      return { items, next_after: items.length === q.limit && last ? last.id : null, total };
+    },
+  );
+
+  r.get(
+    '/medical/refusals/export',
+    {
+      config: { permission: 'medical.request' },
+      schema: {
+        tags: ['medical'],
+        summary:
+          'All refusals of my jurisdiction as CSV or Excel, in words, streamed (the patient by name for those who may read people)',
+        querystring: z.object({
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const names = p.permissions.has('person.read');
+      await recordRead(db, clock, p, {
+        action: names ? 'person.exported' : 'medical.refusals_exported',
+        subjectType: 'medical_request',
+        areaCode: p.jurisdiction || undefined,
+        details: { list: 'medical_refusals', export: req.query.format },
+      });
+      return sendExport(reply, db, refusalExport(db, scopeOf(p), names), req.query.format, req.query.lang);
     },
   );
 

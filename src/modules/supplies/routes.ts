@@ -12,13 +12,23 @@ import { z } from 'zod';
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { SUPPLY_CATEGORIES } from '../../domain/supply-plan.ts';
+import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
+import { sendExport } from '../../server/list-export.ts';
 import { type AuditEntry, appendAudit, recordRead } from '../access/audit.ts';
 import { narrow, scopeOf } from '../access/scope.ts';
 import { createDelivery, handRequest, recordDeliveryStep } from './deliveries.ts';
 import { createDepot, listDepots, receiveStock } from './depots.ts';
 import { shortfalls, supplyFigures } from './figures.ts';
-import { countRequests, getRequest, listDeliveries, listRequests } from './lists.ts';
+import {
+  countDeliveries,
+  countRequests,
+  deliveryExport,
+  getRequest,
+  listDeliveries,
+  listRequests,
+  requestExport,
+} from './lists.ts';
 import { proposePlan, refreshShortfall } from './planning.ts';
 import { createRequest, REQUEST_STATUSES } from './requests.ts';
 
@@ -229,6 +239,18 @@ export const suppliesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
     },
   );
 
+  const RequestFilters = {
+    status: z.enum(REQUEST_STATUSES).optional(),
+    open: z.enum(['true', 'false']).optional(),
+    late: z.enum(['true', 'false']).optional(),
+    area: AreaCode.optional(),
+  };
+  const filterOf = (q: { status?: string; open?: string; late?: string }) => ({
+    status: q.status,
+    open: q.open === 'true',
+    late: q.late === 'true',
+  });
+
   r.get(
     '/supplies/requests',
     {
@@ -236,13 +258,10 @@ export const suppliesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       schema: {
         tags: ['supplies'],
         summary:
-          'Supplies requests of my jurisdiction, newest first, with items, steps, lateness and shortfall',
+          'Supplies requests of my jurisdiction, newest first, with items, steps, lateness and shortfall; keyset pages (`after` the last id, `next_after`), the first page with the total for the filters',
         querystring: z.object({
-          status: z.enum(REQUEST_STATUSES).optional(),
-          open: z.enum(['true', 'false']).optional(),
-          late: z.enum(['true', 'false']).optional(),
-          area: AreaCode.optional(),
-          before: Id.optional(),
+          ...RequestFilters,
+          after: Id.optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
       },
@@ -251,11 +270,17 @@ export const suppliesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       const p = principalOf(req);
       const q = req.query;
       const scope = narrow(scopeOf(p), q.area);
-      if (!scope) return { items: [], total: 0 };
-      const f = { status: q.status, open: q.open === 'true', late: q.late === 'true' };
+      if (!scope) return { items: [], next_after: null, total: 0 };
+      const f = filterOf(q);
       const now = clock.now();
-      const items = await listRequests(db, scope, f, { before: q.before, limit: q.limit }, now);
-      const total = await countRequests(db, scope, f, now);
+      const items = await listRequests(db, scope, f, { after: q.after, limit: q.limit }, now);
+      // The first page carries the list's size: the page says how many, the export holds them all.
+      const total =
+        q.after !== undefined
+          ? null
+          : items.length < q.limit
+            ? items.length
+            : await countRequests(db, scope, f, now);
       if (items.some((i) => i.person_id !== null))
         await recordRead(db, clock, p, {
           action: 'person.list',
@@ -263,7 +288,39 @@ export const suppliesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
           areaCode: scope.prefix || undefined,
           details: { list: 'supply_requests', count: items.length },
         });
-      return { items, total };
+      const last = items.at(-1);
+      return { items, next_after: items.length === q.limit && last ? last.id : null, total };
+    },
+  );
+
+  r.get(
+    '/supplies/requests/export',
+    {
+      config: { permission: 'supply.request' },
+      schema: {
+        tags: ['supplies'],
+        summary:
+          'All supplies requests of the list (same filters) as CSV or Excel, in words, streamed: residents’ names masked as on the list',
+        querystring: z.object({
+          ...RequestFilters,
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const q = req.query;
+      const scope = narrow(scopeOf(p), q.area);
+      if (!scope)
+        throw new AppError(403, 'out_of_jurisdiction', `area ${q.area} is outside your jurisdiction`);
+      await recordRead(db, clock, p, {
+        action: 'person.exported',
+        subjectType: 'supply_request',
+        areaCode: scope.prefix || undefined,
+        details: { list: 'supply_requests', export: q.format },
+      });
+      return sendExport(reply, db, requestExport(db, scope, filterOf(q), clock.now()), q.format, q.lang);
     },
   );
 
@@ -358,11 +415,52 @@ export const suppliesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       config: { permission: 'supply.request' },
       schema: {
         tags: ['supplies'],
-        summary: 'Deliveries to compounds of my jurisdiction, newest first, with their steps',
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        summary:
+          'Deliveries to compounds of my jurisdiction, newest first, with their steps; keyset pages (`after`, `next_after`), the first page with the total',
+        querystring: z.object({
+          after: Id.optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
       },
     },
-    async (req) => ({ items: await listDeliveries(db, scopeOf(principalOf(req)), req.query.limit) }),
+    async (req) => {
+      const q = req.query;
+      const scope = scopeOf(principalOf(req));
+      const items = await listDeliveries(db, scope, { after: q.after, limit: q.limit });
+      const total =
+        q.after !== undefined
+          ? null
+          : items.length < q.limit
+            ? items.length
+            : await countDeliveries(db, scope);
+      const last = items.at(-1);
+      return { items, next_after: items.length === q.limit && last ? last.id : null, total };
+    },
+  );
+
+  r.get(
+    '/supplies/deliveries/export',
+    {
+      config: { permission: 'supply.request' },
+      schema: {
+        tags: ['supplies'],
+        summary: 'All deliveries to compounds of my jurisdiction as CSV or Excel, in words, streamed',
+        querystring: z.object({
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      await recordRead(db, clock, p, {
+        action: 'supplies.deliveries_exported',
+        subjectType: 'supply_delivery',
+        areaCode: p.jurisdiction || undefined,
+        details: { list: 'supply_deliveries', export: req.query.format },
+      });
+      return sendExport(reply, db, deliveryExport(db, scopeOf(p)), req.query.format, req.query.lang);
+    },
   );
 
   r.post(

@@ -684,4 +684,156 @@ describeBackends('supplies', (ctx) => {
       await count(`supply_deliveries WHERE id = ANY($1::int8[]) AND status = 'dispatched'`, [deliveries]),
     ).toBe(1);
   });
+
+  it('pages every request and delivery once in order with the total on the first page, and exports them all in words', async () => {
+    // More requests than a page, of households and of the compound, in A; two in B.
+    for (let i = 0; i < 9; i++)
+      await file({
+        person_id: i % 3 === 2 ? undefined : i % 2 ? people.red : people.red2,
+        area_code: i % 3 === 2 ? lockdownCompound : undefined,
+        items: [
+          { category: 'groceries', quantity: 1 + i, detail: '米, 面' },
+          ...(i % 4 === 0 ? [{ category: 'medicine', quantity: 1, detail: '降压药' }] : []),
+        ],
+      });
+    for (let i = 0; i < 2; i++) await file({ person_id: people.inB }, dispatcherB);
+    const idsOf = async (where: string, params: unknown[] = []) =>
+      (
+        await ctx.db.query<{ id: number }>(
+          `SELECT r.id FROM supply_requests r WHERE ${where} ORDER BY r.id DESC`,
+          params,
+        )
+      ).rows.map((r) => Number(r.id));
+    const walk = async (s: TestSession, path: string, limit: number) => {
+      const seen: number[] = [];
+      let after: number | null = null;
+      let total: number | null = null;
+      for (let i = 0; i < 100; i++) {
+        const sep = path.includes('?') ? '&' : '?';
+        const res = await call(
+          s,
+          'GET',
+          `${path}${sep}limit=${limit}${after === null ? '' : `&after=${after}`}`,
+        );
+        expect(res.statusCode, res.body).toBe(200);
+        const body = res.json() as {
+          items: { id: number }[];
+          next_after: number | null;
+          total: number | null;
+        };
+        if (after === null) total = body.total;
+        else expect(body.total).toBeNull();
+        seen.push(...body.items.map((x) => x.id));
+        if (body.next_after === null) break;
+        after = body.next_after;
+      }
+      return { seen, total };
+    };
+    const all = await walk(commander, '/api/supplies/requests', 4);
+    expect(all.seen).toEqual(await idsOf('true'));
+    expect(all.total).toBe(all.seen.length);
+    const inA = await walk(workerA, '/api/supplies/requests', 3);
+    expect(inA.seen).toEqual(await idsOf('starts_with(r.area_code, $1)', [A]));
+    expect(inA.total).toBe(inA.seen.length);
+    expect(inA.seen.length).toBeGreaterThan(12);
+    const open = await walk(workerA, '/api/supplies/requests?status=open', 2);
+    expect(open.seen).toEqual(await idsOf(`starts_with(r.area_code, $1) AND r.status = 'open'`, [A]));
+    expect(open.total).toBe(open.seen.length);
+    const notHanded = await walk(commander, `/api/supplies/requests?open=true&area=${A}`, 5);
+    expect(notHanded.seen).toEqual(await idsOf(`starts_with(r.area_code, $1) AND r.status <> 'handed'`, [A]));
+    const late = await walk(workerA, '/api/supplies/requests?late=true', 2);
+    expect(late.seen).toEqual(
+      await idsOf(`starts_with(r.area_code, $1) AND r.status <> 'handed' AND r.due_at <= $2`, [
+        A,
+        clock.now(),
+      ]),
+    );
+
+    // The export: every row of the list, once, in words, names masked as listed.
+    const listed = new Map<number, { person_name: string | null }>();
+    for (const x of (await call(workerA, 'GET', '/api/supplies/requests?limit=500')).json().items as {
+      id: number;
+      person_name: string | null;
+    }[])
+      listed.set(x.id, x);
+    const csv = await call(workerA, 'GET', '/api/supplies/requests/export?format=csv');
+    expect(csv.statusCode, csv.body).toBe(200);
+    const [header, ...lines] = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n') as [string, ...string[]];
+    expect(header.split(',').slice(0, 4)).toEqual(['需求编号', '需求方', '居民', '所在区域']);
+    expect(lines.map((l) => Number(l.split(',')[0]))).toEqual(inA.seen);
+    for (const line of lines) {
+      const [id, , name] = line.split(',');
+      expect(name).toBe(listed.get(Number(id))?.person_name ?? '');
+    }
+    expect(lines.some((l) => /^\d+,居民户,[^,]+\*/.test(l))).toBe(true);
+    expect(csv.body).toContain('社区（小区）');
+    expect(csv.body).toContain('"生活物资1份（米, 面）、药品1份（降压药）"');
+    expect(csv.body).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    expect(csv.body).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}/);
+    expect(csv.body).not.toMatch(
+      /\b(open|planned|dispatched|at_gate|handed|household|community|lockdown|control|door|gate|urgent|normal|groceries|medicine|infant|elderly|community_worker|volunteer|true|false)\b/,
+    );
+    const filtered = await call(workerA, 'GET', '/api/supplies/requests/export?format=csv&status=open');
+    expect(
+      filtered.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n'),
+    ).toHaveLength(open.seen.length + 1);
+    const en = await call(workerA, 'GET', '/api/supplies/requests/export?format=csv&lang=en');
+    expect(en.body.replace(/^\uFEFF/, '').split('\r\n')[0]).toMatch(/^Request,Requester,Resident,Area/);
+    const xlsx = await call(workerA, 'GET', '/api/supplies/requests/export?format=xlsx');
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe('PK');
+    // Another district's user exports only theirs, and never an area outside.
+    const b = await call(dispatcherB, 'GET', '/api/supplies/requests/export?format=csv');
+    const bIds = b.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[0]));
+    expect(bIds).toEqual(await idsOf('starts_with(r.area_code, $1)', [B]));
+    expect(bIds.length).toBeGreaterThanOrEqual(2);
+    const outside = await call(dispatcherB, 'GET', `/api/supplies/requests/export?format=csv&area=${A}`);
+    expect(outside.statusCode).toBe(403);
+    expect(outside.json().error.code).toBe('out_of_jurisdiction');
+    expect(
+      await count(`audit_log WHERE action = 'person.exported' AND subject_type = 'supply_request'`),
+    ).toBeGreaterThanOrEqual(5);
+
+    // Deliveries: pages, total and the export.
+    const deliveryIds = (
+      await ctx.db.query<{ id: number }>(
+        'SELECT id FROM supply_deliveries WHERE starts_with(area_code, $1) ORDER BY id DESC',
+        [A],
+      )
+    ).rows.map((r) => Number(r.id));
+    expect(deliveryIds.length).toBeGreaterThan(1);
+    const d = await walk(workerA, '/api/supplies/deliveries', 1);
+    expect(d.seen).toEqual(deliveryIds);
+    expect(d.total).toBe(deliveryIds.length);
+    const dCsv = await call(workerA, 'GET', '/api/supplies/deliveries/export?format=csv');
+    expect(dCsv.statusCode).toBe(200);
+    const dLines = dCsv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(dLines[0]?.startsWith('单号,仓库,送达小区,状态')).toBe(true);
+    expect(dLines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(deliveryIds);
+    expect(dCsv.body).not.toMatch(/\b(planned|dispatched|at_gate|handed)\b/);
+    expect(dCsv.body).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}/);
+    const dB = await call(dispatcherB, 'GET', '/api/supplies/deliveries/export?format=csv');
+    const inB = await count('supply_deliveries WHERE starts_with(area_code, $1)', [B]);
+    expect(
+      dB.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n'),
+    ).toHaveLength(inB + 1);
+    expect(await count(`audit_log WHERE action = 'supplies.deliveries_exported'`)).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -10,15 +10,10 @@ export const medicalZh = {
   intro:
     '封控区、管控区居民和隔离人员的就医需求：透析、孕产、化疗、急诊、慢病用药。按健康码颜色派往红码、黄码、绿码医院，派车接送，每一步记录时间；拒诊立即记录并上报，急诊30分钟无进展即为红色事项。不得以任何理由推诿拒收。',
   service: CODE_WORDS.zh.medicalService,
-  urgency: { emergency: '急诊', urgent: '加急', routine: '常规' },
-  colour: { red: '红码', yellow: '黄码', green: '绿码' },
+  urgency: CODE_WORDS.zh.medicalUrgency,
+  colour: CODE_WORDS.zh.medicalColour,
   hospitalColour: { red: '红码医院', yellow: '黄码医院', green: '绿码医院' },
-  basis: {
-    quarantine: '集中隔离',
-    home_stay: '居家隔离/健康监测',
-    lockdown_zone: '封控区',
-    control_zone: '管控区',
-  },
+  basis: CODE_WORDS.zh.medicalBasis,
   status: CODE_WORDS.zh.medicalStatus,
   steps: {
     requested: '申请',
@@ -151,15 +146,10 @@ export const medicalEn: typeof medicalZh = {
   intro:
     'Care for residents of lockdown and control zones and people in quarantine: dialysis, delivery, chemotherapy, emergencies, chronic medicine. Routed to red-, yellow- or green-code hospitals by health-code colour, with transport, each step timed; a refusal is recorded and escalated at once, and an emergency without progress for 30 minutes is a red item. No patient may be refused.',
   service: CODE_WORDS.en.medicalService,
-  urgency: { emergency: 'Emergency', urgent: 'Urgent', routine: 'Routine' },
-  colour: { red: 'Red code', yellow: 'Yellow code', green: 'Green code' },
+  urgency: CODE_WORDS.en.medicalUrgency,
+  colour: CODE_WORDS.en.medicalColour,
   hospitalColour: { red: 'Red-code hospital', yellow: 'Yellow-code hospital', green: 'Green-code hospital' },
-  basis: {
-    quarantine: 'In quarantine',
-    home_stay: 'Home isolation or monitoring',
-    lockdown_zone: 'Lockdown zone',
-    control_zone: 'Control zone',
-  },
+  basis: CODE_WORDS.en.medicalBasis,
   status: CODE_WORDS.en.medicalStatus,
   steps: {
     requested: 'Asked',

@@ -1,38 +1,23 @@
 /**
  * The words of the 保供 page (web/src/pages/Supplies.tsx), under `supplies.*`. Merged into web/src/i18n.ts as
- * `supplies: suppliesZh` (Chinese) and `supplies: suppliesEn` (English).
+ * `supplies: suppliesZh` (Chinese) and `supplies: suppliesEn` (English). The words of codes a list shows and its
+ * export writes come from the shared table (src/domain/code-words.ts).
  */
+import { CODE_WORDS } from '../../../src/domain/code-words.ts';
 
 export const suppliesZh = {
   nav: '生活物资保供',
   title: '生活物资保供',
   intro:
     '封控区、管控区居民户和小区的生活物资、药品、母婴用品、老人用品需求：按紧急程度和先后由就近仓库配送到小区门口，再由社区工作者或志愿者完成“最后一米”。封控区居民户送货到门，管控区居民到小区门口自取。加急需求（含药品、母婴用品）4小时内、普通需求24小时内送达，逾期自动列入保供负责人的任务清单。',
-  category: {
-    groceries: '生活物资',
-    medicine: '药品',
-    infant: '母婴用品',
-    elderly: '老人用品',
-    other: '其他',
-  },
-  urgency: { urgent: '加急', normal: '普通' },
-  zone: { lockdown: '封控区', control: '管控区' },
-  deliverTo: { door: '送货到门', gate: '小区门口自取' },
-  requester: { household: '居民户', community: '社区（小区）' },
-  status: {
-    open: '待配送',
-    planned: '已排车',
-    dispatched: '已出库',
-    at_gate: '已到小区门口',
-    handed: '已送达',
-  },
-  deliveryStatus: {
-    planned: '已排车',
-    dispatched: '在途',
-    at_gate: '已到小区门口',
-    handed: '全部送达',
-  },
-  workerKind: { community_worker: '社区工作者', volunteer: '志愿者' },
+  category: CODE_WORDS.zh.supplyCategory,
+  urgency: CODE_WORDS.zh.supplyUrgency,
+  zone: CODE_WORDS.zh.supplyZone,
+  deliverTo: CODE_WORDS.zh.supplyDeliverTo,
+  requester: CODE_WORDS.zh.supplyRequester,
+  status: CODE_WORDS.zh.supplyStatus,
+  deliveryStatus: CODE_WORDS.zh.supplyDeliveryStatus,
+  workerKind: CODE_WORDS.zh.supplyWorkerKind,
   source: { local: '本地仓库', support: '外地支援' },
   pack: '{{n}}份',
   figures: '今日保供',
@@ -152,31 +137,14 @@ export const suppliesEn: typeof suppliesZh = {
   title: 'Supplies',
   intro:
     'Groceries, medicine, infant and elderly needs of households and compounds in lockdown and control zones: delivered by urgency and age from the nearest depot to the compound gate, then the last metre by community workers or volunteers. Lockdown households get everything at the door; control-zone residents pick up at the gate. Urgent requests (medicine, infant items) are due in 4 hours, normal ones in 24; late ones go onto the supply leader’s responsibility list.',
-  category: {
-    groceries: 'Groceries',
-    medicine: 'Medicine',
-    infant: 'Infant items',
-    elderly: 'Elderly needs',
-    other: 'Other',
-  },
-  urgency: { urgent: 'Urgent', normal: 'Normal' },
-  zone: { lockdown: 'Lockdown zone', control: 'Control zone' },
-  deliverTo: { door: 'To the door', gate: 'Pick-up at the gate' },
-  requester: { household: 'Household', community: 'Community (compound)' },
-  status: {
-    open: 'Waiting',
-    planned: 'Planned',
-    dispatched: 'Dispatched',
-    at_gate: 'At the gate',
-    handed: 'Handed',
-  },
-  deliveryStatus: {
-    planned: 'Planned',
-    dispatched: 'On the road',
-    at_gate: 'At the gate',
-    handed: 'All handed',
-  },
-  workerKind: { community_worker: 'Community worker', volunteer: 'Volunteer' },
+  category: CODE_WORDS.en.supplyCategory,
+  urgency: CODE_WORDS.en.supplyUrgency,
+  zone: CODE_WORDS.en.supplyZone,
+  deliverTo: CODE_WORDS.en.supplyDeliverTo,
+  requester: CODE_WORDS.en.supplyRequester,
+  status: CODE_WORDS.en.supplyStatus,
+  deliveryStatus: CODE_WORDS.en.supplyDeliveryStatus,
+  workerKind: CODE_WORDS.en.supplyWorkerKind,
   source: { local: 'Local depot', support: 'Support shipment' },
   pack: '{{n}} packs',
   figures: 'Supplies today',

@@ -31,13 +31,20 @@ import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, type Person, query } from '../api.ts';
 import { type FigureKey, FigureLabel } from '../figure-label.tsx';
 import {
+  ACTIONS,
   AreaName,
+  areaColumn,
+  byString,
+  type Column,
   ConfirmButton,
+  DataTable,
   ErrorAlert,
   PersonName,
+  personColumn,
   useAction,
   useApi,
   useFormat,
+  useKeyset,
   usePermissions,
   useVersion,
 } from './shared.tsx';
@@ -47,6 +54,24 @@ const URGENCIES = ['emergency', 'urgent', 'routine'] as const;
 const STEP_ORDER = ['requested', 'routed', 'vehicle_assigned', 'at_hospital', 'treated'] as const;
 const COLOUR_TAG: Record<string, string> = { red: 'red', yellow: 'gold', green: 'green' };
 const URGENCY_TAG: Record<string, string> = { emergency: 'red', urgent: 'orange', routine: 'default' };
+/** Rows of a list page (keyset pages: the whole list through the pages and the export). */
+const PAGE = 50;
+
+interface Page<T> {
+  items: T[];
+  next_after: number | null;
+  /** On the first page: how many rows the list has. */
+  total: number | null;
+}
+
+/** The list's size, from its first page (later pages do not count again). */
+function useTotal(data: { total: number | null } | null): number | undefined {
+  const [total, setTotal] = useState<number | undefined>();
+  useEffect(() => {
+    if (typeof data?.total === 'number') setTotal(data.total);
+  }, [data]);
+  return total;
+}
 const FIGURES: [string, FigureKey][] = [
   ['medical_requests_today', 'medical_requests'],
   ['medical_met_today', 'medical_met'],
@@ -423,52 +448,127 @@ function RequestList({
   const [status, setStatus] = useState<string | undefined>();
   const [urgency, setUrgency] = useState<string | undefined>();
   const [open, setOpen] = useState(false);
-  const list = useApi<{ items: RequestItem[]; total: number }>(
-    `/api/medical/requests${query({ status, urgency, open: open ? 'true' : undefined, limit: 200 })}`,
+  const keys = useKeyset();
+  const filters = { status, urgency, open: open ? 'true' : undefined };
+  const list = useApi<Page<RequestItem>>(
+    `/api/medical/requests${query({ ...filters, limit: PAGE, after: keys.after })}`,
     version,
   );
+  const total = useTotal(list.data);
+  // Another filter is another list: back to its first page.
+  const filter =
+    <V,>(set: (v: V) => void) =>
+    (v: V) => {
+      set(v);
+      keys.reset();
+    };
+  const columns: Column<RequestItem>[] = [
+    {
+      key: 'person',
+      title: t('medical.list.person'),
+      render: (_, r) => (
+        <Tooltip title={r.id_number}>{r.person_name ?? t('medical.personNo', { id: r.person_id })}</Tooltip>
+      ),
+      sorter: byString((r) => r.person_name),
+    },
+    areaColumn({ key: 'area', title: t('medical.list.area'), get: (r) => r.area_code }),
+    {
+      key: 'service',
+      title: t('medical.list.service'),
+      render: (_, r) => t(`medical.service.${r.service}`),
+    },
+    {
+      key: 'urgency',
+      title: t('medical.list.urgency'),
+      render: (_, r) => <Tag color={URGENCY_TAG[r.urgency]}>{t(`medical.urgency.${r.urgency}`)}</Tag>,
+    },
+    {
+      key: 'colour',
+      title: t('medical.list.colour'),
+      render: (_, r) => <Tag color={COLOUR_TAG[r.code_colour]}>{t(`medical.colour.${r.code_colour}`)}</Tag>,
+    },
+    {
+      key: 'status',
+      title: t('medical.list.status'),
+      render: (_, r) => (
+        <Tag color={r.status === 'refused' ? 'red' : r.status === 'treated' ? 'green' : 'blue'}>
+          {t(`medical.status.${r.status}`)}
+        </Tag>
+      ),
+    },
+    { key: 'hospital', title: t('medical.list.hospital'), render: (_, r) => r.hospital_name ?? '—' },
+    { key: 'vehicle', title: t('medical.list.vehicle'), render: (_, r) => r.plate ?? '—' },
+    { key: 'phone', title: t('medical.list.phone'), dataIndex: 'contact_phone' },
+    {
+      key: 'requested_at',
+      title: t('medical.list.requestedAt'),
+      render: (_, r) => fmt.dateTime(r.requested_at),
+      sorter: byString((r) => r.requested_at),
+    },
+    ...(mayDispatch
+      ? [
+          {
+            key: ACTIONS,
+            title: '',
+            render: (_: unknown, r: RequestItem) => (
+              <RequestActions r={r} hospitals={hospitals} after={bump} />
+            ),
+          },
+        ]
+      : []),
+  ];
   return (
     <Card
       size="small"
-      title={`${t('medical.list.title')}（${fmt.number(list.data?.total ?? 0)}）`}
+      title={`${t('medical.list.title')}（${fmt.number(total ?? 0)}）`}
       style={{ marginBottom: 16 }}
-      extra={
-        <Space wrap>
-          <Select
-            size="small"
-            allowClear
-            style={{ width: 120 }}
-            placeholder={t('medical.list.status')}
-            value={status}
-            onChange={setStatus}
-            options={Object.keys(t('medical.status', { returnObjects: true }) as object).map((s) => ({
-              value: s,
-              label: t(`medical.status.${s}`),
-            }))}
-          />
-          <Select
-            size="small"
-            allowClear
-            style={{ width: 110 }}
-            placeholder={t('medical.list.urgency')}
-            value={urgency}
-            onChange={setUrgency}
-            options={URGENCIES.map((u) => ({ value: u, label: t(`medical.urgency.${u}`) }))}
-          />
-          <Checkbox checked={open} onChange={(e) => setOpen(e.target.checked)}>
-            {t('medical.list.openOnly')}
-          </Checkbox>
-        </Space>
-      }
     >
-      <ErrorAlert error={list.error} />
-      <Table<RequestItem>
-        size="small"
+      <DataTable<RequestItem>
+        rows={list.data?.items ?? []}
+        columns={columns}
         rowKey="id"
         loading={list.loading}
-        dataSource={list.data?.items ?? []}
-        pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        scroll={{ x: 1300 }}
+        error={list.error}
+        exportName={t('medical.list.title')}
+        total={total}
+        serverExport={`/api/medical/requests/export${query(filters)}`}
+        serverPaging={{
+          page: keys.page,
+          hasNext: typeof list.data?.next_after === 'number',
+          onPrev: keys.prev,
+          onNext: () => {
+            const next = list.data?.next_after;
+            if (typeof next === 'number') keys.next(next);
+          },
+        }}
+        toolbar={
+          <>
+            <Select
+              size="small"
+              allowClear
+              style={{ width: 120 }}
+              placeholder={t('medical.list.status')}
+              value={status}
+              onChange={filter(setStatus)}
+              options={Object.keys(t('medical.status', { returnObjects: true }) as object).map((s) => ({
+                value: s,
+                label: t(`medical.status.${s}`),
+              }))}
+            />
+            <Select
+              size="small"
+              allowClear
+              style={{ width: 110 }}
+              placeholder={t('medical.list.urgency')}
+              value={urgency}
+              onChange={filter(setUrgency)}
+              options={URGENCIES.map((u) => ({ value: u, label: t(`medical.urgency.${u}`) }))}
+            />
+            <Checkbox checked={open} onChange={(e) => filter(setOpen)(e.target.checked)}>
+              {t('medical.list.openOnly')}
+            </Checkbox>
+          </>
+        }
         expandable={{
           expandedRowRender: (r) => (
             <Space direction="vertical" size={4} style={{ width: '100%' }}>
@@ -490,63 +590,6 @@ function RequestList({
             </Space>
           ),
         }}
-        columns={[
-          {
-            key: 'person',
-            title: t('medical.list.person'),
-            render: (_, r) => (
-              <Tooltip title={r.id_number}>
-                {r.person_name ?? t('medical.personNo', { id: r.person_id })}
-              </Tooltip>
-            ),
-          },
-          { key: 'area', title: t('medical.list.area'), render: (_, r) => <AreaName code={r.area_code} /> },
-          {
-            key: 'service',
-            title: t('medical.list.service'),
-            render: (_, r) => t(`medical.service.${r.service}`),
-          },
-          {
-            key: 'urgency',
-            title: t('medical.list.urgency'),
-            render: (_, r) => <Tag color={URGENCY_TAG[r.urgency]}>{t(`medical.urgency.${r.urgency}`)}</Tag>,
-          },
-          {
-            key: 'colour',
-            title: t('medical.list.colour'),
-            render: (_, r) => (
-              <Tag color={COLOUR_TAG[r.code_colour]}>{t(`medical.colour.${r.code_colour}`)}</Tag>
-            ),
-          },
-          {
-            key: 'status',
-            title: t('medical.list.status'),
-            render: (_, r) => (
-              <Tag color={r.status === 'refused' ? 'red' : r.status === 'treated' ? 'green' : 'blue'}>
-                {t(`medical.status.${r.status}`)}
-              </Tag>
-            ),
-          },
-          { key: 'hospital', title: t('medical.list.hospital'), render: (_, r) => r.hospital_name ?? '—' },
-          { key: 'vehicle', title: t('medical.list.vehicle'), render: (_, r) => r.plate ?? '—' },
-          { key: 'phone', title: t('medical.list.phone'), dataIndex: 'contact_phone' },
-          {
-            key: 'requested_at',
-            title: t('medical.list.requestedAt'),
-            render: (_, r) => fmt.dateTime(r.requested_at),
-          },
-          ...(mayDispatch
-            ? [
-                {
-                  key: 'actions',
-                  title: '',
-                  render: (_: unknown, r: RequestItem) => (
-                    <RequestActions r={r} hospitals={hospitals} after={bump} />
-                  ),
-                },
-              ]
-            : []),
-        ]}
       />
     </Card>
   );
@@ -878,35 +921,52 @@ function Hospitals({
 function Refusals({ version }: { version: number }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const list = useApi<{ items: Refusal[] }>('/api/medical/refusals?limit=100', version);
+  const keys = useKeyset();
+  const list = useApi<Page<Refusal>>(
+    `/api/medical/refusals${query({ limit: PAGE, after: keys.after })}`,
+    version,
+  );
+  const total = useTotal(list.data);
+  const columns: Column<Refusal>[] = [
+    {
+      key: 'at',
+      title: t('medical.refusals.at'),
+      render: (_, r) => fmt.dateTime(r.refused_at),
+      sorter: byString((r) => r.refused_at),
+    },
+    personColumn({ key: 'person', title: t('medical.list.person'), get: (r) => r.person_id, t }),
+    { key: 'hospital', title: t('medical.refusals.hospital'), dataIndex: 'hospital_name' },
+    {
+      key: 'step',
+      title: t('medical.refusals.step'),
+      render: (_, r) => t(`medical.status.${r.step}`),
+    },
+    { key: 'reason', title: t('medical.refusals.reason'), dataIndex: 'reason' },
+    { key: 'by', title: t('medical.refusals.by'), dataIndex: 'refused_by_name' },
+  ];
   return (
     <Card size="small" title={t('medical.refusals.title')}>
-      <ErrorAlert error={list.error} />
-      {list.data && list.data.items.length === 0 ? (
+      {total === 0 && keys.page === 0 && !list.error ? (
         <Empty description={t('medical.refusals.none')} />
       ) : (
-        <Table<Refusal>
-          size="small"
+        <DataTable<Refusal>
+          rows={list.data?.items ?? []}
+          columns={columns}
           rowKey="id"
           loading={list.loading}
-          dataSource={list.data?.items ?? []}
-          pagination={{ pageSize: 10, hideOnSinglePage: true }}
-          columns={[
-            { key: 'at', title: t('medical.refusals.at'), render: (_, r) => fmt.dateTime(r.refused_at) },
-            {
-              key: 'person',
-              title: t('medical.list.person'),
-              render: (_, r) => <PersonName id={r.person_id} />,
+          error={list.error}
+          exportName={t('medical.refusals.title')}
+          total={total}
+          serverExport="/api/medical/refusals/export"
+          serverPaging={{
+            page: keys.page,
+            hasNext: typeof list.data?.next_after === 'number',
+            onPrev: keys.prev,
+            onNext: () => {
+              const next = list.data?.next_after;
+              if (typeof next === 'number') keys.next(next);
             },
-            { key: 'hospital', title: t('medical.refusals.hospital'), dataIndex: 'hospital_name' },
-            {
-              key: 'step',
-              title: t('medical.refusals.step'),
-              render: (_, r) => t(`medical.status.${r.step}`),
-            },
-            { key: 'reason', title: t('medical.refusals.reason'), dataIndex: 'reason' },
-            { key: 'by', title: t('medical.refusals.by'), dataIndex: 'refused_by_name' },
-          ]}
+          }}
         />
       )}
     </Card>

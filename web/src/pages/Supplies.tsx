@@ -25,20 +25,27 @@ import {
   Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, type Person, query } from '../api.ts';
 import { pickerInstant } from '../beijing-time.ts';
 import { type FigureKey, FigureLabel } from '../figure-label.tsx';
 import {
+  ACTIONS,
   AreaName,
+  areaColumn,
   BeijingDateTimePicker,
+  byNumber,
+  byString,
+  type Column,
   ConfirmButton,
+  DataTable,
   ErrorAlert,
   useAction,
   useApi,
   useFormat,
+  useKeyset,
   usePermissions,
   useVersion,
 } from './shared.tsx';
@@ -51,6 +58,25 @@ const FIGURES: [string, FigureKey][] = [
   ['supply_late', 'supply_late'],
   ['supply_shortfall', 'supply_shortfall'],
 ];
+/** Rows of a list page (keyset pages: the whole list through the pages and the export). */
+const PAGE = 50;
+
+interface Page<T> {
+  items: T[];
+  next_after: number | null;
+  /** On the first page: how many rows the list has. */
+  total: number | null;
+}
+
+/** The list's size, from its first page (later pages do not count again). */
+function useTotal(data: { total: number | null } | null): number | undefined {
+  const [total, setTotal] = useState<number | undefined>();
+  useEffect(() => {
+    if (typeof data?.total === 'number') setTotal(data.total);
+  }, [data]);
+  return total;
+}
+
 const STATUS_TAG: Record<string, string> = {
   open: 'default',
   planned: 'blue',
@@ -305,47 +331,149 @@ function RequestList({
   const [status, setStatus] = useState<string | undefined>();
   const [late, setLate] = useState(false);
   const [open, setOpen] = useState(false);
-  const list = useApi<{ items: RequestItem[]; total: number }>(
-    `/api/supplies/requests${query({ status, late: late ? 'true' : undefined, open: open ? 'true' : undefined, limit: 200 })}`,
+  const keys = useKeyset();
+  const filters = { status, late: late ? 'true' : undefined, open: open ? 'true' : undefined };
+  const list = useApi<Page<RequestItem>>(
+    `/api/supplies/requests${query({ ...filters, limit: PAGE, after: keys.after })}`,
     version,
   );
+  const total = useTotal(list.data);
+  // Another filter is another list: back to its first page.
+  const filter =
+    <V,>(set: (v: V) => void) =>
+    (v: V) => {
+      set(v);
+      keys.reset();
+    };
+  const columns: Column<RequestItem>[] = [
+    {
+      key: 'requester',
+      title: t('supplies.list.requester'),
+      render: (_, r) =>
+        r.requester === 'community' ? (
+          <Tag>{t('supplies.requester.community')}</Tag>
+        ) : (
+          (r.person_name ?? t('supplies.list.personNo', { id: r.person_id }))
+        ),
+    },
+    areaColumn({ key: 'area', title: t('supplies.list.area'), get: (r) => r.area_code }),
+    {
+      key: 'zone',
+      title: t('supplies.list.zone'),
+      render: (_, r) => (
+        <Tag color={r.zone_level === 'lockdown' ? 'red' : 'orange'}>{t(`supplies.zone.${r.zone_level}`)}</Tag>
+      ),
+    },
+    {
+      key: 'deliver_to',
+      title: t('supplies.list.deliverTo'),
+      render: (_, r) => t(`supplies.deliverTo.${r.deliver_to}`),
+    },
+    {
+      key: 'items',
+      title: t('supplies.list.items'),
+      render: (_, r) => (
+        <Space size={4} wrap>
+          {packs(Object.fromEntries(r.items.map((i) => [i.category, i.quantity])))}
+          {r.short > 0 && <Tag color="red">{t('supplies.list.short', { n: r.short })}</Tag>}
+        </Space>
+      ),
+    },
+    {
+      key: 'urgency',
+      title: t('supplies.list.urgency'),
+      render: (_, r) => (
+        <Tag color={r.urgency === 'urgent' ? 'orange' : undefined}>{t(`supplies.urgency.${r.urgency}`)}</Tag>
+      ),
+    },
+    {
+      key: 'status',
+      title: t('supplies.list.status'),
+      render: (_, r) => (
+        <Space size={4}>
+          <Tag color={STATUS_TAG[r.status]}>{t(`supplies.status.${r.status}`)}</Tag>
+          {r.late && <Tag color="red">{t('supplies.list.late')}</Tag>}
+        </Space>
+      ),
+    },
+    {
+      key: 'requested_at',
+      title: t('supplies.list.requestedAt'),
+      render: (_, r) => fmt.dateTime(r.requested_at),
+      sorter: byString((r) => r.requested_at),
+    },
+    {
+      key: 'due',
+      title: t('supplies.list.due'),
+      render: (_, r) => (
+        <Typography.Text type={r.late ? 'danger' : undefined}>{fmt.dateTime(r.due_at)}</Typography.Text>
+      ),
+      sorter: byString((r) => r.due_at),
+    },
+    {
+      key: 'handed',
+      title: t('supplies.list.handedBy'),
+      render: (_, r) =>
+        r.handed_at ? (
+          `${r.handed_worker}（${t(`supplies.workerKind.${r.handed_worker_kind}`)}）${fmt.dateTime(r.handed_at)}`
+        ) : mayRecord && r.status === 'at_gate' ? (
+          <HandButton r={r} after={bump} />
+        ) : (
+          '—'
+        ),
+    },
+  ];
   return (
     <Card
       size="small"
-      title={`${t('supplies.list.title')}（${fmt.number(list.data?.total ?? 0)}）`}
+      title={`${t('supplies.list.title')}（${fmt.number(total ?? 0)}）`}
       style={{ marginBottom: 16 }}
-      extra={
-        <Space wrap>
-          <Select
-            size="small"
-            allowClear
-            style={{ width: 140 }}
-            placeholder={t('supplies.list.status')}
-            value={status}
-            onChange={setStatus}
-            options={Object.keys(t('supplies.status', { returnObjects: true }) as object).map((s) => ({
-              value: s,
-              label: t(`supplies.status.${s}`),
-            }))}
-          />
-          <Checkbox checked={late} onChange={(e) => setLate(e.target.checked)} className="supplies-late-only">
-            {t('supplies.list.lateOnly')}
-          </Checkbox>
-          <Checkbox checked={open} onChange={(e) => setOpen(e.target.checked)}>
-            {t('supplies.list.openOnly')}
-          </Checkbox>
-        </Space>
-      }
+      className="supplies-requests"
     >
-      <ErrorAlert error={list.error} />
-      <Table<RequestItem>
-        size="small"
+      <DataTable<RequestItem>
+        rows={list.data?.items ?? []}
+        columns={columns}
         rowKey="id"
-        className="supplies-requests"
         loading={list.loading}
-        dataSource={list.data?.items ?? []}
-        pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        scroll={{ x: 1300 }}
+        error={list.error}
+        exportName={t('supplies.list.title')}
+        total={total}
+        serverExport={`/api/supplies/requests/export${query(filters)}`}
+        serverPaging={{
+          page: keys.page,
+          hasNext: typeof list.data?.next_after === 'number',
+          onPrev: keys.prev,
+          onNext: () => {
+            const next = list.data?.next_after;
+            if (typeof next === 'number') keys.next(next);
+          },
+        }}
+        toolbar={
+          <>
+            <Select
+              size="small"
+              allowClear
+              style={{ width: 140 }}
+              placeholder={t('supplies.list.status')}
+              value={status}
+              onChange={filter(setStatus)}
+              options={Object.keys(t('supplies.status', { returnObjects: true }) as object).map((s) => ({
+                value: s,
+                label: t(`supplies.status.${s}`),
+              }))}
+            />
+            <Checkbox
+              checked={late}
+              onChange={(e) => filter(setLate)(e.target.checked)}
+              className="supplies-late-only"
+            >
+              {t('supplies.list.lateOnly')}
+            </Checkbox>
+            <Checkbox checked={open} onChange={(e) => filter(setOpen)(e.target.checked)}>
+              {t('supplies.list.openOnly')}
+            </Checkbox>
+          </>
+        }
         expandable={{
           expandedRowRender: (r) => (
             <Space direction="vertical" size={2}>
@@ -374,86 +502,6 @@ function RequestList({
             </Space>
           ),
         }}
-        columns={[
-          {
-            key: 'requester',
-            title: t('supplies.list.requester'),
-            render: (_, r) =>
-              r.requester === 'community' ? (
-                <Tag>{t('supplies.requester.community')}</Tag>
-              ) : (
-                (r.person_name ?? t('supplies.list.personNo', { id: r.person_id }))
-              ),
-          },
-          { key: 'area', title: t('supplies.list.area'), render: (_, r) => <AreaName code={r.area_code} /> },
-          {
-            key: 'zone',
-            title: t('supplies.list.zone'),
-            render: (_, r) => (
-              <Tag color={r.zone_level === 'lockdown' ? 'red' : 'orange'}>
-                {t(`supplies.zone.${r.zone_level}`)}
-              </Tag>
-            ),
-          },
-          {
-            key: 'deliver_to',
-            title: t('supplies.list.deliverTo'),
-            render: (_, r) => t(`supplies.deliverTo.${r.deliver_to}`),
-          },
-          {
-            key: 'items',
-            title: t('supplies.list.items'),
-            render: (_, r) => (
-              <Space size={4} wrap>
-                {packs(Object.fromEntries(r.items.map((i) => [i.category, i.quantity])))}
-                {r.short > 0 && <Tag color="red">{t('supplies.list.short', { n: r.short })}</Tag>}
-              </Space>
-            ),
-          },
-          {
-            key: 'urgency',
-            title: t('supplies.list.urgency'),
-            render: (_, r) => (
-              <Tag color={r.urgency === 'urgent' ? 'orange' : undefined}>
-                {t(`supplies.urgency.${r.urgency}`)}
-              </Tag>
-            ),
-          },
-          {
-            key: 'status',
-            title: t('supplies.list.status'),
-            render: (_, r) => (
-              <Space size={4}>
-                <Tag color={STATUS_TAG[r.status]}>{t(`supplies.status.${r.status}`)}</Tag>
-                {r.late && <Tag color="red">{t('supplies.list.late')}</Tag>}
-              </Space>
-            ),
-          },
-          {
-            key: 'requested_at',
-            title: t('supplies.list.requestedAt'),
-            render: (_, r) => fmt.dateTime(r.requested_at),
-          },
-          {
-            key: 'due',
-            title: t('supplies.list.due'),
-            render: (_, r) => (
-              <Typography.Text type={r.late ? 'danger' : undefined}>{fmt.dateTime(r.due_at)}</Typography.Text>
-            ),
-          },
-          {
-            key: 'handed',
-            title: t('supplies.list.handedBy'),
-            render: (_, r) =>
-              r.handed_at ? (
-                `${r.handed_worker}（${t(`supplies.workerKind.${r.handed_worker_kind}`)}）${fmt.dateTime(r.handed_at)}`
-              ) : mayRecord && r.status === 'at_gate' ? (
-                <HandButton r={r} after={bump} />
-              ) : (
-                '—'
-              ),
-          },
-        ]}
       />
     </Card>
   );
@@ -719,7 +767,12 @@ function Deliveries({
   const fmt = useFormat();
   const act = useAction();
   const [driver, setDriver] = useState('');
-  const list = useApi<{ items: Delivery[] }>('/api/supplies/deliveries?limit=100', version);
+  const keys = useKeyset();
+  const list = useApi<Page<Delivery>>(
+    `/api/supplies/deliveries${query({ limit: PAGE, after: keys.after })}`,
+    version,
+  );
+  const total = useTotal(list.data);
   const step = (d: Delivery, path: 'dispatched' | 'at-gate', label: string) =>
     act(
       () =>
@@ -730,6 +783,74 @@ function Deliveries({
       () => t('supplies.deliveries.done', { step: label }),
       after,
     );
+  const columns: Column<Delivery>[] = [
+    {
+      key: 'id',
+      title: t('supplies.deliveries.id'),
+      render: (_, d) => `#${d.id}`,
+      sorter: byNumber((d) => d.id),
+    },
+    { key: 'depot', title: t('supplies.deliveries.depot'), dataIndex: 'depot_name' },
+    areaColumn({ key: 'compound', title: t('supplies.deliveries.compound'), get: (d) => d.area_code }),
+    {
+      key: 'status',
+      title: t('supplies.deliveries.status'),
+      render: (_, d) => <Tag color={STATUS_TAG[d.status]}>{t(`supplies.deliveryStatus.${d.status}`)}</Tag>,
+    },
+    {
+      key: 'progress',
+      title: t('supplies.deliveries.progress'),
+      render: (_, d) => t('supplies.deliveries.progressValue', { handed: d.handed, requests: d.requests }),
+    },
+    {
+      key: 'planned',
+      title: t('supplies.deliveries.plannedAt'),
+      render: (_, d) => fmt.dateTime(d.planned_at),
+    },
+    {
+      key: 'dispatched',
+      title: t('supplies.deliveries.dispatchedAt'),
+      render: (_, d) => fmt.dateTime(d.dispatched_at),
+    },
+    {
+      key: 'at_gate',
+      title: t('supplies.deliveries.atGateAt'),
+      render: (_, d) => fmt.dateTime(d.at_gate_at),
+    },
+    { key: 'workers', title: t('supplies.deliveries.workers'), render: (_, d) => d.workers ?? '—' },
+    ...(mayDispatch
+      ? [
+          {
+            key: ACTIONS,
+            title: '',
+            render: (_: unknown, d: Delivery) =>
+              d.status === 'planned' ? (
+                <ConfirmButton
+                  key="dispatch"
+                  type="primary"
+                  title={t('supplies.deliveries.confirmStep', {
+                    step: t('supplies.deliveries.dispatch'),
+                  })}
+                  onConfirm={() => step(d, 'dispatched', t('supplies.deliveries.dispatch'))}
+                >
+                  {t('supplies.deliveries.dispatch')}
+                </ConfirmButton>
+              ) : d.status === 'dispatched' ? (
+                <ConfirmButton
+                  key="at-gate"
+                  type="primary"
+                  title={t('supplies.deliveries.confirmStep', {
+                    step: t('supplies.deliveries.atGate'),
+                  })}
+                  onConfirm={() => step(d, 'at-gate', t('supplies.deliveries.atGate'))}
+                >
+                  {t('supplies.deliveries.atGate')}
+                </ConfirmButton>
+              ) : null,
+          },
+        ]
+      : []),
+  ];
   return (
     <Card
       size="small"
@@ -749,89 +870,30 @@ function Deliveries({
         )
       }
     >
-      <ErrorAlert error={list.error} />
-      {list.data && list.data.items.length === 0 ? (
+      {total === 0 && keys.page === 0 && !list.error ? (
         <Empty description={t('supplies.deliveries.none')} />
       ) : (
-        <Table<Delivery>
-          size="small"
-          rowKey="id"
-          className="supplies-deliveries"
-          loading={list.loading}
-          dataSource={list.data?.items ?? []}
-          pagination={{ pageSize: 10, hideOnSinglePage: true }}
-          scroll={{ x: 1100 }}
-          columns={[
-            { key: 'id', title: t('supplies.deliveries.id'), render: (_, d) => `#${d.id}` },
-            { key: 'depot', title: t('supplies.deliveries.depot'), dataIndex: 'depot_name' },
-            {
-              key: 'compound',
-              title: t('supplies.deliveries.compound'),
-              render: (_, d) => <AreaName code={d.area_code} />,
-            },
-            {
-              key: 'status',
-              title: t('supplies.deliveries.status'),
-              render: (_, d) => (
-                <Tag color={STATUS_TAG[d.status]}>{t(`supplies.deliveryStatus.${d.status}`)}</Tag>
-              ),
-            },
-            {
-              key: 'progress',
-              title: t('supplies.deliveries.progress'),
-              render: (_, d) =>
-                t('supplies.deliveries.progressValue', { handed: d.handed, requests: d.requests }),
-            },
-            {
-              key: 'planned',
-              title: t('supplies.deliveries.plannedAt'),
-              render: (_, d) => fmt.dateTime(d.planned_at),
-            },
-            {
-              key: 'dispatched',
-              title: t('supplies.deliveries.dispatchedAt'),
-              render: (_, d) => fmt.dateTime(d.dispatched_at),
-            },
-            {
-              key: 'at_gate',
-              title: t('supplies.deliveries.atGateAt'),
-              render: (_, d) => fmt.dateTime(d.at_gate_at),
-            },
-            { key: 'workers', title: t('supplies.deliveries.workers'), render: (_, d) => d.workers ?? '—' },
-            ...(mayDispatch
-              ? [
-                  {
-                    key: 'actions',
-                    title: '',
-                    render: (_: unknown, d: Delivery) =>
-                      d.status === 'planned' ? (
-                        <ConfirmButton
-                          key="dispatch"
-                          type="primary"
-                          title={t('supplies.deliveries.confirmStep', {
-                            step: t('supplies.deliveries.dispatch'),
-                          })}
-                          onConfirm={() => step(d, 'dispatched', t('supplies.deliveries.dispatch'))}
-                        >
-                          {t('supplies.deliveries.dispatch')}
-                        </ConfirmButton>
-                      ) : d.status === 'dispatched' ? (
-                        <ConfirmButton
-                          key="at-gate"
-                          type="primary"
-                          title={t('supplies.deliveries.confirmStep', {
-                            step: t('supplies.deliveries.atGate'),
-                          })}
-                          onConfirm={() => step(d, 'at-gate', t('supplies.deliveries.atGate'))}
-                        >
-                          {t('supplies.deliveries.atGate')}
-                        </ConfirmButton>
-                      ) : null,
-                  },
-                ]
-              : []),
-          ]}
-        />
+        <div className="supplies-deliveries">
+          <DataTable<Delivery>
+            rows={list.data?.items ?? []}
+            columns={columns}
+            rowKey="id"
+            loading={list.loading}
+            error={list.error}
+            exportName={t('supplies.deliveries.title')}
+            total={total}
+            serverExport="/api/supplies/deliveries/export"
+            serverPaging={{
+              page: keys.page,
+              hasNext: typeof list.data?.next_after === 'number',
+              onPrev: keys.prev,
+              onNext: () => {
+                const next = list.data?.next_after;
+                if (typeof next === 'number') keys.next(next);
+              },
+            }}
+          />
+        </div>
       )}
     </Card>
   );
