@@ -15,6 +15,7 @@ import { beijingToday, dailyReport, reportHtml, reportMarkdown, reportXlsx } fro
 import {
   type CachedList,
   filterList,
+  type Leader,
   personNames,
   responsibilityExport,
   responsibilityList,
@@ -245,7 +246,7 @@ export const commandRoutes: FastifyPluginAsync<{
     },
     async (req) => {
       const params: unknown[] = [];
-      const { rows } = await db.query(
+      const { rows } = await db.query<Leader>(
         `SELECT id, name, title, area_code, function FROM leaders WHERE active AND ${scopeCondition('area_code', scopeOf(principalOf(req)), params)} ORDER BY area_code, function`,
         params,
       );

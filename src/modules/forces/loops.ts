@@ -316,8 +316,31 @@ export async function recordLoopTest(
   return out;
 }
 
+/** A closed loop with its workers and their test schedule of a day (GET /api/forces/loops). */
+export interface LoopScheduleItem extends LoopRow {
+  site_name: string | null;
+  workers: number;
+  quarantined: number;
+  schedule: {
+    id: number;
+    worker_id: number;
+    worker_name: string;
+    worker_status: string;
+    due_at: string;
+    done_at: string | null;
+    /** The test's result (loop_tests.result), null while none is recorded. */
+    result: TestInput['result'] | null;
+    state: 'met' | 'gap' | 'pending';
+  }[];
+}
+
 /** Loops of the jurisdiction with their workers' schedule of a Beijing day: met, gap (past due, no test), pending. */
-export async function loopSchedule(db: Queryable, scope: Scope, day: string, now: Date) {
+export async function loopSchedule(
+  db: Queryable,
+  scope: Scope,
+  day: string,
+  now: Date,
+): Promise<LoopScheduleItem[]> {
   const params: unknown[] = [];
   const loops = await db.query<LoopRow & { site_name: string | null }>(
     `SELECT l.*, s.name AS site_name FROM closed_loops l LEFT JOIN sites s ON s.id = l.site_id
@@ -325,7 +348,7 @@ export async function loopSchedule(db: Queryable, scope: Scope, day: string, now
     params,
   );
   const d0 = new Date(`${day}T00:00:00+08:00`);
-  const out = [];
+  const out: LoopScheduleItem[] = [];
   for (const l of loops.rows) {
     const dues = await db.query<{
       id: number;
@@ -334,7 +357,7 @@ export async function loopSchedule(db: Queryable, scope: Scope, day: string, now
       worker_status: string;
       due_at: Date;
       done_at: Date | null;
-      result: string | null;
+      result: TestInput['result'] | null;
     }>(
       `SELECT d.id, d.worker_id, w.name AS worker_name, w.status AS worker_status, d.due_at, d.done_at, t.result
          FROM loop_test_due d JOIN workers w ON w.id = d.worker_id LEFT JOIN loop_tests t ON t.id = d.test_id

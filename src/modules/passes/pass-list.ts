@@ -24,7 +24,7 @@ export interface PassFilter {
 export interface PassView {
   id: number;
   kind: string;
-  holder_type: string;
+  holder_type: PassRow['holder_type'];
   holder_name: string;
   plate: string | null;
   id_number: string | null;

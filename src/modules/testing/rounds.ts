@@ -29,6 +29,13 @@ export interface RoundRow {
   policy: PoolingPolicy;
 }
 
+/** A round as GET /api/testing/rounds lists it: its row, its target areas and how it was closed. */
+export interface RoundListRow extends RoundRow {
+  closed_at: Date | null;
+  close_reason: string | null;
+  areas: string[];
+}
+
 export async function createRound(
   tx: Queryable,
   clock: Clock,

@@ -23,7 +23,7 @@ import { planFromRegistry } from './plan-from-registry.ts';
 import { pointPools } from './point-pools.ts';
 import { ingestResults } from './results.ts';
 import { importResultsFile } from './results-file.ts';
-import { closeRound, createRound, getRound } from './rounds.ts';
+import { closeRound, createRound, getRound, type RoundListRow } from './rounds.ts';
 import { ScanCoalescer } from './scan-coalescer.ts';
 import { importScanFile } from './scan-import.ts';
 import { stageClocks } from './stage-clocks.ts';
@@ -191,7 +191,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     },
     async (req) => {
       const prefix = principalOf(req).jurisdiction;
-      const { rows } = await db.query(
+      const { rows } = await db.query<RoundListRow>(
         `SELECT r.id, r.name, r.status, r.starts_at, r.deadline_at, r.policy, r.closed_at, r.close_reason,
                 array_agg(ra.area_code ORDER BY ra.area_code) AS areas
            FROM rounds r JOIN round_areas ra ON ra.round_id = r.id

@@ -3,6 +3,7 @@
  * its days in order), keyset-paged on id for the export: one query for the page, the count and the export.
  */
 import type { Queryable } from '../../db/types.ts';
+import type { Phrase } from '../../domain/phrase.ts';
 import type { ExportSpec } from '../../server/list-export.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 
@@ -23,7 +24,8 @@ export interface TripRow {
   site: string;
   status: string;
   reason: string | null;
-  reason_phrase: unknown;
+  /** The reason as phrases (domain/phrase.ts), one per planning step; null on trips planned before phrases. */
+  reason_phrase: Phrase[] | null;
   planned_at: Date;
   planned_start: Date | null;
   planned_end: Date | null;

@@ -646,6 +646,17 @@ export async function disinfectVehicle(
   return { status: 'disinfected' };
 }
 
+/** A person of the day found and still not delivered once the day is over (GET /api/transfer/clocks `late`). */
+export interface LateTransferRow {
+  placement_id: number;
+  person_id: number;
+  area_code: string;
+  found_at: Date;
+  placed_at: Date | null;
+  /** The open trip's passenger status (assigned, picked_up), or null when on no trip. */
+  trip_status: string | null;
+}
+
 /** found → placed → picked up → delivered, in minutes (p50/p90), and the late list: found that day, not delivered. */
 export async function transferClocks(db: Queryable, scope: Scope, day: string, now: Date) {
   const from = new Date(`${day}T00:00:00+08:00`);
@@ -665,7 +676,7 @@ export async function transferClocks(db: Queryable, scope: Scope, day: string, n
     params,
   );
   const lateParams: unknown[] = [from, to, now];
-  const late = await db.query(
+  const late = await db.query<LateTransferRow>(
     `SELECT pl.id AS placement_id, pl.person_id, p.area_code, pl.found_at, pl.placed_at, tp.status AS trip_status
        FROM placements pl JOIN persons p ON p.id = pl.person_id
        LEFT JOIN trip_passengers tp ON tp.placement_id = pl.id AND tp.status IN ('assigned', 'picked_up')

@@ -30,6 +30,15 @@ import { ROLE_PERMISSIONS, ROLES, type Role } from '../../../src/modules/access/
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
 import { areaFullName, prefetchAreaNames, useAreaNamesVersion } from '../area-names.ts';
+import type {
+  AuditPage,
+  AuditRow,
+  AuditVerdict,
+  CreatedToken,
+  CreatedUser,
+  Token,
+  User,
+} from '../contract.ts';
 import {
   ACTIONS,
   AreaName,
@@ -53,73 +62,7 @@ import {
 
 // ------------------------------------------------------------------------------------------------ shapes
 
-/** GET /api/users (UserOut in src/modules/access/routes.ts). */
-interface User {
-  id: number;
-  username: string;
-  display_name: string;
-  role: string;
-  jurisdiction: string;
-  status: string;
-  must_change_password: boolean;
-  last_login_at: string | null;
-}
-
-/** POST /api/users. */
-interface CreatedUser {
-  id: number;
-  username: string;
-  role: string;
-  jurisdiction: string;
-  one_time_password: string;
-}
-
-/** GET /api/tokens (TokenRow in src/modules/access/accounts.ts). */
-interface Token {
-  id: number;
-  name: string;
-  prefix: string;
-  role: string;
-  jurisdiction: string;
-  created_by: number | null;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
-
-/** POST /api/tokens. */
-interface CreatedToken {
-  id: number;
-  token: string;
-  expires_at: string;
-}
-
-/** GET /api/audit (AuditRow in src/modules/access/audit.ts). */
-interface AuditRow {
-  id: number;
-  at: string;
-  actor_kind: string;
-  actor_id: number | null;
-  actor_name: string;
-  action: string;
-  subject_type: string | null;
-  subject_id: string | null;
-  subject_name?: string | null;
-  area_code: string | null;
-  reason: string | null;
-  details: Record<string, unknown> | null;
-  hash: string;
-}
-
-/** GET /api/audit/verify. */
-interface Verdict {
-  ok: boolean;
-  checked: number;
-  head: { count: number; id: number; hash: string; text: string };
-  brokenAt?: number;
-  problem?: string;
-}
+type Verdict = AuditVerdict;
 
 // ------------------------------------------------------------------------------------------------ helpers
 
@@ -827,10 +770,7 @@ function AuditView({ users, version }: { users: User[] | null; version: number }
   const [form] = Form.useForm<AuditFilterValues>();
   const [filter, setFilter] = useState<AuditQuery>({ limit: 50 });
   const keyset = useKeyset();
-  const audit = useApi<{ items: AuditRow[]; next_after: number | null }>(
-    `/api/audit${query({ ...filter, after: keyset.after })}`,
-    version,
-  );
+  const audit = useApi<AuditPage>(`/api/audit${query({ ...filter, after: keyset.after })}`, version);
   const en = i18n.language === 'en';
   const rows = useMemo(() => audit.data?.items ?? [], [audit.data]);
   const nextAfter = audit.data?.next_after ?? null;

@@ -31,8 +31,21 @@ import { REPORT_FIGURES } from '../../../src/domain/figure-names.ts';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
 import { areaFullName, areaName, loadAreaNames } from '../area-names.ts';
+import type {
+  DailyReport,
+  EffectiveZone as EffectiveZoneAnswer,
+  Leader,
+  ResponsibilityItem as RespItem,
+  ResponsibilityAnswer,
+  ZoneSuggestion as Suggestion,
+  Task,
+  TasksAnswer,
+  Zone,
+  ZoneLevel,
+  ZoneOnly,
+} from '../contract.ts';
 import { FigureLabel } from '../figure-label.tsx';
-import { type Phrase, reasonText } from '../reason-text.ts';
+import { reasonText } from '../reason-text.ts';
 import {
   ACTIONS,
   AreaName,
@@ -53,14 +66,6 @@ import {
   useVersion,
 } from './shared.tsx';
 
-interface ReadinessCheck {
-  rule: string;
-  ok: boolean;
-  detail: string;
-  phrase?: Phrase;
-}
-
-type ZoneLevel = 'lockdown' | 'control' | 'prevention' | 'high' | 'medium' | 'low';
 const MARCH_LEVELS: ZoneLevel[] = ['lockdown', 'control', 'prevention'];
 const JUNE_LEVELS: ZoneLevel[] = ['high', 'medium', 'low'];
 const LEADER_FUNCTIONS = [
@@ -72,97 +77,6 @@ const LEADER_FUNCTIONS = [
   'supply',
   'community_control',
 ] as const;
-
-interface Zone {
-  id: number;
-  area_code: string;
-  level: ZoneLevel;
-  status: string;
-  reason: string;
-  started_at: string;
-  ended_at: string | null;
-  readiness: { ready: boolean; checks: ReadinessCheck[] };
-}
-
-interface Suggestion {
-  area_code: string;
-  current: string | null;
-  suggested: string;
-  cases: number;
-  reason: string;
-  reason_phrase?: Phrase;
-}
-
-interface Leader {
-  id: number;
-  name: string;
-  title: string;
-  area_code: string;
-  function: string;
-}
-
-interface RespItem {
-  kind: string;
-  function: string;
-  area_code: string;
-  due_at: string;
-  subject: { type: string; id: number };
-  person_id: number | null;
-  /** With person.read only. */
-  person_name?: string | null;
-  owner: { id: number; name: string; area_code: string } | null;
-  escalated_levels: number;
-  overdue: boolean;
-}
-
-interface Task {
-  id: number;
-  kind: string;
-  status: string;
-  person_id: number | null;
-  area_code: string;
-  subject_type: string | null;
-  subject_id: number | null;
-  due_at: string;
-  created_at: string;
-  done_at: string | null;
-  details: Record<string, unknown> | null;
-  /** Only for those who may read people. */
-  person_name?: string | null;
-  /** The room or bed and its site, for a disinfection. */
-  place?: string | null;
-}
-
-interface DailyReport {
-  date: string;
-  generated_at: string;
-  area: { code: string; name: string };
-  cases: {
-    new_confirmed: number;
-    new_asymptomatic: number;
-    new_unclassified: number;
-    reclassified: number;
-    by_severity: Record<string, number>;
-    by_district: {
-      code: string;
-      name: string;
-      confirmed: number;
-      asymptomatic: number;
-      unclassified: number;
-    }[];
-    cumulative_confirmed: number;
-    cumulative_asymptomatic: number;
-    cumulative_unclassified: number;
-  };
-  contacts: Record<string, number>;
-  capacity: Record<string, number>;
-  testing: Record<string, number>;
-  /** The sections of the modules beside the loop, as the report's downloads have them (absent: not built). */
-  disinfection?: Record<string, number>;
-  medical?: Record<string, number>;
-  supplies?: Record<string, number>;
-  forces?: Record<string, number>;
-}
 
 export const ZONE_COLOURS: Record<string, string> = {
   lockdown: 'red',
@@ -238,7 +152,7 @@ function ZonesView({ acting }: { acting: Acting }) {
   const manage = may('zone.manage');
   const lift = (z: Zone) =>
     act(
-      () => api<Zone>(`/api/zones/${z.id}/lift`, { method: 'POST' }),
+      () => api<ZoneOnly>(`/api/zones/${z.id}/lift`, { method: 'POST' }),
       (out) =>
         out.status === 'lifted'
           ? t('command.lifted', { area: areaName(z.area_code) })
@@ -431,7 +345,7 @@ function ZoneForm({ draft, onClose, onDone }: { draft: ZoneDraft; onClose: () =>
     setBusy(true);
     const out = await act(
       async () => {
-        const z = await api<Zone>('/api/zones', {
+        const z = await api<ZoneOnly>('/api/zones', {
           method: 'POST',
           body: { ...v, area_code: v.area_code.trim() },
         });
@@ -494,10 +408,7 @@ function EffectiveZone({ version }: { version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
   const [area, setArea] = useState<string | null>(null);
-  const res = useApi<{ area_code: string; zone: Omit<Zone, 'readiness'> | null }>(
-    area ? `/api/zones/effective${query({ area })}` : null,
-    version,
-  );
+  const res = useApi<EffectiveZoneAnswer>(area ? `/api/zones/effective${query({ area })}` : null, version);
   return (
     <Card size="small" title={t('command.effective')}>
       <Form layout="inline" onFinish={(v: { area: string }) => setArea(v.area)} style={{ marginBottom: 12 }}>
@@ -658,15 +569,7 @@ function ResponsibilityView({ version }: { version: number }) {
   const f = useFormat();
   const [owner, setOwner] = useState<string>('all');
   const leaders = useApi<{ items: Leader[] }>('/api/leaders', version);
-  const res = useApi<{
-    items: RespItem[];
-    total: number;
-    overdue: number;
-    per_owner: Record<string, number>;
-    by_kind?: Record<string, { total: number; overdue: number }>;
-    /** when the server worked the list out (it keeps it a few seconds) */
-    as_of?: string;
-  }>(
+  const res = useApi<ResponsibilityAnswer>(
     `/api/responsibility${owner === 'all' ? '' : owner === 'none' ? '?unowned=true' : `?leader_id=${owner}`}`,
     version,
   );
@@ -833,10 +736,7 @@ function TasksView({ acting }: { acting: Acting }) {
   const act = useAction();
   const [status, setStatus] = useState<'open' | 'done' | 'cancelled'>('open');
   const [limit, setLimit] = useState(1000);
-  const res = useApi<{ items: Task[]; total?: number }>(
-    `/api/tasks${query({ status, limit })}`,
-    acting.version,
-  );
+  const res = useApi<TasksAnswer>(`/api/tasks${query({ status, limit })}`, acting.version);
   const complete = acting.may('task.complete');
   const rows = res.data?.items ?? [];
   const now = Date.now();

@@ -37,6 +37,14 @@ import {
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me } from '../api.ts';
 import { pickerInstant } from '../beijing-time.ts';
+import type {
+  DisinfectionDue,
+  DisinfectionDueAnswer,
+  DisinfectionPlace,
+  DisinfectionPlaceCreated,
+  DisinfectionPlacesAnswer,
+  DisinfectionRecorded,
+} from '../contract.ts';
 import { FigureLabel } from '../figure-label.tsx';
 import {
   AreaName,
@@ -48,47 +56,8 @@ import {
   useVersion,
 } from './shared.tsx';
 
-interface DueItem {
-  due_id: number;
-  task_id: number;
-  reason: string;
-  due_at: string;
-  status: 'open' | 'done' | 'cancelled';
-  late: boolean;
-  place: { id: number; name: string; kind: string; owner: string; area_code: string };
-  leader: { id: number; name: string; area_code: string } | null;
-  escalated_levels: number;
-  record: {
-    id: number;
-    done_at: string;
-    done_by: string;
-    agent: string;
-    concentration: string | null;
-  } | null;
-}
-
-interface DueAnswer {
-  date: string;
-  due: DueItem[];
-  late: DueItem[];
-  truncated: boolean;
-  figures: { disinfections_due: number; disinfections_done: number; disinfections_late: number };
-}
-
-interface PlaceItem {
-  id: number;
-  kind: string;
-  name: string;
-  area_code: string;
-  every_hours: number | null;
-  starts_at: string | null;
-  owner: string;
-  active: boolean;
-  open: number;
-  late: number;
-  next_due_at: string | null;
-  last_done_at: string | null;
-}
+type DueItem = DisinfectionDue;
+type PlaceItem = DisinfectionPlace;
 
 /** Kinds a place made by hand may have: the others name a building, venue, site or vehicle. */
 const FORM_KINDS = PLACE_KINDS.filter(
@@ -106,7 +75,7 @@ export default function DisinfectionPage({ me }: { me: Me }) {
   const [version, bump] = useVersion();
   const manage = me.permissions.includes('disinfection.manage');
   const q = area ? `?area=${area}` : '';
-  const due = useApi<DueAnswer>(`/api/disinfection/due${q}`, version);
+  const due = useApi<DisinfectionDueAnswer>(`/api/disinfection/due${q}`, version);
   const [recording, setRecording] = useState<DueItem | null>(null);
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }} className="disinfection-page">
@@ -290,7 +259,7 @@ function RecordModal({ item, onClose }: { item: DueItem; onClose: (changed: bool
     setBusy(true);
     const out = await act(
       () =>
-        api<{ id: number; duplicate: boolean }>('/api/disinfection/records', {
+        api<DisinfectionRecorded>('/api/disinfection/records', {
           method: 'POST',
           body: {
             key,
@@ -367,7 +336,7 @@ function Places({
   if (area) params.set('area', area);
   if (search.trim()) params.set('q', search.trim());
   params.set('limit', '500');
-  const places = useApi<{ items: PlaceItem[]; total: number }>(`/api/disinfection/places?${params}`, version);
+  const places = useApi<DisinfectionPlacesAnswer>(`/api/disinfection/places?${params}`, version);
   const setActive = (p: PlaceItem, active: boolean) =>
     act(
       () => api(`/api/disinfection/places/${p.id}/active`, { method: 'POST', body: { active } }),
@@ -495,7 +464,7 @@ function NewPlace({ onCreated }: { onCreated: () => void }) {
     setBusy(true);
     const out = await act(
       () =>
-        api<PlaceItem>('/api/disinfection/places', {
+        api<DisinfectionPlaceCreated>('/api/disinfection/places', {
           method: 'POST',
           body: {
             kind: v.kind,

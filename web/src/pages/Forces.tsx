@@ -30,6 +30,17 @@ import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me } from '../api.ts';
 import { pickerInstant } from '../beijing-time.ts';
+import type {
+  ForcesBoard,
+  ForcesFiguresAnswer,
+  ForceWorker,
+  LoopsAnswer,
+  LoopTestOutcome,
+  Roster,
+  RosterConfirmed,
+  Team,
+  WorkersAnswer,
+} from '../contract.ts';
 import { FigureLabel } from '../figure-label.tsx';
 import {
   AreaName,
@@ -47,89 +58,10 @@ const SKILLS = ['sampler', 'medical', 'community', 'volunteer', 'driver', 'site_
 const SHIFTS = ['night', 'day', 'evening'] as const;
 const STATUSES = ['on_duty', 'resting', 'quarantined', 'left'] as const;
 
-interface Reason {
-  k: string;
-  p: Record<string, string | number>;
-}
-
-interface Coverage {
-  id: number;
-  area_code: string;
-  skill: string;
-  shift: string;
-  starts_at: string;
-  demand: number;
-  assigned: number;
-  short: number;
-  reason: Reason;
-}
-
-interface ShiftRow {
-  id: number;
-  worker_id: number;
-  worker_name: string;
-  area_code: string;
-  skill: string;
-  shift: string;
-  starts_at: string;
-  ends_at: string;
-  status: 'draft' | 'confirmed' | 'removed';
-  origin: 'proposed' | 'manual' | 'replacement';
-}
-
-interface Roster {
-  id: number;
-  area_code: string;
-  day: string;
-  status: 'draft' | 'confirmed';
-  rules: { maxHoursIn24: number; minRestHours: number; restDayEvery: number };
-  pending: number;
-  coverage: Coverage[];
-  shifts: ShiftRow[];
-}
-
-interface Worker {
-  id: number;
-  name: string;
-  role: string;
-  skills: string[];
-  area_code: string;
-  team_name: string | null;
-  loop_name: string | null;
-  status: (typeof STATUSES)[number];
-}
-
-interface Team {
-  id: number;
-  name: string;
-  origin_city: string;
-  area_code: string;
-  size: number;
-  arrives_on: string;
-  leaves_on: string;
-  registered: number;
-}
-
-interface LoopItem {
-  id: number;
-  name: string;
-  area_code: string;
-  lodging: string;
-  post: string;
-  transport: string;
-  workers: number;
-  quarantined: number;
-  schedule: {
-    id: number;
-    worker_id: number;
-    worker_name: string;
-    worker_status: string;
-    due_at: string;
-    done_at: string | null;
-    result: 'negative' | 'positive' | null;
-    state: 'met' | 'gap' | 'pending';
-  }[];
-}
+type Reason = Coverage['reason'];
+type Coverage = Roster['coverage'][number];
+type ShiftRow = Roster['shifts'][number];
+type Worker = ForceWorker;
 
 /** A worker's name masked (王*明, 王*): the page names people only as far as the work needs. */
 export function maskName(name: string): string {
@@ -159,13 +91,8 @@ export default function ForcesPage({ me }: { me: Me }) {
   const [area, setArea] = useState<string | undefined>(undefined);
   const [version, bump] = useVersion();
   const plan = me.permissions.includes('forces.plan');
-  const figures = useApi<{
-    figures: Record<'forces_on_duty' | 'forces_shortfall' | 'loop_test_gaps', number>;
-  }>(`/api/forces/figures?day=${day}`, version);
-  const board = useApi<{ rosters: Roster[] }>(
-    `/api/forces/board?day=${day}${area ? `&area=${area}` : ''}`,
-    version,
-  );
+  const figures = useApi<ForcesFiguresAnswer>(`/api/forces/figures?day=${day}`, version);
+  const board = useApi<ForcesBoard>(`/api/forces/board?day=${day}${area ? `&area=${area}` : ''}`, version);
   const act = useAction();
   const propose = () =>
     act(
@@ -269,7 +196,7 @@ function RosterCard({ roster, plan, onChanged }: { roster: Roster; plan: boolean
   const confirm = () =>
     act(
       () =>
-        api<{ already: boolean }>(`/api/forces/rosters/${roster.id}/confirm`, {
+        api<RosterConfirmed>(`/api/forces/rosters/${roster.id}/confirm`, {
           method: 'POST',
         }),
       (r) => (r.already ? t('forces.board.already') : t('forces.board.confirmed')),
@@ -441,7 +368,7 @@ function Workers({
   if (role) q.set('role', role);
   if (status) q.set('status', status);
   if (area) q.set('area', area);
-  const list = useApi<{ items: Worker[]; total: number }>(`/api/forces/workers?${q}`, version);
+  const list = useApi<WorkersAnswer>(`/api/forces/workers?${q}`, version);
   return (
     <Card
       size="small"
@@ -560,7 +487,7 @@ function Loops({
 }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const loops = useApi<{ items: LoopItem[] }>(`/api/forces/loops?day=${day}`, version);
+  const loops = useApi<LoopsAnswer>(`/api/forces/loops?day=${day}`, version);
   const [recording, setRecording] = useState<{ worker_id: number; worker_name: string } | null>(null);
   return (
     <Card size="small" title={t('forces.loops.title')} className="forces-loops">
@@ -671,18 +598,15 @@ function TestModal({
     setBusy(true);
     const out = await act(
       () =>
-        api<{ duplicate: boolean; result: string; contacts: number; replacements: number }>(
-          '/api/forces/tests',
-          {
-            method: 'POST',
-            body: {
-              key,
-              worker_id: worker.worker_id,
-              taken_at: v.taken_at ? pickerInstant(v.taken_at) : new Date().toISOString(),
-              result: v.result,
-            },
+        api<LoopTestOutcome>('/api/forces/tests', {
+          method: 'POST',
+          body: {
+            key,
+            worker_id: worker.worker_id,
+            taken_at: v.taken_at ? pickerInstant(v.taken_at) : new Date().toISOString(),
+            result: v.result,
           },
-        ),
+        }),
       (r) =>
         r.duplicate
           ? t('forces.loops.duplicate')

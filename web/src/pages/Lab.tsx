@@ -25,6 +25,19 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, apiUpload, type Me, query } from '../api.ts';
 import { beijingPickerValue, pickerInstant } from '../beijing-time.ts';
+import type {
+  Box,
+  BoxesAnswer,
+  BoxReceived,
+  FhirResultsAnswer,
+  FollowUp,
+  Lab,
+  PendingTubeItem as Pending,
+  PendingAnswer,
+  ResultOutcomeItem,
+  ResultsAnswer,
+  ResultsFileAnswer,
+} from '../contract.ts';
 import {
   areaColumn,
   BeijingDateTimePicker,
@@ -39,56 +52,16 @@ import {
   useVersion,
 } from './shared.tsx';
 
-interface Lab {
-  id: number;
-  name: string;
-  area_code: string;
-  daily_capacity_tubes: number;
-  mobile: boolean;
-  received_today: number;
-  resulted_today: number;
-  pending: number;
-  late: number;
-  oldest_pending_at: string | null;
-}
-
-interface Box {
-  barcode: string;
-  round: string;
-  area_code: string;
-  status: string;
-  tubes: number;
-  packed_at: string;
-  shipped_at: string | null;
-  received_at: string | null;
-  lab: string | null;
-}
-
-interface Pending {
-  barcode: string;
-  box: string | null;
-  round: string;
-  area_code: string;
-  pool_size: number;
-  members: number;
-  lab: string | null;
-  received_at: string;
-  due_at: string;
-}
-
-/** One result's outcome as the three ways in answer it (the file's rows carry their line). */
+/**
+ * One result's outcome as the three ways in answer it, flattened for the table (the file's rows carry their line);
+ * each answer (contract.ts) is checked against it.
+ */
 interface Outcome {
   tube: string;
-  status: 'recorded' | 'duplicate' | 'conflict' | 'rejected';
+  status: ResultOutcomeItem['status'];
   code?: string;
   message?: string;
   line?: number;
-}
-
-interface FollowUp {
-  positivePools: number;
-  held: number;
-  retestTasks: number;
 }
 
 interface Report {
@@ -230,13 +203,13 @@ function ReceiveCard({
   const act = useAction();
   const [barcode, setBarcode] = useState('');
   const [tab, setTab] = useState<'in_transit' | 'received'>('in_transit');
-  const res = useApi<{ items: Box[]; total: number }>(`/api/testing/boxes${query({ status: tab })}`, version);
+  const res = useApi<BoxesAnswer>(`/api/testing/boxes${query({ status: tab })}`, version);
   const receive = async (box: string) => {
     const code = box.trim();
     if (!code || !labId) return;
     const out = await act(
       () =>
-        api<{ tubes: number }>(`/api/testing/boxes/${encodeURIComponent(code)}/receive`, {
+        api<BoxReceived>(`/api/testing/boxes/${encodeURIComponent(code)}/receive`, {
           method: 'POST',
           body: { lab_id: labId },
         }),
@@ -413,16 +386,13 @@ function ResultsCard({ onDone }: { onDone: () => void }) {
         } catch {
           throw new ApiError(400, 'invalid_json', `${file.name} is not JSON`);
         }
-        const r = await api<{ items: Outcome[]; follow_up: FollowUp }>('/api/testing/results/fhir', {
+        const r = await api<FhirResultsAnswer>('/api/testing/results/fhir', {
           method: 'POST',
           body: bundle,
         });
         setReport({ name: file.name, rows: r.items.length, outcomes: r.items, followUp: r.follow_up });
       } else {
-        const r = await apiUpload<{ rows: number; outcomes: Outcome[]; followUp: FollowUp }>(
-          '/api/testing/results/file',
-          file,
-        );
+        const r = await apiUpload<ResultsFileAnswer>('/api/testing/results/file', file);
         setReport({ name: file.name, rows: r.rows, outcomes: r.outcomes, followUp: r.followUp });
       }
       onDone();
@@ -446,7 +416,7 @@ function ResultsCard({ onDone }: { onDone: () => void }) {
     const tube = v.tube.trim();
     const out = await act(
       () =>
-        api<{ items: Outcome[]; follow_up: FollowUp }>('/api/testing/results', {
+        api<ResultsAnswer>('/api/testing/results', {
           method: 'POST',
           body: {
             items: [
@@ -460,7 +430,7 @@ function ResultsCard({ onDone }: { onDone: () => void }) {
           },
         }),
       (r) => {
-        const o = r.items[0];
+        const o: Outcome | undefined = r.items[0];
         const status = o ? t(`lab.outcome.${o.status}`) : '';
         const why = o?.code ? `（${t(`lab.codes.${o.code}`, { defaultValue: o.message ?? o.code })}）` : '';
         return t('lab.saved', { tube, status: `${status}${why}` });
@@ -588,7 +558,7 @@ function PendingCard({ labId, version }: { labId: number | null; version: number
   const { t } = useTranslation();
   const f = useFormat();
   const [mine, setMine] = useState(true);
-  const res = useApi<{ items: Pending[]; total: number }>(
+  const res = useApi<PendingAnswer>(
     `/api/testing/tubes/pending${query({ lab_id: mine && labId ? labId : undefined, limit: 500 })}`,
     version,
   );

@@ -22,6 +22,7 @@ import { useTranslation } from 'react-i18next';
 import { type Area, api, type Me } from '../api.ts';
 import { areaName, useAreaNamesVersion } from '../area-names.ts';
 import { beijingPickerValue, pickerInstant } from '../beijing-time.ts';
+import type { CreatedRound, RoundPlan } from '../contract.ts';
 import {
   BeijingDateTimePicker,
   ConfirmButton,
@@ -31,43 +32,7 @@ import {
   useFormat,
 } from './shared.tsx';
 
-interface Timing {
-  budgetHours: number;
-  hours: number;
-  startsAt: string;
-  endsAt: string;
-  withinBudget: boolean;
-}
-
-interface Plan {
-  deadline: string;
-  areas: {
-    code: string;
-    name: string;
-    zone: string | null;
-    population: number;
-    mode: 'single' | 'household' | 'pooled';
-    poolSize: number;
-    tubes: { total: number };
-    points: number;
-    samplers: number;
-  }[];
-  totals: {
-    population: number;
-    points: number;
-    samplers: number;
-    samplersAvailable: number | null;
-    tubes: { single: number; household: number; pooled: number; total: number };
-    dispatches: number;
-  };
-  labs: { id: number | string; name: string; tubes: number; hours: number; dailyCapacityTubes: number }[];
-  stages: Record<'collect' | 'transport' | 'test' | 'report', Timing>;
-  verdict: {
-    feasible: boolean;
-    finishesAt: string;
-    shortfalls: { kind: 'lab_capacity' | 'samplers' | 'deadline'; missing: number; unit: string }[];
-  };
-}
+type Plan = RoundPlan;
 
 interface TreeNode {
   id: string;
@@ -166,7 +131,7 @@ export function NewRound({ me, onStarted }: { me: Me; onStarted: (roundId: numbe
     if (!v) return;
     const out = await act(
       () =>
-        api<{ id: number; sampling_points: number }>('/api/testing/rounds', {
+        api<CreatedRound>('/api/testing/rounds', {
           method: 'POST',
           body: { name: v.name.trim(), ...body(v) },
         }),

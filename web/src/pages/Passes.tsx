@@ -32,6 +32,7 @@ import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
 import { pickerInstant } from '../beijing-time.ts';
+import type { Checkpoint, IssuedPass, Pass, PassDetail, PassesAnswer, Suspect } from '../contract.ts';
 import {
   AreaName,
   BeijingDateTimePicker,
@@ -60,65 +61,8 @@ const VERDICT_COLOURS: Record<string, string> = {
   unknown_key: 'red',
 };
 
-export interface PassItem {
-  id: number;
-  kind: string;
-  holder_type: 'vehicle' | 'person';
-  holder_name: string;
-  plate: string | null;
-  id_number: string | null;
-  organisation: string;
-  purpose: string;
-  areas: string[];
-  route: boolean;
-  area_code: string;
-  valid_from: string;
-  valid_to: string;
-  status: string;
-  issued_by: string;
-  issued_at: string;
-  revoked_at: string | null;
-  revoked_by: string | null;
-  revoke_reason: string | null;
-  checks: number;
-  flagged: number;
-}
-
-interface CheckItem {
-  id: number;
-  checkpoint: string;
-  verdict: string;
-  checked_at: string;
-  checked_by: string;
-  suspect: { checkpoint: string; km: number; minutes: number } | null;
-}
-
-interface PassDetail extends PassItem {
-  token: string;
-  check_list: CheckItem[];
-}
-
-interface Checkpoint {
-  id: number;
-  name: string;
-  area_code: string;
-  latitude: number;
-  longitude: number;
-}
-
-interface Suspect {
-  check_id: number;
-  pass_id: number;
-  holder_type: string;
-  holder_name: string;
-  plate: string | null;
-  checkpoint: string;
-  checked_at: string;
-  other_checkpoint: string;
-  other_checked_at: string;
-  km: number;
-  minutes: number;
-}
+export type PassItem = Pass;
+type CheckItem = PassDetail['check_list'][number];
 
 interface IssueValues {
   kind: string;
@@ -146,7 +90,7 @@ function IssueForm({ me, onIssued }: { me: Me; onIssued: (id: number) => void })
     setBusy(true);
     const out = await act(
       () =>
-        api<PassItem>('/api/passes', {
+        api<IssuedPass>('/api/passes', {
           method: 'POST',
           body: {
             kind: v.kind,
@@ -499,7 +443,7 @@ function PassList({
   const [limit, setLimit] = useState(100);
   const [revoking, setRevoking] = useState<PassItem | null>(null);
   const path = `/api/passes${query({ status, kind, q: q.trim() || undefined, flagged: flagged ? 'true' : undefined, limit })}`;
-  const list = useApi<{ items: PassItem[]; total: number }>(path, version);
+  const list = useApi<PassesAnswer>(path, version);
   const columns = useMemo(
     () => [
       { key: 'id', title: t('passes.list.id'), dataIndex: 'id', width: 70 },

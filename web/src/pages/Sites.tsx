@@ -10,7 +10,8 @@ import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { prefetchAreaNames } from '../area-names.ts';
-import { adviceLine, type ForecastFigures, forecastAdvice } from '../forecast-advice.ts';
+import type { Site, SiteForecast, SiteStepAnswer, TierOpened } from '../contract.ts';
+import { adviceLine, forecastAdvice } from '../forecast-advice.ts';
 import {
   ACTIONS,
   areaColumn,
@@ -27,24 +28,7 @@ import {
 } from './shared.tsx';
 
 /** A site as GET /api/isolation/sites lists it. */
-export interface SiteRow {
-  id: number;
-  name: string;
-  kind: string;
-  status: string;
-  tier: number;
-  area_code: string;
-  address: string;
-  accepted_at: string | null;
-  rooms_total: number;
-  /** Available rooms of a site that takes people now (0 otherwise): what placement and the forecast count. */
-  rooms_free: number;
-  beds_total: number;
-  beds_free: number;
-  open_stays: number;
-  takes_people: boolean;
-  next_steps: ('inspect' | 'accept' | 'close')[];
-}
+export type SiteRow = Site;
 
 /** The lifecycle order in which a tier's status groups are shown. */
 const STATUS_ORDER = ['reserve', 'inspecting', 'active', 'full', 'closing', 'closed'];
@@ -72,7 +56,7 @@ export default function SitesView({
   const f = useFormat();
   const act = useAction();
   const res = useApi<{ items: SiteRow[] }>('/api/isolation/sites', version);
-  const fc = useApi<ForecastFigures>('/api/isolation/forecast', version);
+  const fc = useApi<SiteForecast>('/api/isolation/forecast', version);
   const [exporting, setExporting] = useState(false);
   const rows = useMemo(() => res.data?.items ?? [], [res.data]);
   useEffect(() => prefetchAreaNames(rows.map((r) => r.area_code)), [rows]);
@@ -93,7 +77,7 @@ export default function SitesView({
 
   const step = (r: SiteRow, s: 'inspect' | 'accept' | 'close') =>
     act(
-      () => api<{ id: number; status: string }>(`/api/isolation/sites/${r.id}/${s}`, { method: 'POST' }),
+      () => api<SiteStepAnswer>(`/api/isolation/sites/${r.id}/${s}`, { method: 'POST' }),
       (out) => t(`sites.done.${out.status}`, { name: r.name, defaultValue: out.status }),
       onDone,
     );
@@ -101,13 +85,7 @@ export default function SitesView({
   /** The whole tier at once: its reserve and inspecting sites inspected and accepted (启用储备梯次). */
   const openTier = (tier: number) =>
     act(
-      () =>
-        api<{ tier: number; sites: unknown[]; rooms: number; beds: number }>(
-          `/api/isolation/tiers/${tier}/open`,
-          {
-            method: 'POST',
-          },
-        ),
+      () => api<TierOpened>(`/api/isolation/tiers/${tier}/open`, { method: 'POST' }),
       (out) =>
         t('sites.tierOpened', { tier: out.tier, sites: out.sites.length, rooms: out.rooms, beds: out.beds }),
       onDone,

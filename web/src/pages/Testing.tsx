@@ -23,8 +23,17 @@ import {
 } from 'antd';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Area, api, type Me, query, type Round } from '../api.ts';
+import { type Area, api, type Me, query } from '../api.ts';
 import { areaFullName, areaName } from '../area-names.ts';
+import type {
+  AreaCoverage,
+  ClosedRound,
+  Coverage,
+  Household,
+  TestingRound as Round,
+  SamplingPoint,
+  StageClock,
+} from '../contract.ts';
 import { NewRound } from './NewRound.tsx';
 import { ScanFileView } from './ScanFile.tsx';
 import {
@@ -41,59 +50,7 @@ import {
   useFormat,
 } from './shared.tsx';
 
-interface StageClock {
-  stage: 'collect' | 'transport' | 'test' | 'report';
-  done: number;
-  total: number;
-  due_at: string;
-  status: 'done' | 'on_time' | 'late';
-}
-
-interface AreaCoverage {
-  code: string;
-  name: string;
-  residents: number;
-  sampled: number;
-  resulted: number;
-  tubes: number;
-  tubes_closed: number;
-  tubes_shipped: number;
-  tubes_received: number;
-  tubes_resulted: number;
-  positive_tubes: number;
-  last_scan_at: string | null;
-  last_result_at: string | null;
-  stages: StageClock[];
-}
-
-interface Coverage {
-  round: { id: number; name: string; deadline_at: string; hours_left: number };
-  items: AreaCoverage[];
-}
-
-interface Member {
-  id: number;
-  name: string;
-  area_code: string;
-  birth_date: string;
-  pregnant: boolean;
-  disabled: boolean;
-  chronic_illness: boolean;
-  risk_status: string;
-}
-
-interface Household {
-  household_id: number;
-  address: string;
-  members: Member[];
-}
-
-interface SamplingPoint {
-  id: number;
-  area_code: string;
-  name: string;
-  samplers: number;
-}
+type Member = Household['members'][number];
 
 const STAGES = ['collect', 'transport', 'test', 'report'] as const;
 const STAGE_COLOURS: Record<string, string> = { done: 'green', on_time: 'blue', late: 'red' };
@@ -256,7 +213,7 @@ function CloseRound({ round, onClosed }: { round: Round; onClosed: () => void })
       onConfirm={() =>
         act(
           () =>
-            api<Round>(`/api/testing/rounds/${round.id}/close`, {
+            api<ClosedRound>(`/api/testing/rounds/${round.id}/close`, {
               method: 'POST',
               body: { reason: reason.trim() },
             }),

@@ -28,9 +28,10 @@ import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
 import { areaName } from '../area-names.ts';
 import { pickerInstant } from '../beijing-time.ts';
+import type { PlannedTrip, TransferClocks, TransferPlan, Trip, TripsAnswer, Vehicle } from '../contract.ts';
 import { FigureLabel } from '../figure-label.tsx';
 import { personName } from '../person-names.ts';
-import { type Phrase, reasonText } from '../reason-text.ts';
+import { reasonText } from '../reason-text.ts';
 import {
   AreaName,
   areaColumn,
@@ -53,78 +54,7 @@ import {
   useVersion,
 } from './shared.tsx';
 
-/** A planned trip as POST /api/transfer/plan answers it. */
-interface PlannedTrip {
-  id: number;
-  vehicle_id: number;
-  sequence: number;
-  class: string;
-  site_id: number;
-  site_area: string;
-  /** The vehicle's plate and the site's name, as the plan answers them. */
-  plate: string;
-  site_name: string;
-  placement_ids: number[];
-  stops: string[];
-  from: string;
-  start: string;
-  end: string;
-  km: number;
-  reason: string;
-  phrase?: Phrase[];
-}
-
-interface Plan {
-  service_day: string;
-  shift: { start: string; end: string };
-  passengers: number;
-  trips: PlannedTrip[];
-  waiting: { placement_id: number; person_id: number | null; reason: string; phrase?: Phrase[] }[];
-}
-
-interface Passenger {
-  person_id: number;
-  area_code: string;
-  status: string;
-}
-
-interface Trip {
-  id: number;
-  vehicle_id: number;
-  plate: string;
-  kind: string;
-  class: string;
-  site_id: number;
-  site: string;
-  status: string;
-  reason: string | null;
-  reason_phrase: Phrase[] | null;
-  planned_at: string;
-  planned_start: string | null;
-  sequence: number;
-  departed_at: string | null;
-  delivered_at: string | null;
-  needs_disinfection: boolean;
-  disinfected_at: string | null;
-  passengers: Passenger[];
-}
-
-interface Clocks {
-  day: string;
-  people: number;
-  minutes: Record<
-    'found_to_placed' | 'found_to_picked_up' | 'found_to_delivered',
-    { p50: number | null; p90: number | null }
-  >;
-  late: {
-    placement_id: number;
-    person_id: number;
-    area_code: string;
-    found_at: string;
-    placed_at: string | null;
-    trip_status: string | null;
-  }[];
-}
+type Passenger = Trip['passengers'][number];
 
 /** How a trip's passengers ended: delivered at the site, or not there at pickup (back in the queue). */
 function tripOutcome(trip: { passengers: readonly { status: string }[] }) {
@@ -172,7 +102,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
   const f = useFormat();
   const act = useAction();
   const [form] = Form.useForm<{ shift_start?: Dayjs | null; window_hours?: number | null }>();
-  const [plan, setPlan] = useState<Plan | null>(null);
+  const [plan, setPlan] = useState<TransferPlan | null>(null);
   const submit = async () => {
     const v = await form.validateFields().catch(() => null);
     if (!v) return;
@@ -181,7 +111,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
       ...(v.window_hours ? { window_hours: v.window_hours } : {}),
     };
     const out = await act(
-      () => api<Plan>('/api/transfer/plan', { method: 'POST', body }),
+      () => api<TransferPlan>('/api/transfer/plan', { method: 'POST', body }),
       (p) =>
         t('transfer.planned', {
           trips: p.trips.length,
@@ -192,7 +122,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
     );
     if (out) setPlan(out);
   };
-  const moved = (p: Plan) => p.trips.reduce((n, x) => n + x.placement_ids.length, 0);
+  const moved = (p: TransferPlan) => p.trips.reduce((n, x) => n + x.placement_ids.length, 0);
   const tripColumns: Column<PlannedTrip>[] = [
     { key: 'id', title: t('transfer.trip'), dataIndex: 'id' },
     { key: 'plate', title: t('transfer.plate'), dataIndex: 'plate', sorter: byString((r) => r.plate) },
@@ -234,7 +164,7 @@ function PlanView({ onDone }: { onDone: () => void }) {
       exportValue: (r) => reasonText(r.phrase, r.reason),
     },
   ];
-  type Waiting = Plan['waiting'][number];
+  type Waiting = TransferPlan['waiting'][number];
   const waitingColumns: Column<Waiting>[] = [
     { key: 'placement_id', title: t('isolation.stayId'), dataIndex: 'placement_id' },
     personColumn({ title: t('tracing.person'), get: (r) => r.person_id, t }),
@@ -311,14 +241,6 @@ function PlanView({ onDone }: { onDone: () => void }) {
   );
 }
 
-interface Vehicle {
-  id: number;
-  plate: string;
-  kind: string;
-  open_trips: number;
-  departed: boolean;
-}
-
 const VEHICLE_KEY = 'qingcang.vehicle';
 
 /**
@@ -351,10 +273,7 @@ function TripsView({
   const vehicles = useApi<{ items: Vehicle[] }>('/api/transfer/vehicles', version);
   const known = vehicles.data?.items.some((v) => v.id === vehicleId) ?? true;
   const vehicle = known ? vehicleId : undefined;
-  const res = useApi<{ items: Trip[]; total?: number }>(
-    `/api/transfer/trips${query({ status, vehicle_id: vehicle })}`,
-    version,
-  );
+  const res = useApi<TripsAnswer>(`/api/transfer/trips${query({ status, vehicle_id: vehicle })}`, version);
   const rows = res.data?.items ?? [];
   const who = (id: number) => personName(id) ?? t('command.personNo', { id });
   const step = (trip: Trip, path: string, body: unknown, done: (answer: never) => string) =>
@@ -605,9 +524,9 @@ function ClocksView({ version }: { version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
   const [day, setDay] = useState(beijingToday());
-  const res = useApi<Clocks>(`/api/transfer/clocks${query({ date: day })}`, version);
+  const res = useApi<TransferClocks>(`/api/transfer/clocks${query({ date: day })}`, version);
   const c = res.data;
-  type Late = Clocks['late'][number];
+  type Late = TransferClocks['late'][number];
   const columns: Column<Late>[] = [
     {
       key: 'placement_id',

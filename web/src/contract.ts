@@ -1,0 +1,283 @@
+/**
+ * The contract between server and web: the types of what the API answers, taken from the server's own types
+ * (type-only imports, erased by Vite: nothing of the server is bundled). A change of a server row that breaks a
+ * page breaks `npx tsc --noEmit -p web`.
+ *
+ * `Wire<T>` is what JSON makes of a server value: a Date becomes its ISO string, everything else stays (the
+ * database layer already gives int8 and counts as numbers, dates as 'YYYY-MM-DD' strings and numeric as strings:
+ * src/db/type-parsers.ts). Where a route handler wraps a server function's rows (`{ items, total }`, added fields),
+ * the envelope is written here from the server types, with the route named.
+ */
+import type { TokenRow, UserRow } from '../../src/modules/access/accounts.ts';
+import type { AuditRow as ServerAuditRow, VerifyResult } from '../../src/modules/access/audit.ts';
+import type { UserOutRow } from '../../src/modules/access/routes.ts';
+import type { DailyReport as ServerDailyReport } from '../../src/modules/command/daily-report.ts';
+import type { ListItem, Leader as ServerLeader } from '../../src/modules/command/responsibility.ts';
+import type {
+  liftReadiness,
+  ZoneSuggestion as ServerZoneSuggestion,
+  ZoneRow,
+} from '../../src/modules/command/zones.ts';
+import type { DisinfectionRecord } from '../../src/modules/disinfection/completion.ts';
+import type { DisinfectionFigures, DueItem } from '../../src/modules/disinfection/lists.ts';
+import type { PlaceListItem, PlaceRow } from '../../src/modules/disinfection/places.ts';
+import type { forcesFigures } from '../../src/modules/forces/figures.ts';
+import type { LoopScheduleItem, TestOutcome } from '../../src/modules/forces/loops.ts';
+import type { confirmRoster, rosterBoard } from '../../src/modules/forces/rosters.ts';
+import type { listTeams, listWorkers } from '../../src/modules/forces/workers.ts';
+import type {
+  listSites,
+  moveSite,
+  openTier,
+  forecast as siteForecast,
+} from '../../src/modules/isolation/capacity.ts';
+import type { CheckpointRow } from '../../src/modules/passes/checkpoints.ts';
+import type { getPass, PassView, SuspectView } from '../../src/modules/passes/pass-list.ts';
+import type {
+  AreaCoverage as ServerAreaCoverage,
+  UnsampledHousehold,
+} from '../../src/modules/testing/coverage.ts';
+import type { FhirIngestReport } from '../../src/modules/testing/fhir/ingest.ts';
+import type { FollowUpSummary } from '../../src/modules/testing/follow-up.ts';
+import type {
+  BoxRow,
+  LabRow,
+  listBoxes,
+  PendingTube,
+  pendingTubes,
+} from '../../src/modules/testing/lab-desk.ts';
+import type { planFromRegistry } from '../../src/modules/testing/plan-from-registry.ts';
+import type { PointPool } from '../../src/modules/testing/point-pools.ts';
+import type { ResultOutcome } from '../../src/modules/testing/results.ts';
+import type { ResultsFileReport } from '../../src/modules/testing/results-file.ts';
+import type { RoundListRow, RoundRow } from '../../src/modules/testing/rounds.ts';
+import type { StageClock as ServerStageClock } from '../../src/modules/testing/stage-clocks.ts';
+import type { TaskRow } from '../../src/modules/testing/task-list.ts';
+import type { receiveBox } from '../../src/modules/testing/transport.ts';
+import type { TripRow, VehicleRow } from '../../src/modules/transfer/trip-list.ts';
+import type { PlanOutcome, transferClocks } from '../../src/modules/transfer/trips.ts';
+
+/** What JSON makes of a server value: Date → ISO string, recursively; null and undefined kept. */
+export type Wire<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? T extends unknown[]
+      ? Wire<U>[]
+      : readonly Wire<U>[]
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
+
+/** camelCase → snake_case of one key, as src/lib/snake-keys.ts renames them. */
+type SnakeKey<S extends string> = S extends `${infer C}${infer R}`
+  ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeKey<R>}`
+  : S;
+/** What `snakeKeys` (src/lib/snake-keys.ts) makes of a value: every key renamed, recursively (Dates kept). */
+export type Snake<T> = T extends Date
+  ? T
+  : T extends readonly (infer U)[]
+    ? Snake<U>[]
+    : T extends object
+      ? { [K in keyof T as K extends string ? SnakeKey<K> : K]: Snake<T[K]> }
+      : T;
+
+/** The resolved value of an async server function. */
+type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+
+// ---- Command (src/modules/command) ----
+
+export type ZoneLevel = ZoneRow['level'];
+export type ReadinessCheck = Wire<Answer<typeof liftReadiness>['checks'][number]>;
+/** GET /api/zones: each active zone with its lifting readiness (routes.ts adds `readiness`). */
+export type Zone = Wire<ZoneRow & { readiness: Answer<typeof liftReadiness> }>;
+/** POST /api/zones, POST /api/zones/:id/lift, and the zone of GET /api/zones/effective. */
+export type ZoneOnly = Wire<ZoneRow>;
+/** GET /api/zones/effective. */
+export type EffectiveZone = { area_code: string; zone: ZoneOnly | null };
+export type ZoneSuggestion = Wire<ServerZoneSuggestion>;
+/** GET /api/leaders, POST /api/leaders. */
+export type Leader = Wire<ServerLeader>;
+/** One item of GET /api/responsibility: the list item with the person's name (null without person.read). */
+export type ResponsibilityItem = Wire<ListItem & { person_name: string | null }>;
+/** GET /api/responsibility: a page of the list and the figures of the whole list. */
+export interface ResponsibilityAnswer {
+  items: ResponsibilityItem[];
+  total: number;
+  overdue: number;
+  per_owner: Record<string, number>;
+  by_kind: Record<string, { total: number; overdue: number }>;
+  /** When the server worked the list out (it keeps it a few seconds). */
+  as_of: string;
+}
+/** GET /api/reports/daily (format=json). */
+export type DailyReport = Wire<ServerDailyReport>;
+/** GET /api/tasks: tasks of a status with `total` (routes.ts in testing). */
+export type Task = Wire<TaskRow>;
+export interface TasksAnswer {
+  items: Task[];
+  total: number;
+}
+
+// ---- Testing and the lab (src/modules/testing) ----
+
+/** GET /api/testing/rounds. */
+export type TestingRound = Wire<RoundListRow>;
+/** POST /api/testing/rounds/:id/close. */
+export type ClosedRound = Wire<RoundRow & { closed_at: Date }>;
+/** POST /api/testing/rounds: the round and how many sampling points it got. */
+export type CreatedRound = Wire<RoundRow & { sampling_points: number }>;
+/** POST /api/testing/rounds/plan. */
+export type RoundPlan = Wire<Answer<typeof planFromRegistry>>;
+export type StageClock = Wire<ServerStageClock>;
+/** One child area of GET /api/testing/rounds/:id/coverage, with its stage clocks (added in routes.ts). */
+export type AreaCoverage = Wire<ServerAreaCoverage & { stages: ServerStageClock[] }>;
+/** GET /api/testing/rounds/:id/coverage. */
+export interface Coverage {
+  round: Wire<Pick<RoundRow, 'id' | 'name' | 'deadline_at'>> & { hours_left: number };
+  items: AreaCoverage[];
+}
+/** GET /api/testing/rounds/:id/unsampled: the door-knocking list by household. */
+export type Household = Wire<UnsampledHousehold>;
+/** GET /api/testing/rounds/:id/points. */
+export type SamplingPoint = Wire<PointPool>;
+/** GET /api/testing/labs. */
+export type Lab = Wire<LabRow>;
+/** GET /api/testing/boxes: `{ items, total }`. */
+export type Box = Wire<BoxRow>;
+export type BoxesAnswer = Wire<Answer<typeof listBoxes>>;
+/** POST /api/testing/boxes/:box/receive. */
+export type BoxReceived = Wire<Answer<typeof receiveBox>>;
+/** GET /api/testing/tubes/pending: `{ items, total, budget_hours }`. */
+export type PendingTubeItem = Wire<PendingTube>;
+export type PendingAnswer = Wire<Answer<typeof pendingTubes>>;
+/** One result's outcome (POST /api/testing/results, …/fhir, …/file). */
+export type ResultOutcomeItem = Wire<ResultOutcome>;
+export type FollowUp = Wire<FollowUpSummary>;
+/** POST /api/testing/results: `{ items: outcomes, follow_up }` (routes.ts). */
+export interface ResultsAnswer {
+  items: ResultOutcomeItem[];
+  follow_up: FollowUp;
+}
+/** POST /api/testing/results/fhir (JSON clients). */
+export type FhirResultsAnswer = Wire<FhirIngestReport>;
+/** POST /api/testing/results/file. */
+export type ResultsFileAnswer = Wire<ResultsFileReport>;
+
+// ---- Isolation sites (src/modules/isolation/capacity.ts) ----
+
+/** GET /api/isolation/sites. */
+export type Site = Wire<Answer<typeof listSites>[number]>;
+/** POST /api/isolation/sites/:id/:step. */
+export type SiteStepAnswer = Wire<Answer<typeof moveSite>>;
+/** POST /api/isolation/tiers/:tier/open. */
+export type TierOpened = Wire<Answer<typeof openTier>>;
+/** GET /api/isolation/forecast. */
+export type SiteForecast = Wire<Answer<typeof siteForecast>>;
+
+// ---- Transfer (src/modules/transfer) ----
+
+/** POST /api/transfer/plan (without `urgent`): the plan, keys in snake_case (routes.ts `snakeKeys`). */
+export type TransferPlan = Wire<Snake<PlanOutcome>>;
+export type PlannedTrip = TransferPlan['trips'][number];
+/** GET /api/transfer/trips: `{ items, total }`. */
+export type Trip = Wire<TripRow>;
+export interface TripsAnswer {
+  items: Trip[];
+  total: number;
+}
+/** GET /api/transfer/vehicles. */
+export type Vehicle = Wire<VehicleRow>;
+/** GET /api/transfer/clocks. */
+export type TransferClocks = Wire<Answer<typeof transferClocks>>;
+
+// ---- Forces (src/modules/forces) ----
+
+/** A roster of the day's board (GET /api/forces/board `{ day, rosters }`; POST /api/forces/rosters answers one). */
+export type Roster = Wire<Answer<typeof rosterBoard>[number]>;
+export interface ForcesBoard {
+  day: string;
+  rosters: Roster[];
+}
+/** POST /api/forces/rosters/:id/confirm: the roster without its demand (routes.ts). */
+export type RosterConfirmed = Wire<
+  Omit<Answer<typeof confirmRoster>, 'roster'> & {
+    roster: Omit<Answer<typeof confirmRoster>['roster'], 'demand'>;
+  }
+>;
+/** GET /api/forces/workers: `{ items, total }`. */
+export type WorkersAnswer = Wire<Answer<typeof listWorkers>>;
+export type ForceWorker = WorkersAnswer['items'][number];
+/** GET /api/forces/teams: `{ items }`. */
+export type Team = Wire<Answer<typeof listTeams>[number]>;
+/** GET /api/forces/loops: `{ day, items }`. */
+export type LoopItem = Wire<LoopScheduleItem>;
+export interface LoopsAnswer {
+  day: string;
+  items: LoopItem[];
+}
+/** POST /api/forces/tests. */
+export type LoopTestOutcome = Wire<TestOutcome>;
+/** GET /api/forces/figures: `{ day, figures }`. */
+export interface ForcesFiguresAnswer {
+  day: string;
+  figures: Wire<Answer<typeof forcesFigures>>;
+}
+
+// ---- Passes (src/modules/passes) ----
+
+/** A pass as GET /api/passes lists it (`{ items, total }`); POST /api/passes answers it with its `token`. */
+export type Pass = Wire<PassView>;
+export type IssuedPass = Wire<PassView & { token: string }>;
+export interface PassesAnswer {
+  items: Pass[];
+  total: number;
+}
+/** GET /api/passes/:id: the pass with its token and its checks. */
+export type PassDetail = Wire<Answer<typeof getPass>>;
+/** GET /api/checkpoints (`{ items }`), POST /api/checkpoints. */
+export type Checkpoint = Wire<CheckpointRow>;
+/** GET /api/passes/suspects (`{ items }`). */
+export type Suspect = Wire<SuspectView>;
+
+// ---- Disinfection (src/modules/disinfection) ----
+
+export type DisinfectionDue = Wire<DueItem>;
+/** GET /api/disinfection/due: the day's lists with its figures (routes.ts adds `date` and `figures`). */
+export interface DisinfectionDueAnswer {
+  date: string;
+  due: DisinfectionDue[];
+  late: DisinfectionDue[];
+  truncated: boolean;
+  figures: DisinfectionFigures;
+}
+/** GET /api/disinfection/places: `{ items, total }`. */
+export type DisinfectionPlace = Wire<PlaceListItem>;
+export interface DisinfectionPlacesAnswer {
+  items: DisinfectionPlace[];
+  total: number;
+}
+/** POST /api/disinfection/places: the new place (without the list's open/late figures). */
+export type DisinfectionPlaceCreated = Wire<PlaceRow>;
+/** POST /api/disinfection/records: the record and whether it was a resend. */
+export type DisinfectionRecorded = Wire<DisinfectionRecord & { duplicate: boolean }>;
+
+// ---- Accounts and the audit log (src/modules/access) ----
+
+/** GET /api/users (`{ items }`, the route's response schema UserOut). */
+export type User = Wire<UserOutRow>;
+/** POST /api/users: the account and its one-time password (routes.ts). */
+export type CreatedUser = Wire<
+  Pick<UserRow, 'id' | 'username' | 'role' | 'jurisdiction'> & { one_time_password: string }
+>;
+/** GET /api/tokens (`{ items }`). */
+export type Token = Wire<TokenRow>;
+/** POST /api/tokens: the token, shown once (routes.ts). */
+export type CreatedToken = Wire<Pick<TokenRow, 'id' | 'expires_at'> & { token: string }>;
+/** GET /api/audit: a page and where the next one starts. */
+export type AuditRow = Wire<ServerAuditRow>;
+export interface AuditPage {
+  items: AuditRow[];
+  next_after: number | null;
+}
+/** GET /api/audit/verify: the verdict with the head as text (routes.ts). */
+export type AuditVerdict = Wire<VerifyResult & { head: { text: string } }>;
