@@ -1,5 +1,5 @@
 /**
- * The README's dashboard screenshot from a busy demo city: 200,000 people on the embedded database with the demo
+ * The README's screenshots (the dashboard and the pages a commander runs the day from) from a busy demo city: 200,000 people on the embedded database with the demo
  * outbreak that a first `npm start` makes (src/modules/command/demo-outbreak.ts), then the real server and
  * Debian's Chromium on the command centre. Needs `npm run build:web` first.
  *
@@ -12,6 +12,7 @@ import { cli, launchBrowser, PASSWORD, ROOT, startServer } from '../e2e/harness.
 import { migrate } from '../src/db/migrate.ts';
 import { openPglite } from '../src/db/pglite.ts';
 import { ManualClock } from '../src/domain/clock.ts';
+import { seedDemoDay } from '../src/modules/command/demo-day.ts';
 import { seedDemoOutbreak } from '../src/modules/command/demo-outbreak.ts';
 import { seedCity } from '../src/modules/registry/seed-city.ts';
 
@@ -29,6 +30,9 @@ try {
   await seedCity(db, { city: '2202', people, seed: 42, clock });
   const outbreak = await seedDemoOutbreak(db, now);
   console.log(`demo outbreak: ${JSON.stringify(outbreak)}`);
+  // As a first `qingcang start` does: a round in progress, leaders, a reserve tier to open, trips on the road.
+  const day = await seedDemoDay(db, now);
+  console.log(`demo day: ${JSON.stringify(day)}`);
   await db.close();
 
   const env: NodeJS.ProcessEnv = { ...process.env, QINGCANG_DATA_DIR: dir, LOG_LEVEL: 'warn' };
@@ -53,6 +57,24 @@ try {
     await page.waitForTimeout(3000); // charts animate in
     await page.screenshot({ path: join(OUT, 'dashboard.png'), fullPage: true });
     console.log(`wrote ${join(OUT, 'dashboard.png')}`);
+    // The pages of the day, each as the commander first sees it (the first screen, not the whole page).
+    for (const [path, file, tab] of [
+      ['/isolation', 'isolation.png', undefined],
+      ['/tracing', 'tracing-chains.png', '传播链'],
+      ['/testing', 'testing.png', undefined],
+      ['/command', 'command.png', undefined],
+      ['/transfer', 'transfer.png', undefined],
+    ] as const) {
+      await page.goto(`${url}${path}`);
+      await page.waitForLoadState('networkidle');
+      if (tab) {
+        await page.getByRole('tab', { name: tab }).click();
+        await page.waitForLoadState('networkidle');
+      }
+      await page.waitForTimeout(2000);
+      await page.screenshot({ path: join(OUT, file) });
+      console.log(`wrote ${join(OUT, file)}`);
+    }
     await browser.close();
   } finally {
     child.kill('SIGTERM');
