@@ -37,12 +37,15 @@ import {
   byString,
   type Column,
   ConfirmButton,
+  type CursorPage,
+  cursorPaging,
   DataTable,
   ErrorAlert,
   PersonName,
   personColumn,
   useAction,
   useApi,
+  useFirstPageTotal,
   useFormat,
   useKeyset,
   usePermissions,
@@ -57,21 +60,6 @@ const URGENCY_TAG: Record<string, string> = { emergency: 'red', urgent: 'orange'
 /** Rows of a list page (keyset pages: the whole list through the pages and the export). */
 const PAGE = 50;
 
-interface Page<T> {
-  items: T[];
-  next_after: number | null;
-  /** On the first page: how many rows the list has. */
-  total: number | null;
-}
-
-/** The list's size, from its first page (later pages do not count again). */
-function useTotal(data: { total: number | null } | null): number | undefined {
-  const [total, setTotal] = useState<number | undefined>();
-  useEffect(() => {
-    if (typeof data?.total === 'number') setTotal(data.total);
-  }, [data]);
-  return total;
-}
 const FIGURES: [string, FigureKey][] = [
   ['medical_requests_today', 'medical_requests'],
   ['medical_met_today', 'medical_met'],
@@ -450,11 +438,11 @@ function RequestList({
   const [open, setOpen] = useState(false);
   const keys = useKeyset();
   const filters = { status, urgency, open: open ? 'true' : undefined };
-  const list = useApi<Page<RequestItem>>(
+  const list = useApi<CursorPage<RequestItem>>(
     `/api/medical/requests${query({ ...filters, limit: PAGE, after: keys.after })}`,
     version,
   );
-  const total = useTotal(list.data);
+  const total = useFirstPageTotal(list.data);
   // Another filter is another list: back to its first page.
   const filter =
     <V,>(set: (v: V) => void) =>
@@ -532,15 +520,7 @@ function RequestList({
         exportName={t('medical.list.title')}
         total={total}
         serverExport={`/api/medical/requests/export${query(filters)}`}
-        serverPaging={{
-          page: keys.page,
-          hasNext: typeof list.data?.next_after === 'number',
-          onPrev: keys.prev,
-          onNext: () => {
-            const next = list.data?.next_after;
-            if (typeof next === 'number') keys.next(next);
-          },
-        }}
+        serverPaging={cursorPaging(keys, list.data?.next_after)}
         toolbar={
           <>
             <Select
@@ -922,11 +902,11 @@ function Refusals({ version }: { version: number }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const keys = useKeyset();
-  const list = useApi<Page<Refusal>>(
+  const list = useApi<CursorPage<Refusal>>(
     `/api/medical/refusals${query({ limit: PAGE, after: keys.after })}`,
     version,
   );
-  const total = useTotal(list.data);
+  const total = useFirstPageTotal(list.data);
   const columns: Column<Refusal>[] = [
     {
       key: 'at',
@@ -958,15 +938,7 @@ function Refusals({ version }: { version: number }) {
           exportName={t('medical.refusals.title')}
           total={total}
           serverExport="/api/medical/refusals/export"
-          serverPaging={{
-            page: keys.page,
-            hasNext: typeof list.data?.next_after === 'number',
-            onPrev: keys.prev,
-            onNext: () => {
-              const next = list.data?.next_after;
-              if (typeof next === 'number') keys.next(next);
-            },
-          }}
+          serverPaging={cursorPaging(keys, list.data?.next_after)}
         />
       )}
     </Card>

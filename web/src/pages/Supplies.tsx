@@ -25,7 +25,7 @@ import {
   Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, type Person, query } from '../api.ts';
@@ -40,10 +40,13 @@ import {
   byString,
   type Column,
   ConfirmButton,
+  type CursorPage,
+  cursorPaging,
   DataTable,
   ErrorAlert,
   useAction,
   useApi,
+  useFirstPageTotal,
   useFormat,
   useKeyset,
   usePermissions,
@@ -60,22 +63,6 @@ const FIGURES: [string, FigureKey][] = [
 ];
 /** Rows of a list page (keyset pages: the whole list through the pages and the export). */
 const PAGE = 50;
-
-interface Page<T> {
-  items: T[];
-  next_after: number | null;
-  /** On the first page: how many rows the list has. */
-  total: number | null;
-}
-
-/** The list's size, from its first page (later pages do not count again). */
-function useTotal(data: { total: number | null } | null): number | undefined {
-  const [total, setTotal] = useState<number | undefined>();
-  useEffect(() => {
-    if (typeof data?.total === 'number') setTotal(data.total);
-  }, [data]);
-  return total;
-}
 
 const STATUS_TAG: Record<string, string> = {
   open: 'default',
@@ -333,11 +320,11 @@ function RequestList({
   const [open, setOpen] = useState(false);
   const keys = useKeyset();
   const filters = { status, late: late ? 'true' : undefined, open: open ? 'true' : undefined };
-  const list = useApi<Page<RequestItem>>(
+  const list = useApi<CursorPage<RequestItem>>(
     `/api/supplies/requests${query({ ...filters, limit: PAGE, after: keys.after })}`,
     version,
   );
-  const total = useTotal(list.data);
+  const total = useFirstPageTotal(list.data);
   // Another filter is another list: back to its first page.
   const filter =
     <V,>(set: (v: V) => void) =>
@@ -439,15 +426,7 @@ function RequestList({
         exportName={t('supplies.list.title')}
         total={total}
         serverExport={`/api/supplies/requests/export${query(filters)}`}
-        serverPaging={{
-          page: keys.page,
-          hasNext: typeof list.data?.next_after === 'number',
-          onPrev: keys.prev,
-          onNext: () => {
-            const next = list.data?.next_after;
-            if (typeof next === 'number') keys.next(next);
-          },
-        }}
+        serverPaging={cursorPaging(keys, list.data?.next_after)}
         toolbar={
           <>
             <Select
@@ -768,11 +747,11 @@ function Deliveries({
   const act = useAction();
   const [driver, setDriver] = useState('');
   const keys = useKeyset();
-  const list = useApi<Page<Delivery>>(
+  const list = useApi<CursorPage<Delivery>>(
     `/api/supplies/deliveries${query({ limit: PAGE, after: keys.after })}`,
     version,
   );
-  const total = useTotal(list.data);
+  const total = useFirstPageTotal(list.data);
   const step = (d: Delivery, path: 'dispatched' | 'at-gate', label: string) =>
     act(
       () =>
@@ -883,15 +862,7 @@ function Deliveries({
             exportName={t('supplies.deliveries.title')}
             total={total}
             serverExport="/api/supplies/deliveries/export"
-            serverPaging={{
-              page: keys.page,
-              hasNext: typeof list.data?.next_after === 'number',
-              onPrev: keys.prev,
-              onNext: () => {
-                const next = list.data?.next_after;
-                if (typeof next === 'number') keys.next(next);
-              },
-            }}
+            serverPaging={cursorPaging(keys, list.data?.next_after)}
           />
         </div>
       )}

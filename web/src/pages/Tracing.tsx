@@ -39,7 +39,9 @@ import {
   byString,
   type Column,
   ConfirmButton,
+  type CursorPage,
   codedColumn,
+  cursorPaging,
   DataTable,
   filtersFrom,
   PersonName,
@@ -47,6 +49,7 @@ import {
   StatusTag,
   useAction,
   useApi,
+  useFirstPageTotal,
   useFormat,
   useKeyset,
   usePermissions,
@@ -478,16 +481,12 @@ function GeneralContactsTable({ version }: { version: number }) {
   const f = useFormat();
   const [area, setArea] = useState<string | undefined>();
   const keys = useKeyset();
-  const res = useApi<{ items: GeneralContact[]; next_after: number | null; total: number | null }>(
+  const res = useApi<CursorPage<GeneralContact>>(
     `/api/tracing/general-contacts${query({ area, limit: PAGE, after: keys.after })}`,
     version,
   );
   const rows = res.data?.items ?? [];
-  // The total comes with the first page.
-  const [total, setTotal] = useState<number | undefined>();
-  useEffect(() => {
-    if (typeof res.data?.total === 'number') setTotal(res.data.total);
-  }, [res.data]);
+  const total = useFirstPageTotal(res.data);
   const words = (codes: string[], ns: string) =>
     codes.map((c) => t(`${ns}.${c}`, { defaultValue: c })).join('、');
   const columns: Column<GeneralContact>[] = [
@@ -539,22 +538,13 @@ function GeneralContactsTable({ version }: { version: number }) {
       exportName={t('tracing.general')}
       total={total}
       serverExport={`/api/tracing/general-contacts/export${query({ area })}`}
-      serverPaging={{
-        page: keys.page,
-        hasNext: res.data?.next_after !== null && res.data?.next_after !== undefined,
-        onPrev: keys.prev,
-        onNext: () => {
-          const next = res.data?.next_after;
-          if (typeof next === 'number') keys.next(next);
-        },
-      }}
+      serverPaging={cursorPaging(keys, res.data?.next_after)}
       toolbar={
         <Space wrap>
           <Form
             layout="inline"
             onFinish={(v: { area?: string }) => {
               setArea(v.area || undefined);
-              setTotal(undefined);
               keys.reset();
             }}
           >

@@ -550,6 +550,35 @@ export function useKeyset() {
   };
 }
 
+/** A page of a list paged by the server with a cursor: the rows, the next page's cursor, the size (first page). */
+export interface CursorPage<T> {
+  items: T[];
+  next_after: number | null;
+  /** On the first page: how many rows the list has (null on later pages). */
+  total?: number | null;
+}
+
+/** The list's size, from its first page (later pages do not count again). */
+export function useFirstPageTotal(data: { total?: number | null } | null): number | undefined {
+  const [total, setTotal] = useState<number | undefined>();
+  useEffect(() => {
+    if (typeof data?.total === 'number') setTotal(data.total);
+  }, [data]);
+  return total;
+}
+
+/** DataTable's `serverPaging` for a list that answers the cursor of its next page (`next_after`). */
+export function cursorPaging(keys: ReturnType<typeof useKeyset>, nextAfter: number | null | undefined) {
+  return {
+    page: keys.page,
+    hasNext: typeof nextAfter === 'number',
+    onPrev: keys.prev,
+    onNext: () => {
+      if (typeof nextAfter === 'number') keys.next(nextAfter);
+    },
+  };
+}
+
 /** What the user may do: `may('zone.manage')`. */
 export function usePermissions(me: Me | null | undefined): (permission: string) => boolean {
   return useCallback((permission: string) => me?.permissions.includes(permission) ?? false, [me]);
