@@ -363,20 +363,12 @@ function CasesTable({
         },
       }}
       toolbar={
-        <Form
-          layout="inline"
-          onFinish={(v: { area?: string }) => {
-            setArea(v.area || undefined);
+        <AreaFilter
+          onArea={(a) => {
+            setArea(a);
             keys.reset();
           }}
-        >
-          <Form.Item label={t('common.areaName')} name="area">
-            <AreaPicker size="small" allowClear style={{ width: 240 }} />
-          </Form.Item>
-          <Button size="small" type="primary" htmlType="submit">
-            {t('people.search')}
-          </Button>
-        </Form>
+        />
       }
     />
   );
@@ -462,6 +454,21 @@ function ContactsCard({ c, version }: { c: CaseRow; version: number }) {
   );
 }
 
+/** A list's area filter: an area picked by name, applied on 查询 (none: the whole jurisdiction). */
+function AreaFilter({ onArea }: { onArea: (area: string | undefined) => void }) {
+  const { t } = useTranslation();
+  return (
+    <Form layout="inline" onFinish={(v: { area?: string }) => onArea(v.area || undefined)}>
+      <Form.Item label={t('common.areaName')} name="area">
+        <AreaPicker size="small" allowClear style={{ width: 240 }} />
+      </Form.Item>
+      <Button size="small" type="primary" htmlType="submit">
+        {t('people.search')}
+      </Button>
+    </Form>
+  );
+}
+
 interface GeneralContact {
   person_id: number;
   area_code: string;
@@ -541,20 +548,12 @@ function GeneralContactsTable({ version }: { version: number }) {
       serverPaging={cursorPaging(keys, res.data?.next_after)}
       toolbar={
         <Space wrap>
-          <Form
-            layout="inline"
-            onFinish={(v: { area?: string }) => {
-              setArea(v.area || undefined);
+          <AreaFilter
+            onArea={(a) => {
+              setArea(a);
               keys.reset();
             }}
-          >
-            <Form.Item label={t('common.areaName')} name="area">
-              <AreaPicker size="small" allowClear style={{ width: 240 }} />
-            </Form.Item>
-            <Button size="small" type="primary" htmlType="submit">
-              {t('people.search')}
-            </Button>
-          </Form>
+          />
           <Typography.Text type="secondary">{t('tracing.generalNote')}</Typography.Text>
         </Space>
       }
