@@ -3,7 +3,8 @@
  * shift, computed from the modules' own data. Each rule says where it comes from (docs/FORCES.md):
  * - samplers (采样): every sampling point of a round running that day needs its `samplers` (the testing module's
  *   rule, residents ÷ 360: testing/planner.ts `samplersFor`) in the day and evening shifts (points open 08–24);
- * - quarantine-site staff (隔离点工作人员) and medical staff (医护): every active site needs, in each of the three
+ * - quarantine-site staff (隔离点工作人员) and medical staff (医护): every site in service (active, full or closing:
+ *   people are still in it) needs, in each of the three
  *   shifts, max(2, ⌈occupied ÷ 30⌉) staff and max(1, ⌈occupied ÷ 50⌉) medical staff (this module's rule:
  *   SITE_STAFF_PER, SITE_MEDICAL_PER);
  * - drivers (司机): one per vehicle with a transfer trip planned in that shift of the day (the transfer module's
@@ -13,6 +14,7 @@
  */
 import type { Queryable } from '../../db/types.ts';
 import { type ShiftCode, type Skill, type Slot, shiftTimes } from '../../domain/roster-proposer.ts';
+import { siteInService } from '../isolation/waiting.ts';
 
 export const SITE_STAFF_PER = 30;
 export const SITE_MEDICAL_PER = 50;
@@ -54,7 +56,7 @@ export async function dayDemand(db: Queryable, prefix: string, day: string): Pro
        SELECT s.id, s.area_code,
               (SELECT count(*) FROM rooms r WHERE r.site_id = s.id AND r.status IN ('reserved', 'occupied'))
               + (SELECT count(*) FROM beds b WHERE b.site_id = s.id AND b.status IN ('reserved', 'occupied')) AS n
-         FROM sites s WHERE s.status = 'active' AND starts_with(s.area_code, $1))
+         FROM sites s WHERE ${siteInService('s')} AND starts_with(s.area_code, $1))
      SELECT ${STREET('area_code')} AS area,
             sum(greatest(2, ceil(n / ${SITE_STAFF_PER}.0)))::int AS staff,
             sum(greatest(1, ceil(n / ${SITE_MEDICAL_PER}.0)))::int AS medical

@@ -246,6 +246,22 @@ describeBackends('forces', (ctx) => {
     });
     expect(items.filter((d) => d.skill === 'site_staff')).toHaveLength(3);
     expect(items.filter((d) => d.skill === 'medical').every((d) => d.need >= 1)).toBe(true);
+    // A site marked full (or closing) still holds its people: it still needs its staff (it once dropped out).
+    const staffed = await ctx.db.query<{ id: number; status: string }>(
+      "SELECT id, status FROM sites WHERE status = 'active' AND starts_with(area_code, $1)",
+      [A],
+    );
+    await ctx.db.query("UPDATE sites SET status = 'full' WHERE id = ANY($1::int8[])", [
+      staffed.rows.map((r) => r.id),
+    ]);
+    const whenFull = (await call(commander, 'GET', `/api/forces/demand?day=${DAY}`)).json()
+      .items as typeof items;
+    expect(whenFull.filter((d) => d.skill === 'site_staff')).toEqual(
+      items.filter((d) => d.skill === 'site_staff'),
+    );
+    await ctx.db.query("UPDATE sites SET status = 'active' WHERE id = ANY($1::int8[])", [
+      staffed.rows.map((r) => r.id),
+    ]);
   });
 
   it('proposes a roster from the demand, confirms it and puts the shortfalls on the leader’s list', async () => {

@@ -42,6 +42,7 @@ import {
 import { endDueHomeStays } from '../../modules/isolation/home.ts';
 import { placeBacklog } from '../../modules/isolation/place-backlog.ts';
 import { discharge, disinfection, release } from '../../modules/isolation/stays.ts';
+import { siteTakesPeople } from '../../modules/isolation/waiting.ts';
 import { type AntigenInput, recordAntigenReports } from '../../modules/testing/antigen.ts';
 import { pointPools } from '../../modules/testing/point-pools.ts';
 import { ingestResults, type ResultInput } from '../../modules/testing/results.ts';
@@ -1005,8 +1006,8 @@ async function dayFigures(db: Queryable, now: Date, edition: Response['edition']
     `SELECT (SELECT count(*) FROM placements WHERE status = 'arrived')::int AS isolated,
             (SELECT count(*) FROM persons WHERE risk_status = ANY($1::text[])
                 AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = persons.id AND pl.status = 'arrived'))::int AS held,
-            (SELECT count(*) FROM rooms r JOIN sites s ON s.id = r.site_id WHERE s.status = 'active' AND r.status = 'available')::int AS rooms_free,
-            (SELECT count(*) FROM beds b JOIN sites s ON s.id = b.site_id WHERE s.status = 'active' AND b.status = 'available')::int AS beds_free,
+            (SELECT count(*) FROM rooms r JOIN sites s ON s.id = r.site_id WHERE ${siteTakesPeople('s')} AND r.status = 'available')::int AS rooms_free,
+            (SELECT count(*) FROM beds b JOIN sites s ON s.id = b.site_id WHERE ${siteTakesPeople('s')} AND b.status = 'available')::int AS beds_free,
             (SELECT count(*) FROM rooms r WHERE r.status IN ('occupied', 'reserved'))::int AS rooms_busy,
             (SELECT count(*) FROM beds b WHERE b.status IN ('occupied', 'reserved'))::int AS beds_busy,
             (SELECT count(*) FROM persons p WHERE p.risk_status = ANY($2::text[])
