@@ -142,7 +142,12 @@ export interface SiteOccupancy {
   name: string;
   kind: string;
   status: string;
+  /** Whether the site takes people now (active and accepted): only then are its available units free. */
+  takes_people: boolean;
+  /** Free units (available, in a site that takes people). */
   available: number;
+  /** Available units of a site that takes nobody now (reserve, under inspection, closing, closed). */
+  idle: number;
   reserved: number;
   occupied: number;
   in_turnover: number;

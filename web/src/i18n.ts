@@ -115,6 +115,7 @@ const zh = {
   },
   occupancy: {
     available: '空闲',
+    idle: '未启用',
     reserved: '预留',
     occupied: '在住',
     in_turnover: '消杀周转',
@@ -934,7 +935,8 @@ const en: Messages = {
     density: 'Cases per 10,000',
   },
   occupancy: {
-    available: 'Available',
+    available: 'Free',
+    idle: 'Not taking people',
     reserved: 'Reserved',
     occupied: 'Occupied',
     in_turnover: 'In turn-over',

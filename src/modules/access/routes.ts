@@ -7,6 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf, SESSION_COOKIE } from '../../server/auth.ts';
@@ -51,9 +52,6 @@ export interface AccessDeps {
 }
 
 const Username = z.string().regex(/^[a-z0-9_.-]{3,40}$/, 'a user name has 3–40 characters: a-z 0-9 _ . -');
-const AreaCode = z
-  .string()
-  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 2, 4, 6, 9, 12 or 15 digits');
 /** The audit log's filters: the list and its export take the same. */
 const AuditFilterQuery = z.object({
   action: z.string().max(60).optional(),

@@ -7,13 +7,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { DashboardStore, type Figures, funnel, type Snapshot } from './dashboard.ts';
-
-const AreaCode = z
-  .string()
-  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 2, 4, 6, 9, 12 or 15 digits');
 
 export const dashboardRoutes: FastifyPluginAsync<{ db: Db; clock: Clock; store?: DashboardStore }> = async (
   app,

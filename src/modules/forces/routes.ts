@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { SHIFTS, SKILLS } from '../../domain/roster-proposer.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit, auditPeopleListed } from '../access/audit.ts';
@@ -28,9 +29,6 @@ import {
 } from './workers.ts';
 
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const AreaCode = z
-  .string()
-  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code (GB/T 2260 path)');
 /** A real calendar day (YYYY-MM-DD, 2019-12 to 2099): "2091-88-03" is refused with 400, not a 500. */
 const Day = PlausibleDate;
 const Skill = z.enum(SKILLS);

@@ -46,7 +46,10 @@ export async function turnoverBoard(db: Queryable, scope: Scope, day: string, no
   const occParams: unknown[] = [];
   const occupancy = await db.query(
     `SELECT s.id, s.name, s.kind, s.status, ${siteTakesPeople('s')} AS takes_people,
-            count(*) FILTER (WHERE u.status = 'available') AS available,
+            -- Free: available units of a site that takes people now (siteTakesPeople), the same figure as every
+            -- screen's; a reserve, inspecting or closing site's available units are idle, not free.
+            count(*) FILTER (WHERE u.status = 'available' AND ${siteTakesPeople('s')}) AS available,
+            count(*) FILTER (WHERE u.status = 'available' AND NOT ${siteTakesPeople('s')}) AS idle,
             count(*) FILTER (WHERE u.status = 'reserved') AS reserved,
             count(*) FILTER (WHERE u.status = 'occupied') AS occupied,
             count(*) FILTER (WHERE u.status IN ('awaiting_disinfection', 'disinfecting')) AS in_turnover,

@@ -83,7 +83,21 @@ describeBackends('stays at home', (ctx) => {
       .replace(/^\uFEFF/, '')
       .trim()
       .split(/\r?\n/);
-    expect(lines[0]).toBe('居家编号,姓名,所在区域,方式,类别,方案版本,开始,到期,待做检测');
+    expect(lines[0]).toBe('居家编号,姓名,所在区域,类型,人员类别,方案版本,开始,到期,待做检测');
+    // Narrowed to an area (it was ignored): only that area's people; another district's is refused.
+    const area = secondary[0]?.area_code as string;
+    const inArea = secondary.filter((p) => p.area_code.startsWith(area)).length;
+    const narrowed = await call('GET', `/api/isolation/home/export?format=csv&area=${area}`);
+    expect(
+      narrowed.body
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split(/\r?\n/),
+    ).toHaveLength(inArea + 1);
+    expect((await call('GET', `/api/isolation/home?area=${area}`)).json().total).toBe(inArea);
+    const elsewhere = await call('GET', '/api/isolation/home/export?format=csv&area=220300');
+    expect(elsewhere.statusCode).toBe(403);
+    expect(elsewhere.json().error.code).toBe('out_of_jurisdiction');
     expect(lines).toHaveLength(secondary.length + 1);
     expect(lines[1]).toMatch(/,居家隔离,次密接,第九版方案,2022-06-28 \d\d:\d\d,2022-07-05 10:00,3$/);
     expect(lines.slice(1).join('\n')).not.toMatch(/isolation|secondary|9th|T\d\d:/);

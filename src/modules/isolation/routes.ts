@@ -8,12 +8,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { AppError } from '../../lib/errors.ts';
 import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
-import { scopeOf } from '../access/scope.ts';
+import { narrow, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
 import { forecast, listSites, moveSite, openTier, stockAndIncrement } from './capacity.ts';
 import { recordHealthCheck, SYMPTOMS } from './health.ts';
@@ -352,13 +353,15 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
           'People isolated or monitored at home in my jurisdiction (居家隔离/居家健康监测), due first, with their open tests and how many there are',
         querystring: z.object({
           kind: z.enum(['isolation', 'monitoring']).optional(),
+          area: AreaCode.optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
       },
     },
     async (req) => {
       const principal = principalOf(req);
-      const scope = scopeOf(principal);
+      const scope = narrow(scopeOf(principal), req.query.area);
+      if (!scope) return { items: [], total: 0 };
       const rows = await homeStays(db, scope, { kind: req.query.kind, limit: req.query.limit });
       // The whole list's size: the page says "first N of M" and the export holds them all.
       const total =
@@ -382,6 +385,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
         summary: 'All people at home of the list (same filter) as CSV or Excel, in words, streamed',
         querystring: z.object({
           kind: z.enum(['isolation', 'monitoring']).optional(),
+          area: AreaCode.optional(),
           format: z.enum(['csv', 'xlsx']).default('xlsx'),
           lang: z.enum(['zh', 'en']).default('zh'),
         }),
@@ -389,17 +393,20 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
     },
     async (req, reply) => {
       const principal = principalOf(req);
+      const scope = narrow(scopeOf(principal), req.query.area);
+      if (!scope)
+        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
       const names = principal.permissions.has('person.read');
       await recordRead(db, clock, principal, {
         action: names ? 'person.exported' : 'isolation.home_exported',
         subjectType: 'home_stay',
-        areaCode: principal.jurisdiction || undefined,
+        areaCode: scope.prefix || undefined,
         details: { list: 'home_stays', export: req.query.format, home_kind: req.query.kind ?? null },
       });
       return sendExport(
         reply,
         db,
-        homeStayExport(db, scopeOf(principal), req.query.kind, names),
+        homeStayExport(db, scope, req.query.kind, names),
         req.query.format,
         req.query.lang,
       );

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { CODE_COLOURS, MEDICAL_SERVICES } from '../../domain/medical-routing.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
@@ -36,9 +37,6 @@ import { recordStep } from './steps.ts';
 import { assignVehicle, fleet } from './transport.ts';
 
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const AreaCode = z
-  .string()
-  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code (GB/T 2260 path)');
 const Capacity = z.number().int().min(0).max(100_000);
 const Services = z
   .object(

@@ -8,6 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { Instant } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit, auditPeopleListed, recordRead } from '../access/audit.ts';
@@ -21,9 +22,6 @@ import { MAX_PASS_AREAS, PASS_KINDS } from './token-format.ts';
 import { PASS_STATUSES, VERDICTS } from './verdict.ts';
 
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const AreaCode = z
-  .string()
-  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code (GB/T 2260 path)');
 const Text = (max: number) => z.string().trim().min(1).max(max);
 
 export const passRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (app, { db, clock }) => {

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
@@ -24,9 +25,6 @@ import {
   searchAreas,
 } from './queries.ts';
 
-const AreaCode = z
-  .string()
-  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 2, 4, 6, 9, 12 or 15 digits');
 const RiskStatus = z.enum([
   'none',
   'pool_held',

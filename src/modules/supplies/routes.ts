@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { SUPPLY_CATEGORIES } from '../../domain/supply-plan.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
@@ -33,9 +34,6 @@ import { proposePlan, refreshShortfall } from './planning.ts';
 import { createRequest, REQUEST_STATUSES } from './requests.ts';
 
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const AreaCode = z
-  .string()
-  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code (GB/T 2260 path)');
 const Key = z.string().min(8).max(64);
 const Category = z.enum(SUPPLY_CATEGORIES);
 const Packs = z.number().int().min(1).max(10_000);

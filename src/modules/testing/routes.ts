@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { PoolingPolicySchema } from '../../domain/pooling.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { Instant } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
@@ -36,9 +37,6 @@ export interface TestingDeps {
   clock: Clock;
 }
 
-const AreaCode = z
-  .string()
-  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 2, 4, 6, 9, 12 or 15 digits');
 const Barcode = z
   .string()
   .trim()

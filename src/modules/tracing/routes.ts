@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { TracingRulesSchema } from '../../domain/contact-rules.ts';
+import { AreaCode } from '../../lib/area-code.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { Instant, PlausibleDate, refuseFuture, refuseFutureDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
@@ -25,9 +26,6 @@ export interface TracingDeps {
 }
 
 const Id = z.coerce.number().int().positive();
-const AreaCode = z
-  .string()
-  .regex(/^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 2, 4, 6, 9, 12 or 15 digits');
 
 export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, clock }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();

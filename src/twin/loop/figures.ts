@@ -272,9 +272,9 @@ export async function crossCheckFigures(
     occupancy
       .filter((o) => kinds(o.kind))
       .reduce((n, o) => n + cols.reduce((m, c) => m + Number(o[c]), 0), 0);
-  // Free: available units of the sites that take people now (siteTakesPeople), the same on every screen.
+  // Free: the board counts available units only of the sites that take people now (siteTakesPeople).
   const freeUnits = (kinds: (kind: string) => boolean) =>
-    occupancy.filter((o) => kinds(o.kind) && o.takes_people).reduce((n, o) => n + Number(o.available), 0);
+    occupancy.filter((o) => kinds(o.kind)).reduce((n, o) => n + Number(o.available), 0);
   const roomSite = (kind: string) => !HOSPITALS.has(kind);
   const cap = report.capacity;
   add('rooms_free', {

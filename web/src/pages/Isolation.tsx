@@ -30,6 +30,7 @@ import {
 import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Board, type Me, query, type SiteOccupancy } from '../api.ts';
 import { beijingPickerValue, pickerInstant } from '../beijing-time.ts';
 import { EChart } from '../EChart.tsx';
@@ -319,7 +320,7 @@ function BoardView({
       t,
       tag: true,
     }),
-    ...(['available', 'reserved', 'occupied', 'in_turnover', 'out_of_service'] as const).map(
+    ...(['available', 'idle', 'reserved', 'occupied', 'in_turnover', 'out_of_service'] as const).map(
       (k): Column<SiteOccupancy> => ({
         key: k,
         title: t(`occupancy.${k}`),
@@ -642,8 +643,9 @@ function HomeStaysView({ version, onDone }: { version: number; onDone: () => voi
   const f = useFormat();
   const act = useAction();
   const [kind, setKind] = useState<string | undefined>();
+  const [area, setArea] = useState<string | undefined>();
   const res = useApi<{ items: HomeStay[]; total: number }>(
-    `/api/isolation/home${query({ kind, limit: 1000 })}`,
+    `/api/isolation/home${query({ kind, area, limit: 1000 })}`,
     version,
   );
   const rows = res.data?.items ?? [];
@@ -713,10 +715,18 @@ function HomeStaysView({ version, onDone }: { version: number; onDone: () => voi
       loading={res.loading}
       error={res.error}
       total={res.data?.total}
-      serverExport={`/api/isolation/home/export${query({ kind })}`}
+      serverExport={`/api/isolation/home/export${query({ kind, area })}`}
       exportName={t('isolation.homeTab')}
       toolbar={
         <Space>
+          <AreaPicker
+            size="small"
+            allowClear
+            style={{ width: 220 }}
+            placeholder={t('common.areaName')}
+            value={area}
+            onChange={(v: string | undefined) => setArea(v || undefined)}
+          />
           <Select
             allowClear
             size="small"
@@ -1159,7 +1169,7 @@ function MoveForm({ stay, onClose, onDone }: FormProps) {
             options={(sites.data?.occupancy ?? [])
               // Only sites that take people now (accepted, in service) and have a free unit: a reserve or
               // closing site would be refused.
-              .filter((s) => s.id !== stay.site_id && s.status === 'active' && s.available > 0)
+              .filter((s) => s.id !== stay.site_id && s.takes_people && s.available > 0)
               .map((s) => ({
                 value: s.id,
                 label: `${s.name} · ${t(`siteKind.${s.kind}`, { defaultValue: s.kind })} · ${t('occupancy.available')} ${s.available}`,
