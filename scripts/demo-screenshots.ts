@@ -60,7 +60,6 @@ try {
     // The pages of the day, each as the commander first sees it (the first screen, not the whole page).
     for (const [path, file, tab] of [
       ['/isolation', 'isolation.png', undefined],
-      ['/tracing', 'tracing-chains.png', '传播链'],
       ['/testing', 'testing.png', undefined],
       ['/command', 'command.png', undefined],
       ['/transfer', 'transfer.png', undefined],
