@@ -143,7 +143,7 @@ function every(
   everyMs: number,
   job: () => Promise<void>,
   hold = false,
-): void {
+): () => void {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const run = async () => {
@@ -180,6 +180,39 @@ function every(
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
     await running;
+  });
+  return tick;
+}
+
+/** Writes that change what the dashboard counts: stays, sites, rooms and beds, trips, zones, cases. */
+const DASHBOARD_WRITES = /^\/api\/(isolation|transfer|zones|tracing|sites)\b/;
+
+/**
+ * Runs the dashboard refresh soon after a write that changes its figures (a site accepted or closed, people placed
+ * or released), instead of waiting for the next tick: `delayMs` after the first such write, then at most once per
+ * `gapMs`. The writes of this process only (a separate worker process refreshes on its own ticks).
+ */
+export function nudgeOnWrites(
+  app: FastifyInstance,
+  refresh: () => void,
+  delayMs: number,
+  gapMs: number,
+): void {
+  let pending: NodeJS.Timeout | undefined;
+  let last = 0;
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || reply.statusCode >= 400) return;
+    if (!DASHBOARD_WRITES.test(req.url) || pending) return;
+    const wait = Math.max(delayMs, last + gapMs - Date.now());
+    pending = setTimeout(() => {
+      pending = undefined;
+      last = Date.now();
+      refresh();
+    }, wait);
+    pending.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (pending) clearTimeout(pending);
   });
 }
 
@@ -282,9 +315,12 @@ export function installWorkers(
     },
     true,
   );
-  every(app, locks, 'dashboard refresh', dashboardEveryMs, async () => {
+  const refreshDashboardNow = every(app, locks, 'dashboard refresh', dashboardEveryMs, async () => {
     const r = await refreshDashboard(db, clock);
     store.invalidate();
     app.log.debug({ areas: r.areas, ms: r.ms }, 'dashboard refreshed');
   });
+  // A site closed or people placed show on the dashboard within seconds, not at the next tick (at most one extra
+  // refresh per interval: a quarter of the tick, at least 5 s; the embedded database's one connection is shared).
+  nudgeOnWrites(app, refreshDashboardNow, 1000, Math.max(5000, dashboardEveryMs / 4));
 }
