@@ -9,6 +9,7 @@
  * scoped by their own area code. Outside, a change is refused exactly as an unknown id is: nothing is written.
  */
 import type { Queryable } from '../../db/types.ts';
+import { AppError } from '../../lib/errors.ts';
 import type { Principal } from './principal.ts';
 
 export interface Scope {
@@ -34,6 +35,14 @@ export function narrow(scope: Scope, areaCode: string | undefined): Scope | null
   if (areaCode.startsWith(scope.prefix)) return { prefix: areaCode };
   if (scope.prefix.startsWith(areaCode)) return scope;
   return null;
+}
+
+/** `narrow`, refusing an area outside the scope with 403 `out_of_jurisdiction` (for exports and writes). */
+export function narrowOrRefuse(scope: Scope, areaCode: string | undefined): Scope {
+  const narrowed = narrow(scope, areaCode);
+  if (!narrowed)
+    throw new AppError(403, 'out_of_jurisdiction', `area ${areaCode} is outside your jurisdiction`);
+  return narrowed;
 }
 
 /** Appends the range condition on `column` to a WHERE clause under construction; returns the SQL fragment. */

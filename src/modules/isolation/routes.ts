@@ -14,7 +14,7 @@ import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
-import { narrow, scopeOf } from '../access/scope.ts';
+import { narrow, narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { turnoverBoard } from './board.ts';
 import { forecast, listSites, moveSite, openTier, stockAndIncrement } from './capacity.ts';
 import { recordHealthCheck, SYMPTOMS } from './health.ts';
@@ -393,9 +393,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
     },
     async (req, reply) => {
       const principal = principalOf(req);
-      const scope = narrow(scopeOf(principal), req.query.area);
-      if (!scope)
-        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
+      const scope = narrowOrRefuse(scopeOf(principal), req.query.area);
       const names = principal.permissions.has('person.read');
       await recordRead(db, clock, principal, {
         action: names ? 'person.exported' : 'isolation.home_exported',

@@ -12,12 +12,11 @@ import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { CODE_COLOURS, MEDICAL_SERVICES } from '../../domain/medical-routing.ts';
 import { AreaCode } from '../../lib/area-code.ts';
-import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, auditPeopleListed, recordRead } from '../access/audit.ts';
 import type { Principal } from '../access/principal.ts';
-import { narrow, scopeOf } from '../access/scope.ts';
+import { narrow, narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { emergencyClock } from './emergency-clock.ts';
 import { createHospital, listHospitals, updateHospital } from './hospitals.ts';
 import { refuseRequest } from './refusal.ts';
@@ -321,9 +320,7 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
     async (req, reply) => {
       const p = principalOf(req);
       const q = req.query;
-      const scope = narrow(scopeOf(p), q.area);
-      if (!scope)
-        throw new AppError(403, 'out_of_jurisdiction', `area ${q.area} is outside your jurisdiction`);
+      const scope = narrowOrRefuse(scopeOf(p), q.area);
       await recordRead(db, clock, p, {
         action: 'person.exported',
         subjectType: 'medical_request',

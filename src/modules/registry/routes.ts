@@ -4,12 +4,12 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AreaCode } from '../../lib/area-code.ts';
-import { AppError, notFound } from '../../lib/errors.ts';
+import { notFound } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
-import { narrow, scopeCondition, scopeOf } from '../access/scope.ts';
+import { narrow, narrowOrRefuse, scopeCondition, scopeOf } from '../access/scope.ts';
 import { personExport } from './person-export.ts';
 import { presentPerson } from './presenters.ts';
 import {
@@ -246,9 +246,7 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
     async (req, reply) => {
       const p = principalOf(req);
       const q = req.query;
-      const scope = narrow(scopeOf(p), q.area);
-      if (!scope)
-        throw new AppError(403, 'out_of_jurisdiction', `area ${q.area} is outside your jurisdiction`);
+      const scope = narrowOrRefuse(scopeOf(p), q.area);
       await recordRead(db, clock, p, {
         action: 'person.exported',
         subjectType: 'person',

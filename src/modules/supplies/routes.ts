@@ -13,11 +13,10 @@ import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { SUPPLY_CATEGORIES } from '../../domain/supply-plan.ts';
 import { AreaCode } from '../../lib/area-code.ts';
-import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { type AuditEntry, appendAudit, recordRead } from '../access/audit.ts';
-import { narrow, scopeOf } from '../access/scope.ts';
+import { narrow, narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { createDelivery, handRequest, recordDeliveryStep } from './deliveries.ts';
 import { createDepot, listDepots, receiveStock } from './depots.ts';
 import { shortfalls, supplyFigures } from './figures.ts';
@@ -309,9 +308,7 @@ export const suppliesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
     async (req, reply) => {
       const p = principalOf(req);
       const q = req.query;
-      const scope = narrow(scopeOf(p), q.area);
-      if (!scope)
-        throw new AppError(403, 'out_of_jurisdiction', `area ${q.area} is outside your jurisdiction`);
+      const scope = narrowOrRefuse(scopeOf(p), q.area);
       await recordRead(db, clock, p, {
         action: 'person.exported',
         subjectType: 'supply_request',

@@ -13,7 +13,7 @@ import { sendExport } from '../../server/list-export.ts';
 import { withUploadedTable } from '../../server/upload.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
-import { narrow, scopeOf } from '../access/scope.ts';
+import { narrow, narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { recordAntigenReports } from './antigen.ts';
 import { roundCoverage, unsampled, unsampledExport } from './coverage.ts';
 import { FhirBundleRefused, fhirOptionsFromEnv, ingestFhirBundle } from './fhir/ingest.ts';
@@ -346,9 +346,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     async (req, reply) => {
       if (!(await getRound(db, req.params.id))) throw notFound('round', req.params.id);
       const principal = principalOf(req);
-      const scope = narrow(scopeOf(principal), req.query.area);
-      if (!scope)
-        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
+      const scope = narrowOrRefuse(scopeOf(principal), req.query.area);
       await recordRead(db, clock, principal, {
         action: 'person.exported',
         subjectType: 'person',
@@ -762,9 +760,7 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     },
     async (req, reply) => {
       const principal = principalOf(req);
-      const scope = narrow(scopeOf(principal), req.query.area);
-      if (!scope)
-        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
+      const scope = narrowOrRefuse(scopeOf(principal), req.query.area);
       const filter: TaskFilter = {
         status: req.query.status,
         kind: req.query.kind,

@@ -11,7 +11,7 @@ import { Instant, PlausibleDate, refuseFuture, refuseFutureDate } from '../../li
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
-import { narrow, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
+import { narrow, narrowOrRefuse, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
 import { caseExport, countCases, listCases } from './case-list.ts';
 import { chains, chainsCsv } from './chains.ts';
 import { countGeneralContacts, generalContactExport, generalContacts } from './general-contacts.ts';
@@ -80,9 +80,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
     },
     async (req, reply) => {
       const p = principalOf(req);
-      const scope = narrow(scopeOf(p), req.query.area);
-      if (!scope)
-        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
+      const scope = narrowOrRefuse(scopeOf(p), req.query.area);
       await recordRead(db, clock, p, {
         action: 'tracing.cases_exported',
         subjectType: 'case',
@@ -499,9 +497,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
     },
     async (req, reply) => {
       const principal = principalOf(req);
-      const scope = narrow(scopeOf(principal), req.query.area);
-      if (!scope)
-        throw new AppError(403, 'out_of_jurisdiction', `area ${req.query.area} is outside your jurisdiction`);
+      const scope = narrowOrRefuse(scopeOf(principal), req.query.area);
       const names = principal.permissions.has('person.read');
       await recordRead(db, clock, principal, {
         action: names ? 'person.exported' : 'tracing.general_contacts_exported',
