@@ -190,7 +190,7 @@ export const PARAMETERS = {
   workplaceDailyTransmissions: p(
     0.5,
     0.05,
-    0.4,
+    0.8,
     'expected infections per infectious day',
     'assumption: with the other setting rates, a free city (40 communities of 5,000) has R ≈ 3.5 (BA.2 estimates in China span ≈ 3–9)',
     true,

@@ -64,7 +64,7 @@ import {
 } from '../model.ts';
 import { type Population, VENUE_KINDS } from '../population.ts';
 import { crossCheckFigures } from './figures.ts';
-import { checkInvariants, type InvariantFailure } from './invariants.ts';
+import { type CheckFrom, checkInvariants, checkpoint, type InvariantFailure } from './invariants.ts';
 import { LOCKDOWN_COMPLIANCE, type Response, scenarioModel } from './scenario.ts';
 
 const HOUR = 3_600_000;
@@ -157,6 +157,8 @@ export interface LoopOptions {
   seedDay: number;
   params?: Parameters<typeof createModel>[1];
   invariants?: boolean;
+  /** seconds of each invariant and each place the figures are read from, added up over the run (a profile) */
+  checkTimings?: Record<string, number>;
   onDay?: (row: DayRow, failures: InvariantFailure[]) => void;
 }
 
@@ -220,7 +222,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   // the scans counted by the last check, up to which id, and when it ran (see the invariants below)
   let scansCounted = 0;
   let scansCountedTo = 0;
-  let lastCheck: Date | undefined;
+  let lastCheck: CheckFrom | undefined;
   const labs = (await db.query<{ id: number }>('SELECT id FROM labs ORDER BY id')).rows.map((r) => r.id);
   if (labs.length === 0) throw new Error('the seeded city has no lab');
   const venueCodes = share.checkin > 0 ? await visitVenueCodes(db, pop) : [];
@@ -502,7 +504,12 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
               db,
               [
                 async () =>
-                  (await crossCheckFigures(db, clock, date, { edition: response.edition }))
+                  (
+                    await crossCheckFigures(db, clock, date, {
+                      edition: response.edition,
+                      timings: o.checkTimings,
+                    })
+                  )
                     .filter((f) => !f.agree)
                     .map((f) => ({ name: `figure_${f.name}`, count: 1, examples: [f.values] })),
                 async () => {
@@ -525,8 +532,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
                 },
               ],
               since,
+              o.checkTimings,
             );
-      lastCheck = clock.now();
+      lastCheck = await checkpoint(db, clock.now(), lastCheck);
       for (const f of broken) failures.push({ ...f, date });
       time('invariants');
       const row: DayRow = {

@@ -88,6 +88,8 @@ export interface FigureCheck {
 export interface CrossCheckOptions {
   /** Protocol edition in force (which contacts the placement engine centralises); default '8th'. */
   edition?: Edition;
+  /** Seconds spent reading each place, added under `figures.<place>` (for the benchmark's profile). */
+  timings?: Record<string, number>;
 }
 
 /** Site statuses whose rooms and beds the dashboard counts: in service. */
@@ -122,18 +124,33 @@ export async function crossCheckFigures(
   const inSeries =
     day <= today && Date.parse(`${today}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`) < SERIES_DAYS * DAY_MS;
 
-  await refreshDashboard(db, clock);
-  const snapshot = await new DashboardStore(db, clock, 0).get();
+  const timed = async <T>(place: string, read: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await read();
+    } finally {
+      if (options.timings) {
+        const key = `figures.${place}`;
+        options.timings[key] = (options.timings[key] ?? 0) + (performance.now() - t0) / 1000;
+      }
+    }
+  };
+  const snapshot = await timed('dashboard', async () => {
+    await refreshDashboard(db, clock);
+    return new DashboardStore(db, clock, 0).get();
+  });
   const kpi: Figures = snapshot.figures.get('') ?? {};
   const seriesOf = (area: string): Figures =>
     snapshot.series.get(area)?.find((d) => d.day === day)?.figures ?? {};
   const series = seriesOf('');
-  const report = await dailyReport(db, UNSCOPED, day, now);
-  const board = await turnoverBoard(db, UNSCOPED, day, now);
-  const outlook = await forecast(db, UNSCOPED, now);
-  const stock = await stockAndIncrement(db, UNSCOPED, day);
-  const items = await openItems(db, UNSCOPED);
-  const engine = await loadWaiting(db, UNSCOPED, options.edition ?? '8th', now);
+  const report = await timed('daily_report', () => dailyReport(db, UNSCOPED, day, now));
+  const board = await timed('board', () => turnoverBoard(db, UNSCOPED, day, now));
+  const outlook = await timed('forecast', () => forecast(db, UNSCOPED, now));
+  const stock = await timed('stock', () => stockAndIncrement(db, UNSCOPED, day));
+  const items = await timed('responsibility', () => openItems(db, UNSCOPED));
+  const engine = await timed('placement_engine', () =>
+    loadWaiting(db, UNSCOPED, options.edition ?? '8th', now),
+  );
 
   const k = (key: string) => kpi[key] ?? 0;
   const kSum = (keys: readonly string[]) => keys.reduce((n, key) => n + k(key), 0);

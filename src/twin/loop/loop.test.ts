@@ -5,7 +5,7 @@ import { backendsUnderTest } from '../../db/testing.ts';
 import { INFECTION_SOURCES } from '../model.ts';
 import { type Population, VENUE_KINDS } from '../population.ts';
 import { type DayRow, type LoopResult, runLoop } from './driver.ts';
-import { checkInvariants } from './invariants.ts';
+import { checkInvariants, checkpoint } from './invariants.ts';
 import { loadScenario, strategyResponse } from './scenario.ts';
 import { bands, summarise } from './simulate.ts';
 import { type OpenedDb, openTwinDb, populationOf, seedWorld } from './world.ts';
@@ -106,6 +106,22 @@ for (const backend of backendsUnderTest()) {
         expect(names(await checkInvariants(db, [], new Date(Date.now() + 86_400_000)))).not.toContain(
           'tube_members_are_its_scans',
         );
+        // The daily mark: every tube below it was resulted, so a tube from the mark on is read, one below is not.
+        const mark = await checkpoint(db, t.opened_at);
+        expect(mark.tube).toBeGreaterThan(0);
+        expect(names(await checkInvariants(db, [], { at: t.opened_at, tube: t.id }))).toContain(
+          'tube_members_are_its_scans',
+        );
+        expect(names(await checkInvariants(db, [], { at: t.opened_at, tube: t.id + 1 }))).not.toContain(
+          'tube_members_are_its_scans',
+        );
+        // The mark moves only past resulted tubes, walking on from the previous one.
+        const unresulted = await db.query<{ id: string | null }>(
+          "SELECT min(id) AS id FROM tubes WHERE status <> 'resulted'",
+        );
+        const next = await db.query<{ n: string }>('SELECT coalesce(max(id), 0) + 1 AS n FROM tubes');
+        expect(mark.tube).toBe(Number(unresulted.rows[0]?.id ?? next.rows[0]?.n));
+        expect((await checkpoint(db, t.opened_at, mark)).tube).toBe(mark.tube);
       } finally {
         await db.query('UPDATE tubes SET members = $2 WHERE id = $1', [t.id, t.members]);
       }
