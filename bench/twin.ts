@@ -40,9 +40,9 @@ export async function main(args: string[]): Promise<void> {
     `${opened.backend}: ${people.toLocaleString('en')} people seeded with ${res.rooms} rooms, ${res.beds} beds, ${res.vehicles} vehicles in ${seedSeconds.toFixed(1)} s`,
   );
   const perModule: Record<string, number> = {};
-  const checkTimings: Record<string, number> = {};
-  const profile = (n: number) =>
-    Object.entries(checkTimings)
+  const steps: Record<string, number> = {};
+  const slowest = (n: number) =>
+    Object.entries(steps)
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([k, v]) => `${k} ${(v / days).toFixed(2)}`)
@@ -58,7 +58,7 @@ export async function main(args: string[]): Promise<void> {
     seedInfections: scenarioSeeding(sc, people).infections,
     seedDay: scenarioSeeding(sc, people).day,
     params: scenarioParams(sc),
-    checkTimings,
+    profile: steps,
     onDay: (row, failures) => {
       for (const [k, v] of Object.entries(row.seconds)) perModule[k] = (perModule[k] ?? 0) + v;
       const total = Object.values(row.seconds).reduce((a, b) => a + b, 0);
@@ -70,7 +70,7 @@ export async function main(args: string[]): Promise<void> {
               ', ',
             )}${failures.length > 0 ? ` | INVARIANTS BROKEN: ${failures.map((f) => `${f.name} (${f.count}, e.g. ${JSON.stringify(f.examples.slice(0, 2))})`).join(', ')}` : ''}`,
       );
-      if (row.day % 10 === 9) console.log(`  the daily check's slowest parts so far (s a day): ${profile(6)}`);
+      if (row.day % 10 === 9) console.log(`  slowest steps so far (s a day over the run): ${slowest(8)}`);
     },
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -83,7 +83,7 @@ export async function main(args: string[]): Promise<void> {
       .map(([k, v]) => `${k} ${(v / days).toFixed(2)}`)
       .join(', ')}; invariant failures ${run.failures.length}`,
   );
-  console.log(`the daily check's slowest parts, s a day: ${profile(8)}`);
+  console.log(`slowest steps, s a day: ${slowest(10)}`);
   const key = `loop_${people >= 1e6 ? `${people / 1e6}m` : `${people / 1e3}k`}_${opened.backend === 'pglite' ? 'pglite' : 'pg'}_seconds`;
   console.log(
     JSON.stringify({
@@ -97,8 +97,8 @@ export async function main(args: string[]): Promise<void> {
       per_module_seconds_per_day: Object.fromEntries(
         Object.entries(perModule).map(([k, v]) => [k, Number((v / days).toFixed(3))]),
       ),
-      check_seconds_per_day: Object.fromEntries(
-        Object.entries(checkTimings)
+      step_seconds_per_day: Object.fromEntries(
+        Object.entries(steps)
           .sort((a, b) => b[1] - a[1])
           .map(([k, v]) => [k, Number((v / days).toFixed(3))]),
       ),

@@ -157,8 +157,11 @@ export interface LoopOptions {
   seedDay: number;
   params?: Parameters<typeof createModel>[1];
   invariants?: boolean;
-  /** seconds of each invariant and each place the figures are read from, added up over the run (a profile) */
-  checkTimings?: Record<string, number>;
+  /**
+   * A profile, added up over the run in seconds: each invariant, each place the figures are read from, and each
+   * step of sampling and testing (scan file, closing, boxes, receipt, results) of rounds and single tubes.
+   */
+  profile?: Record<string, number>;
   onDay?: (row: DayRow, failures: InvariantFailure[]) => void;
 }
 
@@ -308,7 +311,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
             samples.push({ agent: a, personId: pop.personId[a] as number, point: p.id, pool: p.pool });
           }
         }
-        await sampleAndTest(round.round.id, samples, at(7), at(18));
+        await sampleAndTest(round.round.id, samples, at(7), at(18), 'round');
       }
       time('round');
 
@@ -369,7 +372,11 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         toTest.push(a);
       }
       const singles: Sample[] = [];
+      const profiled = (key: string, t0: number) => {
+        if (o.profile) o.profile[key] = (o.profile[key] ?? 0) + (performance.now() - t0) / 1000;
+      };
       if (toTest.length > 0) {
+        const t0 = performance.now();
         const areas = [...new Set(toTest.map((a) => pop.areaCodes[pop.area[a] as number] as string))].sort();
         const single = await db.transaction((tx) =>
           createRound(
@@ -388,14 +395,16 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
           await pointPools(db, single.round.id, single.round.policy, ''),
           communityIndex,
         );
+        profiled('single_tubes.create_round', t0);
         for (const a of toTest) {
           const p = singlePoints[pop.area[a] as number]?.[0];
           if (p) singles.push({ agent: a, personId: pop.personId[a] as number, point: p.id, pool: 1 });
         }
-        await sampleAndTest(single.round.id, singles, at(9), at(17));
+        await sampleAndTest(single.round.id, singles, at(9), at(17), 'single_tubes');
       }
       // The scheduled tests were taken: their tasks are done (a positive one made the person a case).
       clock.set(at(22.05));
+      const tasksAt = performance.now();
       if (scheduledTests.length > 0)
         await db.transaction((tx) =>
           completeTasks(
@@ -405,6 +414,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
             { name: BY, scopePrefix: '' },
           ),
         );
+      profiled('single_tubes.complete_tasks', tasksAt);
       time('single_tubes');
 
       // 22:08 — the day's check-ins and co-location records, through tracing's own feeds.
@@ -476,7 +486,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
 
       // 23:10 — zones: set on the platform's suggestions, lifted when ready.
       clock.set(at(23 + 1 / 6));
-      if (d >= response.zones_from_day) await zones(db, clock, response.zone_rules);
+      if (d >= response.zones_from_day) await zones(db, clock, response.zone_rules, o.profile);
       time('zones');
 
       // 23:20 — placement; 23:30 — tomorrow's trips.
@@ -507,7 +517,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
                   (
                     await crossCheckFigures(db, clock, date, {
                       edition: response.edition,
-                      timings: o.checkTimings,
+                      timings: o.profile,
                     })
                   )
                     .filter((f) => !f.agree)
@@ -532,7 +542,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
                 },
               ],
               since,
-              o.checkTimings,
+              o.profile,
             );
       lastCheck = await checkpoint(db, clock.now(), lastCheck);
       for (const f of broken) failures.push({ ...f, date });
@@ -690,8 +700,19 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     samples: readonly Sample[],
     from: Date,
     to: Date,
+    /** the profile's key prefix (LoopOptions.profile) */
+    stage: string,
   ): Promise<void> {
     if (samples.length === 0) return;
+    let t0 = performance.now();
+    const lap = (step: string) => {
+      const now = performance.now();
+      if (o.profile) {
+        const key = `${stage}.${step}`;
+        o.profile[key] = (o.profile[key] ?? 0) + (now - t0) / 1000;
+      }
+      t0 = now;
+    };
     const d = Math.floor((from.getTime() - beijingMidnight(o.start)) / DAY);
     // Tubes fill in the order people come, per point; a household's members come together.
     const open = new Map<number, { barcode: string; n: number }>();
@@ -719,6 +740,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       uploader: BY,
       scopePrefix: '',
     });
+    lap('scan_file');
     scansAcknowledged += report.accepted;
     if (report.accepted !== samples.length)
       throw new Error(
@@ -731,6 +753,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     await db.transaction(async (tx) => {
       await closeTubes(tx, clock, barcodes, '');
     });
+    lap('close_tubes');
     const boxes: string[] = [];
     for (let i = 0; i < barcodes.length; i += TUBES_PER_BOX) {
       const box = `TWB${++boxSeq}`;
@@ -745,11 +768,13 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         await shipBox(tx, clock, box, '');
       });
     }
+    lap('pack_ship');
     clock.set(new Date(to.getTime() + 3 * HOUR));
     await db.transaction(async (tx) => {
       for (const [i, box] of boxes.entries())
         await receiveBox(tx, clock, box, labs[i % labs.length] as number, '');
     });
+    lap('receive');
     // 22:00 — results: a pool is positive with the probability its swabs' Cts (on the day they were taken,
     // diluted by the pool) give; its Ct is the lowest measured Ct among its positive swabs.
     clock.set(new Date(to.getTime() + 4 * HOUR));
@@ -778,6 +803,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       const bad = r.outcomes.filter((x) => x.status !== 'recorded');
       if (bad.length > 0) throw new Error(`results refused: ${JSON.stringify(bad.slice(0, 3))}`);
     }
+    lap('results');
   }
 }
 
@@ -976,19 +1002,35 @@ async function turn(
 }
 
 /** Zones on the platform's suggestions (a community with a case), and lifted when the rules say they may be. */
-async function zones(db: Db, clock: ManualClock, rules: Response['zone_rules']): Promise<void> {
+async function zones(
+  db: Db,
+  clock: ManualClock,
+  rules: Response['zone_rules'],
+  profile?: Record<string, number>,
+): Promise<void> {
+  let t0 = performance.now();
+  const lap = (step: string) => {
+    const t = performance.now();
+    if (profile) profile[`zones.${step}`] = (profile[`zones.${step}`] ?? 0) + (t - t0) / 1000;
+    t0 = t;
+  };
   const now = clock.now();
   const active = await db.query<ZoneRow>("SELECT * FROM zones WHERE status = 'active' ORDER BY id");
+  // In order, each zone's readiness seeing the lifts before it (a prevention zone waits for its district's).
   for (const z of active.rows) {
     const r = await liftReadiness(db, z, now);
+    lap('readiness');
     if (r.ready) await db.transaction((tx) => liftZone(tx, clock, z.id, ''));
+    lap('lift');
   }
   const suggestions = await zoneSuggestions(db, UNSCOPED, now, rules);
+  lap('suggest');
   if (suggestions.length === 0) return;
   await db.transaction(async (tx) => {
     for (const s of suggestions)
       await setZone(tx, clock, { areaCode: s.area_code, level: s.suggested, reason: s.reason, by: BY }, '');
   });
+  lap('set');
 }
 
 /** The day's figures as the platform holds them (the isolation and tracing tables), for the day's row. */
