@@ -277,7 +277,7 @@ describe('qingcang CLI', () => {
     const broken = run(['audit', 'verify']);
     expect(broken.code).toBe(6);
     expect(broken.stderr).toMatch(/audit log broken at entry \d+: the entry was changed/);
-  });
+  }, 180_000); // about twenty CLI processes, each opening the embedded database
 
   it('refuses to start in production without accounts, never with a default password', () => {
     const empty = mkdtempSync(join(tmpdir(), 'qc-prod-'));
