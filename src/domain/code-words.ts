@@ -160,6 +160,45 @@ const W = {
     zh: { planned: '待出发', departed: '途中', delivered: '已送达', cancelled: '已取消' },
     en: { planned: 'Planned', departed: 'On the way', delivered: 'Delivered', cancelled: 'Cancelled' },
   },
+  unitKind: { zh: { room: '房间', bed: '床位' }, en: { room: 'Room', bed: 'Bed' } },
+  roundStatus: {
+    zh: { planned: '计划', active: '进行中', closed: '已结束' },
+    en: { planned: 'Planned', active: 'Active', closed: 'Closed' },
+  },
+  unitStatus: {
+    zh: {
+      available: '空闲',
+      reserved: '预留',
+      occupied: '在住',
+      awaiting_disinfection: '待消杀',
+      disinfecting: '消杀中',
+      out_of_service: '停用',
+    },
+    en: {
+      available: 'Available',
+      reserved: 'Reserved',
+      occupied: 'Occupied',
+      awaiting_disinfection: 'Awaiting disinfection',
+      disinfecting: 'Disinfecting',
+      out_of_service: 'Out of service',
+    },
+  },
+  passengerStatus: {
+    zh: {
+      assigned: '已派车',
+      picked_up: '已上车',
+      no_show: '未到',
+      delivered: '已送达',
+      cancelled: '已取消',
+    },
+    en: {
+      assigned: 'Assigned',
+      picked_up: 'Picked up',
+      no_show: 'No show',
+      delivered: 'Delivered',
+      cancelled: 'Cancelled',
+    },
+  },
   // Also the words of the audit log's details (src/modules/access/audit-words.ts) and of their pages.
   skill: {
     zh: {

@@ -10,7 +10,16 @@ import { LineChart } from 'echarts/charts';
 import { use } from 'echarts/core';
 import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type {
+  DashboardAreaItem,
+  DashboardAreas,
+  DashboardFigures,
+  DashboardFunnel,
+  DashboardKpis,
+  DashboardSeries,
+  Me,
+} from './contract.ts';
 import { EChart } from './EChart.tsx';
 import { errorText } from './error-text.ts';
 import { FigureLabel } from './figure-label.tsx';
@@ -24,31 +33,10 @@ const SchematicMap = lazy(() => import('./pages/SchematicMap.tsx'));
 /** How often the screen asks again (the API answers from memory: cheap). */
 export const REFRESH_MS = 15_000;
 
-export type Figures = Record<string, number>;
-
-interface Head {
-  area: { code: string; name: string | null };
-  computed_at: string;
-  refresh_ms: number;
-}
-export interface Kpis extends Head {
-  figures: Figures;
-}
-export interface AreaFigures {
-  code: string;
-  name: string | null;
-  figures: Figures;
-}
-export interface AreasAnswer extends Head {
-  items: AreaFigures[];
-}
-interface SeriesAnswer extends Head {
-  items: { day: string; figures: Figures }[];
-}
-interface FunnelAnswer extends Head {
-  stages: { key: string; today: number; now: number | null }[];
-  clocks: Figures;
-}
+type Figures = DashboardFigures;
+type AreaFigures = DashboardAreaItem;
+/** GET /api/dashboard/areas, as the schematic map reads it too. */
+export type AreasAnswer = DashboardAreas;
 
 /** The area the screen shows: the jurisdiction ('' = everything: no parameter). */
 export function areaQuery(name: 'area' | 'parent', code: string): string {
@@ -153,9 +141,9 @@ export function Dashboard({ me }: { me: Me }) {
   const lang = i18n.language;
   const root = me.jurisdiction;
   const tick = useTick(REFRESH_MS);
-  const kpis = useLive<Kpis>(`/api/dashboard/kpis${areaQuery('area', root)}`, tick);
-  const funnel = useLive<FunnelAnswer>(`/api/dashboard/funnel${areaQuery('area', root)}`, tick);
-  const series = useLive<SeriesAnswer>(
+  const kpis = useLive<DashboardKpis>(`/api/dashboard/kpis${areaQuery('area', root)}`, tick);
+  const funnel = useLive<DashboardFunnel>(`/api/dashboard/funnel${areaQuery('area', root)}`, tick);
+  const series = useLive<DashboardSeries>(
     `/api/dashboard/series${root ? `?area=${encodeURIComponent(root)}&` : '?'}days=14`,
     tick,
   );

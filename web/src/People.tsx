@@ -8,7 +8,8 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CODE_WORDS } from '../../src/domain/code-words.ts';
 import { AreaPicker } from './AreaPicker.tsx';
-import { api, type Person, query } from './api.ts';
+import { api, query } from './api.ts';
+import type { Person, PersonsAnswer } from './contract.ts';
 import { errorText } from './error-text.ts';
 import { areaColumn, type Column, DataTable } from './pages/shared.tsx';
 
@@ -39,9 +40,7 @@ export function People() {
   useEffect(() => {
     let live = true;
     setLoading(true);
-    api<{ items: Person[]; next_after: number | null; total: number | null; total_more: boolean | null }>(
-      `/api/persons${query({ limit: PAGE_SIZE, ...filter, after })}`,
-    ).then(
+    api<PersonsAnswer>(`/api/persons${query({ limit: PAGE_SIZE, ...filter, after })}`).then(
       (res) => {
         if (!live) return;
         setRows(res.items);

@@ -8,10 +8,14 @@
  * src/db/type-parsers.ts). Where a route handler wraps a server function's rows (`{ items, total }`, added fields),
  * the envelope is written here from the server types, with the route named.
  */
+
 import type { TokenRow, UserRow } from '../../src/modules/access/accounts.ts';
 import type { AuditRow as ServerAuditRow, VerifyResult } from '../../src/modules/access/audit.ts';
+import type { Principal } from '../../src/modules/access/principal.ts';
 import type { UserOutRow } from '../../src/modules/access/routes.ts';
 import type { DailyReport as ServerDailyReport } from '../../src/modules/command/daily-report.ts';
+import type { funnel, Figures as ServerFigures, Snapshot } from '../../src/modules/command/dashboard.ts';
+import type { DashboardAreaFigures, DashboardHead } from '../../src/modules/command/dashboard-routes.ts';
 import type { ListItem, Leader as ServerLeader } from '../../src/modules/command/responsibility.ts';
 import type {
   liftReadiness,
@@ -26,13 +30,44 @@ import type { LoopScheduleItem, TestOutcome } from '../../src/modules/forces/loo
 import type { confirmRoster, rosterBoard } from '../../src/modules/forces/rosters.ts';
 import type { listTeams, listWorkers } from '../../src/modules/forces/workers.ts';
 import type {
+  SiteOccupancy as ServerSiteOccupancy,
+  StuckUnit as ServerStuckUnit,
+  turnoverBoard,
+} from '../../src/modules/isolation/board.ts';
+import type {
   listSites,
   moveSite,
   openTier,
   forecast as siteForecast,
+  stockAndIncrement,
 } from '../../src/modules/isolation/capacity.ts';
+import type { recordHealthCheck } from '../../src/modules/isolation/health.ts';
+import type { endDueHomeStays } from '../../src/modules/isolation/home.ts';
+import type { HomeStayRow } from '../../src/modules/isolation/home-list.ts';
+import type { MoveResult } from '../../src/modules/isolation/move.ts';
+import type { PlacementRun } from '../../src/modules/isolation/place-backlog.ts';
+import type { issueSelfReportLink } from '../../src/modules/isolation/self-report.ts';
+import type { StayListRow } from '../../src/modules/isolation/stay-list.ts';
+import type { PlacementRow } from '../../src/modules/isolation/stay-scope.ts';
+import type { discharge, disinfection, release } from '../../src/modules/isolation/stays.ts';
+import type { EmergencyClockItem } from '../../src/modules/medical/emergency-clock.ts';
+import type { HospitalView } from '../../src/modules/medical/hospitals.ts';
+import type {
+  RequestView as MedicalRequestView,
+  RefusalView,
+} from '../../src/modules/medical/request-list.ts';
+import type { FleetVehicle } from '../../src/modules/medical/transport.ts';
 import type { CheckpointRow } from '../../src/modules/passes/checkpoints.ts';
-import type { getPass, PassView, SuspectView } from '../../src/modules/passes/pass-list.ts';
+import type { CheckResult } from '../../src/modules/passes/checks.ts';
+import type { PublicKeyInfo } from '../../src/modules/passes/keys.ts';
+import type { getPass, PassView, revocations, SuspectView } from '../../src/modules/passes/pass-list.ts';
+import type { presentPerson } from '../../src/modules/registry/presenters.ts';
+import type { AreaChild, AreaName, AreaRow } from '../../src/modules/registry/queries.ts';
+import type { DeliveryRow } from '../../src/modules/supplies/deliveries.ts';
+import type { listDepots } from '../../src/modules/supplies/depots.ts';
+import type { SupplyFigures, shortfalls } from '../../src/modules/supplies/figures.ts';
+import type { DeliveryView, RequestView as SupplyRequestView } from '../../src/modules/supplies/lists.ts';
+import type { proposePlan } from '../../src/modules/supplies/planning.ts';
 import type {
   AreaCoverage as ServerAreaCoverage,
   UnsampledHousehold,
@@ -51,11 +86,23 @@ import type { PointPool } from '../../src/modules/testing/point-pools.ts';
 import type { ResultOutcome } from '../../src/modules/testing/results.ts';
 import type { ResultsFileReport } from '../../src/modules/testing/results-file.ts';
 import type { RoundListRow, RoundRow } from '../../src/modules/testing/rounds.ts';
+import type { ScanImportReport } from '../../src/modules/testing/scan-import.ts';
 import type { StageClock as ServerStageClock } from '../../src/modules/testing/stage-clocks.ts';
 import type { TaskRow } from '../../src/modules/testing/task-list.ts';
 import type { receiveBox } from '../../src/modules/testing/transport.ts';
+import type { CaseListRow } from '../../src/modules/tracing/case-list.ts';
+import type { ChainCase as ServerChainCase } from '../../src/modules/tracing/chains.ts';
+import type { GeneralContactRow } from '../../src/modules/tracing/general-contacts.ts';
+import type { CaseContactRow } from '../../src/modules/tracing/routes.ts';
+import type { RulesVersion } from '../../src/modules/tracing/rules.ts';
+import type { runTracing } from '../../src/modules/tracing/run-tracing.ts';
+import type { CaseRow } from '../../src/modules/tracing/trace-case.ts';
 import type { TripRow, VehicleRow } from '../../src/modules/transfer/trip-list.ts';
 import type { PlanOutcome, transferClocks } from '../../src/modules/transfer/trips.ts';
+import type { WEB_LIMITS } from '../../src/twin/jobs/routes.ts';
+import type { getRun, listRuns, RunRow } from '../../src/twin/jobs/runs.ts';
+import type { Scenario, STRATEGIES } from '../../src/twin/loop/scenario.ts';
+import type { BANDED } from '../../src/twin/loop/simulate.ts';
 
 /** What JSON makes of a server value: Date → ISO string, recursively; null and undefined kept. */
 export type Wire<T> = T extends Date
@@ -83,6 +130,59 @@ export type Snake<T> = T extends Date
 
 /** The resolved value of an async server function. */
 type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+
+/**
+ * A keyset page (`after` the last id, `next_after`): the first page carries the list's size (`total`, null on the
+ * pages after it). Medical and supplies requests and refusals, deliveries.
+ */
+export interface KeysetPage<T> {
+  items: T[];
+  next_after: number | null;
+  total: number | null;
+}
+
+// ---- The session and the registry (src/modules/access/routes.ts, src/modules/registry) ----
+
+/**
+ * GET /api/auth/me. `permissions` are the server's Permission names, kept as strings here: pages ask
+ * `permissions.includes(name)` with names they hold as strings.
+ */
+export type Me = Pick<Principal, 'kind' | 'name' | 'role' | 'jurisdiction'> & {
+  permissions: string[];
+  must_change_password: boolean;
+  csrf_token: string | null;
+};
+/** An area of GET /api/areas (`{ items }`): the children of ?parent= with their resident counts. */
+export type Area = Wire<AreaChild>;
+/** GET /api/areas/:code: one area with its path from the province down (no resident count). */
+export type AreaDetail = Wire<AreaRow & { path: AreaRow[] }>;
+/** GET /api/areas/names and /api/areas/search (`{ items }`): areas with their paths of names. */
+export type AreaNameItem = Wire<AreaName>;
+/** A person as GET /api/persons lists them (masked). */
+export type Person = Wire<ReturnType<typeof presentPerson>>;
+/** GET /api/persons: a keyset page, the total on the first page (routes.ts). */
+export interface PersonsAnswer {
+  items: Person[];
+  next_after: number | null;
+  total: number | null;
+  total_more: boolean | null;
+  can: string[];
+}
+
+// ---- The dashboard (src/modules/command/dashboard-routes.ts) ----
+
+export type DashboardFigures = ServerFigures;
+/** GET /api/dashboard/kpis. */
+export type DashboardKpis = Wire<DashboardHead & { figures: ServerFigures }>;
+/** One child area of GET /api/dashboard/areas. */
+export type DashboardAreaItem = Wire<DashboardAreaFigures>;
+/** GET /api/dashboard/areas. */
+export type DashboardAreas = Wire<DashboardHead & { items: DashboardAreaFigures[] }>;
+type SeriesDay = Snapshot['series'] extends ReadonlyMap<string, (infer D)[]> ? D : never;
+/** GET /api/dashboard/series. */
+export type DashboardSeries = Wire<DashboardHead & { items: SeriesDay[] }>;
+/** GET /api/dashboard/funnel. */
+export type DashboardFunnel = Wire<DashboardHead & ReturnType<typeof funnel>>;
 
 // ---- Command (src/modules/command) ----
 
@@ -136,6 +236,8 @@ export interface Coverage {
   round: Wire<Pick<RoundRow, 'id' | 'name' | 'deadline_at'>> & { hours_left: number };
   items: AreaCoverage[];
 }
+/** POST /api/testing/rounds/:id/scans/file. */
+export type ScanFileReport = Wire<ScanImportReport>;
 /** GET /api/testing/rounds/:id/unsampled: the door-knocking list by household. */
 export type Household = Wire<UnsampledHousehold>;
 /** GET /api/testing/rounds/:id/points. */
@@ -173,6 +275,47 @@ export type SiteStepAnswer = Wire<Answer<typeof moveSite>>;
 export type TierOpened = Wire<Answer<typeof openTier>>;
 /** GET /api/isolation/forecast. */
 export type SiteForecast = Wire<Answer<typeof siteForecast>>;
+
+// ---- Isolation: placing, the board, stays, at home (src/modules/isolation) ----
+
+/** POST /api/isolation/place (routes.ts: the run's `homeIsolated` as `home_isolated`). */
+export type PlaceRun = Wire<Pick<PlacementRun, 'placed' | 'waiting'> & { home_isolated: number }>;
+/** GET /api/isolation/board. */
+export type Board = Wire<Answer<typeof turnoverBoard>>;
+export type SiteOccupancy = Wire<ServerSiteOccupancy>;
+export type StuckUnit = Wire<ServerStuckUnit>;
+/** GET /api/isolation/stock. */
+export type IsolationStock = Wire<Answer<typeof stockAndIncrement>>;
+/** GET /api/isolation/stays: `{ items, total }`. */
+export type Stay = Wire<StayListRow>;
+export interface StaysAnswer {
+  items: Stay[];
+  total: number;
+}
+/** POST /api/isolation/stays/:id/arrive. */
+export type StayArrived = Wire<PlacementRow>;
+/** POST /api/isolation/stays/:id/release. */
+export type StayReleased = Wire<Answer<typeof release>>;
+/** POST /api/isolation/stays/:id/discharge. */
+export type StayDischarged = Wire<Answer<typeof discharge>>;
+/** POST /api/isolation/:kind/:id/disinfection. */
+export type UnitDisinfection = Wire<Answer<typeof disinfection>>;
+/** POST /api/isolation/stays/:id/health. */
+export type HealthCheckRecorded = Wire<Answer<typeof recordHealthCheck>>;
+/** POST /api/isolation/stays/:id/self-report-link (routes.ts leaves the site's area out). */
+export type SelfReportLink = Wire<
+  Pick<Answer<typeof issueSelfReportLink>, 'path' | 'placement_id' | 'revoked_previous'>
+>;
+/** POST /api/isolation/stays/:id/move. */
+export type StayMoved = Wire<MoveResult>;
+/** GET /api/isolation/home: `{ items, total }`. */
+export type HomeStay = Wire<HomeStayRow>;
+export interface HomeStaysAnswer {
+  items: HomeStay[];
+  total: number;
+}
+/** POST /api/isolation/home/end-due. */
+export type HomeStaysEnded = Wire<Answer<typeof endDueHomeStays>>;
 
 // ---- Transfer (src/modules/transfer) ----
 
@@ -236,6 +379,12 @@ export interface PassesAnswer {
 export type PassDetail = Wire<Answer<typeof getPass>>;
 /** GET /api/checkpoints (`{ items }`), POST /api/checkpoints. */
 export type Checkpoint = Wire<CheckpointRow>;
+/** GET /api/passes/keys (`{ keys }`). */
+export type PassKey = Wire<PublicKeyInfo>;
+/** GET /api/passes/revocations. */
+export type Revocations = Wire<Answer<typeof revocations>>;
+/** POST /api/checkpoints/:id/scans: the server's verdict and any speed flag. */
+export type CheckpointScan = Wire<CheckResult>;
 /** GET /api/passes/suspects (`{ items }`). */
 export type Suspect = Wire<SuspectView>;
 
@@ -281,3 +430,124 @@ export interface AuditPage {
 }
 /** GET /api/audit/verify: the verdict with the head as text (routes.ts). */
 export type AuditVerdict = Wire<VerifyResult & { head: { text: string } }>;
+
+// ---- Tracing (src/modules/tracing) ----
+
+/** GET /api/tracing/cases: newest first, `total` on the first page only. */
+export type TracingCase = Wire<CaseListRow>;
+export interface TracingCasesAnswer {
+  items: TracingCase[];
+  total?: number;
+}
+/** POST /api/tracing/cases/:id/classify: the case row as it now is (no contact counts). */
+export type ClassifiedCase = Wire<CaseRow>;
+/** GET /api/tracing/cases/:id/contacts. */
+export type CaseContact = Wire<CaseContactRow>;
+export interface CaseContactsAnswer {
+  case: Wire<Pick<CaseRow, 'id' | 'case_no'>>;
+  items: CaseContact[];
+}
+/** GET /api/tracing/general-contacts: a keyset page by person id, the total on the first page. */
+export type GeneralContact = Wire<GeneralContactRow>;
+export interface GeneralContactsAnswer {
+  items: GeneralContact[];
+  next_after: number | null;
+  total: number | null;
+  total_more: boolean | null;
+}
+/** GET /api/tracing/chains: `{ clusters }`. */
+export type ChainCase = Wire<ServerChainCase>;
+export interface ChainCluster {
+  cluster: number;
+  cases: ChainCase[];
+}
+/** GET and PUT /api/tracing/rules. */
+export type TracingRulesVersion = Wire<RulesVersion>;
+/** POST /api/tracing/run (routes.ts renames the run's figures). */
+export interface TracingRunAnswer {
+  cases_created: Answer<typeof runTracing>['casesCreated'];
+  traced: Answer<typeof runTracing>['traced'];
+}
+
+// ---- Medical care (src/modules/medical) ----
+
+/** A request as GET /api/medical/requests lists it (a keyset page) and every step answers it. */
+export type MedicalRequest = Wire<MedicalRequestView>;
+/** POST /api/medical/requests. */
+export interface MedicalRequestFiled {
+  duplicate: boolean;
+  request: MedicalRequest;
+}
+/** POST /api/medical/requests/:id/{route,vehicle,at-hospital,treated,refuse}: the request as it now is. */
+export interface MedicalStepAnswer {
+  already: boolean;
+  request: MedicalRequest;
+}
+/** GET /api/medical/emergencies: `{ now, items }`. */
+export type EmergencyClockEntry = Wire<EmergencyClockItem>;
+export interface EmergencyClockAnswer {
+  now: string;
+  items: EmergencyClockEntry[];
+}
+/** GET /api/medical/hospitals (`{ items }`). */
+export type Hospital = Wire<HospitalView>;
+/** GET /api/medical/vehicles (`{ items }`). */
+export type MedicalVehicle = Wire<FleetVehicle>;
+/** GET /api/medical/refusals: a keyset page. */
+export type MedicalRefusal = Wire<RefusalView>;
+
+// ---- Supplies (src/modules/supplies) ----
+
+/** A request as GET /api/supplies/requests lists it (a keyset page). */
+export type SupplyRequest = Wire<SupplyRequestView>;
+/** POST /api/supplies/requests. */
+export interface SupplyRequestFiled {
+  duplicate: boolean;
+  request: SupplyRequest;
+}
+/** GET /api/supplies/summary (routes.ts). */
+export interface SupplySummary {
+  now: string;
+  figures: SupplyFigures;
+  shortfalls: Wire<Answer<typeof shortfalls>>;
+}
+/** GET /api/supplies/plan. */
+export type SupplyPlan = Wire<Answer<typeof proposePlan>>;
+export type SupplyProposal = SupplyPlan['deliveries'][number];
+/** GET /api/supplies/deliveries: a keyset page. */
+export type SupplyDelivery = Wire<DeliveryView>;
+/** POST /api/supplies/deliveries (routes.ts). */
+export interface DeliveryConfirmed {
+  duplicate: boolean;
+  delivery_id: number;
+  status: DeliveryRow['status'];
+  request_ids: number[];
+}
+/** POST /api/supplies/depots/:id/receipts (routes.ts). */
+export interface StockReceived {
+  duplicate: boolean;
+  depot_id: number;
+}
+/** GET /api/supplies/depots (`{ items }`). */
+export type Depot = Wire<Answer<typeof listDepots>[number]>;
+
+// ---- 推演 (src/twin/jobs) ----
+
+/** GET /api/twin/options (routes.ts). */
+export interface TwinOptions {
+  scenarios: Pick<Scenario, 'name' | 'title_zh' | 'title_en' | 'start' | 'real_people'>[];
+  strategies: {
+    name: string;
+    zh: (typeof STRATEGIES)[string]['zh'];
+    en: (typeof STRATEGIES)[string]['en'];
+  }[];
+  figures: typeof BANDED;
+  limits: typeof WEB_LIMITS;
+}
+/** POST /api/twin/runs (202), POST /api/twin/runs/:id/cancel. */
+export type TwinRun = Wire<RunRow>;
+/** GET /api/twin/runs (`{ items }`): each run with the asker's name. */
+export type TwinRunListed = Wire<Answer<typeof listRuns>[number]>;
+/** GET /api/twin/runs/:id: the run with its result once done. */
+export type TwinRunDetail = Wire<NonNullable<Answer<typeof getRun>>>;
+export type TwinResult = NonNullable<TwinRunDetail['result']>;

@@ -69,6 +69,7 @@ const SCOPED_READS = new Set([
   'GET /api/transfer/trips',
   'GET /api/transfer/trips/export',
   'GET /api/transfer/clocks',
+  'GET /api/transfer/late/export', // the late list whole: people by name for those who may read people
   'GET /api/responsibility',
   'GET /api/responsibility/export',
   'GET /api/dashboard/kpis',
@@ -101,11 +102,13 @@ const NOT_PERSONAL = new Set([
   'GET /api/audit/verify',
   'GET /api/audit/head',
   'GET /api/testing/rounds', // names, times and area codes of rounds
+  'GET /api/testing/rounds/export', // the same, whole, in words
   'GET /api/testing/rounds/:id/points', // sampling points (places), filtered to the jurisdiction
   'GET /api/testing/labs', // labs (places) with counts of tubes of the jurisdiction: no people
   'GET /api/testing/boxes', // box barcodes, rounds and counts, filtered to the jurisdiction (testing.test.ts)
   'GET /api/testing/tubes/pending', // tube barcodes and times, no people, same scoping
   'GET /api/isolation/board', // counts, sites and rooms: no people
+  'GET /api/isolation/board/stuck/export', // rooms and beds stuck in disinfection: no people
   'GET /api/isolation/sites', // sites with counts: no people, filtered to the jurisdiction (sites.test.ts)
   'GET /api/reports/daily', // aggregates of the jurisdiction (checked in the daily-report test)
   'GET /api/zones', // zones are public notices
@@ -478,6 +481,9 @@ describeBackends('access control', (ctx) => {
           if (ROLE_PERMISSIONS[role].includes('transfer.manage')) {
             expect(clocks.statusCode).toBe(200);
             for (const x of clocks.json().late) expect(inside(x.area_code)).toBe(true);
+            expect(await exportedRows(get, '/api/transfer/late/export')).toHaveLength(
+              clocks.json().late_total,
+            );
           } else expect(clocks.statusCode).toBe(403);
           // Cases, their contacts and chains: only the jurisdiction's.
           const cases = await get('/api/tracing/cases?limit=500');

@@ -60,6 +60,7 @@ const ZH = {
       results_recorded: '录入检测结果',
       results_refused: '拒收检测结果（整包退回）',
       tasks_exported: '导出检测任务',
+      rounds_exported: '导出检测轮次',
     },
     tracing: {
       case_created: '新建病例',
@@ -73,6 +74,7 @@ const ZH = {
       tier_opened: '整梯次验收启用',
       stays_exported: '导出在管人员',
       home_exported: '导出居家人员',
+      stuck_exported: '导出消杀滞留房间',
       placed: '安置',
       arrive: '入住',
       release: '解除隔离',
@@ -89,6 +91,7 @@ const ZH = {
       planned: '安排转运',
       urgent_inserted: '插入紧急转运',
       trips_exported: '导出转运车次',
+      late_exported: '导出转运超时名单',
     },
     command: {
       zone_set: '划定风险区',
@@ -355,6 +358,7 @@ const EN: Words = {
       results_recorded: 'Recorded results',
       results_refused: 'Refused a results bundle',
       tasks_exported: 'Exported testing tasks',
+      rounds_exported: 'Exported the testing rounds',
     },
     tracing: {
       case_created: 'Created a case',
@@ -368,6 +372,7 @@ const EN: Words = {
       tier_opened: 'Opened a whole tier',
       stays_exported: 'Exported the people held',
       home_exported: 'Exported the people at home',
+      stuck_exported: 'Exported the units stuck in disinfection',
       placed: 'Placed',
       arrive: 'Arrival',
       release: 'Released',
@@ -384,6 +389,7 @@ const EN: Words = {
       planned: 'Planned trips',
       urgent_inserted: 'Inserted an urgent trip',
       trips_exported: 'Exported trips',
+      late_exported: 'Exported the late transfers',
     },
     command: {
       zone_set: 'Set a zone',
@@ -682,6 +688,9 @@ export const AUDIT_VALUE_WORDS = {
       names: '人员姓名',
       loop_schedule: '闭环检测日程',
       workers: '工作人员名单',
+      late_transfers: '转运超时名单',
+      stuck_units: '消杀滞留房间',
+      rounds: '检测轮次',
     },
     {
       home_stays: 'Home stays',
@@ -698,6 +707,9 @@ export const AUDIT_VALUE_WORDS = {
       medical_refusals: 'Refusals',
       supply_deliveries: 'Deliveries',
       roster_board: 'Roster board',
+      late_transfers: 'Late transfers',
+      stuck_units: 'Units stuck in disinfection',
+      rounds: 'Testing rounds',
       responsibility: 'Responsibility list',
       names: 'Names of people',
       loop_schedule: 'Closed-loop test schedule',

@@ -12,6 +12,20 @@ import { AppError } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
 import { DashboardStore, type Figures, funnel, type Snapshot } from './dashboard.ts';
 
+/** What every dashboard answer starts with: the area, and when and how fast its snapshot was computed. */
+export interface DashboardHead {
+  area: { code: string; name: string | null };
+  computed_at: Date;
+  refresh_ms: number;
+}
+
+/** One child area of GET /dashboard/areas with its figures. */
+export interface DashboardAreaFigures {
+  code: string;
+  name: string | null;
+  figures: Figures;
+}
+
 export const dashboardRoutes: FastifyPluginAsync<{ db: Db; clock: Clock; store?: DashboardStore }> = async (
   app,
   { db, clock, store: given },
@@ -30,7 +44,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ db: Db; clock: Clock; store?:
       );
     return a;
   }
-  const head = (s: Snapshot, area: string) => ({
+  const head = (s: Snapshot, area: string): DashboardHead => ({
     area: { code: area, name: s.names.get(area) ?? null },
     computed_at: s.computedAt,
     refresh_ms: s.tookMs,
@@ -69,7 +83,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ db: Db; clock: Clock; store?:
     async (req) => {
       const parent = areaOf(principalOf(req).jurisdiction, req.query.parent);
       const s = await store.get();
-      const items = (s.children.get(parent) ?? []).map((code) => ({
+      const items: DashboardAreaFigures[] = (s.children.get(parent) ?? []).map((code) => ({
         code,
         name: s.names.get(code) ?? null,
         figures: figuresOf(s, code),

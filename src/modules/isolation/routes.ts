@@ -15,7 +15,7 @@ import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { narrow, narrowOrRefuse, scopeOf } from '../access/scope.ts';
-import { turnoverBoard } from './board.ts';
+import { stuckUnitExport, turnoverBoard } from './board.ts';
 import { forecast, listSites, moveSite, openTier, stockAndIncrement } from './capacity.ts';
 import { recordHealthCheck, SYMPTOMS } from './health.ts';
 import { endDueHomeStays } from './home.ts';
@@ -28,7 +28,7 @@ import {
   selfReportView,
   submitSelfReport,
 } from './self-report.ts';
-import { stayExport } from './stay-list.ts';
+import { type StayListRow, stayExport } from './stay-list.ts';
 import { stayScopeCondition } from './stay-scope.ts';
 import { arrive, discharge, disinfection, release } from './stays.ts';
 
@@ -139,7 +139,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       // The person's name for those who may read people (an audited read, like every list of people).
       const names = principal.permissions.has('person.read');
       const params: unknown[] = [req.query.status ?? null, req.query.limit, names];
-      const { rows } = await db.query(
+      const { rows } = await db.query<StayListRow>(
         `SELECT pl.id, pl.person_id, CASE WHEN $3 THEN p.name END AS person_name, p.area_code, pl.category, pl.site_id, s.name AS site, s.area_code AS site_area,
                 pl.room_id, pl.bed_id, rm.code AS room, bd.ward || ' ' || bd.code AS bed, pl.status, pl.reason,
                 pl.reason_phrase, pl.found_at, pl.placed_at, pl.arrived_at, pl.due_at
@@ -274,6 +274,38 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       const now = clock.now();
       const day = req.query.date ?? new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
       return turnoverBoard(db, scopeOf(principalOf(req)), day, now);
+    },
+  );
+
+  r.get(
+    '/isolation/board/stuck/export',
+    {
+      config: { permission: 'isolation.read' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Every room and bed stuck in disinfection (vacated over 12 hours ago) as CSV or Excel, in words, streamed',
+        querystring: z.object({
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const principal = principalOf(req);
+      await recordRead(db, clock, principal, {
+        action: 'isolation.stuck_exported',
+        subjectType: 'room',
+        areaCode: principal.jurisdiction || undefined,
+        details: { list: 'stuck_units', export: req.query.format },
+      });
+      return sendExport(
+        reply,
+        db,
+        stuckUnitExport(db, scopeOf(principal), clock.now()),
+        req.query.format,
+        req.query.lang,
+      );
     },
   );
 

@@ -27,6 +27,31 @@ interface StayRow {
   due_at: Date | null;
 }
 
+/** A row of GET /isolation/stays: an open stay with its person, site, room or bed, and why it is there. */
+export interface StayListRow {
+  id: number;
+  person_id: number;
+  /** The person's name for those who may read people; null otherwise. */
+  person_name: string | null;
+  area_code: string;
+  category: 'case' | 'close' | 'secondary';
+  site_id: number;
+  site: string;
+  site_area: string;
+  room_id: number | null;
+  bed_id: number | null;
+  /** The room's number, the bed's ward and number. */
+  room: string | null;
+  bed: string | null;
+  status: 'placed' | 'arrived';
+  reason: string;
+  reason_phrase: Phrase[] | null;
+  found_at: Date;
+  placed_at: Date;
+  arrived_at: Date | null;
+  due_at: Date | null;
+}
+
 const PAGE = 5_000;
 
 export function stayExport(

@@ -21,7 +21,10 @@ type Joined = RequestRow & {
   at_gate_at?: Date | null;
 };
 
-export function presentRequest(r: Joined, items: RequestItem[], now: Date) {
+/** An item as the lists show it: with the packs the depots cannot cover now. */
+export type ListedItem = RequestItem & { short: number };
+
+export function presentRequest(r: Joined, items: ListedItem[], now: Date) {
   return {
     id: Number(r.id),
     requester: r.requester,

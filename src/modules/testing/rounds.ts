@@ -7,6 +7,7 @@ import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { DEFAULT_POOLING_POLICY, type PoolingPolicy } from '../../domain/pooling.ts';
 import { AppError } from '../../lib/errors.ts';
+import type { ExportSpec } from '../../server/list-export.ts';
 import { samplersFor, samplingPoints } from './planner.ts';
 
 const DAY = 86_400_000;
@@ -34,6 +35,57 @@ export interface RoundListRow extends RoundRow {
   closed_at: Date | null;
   close_reason: string | null;
   areas: string[];
+}
+
+/** Rounds the list carries (newest first); the page says how many there are and the export walks them all. */
+export const ROUNDS_SHOWN = 200;
+
+/** Rounds touching the jurisdiction `prefix` (a target area inside it, or containing it), newest first. */
+export async function listRounds(
+  db: Queryable,
+  prefix: string,
+  o: { limit: number; before?: number },
+): Promise<RoundListRow[]> {
+  const { rows } = await db.query<RoundListRow>(
+    `SELECT r.id, r.name, r.status, r.starts_at, r.deadline_at, r.policy, r.closed_at, r.close_reason,
+            array_agg(ra.area_code ORDER BY ra.area_code) AS areas
+       FROM rounds r JOIN round_areas ra ON ra.round_id = r.id
+      WHERE ($3::int8 IS NULL OR r.id < $3)
+      GROUP BY r.id
+     HAVING bool_or(starts_with(ra.area_code, $1) OR starts_with($1, ra.area_code))
+      ORDER BY r.id DESC LIMIT $2`,
+    [prefix, o.limit, o.before ?? null],
+  );
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+export async function countRounds(db: Queryable, prefix: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM rounds r
+      WHERE EXISTS (SELECT 1 FROM round_areas ra WHERE ra.round_id = r.id
+                     AND (starts_with(ra.area_code, $1) OR starts_with($1, ra.area_code)))`,
+    [prefix],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Every round of the jurisdiction, in words (areas by name, times in Beijing time). */
+export function roundExport(db: Queryable, prefix: string): ExportSpec<RoundListRow> {
+  return {
+    name: ['检测轮次', 'testing rounds'],
+    areasOf: (r) => r.areas,
+    columns: [
+      { header: ['轮次编号', 'Round'], value: (r) => r.id },
+      { header: ['名称', 'Name'], value: (r) => r.name },
+      { header: ['状态', 'Status'], value: (r, c) => c.word('roundStatus', r.status) },
+      { header: ['开始', 'Starts'], value: (r, c) => c.time(r.starts_at) },
+      { header: ['截止', 'Deadline'], value: (r, c) => c.time(r.deadline_at) },
+      { header: ['目标区域', 'Areas'], value: (r, c) => r.areas.map((a) => c.area(a)).join('，') },
+      { header: ['结束时间', 'Closed'], value: (r, c) => c.time(r.closed_at) },
+      { header: ['结束原因', 'Close reason'], value: (r) => r.close_reason ?? '' },
+    ],
+    page: (last) => listRounds(db, prefix, { limit: 1_000, before: last?.id }),
+  };
 }
 
 export async function createRound(

@@ -24,7 +24,15 @@ import { planFromRegistry } from './plan-from-registry.ts';
 import { pointPools } from './point-pools.ts';
 import { ingestResults } from './results.ts';
 import { importResultsFile } from './results-file.ts';
-import { closeRound, createRound, getRound, type RoundListRow } from './rounds.ts';
+import {
+  closeRound,
+  countRounds,
+  createRound,
+  getRound,
+  listRounds,
+  ROUNDS_SHOWN,
+  roundExport,
+} from './rounds.ts';
 import { ScanCoalescer } from './scan-coalescer.ts';
 import { importScanFile } from './scan-import.ts';
 import { stageClocks } from './stage-clocks.ts';
@@ -189,16 +197,34 @@ export const testingRoutes: FastifyPluginAsync<TestingDeps> = async (app, { db, 
     },
     async (req) => {
       const prefix = principalOf(req).jurisdiction;
-      const { rows } = await db.query<RoundListRow>(
-        `SELECT r.id, r.name, r.status, r.starts_at, r.deadline_at, r.policy, r.closed_at, r.close_reason,
-                array_agg(ra.area_code ORDER BY ra.area_code) AS areas
-           FROM rounds r JOIN round_areas ra ON ra.round_id = r.id
-          GROUP BY r.id
-         HAVING bool_or(starts_with(ra.area_code, $1) OR starts_with($1, ra.area_code))
-          ORDER BY r.id DESC LIMIT 200`,
-        [prefix],
-      );
-      return { items: rows };
+      const items = await listRounds(db, prefix, { limit: ROUNDS_SHOWN });
+      const total = items.length < ROUNDS_SHOWN ? items.length : await countRounds(db, prefix);
+      return { items, total };
+    },
+  );
+
+  r.get(
+    '/testing/rounds/export',
+    {
+      config: { permission: 'testing.read' },
+      schema: {
+        tags: ['testing'],
+        summary: 'Every round touching my jurisdiction as CSV or Excel, in words, streamed',
+        querystring: z.object({
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const principal = principalOf(req);
+      await recordRead(db, clock, principal, {
+        action: 'testing.rounds_exported',
+        subjectType: 'round',
+        areaCode: principal.jurisdiction || undefined,
+        details: { list: 'rounds', export: req.query.format },
+      });
+      return sendExport(reply, db, roundExport(db, principal.jurisdiction), req.query.format, req.query.lang);
     },
   );
 

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
-import { TracingRulesSchema } from '../../domain/contact-rules.ts';
+import { type ContactLevel, TracingRulesSchema } from '../../domain/contact-rules.ts';
 import { AreaCode } from '../../lib/area-code.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { Instant, PlausibleDate, refuseFuture, refuseFutureDate } from '../../lib/instant.ts';
@@ -26,6 +26,20 @@ export interface TracingDeps {
 }
 
 const Id = z.coerce.number().int().positive();
+
+/** A contact of a case as GET /tracing/cases/:id/contacts lists it: who, how strongly, from which source, when, where. */
+export interface CaseContactRow {
+  person_id: number;
+  area_code: string;
+  risk_status: string;
+  level: ContactLevel;
+  source: 'household' | 'building_floor' | 'venue' | 'colocation' | 'manual';
+  /** The close contact a secondary contact met. */
+  via_person_id: number | null;
+  exposure_at: Date;
+  place: string | null;
+  found_at: Date;
+}
 
 export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, clock }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -191,7 +205,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       const principal = principalOf(req);
       const c = await caseInScope(req.params.id, principal.jurisdiction);
       const params: unknown[] = [c.id];
-      const { rows } = await db.query(
+      const { rows } = await db.query<CaseContactRow>(
         `SELECT l.person_id, p.area_code, p.risk_status, l.level, l.source, l.via_person_id, l.exposure_at, l.place, l.found_at
            FROM contact_links l JOIN persons p ON p.id = l.person_id
           WHERE l.case_id = $1 AND ${scopeCondition('p.area_code', scopeOf(principal), params)}

@@ -20,6 +20,9 @@ export interface CaseRow {
   onset_date: string | null;
   first_positive_at: Date;
   found_at: Date;
+  /** When an asymptomatic case was confirmed (转确诊). */
+  reclassified_at: Date | null;
+  outcome: 'recovered' | 'died' | 'transferred_out' | null;
   traced_at: Date | null;
 }
 

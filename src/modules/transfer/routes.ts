@@ -11,6 +11,7 @@ import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { scopeOf } from '../access/scope.ts';
+import { lateTransferExport } from './late-list.ts';
 import { countTrips, listTrips, listVehicles, tripExport } from './trip-list.ts';
 import {
   deliver,
@@ -236,6 +237,42 @@ export const transferRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
       const now = clock.now();
       const day = req.query.date ?? new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
       return transferClocks(db, scopeOf(principalOf(req)), day, now);
+    },
+  );
+
+  r.get(
+    '/transfer/late/export',
+    {
+      config: { permission: 'transfer.manage' },
+      schema: {
+        tags: ['transfer'],
+        summary:
+          'The whole late list of a day (found that day, not delivered once it is over) as CSV or Excel, in words, streamed; names only with person.read',
+        querystring: z.object({
+          date: PlausibleDate.optional(),
+          format: z.enum(['csv', 'xlsx']).default('xlsx'),
+          lang: z.enum(['zh', 'en']).default('zh'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const now = clock.now();
+      const day = req.query.date ?? new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+      const names = p.permissions.has('person.read');
+      await recordRead(db, clock, p, {
+        action: names ? 'person.exported' : 'transfer.late_exported',
+        subjectType: 'placement',
+        areaCode: p.jurisdiction || undefined,
+        details: { list: 'late_transfers', export: req.query.format, day },
+      });
+      return sendExport(
+        reply,
+        db,
+        lateTransferExport(db, scopeOf(p), day, now, names),
+        req.query.format,
+        req.query.lang,
+      );
     },
   );
 };

@@ -25,6 +25,7 @@ import type { Phrase } from '../../domain/phrase.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { arrive } from '../isolation/stays.ts';
+import { countLateTransfers, lateTransfers } from './late-list.ts';
 
 const HOUR = 3_600_000;
 const LOCAL = 8 * HOUR; // the response's local time, UTC+8
@@ -647,15 +648,8 @@ export async function disinfectVehicle(
 }
 
 /** A person of the day found and still not delivered once the day is over (GET /api/transfer/clocks `late`). */
-export interface LateTransferRow {
-  placement_id: number;
-  person_id: number;
-  area_code: string;
-  found_at: Date;
-  placed_at: Date | null;
-  /** The open trip's passenger status (assigned, picked_up), or null when on no trip. */
-  trip_status: string | null;
-}
+/** Rows of the late list the clocks carry (the page shows them and the total; the export has every row). */
+export const LATE_SHOWN = 500;
 
 /** found → placed → picked up → delivered, in minutes (p50/p90), and the late list: found that day, not delivered. */
 export async function transferClocks(db: Queryable, scope: Scope, day: string, now: Date) {
@@ -675,16 +669,8 @@ export async function transferClocks(db: Queryable, scope: Scope, day: string, n
       WHERE pl.found_at >= $1 AND pl.found_at < $2 AND ${s}`,
     params,
   );
-  const lateParams: unknown[] = [from, to, now];
-  const late = await db.query<LateTransferRow>(
-    `SELECT pl.id AS placement_id, pl.person_id, p.area_code, pl.found_at, pl.placed_at, tp.status AS trip_status
-       FROM placements pl JOIN persons p ON p.id = pl.person_id
-       LEFT JOIN trip_passengers tp ON tp.placement_id = pl.id AND tp.status IN ('assigned', 'picked_up')
-      WHERE pl.found_at >= $1 AND pl.found_at < $2 AND pl.status = 'placed' AND $3 >= $2
-        AND ${scopeCondition('p.area_code', scope, lateParams)}
-      ORDER BY pl.found_at LIMIT 500`,
-    lateParams,
-  );
+  const late = await lateTransfers(db, scope, day, now, { limit: LATE_SHOWN });
+  const lateTotal = late.length < LATE_SHOWN ? late.length : await countLateTransfers(db, scope, day, now);
   const round = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v));
   const r = rows[0] ?? {};
   return {
@@ -695,6 +681,8 @@ export async function transferClocks(db: Queryable, scope: Scope, day: string, n
       found_to_picked_up: { p50: round(r.found_to_picked_p50), p90: round(r.found_to_picked_p90) },
       found_to_delivered: { p50: round(r.found_to_delivered_p50), p90: round(r.found_to_delivered_p90) },
     },
-    late: late.rows,
+    /** the first LATE_SHOWN rows of the late list (oldest first); the export has them all */
+    late,
+    late_total: lateTotal,
   };
 }

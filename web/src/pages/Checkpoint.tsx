@@ -13,8 +13,16 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { base64urlDecode, type PassClaims, readPassToken } from '../../../src/modules/passes/token-format.ts';
 import { judge, type Verdict } from '../../../src/modules/passes/verdict.ts';
-import { ApiError, api, type Me } from '../api.ts';
+import { ApiError, api } from '../api.ts';
 import { areaLabel, areaName, useAreaNamesVersion } from '../area-names.ts';
+import type {
+  AreaNameItem,
+  Checkpoint as CheckpointRow,
+  CheckpointScan,
+  Me,
+  PassKey,
+  Revocations,
+} from '../contract.ts';
 import { errorText, useFormat } from './shared.tsx';
 
 const STORE = {
@@ -28,7 +36,7 @@ const STORE = {
 const REFRESH_MS = 5 * 60_000;
 
 interface KeyCache {
-  keys: { kid: string; public_key: string }[];
+  keys: Pick<PassKey, 'kid' | 'public_key'>[];
   at: string | null;
 }
 interface RevocationCache {
@@ -37,11 +45,8 @@ interface RevocationCache {
   next_since: string | null;
   at: string | null;
 }
-interface Checkpoint {
-  id: number;
-  name: string;
-  area_code: string;
-}
+/** What this phone keeps of a checkpoint. */
+type Checkpoint = Pick<CheckpointRow, 'id' | 'name' | 'area_code'>;
 interface Queued {
   checkpoint_id: number;
   key: string;
@@ -49,18 +54,11 @@ interface Queued {
   checked_at: string;
   device_verdict: Verdict;
 }
-interface ServerCheck {
-  id: number;
-  duplicate: boolean;
-  verdict: Verdict;
-  flags: { code: 'suspect_speed'; other_checkpoint: string; km: number; minutes: number }[];
-}
-
 interface Shown {
   verdict: Verdict;
   claims: PassClaims | null;
   source: 'server' | 'local' | 'localOnly';
-  flags: ServerCheck['flags'];
+  flags: CheckpointScan['flags'];
 }
 
 function load<T>(key: string, fallback: T): T {
@@ -140,9 +138,7 @@ function useStoredAreaNames(codes: readonly string[]): (code: string) => string 
   useEffect(() => {
     const missing = wanted.split(',').filter((c) => c && !names[c]);
     if (missing.length === 0 || !navigator.onLine) return;
-    api<{ items: { code: string; name: string; level: number; full: string }[] }>(
-      `/api/areas/names?codes=${missing.join(',')}`,
-    ).then(
+    api<{ items: AreaNameItem[] }>(`/api/areas/names?codes=${missing.join(',')}`).then(
       (res) =>
         setNames((old) => {
           const next = { ...old };
@@ -195,11 +191,11 @@ export default function CheckpointPage({ me }: { me: Me }) {
   const refresh = useCallback(async (): Promise<boolean> => {
     try {
       const [k, cps] = await Promise.all([
-        api<{ keys: { kid: string; public_key: string }[] }>('/api/passes/keys'),
-        api<{ items: Checkpoint[] }>('/api/checkpoints'),
+        api<{ keys: PassKey[] }>('/api/passes/keys'),
+        api<{ items: CheckpointRow[] }>('/api/checkpoints'),
       ]);
       const since = revokedRef.current.next_since;
-      const r = await api<{ items: { id: number; revoked_at: string }[]; as_of: string; next_since: string }>(
+      const r = await api<Revocations>(
         `/api/passes/revocations${since ? `?since=${encodeURIComponent(since)}` : ''}`,
       );
       const nextKeys = { keys: k.keys.map((x) => ({ kid: x.kid, public_key: x.public_key })), at: r.as_of };
@@ -286,7 +282,7 @@ export default function CheckpointPage({ me }: { me: Me }) {
     };
     setBusy(true);
     try {
-      const res = await api<ServerCheck>(`/api/checkpoints/${checkpoint.id}/scans`, {
+      const res = await api<CheckpointScan>(`/api/checkpoints/${checkpoint.id}/scans`, {
         method: 'POST',
         body: item,
       });

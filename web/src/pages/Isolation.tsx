@@ -31,12 +31,33 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
-import { api, type Board, type Me, query, type SiteOccupancy } from '../api.ts';
+import { api, query } from '../api.ts';
 import { beijingPickerValue, pickerInstant } from '../beijing-time.ts';
+import type {
+  Board,
+  HealthCheckRecorded,
+  HomeStay,
+  HomeStaysAnswer,
+  HomeStaysEnded,
+  IsolationStock,
+  Me,
+  PlaceRun,
+  SelfReportLink,
+  SiteForecast,
+  SiteOccupancy,
+  Stay,
+  StayArrived,
+  StayDischarged,
+  StayMoved,
+  StayReleased,
+  StaysAnswer,
+  StuckUnit,
+  UnitDisinfection,
+} from '../contract.ts';
 import { EChart } from '../EChart.tsx';
 import { FigureLabel } from '../figure-label.tsx';
 import { adviceLine, forecastAdvice } from '../forecast-advice.ts';
-import { type Phrase, reasonText } from '../reason-text.ts';
+import { reasonText } from '../reason-text.ts';
 import SitesView from './Sites.tsx';
 import {
   ACTIONS,
@@ -72,62 +93,6 @@ const SYMPTOMS = [
   'diarrhoea',
   'other',
 ] as const;
-
-interface PlaceRun {
-  placed: number;
-  /** 9th edition: secondary contacts isolated at home instead of placed. */
-  home_isolated?: number;
-  waiting: { personId: number; reason: string; phrase?: Phrase[]; waitingSince: string }[];
-}
-
-interface StuckUnit {
-  kind: 'room' | 'bed';
-  id: number;
-  code: string;
-  site: string;
-  status: string;
-  vacated_at: string;
-}
-
-interface Stock {
-  day: string;
-  held: { category: string; kind: string; held: number; new_today: number; carried_over: number }[];
-  backlog: { people: number; oldest_since: string | null; oldest_hours: number | null };
-}
-
-interface Forecast {
-  days: number;
-  inflow_per_day: { cases: number; contacts: number };
-  scheduled_releases: number;
-  rooms: { needed: number; free: number; short: number };
-  beds: { needed: number; free: number; short: number };
-  activate_tiers: { tier: number; sites: number; rooms: number }[];
-  waiting_now: { cases: number; contacts: number };
-  note: string;
-}
-
-interface Stay {
-  id: number;
-  person_id: number;
-  /** With person.read only. */
-  person_name?: string | null;
-  area_code: string;
-  category: string;
-  site_id: number;
-  site: string;
-  room_id: number | null;
-  bed_id: number | null;
-  /** The room's number, the bed's ward and number. */
-  room: string | null;
-  bed: string | null;
-  status: string;
-  reason: string | null;
-  reason_phrase: Phrase[] | null;
-  found_at: string;
-  placed_at: string;
-  arrived_at: string | null;
-  due_at: string | null;
-}
 
 /** Who a stay is, for messages: the person's name where the reader may see it, else the room. */
 function stayWho(stay: Stay, t: (key: string, o: { id: number }) => string): string {
@@ -298,7 +263,7 @@ function BoardView({
   const act = useAction();
   const board = useApi<Board>(`/api/isolation/board${query({ date: day })}`, version);
   const b = board.data;
-  const stuck = (b?.stuck_in_disinfection ?? []) as StuckUnit[];
+  const stuck = b?.stuck_in_disinfection ?? [];
   const occ = b?.occupancy ?? [];
   const kpis: [string, number | undefined][] = [
     ['dueToday', b?.due_today],
@@ -306,7 +271,7 @@ function BoardView({
     ['releasedToday', b?.released_today],
     ['dischargedToday', b?.discharged_today],
     ['freedToday', b?.units_freed_today],
-    ['stuck', b ? stuck.length : undefined],
+    ['stuck', b?.stuck_total],
   ];
   const occColumns: Column<SiteOccupancy>[] = [
     { key: 'name', title: t('isolation.site'), dataIndex: 'name', sorter: byString((r) => r.name) },
@@ -370,7 +335,7 @@ function BoardView({
                   onConfirm={() =>
                     act(
                       () =>
-                        api<{ status: string; turnoverMinutes?: number }>(
+                        api<UnitDisinfection>(
                           `/api/isolation/${r.kind === 'room' ? 'rooms' : 'beds'}/${r.id}/disinfection`,
                           { method: 'POST', body: { action: step } },
                         ),
@@ -427,7 +392,8 @@ function BoardView({
           rowKey={(r) => `${r.kind}-${r.id}`}
           loading={board.loading}
           error={board.error}
-          capped={200}
+          total={b?.stuck_total}
+          serverExport="/api/isolation/board/stuck/export"
           exportName={`${t('isolation.stuckTitle')}-${day}`}
         />
       </Card>
@@ -438,9 +404,9 @@ function BoardView({
 function StockView({ day, version }: { day: string; version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const res = useApi<Stock>(`/api/isolation/stock${query({ date: day })}`, version);
+  const res = useApi<IsolationStock>(`/api/isolation/stock${query({ date: day })}`, version);
   const s = res.data;
-  type Held = Stock['held'][number];
+  type Held = IsolationStock['held'][number];
   const columns: Column<Held>[] = [
     {
       key: 'category',
@@ -526,7 +492,7 @@ function StockView({ day, version }: { day: string; version: number }) {
 
 function ForecastView({ version }: { version: number }) {
   const { t, i18n } = useTranslation();
-  const res = useApi<Forecast>('/api/isolation/forecast', version);
+  const res = useApi<SiteForecast>('/api/isolation/forecast', version);
   const fc = res.data;
   const advice = fc ? forecastAdvice(fc) : null;
   const option = useMemo(() => {
@@ -567,7 +533,7 @@ function ForecastView({ version }: { version: number }) {
       ],
     };
   }, [fc, t, i18n.language]);
-  type Tier = Forecast['activate_tiers'][number];
+  type Tier = SiteForecast['activate_tiers'][number];
   const tierColumns: Column<Tier>[] = [
     { key: 'tier', title: t('isolation.tier'), dataIndex: 'tier' },
     { key: 'sites', title: t('isolation.sites'), dataIndex: 'sites' },
@@ -622,18 +588,6 @@ type StayDialog =
   | { kind: 'discharge' | 'health' | 'move'; stay: Stay }
   | { kind: 'link'; stay: Stay; url: string; revokedPrevious: boolean };
 
-interface HomeStay {
-  id: number;
-  person_id: number;
-  area_code: string;
-  kind: 'isolation' | 'monitoring';
-  category: string;
-  edition: string;
-  started_at: string;
-  due_at: string;
-  tests_open: number;
-}
-
 /**
  * 居家隔离/居家健康监测: the people isolated or monitored at home in the jurisdiction, due first, with their open
  * tests; ending the due ones is one action (isolation ends only once its tests are done: the others are named).
@@ -644,10 +598,7 @@ function HomeStaysView({ version, onDone }: { version: number; onDone: () => voi
   const act = useAction();
   const [kind, setKind] = useState<string | undefined>();
   const [area, setArea] = useState<string | undefined>();
-  const res = useApi<{ items: HomeStay[]; total: number }>(
-    `/api/isolation/home${query({ kind, area, limit: 1000 })}`,
-    version,
-  );
+  const res = useApi<HomeStaysAnswer>(`/api/isolation/home${query({ kind, area, limit: 1000 })}`, version);
   const rows = res.data?.items ?? [];
   const now = Date.now();
   const columns: Column<HomeStay>[] = [
@@ -743,11 +694,7 @@ function HomeStaysView({ version, onDone }: { version: number; onDone: () => voi
             title={t('isolation.endDueConfirm')}
             onConfirm={() =>
               act(
-                () =>
-                  api<{ ended: number; held: { person_id: number; tests_outstanding: number }[] }>(
-                    '/api/isolation/home/end-due',
-                    { method: 'POST' },
-                  ),
+                () => api<HomeStaysEnded>('/api/isolation/home/end-due', { method: 'POST' }),
                 (out) => t('isolation.endDueDone', { ended: out.ended, held: out.held.length }),
                 onDone,
               )
@@ -768,10 +715,7 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
   const [status, setStatus] = useState<string | undefined>();
   const [limit, setLimit] = useState(1000);
   const [dialog, setDialog] = useState<StayDialog | null>(null);
-  const res = useApi<{ items: Stay[]; total?: number }>(
-    `/api/isolation/stays${query({ status, limit })}`,
-    version,
-  );
+  const res = useApi<StaysAnswer>(`/api/isolation/stays${query({ status, limit })}`, version);
   const rows = res.data?.items ?? [];
   const unitText = (r: Stay): string =>
     r.room !== null
@@ -780,21 +724,20 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
         ? `${t('unitKind.bed')} ${r.bed}`
         : '';
   const step = (r: Stay, name: 'arrive' | 'release') =>
-    act(
-      () => api<{ homeMonitoringDays?: number }>(`/api/isolation/stays/${r.id}/${name}`, { method: 'POST' }),
-      (out) =>
-        name === 'arrive'
-          ? t('isolation.arrived', { who: stayWho(r, t) })
-          : t('isolation.released', { who: stayWho(r, t), days: out.homeMonitoringDays ?? 0 }),
-      onDone,
-    );
+    name === 'arrive'
+      ? act(
+          () => api<StayArrived>(`/api/isolation/stays/${r.id}/arrive`, { method: 'POST' }),
+          () => t('isolation.arrived', { who: stayWho(r, t) }),
+          onDone,
+        )
+      : act(
+          () => api<StayReleased>(`/api/isolation/stays/${r.id}/release`, { method: 'POST' }),
+          (out) => t('isolation.released', { who: stayWho(r, t), days: out.homeMonitoringDays }),
+          onDone,
+        );
   const issueLink = async (r: Stay) => {
     const out = await act(
-      () =>
-        api<{ path: string; placement_id: number; revoked_previous: boolean }>(
-          `/api/isolation/stays/${r.id}/self-report-link`,
-          { method: 'POST' },
-        ),
+      () => api<SelfReportLink>(`/api/isolation/stays/${r.id}/self-report-link`, { method: 'POST' }),
       () => t('isolation.linkIssued', { who: stayWho(r, t) }),
     );
     if (out)
@@ -1027,7 +970,7 @@ function DischargeForm({ stay, onClose, onDone }: FormProps) {
   const { busy, submit } = useSubmit(form, async (v) => {
     const out = await act(
       () =>
-        api<{ homeMonitoringDays: number }>(`/api/isolation/stays/${stay.id}/discharge`, {
+        api<StayDischarged>(`/api/isolation/stays/${stay.id}/discharge`, {
           method: 'POST',
           body: { tests: v.tests.map((x) => ({ at: pickerInstant(x.at), ct: x.ct })) },
         }),
@@ -1078,7 +1021,7 @@ function HealthForm({ stay, onClose, onDone }: FormProps) {
   const { busy, submit } = useSubmit(form, async (v) => {
     const out = await act(
       () =>
-        api<{ status: string; alert: boolean }>(`/api/isolation/stays/${stay.id}/health`, {
+        api<HealthCheckRecorded>(`/api/isolation/stays/${stay.id}/health`, {
           method: 'POST',
           body: { at: pickerInstant(v.at), temperature: v.temperature, symptoms: v.symptoms ?? [] },
         }),
@@ -1122,12 +1065,6 @@ function HealthForm({ stay, onClose, onDone }: FormProps) {
   );
 }
 
-interface MoveOutcome {
-  from_site: number;
-  to_site: number;
-  moved: { from_placement: number; placement_id: number; person_id: number }[];
-}
-
 /** 转点: the engine places the stay (and its roommates) elsewhere, or into the chosen site; the term runs on. */
 function MoveForm({ stay, onClose, onDone }: FormProps) {
   const { t } = useTranslation();
@@ -1137,7 +1074,7 @@ function MoveForm({ stay, onClose, onDone }: FormProps) {
   const { busy, submit } = useSubmit(form, async (v) => {
     const out = await act(
       () =>
-        api<MoveOutcome>(`/api/isolation/stays/${stay.id}/move`, {
+        api<StayMoved>(`/api/isolation/stays/${stay.id}/move`, {
           method: 'POST',
           body: { reason: v.reason.trim(), ...(v.site_id ? { site_id: v.site_id } : {}) },
         }),

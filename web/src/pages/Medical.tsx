@@ -28,7 +28,21 @@ import {
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
-import { api, type Me, type Person, query } from '../api.ts';
+import { api, query } from '../api.ts';
+import type {
+  DashboardKpis,
+  EmergencyClockAnswer,
+  Hospital as HospitalItem,
+  KeysetPage,
+  Me,
+  MedicalRequestFiled,
+  MedicalStepAnswer,
+  Person,
+  PersonsAnswer,
+  MedicalRefusal as Refusal,
+  MedicalRequest as RequestItem,
+  MedicalVehicle as Vehicle,
+} from '../contract.ts';
 import { type FigureKey, FigureLabel } from '../figure-label.tsx';
 import {
   ACTIONS,
@@ -37,7 +51,6 @@ import {
   byString,
   type Column,
   ConfirmButton,
-  type CursorPage,
   cursorPaging,
   DataTable,
   ErrorAlert,
@@ -68,78 +81,8 @@ const FIGURES: [string, FigureKey][] = [
   ['medical_emergencies_stalled', 'medical_emergencies_stalled'],
 ];
 
-interface Reason {
-  code: string;
-  params: Record<string, string | number>;
-}
-
-interface RequestItem {
-  id: number;
-  person_id: number;
-  person_name: string | null;
-  id_number: string | null;
-  area_code: string;
-  service: string;
-  urgency: string;
-  contact_phone: string;
-  note: string;
-  code_colour: string;
-  basis: string;
-  colour_reason: Reason;
-  status: string;
-  hospital_id: number | null;
-  hospital_name: string | null;
-  route_reason: Reason | null;
-  vehicle_id: number | null;
-  plate: string | null;
-  requested_at: string;
-  routed_at: string | null;
-  vehicle_assigned_at: string | null;
-  at_hospital_at: string | null;
-  treated_at: string | null;
-  refused_at: string | null;
-  reroutes: number;
-}
-
-interface ClockItem {
-  id: number;
-  person_id: number;
-  area_code: string;
-  service: string;
-  status: string;
-  minutes_since_requested: number;
-  minutes_since_step: number;
-  stalled: boolean;
-}
-
-interface HospitalItem {
-  id: number;
-  name: string;
-  area_code: string;
-  code_colour: string;
-  active: boolean;
-  services: { service: string; capacity: number; used: number; free: number }[];
-}
-
-interface Vehicle {
-  id: number;
-  plate: string;
-  kind: string;
-  busy: 'trip' | 'medical' | null;
-}
-
-interface Refusal {
-  id: number;
-  request_id: number;
-  person_id: number;
-  hospital_name: string;
-  step: string;
-  reason: string;
-  refused_by: string;
-  /** The recorder's name (the account's display name). */
-  refused_by_name: string;
-  refused_at: string;
-}
+/** A routing or colour reason: a code and its parameters. */
+type Reason = RequestItem['colour_reason'];
 
 /** A reason (code + parameters) in words: colours and services in words too. */
 function useReasonText() {
@@ -155,7 +98,7 @@ function useReasonText() {
 
 function EmergencyClock({ version }: { version: number }) {
   const { t } = useTranslation();
-  const clock = useApi<{ items: ClockItem[] }>('/api/medical/emergencies', version);
+  const clock = useApi<EmergencyClockAnswer>('/api/medical/emergencies', version);
   const { reload } = clock;
   useEffect(() => {
     const timer = setInterval(reload, 30_000);
@@ -217,10 +160,7 @@ function EmergencyClock({ version }: { version: number }) {
 function Figures({ version }: { version: number }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const kpis = useApi<{ figures: Record<string, number>; computed_at: string }>(
-    '/api/dashboard/kpis',
-    version,
-  );
+  const kpis = useApi<DashboardKpis>('/api/dashboard/kpis', version);
   const f = kpis.data?.figures ?? {};
   return (
     <Card
@@ -293,7 +233,7 @@ function RequestActions({
   const [refusing, setRefusing] = useState(false);
   const [reason, setReason] = useState('');
   const post = (path: string, body?: unknown) =>
-    api<{ request: RequestItem }>(`/api/medical/requests/${r.id}/${path}`, {
+    api<MedicalStepAnswer>(`/api/medical/requests/${r.id}/${path}`, {
       method: 'POST',
       body: body ?? {},
     });
@@ -438,7 +378,7 @@ function RequestList({
   const [open, setOpen] = useState(false);
   const keys = useKeyset();
   const filters = { status, urgency, open: open ? 'true' : undefined };
-  const list = useApi<CursorPage<RequestItem>>(
+  const list = useApi<KeysetPage<RequestItem>>(
     `/api/medical/requests${query({ ...filters, limit: PAGE, after: keys.after })}`,
     version,
   );
@@ -587,7 +527,7 @@ function NewRequest({ me, after }: { me: Me; after: () => void }) {
   const search = (q: string) => {
     if (q.trim().length < 1) return;
     setSearching(true);
-    api<{ items: Person[] }>(`/api/persons${query({ q: q.trim(), area, limit: 20 })}`)
+    api<PersonsAnswer>(`/api/persons${query({ q: q.trim(), area, limit: 20 })}`)
       .then(
         (r) => setOptions(r.items),
         () => setOptions([]),
@@ -611,7 +551,7 @@ function NewRequest({ me, after }: { me: Me; after: () => void }) {
         }) => {
           const answer = await act(
             () =>
-              api<{ duplicate: boolean; request: RequestItem }>('/api/medical/requests', {
+              api<MedicalRequestFiled>('/api/medical/requests', {
                 method: 'POST',
                 body: { key, ...v, note: v.note ?? '' },
               }),
@@ -902,7 +842,7 @@ function Refusals({ version }: { version: number }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const keys = useKeyset();
-  const list = useApi<CursorPage<Refusal>>(
+  const list = useApi<KeysetPage<Refusal>>(
     `/api/medical/refusals${query({ limit: PAGE, after: keys.after })}`,
     version,
   );

@@ -5,30 +5,13 @@
 import { Alert, Descriptions, Space, Tag, Typography, Upload } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { apiUpload, type Round } from '../api.ts';
+import { apiUpload } from '../api.ts';
+import type { ScanFileReport, TestingRound } from '../contract.ts';
 import { DataTable, errorText } from './shared.tsx';
 
-interface Problem {
-  line: number;
-  tube: string | null;
-  code: string;
-  message: string;
-}
+type Problem = ScanFileReport['problems'][number];
 
-interface ScanFileReport {
-  file: string;
-  rows: number;
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-  flags: Record<string, number>;
-  tubes_opened: number;
-  tubes_closed: number;
-  problems: Problem[];
-  truncated: boolean;
-}
-
-export function ScanFileView({ round, onDone }: { round: Round; onDone?: () => void }) {
+export function ScanFileView({ round, onDone }: { round: TestingRound; onDone?: () => void }) {
   const { t, i18n } = useTranslation();
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<ScanFileReport | null>(null);

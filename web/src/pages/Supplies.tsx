@@ -28,8 +28,23 @@ import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
-import { api, type Me, type Person, query } from '../api.ts';
+import { api, query } from '../api.ts';
 import { pickerInstant } from '../beijing-time.ts';
+import type {
+  SupplyDelivery as Delivery,
+  DeliveryConfirmed,
+  Depot,
+  KeysetPage,
+  Me,
+  Person,
+  PersonsAnswer,
+  SupplyPlan as Plan,
+  SupplyProposal as Proposal,
+  SupplyRequest as RequestItem,
+  StockReceived,
+  SupplySummary as Summary,
+  SupplyRequestFiled,
+} from '../contract.ts';
 import { type FigureKey, FigureLabel } from '../figure-label.tsx';
 import {
   ACTIONS,
@@ -40,7 +55,6 @@ import {
   byString,
   type Column,
   ConfirmButton,
-  type CursorPage,
   cursorPaging,
   DataTable,
   ErrorAlert,
@@ -54,8 +68,7 @@ import {
 } from './shared.tsx';
 
 const CATEGORIES = ['groceries', 'medicine', 'infant', 'elderly', 'other'] as const;
-type Category = (typeof CATEGORIES)[number];
-const FIGURES: [string, FigureKey][] = [
+const FIGURES: [keyof Summary['figures'], FigureKey][] = [
   ['supply_requests_today', 'supply_requests'],
   ['supply_handed_today', 'supply_handed'],
   ['supply_late', 'supply_late'],
@@ -71,82 +84,6 @@ const STATUS_TAG: Record<string, string> = {
   at_gate: 'purple',
   handed: 'green',
 };
-
-interface Item {
-  category: Category;
-  quantity: number;
-  detail: string;
-  short?: number;
-}
-
-interface RequestItem {
-  id: number;
-  requester: 'household' | 'community';
-  person_id: number | null;
-  person_name: string | null;
-  area_code: string;
-  zone_level: string;
-  deliver_to: string;
-  urgency: string;
-  note: string;
-  status: string;
-  items: Item[];
-  delivery_id: number | null;
-  depot_name: string | null;
-  requested_at: string;
-  due_at: string;
-  dispatched_at: string | null;
-  at_gate_at: string | null;
-  handed_at: string | null;
-  handed_worker: string | null;
-  handed_worker_kind: string | null;
-  late: boolean;
-  short: number;
-}
-
-interface Summary {
-  now: string;
-  figures: Record<string, number>;
-  shortfalls: { community: string; category: string; short: number; requests: number }[];
-}
-
-interface Proposal {
-  depot_id: number;
-  depot_name: string;
-  area_code: string;
-  request_ids: number[];
-  km: number;
-  packs: Partial<Record<Category, number>>;
-}
-
-interface Plan {
-  deliveries: Proposal[];
-  unmet: { id: number; area_code: string; short: Partial<Record<Category, number>> }[];
-}
-
-interface Delivery {
-  id: number;
-  depot_name: string;
-  area_code: string;
-  status: string;
-  planned_at: string;
-  dispatched_at: string | null;
-  at_gate_at: string | null;
-  requests: number;
-  handed: number;
-  workers: string | null;
-}
-
-interface Depot {
-  id: number;
-  name: string;
-  area_code: string;
-  source: 'local' | 'support';
-  origin: string;
-  arrives_at: string | null;
-  usable: boolean;
-  stock: { category: Category; quantity: number; held: number; available: number }[];
-}
 
 /** Packs per category in words: 「生活物资 2份、药品 1份」. */
 function usePacks() {
@@ -170,7 +107,7 @@ function Figures({ version }: { version: number }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const summary = useApi<Summary>('/api/supplies/summary', version);
-  const f = summary.data?.figures ?? {};
+  const f: Partial<Summary['figures']> = summary.data?.figures ?? {};
   const rows = summary.data?.shortfalls ?? [];
   return (
     <Row gutter={16}>
@@ -320,7 +257,7 @@ function RequestList({
   const [open, setOpen] = useState(false);
   const keys = useKeyset();
   const filters = { status, late: late ? 'true' : undefined, open: open ? 'true' : undefined };
-  const list = useApi<CursorPage<RequestItem>>(
+  const list = useApi<KeysetPage<RequestItem>>(
     `/api/supplies/requests${query({ ...filters, limit: PAGE, after: keys.after })}`,
     version,
   );
@@ -501,7 +438,7 @@ function NewRequest({ me, after }: { me: Me; after: () => void }) {
   const search = (q: string) => {
     if (q.trim().length < 1) return;
     setSearching(true);
-    api<{ items: Person[] }>(`/api/persons${query({ q: q.trim(), area, limit: 20 })}`)
+    api<PersonsAnswer>(`/api/persons${query({ q: q.trim(), area, limit: 20 })}`)
       .then(
         (r) => setOptions(r.items),
         () => setOptions([]),
@@ -528,7 +465,7 @@ function NewRequest({ me, after }: { me: Me; after: () => void }) {
           if (items.length === 0) return;
           const answer = await act(
             () =>
-              api<{ duplicate: boolean; request: RequestItem }>('/api/supplies/requests', {
+              api<SupplyRequestFiled>('/api/supplies/requests', {
                 method: 'POST',
                 body: {
                   key,
@@ -684,18 +621,15 @@ function PlanCard({ version, after }: { version: number; after: () => void }) {
                   onClick={() =>
                     act(
                       () =>
-                        api<{ duplicate: boolean; delivery_id: number; request_ids: number[] }>(
-                          '/api/supplies/deliveries',
-                          {
-                            method: 'POST',
-                            body: {
-                              key: proposalKey(p),
-                              depot_id: p.depot_id,
-                              area_code: p.area_code,
-                              request_ids: p.request_ids,
-                            },
+                        api<DeliveryConfirmed>('/api/supplies/deliveries', {
+                          method: 'POST',
+                          body: {
+                            key: proposalKey(p),
+                            depot_id: p.depot_id,
+                            area_code: p.area_code,
+                            request_ids: p.request_ids,
                           },
-                        ),
+                        }),
                       (a) =>
                         a.duplicate
                           ? t('supplies.plan.already', { id: a.delivery_id })
@@ -747,7 +681,7 @@ function Deliveries({
   const act = useAction();
   const [driver, setDriver] = useState('');
   const keys = useKeyset();
-  const list = useApi<CursorPage<Delivery>>(
+  const list = useApi<KeysetPage<Delivery>>(
     `/api/supplies/deliveries${query({ limit: PAGE, after: keys.after })}`,
     version,
   );
@@ -1047,7 +981,7 @@ function Depots({
           if (items.length === 0) return;
           const ok = await act(
             () =>
-              api<{ duplicate: boolean }>(`/api/supplies/depots/${receiving?.id}/receipts`, {
+              api<StockReceived>(`/api/supplies/depots/${receiving?.id}/receipts`, {
                 method: 'POST',
                 body: { key: receiptKey, items },
               }),

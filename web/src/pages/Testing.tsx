@@ -90,7 +90,7 @@ function startArea(round: Round, jurisdiction: string): string {
 export default function TestingPage({ me }: { me: Me }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const rounds = useApi<{ items: Round[] }>('/api/testing/rounds');
+  const rounds = useApi<{ items: Round[]; total: number }>('/api/testing/rounds');
   const [selected, setSelected] = useState<Round | null>(null);
   // A round just started is selected once the list has it.
   const startedRef = useRef<number | null>(null);
@@ -166,7 +166,8 @@ export default function TestingPage({ me }: { me: Me }) {
           loading={rounds.loading}
           error={rounds.error}
           exportName={t('testing.rounds')}
-          capped={200}
+          total={rounds.data?.total}
+          serverExport="/api/testing/rounds/export"
           onRowClick={setSelected}
           selectedKey={selected?.id ?? null}
           pageSize={10}

@@ -27,9 +27,23 @@ import { use } from 'echarts/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
-import { api, type Me, query } from '../api.ts';
+import { api, query } from '../api.ts';
 import { areaName, useAreaNamesVersion } from '../area-names.ts';
 import { beijingTodayValue } from '../beijing-time.ts';
+import type {
+  CaseContactsAnswer,
+  TracingCase as CaseRow,
+  ChainCase,
+  ChainCluster,
+  ClassifiedCase,
+  CaseContact as Contact,
+  GeneralContact,
+  GeneralContactsAnswer,
+  Me,
+  TracingRulesVersion as RulesVersion,
+  TracingCasesAnswer,
+  TracingRunAnswer,
+} from '../contract.ts';
 import { EChart } from '../EChart.tsx';
 import { personName } from '../person-names.ts';
 import {
@@ -39,7 +53,6 @@ import {
   byString,
   type Column,
   ConfirmButton,
-  type CursorPage,
   codedColumn,
   cursorPaging,
   DataTable,
@@ -58,48 +71,6 @@ import {
 
 use([GraphChart]);
 
-interface CaseRow {
-  id: number;
-  case_no: string;
-  person_id: number;
-  area_code: string;
-  severity: string;
-  onset_date: string | null;
-  first_positive_at: string;
-  found_at: string;
-  reclassified_at: string | null;
-  outcome: string | null;
-  traced_at: string | null;
-  close_contacts: number;
-  secondary_contacts: number;
-}
-
-interface Contact {
-  person_id: number;
-  area_code: string;
-  risk_status: string;
-  level: string;
-  source: string;
-  via_person_id: number | null;
-  exposure_at: string | null;
-  place: string | null;
-  found_at: string;
-}
-
-interface ChainCase {
-  case_id: number;
-  case_no: string;
-  found_at: string;
-  area_code: string;
-  infector_case_id: number | null;
-  via_source: string | null;
-}
-
-interface Cluster {
-  cluster: number;
-  cases: ChainCase[];
-}
-
 const SEVERITIES = ['unclassified', 'asymptomatic', 'mild', 'moderate', 'severe', 'critical'] as const;
 const OUTCOMES = ['recovered', 'died', 'transferred_out'] as const;
 const VENUE_KINDS = [
@@ -114,28 +85,8 @@ const VENUE_KINDS = [
 ] as const;
 type VenueKind = (typeof VENUE_KINDS)[number];
 
-interface VenueRule {
-  level: 'close' | 'general';
-  windowMinutes: number;
-}
-
-interface TracingRules {
-  lookbackDays: number;
-  venueWindowMinutes: number;
-  venueLevel: 'close' | 'general';
-  venueKinds: Partial<Record<VenueKind, VenueRule>>;
-  colocationMinMinutes: number;
-  colocationLevel: 'close' | 'secondary' | 'general';
-  floorsAround: number;
-}
-
-interface RulesVersion {
-  id: number | null;
-  rules: TracingRules;
-  changed_by: number | null;
-  changed_at: string | null;
-  reason: string | null;
-}
+type TracingRules = RulesVersion['rules'];
+type VenueRule = NonNullable<TracingRules['venueKinds'][VenueKind]>;
 
 const PAGE = 100;
 const SEVERITY_COLOURS: Record<string, string> = {
@@ -159,7 +110,7 @@ export default function TracingPage({ me }: { me?: Me }) {
   const [classifying, setClassifying] = useState<CaseRow | null>(null);
   const runNow = () =>
     act(
-      () => api<{ cases_created: number; traced: number }>('/api/tracing/run', { method: 'POST' }),
+      () => api<TracingRunAnswer>('/api/tracing/run', { method: 'POST' }),
       (r) => t('tracing.ran', { created: r.cases_created, traced: r.traced }),
       bump,
     );
@@ -237,7 +188,7 @@ function CasesTable({
   const f = useFormat();
   const [area, setArea] = useState<string | undefined>();
   const keys = useKeyset();
-  const res = useApi<{ items: CaseRow[]; total?: number }>(
+  const res = useApi<TracingCasesAnswer>(
     `/api/tracing/cases${query({ area, limit: PAGE, after: keys.after })}`,
     version,
   );
@@ -377,10 +328,7 @@ function CasesTable({
 function ContactsCard({ c, version }: { c: CaseRow; version: number }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const res = useApi<{ case: { id: number; case_no: string }; items: Contact[] }>(
-    `/api/tracing/cases/${c.id}/contacts`,
-    version,
-  );
+  const res = useApi<CaseContactsAnswer>(`/api/tracing/cases/${c.id}/contacts`, version);
   const rows = res.data?.items ?? [];
   const columns: Column<Contact>[] = [
     personColumn({ title: t('tracing.person'), get: (r) => r.person_id, t }),
@@ -469,16 +417,6 @@ function AreaFilter({ onArea }: { onArea: (area: string | undefined) => void }) 
   );
 }
 
-interface GeneralContact {
-  person_id: number;
-  area_code: string;
-  risk_status: string;
-  first_exposure_at: string;
-  found_at: string;
-  cases: string[];
-  sources: string[];
-}
-
 /**
  * 一般接触者: people linked to cases only at the general level — health monitoring, no isolation — one row per person
  * with their cases and how they were found; paged by the server, the whole list exported by it.
@@ -488,7 +426,7 @@ function GeneralContactsTable({ version }: { version: number }) {
   const f = useFormat();
   const [area, setArea] = useState<string | undefined>();
   const keys = useKeyset();
-  const res = useApi<CursorPage<GeneralContact>>(
+  const res = useApi<GeneralContactsAnswer>(
     `/api/tracing/general-contacts${query({ area, limit: PAGE, after: keys.after })}`,
     version,
   );
@@ -580,7 +518,7 @@ const CLUSTER_COLOURS = [
 function ChainsView({ version }: { version: number }) {
   const { t, i18n } = useTranslation();
   const f = useFormat();
-  const res = useApi<{ clusters: Cluster[] }>('/api/tracing/chains', version);
+  const res = useApi<{ clusters: ChainCluster[] }>('/api/tracing/chains', version);
   const names = useAreaNamesVersion();
   const clusters = res.data?.clusters ?? [];
   const rows: ChainRow[] = useMemo(() => {
@@ -715,7 +653,7 @@ function ClassifyForm({ c, onClose, onDone }: { c: CaseRow; onClose: () => void;
     };
     setBusy(true);
     const out = await act(
-      () => api<CaseRow>(`/api/tracing/cases/${c.id}/classify`, { method: 'POST', body }),
+      () => api<ClassifiedCase>(`/api/tracing/cases/${c.id}/classify`, { method: 'POST', body }),
       (r) =>
         r.reclassified_at && !c.reclassified_at
           ? t('tracing.reclassified', { no: r.case_no })

@@ -604,7 +604,8 @@ function ClocksView({ version }: { version: number }) {
           rowKey="placement_id"
           loading={res.loading}
           error={res.error}
-          capped={500}
+          total={c?.late_total}
+          serverExport={`/api/transfer/late/export${query({ date: day })}`}
           exportName={`${t('transfer.late')}-${day}`}
         />
       </Card>

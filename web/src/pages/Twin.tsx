@@ -25,67 +25,16 @@ import { use } from 'echarts/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import type { TwinOptions, TwinResult, TwinRun, TwinRunDetail, TwinRunListed } from '../contract.ts';
 import { EChart } from '../EChart.tsx';
 import { ConfirmButton, ErrorAlert, useAction, useApi, useFormat } from './shared.tsx';
 
 use([LineChart]);
 
-interface Options {
-  scenarios: { name: string; title_zh: string; title_en: string; start: string; real_people: number }[];
-  strategies: { name: string; zh: string; en: string }[];
-  limits: { people: [number, number]; days: [number, number]; seeds: [number, number]; strategies: number };
-}
-
-interface RunParams {
-  scenario: string;
-  strategies: string[];
-  days: number;
-  seeds: number;
-  people: number;
-}
-
-interface RunRow {
-  id: number;
-  created_at: string;
-  created_by: string;
-  /** The asker's display name (the account's), else the login name. */
-  created_by_name?: string;
-  params: RunParams;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-  progress: number;
-  started_at: string | null;
-  finished_at: string | null;
-  error: string | null;
-}
-
-type Band = { strategy: string; date: string; day: number } & Record<string, number | string>;
-
-interface Summary {
-  strategy: string;
-  seeds: number;
-  community_zero_date: string | null;
-  community_zero_reached: number;
-  peak_rooms_needed: number;
-  peak_beds_needed: number;
-  total_infections: number;
-  total_infections_p10: number;
-  total_infections_p90: number;
-  detected: number;
-  person_tests: number;
-  invariant_failures: number;
-}
-
-interface RunDetail extends RunRow {
-  result: {
-    scenario: { name: string; title_zh: string; title_en: string; start: string };
-    people: number;
-    days: number;
-    seeds: number;
-    strategies: string[];
-    bands: Band[];
-    summary: Summary[];
-  } | null;
-}
+/** What the form asks for (the body of POST /api/twin/runs). */
+type RunParams = TwinRun['params'];
+type Band = TwinResult['bands'][number];
+type Summary = TwinResult['summary'][number];
 
 const CHARTS = ['true_new', 'detected', 'rooms_needed', 'rooms_free', 'backlog', 'person_tests'] as const;
 const COLORS = ['#1677ff', '#fa541c', '#52c41a', '#722ed1'];
@@ -104,12 +53,12 @@ export default function TwinPage() {
   const zh = i18n.language !== 'en';
   const fmt = useFormat();
   const act = useAction();
-  const options = useApi<Options>('/api/twin/options');
+  const options = useApi<TwinOptions>('/api/twin/options');
   const [version, setVersion] = useState(0);
   const duration = (seconds: number) => durationText(t, seconds);
-  const runs = useApi<{ items: RunRow[] }>('/api/twin/runs', version);
+  const runs = useApi<{ items: TwinRunListed[] }>('/api/twin/runs', version);
   const [open, setOpen] = useState<number | null>(null);
-  const detail = useApi<RunDetail>(open === null ? null : `/api/twin/runs/${open}`, version);
+  const detail = useApi<TwinRunDetail>(open === null ? null : `/api/twin/runs/${open}`, version);
   const [form] = Form.useForm<RunParams>();
   const strategyName = useMemo(() => {
     const m = new Map((options.data?.strategies ?? []).map((s) => [s.name, zh ? s.zh : s.en]));
@@ -140,14 +89,14 @@ export default function TwinPage() {
 
   const start = async (v: RunParams) => {
     const r = await act(
-      () => api<RunRow>('/api/twin/runs', { method: 'POST', body: v }),
+      () => api<TwinRun>('/api/twin/runs', { method: 'POST', body: v }),
       (a) => t('twin.form.queued', { id: a.id }),
       () => setVersion((n) => n + 1),
     );
     if (r) setOpen(r.id);
   };
 
-  const statusTag = (r: RunRow) => {
+  const statusTag = (r: TwinRun) => {
     const color = {
       queued: 'default',
       running: 'processing',
@@ -157,7 +106,7 @@ export default function TwinPage() {
     }[r.status];
     return <Tag color={color}>{t(`twin.status.${r.status}`, { percent: fmt.percent(r.progress, 1) })}</Tag>;
   };
-  const took = (r: RunRow) =>
+  const took = (r: TwinRun) =>
     r.started_at && r.finished_at
       ? duration((Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000)
       : '—';
@@ -231,7 +180,7 @@ export default function TwinPage() {
         </Card>
       )}
       <Card title={t('twin.runs.title')} size="small">
-        <Table<RunRow>
+        <Table<TwinRunListed>
           size="small"
           rowKey="id"
           dataSource={runs.data?.items ?? []}
@@ -255,7 +204,7 @@ export default function TwinPage() {
             {
               key: 'by',
               title: t('twin.runs.by'),
-              render: (_: unknown, r: RunRow) => r.created_by_name ?? r.created_by,
+              render: (_: unknown, r: TwinRunListed) => r.created_by_name,
             },
             {
               key: 'strategies',
@@ -308,7 +257,7 @@ export default function TwinPage() {
   );
 }
 
-function RunResult({ run, strategyName }: { run: RunDetail; strategyName: (s: string) => string }) {
+function RunResult({ run, strategyName }: { run: TwinRunDetail; strategyName: (s: string) => string }) {
   const { t, i18n } = useTranslation();
   const fmt = useFormat();
   const r = run.result;
@@ -416,7 +365,7 @@ function RunResult({ run, strategyName }: { run: RunDetail; strategyName: (s: st
 /** One figure over days: per strategy, a median line over a shaded 10–90 % band (a stacked, invisible floor). */
 function bandOption(
   bands: Band[],
-  strategies: string[],
+  strategies: readonly string[],
   figure: string,
   strategyName: (s: string) => string,
 ) {
