@@ -21,7 +21,15 @@ import {
   responsibilityList,
   setLeader,
 } from './responsibility.ts';
-import { effectiveZone, liftReadiness, liftZone, setZone, type ZoneRow, zoneSuggestions } from './zones.ts';
+import {
+  effectiveZone,
+  liftReadiness,
+  liftZone,
+  setZone,
+  type ZoneRow,
+  zoneReadinessFacts,
+  zoneSuggestions,
+} from './zones.ts';
 
 export const commandRoutes: FastifyPluginAsync<{
   db: Db;
@@ -123,7 +131,8 @@ export const commandRoutes: FastifyPluginAsync<{
       );
       const now = clock.now();
       const items = [];
-      for (const zone of rows) items.push({ ...zone, readiness: await liftReadiness(db, zone, now) });
+      const facts = await zoneReadinessFacts(db, rows, now);
+      for (const zone of rows) items.push({ ...zone, readiness: await liftReadiness(db, zone, now, facts) });
       return { items };
     },
   );

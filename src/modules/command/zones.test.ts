@@ -6,6 +6,7 @@ import { buildApp } from '../../server/app.ts';
 import { loginAs, type TestSession } from '../../server/test-auth.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { createCase, traceCase } from '../tracing/trace-case.ts';
+import { readinessFacts } from './zones.ts';
 
 const clock = new ManualClock('2022-03-14T02:00:00Z');
 
@@ -98,6 +99,35 @@ describeBackends('zones', (ctx) => {
       .json()
       .items.find((x: { level: string }) => x.level === 'control');
     expect(street).toBeDefined();
+  });
+
+  it('reads the lifting facts of many areas in one pass exactly as it reads each area alone', async () => {
+    const now = clock.now();
+    const others = await ctx.db.query<{ code: string }>(
+      `SELECT DISTINCT left(area_code, 12) AS code FROM persons WHERE left(area_code, 12) <> $1 ORDER BY 1 LIMIT 3`,
+      [community],
+    );
+    const codes = [
+      community,
+      community.slice(0, 9),
+      community.slice(0, 6),
+      `${community}001`,
+      ...others.rows.map((r) => r.code),
+    ];
+    const many = await readinessFacts(ctx.db, codes, now);
+    expect([...many.keys()].sort()).toEqual([...codes].sort());
+    for (const code of codes) {
+      const alone = await readinessFacts(ctx.db, [code], now);
+      expect(many.get(code), code).toEqual(alone.get(code));
+    }
+    // The community has the case, its close contacts and the negative tube; its district has them too.
+    for (const code of [community, community.slice(0, 6)]) {
+      const f = many.get(code);
+      expect(f?.last_case, code).toBeInstanceOf(Date);
+      expect(f?.last_close_contact, code).toBeInstanceOf(Date);
+      expect(f?.tubes_2d, code).toBeGreaterThanOrEqual(1);
+      expect(f?.negative_2d, code).toBe(f?.tubes_2d);
+    }
   });
 
   it('applies the June-2022 rules: a high-risk area goes down to medium after 7 quiet days, medium to low after 3', async () => {

@@ -107,69 +107,141 @@ const check = (rule: ReadinessCheck['rule'], ok: boolean, why: Phrase): Readines
   phrase: why,
 });
 
+/** What the lifting rules read about one zone's area. */
+export interface AreaFacts {
+  last_case: Date | null;
+  last_close_contact: Date | null;
+  /** tubes opened in the last day / the last 2 days, and how many of them resulted negative */
+  tubes_1d: number;
+  negative_1d: number;
+  tubes_2d: number;
+  negative_2d: number;
+}
+
+/**
+ * The lifting rules' facts for many areas at once: cases and tubes one index range per area in one statement, the
+ * close contacts in one pass grouped by area (by the prefix lengths of the areas asked) rather than one join per
+ * zone — a city with hundreds of zones reads them in a few statements, not hundreds of heavy ones.
+ */
+export async function readinessFacts(
+  db: Queryable,
+  codes: readonly string[],
+  now: Date,
+): Promise<Map<string, AreaFacts>> {
+  const out = new Map<string, AreaFacts>();
+  const unique = [...new Set(codes)];
+  if (unique.length === 0) return out;
+  const { rows } = await db.query<AreaFacts & { code: string }>(
+    `SELECT z.code,
+            (SELECT max(c.found_at) FROM cases c WHERE c.area_code >= z.code AND c.area_code < z.code || ':') AS last_case,
+            t.tubes_1d, t.negative_1d, t.tubes_2d, t.negative_2d
+       FROM unnest($1::text[]) AS z(code),
+            LATERAL (SELECT count(*) FILTER (WHERE t.opened_at >= $3)::int AS tubes_1d,
+                            count(*) FILTER (WHERE t.opened_at >= $3 AND t.result = 'negative')::int AS negative_1d,
+                            count(*)::int AS tubes_2d,
+                            count(*) FILTER (WHERE t.result = 'negative')::int AS negative_2d
+                       FROM tubes t
+                      WHERE t.area_code >= z.code AND t.area_code < z.code || ':' AND t.opened_at >= $2) t`,
+    [unique, new Date(now.getTime() - 2 * DAY), new Date(now.getTime() - DAY)],
+  );
+  for (const r of rows) out.set(r.code, { ...r, last_close_contact: null });
+  const contacts =
+    unique.length <= 3
+      ? // A few areas: each through its people (the persons' area index, then their links).
+        await db.query<{ code: string; at: Date | null }>(
+          `SELECT z.code, (SELECT max(l.exposure_at) FROM contact_links l JOIN persons p ON p.id = l.person_id
+                            WHERE l.level = 'close' AND p.area_code >= z.code AND p.area_code < z.code || ':') AS at
+             FROM unnest($1::text[]) AS z(code)`,
+          [unique],
+        )
+      : // Many: one pass over the close contacts, grouped by each prefix length asked.
+        await db.query<{ code: string; at: Date | null }>(
+          `WITH links AS MATERIALIZED (
+             SELECT p.area_code, l.exposure_at FROM contact_links l JOIN persons p ON p.id = l.person_id
+              WHERE l.level = 'close')
+           SELECT left(links.area_code, z.len) AS code, max(links.exposure_at) AS at
+             FROM (SELECT DISTINCT length(c) AS len FROM unnest($1::text[]) AS c) z, links
+            WHERE left(links.area_code, z.len) = ANY($1::text[])
+            GROUP BY 1`,
+          [unique],
+        );
+  for (const c of contacts.rows) {
+    const f = out.get(c.code);
+    if (f) f.last_close_contact = c.at;
+  }
+  return out;
+}
+
+/** readinessFacts for the zones whose rules read their area (not those that wait for their district). */
+export function zoneReadinessFacts(
+  db: Queryable,
+  zones: readonly ZoneRow[],
+  now: Date,
+): Promise<Map<string, AreaFacts>> {
+  const own = zones.filter((z) => z.level !== 'prevention' && z.level !== 'low');
+  return readinessFacts(
+    db,
+    own.map((z) => z.area_code),
+    now,
+  );
+}
+
+/**
+ * Whether a zone may lift (or, June 2022, go one level down) now, rule by rule. `facts` are its area's, read with
+ * readinessFacts for many zones at once; without them they are read for this zone.
+ */
 export async function liftReadiness(
   db: Queryable,
   zone: ZoneRow,
   now: Date,
+  facts?: Map<string, AreaFacts>,
 ): Promise<{ ready: boolean; checks: ReadinessCheck[] }> {
   const checks: ReadinessCheck[] = [];
-  const end = `${zone.area_code}:`;
-  if (ruleSetOf(zone.level) === 'june2022') return juneReadiness(db, zone, now);
-  if (zone.level === 'prevention') {
+  if (zone.level === 'prevention' || zone.level === 'low') {
+    const june = zone.level === 'low';
     checks.push(
       await districtCheck(
         db,
         zone,
-        ['lockdown', 'control'],
-        'district_zones_lifted',
-        phrase('zn.what_lockdown_control'),
+        june ? ['high', 'medium'] : ['lockdown', 'control'],
+        june ? 'district_risk_areas_lifted' : 'district_zones_lifted',
+        phrase(june ? 'zn.what_high_medium' : 'zn.what_lockdown_control'),
       ),
     );
-  } else {
-    const lastCase = await db.query<{ at: Date | null }>(
-      'SELECT max(found_at) AS at FROM cases WHERE area_code >= $1 AND area_code < $2',
-      [zone.area_code, end],
-    );
-    const lc = lastCase.rows[0]?.at ?? null;
-    const caseOk = lc === null || now.getTime() - lc.getTime() >= 14 * DAY;
-    checks.push(
-      check(
-        'no_new_case_14_days',
-        caseOk,
-        lc ? phrase('zn.last_case', { at: { at: lc.toISOString() } }) : phrase('zn.no_case'),
-      ),
-    );
-    const lastContact = await db.query<{ at: Date | null }>(
-      `SELECT max(l.exposure_at) AS at FROM contact_links l JOIN persons p ON p.id = l.person_id
-        WHERE l.level = 'close' AND p.area_code >= $1 AND p.area_code < $2`,
-      [zone.area_code, end],
-    );
-    const ct = lastContact.rows[0]?.at ?? null;
-    const contactOk = ct === null || now.getTime() - ct.getTime() > 14 * DAY;
-    checks.push(
-      check(
-        'last_close_contact_14_days',
-        contactOk,
-        ct ? phrase('zn.last_contact', { at: { at: ct.toISOString() } }) : phrase('zn.no_contact'),
-      ),
-    );
-    const rounds = await db.query<{ tubes: number; negative: number }>(
-      `SELECT count(*) AS tubes, count(*) FILTER (WHERE t.result = 'negative') AS negative
-         FROM tubes t WHERE t.area_code >= $1 AND t.area_code < $2 AND t.opened_at >= $3`,
-      [zone.area_code, end, new Date(now.getTime() - 2 * DAY)],
-    );
-    const r = rounds.rows[0] ?? { tubes: 0, negative: 0 };
-    const roundOk = r.tubes > 0 && r.tubes === r.negative;
-    checks.push(
-      check(
-        'negative_round_2_days',
-        roundOk,
-        r.tubes === 0
-          ? phrase('zn.no_sampling_2d')
-          : phrase('zn.negative_2d', { negative: r.negative, tubes: r.tubes }),
-      ),
-    );
+    return { ready: checks.every((c) => c.ok), checks };
   }
+  const f =
+    facts?.get(zone.area_code) ?? (await readinessFacts(db, [zone.area_code], now)).get(zone.area_code);
+  if (!f) throw new Error(`no readiness facts for ${zone.area_code}`);
+  if (ruleSetOf(zone.level) === 'june2022') return juneReadiness(zone, now, f);
+  const lc = f.last_case;
+  const caseOk = lc === null || now.getTime() - lc.getTime() >= 14 * DAY;
+  checks.push(
+    check(
+      'no_new_case_14_days',
+      caseOk,
+      lc ? phrase('zn.last_case', { at: { at: lc.toISOString() } }) : phrase('zn.no_case'),
+    ),
+  );
+  const ct = f.last_close_contact;
+  const contactOk = ct === null || now.getTime() - ct.getTime() > 14 * DAY;
+  checks.push(
+    check(
+      'last_close_contact_14_days',
+      contactOk,
+      ct ? phrase('zn.last_contact', { at: { at: ct.toISOString() } }) : phrase('zn.no_contact'),
+    ),
+  );
+  const roundOk = f.tubes_2d > 0 && f.tubes_2d === f.negative_2d;
+  checks.push(
+    check(
+      'negative_round_2_days',
+      roundOk,
+      f.tubes_2d === 0
+        ? phrase('zn.no_sampling_2d')
+        : phrase('zn.negative_2d', { negative: f.negative_2d, tubes: f.tubes_2d }),
+    ),
+  );
   return { ready: checks.every((c) => c.ok), checks };
 }
 
@@ -196,32 +268,11 @@ async function districtCheck(
   );
 }
 
-/** June 2022: what a risk area still needs to go one level down (high → medium → low) or, at low, to lift. */
-async function juneReadiness(
-  db: Queryable,
-  zone: ZoneRow,
-  now: Date,
-): Promise<{ ready: boolean; checks: ReadinessCheck[] }> {
+/** June 2022: what a high- or medium-risk area still needs to go one level down (high → medium → low). */
+function juneReadiness(zone: ZoneRow, now: Date, f: AreaFacts): { ready: boolean; checks: ReadinessCheck[] } {
   const checks: ReadinessCheck[] = [];
-  const end = `${zone.area_code}:`;
-  if (zone.level === 'low') {
-    checks.push(
-      await districtCheck(
-        db,
-        zone,
-        ['high', 'medium'],
-        'district_risk_areas_lifted',
-        phrase('zn.what_high_medium'),
-      ),
-    );
-    return { ready: checks.every((c) => c.ok), checks };
-  }
   const days = JUNE_QUIET_DAYS[zone.level as 'high' | 'medium'];
-  const lastCase = await db.query<{ at: Date | null }>(
-    'SELECT max(found_at) AS at FROM cases WHERE area_code >= $1 AND area_code < $2',
-    [zone.area_code, end],
-  );
-  const lc = lastCase.rows[0]?.at ?? null;
+  const lc = f.last_case;
   // The days count from the later of the last case and the area's designation.
   const since = lc && lc.getTime() > zone.started_at.getTime() ? lc : zone.started_at;
   const quiet = now.getTime() - since.getTime() >= days * DAY;
@@ -236,19 +287,13 @@ async function juneReadiness(
       }),
     ),
   );
-  const sampling = await db.query<{ tubes: number; negative: number }>(
-    `SELECT count(*) AS tubes, count(*) FILTER (WHERE t.result = 'negative') AS negative
-       FROM tubes t WHERE t.area_code >= $1 AND t.area_code < $2 AND t.opened_at >= $3`,
-    [zone.area_code, end, new Date(now.getTime() - DAY)],
-  );
-  const r = sampling.rows[0] ?? { tubes: 0, negative: 0 };
   checks.push(
     check(
       'negative_sampling_last_day',
-      r.tubes > 0 && r.tubes === r.negative,
-      r.tubes === 0
+      f.tubes_1d > 0 && f.tubes_1d === f.negative_1d,
+      f.tubes_1d === 0
         ? phrase('zn.no_sampling_1d')
-        : phrase('zn.negative_1d', { negative: r.negative, tubes: r.tubes }),
+        : phrase('zn.negative_1d', { negative: f.negative_1d, tubes: f.tubes_1d }),
     ),
   );
   return { ready: checks.every((c) => c.ok), checks };

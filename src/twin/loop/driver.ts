@@ -37,6 +37,7 @@ import {
   liftZone,
   setZone,
   type ZoneRow,
+  zoneReadinessFacts,
   zoneSuggestions,
 } from '../../modules/command/zones.ts';
 import { endDueHomeStays } from '../../modules/isolation/home.ts';
@@ -1017,8 +1018,9 @@ async function zones(
   const now = clock.now();
   const active = await db.query<ZoneRow>("SELECT * FROM zones WHERE status = 'active' ORDER BY id");
   // In order, each zone's readiness seeing the lifts before it (a prevention zone waits for its district's).
+  const facts = await zoneReadinessFacts(db, active.rows, now);
   for (const z of active.rows) {
-    const r = await liftReadiness(db, z, now);
+    const r = await liftReadiness(db, z, now, facts);
     lap('readiness');
     if (r.ready) await db.transaction((tx) => liftZone(tx, clock, z.id, ''));
     lap('lift');

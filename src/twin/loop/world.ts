@@ -55,6 +55,8 @@ export interface OpenedDb {
   db: Db;
   dispose: () => Promise<void>;
   backend: 'pglite' | 'postgresql';
+  /** PGlite's temporary directory (removed by dispose) */
+  dir?: string;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function openTwinDb(adminUrl?: string): Promise<OpenedDb> {
       return {
         db: opened,
         backend: 'pglite',
+        dir,
         dispose: async () => {
           try {
             await opened.close();
