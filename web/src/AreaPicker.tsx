@@ -8,6 +8,7 @@ import { TreeSelect } from 'antd';
 import { type CSSProperties, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Area, api, type Me } from './api.ts';
+import type { AreaDetail } from './contract.ts';
 import { errorText } from './error-text.ts';
 
 interface TreeNode {
@@ -18,7 +19,7 @@ interface TreeNode {
   isLeaf: boolean;
 }
 
-const treeNode = (a: Area, parent: string | null): TreeNode => ({
+const treeNode = (a: Area | AreaDetail, parent: string | null): TreeNode => ({
   id: a.code,
   pId: parent,
   value: a.code,
@@ -70,7 +71,7 @@ export function AreaPicker<V extends string | string[] = string>({
     if (top === null) return;
     const first = top
       ? Promise.all([
-          api<Area>(`/api/areas/${top}`),
+          api<AreaDetail>(`/api/areas/${top}`),
           api<{ items: Area[] }>(`/api/areas?parent=${top}`),
         ]).then(([self, kids]) => [treeNode(self, null), ...kids.items.map((k) => treeNode(k, top))])
       : api<{ items: Area[] }>('/api/areas').then((r) => r.items.map((a) => treeNode(a, null)));
@@ -85,7 +86,7 @@ export function AreaPicker<V extends string | string[] = string>({
     );
     if (wanted.length === 0 || tree.length === 0) return;
     for (const code of wanted)
-      api<Area>(`/api/areas/${code}`).then(
+      api<AreaDetail>(`/api/areas/${code}`).then(
         (a) =>
           setTree((old) =>
             old.some((x) => x.id === a.code) ? old : [...old, { ...treeNode(a, null), isLeaf: true }],

@@ -1,5 +1,5 @@
 /** Login, and the password change an account with a one-time password must make first. */
-import { Alert, Button, Card, Form, Input, Space, Typography } from 'antd';
+import { Alert, Button, Card, Form, Input, type InputProps, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, setCsrfToken } from './api.ts';
@@ -19,40 +19,71 @@ function Centered({ children }: { children: React.ReactNode }) {
   );
 }
 
-export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
-  const { t } = useTranslation();
+/** A form's submission: busy while it runs, its failure in words (the API's message) until the next try. */
+function useSubmit<V>(run: (values: V) => Promise<void>) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  const submit = async (values: { username: string; password: string }) => {
+  const submit = async (values: V) => {
     setBusy(true);
     setError(null);
     try {
-      const res = await api<{ csrf_token: string }>('/api/auth/login', { method: 'POST', body: values });
-      setCsrfToken(res.csrf_token);
-      await onLoggedIn();
+      await run(values);
     } catch (err) {
       setError(errorText(err));
     } finally {
       setBusy(false);
     }
   };
+  return { error, busy, submit };
+}
 
+/**
+ * The login form (username, password, the failure, the button), for the desktop and the sampler's phone:
+ * `usernameProps` for the username's input.
+ */
+export function LoginForm({
+  onLoggedIn,
+  usernameProps,
+}: {
+  onLoggedIn: () => Promise<void>;
+  usernameProps?: InputProps;
+}) {
+  const { t } = useTranslation();
+  const { error, busy, submit } = useSubmit(async (values: { username: string; password: string }) => {
+    const res = await api<{ csrf_token: string }>('/api/auth/login', { method: 'POST', body: values });
+    setCsrfToken(res.csrf_token);
+    await onLoggedIn();
+  });
+  return (
+    <Form layout="vertical" onFinish={submit} requiredMark={false}>
+      <Form.Item label={t('auth.username')} name="username" rules={[{ required: true }]}>
+        <Input autoComplete="username" {...usernameProps} />
+      </Form.Item>
+      <Form.Item label={t('auth.password')} name="password" rules={[{ required: true }]}>
+        <Input.Password autoComplete="current-password" />
+      </Form.Item>
+      <FailureAndButton error={error} busy={busy} label={t('auth.login')} />
+    </Form>
+  );
+}
+
+function FailureAndButton({ error, busy, label }: { error: string | null; busy: boolean; label: string }) {
+  return (
+    <>
+      {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
+      <Button type="primary" htmlType="submit" block loading={busy}>
+        {label}
+      </Button>
+    </>
+  );
+}
+
+export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
+  const { t } = useTranslation();
   return (
     <Centered>
       <Card title={t('auth.welcome')} style={{ width: 360 }}>
-        <Form layout="vertical" onFinish={submit} requiredMark={false}>
-          <Form.Item label={t('auth.username')} name="username" rules={[{ required: true }]}>
-            <Input autoComplete="username" autoFocus />
-          </Form.Item>
-          <Form.Item label={t('auth.password')} name="password" rules={[{ required: true }]}>
-            <Input.Password autoComplete="current-password" />
-          </Form.Item>
-          {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
-          <Button type="primary" htmlType="submit" block loading={busy}>
-            {t('auth.login')}
-          </Button>
-        </Form>
+        <LoginForm onLoggedIn={onLoggedIn} usernameProps={{ autoFocus: true }} />
       </Card>
     </Centered>
   );
@@ -60,26 +91,15 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
 
 export function ChangePassword({ onChanged }: { onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (values: { current: string; next: string }) => {
-    setBusy(true);
-    setError(null);
-    try {
-      // The server ends every session of the account and hands this browser a new one, with a new CSRF token.
-      const changed = await api<{ csrf_token: string }>('/api/auth/password', {
-        method: 'POST',
-        body: { current_password: values.current, new_password: values.next },
-      });
-      setCsrfToken(changed.csrf_token);
-      await onChanged();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { error, busy, submit } = useSubmit(async (values: { current: string; next: string }) => {
+    // The server ends every session of the account and hands this browser a new one, with a new CSRF token.
+    const changed = await api<{ csrf_token: string }>('/api/auth/password', {
+      method: 'POST',
+      body: { current_password: values.current, new_password: values.next },
+    });
+    setCsrfToken(changed.csrf_token);
+    await onChanged();
+  });
 
   return (
     <Centered>
@@ -108,10 +128,7 @@ export function ChangePassword({ onChanged }: { onChanged: () => Promise<void> }
           >
             <Input.Password autoComplete="new-password" />
           </Form.Item>
-          {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
-          <Button type="primary" htmlType="submit" block loading={busy}>
-            {t('auth.change')}
-          </Button>
+          <FailureAndButton error={error} busy={busy} label={t('auth.change')} />
         </Form>
       </Card>
     </Centered>

@@ -13,11 +13,9 @@ import {
   Form,
   Input,
   InputNumber,
-  Modal,
   Popconfirm,
   Radio,
   Row,
-  Select,
   Space,
   Statistic,
   Table,
@@ -46,6 +44,8 @@ import type {
   DisinfectionRecorded,
 } from '../contract.ts';
 import { FigureLabel } from '../figure-label.tsx';
+import { CodeSelect } from './filters.tsx';
+import { FormModal, RequiredItem, type RequiredProps, useBusy } from './forms.tsx';
 import {
   AreaName,
   BeijingDateTimePicker,
@@ -254,9 +254,7 @@ function RecordModal({ item, onClose }: { item: DueItem; onClose: (changed: bool
   const [form] = Form.useForm<RecordValues>();
   // One key per form: a second press or a retry after a network failure counts once.
   const [key] = useState(newKey);
-  const [busy, setBusy] = useState(false);
   const submit = async (v: RecordValues) => {
-    setBusy(true);
     const out = await act(
       () =>
         api<DisinfectionRecorded>('/api/disinfection/records', {
@@ -273,47 +271,41 @@ function RecordModal({ item, onClose }: { item: DueItem; onClose: (changed: bool
         }),
       (r) => (r.duplicate ? t('disinfection.record.duplicate') : t('disinfection.record.recorded')),
     );
-    setBusy(false);
     if (out) onClose(true);
   };
   return (
-    <Modal
-      open
+    <FormModal
+      form={form}
+      onSubmit={submit}
       title={t('disinfection.record.title', { place: item.place.name })}
       onCancel={() => onClose(false)}
-      onOk={() => form.submit()}
       okText={t('disinfection.record.submit')}
-      confirmLoading={busy}
       destroyOnHidden
-    >
-      <Form
-        form={form}
-        layout="vertical"
-        onFinish={submit}
-        initialValues={{ agent: 'chlorine', concentration: DEFAULT_CONCENTRATION.chlorine }}
-        className="disinfection-record-form"
-        onValuesChange={(changed: Partial<RecordValues>) => {
+      formProps={{
+        initialValues: { agent: 'chlorine', concentration: DEFAULT_CONCENTRATION.chlorine },
+        className: 'disinfection-record-form',
+        onValuesChange: (changed: Partial<RecordValues>) => {
           if (changed.agent) form.setFieldValue('concentration', DEFAULT_CONCENTRATION[changed.agent] ?? '');
-        }}
-      >
-        <Form.Item name="done_at" label={t('disinfection.record.doneAt')}>
-          <BeijingDateTimePicker
-            noFuture
-            placeholder={t('disinfection.record.now')}
-            style={{ width: '100%' }}
-          />
-        </Form.Item>
-        <Form.Item name="agent" label={t('disinfection.record.agent')} rules={[{ required: true }]}>
-          <Select options={AGENTS.map((a) => ({ value: a, label: t(`disinfection.agent.${a}`) }))} />
-        </Form.Item>
-        <Form.Item name="concentration" label={t('disinfection.record.concentration')}>
-          <Input maxLength={50} placeholder={t('disinfection.record.concentrationHint')} />
-        </Form.Item>
-        <Form.Item name="notes" label={t('disinfection.record.notes')}>
-          <Input.TextArea maxLength={500} rows={2} />
-        </Form.Item>
-      </Form>
-    </Modal>
+        },
+      }}
+    >
+      <Form.Item name="done_at" label={t('disinfection.record.doneAt')}>
+        <BeijingDateTimePicker
+          noFuture
+          placeholder={t('disinfection.record.now')}
+          style={{ width: '100%' }}
+        />
+      </Form.Item>
+      <Form.Item name="agent" label={t('disinfection.record.agent')} rules={[{ required: true }]}>
+        <CodeSelect ns="disinfection.agent" codes={AGENTS} />
+      </Form.Item>
+      <Form.Item name="concentration" label={t('disinfection.record.concentration')}>
+        <Input maxLength={50} placeholder={t('disinfection.record.concentrationHint')} />
+      </Form.Item>
+      <Form.Item name="notes" label={t('disinfection.record.notes')}>
+        <Input.TextArea maxLength={500} rows={2} />
+      </Form.Item>
+    </FormModal>
   );
 }
 
@@ -441,6 +433,8 @@ function Places({
   );
 }
 
+const Required = (p: RequiredProps) => <RequiredItem message="disinfection.form.required" {...p} />;
+
 interface PlaceValues {
   kind: PlaceKind;
   name: string;
@@ -456,28 +450,25 @@ function NewPlace({ onCreated }: { onCreated: () => void }) {
   const act = useAction();
   const [form] = Form.useForm<PlaceValues>();
   const mode = Form.useWatch('mode', form);
-  const [busy, setBusy] = useState(false);
-  const required = (what: string) => [
-    { required: true, whitespace: true, message: t('disinfection.form.required', { what }) },
-  ];
+  const [busy, busyWhile] = useBusy();
   const submit = async (v: PlaceValues) => {
-    setBusy(true);
-    const out = await act(
-      () =>
-        api<DisinfectionPlaceCreated>('/api/disinfection/places', {
-          method: 'POST',
-          body: {
-            kind: v.kind,
-            name: v.name,
-            area_code: v.area_code,
-            owner: v.owner,
-            ...(v.mode === 'recurring' ? { every_hours: v.every_hours } : {}),
-            starts_at: v.starts_at ? pickerInstant(v.starts_at) : new Date().toISOString(),
-          },
-        }),
-      () => t('disinfection.form.created'),
+    const out = await busyWhile(() =>
+      act(
+        () =>
+          api<DisinfectionPlaceCreated>('/api/disinfection/places', {
+            method: 'POST',
+            body: {
+              kind: v.kind,
+              name: v.name,
+              area_code: v.area_code,
+              owner: v.owner,
+              ...(v.mode === 'recurring' ? { every_hours: v.every_hours } : {}),
+              starts_at: v.starts_at ? pickerInstant(v.starts_at) : new Date().toISOString(),
+            },
+          }),
+        () => t('disinfection.form.created'),
+      ),
     );
-    setBusy(false);
     if (out) {
       form.resetFields(['name']);
       onCreated();
@@ -496,40 +487,23 @@ function NewPlace({ onCreated }: { onCreated: () => void }) {
         <Row gutter={12}>
           <Col xs={12} md={4}>
             <Form.Item name="kind" label={t('disinfection.form.kind')}>
-              <Select options={FORM_KINDS.map((k) => ({ value: k, label: t(`disinfection.kind.${k}`) }))} />
+              <CodeSelect ns="disinfection.kind" codes={FORM_KINDS} />
             </Form.Item>
           </Col>
           <Col xs={12} md={6}>
-            <Form.Item
-              name="name"
-              label={t('disinfection.form.name')}
-              rules={required(t('disinfection.form.name'))}
-            >
+            <Required name="name" label={t('disinfection.form.name')} whitespace>
               <Input maxLength={200} />
-            </Form.Item>
+            </Required>
           </Col>
           <Col xs={24} md={8}>
-            <Form.Item
-              name="area_code"
-              label={t('disinfection.form.area')}
-              rules={[
-                {
-                  required: true,
-                  message: t('disinfection.form.required', { what: t('disinfection.form.area') }),
-                },
-              ]}
-            >
+            <Required name="area_code" label={t('disinfection.form.area')}>
               <AreaPicker placeholder={t('disinfection.form.areaPlaceholder')} />
-            </Form.Item>
+            </Required>
           </Col>
           <Col xs={24} md={6}>
-            <Form.Item
-              name="owner"
-              label={t('disinfection.form.owner')}
-              rules={required(t('disinfection.form.owner'))}
-            >
+            <Required name="owner" label={t('disinfection.form.owner')} whitespace>
               <Input maxLength={100} />
-            </Form.Item>
+            </Required>
           </Col>
           <Col xs={24} md={6}>
             <Form.Item name="mode" label={t('disinfection.form.frequency')}>

@@ -13,10 +13,8 @@ import {
   DatePicker,
   Empty,
   Form,
-  Modal,
   Radio,
   Row,
-  Select,
   Space,
   Statistic,
   Table,
@@ -42,6 +40,8 @@ import type {
   WorkersAnswer,
 } from '../contract.ts';
 import { FigureLabel } from '../figure-label.tsx';
+import { CodeSelect } from './filters.tsx';
+import { FormModal } from './forms.tsx';
 import {
   AreaName,
   BeijingDateTimePicker,
@@ -376,21 +376,23 @@ function Workers({
       title={`${t('forces.workers.title')} · ${t('forces.workers.total', { n: list.data?.total ?? 0 })}`}
       extra={
         <Space>
-          <Select
+          <CodeSelect
+            ns="forces.skill"
+            codes={SKILLS}
             allowClear
             placeholder={t('forces.workers.role')}
             style={{ width: 160 }}
             value={role}
             onChange={setRole}
-            options={SKILLS.map((s) => ({ value: s, label: t(`forces.skill.${s}`) }))}
           />
-          <Select
+          <CodeSelect
+            ns="forces.status"
+            codes={STATUSES}
             allowClear
             placeholder={t('forces.workers.status')}
             style={{ width: 120 }}
             value={status}
             onChange={setStatus}
-            options={STATUSES.map((s) => ({ value: s, label: t(`forces.status.${s}`) }))}
           />
         </Space>
       }
@@ -418,11 +420,12 @@ function Workers({
             title: t('forces.workers.status'),
             render: (_, w) =>
               plan ? (
-                <Select
+                <CodeSelect
+                  ns="forces.status"
+                  codes={STATUSES}
                   size="small"
                   value={w.status}
                   style={{ width: 110 }}
-                  options={STATUSES.map((s) => ({ value: s, label: t(`forces.status.${s}`) }))}
                   onChange={(s) =>
                     act(
                       () =>
@@ -592,10 +595,8 @@ function TestModal({
   const [form] = Form.useForm<{ result: 'negative' | 'positive'; taken_at?: Dayjs | null }>();
   // One key per form: a second press or a retry counts once.
   const [key] = useState(newKey);
-  const [busy, setBusy] = useState(false);
   const result = Form.useWatch('result', form);
   const submit = async (v: { result: 'negative' | 'positive'; taken_at?: Dayjs | null }) => {
-    setBusy(true);
     const out = await act(
       () =>
         api<LoopTestOutcome>('/api/forces/tests', {
@@ -614,39 +615,30 @@ function TestModal({
             ? t('forces.loops.positiveRecorded', { contacts: r.contacts, replacements: r.replacements })
             : t('forces.loops.recorded'),
     );
-    setBusy(false);
     if (out) onClose(true);
   };
   return (
-    <Modal
-      open
+    <FormModal
+      form={form}
+      onSubmit={submit}
       title={t('forces.loops.recordTitle', { name: maskName(worker.worker_name) })}
       onCancel={() => onClose(false)}
-      onOk={() => form.submit()}
       okText={t('forces.loops.record')}
-      confirmLoading={busy}
       destroyOnHidden
+      formProps={{ initialValues: { result: 'negative' }, className: 'loop-test-form' }}
     >
-      <Form
-        form={form}
-        layout="vertical"
-        onFinish={submit}
-        initialValues={{ result: 'negative' }}
-        className="loop-test-form"
-      >
-        <Form.Item name="result" label={t('forces.loops.record')}>
-          <Radio.Group
-            options={(['negative', 'positive'] as const).map((r) => ({
-              value: r,
-              label: t(`forces.loops.result.${r}`),
-            }))}
-          />
-        </Form.Item>
-        <Form.Item name="taken_at" label={t('forces.loops.takenAt')}>
-          <BeijingDateTimePicker noFuture placeholder={t('forces.loops.now')} />
-        </Form.Item>
-        {result === 'positive' && <Alert type="warning" showIcon message={t('forces.loops.positiveWarn')} />}
-      </Form>
-    </Modal>
+      <Form.Item name="result" label={t('forces.loops.record')}>
+        <Radio.Group
+          options={(['negative', 'positive'] as const).map((r) => ({
+            value: r,
+            label: t(`forces.loops.result.${r}`),
+          }))}
+        />
+      </Form.Item>
+      <Form.Item name="taken_at" label={t('forces.loops.takenAt')}>
+        <BeijingDateTimePicker noFuture placeholder={t('forces.loops.now')} />
+      </Form.Item>
+      {result === 'positive' && <Alert type="warning" showIcon message={t('forces.loops.positiveWarn')} />}
+    </FormModal>
   );
 }

@@ -10,7 +10,6 @@ import {
   Button,
   Card,
   Col,
-  DatePicker,
   Descriptions,
   Form,
   Input,
@@ -27,7 +26,7 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import dayjs, { type Dayjs } from 'dayjs';
+import type { Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
@@ -58,6 +57,7 @@ import { EChart } from '../EChart.tsx';
 import { FigureLabel } from '../figure-label.tsx';
 import { adviceLine, forecastAdvice } from '../forecast-advice.ts';
 import { reasonText } from '../reason-text.ts';
+import { AllOrCodeSelect, DayPicker } from './filters.tsx';
 import SitesView from './Sites.tsx';
 import {
   ACTIONS,
@@ -99,22 +99,6 @@ function stayWho(stay: Stay, t: (key: string, o: { id: number }) => string): str
   if (stay.person_name) return stay.person_name;
   const place = [stay.site, stay.room ?? stay.bed].filter(Boolean).join(' ');
   return place || t('command.personNo', { id: stay.person_id });
-}
-
-function DayPicker({ day, onDay }: { day: string; onDay: (d: string) => void }) {
-  const { t } = useTranslation();
-  return (
-    <Space>
-      <Typography.Text>{t('common.day')}</Typography.Text>
-      <DatePicker
-        size="small"
-        allowClear={false}
-        value={dayjs(day)}
-        disabledDate={(d) => d.format('YYYY-MM-DD') > beijingToday()}
-        onChange={(d) => d && onDay(d.format('YYYY-MM-DD'))}
-      />
-    </Space>
-  );
 }
 
 export default function IsolationPage({ me }: { me: Me }) {
@@ -889,16 +873,13 @@ function StaysView({ version, onDone }: { version: number; onDone: () => void })
         serverExport={`/api/isolation/stays/export${query({ status })}`}
         toolbar={
           <>
-            <Select
+            <AllOrCodeSelect
+              ns="stayStatus"
+              codes={['placed', 'arrived']}
               size="small"
               style={{ width: 140 }}
-              value={status ?? 'all'}
-              onChange={(v) => setStatus(v === 'all' ? undefined : v)}
-              options={[
-                { value: 'all', label: t('common.all') },
-                { value: 'placed', label: t('stayStatus.placed') },
-                { value: 'arrived', label: t('stayStatus.arrived') },
-              ]}
+              value={status}
+              onChange={setStatus}
             />
             <Select
               size="small"

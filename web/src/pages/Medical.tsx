@@ -33,17 +33,16 @@ import type {
   DashboardKpis,
   EmergencyClockAnswer,
   Hospital as HospitalItem,
-  KeysetPage,
   Me,
   MedicalRequestFiled,
   MedicalStepAnswer,
-  Person,
-  PersonsAnswer,
   MedicalRefusal as Refusal,
   MedicalRequest as RequestItem,
   MedicalVehicle as Vehicle,
 } from '../contract.ts';
 import { type FigureKey, FigureLabel } from '../figure-label.tsx';
+import { CodeSelect, useCursorList } from './filters.tsx';
+import { PersonSearch, RequiredItem, type RequiredProps } from './forms.tsx';
 import {
   ACTIONS,
   AreaName,
@@ -51,16 +50,13 @@ import {
   byString,
   type Column,
   ConfirmButton,
-  cursorPaging,
   DataTable,
   ErrorAlert,
   PersonName,
   personColumn,
   useAction,
   useApi,
-  useFirstPageTotal,
   useFormat,
-  useKeyset,
   usePermissions,
   useVersion,
 } from './shared.tsx';
@@ -72,6 +68,8 @@ const COLOUR_TAG: Record<string, string> = { red: 'red', yellow: 'gold', green: 
 const URGENCY_TAG: Record<string, string> = { emergency: 'red', urgent: 'orange', routine: 'default' };
 /** Rows of a list page (keyset pages: the whole list through the pages and the export). */
 const PAGE = 50;
+
+const Required = (p: RequiredProps) => <RequiredItem message="medical.form.required" {...p} />;
 
 const FIGURES: [string, FigureKey][] = [
   ['medical_requests_today', 'medical_requests'],
@@ -376,20 +374,9 @@ function RequestList({
   const [status, setStatus] = useState<string | undefined>();
   const [urgency, setUrgency] = useState<string | undefined>();
   const [open, setOpen] = useState(false);
-  const keys = useKeyset();
   const filters = { status, urgency, open: open ? 'true' : undefined };
-  const list = useApi<KeysetPage<RequestItem>>(
-    `/api/medical/requests${query({ ...filters, limit: PAGE, after: keys.after })}`,
-    version,
-  );
-  const total = useFirstPageTotal(list.data);
-  // Another filter is another list: back to its first page.
-  const filter =
-    <V,>(set: (v: V) => void) =>
-    (v: V) => {
-      set(v);
-      keys.reset();
-    };
+  const paged = useCursorList<RequestItem>('/api/medical/requests', filters, version, PAGE);
+  const { total, refilter } = paged;
   const columns: Column<RequestItem>[] = [
     {
       key: 'person',
@@ -452,39 +439,32 @@ function RequestList({
       style={{ marginBottom: 16 }}
     >
       <DataTable<RequestItem>
-        rows={list.data?.items ?? []}
+        {...paged.table}
         columns={columns}
         rowKey="id"
-        loading={list.loading}
-        error={list.error}
         exportName={t('medical.list.title')}
-        total={total}
-        serverExport={`/api/medical/requests/export${query(filters)}`}
-        serverPaging={cursorPaging(keys, list.data?.next_after)}
         toolbar={
           <>
-            <Select
+            <CodeSelect
+              ns="medical.status"
               size="small"
               allowClear
               style={{ width: 120 }}
               placeholder={t('medical.list.status')}
               value={status}
-              onChange={filter(setStatus)}
-              options={Object.keys(t('medical.status', { returnObjects: true }) as object).map((s) => ({
-                value: s,
-                label: t(`medical.status.${s}`),
-              }))}
+              onChange={refilter(setStatus)}
             />
-            <Select
+            <CodeSelect
+              ns="medical.urgency"
+              codes={URGENCIES}
               size="small"
               allowClear
               style={{ width: 110 }}
               placeholder={t('medical.list.urgency')}
               value={urgency}
-              onChange={filter(setUrgency)}
-              options={URGENCIES.map((u) => ({ value: u, label: t(`medical.urgency.${u}`) }))}
+              onChange={refilter(setUrgency)}
             />
-            <Checkbox checked={open} onChange={(e) => filter(setOpen)(e.target.checked)}>
+            <Checkbox checked={open} onChange={(e) => refilter(setOpen)(e.target.checked)}>
               {t('medical.list.openOnly')}
             </Checkbox>
           </>
@@ -520,21 +500,8 @@ function NewRequest({ me, after }: { me: Me; after: () => void }) {
   const act = useAction();
   const [form] = Form.useForm();
   const [area, setArea] = useState<string | undefined>();
-  const [options, setOptions] = useState<Person[]>([]);
-  const [searching, setSearching] = useState(false);
   // One key per request being filled in: a retried submission is the same request, counted once.
   const [key, setKey] = useState(() => crypto.randomUUID());
-  const search = (q: string) => {
-    if (q.trim().length < 1) return;
-    setSearching(true);
-    api<PersonsAnswer>(`/api/persons${query({ q: q.trim(), area, limit: 20 })}`)
-      .then(
-        (r) => setOptions(r.items),
-        () => setOptions([]),
-      )
-      .finally(() => setSearching(false));
-  };
-  const required = (what: string) => [{ required: true, message: t('medical.form.required', { what }) }];
   return (
     <Card size="small" title={t('medical.form.title')} style={{ marginBottom: 16 }}>
       <Form
@@ -573,53 +540,23 @@ function NewRequest({ me, after }: { me: Me; after: () => void }) {
         <Form.Item label={t('medical.form.area')}>
           <AreaPicker root={me.jurisdiction} value={area} onChange={setArea} allowClear />
         </Form.Item>
-        <Form.Item
-          name="person_id"
-          label={t('medical.form.person')}
-          rules={required(t('medical.form.person'))}
-        >
-          <Select
-            showSearch
+        <Required name="person_id" label={t('medical.form.person')}>
+          <PersonSearch
+            area={area}
             className="medical-person"
             placeholder={t('medical.form.personPlaceholder')}
-            filterOption={false}
-            onSearch={search}
-            loading={searching}
-            notFoundContent={null}
-            options={options.map((p) => ({
-              value: p.id,
-              label: `${p.name}（${p.id_number}）`,
-            }))}
           />
-        </Form.Item>
+        </Required>
         <Space wrap>
-          <Form.Item
-            name="service"
-            label={t('medical.form.service')}
-            rules={required(t('medical.form.service'))}
-          >
-            <Select
-              style={{ width: 150 }}
-              options={SERVICES.map((s) => ({ value: s, label: t(`medical.service.${s}`) }))}
-            />
-          </Form.Item>
-          <Form.Item
-            name="urgency"
-            label={t('medical.form.urgency')}
-            rules={required(t('medical.form.urgency'))}
-          >
-            <Select
-              style={{ width: 110 }}
-              options={URGENCIES.map((u) => ({ value: u, label: t(`medical.urgency.${u}`) }))}
-            />
-          </Form.Item>
-          <Form.Item
-            name="contact_phone"
-            label={t('medical.form.phone')}
-            rules={required(t('medical.form.phone'))}
-          >
+          <Required name="service" label={t('medical.form.service')}>
+            <CodeSelect ns="medical.service" codes={SERVICES} style={{ width: 150 }} />
+          </Required>
+          <Required name="urgency" label={t('medical.form.urgency')}>
+            <CodeSelect ns="medical.urgency" codes={URGENCIES} style={{ width: 110 }} />
+          </Required>
+          <Required name="contact_phone" label={t('medical.form.phone')}>
             <Input style={{ width: 180 }} className="medical-phone" maxLength={40} />
-          </Form.Item>
+          </Required>
         </Space>
         <Form.Item name="note" label={t('medical.form.note')}>
           <Input.TextArea rows={2} maxLength={500} />
@@ -630,6 +567,35 @@ function NewRequest({ me, after }: { me: Me; after: () => void }) {
       </Form>
     </Card>
   );
+}
+
+/** A hospital's colour: the colour of the patients it takes. */
+function ColourField() {
+  const { t } = useTranslation();
+  return (
+    <Form.Item name="code_colour" label={t('medical.hospitals.colour')}>
+      <CodeSelect ns="medical.hospitalColour" codes={['red', 'yellow', 'green']} />
+    </Form.Item>
+  );
+}
+
+/** A hospital's capacity per service today, one field a service. */
+function CapacityFields() {
+  const { t } = useTranslation();
+  return SERVICES.map((s) => (
+    <Form.Item
+      key={s}
+      name={s}
+      label={t('medical.hospitals.capacity', { service: t(`medical.service.${s}`) })}
+    >
+      <InputNumber min={0} max={100000} />
+    </Form.Item>
+  ));
+}
+
+/** The capacities entered, for the services given one. */
+function capacities(v: Record<string, unknown>) {
+  return Object.fromEntries(SERVICES.filter((s) => typeof v[s] === 'number').map((s) => [s, v[s] as number]));
 }
 
 function Hospitals({
@@ -735,9 +701,7 @@ function Hospitals({
         onCancel={() => setEditing(null)}
         onOk={async () => {
           const v = await form.validateFields();
-          const services = Object.fromEntries(
-            SERVICES.filter((s) => typeof v[s] === 'number').map((s) => [s, v[s] as number]),
-          );
+          const services = capacities(v);
           await act(
             () =>
               api(`/api/medical/hospitals/${editing?.id}`, {
@@ -751,26 +715,11 @@ function Hospitals({
         }}
       >
         <Form form={form} layout="vertical">
-          <Form.Item name="code_colour" label={t('medical.hospitals.colour')}>
-            <Select
-              options={['red', 'yellow', 'green'].map((c) => ({
-                value: c,
-                label: t(`medical.hospitalColour.${c}`),
-              }))}
-            />
-          </Form.Item>
+          <ColourField />
           <Form.Item name="active" valuePropName="checked">
             <Checkbox>{t('medical.hospitals.active')}</Checkbox>
           </Form.Item>
-          {SERVICES.map((s) => (
-            <Form.Item
-              key={s}
-              name={s}
-              label={t('medical.hospitals.capacity', { service: t(`medical.service.${s}`) })}
-            >
-              <InputNumber min={0} max={100000} />
-            </Form.Item>
-          ))}
+          <CapacityFields />
         </Form>
       </Modal>
       <Modal
@@ -781,9 +730,7 @@ function Hospitals({
         onCancel={() => setAdding(false)}
         onOk={async () => {
           const v = await addForm.validateFields();
-          const services = Object.fromEntries(
-            SERVICES.filter((s) => typeof v[s] === 'number').map((s) => [s, v[s] as number]),
-          );
+          const services = capacities(v);
           const ok = await act(
             () =>
               api('/api/medical/hospitals', {
@@ -815,23 +762,8 @@ function Hospitals({
           <Form.Item name="address" label={t('medical.hospitals.address')}>
             <Input maxLength={200} />
           </Form.Item>
-          <Form.Item name="code_colour" label={t('medical.hospitals.colour')}>
-            <Select
-              options={['red', 'yellow', 'green'].map((c) => ({
-                value: c,
-                label: t(`medical.hospitalColour.${c}`),
-              }))}
-            />
-          </Form.Item>
-          {SERVICES.map((s) => (
-            <Form.Item
-              key={s}
-              name={s}
-              label={t('medical.hospitals.capacity', { service: t(`medical.service.${s}`) })}
-            >
-              <InputNumber min={0} max={100000} />
-            </Form.Item>
-          ))}
+          <ColourField />
+          <CapacityFields />
         </Form>
       </Modal>
     </Card>
@@ -841,12 +773,7 @@ function Hospitals({
 function Refusals({ version }: { version: number }) {
   const { t } = useTranslation();
   const fmt = useFormat();
-  const keys = useKeyset();
-  const list = useApi<KeysetPage<Refusal>>(
-    `/api/medical/refusals${query({ limit: PAGE, after: keys.after })}`,
-    version,
-  );
-  const total = useFirstPageTotal(list.data);
+  const paged = useCursorList<Refusal>('/api/medical/refusals', {}, version, PAGE);
   const columns: Column<Refusal>[] = [
     {
       key: 'at',
@@ -866,19 +793,14 @@ function Refusals({ version }: { version: number }) {
   ];
   return (
     <Card size="small" title={t('medical.refusals.title')}>
-      {total === 0 && keys.page === 0 && !list.error ? (
+      {paged.total === 0 && paged.keys.page === 0 && !paged.list.error ? (
         <Empty description={t('medical.refusals.none')} />
       ) : (
         <DataTable<Refusal>
-          rows={list.data?.items ?? []}
+          {...paged.table}
           columns={columns}
           rowKey="id"
-          loading={list.loading}
-          error={list.error}
           exportName={t('medical.refusals.title')}
-          total={total}
-          serverExport="/api/medical/refusals/export"
-          serverPaging={cursorPaging(keys, list.data?.next_after)}
         />
       )}
     </Card>

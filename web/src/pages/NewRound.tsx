@@ -22,7 +22,7 @@ import { useTranslation } from 'react-i18next';
 import { type Area, api, type Me } from '../api.ts';
 import { areaName, useAreaNamesVersion } from '../area-names.ts';
 import { beijingPickerValue, pickerInstant } from '../beijing-time.ts';
-import type { CreatedRound, RoundPlan } from '../contract.ts';
+import type { AreaDetail, CreatedRound, RoundPlan } from '../contract.ts';
 import {
   BeijingDateTimePicker,
   ConfirmButton,
@@ -75,7 +75,7 @@ export function NewRound({ me, onStarted }: { me: Me; onStarted: (roundId: numbe
     const root = me.jurisdiction;
     const first = root
       ? Promise.all([
-          api<Area>(`/api/areas/${root}`),
+          api<AreaDetail>(`/api/areas/${root}`),
           api<{ items: Area[] }>(`/api/areas?parent=${root}`),
         ]).then(([self, kids]) => [
           // The whole jurisdiction first, then its children beside it, so they show at once.

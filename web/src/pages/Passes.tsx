@@ -19,7 +19,6 @@ import {
   QRCode,
   Radio,
   Row,
-  Select,
   Space,
   Switch,
   Table,
@@ -33,6 +32,8 @@ import { AreaPicker } from '../AreaPicker.tsx';
 import { api, type Me, query } from '../api.ts';
 import { pickerInstant } from '../beijing-time.ts';
 import type { Checkpoint, IssuedPass, Pass, PassDetail, PassesAnswer, Suspect } from '../contract.ts';
+import { CodeSelect } from './filters.tsx';
+import { FormModal, RequiredItem, type RequiredProps, useBusy } from './forms.tsx';
 import {
   AreaName,
   BeijingDateTimePicker,
@@ -64,6 +65,8 @@ const VERDICT_COLOURS: Record<string, string> = {
 export type PassItem = Pass;
 type CheckItem = PassDetail['check_list'][number];
 
+const Required = (p: RequiredProps) => <RequiredItem message="passes.form.required" whitespace {...p} />;
+
 interface IssueValues {
   kind: string;
   holder_type: 'vehicle' | 'person';
@@ -83,40 +86,37 @@ function IssueForm({ me, onIssued }: { me: Me; onIssued: (id: number) => void })
   const act = useAction();
   const [form] = Form.useForm<IssueValues>();
   const holderType = Form.useWatch('holder_type', form);
-  const [busy, setBusy] = useState(false);
+  const [busy, busyWhile] = useBusy();
   const submit = async (v: IssueValues) => {
     const from = v.starts_at ? new Date(pickerInstant(v.starts_at)) : new Date();
     const to = new Date(from.getTime() + v.days * 86_400_000);
-    setBusy(true);
-    const out = await act(
-      () =>
-        api<IssuedPass>('/api/passes', {
-          method: 'POST',
-          body: {
-            kind: v.kind,
-            holder_type: v.holder_type,
-            holder_name: v.holder_name,
-            ...(v.holder_type === 'vehicle' ? { plate: v.plate } : {}),
-            ...(v.id_number?.trim() ? { id_number: v.id_number } : {}),
-            organisation: v.organisation,
-            purpose: v.purpose,
-            valid_from: from.toISOString(),
-            valid_to: to.toISOString(),
-            areas: v.areas,
-            route: v.route,
-          },
-        }),
-      (p) => t('passes.form.issued', { id: p.id }),
+    const out = await busyWhile(() =>
+      act(
+        () =>
+          api<IssuedPass>('/api/passes', {
+            method: 'POST',
+            body: {
+              kind: v.kind,
+              holder_type: v.holder_type,
+              holder_name: v.holder_name,
+              ...(v.holder_type === 'vehicle' ? { plate: v.plate } : {}),
+              ...(v.id_number?.trim() ? { id_number: v.id_number } : {}),
+              organisation: v.organisation,
+              purpose: v.purpose,
+              valid_from: from.toISOString(),
+              valid_to: to.toISOString(),
+              areas: v.areas,
+              route: v.route,
+            },
+          }),
+        (p) => t('passes.form.issued', { id: p.id }),
+      ),
     );
-    setBusy(false);
     if (out) {
       form.resetFields(['holder_name', 'plate', 'id_number']);
       onIssued(out.id);
     }
   };
-  const required = (what: string) => [
-    { required: true, whitespace: true, message: t('passes.form.required', { what }) },
-  ];
   return (
     <Form
       form={form}
@@ -128,7 +128,7 @@ function IssueForm({ me, onIssued }: { me: Me; onIssued: (id: number) => void })
       <Row gutter={12}>
         <Col xs={24} md={8}>
           <Form.Item name="kind" label={t('passes.form.kind')}>
-            <Select options={KINDS.map((k) => ({ value: k, label: t(`passes.kind.${k}`) }))} />
+            <CodeSelect ns="passes.kind" codes={KINDS} />
           </Form.Item>
         </Col>
         <Col xs={24} md={8}>
@@ -144,46 +144,39 @@ function IssueForm({ me, onIssued }: { me: Me; onIssued: (id: number) => void })
         </Col>
         <Col xs={24} md={8}>
           {holderType !== 'person' && (
-            <Form.Item name="plate" label={t('passes.form.plate')} rules={required(t('passes.form.plate'))}>
+            <Required name="plate" label={t('passes.form.plate')}>
               <Input placeholder={t('passes.form.platePlaceholder')} maxLength={20} />
-            </Form.Item>
+            </Required>
           )}
         </Col>
         <Col xs={24} md={8}>
-          <Form.Item
+          <Required
             name="holder_name"
             label={holderType === 'person' ? t('passes.form.holderName') : t('passes.form.holderNameVehicle')}
-            rules={required(t('passes.form.holderName'))}
+            what={t('passes.form.holderName')}
           >
             <Input maxLength={50} />
-          </Form.Item>
+          </Required>
         </Col>
         <Col xs={24} md={8}>
-          <Form.Item
+          <Required
             name="id_number"
             label={holderType === 'person' ? t('passes.form.idNumber') : t('passes.form.idNumberOptional')}
-            rules={holderType === 'person' ? required(t('passes.form.idNumber')) : []}
+            what={t('passes.form.idNumber')}
+            required={holderType === 'person'}
           >
             <Input maxLength={40} autoComplete="off" />
-          </Form.Item>
+          </Required>
         </Col>
         <Col xs={24} md={8}>
-          <Form.Item
-            name="organisation"
-            label={t('passes.form.organisation')}
-            rules={required(t('passes.form.organisation'))}
-          >
+          <Required name="organisation" label={t('passes.form.organisation')}>
             <Input maxLength={100} />
-          </Form.Item>
+          </Required>
         </Col>
         <Col xs={24} md={16}>
-          <Form.Item
-            name="purpose"
-            label={t('passes.form.purpose')}
-            rules={required(t('passes.form.purpose'))}
-          >
+          <Required name="purpose" label={t('passes.form.purpose')}>
             <Input maxLength={200} />
-          </Form.Item>
+          </Required>
         </Col>
         <Col xs={12} md={4}>
           <Form.Item name="starts_at" label={t('passes.form.startsAt')}>
@@ -387,39 +380,31 @@ function RevokeModal({ pass, onClose, onDone }: { pass: PassItem; onClose: () =>
   const { t } = useTranslation();
   const act = useAction();
   const [form] = Form.useForm<{ reason: string }>();
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const v = await form.validateFields().catch(() => null);
-    if (!v) return;
-    setBusy(true);
+  const submit = async (v: { reason: string }) => {
     const out = await act(
       () => api(`/api/passes/${pass.id}/revoke`, { method: 'POST', body: { reason: v.reason } }),
       () => t('passes.revoke.done', { id: pass.id }),
       onDone,
     );
-    setBusy(false);
     if (out) onClose();
   };
   return (
-    <Modal
-      open
+    <FormModal
+      form={form}
+      onSubmit={submit}
       title={t('passes.revoke.title', { id: pass.id })}
       onCancel={onClose}
-      onOk={submit}
       okText={t('passes.revoke.ok')}
-      cancelText={t('action.cancel')}
-      okButtonProps={{ danger: true, loading: busy }}
+      okButtonProps={{ danger: true }}
     >
-      <Form form={form} layout="vertical">
-        <Form.Item
-          name="reason"
-          label={t('passes.revoke.reason')}
-          rules={[{ required: true, whitespace: true, min: 2, message: t('passes.revoke.reasonRule') }]}
-        >
-          <Input.TextArea rows={3} maxLength={500} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Form.Item
+        name="reason"
+        label={t('passes.revoke.reason')}
+        rules={[{ required: true, whitespace: true, min: 2, message: t('passes.revoke.reasonRule') }]}
+      >
+        <Input.TextArea rows={3} maxLength={500} />
+      </Form.Item>
+    </FormModal>
   );
 }
 
@@ -513,21 +498,23 @@ function PassList({
       extra={list.data ? t('passes.list.total', { n: list.data.total }) : null}
     >
       <Space wrap style={{ marginBottom: 12 }}>
-        <Select
+        <CodeSelect
+          ns="passes.status"
+          codes={STATUSES}
           allowClear
           placeholder={t('passes.list.anyStatus')}
           style={{ width: 130 }}
           value={status}
           onChange={setStatus}
-          options={STATUSES.map((s) => ({ value: s, label: t(`passes.status.${s}`) }))}
         />
-        <Select
+        <CodeSelect
+          ns="passes.kind"
+          codes={KINDS}
           allowClear
           placeholder={t('passes.list.anyKind')}
           style={{ width: 130 }}
           value={kind}
           onChange={setKind}
-          options={KINDS.map((k) => ({ value: k, label: t(`passes.kind.${k}`) }))}
         />
         <Input.Search
           allowClear

@@ -17,7 +17,6 @@ import {
   Modal,
   Radio,
   Row,
-  Select,
   Space,
   Statistic,
   Table,
@@ -28,16 +27,13 @@ import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../AreaPicker.tsx';
-import { api, query } from '../api.ts';
+import { api } from '../api.ts';
 import { pickerInstant } from '../beijing-time.ts';
 import type {
   SupplyDelivery as Delivery,
   DeliveryConfirmed,
   Depot,
-  KeysetPage,
   Me,
-  Person,
-  PersonsAnswer,
   SupplyPlan as Plan,
   SupplyProposal as Proposal,
   SupplyRequest as RequestItem,
@@ -46,6 +42,8 @@ import type {
   SupplyRequestFiled,
 } from '../contract.ts';
 import { type FigureKey, FigureLabel } from '../figure-label.tsx';
+import { CodeSelect, useCursorList } from './filters.tsx';
+import { PersonSearch, RequiredItem, type RequiredProps } from './forms.tsx';
 import {
   ACTIONS,
   AreaName,
@@ -55,14 +53,11 @@ import {
   byString,
   type Column,
   ConfirmButton,
-  cursorPaging,
   DataTable,
   ErrorAlert,
   useAction,
   useApi,
-  useFirstPageTotal,
   useFormat,
-  useKeyset,
   usePermissions,
   useVersion,
 } from './shared.tsx';
@@ -76,6 +71,7 @@ const FIGURES: [keyof Summary['figures'], FigureKey][] = [
 ];
 /** Rows of a list page (keyset pages: the whole list through the pages and the export). */
 const PAGE = 50;
+const Required = (p: RequiredProps) => <RequiredItem message="supplies.form.required" {...p} />;
 
 const STATUS_TAG: Record<string, string> = {
   open: 'default',
@@ -217,15 +213,9 @@ function HandButton({ r, after }: { r: RequestItem; after: () => void }) {
         }}
       >
         <Form form={form} layout="vertical" initialValues={{ worker_kind: 'volunteer' }}>
-          <Form.Item
-            name="worker"
-            label={t('supplies.hand.worker')}
-            rules={[
-              { required: true, message: t('supplies.form.required', { what: t('supplies.hand.worker') }) },
-            ]}
-          >
+          <Required name="worker" label={t('supplies.hand.worker')}>
             <Input className="supplies-hand-worker" maxLength={50} />
-          </Form.Item>
+          </Required>
           <Form.Item name="worker_kind" label={t('supplies.hand.kind')}>
             <Radio.Group
               options={(['community_worker', 'volunteer'] as const).map((k) => ({
@@ -255,20 +245,9 @@ function RequestList({
   const [status, setStatus] = useState<string | undefined>();
   const [late, setLate] = useState(false);
   const [open, setOpen] = useState(false);
-  const keys = useKeyset();
   const filters = { status, late: late ? 'true' : undefined, open: open ? 'true' : undefined };
-  const list = useApi<KeysetPage<RequestItem>>(
-    `/api/supplies/requests${query({ ...filters, limit: PAGE, after: keys.after })}`,
-    version,
-  );
-  const total = useFirstPageTotal(list.data);
-  // Another filter is another list: back to its first page.
-  const filter =
-    <V,>(set: (v: V) => void) =>
-    (v: V) => {
-      set(v);
-      keys.reset();
-    };
+  const paged = useCursorList<RequestItem>('/api/supplies/requests', filters, version, PAGE);
+  const { total, refilter } = paged;
   const columns: Column<RequestItem>[] = [
     {
       key: 'requester',
@@ -355,37 +334,29 @@ function RequestList({
       className="supplies-requests"
     >
       <DataTable<RequestItem>
-        rows={list.data?.items ?? []}
+        {...paged.table}
         columns={columns}
         rowKey="id"
-        loading={list.loading}
-        error={list.error}
         exportName={t('supplies.list.title')}
-        total={total}
-        serverExport={`/api/supplies/requests/export${query(filters)}`}
-        serverPaging={cursorPaging(keys, list.data?.next_after)}
         toolbar={
           <>
-            <Select
+            <CodeSelect
+              ns="supplies.status"
               size="small"
               allowClear
               style={{ width: 140 }}
               placeholder={t('supplies.list.status')}
               value={status}
-              onChange={filter(setStatus)}
-              options={Object.keys(t('supplies.status', { returnObjects: true }) as object).map((s) => ({
-                value: s,
-                label: t(`supplies.status.${s}`),
-              }))}
+              onChange={refilter(setStatus)}
             />
             <Checkbox
               checked={late}
-              onChange={(e) => filter(setLate)(e.target.checked)}
+              onChange={(e) => refilter(setLate)(e.target.checked)}
               className="supplies-late-only"
             >
               {t('supplies.list.lateOnly')}
             </Checkbox>
-            <Checkbox checked={open} onChange={(e) => filter(setOpen)(e.target.checked)}>
+            <Checkbox checked={open} onChange={(e) => refilter(setOpen)(e.target.checked)}>
               {t('supplies.list.openOnly')}
             </Checkbox>
           </>
@@ -430,22 +401,9 @@ function NewRequest({ me, after }: { me: Me; after: () => void }) {
   const [form] = Form.useForm();
   const [who, setWho] = useState<'household' | 'community'>('household');
   const [area, setArea] = useState<string | undefined>();
-  const [options, setOptions] = useState<Person[]>([]);
-  const [searching, setSearching] = useState(false);
   const [missing, setMissing] = useState(false);
   // One key per request being filled in: a retried submission is the same request, counted once.
   const [key, setKey] = useState(() => crypto.randomUUID());
-  const search = (q: string) => {
-    if (q.trim().length < 1) return;
-    setSearching(true);
-    api<PersonsAnswer>(`/api/persons${query({ q: q.trim(), area, limit: 20 })}`)
-      .then(
-        (r) => setOptions(r.items),
-        () => setOptions([]),
-      )
-      .finally(() => setSearching(false));
-  };
-  const required = (what: string) => [{ required: true, message: t('supplies.form.required', { what }) }];
   return (
     <Card size="small" title={t('supplies.form.title')} style={{ marginBottom: 16 }}>
       <Form
@@ -507,40 +465,21 @@ function NewRequest({ me, after }: { me: Me; after: () => void }) {
             <Form.Item label={t('supplies.form.area')}>
               <AreaPicker root={me.jurisdiction} value={area} onChange={setArea} allowClear />
             </Form.Item>
-            <Form.Item
-              name="person_id"
-              label={t('supplies.form.person')}
-              rules={required(t('supplies.form.person'))}
-            >
-              <Select
-                showSearch
+            <Required name="person_id" label={t('supplies.form.person')}>
+              <PersonSearch
+                area={area}
                 className="supplies-person"
                 placeholder={t('supplies.form.personPlaceholder')}
-                filterOption={false}
-                onSearch={search}
-                loading={searching}
-                notFoundContent={null}
-                options={options.map((p) => ({ value: p.id, label: `${p.name}（${p.id_number}）` }))}
               />
-            </Form.Item>
+            </Required>
           </>
         ) : (
-          <Form.Item
-            name="area_code"
-            label={t('supplies.form.compound')}
-            rules={required(t('supplies.form.compound'))}
-          >
+          <Required name="area_code" label={t('supplies.form.compound')}>
             <AreaPicker root={me.jurisdiction} />
-          </Form.Item>
+          </Required>
         )}
         <Form.Item name="urgency" label={t('supplies.form.urgency')} extra={t('supplies.form.urgentHint')}>
-          <Select
-            style={{ width: 120 }}
-            options={(['normal', 'urgent'] as const).map((u) => ({
-              value: u,
-              label: t(`supplies.urgency.${u}`),
-            }))}
-          />
+          <CodeSelect ns="supplies.urgency" codes={['normal', 'urgent']} style={{ width: 120 }} />
         </Form.Item>
         <Typography.Text strong>{t('supplies.form.items')}</Typography.Text>
         {missing && (
@@ -680,12 +619,7 @@ function Deliveries({
   const fmt = useFormat();
   const act = useAction();
   const [driver, setDriver] = useState('');
-  const keys = useKeyset();
-  const list = useApi<KeysetPage<Delivery>>(
-    `/api/supplies/deliveries${query({ limit: PAGE, after: keys.after })}`,
-    version,
-  );
-  const total = useFirstPageTotal(list.data);
+  const paged = useCursorList<Delivery>('/api/supplies/deliveries', {}, version, PAGE);
   const step = (d: Delivery, path: 'dispatched' | 'at-gate', label: string) =>
     act(
       () =>
@@ -783,20 +717,15 @@ function Deliveries({
         )
       }
     >
-      {total === 0 && keys.page === 0 && !list.error ? (
+      {paged.total === 0 && paged.keys.page === 0 && !paged.list.error ? (
         <Empty description={t('supplies.deliveries.none')} />
       ) : (
         <div className="supplies-deliveries">
           <DataTable<Delivery>
-            rows={list.data?.items ?? []}
+            {...paged.table}
             columns={columns}
             rowKey="id"
-            loading={list.loading}
-            error={list.error}
             exportName={t('supplies.deliveries.title')}
-            total={total}
-            serverExport="/api/supplies/deliveries/export"
-            serverPaging={cursorPaging(keys, list.data?.next_after)}
           />
         </div>
       )}

@@ -23,10 +23,11 @@ import {
 } from 'antd';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type Area, api, type Me, query } from '../api.ts';
+import { api, type Me, query } from '../api.ts';
 import { areaFullName, areaName } from '../area-names.ts';
 import type {
   AreaCoverage,
+  AreaDetail,
   ClosedRound,
   Coverage,
   Household,
@@ -328,7 +329,7 @@ function CoverageView({
   ]);
   const parent = trail[trail.length - 1] as { code: string; name: string };
   const cov = useApi<Coverage>(`/api/testing/rounds/${round.id}/coverage${query({ area: parent.code })}`);
-  const rootName = useApi<Area>(`/api/areas/${trail[0]?.code}`);
+  const rootName = useApi<AreaDetail>(`/api/areas/${trail[0]?.code}`);
   const rows = cov.data?.items ?? [];
 
   // The API lists every child area; those outside the round's areas are marked and left out of the totals.

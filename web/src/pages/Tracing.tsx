@@ -13,7 +13,6 @@ import {
   Form,
   Input,
   InputNumber,
-  Modal,
   Select,
   Space,
   Table,
@@ -46,6 +45,8 @@ import type {
 } from '../contract.ts';
 import { EChart } from '../EChart.tsx';
 import { personName } from '../person-names.ts';
+import { CodeSelect } from './filters.tsx';
+import { FormModal } from './forms.tsx';
 import {
   ACTIONS,
   areaColumn,
@@ -637,21 +638,23 @@ function ChainsView({ version }: { version: number }) {
   );
 }
 
+interface ClassifyValues {
+  severity: string;
+  onset_date?: Dayjs | null;
+  outcome?: string | null;
+}
+
 /** Severity, onset date and outcome of a case; a new onset date sends the case back to tracing. */
 function ClassifyForm({ c, onClose, onDone }: { c: CaseRow; onClose: () => void; onDone: () => void }) {
   const { t } = useTranslation();
   const act = useAction();
-  const [form] = Form.useForm<{ severity: string; onset_date?: Dayjs | null; outcome?: string | null }>();
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const v = await form.validateFields().catch(() => null);
-    if (!v) return;
+  const [form] = Form.useForm<ClassifyValues>();
+  const submit = async (v: ClassifyValues) => {
     const body = {
       severity: v.severity,
       ...(v.onset_date ? { onset_date: v.onset_date.format('YYYY-MM-DD') } : {}),
       ...(v.outcome ? { outcome: v.outcome } : {}),
     };
-    setBusy(true);
     const out = await act(
       () => api<ClassifiedCase>(`/api/tracing/cases/${c.id}/classify`, { method: 'POST', body }),
       (r) =>
@@ -660,44 +663,34 @@ function ClassifyForm({ c, onClose, onDone }: { c: CaseRow; onClose: () => void;
           : t('tracing.classified', { no: r.case_no, severity: t(`severity.${r.severity}`) }),
       onDone,
     );
-    setBusy(false);
     if (out) onClose();
   };
   return (
-    <Modal
-      open
+    <FormModal
+      form={form}
+      onSubmit={submit}
       title={t('tracing.classifyTitle', { no: c.case_no })}
       okText={t('tracing.classifyOk')}
-      cancelText={t('action.cancel')}
-      onOk={submit}
-      confirmLoading={busy}
       onCancel={onClose}
-    >
-      <Typography.Paragraph type="secondary">{t('tracing.classifyNote')}</Typography.Paragraph>
-      <Form
-        form={form}
-        layout="vertical"
-        initialValues={{
+      intro={<Typography.Paragraph type="secondary">{t('tracing.classifyNote')}</Typography.Paragraph>}
+      formProps={{
+        initialValues: {
           severity: c.severity,
           onset_date: c.onset_date ? dayjs(c.onset_date) : null,
           outcome: c.outcome,
-        }}
-      >
-        <Form.Item label={t('tracing.severity')} name="severity" rules={[{ required: true }]}>
-          <Select options={SEVERITIES.map((v) => ({ value: v, label: t(`severity.${v}`) }))} />
-        </Form.Item>
-        <Form.Item label={t('tracing.onset')} name="onset_date" extra={t('tracing.onsetNote')}>
-          <DatePicker disabledDate={(d) => d.isAfter(beijingTodayValue(), 'day')} />
-        </Form.Item>
-        <Form.Item label={t('tracing.outcome')} name="outcome">
-          <Select
-            allowClear
-            disabled={c.outcome !== null}
-            options={OUTCOMES.map((v) => ({ value: v, label: t(`outcome.${v}`) }))}
-          />
-        </Form.Item>
-      </Form>
-    </Modal>
+        },
+      }}
+    >
+      <Form.Item label={t('tracing.severity')} name="severity" rules={[{ required: true }]}>
+        <CodeSelect ns="severity" codes={SEVERITIES} />
+      </Form.Item>
+      <Form.Item label={t('tracing.onset')} name="onset_date" extra={t('tracing.onsetNote')}>
+        <DatePicker disabledDate={(d) => d.isAfter(beijingTodayValue(), 'day')} />
+      </Form.Item>
+      <Form.Item label={t('tracing.outcome')} name="outcome">
+        <CodeSelect ns="outcome" codes={OUTCOMES} allowClear disabled={c.outcome !== null} />
+      </Form.Item>
+    </FormModal>
   );
 }
 
@@ -815,7 +808,6 @@ function RulesForm({
   const { t } = useTranslation();
   const act = useAction();
   const [form] = Form.useForm<RulesFormValues>();
-  const [busy, setBusy] = useState(false);
   const initial: Omit<RulesFormValues, 'reason'> = {
     lookbackDays: current.lookbackDays,
     venueWindowMinutes: current.venueWindowMinutes,
@@ -830,9 +822,7 @@ function RulesForm({
       }),
     ) as RulesFormValues['kinds'],
   };
-  const submit = async () => {
-    const v = await form.validateFields().catch(() => null);
-    if (!v) return;
+  const submit = async (v: RulesFormValues) => {
     const venueKinds: Partial<Record<VenueKind, VenueRule>> = {};
     for (const k of VENUE_KINDS) {
       const r = v.kinds[k];
@@ -848,91 +838,88 @@ function RulesForm({
       colocationLevel: v.colocationLevel,
       floorsAround: v.floorsAround,
     };
-    setBusy(true);
     const out = await act(
       () =>
         api<RulesVersion>('/api/tracing/rules', { method: 'PUT', body: { rules, reason: v.reason.trim() } }),
       (r) => t('tracing.rulesSaved', { id: r.id ?? '—' }),
       onDone,
     );
-    setBusy(false);
     if (out) onClose();
   };
   const levelOptions = (levels: readonly string[]) =>
     levels.map((l) => ({ value: l, label: t(`level.${l}`) }));
   return (
-    <Modal
-      open
+    <FormModal
+      form={form}
+      onSubmit={submit}
       width={720}
       title={t('tracing.editRules')}
       okText={t('tracing.saveRules')}
-      cancelText={t('action.cancel')}
-      onOk={submit}
-      confirmLoading={busy}
       onCancel={onClose}
+      intro={
+        <Alert type="warning" showIcon style={{ marginBottom: 12 }} message={t('tracing.rulesWarning')} />
+      }
+      formProps={{ initialValues: initial }}
     >
-      <Alert type="warning" showIcon style={{ marginBottom: 12 }} message={t('tracing.rulesWarning')} />
-      <Form form={form} layout="vertical" initialValues={initial}>
-        <Space wrap align="start">
-          <Form.Item label={t('tracing.rule.lookbackDays')} name="lookbackDays" rules={[{ required: true }]}>
-            <InputNumber min={1} max={14} precision={0} />
+      <Space wrap align="start">
+        <Form.Item label={t('tracing.rule.lookbackDays')} name="lookbackDays" rules={[{ required: true }]}>
+          <InputNumber min={1} max={14} precision={0} />
+        </Form.Item>
+        <Form.Item label={t('tracing.rule.floorsAround')} name="floorsAround" rules={[{ required: true }]}>
+          <InputNumber min={0} max={5} precision={0} />
+        </Form.Item>
+        <Form.Item label={t('tracing.rule.venueLevel')} name="venueLevel" rules={[{ required: true }]}>
+          <Select style={{ width: 120 }} options={levelOptions(['close', 'general'])} />
+        </Form.Item>
+        <Form.Item
+          label={t('tracing.rule.venueWindow')}
+          name="venueWindowMinutes"
+          rules={[{ required: true }]}
+        >
+          <InputNumber min={1} max={1440} precision={0} />
+        </Form.Item>
+        <Form.Item
+          label={t('tracing.rule.colocationLevel')}
+          name="colocationLevel"
+          rules={[{ required: true }]}
+        >
+          <Select style={{ width: 120 }} options={levelOptions(['close', 'secondary', 'general'])} />
+        </Form.Item>
+        <Form.Item
+          label={t('tracing.rule.colocationMin')}
+          name="colocationMinMinutes"
+          rules={[{ required: true }]}
+        >
+          <InputNumber min={1} max={1440} precision={0} />
+        </Form.Item>
+      </Space>
+      <Typography.Text strong>{t('tracing.rule.venueKind')}</Typography.Text>
+      {VENUE_KINDS.map((k) => (
+        <Space key={k} wrap align="start" style={{ display: 'flex' }}>
+          <Typography.Text style={{ display: 'inline-block', width: 90, paddingTop: 5 }}>
+            {t(`venueKind.${k}`)}
+          </Typography.Text>
+          <Form.Item name={['kinds', k, 'level']} style={{ marginBottom: 8 }}>
+            <Select
+              style={{ width: 160 }}
+              options={[
+                { value: 'default', label: t('tracing.useDefault') },
+                ...levelOptions(['close', 'general']),
+              ]}
+            />
           </Form.Item>
-          <Form.Item label={t('tracing.rule.floorsAround')} name="floorsAround" rules={[{ required: true }]}>
-            <InputNumber min={0} max={5} precision={0} />
-          </Form.Item>
-          <Form.Item label={t('tracing.rule.venueLevel')} name="venueLevel" rules={[{ required: true }]}>
-            <Select style={{ width: 120 }} options={levelOptions(['close', 'general'])} />
-          </Form.Item>
-          <Form.Item
-            label={t('tracing.rule.venueWindow')}
-            name="venueWindowMinutes"
-            rules={[{ required: true }]}
-          >
-            <InputNumber min={1} max={1440} precision={0} />
-          </Form.Item>
-          <Form.Item
-            label={t('tracing.rule.colocationLevel')}
-            name="colocationLevel"
-            rules={[{ required: true }]}
-          >
-            <Select style={{ width: 120 }} options={levelOptions(['close', 'secondary', 'general'])} />
-          </Form.Item>
-          <Form.Item
-            label={t('tracing.rule.colocationMin')}
-            name="colocationMinMinutes"
-            rules={[{ required: true }]}
-          >
-            <InputNumber min={1} max={1440} precision={0} />
+          <Form.Item name={['kinds', k, 'windowMinutes']} style={{ marginBottom: 8 }}>
+            <InputNumber min={1} max={1440} precision={0} addonAfter={t('tracing.minutesUnit')} />
           </Form.Item>
         </Space>
-        <Typography.Text strong>{t('tracing.rule.venueKind')}</Typography.Text>
-        {VENUE_KINDS.map((k) => (
-          <Space key={k} wrap align="start" style={{ display: 'flex' }}>
-            <Typography.Text style={{ display: 'inline-block', width: 90, paddingTop: 5 }}>
-              {t(`venueKind.${k}`)}
-            </Typography.Text>
-            <Form.Item name={['kinds', k, 'level']} style={{ marginBottom: 8 }}>
-              <Select
-                style={{ width: 160 }}
-                options={[
-                  { value: 'default', label: t('tracing.useDefault') },
-                  ...levelOptions(['close', 'general']),
-                ]}
-              />
-            </Form.Item>
-            <Form.Item name={['kinds', k, 'windowMinutes']} style={{ marginBottom: 8 }}>
-              <InputNumber min={1} max={1440} precision={0} addonAfter={t('tracing.minutesUnit')} />
-            </Form.Item>
-          </Space>
-        ))}
-        <Form.Item
-          label={t('tracing.rulesReason')}
-          name="reason"
-          rules={[{ required: true, min: 4, max: 500, whitespace: true, message: t('action.reasonRule') }]}
-        >
-          <Input.TextArea rows={2} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      ))}
+      <Form.Item
+        label={t('tracing.rulesReason')}
+        name="reason"
+        rules={[{ required: true, min: 4, max: 500, whitespace: true, message: t('action.reasonRule') }]}
+      >
+        <Input.TextArea rows={2} />
+      </Form.Item>
+    </FormModal>
   );
 }

@@ -8,7 +8,6 @@ import {
   Button,
   Card,
   Col,
-  DatePicker,
   Descriptions,
   Form,
   InputNumber,
@@ -22,7 +21,7 @@ import {
   Tooltip,
   Typography,
 } from 'antd';
-import dayjs, { type Dayjs } from 'dayjs';
+import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Me, query } from '../api.ts';
@@ -32,6 +31,7 @@ import type { PlannedTrip, TransferClocks, TransferPlan, Trip, TripsAnswer, Vehi
 import { FigureLabel } from '../figure-label.tsx';
 import { personName } from '../person-names.ts';
 import { reasonText } from '../reason-text.ts';
+import { AllOrCodeSelect, DayPicker } from './filters.tsx';
 import {
   AreaName,
   areaColumn,
@@ -500,18 +500,13 @@ function TripsView({
                 })),
               ]}
             />
-            <Select
+            <AllOrCodeSelect
+              ns="tripStatus"
+              codes={['planned', 'departed', 'delivered']}
               size="small"
               style={{ width: 140 }}
-              value={status ?? 'all'}
-              onChange={(v) => setStatus(v === 'all' ? undefined : v)}
-              options={[
-                { value: 'all', label: t('common.all') },
-                ...['planned', 'departed', 'delivered'].map((v) => ({
-                  value: v,
-                  label: t(`tripStatus.${v}`),
-                })),
-              ]}
+              value={status}
+              onChange={setStatus}
             />
           </Space>
         }
@@ -562,16 +557,7 @@ function ClocksView({ version }: { version: number }) {
   const legs = ['found_to_placed', 'found_to_picked_up', 'found_to_delivered'] as const;
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
-      <Space>
-        <Typography.Text>{t('common.day')}</Typography.Text>
-        <DatePicker
-          size="small"
-          allowClear={false}
-          value={dayjs(day)}
-          disabledDate={(d) => d.format('YYYY-MM-DD') > beijingToday()}
-          onChange={(d) => d && setDay(d.format('YYYY-MM-DD'))}
-        />
-      </Space>
+      <DayPicker day={day} onDay={setDay} />
       <ErrorAlert error={res.error} />
       <Row gutter={[12, 12]}>
         <Col xs={12} md={6}>

@@ -4,19 +4,7 @@
  * Everything is written to the phone's outbox first and uploaded from there (outbox.ts), so sampling goes on
  * without a network; the screen shows what is queued, what the server confirmed and what it flagged or refused.
  */
-import {
-  Alert,
-  App as AntApp,
-  Button,
-  Card,
-  ConfigProvider,
-  Form,
-  Input,
-  Result,
-  Space,
-  Spin,
-  Typography,
-} from 'antd';
+import { Alert, App as AntApp, Button, Card, ConfigProvider, Result, Space, Spin, Typography } from 'antd';
 // The ES modules: `antd/locale/*` are CommonJS re-exports whose default import the bundle resolves to the
 // module object, not the locale (antd's components then fall back to English).
 import enUS from 'antd/es/locale/en_US';
@@ -25,9 +13,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, type Me, setCsrfToken, setUnauthenticatedHandler } from '../api.ts';
 import { LanguageSwitch } from '../LanguageSwitch.tsx';
-import { ChangePassword } from '../Login.tsx';
+import { ChangePassword, LoginForm } from '../Login.tsx';
 import './i18n.ts';
-import { errorText } from '../error-text.ts';
 import { queuedOps } from './outbox.ts';
 import { Workbench } from './Workbench.tsx';
 
@@ -161,8 +148,6 @@ function Session() {
 
 function PhoneLogin({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
   const { t } = useTranslation();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [waiting, setWaiting] = useState(0);
 
   useEffect(() => {
@@ -170,20 +155,6 @@ function PhoneLogin({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
       .then((ops) => setWaiting(ops.length))
       .catch(() => setWaiting(0));
   }, []);
-
-  const submit = async (values: { username: string; password: string }) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await api<{ csrf_token: string }>('/api/auth/login', { method: 'POST', body: values });
-      setCsrfToken(res.csrf_token);
-      await onLoggedIn();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <div style={{ minHeight: '100vh', background: '#1f2a38', padding: '32px 12px' }}>
@@ -204,18 +175,7 @@ function PhoneLogin({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
               style={{ marginBottom: 16 }}
             />
           )}
-          <Form layout="vertical" onFinish={submit} requiredMark={false}>
-            <Form.Item label={t('auth.username')} name="username" rules={[{ required: true }]}>
-              <Input autoComplete="username" autoCapitalize="none" />
-            </Form.Item>
-            <Form.Item label={t('auth.password')} name="password" rules={[{ required: true }]}>
-              <Input.Password autoComplete="current-password" />
-            </Form.Item>
-            {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
-            <Button type="primary" htmlType="submit" block loading={busy}>
-              {t('auth.login')}
-            </Button>
-          </Form>
+          <LoginForm onLoggedIn={onLoggedIn} usernameProps={{ autoCapitalize: 'none' }} />
         </Card>
         <div style={{ textAlign: 'center' }}>
           <LanguageSwitch />

@@ -1,11 +1,13 @@
 /** 系统管理 · 接口令牌: the tokens of the jurisdiction, a new one with its secret shown once, one revoked. */
-import { Button, Form, Input, InputNumber, Modal, Select, Space, Typography } from 'antd';
-import { type ReactNode, useMemo, useState } from 'react';
+import { Form, Input, InputNumber, Space, Typography } from 'antd';
+import { type ReactNode, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ROLE_PERMISSIONS, type Role } from '../../../../src/modules/access/roles.ts';
 import { AreaPicker } from '../../AreaPicker.tsx';
 import { api, type Me } from '../../api.ts';
 import type { CreatedToken, Token, User } from '../../contract.ts';
+import { CodeSelect } from '../filters.tsx';
+import { FormModal } from '../forms.tsx';
 import {
   ACTIONS,
   areaColumn,
@@ -13,13 +15,12 @@ import {
   byString,
   type Column,
   ConfirmButton,
-  DataTable,
   filtersFrom,
   StatusTag,
   useAction,
   useApi,
 } from '../shared.tsx';
-import { RoleTag, type Secret, SecretModal, TOKEN_ROLES, useBeijingTime, useGrants } from './common.tsx';
+import { CreatableTable, RoleTag, TOKEN_ROLES, useBeijingTime, useGrants } from './common.tsx';
 
 type TokenStatus = 'active' | 'expired' | 'revoked';
 
@@ -41,8 +42,6 @@ export function TokensView({
   const time = useBeijingTime();
   const act = useAction();
   const tokens = useApi<{ items: Token[] }>('/api/tokens', version);
-  const [creating, setCreating] = useState(false);
-  const [secret, setSecret] = useState<Secret | null>(null);
   const rows = tokens.data?.items ?? [];
   // "Now" of the answer: expiry is judged when the list arrived.
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new answer, a new now
@@ -141,28 +140,21 @@ export function TokensView({
     },
   ];
   return (
-    <>
-      <DataTable<Token>
-        rows={rows}
-        columns={columns}
-        rowKey="id"
-        loading={tokens.loading}
-        error={tokens.error}
-        exportName={t('admin.tokens.title')}
-        toolbar={
-          <Button type="primary" onClick={() => setCreating(true)}>
-            {t('admin.tokens.create')}
-          </Button>
-        }
-      />
-      {creating && (
+    <CreatableTable<Token>
+      rows={rows}
+      columns={columns}
+      rowKey="id"
+      loading={tokens.loading}
+      error={tokens.error}
+      exportName={t('admin.tokens.title')}
+      createLabel={t('admin.tokens.create')}
+      create={(close, done) => (
         <NewTokenModal
           me={me}
-          onClose={() => setCreating(false)}
+          onClose={close}
           onCreated={(name, out) => {
-            setCreating(false);
             bump();
-            setSecret({
+            done({
               title: t('admin.tokens.secretTitle', { name }),
               warning: t('admin.tokens.secretWarning'),
               value: out.token,
@@ -171,8 +163,7 @@ export function TokensView({
           }}
         />
       )}
-      <SecretModal secret={secret} onClose={() => setSecret(null)} />
-    </>
+    />
   );
 }
 
@@ -197,11 +188,7 @@ function NewTokenModal({
   const grants = useGrants();
   const [form] = Form.useForm<NewTokenValues>();
   const role = Form.useWatch('role', form);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const v = await form.validateFields().catch(() => null);
-    if (!v) return;
-    setBusy(true);
+  const submit = async (v: NewTokenValues) => {
     const name = v.name.trim();
     const out = await act(
       () =>
@@ -211,7 +198,6 @@ function NewTokenModal({
         }),
       () => t('admin.tokens.created', { name }),
     );
-    setBusy(false);
     if (out) onCreated(name, out);
   };
   const unmask = role !== undefined && ROLE_PERMISSIONS[role].includes('person.unmask');
@@ -222,55 +208,44 @@ function NewTokenModal({
     </Space>
   );
   return (
-    <Modal
-      open
+    <FormModal
+      form={form}
+      onSubmit={submit}
       title={t('admin.tokens.createTitle')}
       okText={t('admin.tokens.submit')}
-      cancelText={t('action.cancel')}
-      confirmLoading={busy}
-      onOk={submit}
       onCancel={onClose}
       maskClosable={false}
+      formProps={{ name: 'admin-token', initialValues: { jurisdiction: me.jurisdiction, days: 30 } }}
     >
-      <Form<NewTokenValues>
-        name="admin-token"
-        form={form}
-        layout="vertical"
-        initialValues={{ jurisdiction: me.jurisdiction, days: 30 }}
+      <Form.Item
+        name="name"
+        label={t('admin.tokens.name')}
+        rules={[{ required: true, whitespace: true, max: 100, message: t('admin.tokens.nameRule') }]}
       >
-        <Form.Item
-          name="name"
-          label={t('admin.tokens.name')}
-          rules={[{ required: true, whitespace: true, max: 100, message: t('admin.tokens.nameRule') }]}
-        >
-          <Input placeholder={t('admin.tokens.namePlaceholder')} maxLength={100} />
-        </Form.Item>
-        <Form.Item
-          name="role"
-          label={t('admin.tokens.role')}
-          extra={roleExtra}
-          rules={[{ required: true, message: t('admin.users.roleRule') }]}
-        >
-          <Select
-            placeholder={t('admin.users.pickRole')}
-            options={TOKEN_ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))}
-          />
-        </Form.Item>
-        <Form.Item
-          name="jurisdiction"
-          label={t('admin.tokens.area')}
-          rules={[{ required: true, message: t('admin.area.required') }]}
-        >
-          <AreaPicker root={me.jurisdiction} />
-        </Form.Item>
-        <Form.Item
-          name="days"
-          label={t('admin.tokens.days')}
-          rules={[{ required: true, type: 'integer', min: 1, max: 366, message: t('admin.tokens.daysRule') }]}
-        >
-          <InputNumber min={1} max={366} precision={0} addonAfter={t('admin.tokens.daysUnit')} />
-        </Form.Item>
-      </Form>
-    </Modal>
+        <Input placeholder={t('admin.tokens.namePlaceholder')} maxLength={100} />
+      </Form.Item>
+      <Form.Item
+        name="role"
+        label={t('admin.tokens.role')}
+        extra={roleExtra}
+        rules={[{ required: true, message: t('admin.users.roleRule') }]}
+      >
+        <CodeSelect ns="role" codes={TOKEN_ROLES} placeholder={t('admin.users.pickRole')} />
+      </Form.Item>
+      <Form.Item
+        name="jurisdiction"
+        label={t('admin.tokens.area')}
+        rules={[{ required: true, message: t('admin.area.required') }]}
+      >
+        <AreaPicker root={me.jurisdiction} />
+      </Form.Item>
+      <Form.Item
+        name="days"
+        label={t('admin.tokens.days')}
+        rules={[{ required: true, type: 'integer', min: 1, max: 366, message: t('admin.tokens.daysRule') }]}
+      >
+        <InputNumber min={1} max={366} precision={0} addonAfter={t('admin.tokens.daysUnit')} />
+      </Form.Item>
+    </FormModal>
   );
 }

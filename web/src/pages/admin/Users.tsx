@@ -2,26 +2,27 @@
  * 系统管理 · 账号: the accounts of the jurisdiction, a new one with its one-time password shown once, one
  * disabled with a reason.
  */
-import { Button, Form, Input, Modal, Popconfirm, Select, Space, Tag, Tooltip, Typography } from 'antd';
+import { Button, Form, Input, Popconfirm, Space, Tag, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ROLES, type Role } from '../../../../src/modules/access/roles.ts';
 import { AreaPicker } from '../../AreaPicker.tsx';
 import { api, type Me } from '../../api.ts';
 import type { CreatedUser, User } from '../../contract.ts';
+import { CodeSelect } from '../filters.tsx';
+import { FormModal } from '../forms.tsx';
 import {
   ACTIONS,
   areaColumn,
   byNumber,
   byString,
   type Column,
-  DataTable,
   filtersFrom,
   type Loaded,
   StatusTag,
   useAction,
 } from '../shared.tsx';
-import { RoleTag, type Secret, SecretModal, USERNAME, useBeijingTime, useGrants } from './common.tsx';
+import { CreatableTable, RoleTag, USERNAME, useBeijingTime, useGrants } from './common.tsx';
 
 export function UsersView({
   me,
@@ -34,8 +35,6 @@ export function UsersView({
 }) {
   const { t } = useTranslation();
   const time = useBeijingTime();
-  const [creating, setCreating] = useState(false);
-  const [secret, setSecret] = useState<Secret | null>(null);
   const rows = users.data?.items ?? [];
   const roleWord = (v: string) => t(`role.${v}`, { defaultValue: v });
   const statusWord = (v: string) => t(`admin.users.statusWord.${v}`, { defaultValue: v });
@@ -110,28 +109,21 @@ export function UsersView({
     },
   ];
   return (
-    <>
-      <DataTable<User>
-        rows={rows}
-        columns={columns}
-        rowKey="id"
-        loading={users.loading}
-        error={users.error}
-        exportName={t('admin.users.title')}
-        toolbar={
-          <Button type="primary" onClick={() => setCreating(true)}>
-            {t('admin.users.create')}
-          </Button>
-        }
-      />
-      {creating && (
+    <CreatableTable<User>
+      rows={rows}
+      columns={columns}
+      rowKey="id"
+      loading={users.loading}
+      error={users.error}
+      exportName={t('admin.users.title')}
+      createLabel={t('admin.users.create')}
+      create={(close, done) => (
         <NewUserModal
           me={me}
-          onClose={() => setCreating(false)}
+          onClose={close}
           onCreated={(u) => {
-            setCreating(false);
             bump();
-            setSecret({
+            done({
               title: t('admin.users.oneTimeTitle', { username: u.username }),
               warning: t('admin.users.oneTimeWarning'),
               value: u.one_time_password,
@@ -139,8 +131,7 @@ export function UsersView({
           }}
         />
       )}
-      <SecretModal secret={secret} onClose={() => setSecret(null)} />
-    </>
+    />
   );
 }
 
@@ -165,11 +156,7 @@ function NewUserModal({
   const grants = useGrants();
   const [form] = Form.useForm<NewUserValues>();
   const role = Form.useWatch('role', form);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const v = await form.validateFields().catch(() => null);
-    if (!v) return;
-    setBusy(true);
+  const submit = async (v: NewUserValues) => {
     const out = await act(
       () =>
         api<CreatedUser>('/api/users', {
@@ -183,62 +170,50 @@ function NewUserModal({
         }),
       (u) => t('admin.users.created', { username: u.username }),
     );
-    setBusy(false);
     if (out) onCreated(out);
   };
   return (
-    <Modal
-      open
+    <FormModal
+      form={form}
+      onSubmit={submit}
       title={t('admin.users.createTitle')}
       okText={t('admin.users.submit')}
-      cancelText={t('action.cancel')}
-      confirmLoading={busy}
-      onOk={submit}
       onCancel={onClose}
       maskClosable={false}
+      formProps={{ name: 'admin-user', initialValues: { jurisdiction: me.jurisdiction } }}
     >
-      <Form<NewUserValues>
-        name="admin-user"
-        form={form}
-        layout="vertical"
-        initialValues={{ jurisdiction: me.jurisdiction }}
+      <Form.Item
+        name="username"
+        label={t('admin.users.username')}
+        extra={t('admin.users.usernameHint')}
+        rules={[{ required: true, pattern: USERNAME, message: t('admin.users.usernameRule') }]}
       >
-        <Form.Item
-          name="username"
-          label={t('admin.users.username')}
-          extra={t('admin.users.usernameHint')}
-          rules={[{ required: true, pattern: USERNAME, message: t('admin.users.usernameRule') }]}
-        >
-          <Input autoComplete="off" maxLength={40} />
-        </Form.Item>
-        <Form.Item
-          name="display_name"
-          label={t('admin.users.displayName')}
-          rules={[{ required: true, whitespace: true, max: 100, message: t('admin.users.displayNameRule') }]}
-        >
-          <Input maxLength={100} />
-        </Form.Item>
-        <Form.Item
-          name="role"
-          label={t('admin.users.role')}
-          extra={grants(role)}
-          rules={[{ required: true, message: t('admin.users.roleRule') }]}
-        >
-          <Select
-            placeholder={t('admin.users.pickRole')}
-            options={ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))}
-          />
-        </Form.Item>
-        <Form.Item
-          name="jurisdiction"
-          label={t('admin.users.area')}
-          rules={[{ required: true, message: t('admin.area.required') }]}
-        >
-          <AreaPicker root={me.jurisdiction} />
-        </Form.Item>
-        <Typography.Text type="secondary">{t('admin.users.passwordNote')}</Typography.Text>
-      </Form>
-    </Modal>
+        <Input autoComplete="off" maxLength={40} />
+      </Form.Item>
+      <Form.Item
+        name="display_name"
+        label={t('admin.users.displayName')}
+        rules={[{ required: true, whitespace: true, max: 100, message: t('admin.users.displayNameRule') }]}
+      >
+        <Input maxLength={100} />
+      </Form.Item>
+      <Form.Item
+        name="role"
+        label={t('admin.users.role')}
+        extra={grants(role)}
+        rules={[{ required: true, message: t('admin.users.roleRule') }]}
+      >
+        <CodeSelect ns="role" codes={ROLES} placeholder={t('admin.users.pickRole')} />
+      </Form.Item>
+      <Form.Item
+        name="jurisdiction"
+        label={t('admin.users.area')}
+        rules={[{ required: true, message: t('admin.area.required') }]}
+      >
+        <AreaPicker root={me.jurisdiction} />
+      </Form.Item>
+      <Typography.Text type="secondary">{t('admin.users.passwordNote')}</Typography.Text>
+    </FormModal>
   );
 }
 

@@ -3,9 +3,10 @@
  * words, and the one-time display of a secret (a password or a token).
  */
 import { Alert, Button, Modal, Space, Tag, Typography } from 'antd';
-import { useCallback, useMemo } from 'react';
+import { type ReactNode, useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ROLE_PERMISSIONS, ROLES, type Role } from '../../../../src/modules/access/roles.ts';
+import { DataTable, type DataTableProps } from '../shared.tsx';
 
 /** Roles an API token may act with (the server refuses admin and auditor: roles of people). */
 export const TOKEN_ROLES = ROLES.filter((r) => r !== 'admin' && r !== 'auditor');
@@ -97,5 +98,42 @@ export function SecretModal({ secret, onClose }: { secret: Secret | null; onClos
         </Space>
       )}
     </Modal>
+  );
+}
+
+/**
+ * A list of things that are created with a secret (accounts, tokens): the table, a button that opens `create`'s
+ * dialog, and the secret shown once when `create`'s `done` is called (which also closes the dialog).
+ */
+export function CreatableTable<T extends object>({
+  createLabel,
+  create,
+  ...table
+}: Omit<DataTableProps<T>, 'toolbar'> & {
+  createLabel: string;
+  create: (close: () => void, done: (secret: Secret) => void) => ReactNode;
+}) {
+  const [creating, setCreating] = useState(false);
+  const [secret, setSecret] = useState<Secret | null>(null);
+  return (
+    <>
+      <DataTable<T>
+        {...table}
+        toolbar={
+          <Button type="primary" onClick={() => setCreating(true)}>
+            {createLabel}
+          </Button>
+        }
+      />
+      {creating &&
+        create(
+          () => setCreating(false),
+          (s) => {
+            setCreating(false);
+            setSecret(s);
+          },
+        )}
+      <SecretModal secret={secret} onClose={() => setSecret(null)} />
+    </>
   );
 }

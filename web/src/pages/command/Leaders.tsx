@@ -1,11 +1,13 @@
 /** 指挥调度 · 包保领导: the leaders and their patches, and a new one given a patch. */
-import { Button, Form, Input, Modal, Select, Typography } from 'antd';
+import { Button, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../../AreaPicker.tsx';
 import { api } from '../../api.ts';
 import { areaName, loadAreaNames } from '../../area-names.ts';
 import type { Leader } from '../../contract.ts';
+import { CodeSelect } from '../filters.tsx';
+import { FormModal } from '../forms.tsx';
 import { areaColumn, byString, type Column, codedColumn, DataTable, useAction, useApi } from '../shared.tsx';
 import type { Acting } from './common.ts';
 
@@ -64,11 +66,7 @@ function LeaderForm({ onClose, onDone }: { onClose: () => void; onDone: () => vo
   const { t } = useTranslation();
   const act = useAction();
   const [form] = Form.useForm<{ name: string; title?: string; area_code: string; function: string }>();
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const v = await form.validateFields().catch(() => null);
-    if (!v) return;
-    setBusy(true);
+  const submit = async (v: { name: string; title?: string; area_code: string; function: string }) => {
     const out = await act(
       async () => {
         const l = await api<Leader>('/api/leaders', {
@@ -91,43 +89,39 @@ function LeaderForm({ onClose, onDone }: { onClose: () => void; onDone: () => vo
         }),
       onDone,
     );
-    setBusy(false);
     if (out) onClose();
   };
   return (
-    <Modal
-      open
+    <FormModal
+      form={form}
+      onSubmit={submit}
       title={t('command.addLeader')}
       okText={t('command.addLeaderOk')}
-      cancelText={t('action.cancel')}
-      onOk={submit}
-      confirmLoading={busy}
       onCancel={onClose}
       destroyOnHidden
+      intro={<Typography.Paragraph type="secondary">{t('command.leaderHint')}</Typography.Paragraph>}
+      formProps={{ initialValues: { function: 'all' } }}
     >
-      <Typography.Paragraph type="secondary">{t('command.leaderHint')}</Typography.Paragraph>
-      <Form form={form} layout="vertical" initialValues={{ function: 'all' }}>
-        <Form.Item
-          label={t('command.leader')}
-          name="name"
-          rules={[{ required: true, max: 100, whitespace: true }]}
-        >
-          <Input />
-        </Form.Item>
-        <Form.Item label={t('command.leaderTitle')} name="title" rules={[{ max: 100 }]}>
-          <Input />
-        </Form.Item>
-        <Form.Item
-          label={t('command.patch')}
-          name="area_code"
-          rules={[{ required: true, message: t('command.patchRule') }]}
-        >
-          <AreaPicker />
-        </Form.Item>
-        <Form.Item label={t('command.function')} name="function" rules={[{ required: true }]}>
-          <Select options={LEADER_FUNCTIONS.map((v) => ({ value: v, label: t(`leaderFunction.${v}`) }))} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Form.Item
+        label={t('command.leader')}
+        name="name"
+        rules={[{ required: true, max: 100, whitespace: true }]}
+      >
+        <Input />
+      </Form.Item>
+      <Form.Item label={t('command.leaderTitle')} name="title" rules={[{ max: 100 }]}>
+        <Input />
+      </Form.Item>
+      <Form.Item
+        label={t('command.patch')}
+        name="area_code"
+        rules={[{ required: true, message: t('command.patchRule') }]}
+      >
+        <AreaPicker />
+      </Form.Item>
+      <Form.Item label={t('command.function')} name="function" rules={[{ required: true }]}>
+        <CodeSelect ns="leaderFunction" codes={LEADER_FUNCTIONS} />
+      </Form.Item>
+    </FormModal>
   );
 }

@@ -1,11 +1,11 @@
 /** The zone of an area set or changed: an area, a level of either rule set and a reason. */
-import { Form, Input, Modal, Select } from 'antd';
-import { useState } from 'react';
+import { Form, Input, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../../AreaPicker.tsx';
 import { api } from '../../api.ts';
 import { areaName, loadAreaNames } from '../../area-names.ts';
 import type { ZoneLevel, ZoneOnly } from '../../contract.ts';
+import { FormModal } from '../forms.tsx';
 import { useAction } from '../shared.tsx';
 import { JUNE_LEVELS, MARCH_LEVELS } from './common.ts';
 
@@ -30,11 +30,7 @@ export function ZoneForm({
   const { t } = useTranslation();
   const act = useAction();
   const [form] = Form.useForm<{ area_code: string; level: ZoneLevel; reason: string }>();
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    const v = await form.validateFields().catch(() => null);
-    if (!v) return;
-    setBusy(true);
+  const submit = async (v: { area_code: string; level: ZoneLevel; reason: string }) => {
     const out = await act(
       async () => {
         const z = await api<ZoneOnly>('/api/zones', {
@@ -47,51 +43,47 @@ export function ZoneForm({
       (z) => t('command.zoneSet', { area: areaName(z.area_code), level: t(`zoneLevel.${z.level}`) }),
       onDone,
     );
-    setBusy(false);
     if (out) onClose();
   };
   return (
-    <Modal
-      open
+    <FormModal
+      form={form}
+      onSubmit={submit}
       title={t('command.setZone')}
       okText={t('command.setZoneOk')}
-      cancelText={t('action.cancel')}
-      onOk={submit}
-      confirmLoading={busy}
       onCancel={onClose}
       destroyOnHidden
+      formProps={{ initialValues: draft }}
     >
-      <Form form={form} layout="vertical" initialValues={draft}>
-        <Form.Item
-          label={t('common.areaName')}
-          name="area_code"
-          extra={t('command.zoneAreaHint')}
-          rules={[{ required: true, message: t('command.zoneAreaRule') }]}
-        >
-          <AreaPicker />
-        </Form.Item>
-        <Form.Item label={t('command.level')} name="level" rules={[{ required: true }]}>
-          <Select
-            options={[
-              {
-                label: t('command.ruleSet.march2022'),
-                options: MARCH_LEVELS.map((v) => ({ value: v, label: t(`zoneLevel.${v}`) })),
-              },
-              {
-                label: t('command.ruleSet.june2022'),
-                options: JUNE_LEVELS.map((v) => ({ value: v, label: t(`zoneLevel.${v}`) })),
-              },
-            ]}
-          />
-        </Form.Item>
-        <Form.Item
-          label={t('command.reason')}
-          name="reason"
-          rules={[{ required: true, min: 4, max: 500, whitespace: true, message: t('action.reasonRule') }]}
-        >
-          <Input.TextArea rows={2} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Form.Item
+        label={t('common.areaName')}
+        name="area_code"
+        extra={t('command.zoneAreaHint')}
+        rules={[{ required: true, message: t('command.zoneAreaRule') }]}
+      >
+        <AreaPicker />
+      </Form.Item>
+      <Form.Item label={t('command.level')} name="level" rules={[{ required: true }]}>
+        <Select
+          options={[
+            {
+              label: t('command.ruleSet.march2022'),
+              options: MARCH_LEVELS.map((v) => ({ value: v, label: t(`zoneLevel.${v}`) })),
+            },
+            {
+              label: t('command.ruleSet.june2022'),
+              options: JUNE_LEVELS.map((v) => ({ value: v, label: t(`zoneLevel.${v}`) })),
+            },
+          ]}
+        />
+      </Form.Item>
+      <Form.Item
+        label={t('command.reason')}
+        name="reason"
+        rules={[{ required: true, min: 4, max: 500, whitespace: true, message: t('action.reasonRule') }]}
+      >
+        <Input.TextArea rows={2} />
+      </Form.Item>
+    </FormModal>
   );
 }
