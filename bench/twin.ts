@@ -3,7 +3,8 @@
  * (default 60), the scenario's response as it happened, one seed. Prints each module's time per day and the run's
  * figures; ends with one JSON line. The model alone is `npm run bench -- twin-model`.
  *
- *   npm run bench -- twin [--people N] [--days D] [--pglite] [--strategy S]
+ *   npm run bench -- twin [--people N] [--days D] [--pglite] [--strategy S] [--keep]
+ *   (--keep: on PostgreSQL, keep the run's database and print its URL)
  *
  * PostgreSQL when DATABASE_URL is set (a temporary database, dropped after), else PGlite in memory (or --pglite).
  */
@@ -74,7 +75,11 @@ export async function main(args: string[]): Promise<void> {
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  await opened.dispose();
+  if (args.includes('--keep') && opened.url) {
+    // Kept for a look at the day's data (EXPLAIN the figures' queries); drop it by hand afterwards.
+    await opened.db.close();
+    console.log(`kept the database: ${opened.url}`);
+  } else await opened.dispose();
   const last = run.rows.at(-1);
   console.log(
     `loop: ${seconds.toFixed(1)} s for ${days} days (${(seconds / days).toFixed(2)} s a day); per module, s a day: ${Object.entries(

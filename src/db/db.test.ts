@@ -9,6 +9,7 @@ import { BinaryCopyWriter } from './copy-binary.ts';
 import { DataDirLockedError, lockDataDir } from './lock.ts';
 import { loadMigrations, migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
+import { sessionOptions } from './postgres.ts';
 import { describeBackends } from './testing.ts';
 
 describeBackends('db layer', (ctx) => {
@@ -216,6 +217,22 @@ describeBackends('db layer', (ctx) => {
     // The broken connection was discarded, not returned to the pool: every later query works.
     for (let i = 0; i < 12; i++)
       expect((await ctx.db.query<{ x: number }>('SELECT 1 AS x')).rows[0]?.x).toBe(1);
+  });
+
+  it('runs its PostgreSQL sessions without JIT compilation, unless the URL asks for it', async () => {
+    expect(sessionOptions('postgres://u:p@h:5432/d')).toBe('-c jit=off');
+    expect(sessionOptions('postgres://u:p@h:5432/d?options=-c%20jit%3Don')).toBeUndefined();
+    if (ctx.kind !== 'postgresql') return; // PGlite has no JIT
+    // Every pooled connection, not only the first: three at once.
+    const answers = await Promise.all(
+      [1, 2, 3].map(() =>
+        ctx.db.query<{ jit: string; pid: number }>(
+          "SELECT current_setting('jit') AS jit, pg_backend_pid() AS pid, pg_sleep(0.1)",
+        ),
+      ),
+    );
+    expect(new Set(answers.map((a) => a.rows[0]?.pid)).size).toBe(3);
+    expect(answers.map((a) => a.rows[0]?.jit)).toEqual(['off', 'off', 'off']);
   });
 
   it('rolls a failed transaction back whole', async () => {

@@ -57,6 +57,8 @@ export interface OpenedDb {
   backend: 'pglite' | 'postgresql';
   /** PGlite's temporary directory (removed by dispose) */
   dir?: string;
+  /** the temporary PostgreSQL database's URL (dropped by dispose) */
+  url?: string;
 }
 
 /**
@@ -97,6 +99,7 @@ export async function openTwinDb(adminUrl?: string): Promise<OpenedDb> {
   return {
     db,
     backend: 'postgresql',
+    url: temp.url,
     dispose: async () => {
       await db.close();
       await temp.drop();
