@@ -72,6 +72,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const BY = 'twin';
 const TUBES_PER_BOX = 100;
+/** Boxes a courier carries from the sampling points to the lab in one run. */
+const BOXES_PER_RUN = 20;
 const RESULT_BATCH = 5000;
 /** Salts of the loop's own draws from the model's test stream (common random numbers across strategies). */
 const SALT = {
@@ -755,18 +757,18 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       await closeTubes(tx, clock, barcodes, '');
     });
     lap('close_tubes');
+    // A courier's run: the boxes of one run are packed and handed over together (one transaction), so a failed
+    // run leaves none of its boxes half shipped.
     const boxes: string[] = [];
-    for (let i = 0; i < barcodes.length; i += TUBES_PER_BOX) {
-      const box = `TWB${++boxSeq}`;
-      boxes.push(box);
+    for (let i = 0; i < barcodes.length; i += TUBES_PER_BOX * BOXES_PER_RUN) {
+      const run = barcodes.slice(i, i + TUBES_PER_BOX * BOXES_PER_RUN);
       await db.transaction(async (tx) => {
-        await packBox(tx, clock, {
-          roundId,
-          box,
-          tubes: barcodes.slice(i, i + TUBES_PER_BOX),
-          scopePrefix: '',
-        });
-        await shipBox(tx, clock, box, '');
+        for (let j = 0; j < run.length; j += TUBES_PER_BOX) {
+          const box = `TWB${++boxSeq}`;
+          boxes.push(box);
+          await packBox(tx, clock, { roundId, box, tubes: run.slice(j, j + TUBES_PER_BOX), scopePrefix: '' });
+          await shipBox(tx, clock, box, '');
+        }
       });
     }
     lap('pack_ship');
