@@ -1,0 +1,182 @@
+/** The closed loops with the day's test schedule (gaps in red) and the form to record a test. */
+import { Alert, Button, Card, Empty, Form, Radio, Space, Table, Tag, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api.ts';
+import { pickerInstant } from '../../beijing-time.ts';
+import type { LoopsAnswer, LoopTestOutcome } from '../../contract.ts';
+import { FormModal } from '../forms.tsx';
+import { AreaName, BeijingDateTimePicker, ErrorAlert, useAction, useApi, useFormat } from '../shared.tsx';
+import { maskName } from './common.ts';
+
+const newKey = () =>
+  typeof crypto !== 'undefined' && 'randomUUID' in crypto
+    ? `f-${crypto.randomUUID()}`
+    : `f-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+
+export function Loops({
+  day,
+  version,
+  plan,
+  onChanged,
+}: {
+  day: string;
+  version: number;
+  plan: boolean;
+  onChanged: () => void;
+}) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const loops = useApi<LoopsAnswer>(`/api/forces/loops?day=${day}`, version);
+  const [recording, setRecording] = useState<{ worker_id: number; worker_name: string } | null>(null);
+  return (
+    <Card size="small" title={t('forces.loops.title')} className="forces-loops">
+      <ErrorAlert error={loops.error} />
+      {(loops.data?.items ?? []).length === 0 && (
+        <Empty description={t('forces.loops.none')} image={Empty.PRESENTED_IMAGE_SIMPLE} />
+      )}
+      <Space direction="vertical" style={{ width: '100%' }}>
+        {loops.data?.items.map((l) => (
+          <Card
+            key={l.id}
+            size="small"
+            type="inner"
+            className="closed-loop"
+            title={
+              <Space wrap>
+                <span>{l.name}</span>
+                <AreaName code={l.area_code} />
+                <Tag>{t('forces.loops.members', { n: l.workers, q: l.quarantined })}</Tag>
+                {l.schedule.some((s) => s.state === 'gap') && (
+                  <Tag color="red">
+                    {t('forces.loops.state.gap')} {l.schedule.filter((s) => s.state === 'gap').length}
+                  </Tag>
+                )}
+              </Space>
+            }
+          >
+            <Typography.Paragraph type="secondary" style={{ fontSize: 12 }}>
+              {t('forces.loops.lodging')}：{l.lodging} · {t('forces.loops.post')}：{l.post} ·{' '}
+              {t('forces.loops.transport')}：{l.transport}
+            </Typography.Paragraph>
+            <Table
+              size="small"
+              rowKey="id"
+              dataSource={l.schedule}
+              pagination={false}
+              columns={[
+                { key: 'worker', title: t('forces.board.worker'), render: (_, s) => maskName(s.worker_name) },
+                { key: 'due', title: t('forces.loops.dueAt'), render: (_, s) => f.dateTime(s.due_at) },
+                {
+                  key: 'state',
+                  title: t('forces.workers.status'),
+                  render: (_, s) => (
+                    <Space size={4}>
+                      <Tag
+                        className={`loop-${s.state}`}
+                        color={s.state === 'gap' ? 'red' : s.state === 'met' ? 'green' : undefined}
+                      >
+                        {t(`forces.loops.state.${s.state}`)}
+                      </Tag>
+                      {s.result && (
+                        <Tag color={s.result === 'positive' ? 'red' : undefined}>
+                          {t(`forces.loops.result.${s.result}`)}
+                        </Tag>
+                      )}
+                      {s.worker_status === 'quarantined' && (
+                        <Tag color="red">{t('forces.status.quarantined')}</Tag>
+                      )}
+                    </Space>
+                  ),
+                },
+                {
+                  key: 'actions',
+                  render: (_, s) =>
+                    plan && s.state !== 'met' && s.worker_status !== 'quarantined' ? (
+                      <Button
+                        size="small"
+                        className="record-loop-test"
+                        onClick={() => setRecording({ worker_id: s.worker_id, worker_name: s.worker_name })}
+                      >
+                        {t('forces.loops.record')}
+                      </Button>
+                    ) : null,
+                },
+              ]}
+            />
+          </Card>
+        ))}
+      </Space>
+      {recording && (
+        <TestModal
+          worker={recording}
+          onClose={(changed) => {
+            setRecording(null);
+            if (changed) onChanged();
+          }}
+        />
+      )}
+    </Card>
+  );
+}
+
+function TestModal({
+  worker,
+  onClose,
+}: {
+  worker: { worker_id: number; worker_name: string };
+  onClose: (changed: boolean) => void;
+}) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const [form] = Form.useForm<{ result: 'negative' | 'positive'; taken_at?: Dayjs | null }>();
+  // One key per form: a second press or a retry counts once.
+  const [key] = useState(newKey);
+  const result = Form.useWatch('result', form);
+  const submit = async (v: { result: 'negative' | 'positive'; taken_at?: Dayjs | null }) => {
+    const out = await act(
+      () =>
+        api<LoopTestOutcome>('/api/forces/tests', {
+          method: 'POST',
+          body: {
+            key,
+            worker_id: worker.worker_id,
+            taken_at: v.taken_at ? pickerInstant(v.taken_at) : new Date().toISOString(),
+            result: v.result,
+          },
+        }),
+      (r) =>
+        r.duplicate
+          ? t('forces.loops.duplicate')
+          : r.result === 'positive'
+            ? t('forces.loops.positiveRecorded', { contacts: r.contacts, replacements: r.replacements })
+            : t('forces.loops.recorded'),
+    );
+    if (out) onClose(true);
+  };
+  return (
+    <FormModal
+      form={form}
+      onSubmit={submit}
+      title={t('forces.loops.recordTitle', { name: maskName(worker.worker_name) })}
+      onCancel={() => onClose(false)}
+      okText={t('forces.loops.record')}
+      destroyOnHidden
+      formProps={{ initialValues: { result: 'negative' }, className: 'loop-test-form' }}
+    >
+      <Form.Item name="result" label={t('forces.loops.record')}>
+        <Radio.Group
+          options={(['negative', 'positive'] as const).map((r) => ({
+            value: r,
+            label: t(`forces.loops.result.${r}`),
+          }))}
+        />
+      </Form.Item>
+      <Form.Item name="taken_at" label={t('forces.loops.takenAt')}>
+        <BeijingDateTimePicker noFuture placeholder={t('forces.loops.now')} />
+      </Form.Item>
+      {result === 'positive' && <Alert type="warning" showIcon message={t('forces.loops.positiveWarn')} />}
+    </FormModal>
+  );
+}

@@ -1,0 +1,93 @@
+/** Dates and numbers in the reader's language, Beijing time, areas, people and statuses by name. */
+import { Button, DatePicker, Tag, Tooltip } from 'antd';
+import type { DatePickerProps } from 'antd/es/date-picker';
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { areaFullName, areaName, useAreaNamesVersion } from '../../area-names.ts';
+import { beijingDateTime, beijingPickerValue, beijingTodayValue } from '../../beijing-time.ts';
+import { personName, usePersonNamesVersion } from '../../person-names.ts';
+
+export function useFormat() {
+  const { i18n } = useTranslation();
+  const locale = i18n.language === 'en' ? 'en-GB' : 'zh-CN';
+  return useMemo(
+    () => ({
+      // Beijing time, whatever the browser's zone: every time the platform shows is the command's local time.
+      dateTime: (v: string | null | undefined) => beijingDateTime(v, i18n.language),
+      number: (v: number | null | undefined) =>
+        v === null || v === undefined ? '—' : v.toLocaleString(locale),
+      percent: (part: number, whole: number) =>
+        whole > 0 ? `${((100 * part) / whole).toLocaleString(locale, { maximumFractionDigits: 1 })}%` : '—',
+    }),
+    [locale, i18n.language],
+  );
+}
+
+/** Today in Beijing, as the API counts days. */
+export function beijingToday(): string {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * A date and time picker in Beijing time: its value's fields are the Beijing wall clock (beijing-time.ts), its
+ * 「此刻」 is now in Beijing (antd's own would be the browser's zone), and days after Beijing's today can be
+ * refused (`noFuture`). Send its value with pickerInstant.
+ */
+export function BeijingDateTimePicker({ noFuture, ...props }: DatePickerProps & { noFuture?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <DatePicker
+      showTime={{ format: 'HH:mm' }}
+      format="YYYY-MM-DD HH:mm"
+      showNow={false}
+      disabledDate={noFuture ? (d) => d.isAfter(beijingTodayValue(), 'day') : undefined}
+      renderExtraFooter={() => (
+        <Button
+          size="small"
+          type="link"
+          onClick={() => {
+            const now = beijingPickerValue();
+            (props.onChange as ((d: typeof now, s: string) => void) | undefined)?.(
+              now,
+              now.format('YYYY-MM-DD HH:mm'),
+            );
+          }}
+        >
+          {t('common.nowBeijing')}
+        </Button>
+      )}
+      {...props}
+    />
+  );
+}
+
+/** An area by its name, with its path and code on hover; the code until the name is known. */
+export function AreaName({ code }: { code: string | null | undefined }) {
+  useAreaNamesVersion();
+  if (!code) return <>—</>;
+  return <Tooltip title={`${areaFullName(code)} · ${code}`}>{areaName(code)}</Tooltip>;
+}
+
+/** A person by name (an audited read, for those who may read people), else 「人员 #id」. */
+export function PersonName({ id }: { id: number | null | undefined }) {
+  const { t } = useTranslation();
+  usePersonNamesVersion();
+  if (id === null || id === undefined) return <>—</>;
+  const name = personName(id);
+  return <>{name ?? t('command.personNo', { id })}</>;
+}
+
+/** A status word as a coloured tag, translated under `ns`. */
+export function StatusTag({
+  ns,
+  value,
+  colors,
+}: {
+  ns: string;
+  value: string | null;
+  colors?: Record<string, string>;
+}) {
+  const { t } = useTranslation();
+  if (value === null) return <>—</>;
+  return <Tag color={colors?.[value]}>{t(`${ns}.${value}`, { defaultValue: value })}</Tag>;
+}
