@@ -164,7 +164,7 @@ export async function dailyReport(
   const tScope = scopeCondition('t.area_code', scope, tp);
   const testing = await db.query<Record<string, number>>(
     `SELECT
-       (SELECT count(DISTINCT s.person_id) FROM scans s WHERE s.scanned_at >= $1 AND s.scanned_at < $2 AND ${tScope.replaceAll('t.area_code', 's.area_code')}) AS people_sampled,
+       (SELECT count(x.person_id) FROM (SELECT DISTINCT s.person_id FROM scans s WHERE s.scanned_at >= $1 AND s.scanned_at < $2 AND ${tScope.replaceAll('t.area_code', 's.area_code')}) x) AS people_sampled,
        (SELECT count(*) FROM tubes t WHERE t.resulted_at >= $1 AND t.resulted_at < $2 AND ${tScope}) AS tubes_resulted,
        (SELECT count(*) FROM tubes t WHERE t.resulted_at >= $1 AND t.resulted_at < $2 AND t.result = 'positive' AND ${tScope}) AS positive_tubes,
        (SELECT count(*) FROM rounds r WHERE r.deadline_at >= $1 AND r.deadline_at < $2) AS rounds_due`,
