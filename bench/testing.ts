@@ -17,14 +17,18 @@
  * Uses DATABASE_URL (a temporary database is created and dropped) or, without it or with --pglite, the embedded
  * database in memory (no COPY baseline; the HTTP server then runs in this process).
  *
- *   npm run bench -- testing [--people N] [--pglite] [--duration S] [--connections C] [--cpu-prof] [--keep]
+ *   npm run bench -- testing [--people N] [--pglite] [--duration S] [--connections C] [--processes P] [--cpu-prof] [--keep]
  *
+ * --processes P (PostgreSQL only) serves the single scans from the platform's own cluster, `qingcang serve --role api
+ * --processes P` (P API processes sharing one port), instead of one server process.
  * --cpu-prof keeps a CPU profile of the server process; --keep keeps the temporary database for inspection.
+ * On PostgreSQL it also prints the database's size after seeding and what one round's scans add, per 1M people.
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -76,26 +80,30 @@ function sampleRss(): void {
  * pid so that a backend that ends between two samples (a closed connection, autovacuum) does not take its earlier
  * ticks out of the difference.
  */
-function cpuTicks(): { busy: number; total: number; postgres: Map<string, number> } | undefined {
+function cpuTicks(
+  root?: number,
+): { busy: number; total: number; postgres: Map<string, number>; server: Map<string, number> } | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
     const v = line.trim().split(/\s+/).slice(1).map(Number);
     const total = v.reduce((a, b) => a + b, 0);
     const idle = (v[3] ?? 0) + (v[4] ?? 0);
     const postgres = new Map<string, number>();
+    const server = new Map<string, number>(); // the server's processes: `root` and its children
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       try {
         const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
         const close = s.lastIndexOf(')');
-        if (s.slice(s.indexOf('(') + 1, close) !== 'postgres') continue;
         const f = s.slice(close + 2).split(' ');
-        postgres.set(pid, Number(f[11]) + Number(f[12])); // utime, stime
+        const ticks = Number(f[11]) + Number(f[12]); // utime, stime
+        if (root !== undefined && (Number(pid) === root || Number(f[1]) === root)) server.set(pid, ticks);
+        else if (s.slice(s.indexOf('(') + 1, close) === 'postgres') postgres.set(pid, ticks);
       } catch {
         // the process ended meanwhile
       }
     }
-    return { busy: total - idle, total, postgres };
+    return { busy: total - idle, total, postgres, server };
   } catch {
     return undefined;
   }
@@ -206,7 +214,55 @@ function printStatements(rows: StatementRow[], per: number, perName: string): vo
   }
 }
 
+// ------------------------------------------------------------------------------------------- sizes on disk
+
+const REGISTRY_TABLES = ['persons', 'households', 'buildings', 'areas'];
+const ROUND_TABLES = ['scans', 'tubes', 'round_people', 'sampling_points'];
+
+/** Bytes of the named tables (with their indexes and TOAST) and of the whole database. */
+async function sizes(db: Db, tables: readonly string[]): Promise<{ tables: number; database: number }> {
+  const { rows } = await db.query<{ tables: string; database: string }>(
+    `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS tables,
+            pg_database_size(current_database())::text AS database
+       FROM pg_class c WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p')`,
+    [tables],
+  );
+  return { tables: Number(rows[0]?.tables ?? 0), database: Number(rows[0]?.database ?? 0) };
+}
+
 // ------------------------------------------------------------------------------------------- HTTP server
+
+/** A TCP port free now on 127.0.0.1 (asked of the kernel, then released for the server to take). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Waits until the server answers its health check (or fails if it exits first, or after 60 s). */
+async function waitForHealth(port: number, proc: ChildProcess): Promise<void> {
+  let exited: number | null | undefined;
+  proc.once('exit', (code) => {
+    exited = code;
+  });
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (exited !== undefined) throw new Error(`the server exited (${exited}) before answering`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/api/health`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the server did not answer on port ${port} within 60 s`);
+}
 
 async function startServer(db: Db, clock: Clock): Promise<{ port: number; close: () => Promise<void> }> {
   const app = await buildApp({ db, clock, logger: false });
@@ -384,6 +440,11 @@ export async function main(args: string[]): Promise<void> {
   const duration = Number(arg(args, '--duration') ?? 15);
   const connections = Number(arg(args, '--connections') ?? 50);
   const cpuProf = args.includes('--cpu-prof');
+  const processes = Number(arg(args, '--processes') ?? 1);
+  if (!Number.isInteger(processes) || processes < 1 || processes > 16)
+    throw new RangeError('--processes must be a whole number from 1 to 16');
+  if (processes > 1 && (args.includes('--pglite') || !process.env.DATABASE_URL))
+    throw new RangeError('--processes above 1 needs PostgreSQL: set DATABASE_URL');
   if (!Number.isInteger(people) || people < 100)
     throw new RangeError('--people must be a whole number ≥ 100');
 
@@ -422,6 +483,17 @@ export async function main(args: string[]): Promise<void> {
     });
     phase.seed_s = (performance.now() - t0) / 1000;
     console.log(`seeded ${fmt(people)} people in ${phase.seed_s.toFixed(1)} s`);
+    const sizeAfterSeed = url ? await sizes(db, REGISTRY_TABLES) : undefined;
+    if (sizeAfterSeed) {
+      const perM = (b: number) => mib((b * 1e6) / people);
+      console.log(
+        `on disk after seeding: registry tables ${mib(sizeAfterSeed.tables)} MiB (${perM(sizeAfterSeed.tables)} MiB per 1M people, indexes included: ${REGISTRY_TABLES.join(', ')}); database ${mib(sizeAfterSeed.database)} MiB`,
+      );
+      Object.assign(result, {
+        registry_mib_per_1m: perM(sizeAfterSeed.tables),
+        database_mib_after_seed: mib(sizeAfterSeed.database),
+      });
+    }
 
     t0 = performance.now();
     const round1 = await db.transaction((tx) =>
@@ -549,6 +621,16 @@ export async function main(args: string[]): Promise<void> {
         .join(', ')}; per-row rechecks: ${JSON.stringify(bulk.rechecked)}`,
     );
     if (bulk.accepted !== people) throw new Error(`${people - bulk.accepted} scans were not accepted`);
+    if (sizeAfterSeed) {
+      // These tables held nothing before this first round (the points were made with it).
+      const after = await sizes(db, ROUND_TABLES);
+      const grown = after.tables;
+      const perM = (b: number) => mib((b * 1e6) / people);
+      console.log(
+        `on disk, one round: its scan rows, tubes, round people and points ${mib(grown)} MiB (${perM(grown)} MiB per 1M people sampled, indexes included; WAL not counted); database ${mib(sizeAfterSeed.database)} → ${mib(after.database)} MiB`,
+      );
+      Object.assign(result, { round_mib_per_1m: perM(grown) });
+    }
     Object.assign(result, {
       scans: people,
       tubes,
@@ -572,7 +654,7 @@ export async function main(args: string[]): Promise<void> {
         );
       line(
         'logged',
-        'the same scan rows into a table LIKE scans INCLUDING ALL (logged like scans; PK, unique key, 3 indexes, CHECK)',
+        'the same scan rows into a table LIKE scans INCLUDING ALL (logged like scans; PK, unique key, its B-tree and BRIN indexes, CHECK)',
       );
       line('temp', '… into a TEMP table of the same shape (no WAL: not durable, shown for reference)');
       console.log(
@@ -608,10 +690,34 @@ export async function main(args: string[]): Promise<void> {
       createdBy: null,
     });
     let child: ReturnType<typeof fork> | undefined;
+    let cluster: ChildProcess | undefined;
     let closeLocal: (() => Promise<void>) | undefined;
     let port: number;
     const profDir = join(dir, 'cpu-prof');
-    if (url) {
+    if (url && processes > 1) {
+      // The platform's own cluster (`qingcang serve --role api --processes N`): N API processes sharing one port.
+      port = await freePort();
+      cluster = spawn(
+        process.execPath,
+        [
+          fileURLToPath(new URL('../bin/qingcang.js', import.meta.url)),
+          'serve',
+          '--role',
+          'api',
+          '--processes',
+          String(processes),
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+        ],
+        {
+          env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
+      await waitForHealth(port, cluster);
+    } else if (url) {
       child = fork(fileURLToPath(new URL('./run.ts', import.meta.url)), ['testing', '--serve'], {
         env: { ...process.env, BENCH_DATABASE_URL: url },
         execArgv: cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
@@ -683,18 +789,22 @@ export async function main(args: string[]): Promise<void> {
       requests: [{ method: 'POST', path, headers }],
     };
     console.log(
-      `HTTP single scans: ${url ? 'server in a child process' : 'server in this process'}, ${connections} connections, warm-up 3 s, then ${duration} s`,
+      `HTTP single scans: ${cluster ? `the platform's cluster, ${processes} API processes` : url ? 'server in a child process' : 'server in this process'}, ${connections} connections, warm-up 3 s, then ${duration} s`,
     );
     await runCannon(autocannon, { ...cannonOpts, duration: 3 });
     child?.send({ cmd: 'reset' } satisfies ParentMessage);
-    const cpu0 = cpuTicks();
+    const cpu0 = cpuTicks(cluster?.pid);
     const self0 = process.cpuUsage();
     const ac = await runCannon(autocannon, { ...cannonOpts, duration });
     const self = process.cpuUsage(self0);
-    const cpu1 = cpuTicks();
+    const cpu1 = cpuTicks(cluster?.pid);
     const server = await childStats();
     const requestsSent = nextPerson;
-    if (child) {
+    if (cluster) {
+      const exited = new Promise((r) => cluster?.once('exit', r));
+      cluster.kill('SIGTERM');
+      await exited;
+    } else if (child) {
       const exited = new Promise((r) => child?.once('exit', r));
       child.send({ cmd: 'stop' } satisfies ParentMessage);
       await exited;
@@ -719,6 +829,7 @@ export async function main(args: string[]): Promise<void> {
       `targets            ≥ 3,000 req/s: ${rps >= 3000 ? 'met' : 'NOT met'} · p99 < 50 ms: ${ac.latency.p99 < 50 ? 'met' : 'NOT met'} · non-2xx = 0: ${ac.non2xx === 0 ? 'met' : 'NOT met'}`,
     );
     Object.assign(result, {
+      scan_processes: processes,
       scan_rps: Math.round(rps),
       scan_p50_ms: ac.latency.p50,
       scan_p99_ms: ac.latency.p99,
@@ -751,6 +862,29 @@ export async function main(args: string[]): Promise<void> {
         scan_cpu_autocannon_cores: Number(gen.toFixed(2)),
         scan_cpu_other_cores: Number(Math.max(0, busy - node - postgres - gen).toFixed(2)),
         server_peak_rss_mib: mib(server.peakRss),
+      });
+    }
+    if (cluster && cpu0 && cpu1) {
+      const seconds = ac.duration;
+      const ticks = 100; // USER_HZ
+      const delta = (a: Map<string, number>, b: Map<string, number>) => {
+        let n = 0;
+        for (const [pid, t] of b) n += t - (a.get(pid) ?? 0);
+        return n / ticks / seconds;
+      };
+      const cores = (cpu1.total - cpu0.total) / ticks / seconds;
+      const busy = (cpu1.busy - cpu0.busy) / ticks / seconds;
+      const node = delta(cpu0.server, cpu1.server);
+      const postgres = delta(cpu0.postgres, cpu1.postgres);
+      const gen = (self.user + self.system) / 1e6 / seconds;
+      console.log(
+        `CPU (cores busy)   machine ${busy.toFixed(2)} of ${cores.toFixed(1)}: ${processes} API processes and their primary ${node.toFixed(2)}, PostgreSQL ${postgres.toFixed(2)}, autocannon ${gen.toFixed(2)}, other processes and kernel ${Math.max(0, busy - node - postgres - gen).toFixed(2)}; per request: server ${((node * seconds * 1e6) / ok).toFixed(0)} µs, PostgreSQL ${((postgres * seconds * 1e6) / ok).toFixed(0)} µs`,
+      );
+      Object.assign(result, {
+        scan_cpu_server_cores: Number(node.toFixed(2)),
+        scan_cpu_postgres_cores: Number(postgres.toFixed(2)),
+        scan_cpu_autocannon_cores: Number(gen.toFixed(2)),
+        scan_cpu_machine_busy_cores: Number(busy.toFixed(2)),
       });
     }
     if (cpuProf && child) console.log(`CPU profile of the server: ${profDir} (kept)`);

@@ -130,8 +130,8 @@ describe('sampler phone app', () => {
       await page.locator('#sampler-round').click();
       await page.locator('.ant-select-item-option', { hasText: ROUND_NAME }).click();
       await page.locator('#sampler-point').click();
-      // The district's points, named after their communities, with their area codes.
-      const firstPoint = page.locator('.ant-select-item-option', { hasText: `(${DISTRICT}` }).first();
+      // The district's points (the list holds only the sampler's jurisdiction), named after their communities.
+      const firstPoint = page.locator('.ant-select-item-option', { hasText: '采样点' }).first();
       await firstPoint.waitFor();
       await firstPoint.click();
       await page.getByText('10合1', { exact: true }).click();

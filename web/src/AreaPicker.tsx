@@ -8,7 +8,7 @@ import { TreeSelect } from 'antd';
 import { type CSSProperties, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Area, api, type Me } from './api.ts';
-import type { AreaDetail } from './contract.ts';
+import type { AreaDetail, AreaNameItem } from './contract.ts';
 import { errorText } from './error-text.ts';
 
 interface TreeNode {
@@ -102,7 +102,7 @@ export function AreaPicker<V extends string | string[] = string>({
     const q = search.trim();
     if (!q || top === null) return;
     const timer = setTimeout(() => {
-      api<{ items: { code: string; name: string; level: number; full: string }[] }>(
+      api<{ items: AreaNameItem[] }>(
         `/api/areas/search?q=${encodeURIComponent(q)}${top ? `&under=${top}` : ''}`,
       ).then(
         (r) =>

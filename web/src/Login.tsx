@@ -3,6 +3,7 @@ import { Alert, Button, Card, Form, Input, type InputProps, Space, Typography } 
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, setCsrfToken } from './api.ts';
+import type { LoginAnswer, PasswordChanged } from './contract.ts';
 import { errorText } from './error-text.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 
@@ -50,7 +51,7 @@ export function LoginForm({
 }) {
   const { t } = useTranslation();
   const { error, busy, submit } = useSubmit(async (values: { username: string; password: string }) => {
-    const res = await api<{ csrf_token: string }>('/api/auth/login', { method: 'POST', body: values });
+    const res = await api<LoginAnswer>('/api/auth/login', { method: 'POST', body: values });
     setCsrfToken(res.csrf_token);
     await onLoggedIn();
   });
@@ -93,7 +94,7 @@ export function ChangePassword({ onChanged }: { onChanged: () => Promise<void> }
   const { t } = useTranslation();
   const { error, busy, submit } = useSubmit(async (values: { current: string; next: string }) => {
     // The server ends every session of the account and hands this browser a new one, with a new CSRF token.
-    const changed = await api<{ csrf_token: string }>('/api/auth/password', {
+    const changed = await api<PasswordChanged>('/api/auth/password', {
       method: 'POST',
       body: { current_password: values.current, new_password: values.next },
     });

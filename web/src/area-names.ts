@@ -5,15 +5,9 @@
  */
 import { useSyncExternalStore } from 'react';
 import { api } from './api.ts';
+import type { AreaNameItem } from './contract.ts';
 
-interface AreaName {
-  code: string;
-  name: string;
-  level: number;
-  full: string;
-}
-
-const known = new Map<string, AreaName>();
+const known = new Map<string, AreaNameItem>();
 const asked = new Set<string>();
 let queue = new Set<string>();
 let scheduled = false;
@@ -28,7 +22,7 @@ function flush(): void {
   queue = new Set();
   for (let i = 0; i < codes.length; i += 500) {
     const batch = codes.slice(i, i + 500);
-    api<{ items: AreaName[] }>(`/api/areas/names?codes=${batch.join(',')}`).then(
+    api<{ items: AreaNameItem[] }>(`/api/areas/names?codes=${batch.join(',')}`).then(
       (res) => {
         for (const a of res.items) known.set(a.code, a);
         version++;
@@ -60,7 +54,7 @@ export async function loadAreaNames(codes: readonly (string | null | undefined)[
   const missing = [...new Set(codes)].filter((c): c is string => !!c && CODE.test(c) && !known.has(c));
   if (missing.length === 0) return;
   try {
-    const res = await api<{ items: AreaName[] }>(`/api/areas/names?codes=${missing.join(',')}`);
+    const res = await api<{ items: AreaNameItem[] }>(`/api/areas/names?codes=${missing.join(',')}`);
     for (const a of res.items) {
       known.set(a.code, a);
       asked.add(a.code);

@@ -9,7 +9,7 @@
  * the envelope is written here from the server types, with the route named.
  */
 
-import type { TokenRow, UserRow } from '../../src/modules/access/accounts.ts';
+import type { NewSession, TokenRow, UserRow } from '../../src/modules/access/accounts.ts';
 import type { AuditRow as ServerAuditRow, VerifyResult } from '../../src/modules/access/audit.ts';
 import type { Principal } from '../../src/modules/access/principal.ts';
 import type { UserOutRow } from '../../src/modules/access/routes.ts';
@@ -46,7 +46,11 @@ import type { endDueHomeStays } from '../../src/modules/isolation/home.ts';
 import type { HomeStayRow } from '../../src/modules/isolation/home-list.ts';
 import type { MoveResult } from '../../src/modules/isolation/move.ts';
 import type { PlacementRun } from '../../src/modules/isolation/place-backlog.ts';
-import type { issueSelfReportLink } from '../../src/modules/isolation/self-report.ts';
+import type {
+  issueSelfReportLink,
+  SelfReportView,
+  submitSelfReport,
+} from '../../src/modules/isolation/self-report.ts';
 import type { StayListRow } from '../../src/modules/isolation/stay-list.ts';
 import type { PlacementRow } from '../../src/modules/isolation/stay-scope.ts';
 import type { discharge, disinfection, release } from '../../src/modules/isolation/stays.ts';
@@ -84,14 +88,15 @@ import type {
 import type { planFromRegistry } from '../../src/modules/testing/plan-from-registry.ts';
 import type { PointPool } from '../../src/modules/testing/point-pools.ts';
 import type { ResultOutcome } from '../../src/modules/testing/results.ts';
-import type { ResultsFileReport } from '../../src/modules/testing/results-file.ts';
+import type { FileRowProblem, ResultsFileReport } from '../../src/modules/testing/results-file.ts';
 import type { RoundListRow, RoundRow } from '../../src/modules/testing/rounds.ts';
 import type { ScanImportReport } from '../../src/modules/testing/scan-import.ts';
+import type { ScanOutcome } from '../../src/modules/testing/scans.ts';
 import type { StageClock as ServerStageClock } from '../../src/modules/testing/stage-clocks.ts';
 import type { TaskRow } from '../../src/modules/testing/task-list.ts';
-import type { receiveBox } from '../../src/modules/testing/transport.ts';
+import type { packBox, receiveBox, TubeOutcome } from '../../src/modules/testing/transport.ts';
 import type { CaseListRow } from '../../src/modules/tracing/case-list.ts';
-import type { ChainCase as ServerChainCase } from '../../src/modules/tracing/chains.ts';
+import type { Cluster, ChainCase as ServerChainCase } from '../../src/modules/tracing/chains.ts';
 import type { GeneralContactRow } from '../../src/modules/tracing/general-contacts.ts';
 import type { CaseContactRow } from '../../src/modules/tracing/routes.ts';
 import type { RulesVersion } from '../../src/modules/tracing/rules.ts';
@@ -152,12 +157,36 @@ export type Me = Pick<Principal, 'kind' | 'name' | 'role' | 'jurisdiction'> & {
   must_change_password: boolean;
   csrf_token: string | null;
 };
+/**
+ * POST /api/auth/login (routes.ts): the account, the session's CSRF token and when the session ends. POST
+ * /api/auth/password answers `{ ok, csrf_token, expires_at }` of the new session.
+ */
+export type LoginAnswer = Wire<
+  Pick<UserRow, 'username' | 'display_name' | 'role' | 'jurisdiction' | 'must_change_password'> & {
+    csrf_token: NewSession['csrfToken'];
+    expires_at: NewSession['expiresAt'];
+  }
+>;
+export type PasswordChanged = Wire<{
+  ok: true;
+  csrf_token: NewSession['csrfToken'];
+  expires_at: NewSession['expiresAt'];
+}>;
 /** An area of GET /api/areas (`{ items }`): the children of ?parent= with their resident counts. */
 export type Area = Wire<AreaChild>;
 /** GET /api/areas/:code: one area with its path from the province down (no resident count). */
 export type AreaDetail = Wire<AreaRow & { path: AreaRow[] }>;
 /** GET /api/areas/names and /api/areas/search (`{ items }`): areas with their paths of names. */
 export type AreaNameItem = Wire<AreaName>;
+/**
+ * GET /api/persons/names (`{ items }`): the names of people of the reader's jurisdiction by id, built in
+ * src/modules/registry/routes.ts from the persons row.
+ */
+export interface PersonName {
+  id: number;
+  name: string;
+  area_code: string;
+}
 /** A person as GET /api/persons lists them (masked). */
 export type Person = Wire<ReturnType<typeof presentPerson>>;
 /** GET /api/persons: a keyset page, the total on the first page (routes.ts). */
@@ -236,6 +265,18 @@ export interface Coverage {
   round: Wire<Pick<RoundRow, 'id' | 'name' | 'deadline_at'>> & { hours_left: number };
   items: AreaCoverage[];
 }
+/** One scan's answer of POST /api/testing/rounds/:id/scans (`{ items }`, in the order sent, each with its key). */
+export type ScanAnswer = Wire<ScanOutcome>;
+/**
+ * One tube's answer of POST /api/testing/tubes/close (`{ items }`) and POST /api/testing/boxes: `already` when the
+ * step was done before (a retried request whose answer was lost).
+ */
+export type TubeAnswer = Wire<TubeOutcome>;
+/** POST /api/testing/boxes: the box's barcode and each tube's answer (routes.ts). */
+export interface BoxPacked {
+  box: Answer<typeof packBox>['box']['barcode'];
+  items: TubeAnswer[];
+}
 /** POST /api/testing/rounds/:id/scans/file. */
 export type ScanFileReport = Wire<ScanImportReport>;
 /** GET /api/testing/rounds/:id/unsampled: the door-knocking list by household. */
@@ -264,6 +305,8 @@ export interface ResultsAnswer {
 export type FhirResultsAnswer = Wire<FhirIngestReport>;
 /** POST /api/testing/results/file. */
 export type ResultsFileAnswer = Wire<ResultsFileReport>;
+/** The rows a refused results file cannot be read at: `details` of its 422 `results_file_rejected`. */
+export type ResultsFileProblem = Wire<FileRowProblem>;
 
 // ---- Isolation sites (src/modules/isolation/capacity.ts) ----
 
@@ -306,6 +349,10 @@ export type HealthCheckRecorded = Wire<Answer<typeof recordHealthCheck>>;
 export type SelfReportLink = Wire<
   Pick<Answer<typeof issueSelfReportLink>, 'path' | 'placement_id' | 'revoked_previous'>
 >;
+/** GET /api/self-report/:secret: the public page of a personal link (masked name, no ID number). */
+export type SelfReportPage = Wire<SelfReportView>;
+/** POST /api/self-report/:secret. */
+export type SelfReportSent = Wire<Answer<typeof submitSelfReport>>;
 /** POST /api/isolation/stays/:id/move. */
 export type StayMoved = Wire<MoveResult>;
 /** GET /api/isolation/home: `{ items, total }`. */
@@ -381,6 +428,9 @@ export type PassDetail = Wire<Answer<typeof getPass>>;
 export type Checkpoint = Wire<CheckpointRow>;
 /** GET /api/passes/keys (`{ keys }`). */
 export type PassKey = Wire<PublicKeyInfo>;
+export interface PassKeysAnswer {
+  keys: PassKey[];
+}
 /** GET /api/passes/revocations. */
 export type Revocations = Wire<Answer<typeof revocations>>;
 /** POST /api/checkpoints/:id/scans: the server's verdict and any speed flag. */
@@ -455,11 +505,11 @@ export interface GeneralContactsAnswer {
   total: number | null;
   total_more: boolean | null;
 }
-/** GET /api/tracing/chains: `{ clusters }`. */
+/** GET /api/tracing/chains (format=json): `{ clusters }`. */
 export type ChainCase = Wire<ServerChainCase>;
-export interface ChainCluster {
-  cluster: number;
-  cases: ChainCase[];
+export type ChainCluster = Wire<Cluster>;
+export interface ChainsAnswer {
+  clusters: ChainCluster[];
 }
 /** GET and PUT /api/tracing/rules. */
 export type TracingRulesVersion = Wire<RulesVersion>;

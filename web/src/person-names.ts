@@ -7,6 +7,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { ApiError, api } from './api.ts';
+import type { PersonName } from './contract.ts';
 
 const known = new Map<number, string>();
 const asked = new Set<number>();
@@ -22,7 +23,7 @@ function flush(): void {
   queue = new Set();
   for (let i = 0; i < ids.length; i += 500) {
     const batch = ids.slice(i, i + 500);
-    api<{ items: { id: number; name: string }[] }>(`/api/persons/names?ids=${batch.join(',')}`).then(
+    api<{ items: PersonName[] }>(`/api/persons/names?ids=${batch.join(',')}`).then(
       (res) => {
         for (const p of res.items) known.set(p.id, p.name);
         version++;

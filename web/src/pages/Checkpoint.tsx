@@ -21,6 +21,7 @@ import type {
   CheckpointScan,
   Me,
   PassKey,
+  PassKeysAnswer,
   Revocations,
 } from '../contract.ts';
 import { errorText, useFormat } from './shared.tsx';
@@ -35,15 +36,17 @@ const STORE = {
 };
 const REFRESH_MS = 5 * 60_000;
 
+/** What this phone keeps of GET /api/passes/keys: each key's id and raw public key, and when it was asked. */
 interface KeyCache {
   keys: Pick<PassKey, 'kid' | 'public_key'>[];
-  at: string | null;
+  at: Revocations['as_of'] | null;
 }
+/** What this phone keeps of GET /api/passes/revocations, gathered over its answers. */
 interface RevocationCache {
   /** pass id → revoked at (ISO) */
-  ids: Record<string, string>;
-  next_since: string | null;
-  at: string | null;
+  ids: Record<string, Revocations['items'][number]['revoked_at']>;
+  next_since: Revocations['next_since'] | null;
+  at: Revocations['as_of'] | null;
 }
 /** What this phone keeps of a checkpoint. */
 type Checkpoint = Pick<CheckpointRow, 'id' | 'name' | 'area_code'>;
@@ -191,7 +194,7 @@ export default function CheckpointPage({ me }: { me: Me }) {
   const refresh = useCallback(async (): Promise<boolean> => {
     try {
       const [k, cps] = await Promise.all([
-        api<{ keys: PassKey[] }>('/api/passes/keys'),
+        api<PassKeysAnswer>('/api/passes/keys'),
         api<{ items: CheckpointRow[] }>('/api/checkpoints'),
       ]);
       const since = revokedRef.current.next_since;

@@ -11,6 +11,7 @@ import { registerMap, use } from 'echarts/core';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Me } from '../api.ts';
+import type { Zone, ZoneLevel } from '../contract.ts';
 import { type AreasAnswer, areaQuery, density, useLive } from '../Dashboard.tsx';
 import { type ChartClick, EChart } from '../EChart.tsx';
 import { schematicGeoJson } from './schematic-layout.ts';
@@ -19,12 +20,19 @@ use([MapChart, VisualMapComponent]);
 
 type Metric = 'density' | 'cases' | 'waiting' | 'residents' | 'zone';
 
-interface ZoneLite {
-  area_code: string;
-  level: 'lockdown' | 'control' | 'prevention';
-}
+/** What the map uses of a zone of GET /api/zones. */
+type ZoneLite = Pick<Zone, 'area_code' | 'level'>;
 
-const ZONE_RANK: Record<string, number> = { prevention: 1, control: 2, lockdown: 3 };
+/** Levels of the two rule sets rank alike (src/modules/command/zones.ts): lockdown = high > control = medium > … */
+const ZONE_RANK: Record<ZoneLevel, 1 | 2 | 3> = {
+  lockdown: 3,
+  control: 2,
+  prevention: 1,
+  high: 3,
+  medium: 2,
+  low: 1,
+};
+const MARCH_LEVELS = ['', 'prevention', 'control', 'lockdown'] as const;
 const ZONE_COLOURS = ['#ecf0f1', '#5b8ff9', '#f6bd16', '#e8684a'];
 /** The schematic's proportions: wide, as the dashboard card is. */
 const MAP_W = 24;
@@ -35,7 +43,7 @@ function zoneRank(code: string, zones: readonly ZoneLite[]): number {
   let best = 0;
   for (const z of zones)
     if (z.area_code.startsWith(code) || code.startsWith(z.area_code))
-      best = Math.max(best, ZONE_RANK[z.level] ?? 0);
+      best = Math.max(best, ZONE_RANK[z.level]);
   return best;
 }
 
@@ -110,12 +118,18 @@ export default function SchematicMap({
     const lng = i18n.language;
     const max = Math.max(1, ...data.map((d) => d.value ?? 0));
     const metricLabel = t(`map.metric.${shown}`, { lng });
+    // A rank in words: the levels of that rank among the active zones (March, June or both), March when none is.
+    const active = new Set(zones.data?.items.map((z) => z.level));
+    const rankWords = (rank: number) => {
+      const levels = (Object.keys(ZONE_RANK) as ZoneLevel[]).filter(
+        (l) => ZONE_RANK[l] === rank && active.has(l),
+      );
+      return (levels.length > 0 ? levels : [MARCH_LEVELS[rank]])
+        .map((l) => t(`zoneLevel.${l}`, { lng }))
+        .join(' / ');
+    };
     const display = (d: Datum) =>
-      shown === 'zone'
-        ? d.value
-          ? t(`zoneLevel.${['', 'prevention', 'control', 'lockdown'][d.value]}`, { lng })
-          : t('map.noZone', { lng })
-        : (d.value ?? '—');
+      shown === 'zone' ? (d.value ? rankWords(d.value) : t('map.noZone', { lng })) : (d.value ?? '—');
     return {
       tooltip: {
         trigger: 'item',
@@ -133,10 +147,7 @@ export default function SchematicMap({
               bottom: 0,
               pieces: [0, 1, 2, 3].map((v) => ({
                 value: v,
-                label:
-                  v === 0
-                    ? t('map.noZone', { lng })
-                    : t(`zoneLevel.${['', 'prevention', 'control', 'lockdown'][v]}`, { lng }),
+                label: v === 0 ? t('map.noZone', { lng }) : rankWords(v),
                 color: ZONE_COLOURS[v],
               })),
             }
@@ -176,7 +187,7 @@ export default function SchematicMap({
         },
       ],
     };
-  }, [areas, data, shown, mapName, t, i18n.language]);
+  }, [areas, data, shown, mapName, t, i18n.language, zones.data]);
 
   const onClick = (p: ChartClick) => {
     if (district || p.seriesType !== 'map') return;

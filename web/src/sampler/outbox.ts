@@ -7,6 +7,7 @@
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import { ApiError, api } from '../api.ts';
+import type { BoxPacked, ScanAnswer, TubeAnswer } from '../contract.ts';
 
 export type OpState = 'queued' | 'accepted' | 'duplicate' | 'rejected' | 'done';
 
@@ -50,17 +51,11 @@ export interface CloseOp extends OpBase {
   tube: string;
 }
 
-export interface TubeAnswer {
-  tube: string;
-  status: 'ok' | 'rejected';
-  code?: string;
-  message?: string;
-}
-
 export interface BoxOp extends OpBase {
   kind: 'box';
   box: string;
   tubes: string[];
+  /** Each tube's answer: `ok`, `already` (boxed here by an earlier attempt) or `rejected` with its reason. */
   results?: TubeAnswer[];
 }
 
@@ -158,17 +153,6 @@ function isTransient(err: unknown): boolean {
   );
 }
 
-interface ScanAnswer {
-  key: string;
-  status: 'accepted' | 'duplicate' | 'rejected';
-  tube?: string;
-  tubeStatus?: string;
-  members?: number;
-  flags?: string[];
-  code?: string;
-  message?: string;
-}
-
 function applyScanAnswer(op: ScanOp, a: ScanAnswer | undefined, at: string): void {
   op.answeredAt = at;
   op.lastError = undefined;
@@ -188,7 +172,7 @@ function applyScanAnswer(op: ScanOp, a: ScanAnswer | undefined, at: string): voi
   // The server has the scan: the phone no longer needs the full ID number.
   op.idNumber = undefined;
   if (a.status === 'accepted') {
-    op.flags = a.flags ?? [];
+    op.flags = a.flags;
     op.members = a.members;
     op.tubeStatus = a.tubeStatus;
   }
@@ -237,24 +221,20 @@ async function sendScans(batch: ScanOp[]): Promise<void> {
   }
 }
 
-/** "tube X is already closed" after a retry: the first, unanswered attempt did it. */
-function alreadyDone(op: Op, a: TubeAnswer, target: string): boolean {
-  return (
-    op.attempts > 0 &&
-    a.status === 'rejected' &&
-    a.code === 'transition_invalid' &&
-    (a.message ?? '').includes(`is already ${target}`)
-  );
-}
-
 async function sendClose(op: CloseOp): Promise<void> {
   try {
     const res = await api<{ items: TubeAnswer[] }>('/api/testing/tubes/close', {
       method: 'POST',
       body: { tubes: [op.tube] },
     });
-    const a = res.items[0] ?? { tube: op.tube, status: 'rejected', code: 'no_answer', message: 'no answer' };
-    if (a.status === 'ok' || alreadyDone(op, a, 'closed')) op.state = 'done';
+    const a: TubeAnswer = res.items[0] ?? {
+      tube: op.tube,
+      status: 'rejected',
+      code: 'no_answer',
+      message: 'no answer',
+    };
+    // `already`: closed by an earlier attempt whose answer was lost (or further on since).
+    if (a.status === 'ok' || a.status === 'already') op.state = 'done';
     else {
       op.state = 'rejected';
       op.code = a.code;
@@ -274,12 +254,13 @@ async function sendClose(op: CloseOp): Promise<void> {
 
 async function sendBox(op: BoxOp): Promise<void> {
   try {
-    const res = await api<{ box: string; items: TubeAnswer[] }>('/api/testing/boxes', {
+    const res = await api<BoxPacked>('/api/testing/boxes', {
       method: 'POST',
       body: { round_id: op.roundId, box: op.box, tubes: op.tubes },
     });
-    op.results = res.items.map((a) => (alreadyDone(op, a, 'boxed') ? { tube: a.tube, status: 'ok' } : a));
-    const ok = op.results.filter((r) => r.status === 'ok').length;
+    op.results = res.items;
+    // `already`: in this box since an earlier attempt whose answer was lost.
+    const ok = op.results.filter((r) => r.status !== 'rejected').length;
     op.state = ok > 0 ? 'done' : 'rejected';
     const refused = op.results.filter((r) => r.status === 'rejected');
     if (refused.length > 0) {

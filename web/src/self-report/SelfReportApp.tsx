@@ -27,6 +27,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api.ts';
 import { beijingDateTime } from '../beijing-time.ts';
+import type { SelfReportPage, SelfReportSent } from '../contract.ts';
 import { LanguageSwitch } from '../LanguageSwitch.tsx';
 import './i18n.ts';
 import { errorText } from '../error-text.ts';
@@ -41,20 +42,6 @@ const SYMPTOMS = [
   'diarrhoea',
   'other',
 ] as const;
-
-interface View {
-  name: string;
-  site: string;
-  room: string | null;
-  bed: string | null;
-  status: 'placed' | 'arrived';
-  day: number | null;
-  term_days: number | null;
-  next_test: { day: number; due_at: string } | null;
-  reports_today: number;
-  max_reports_per_day: number;
-  last_reports: { at: string; temperature: number; symptoms: string[]; self_reported: boolean }[];
-}
 
 interface Report {
   temperature: number;
@@ -109,7 +96,7 @@ export default function SelfReportApp() {
 function SelfReport({ secret }: { secret: string }) {
   const { t, i18n } = useTranslation();
   const path = `/api/self-report/${encodeURIComponent(secret)}`;
-  const [view, setView] = useState<View | null>(null);
+  const [view, setView] = useState<SelfReportPage | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
   const [temperature, setTemperature] = useState<number | null>(null);
   const [symptoms, setSymptoms] = useState<string[]>([]);
@@ -136,7 +123,7 @@ function SelfReport({ secret }: { secret: string }) {
 
   const load = useCallback(async () => {
     try {
-      setView(await api<View>(path));
+      setView(await api<SelfReportPage>(path));
     } catch (e) {
       if (e instanceof ApiError && (e.code === 'link_invalid' || e.code === 'stay_ended'))
         setFatal(explain(e));
@@ -153,7 +140,7 @@ function SelfReport({ secret }: { secret: string }) {
     setPending(report);
     savePending(secret, report);
     try {
-      const out = await api<{ status: 'recorded' | 'duplicate'; alert: boolean }>(path, {
+      const out = await api<SelfReportSent>(path, {
         method: 'POST',
         body: report,
       });

@@ -16,6 +16,7 @@ import {
   Upload,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
+import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, apiUpload } from '../../api.ts';
@@ -26,19 +27,16 @@ import type {
   ResultOutcomeItem,
   ResultsAnswer,
   ResultsFileAnswer,
+  ResultsFileProblem,
 } from '../../contract.ts';
 import { BeijingDateTimePicker, DataTable, errorText, useAction } from '../shared.tsx';
 
-/**
- * One result's outcome as the three ways in answer it, flattened for the table (the file's rows carry their line);
- * each answer (contract.ts) is checked against it.
- */
-interface Outcome {
-  tube: string;
-  status: ResultOutcomeItem['status'];
-  code?: string;
-  message?: string;
-  line?: number;
+/** One result's outcome as the three ways in answer it (contract.ts); the file's rows carry their line. */
+type Outcome = ResultOutcomeItem & { line?: number };
+
+/** Why a result was refused: a rejection's code in words (its message when the code has none). */
+function refusal(o: Outcome, t: TFunction): string {
+  return o.status === 'rejected' ? t(`lab.codes.${o.code}`, { defaultValue: o.message }) : '';
 }
 
 interface Report {
@@ -53,8 +51,7 @@ function ReportView({ report }: { report: Report }) {
   const { t } = useTranslation();
   const count = (s: Outcome['status']) => report.outcomes.filter((o) => o.status === s).length;
   const shown = report.outcomes.filter((o) => o.status === 'rejected' || o.status === 'conflict');
-  const reason = (o: Outcome) =>
-    o.code ? t(`lab.codes.${o.code}`, { defaultValue: o.message ?? o.code }) : '';
+  const reason = (o: Outcome) => refusal(o, t);
   return (
     <div className="lab-report">
       <Descriptions size="small" bordered column={{ xs: 1, sm: 2, md: 3 }} title={report.name}>
@@ -111,18 +108,12 @@ function ReportView({ report }: { report: Report }) {
   );
 }
 
-interface FileProblem {
-  line: number;
-  code: string;
-  message: string;
-}
-
 export function ResultsCard({ onDone }: { onDone: () => void }) {
   const { t } = useTranslation();
   const act = useAction();
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<Report | null>(null);
-  const [error, setError] = useState<{ text: string; problems: FileProblem[] } | null>(null);
+  const [error, setError] = useState<{ text: string; problems: ResultsFileProblem[] } | null>(null);
   const [form] = Form.useForm<{
     tube: string;
     result: string;
@@ -156,7 +147,7 @@ export function ResultsCard({ onDone }: { onDone: () => void }) {
     } catch (err) {
       const problems =
         err instanceof ApiError && err.code === 'results_file_rejected' && Array.isArray(err.details)
-          ? (err.details as FileProblem[])
+          ? (err.details as ResultsFileProblem[])
           : [];
       setError({ text: errorText(err), problems });
     } finally {
@@ -189,7 +180,7 @@ export function ResultsCard({ onDone }: { onDone: () => void }) {
       (r) => {
         const o: Outcome | undefined = r.items[0];
         const status = o ? t(`lab.outcome.${o.status}`) : '';
-        const why = o?.code ? `（${t(`lab.codes.${o.code}`, { defaultValue: o.message ?? o.code })}）` : '';
+        const why = o?.status === 'rejected' ? `（${refusal(o, t)}）` : '';
         return t('lab.saved', { tube, status: `${status}${why}` });
       },
       onDone,
@@ -285,7 +276,7 @@ export function ResultsCard({ onDone }: { onDone: () => void }) {
                 description={<span style={{ whiteSpace: 'pre-line' }}>{error.text}</span>}
               />
               {error.problems.length > 0 && (
-                <DataTable<FileProblem>
+                <DataTable<ResultsFileProblem>
                   rows={error.problems}
                   rowKey="line"
                   pageSize={20}

@@ -5,7 +5,7 @@ import { use } from 'echarts/core';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { areaName, useAreaNamesVersion } from '../../area-names.ts';
-import type { ChainCase, ChainCluster } from '../../contract.ts';
+import type { ChainCase, ChainsAnswer } from '../../contract.ts';
 import { EChart } from '../../EChart.tsx';
 import {
   areaColumn,
@@ -20,6 +20,7 @@ import {
 
 use([GraphChart]);
 
+/** A case of a cluster as the table shows it: with its cluster and its infector's case number. */
 interface ChainRow extends ChainCase {
   cluster: number;
   infector_case_no: string | null;
@@ -39,7 +40,7 @@ const CLUSTER_COLOURS = [
 export function ChainsView({ version }: { version: number }) {
   const { t, i18n } = useTranslation();
   const f = useFormat();
-  const res = useApi<{ clusters: ChainCluster[] }>('/api/tracing/chains', version);
+  const res = useApi<ChainsAnswer>('/api/tracing/chains', version);
   const names = useAreaNamesVersion();
   const clusters = res.data?.clusters ?? [];
   const rows: ChainRow[] = useMemo(() => {

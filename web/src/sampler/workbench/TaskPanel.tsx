@@ -3,33 +3,21 @@ import { Alert, Button, Card, Segmented, Select, Space } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
+import type { SamplingPoint, TestingRound } from '../../contract.ts';
 import { errorText } from '../../error-text.ts';
 import type { Task } from './common.ts';
 
-interface RoundItem {
-  id: number;
-  name: string;
-  status: string;
-  policy: { control?: number; prevention?: number; other?: number } | null;
-}
-
-interface PointItem {
-  id: number;
-  area_code: string;
-  name: string;
-}
-
-function poolChoices(round: RoundItem | undefined): number[] {
-  const p = round?.policy ?? {};
-  const sizes = new Set([p.other ?? 20, p.prevention ?? 20, p.control ?? 10, 1]);
+function poolChoices(round: TestingRound | undefined): number[] {
+  const p = round?.policy;
+  const sizes = new Set([p?.other ?? 20, p?.prevention ?? 20, p?.control ?? 10, 1]);
   return [...sizes].sort((a, b) => b - a);
 }
 
 export function TaskPanel({ task, onChange }: { task: Task | null; onChange: (task: Task | null) => void }) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(task === null);
-  const [rounds, setRounds] = useState<RoundItem[] | null>(null);
-  const [points, setPoints] = useState<PointItem[] | null>(null);
+  const [rounds, setRounds] = useState<TestingRound[] | null>(null);
+  const [points, setPoints] = useState<SamplingPoint[] | null>(null);
   const [roundId, setRoundId] = useState<number | undefined>(task?.roundId);
   const [pointId, setPointId] = useState<number | undefined>(task?.pointId);
   const [poolSize, setPoolSize] = useState<number | undefined>(task?.poolSize);
@@ -37,7 +25,7 @@ export function TaskPanel({ task, onChange }: { task: Task | null; onChange: (ta
 
   useEffect(() => {
     if (!editing) return;
-    api<{ items: RoundItem[] }>('/api/testing/rounds')
+    api<{ items: TestingRound[] }>('/api/testing/rounds')
       .then((r) => setRounds(r.items.filter((x) => x.status !== 'closed')))
       .catch((err: unknown) => setError(t('sampler.setup.loadFailed', { message: errorText(err) })));
   }, [editing, t]);
@@ -45,7 +33,7 @@ export function TaskPanel({ task, onChange }: { task: Task | null; onChange: (ta
   useEffect(() => {
     if (!editing || roundId === undefined) return;
     setPoints(null);
-    api<{ items: PointItem[] }>(`/api/testing/rounds/${roundId}/points`)
+    api<{ items: SamplingPoint[] }>(`/api/testing/rounds/${roundId}/points`)
       .then((r) => {
         setPoints(r.items);
         if (r.items.length === 1) setPointId(r.items[0]?.id);
@@ -54,7 +42,9 @@ export function TaskPanel({ task, onChange }: { task: Task | null; onChange: (ta
   }, [editing, roundId, t]);
 
   const round = rounds?.find((r) => r.id === roundId);
-  const choices = poolChoices(round);
+  const choices = [...new Set([...poolChoices(round), ...(poolSize ? [poolSize] : [])])].sort(
+    (a, b) => b - a,
+  );
 
   if (!editing && task)
     return (
@@ -80,7 +70,7 @@ export function TaskPanel({ task, onChange }: { task: Task | null; onChange: (ta
     );
 
   const ready = round !== undefined && pointId !== undefined && poolSize !== undefined;
-  const pool = poolSize ?? (round ? (round.policy?.other ?? 20) : undefined);
+  const pool = poolSize ?? (round ? round.policy.other : undefined);
   return (
     <Card size="small" title={t('sampler.setup.title')}>
       <Space direction="vertical" style={{ width: '100%' }}>
@@ -97,7 +87,7 @@ export function TaskPanel({ task, onChange }: { task: Task | null; onChange: (ta
             setRoundId(v);
             setPointId(undefined);
             const r = rounds?.find((x) => x.id === v);
-            setPoolSize(r?.policy?.other ?? 20);
+            setPoolSize(r?.policy.other ?? 20);
           }}
           options={(rounds ?? []).map((r) => ({ value: r.id, label: `${r.name} (#${r.id})` }))}
         />
@@ -111,10 +101,15 @@ export function TaskPanel({ task, onChange }: { task: Task | null; onChange: (ta
           disabled={roundId === undefined}
           loading={roundId !== undefined && points === null && !error}
           value={pointId}
-          onChange={(v: number) => setPointId(v)}
+          onChange={(v: number) => {
+            setPointId(v);
+            // The point samples as its zone says (a control zone 10-in-1, a lockdown one tube a person).
+            const p = points?.find((x) => x.id === v);
+            if (p) setPoolSize(p.pool_size);
+          }}
           options={(points ?? []).map((p) => ({
             value: p.id,
-            label: `${p.name} (${p.area_code})`,
+            label: p.risk_level ? `${p.name} · ${t(`zoneLevel.${p.risk_level}`)}` : p.name,
           }))}
         />
         {round && (
