@@ -18,6 +18,7 @@ import {
   launchBrowser,
   loginPage,
   PASSWORD,
+  pickRadio,
   prepare,
   SHOTS,
   shutdown,
@@ -126,7 +127,7 @@ describe('力量调配', () => {
       await row.getByText('待检').waitFor();
       await row.locator('.record-loop-test').click();
       const modal = page.locator('.ant-modal', { hasText: '登记' });
-      await modal.getByText('阳性', { exact: true }).click();
+      await pickRadio(modal, '阳性');
       await modal.getByText('该人员将作为病例流调').waitFor();
       await modal.getByRole('button', { name: '登记检测' }).click();
       await page.getByText(/已登记阳性：已建病例，3 名同闭环人员列为密接/).waitFor();

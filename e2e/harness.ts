@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin/qingcang.js');
@@ -178,6 +178,20 @@ export async function confirmPopover(page: Page): Promise<void> {
     .locator('.ant-popover:not(.ant-popover-hidden)')
     .getByRole('button', { name: '确定', exact: true })
     .click();
+}
+
+/**
+ * Picks the radio button labelled `label` inside `scope` (a dialog) and makes sure it took: a click that lands
+ * while the dialog is still opening on a starved machine can leave the old choice, so it checks and tries again.
+ */
+export async function pickRadio(scope: Locator, label: string): Promise<void> {
+  const radio = scope.getByRole('radio', { name: label, exact: true });
+  for (let attempt = 1; ; attempt++) {
+    await scope.getByText(label, { exact: true }).click();
+    if (await radio.isChecked()) return;
+    if (attempt === 5) throw new Error(`the radio button ${label} stays unchecked after ${attempt} clicks`);
+    await scope.page().waitForTimeout(200 * attempt);
+  }
 }
 
 /**
