@@ -286,23 +286,44 @@ async function withPage(username: string, run: (page: Page) => Promise<void>): P
 }
 
 describe('work pages', () => {
-  it('dashboard: the schematic map of the districts, coloured by zone, a district opens its streets', async () => {
+  it('dashboard: the districts on their real boundaries, coloured by zone; a district opens its streets as a schematic', async () => {
     await withPage('e2e.commander', async (page) => {
-      const map = page.locator('.ant-card', { hasText: '城市示意图' });
-      await map.getByText('示意图：按真实行政区划层级绘制', { exact: false }).waitFor();
+      const map = page.locator('.area-map');
+      await map.getByText('区县按真实边界绘制', { exact: false }).waitFor();
       await map.getByText('吉林市 (2202)').waitFor();
-      await map.locator('canvas').waitFor();
+      await map.locator('canvas').first().waitFor();
+      await map.locator('.map-ranking canvas').waitFor();
       await map.getByText('风险区', { exact: true }).click();
       await map.getByText('今日新增阳性', { exact: true }).waitFor();
+      // The development zones have no boundary of their own: listed under the map with their figure.
+      const offMap = await map.locator('.map-off-map').count();
+      if (offMap > 0)
+        await map.locator('.map-off-map').getByText('开发区', { exact: false }).first().waitFor();
       await page.waitForTimeout(800);
       await page.screenshot({ path: join(SHOTS, 'dashboard-map.png'), fullPage: true });
-      // The largest district sits top left: a click there opens its streets.
-      const box = await map.locator('canvas').boundingBox();
+      // A click inside 桦甸市 (the city's largest district) opens it. The map's height is 88 % of the canvas's
+      // smaller side, centred at (50 %, 46 %); east–west is scaled by cos(latitude); the data's extent is
+      // 125.6465–127.9229° E, 42.5615–44.6484° N (web/src/maps/2202.json).
+      await map.locator('canvas').first().scrollIntoViewIfNeeded();
+      const box = await map.locator('canvas').first().boundingBox();
       if (!box) throw new Error('no map canvas');
-      await page.mouse.click(box.x + box.width * 0.04, box.y + box.height * 0.15);
-      await map.getByRole('button', { name: '返回全市' }).waitFor();
-      await map.getByText(/\(\d{6}\)/).waitFor();
+      const [west, south, east, north] = [125.6465, 42.5615, 127.9229, 44.6484];
+      const height = 0.88 * Math.min(box.width, box.height);
+      const perDegree = height / (north - south);
+      const aspect = Math.cos((43.6 * Math.PI) / 180);
+      const x = box.x + box.width * 0.5 + (127.0 - (west + east) / 2) * aspect * perDegree;
+      const y = box.y + box.height * 0.46 - (43.0 - (south + north) / 2) * perDegree;
+      await page.mouse.click(x, y);
+      await map.getByText('桦甸市 (220282)').waitFor();
+      await map.getByRole('button', { name: '返回全市' }).click();
+      await map.getByText('吉林市 (2202)').waitFor();
+      // The picker opens a district too; its streets have no boundaries: a schematic, and it says so.
+      await map.locator('.map-open-area').click();
+      await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').getByText('昌邑区').click();
+      await map.getByText('昌邑区 (220202)').waitFor();
       await map.getByText('街道层级', { exact: false }).waitFor();
+      await map.getByText('示意图（此层级没有边界数据）', { exact: false }).waitFor();
+      await map.getByText('街道没有边界数据', { exact: false }).waitFor();
       await page.waitForTimeout(800);
       await page.screenshot({ path: join(SHOTS, 'dashboard-map-streets.png'), fullPage: true });
       await map.getByRole('button', { name: '返回全市' }).click();

