@@ -82,7 +82,7 @@ export function Workbench({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void
       }
       if (r.error) {
         const network = 'status' in r.error && r.error.status === 0;
-        setLastError({ message: network ? t('sampler.sync.network') : r.error.message, at: new Date() });
+        setLastError({ message: network ? t('sampler.sync.network') : errorText(r.error), at: new Date() });
       } else {
         setLastError(null);
         setLastOk(new Date());

@@ -143,6 +143,9 @@ async function save(ops: Op[]): Promise<void> {
  */
 function isTransient(err: unknown): boolean {
   if (!(err instanceof ApiError)) return true;
+  // An error page that is not the API's (a proxy's or a network login page's 404, 407, 413…) says nothing
+  // about the records either: only the API's own refusals (with their code) are final.
+  if (err.code === 'http_error') return true;
   return (
     err.status === 0 ||
     err.status === 401 ||
@@ -153,16 +156,17 @@ function isTransient(err: unknown): boolean {
   );
 }
 
+/** What a 200 that is not the API's answer (a network login page, a proxy's page) is taken for: no network. */
+function notTheServer(): ApiError {
+  return new ApiError(0, 'network', 'the answer did not come from the server (a network login page?)');
+}
+
+/** Applies the server's answer to a scan; one the answer left out stays queued (its key makes a resend safe). */
 function applyScanAnswer(op: ScanOp, a: ScanAnswer | undefined, at: string): void {
+  if (!a) return;
   op.answeredAt = at;
   op.lastError = undefined;
   op.lastErrorCode = undefined;
-  if (!a) {
-    op.state = 'rejected';
-    op.code = 'no_answer';
-    op.message = 'the server gave no answer for this scan';
-    return;
-  }
   op.state = a.status;
   if (a.status === 'rejected') {
     op.code = a.code;
@@ -196,10 +200,17 @@ async function sendScans(batch: ScanOp[]): Promise<void> {
       method: 'POST',
       body: { items: batch.map(scanItem) },
     });
+    if (!Array.isArray(res?.items)) throw notTheServer();
     const byKey = new Map(res.items.map((a) => [a.key, a]));
     const at = new Date().toISOString();
     for (const op of batch) applyScanAnswer(op, byKey.get(op.key), at);
     await save(batch);
+    if (batch.some((op) => op.state === 'queued'))
+      throw new ApiError(
+        0,
+        'network',
+        'the server answered without some scans: they stay queued and go again',
+      );
   } catch (err) {
     if (isTransient(err)) throw err;
     // The whole request was refused (one malformed item fails validation for all): find the culprit one by one.
@@ -227,12 +238,9 @@ async function sendClose(op: CloseOp): Promise<void> {
       method: 'POST',
       body: { tubes: [op.tube] },
     });
-    const a: TubeAnswer = res.items[0] ?? {
-      tube: op.tube,
-      status: 'rejected',
-      code: 'no_answer',
-      message: 'no answer',
-    };
+    const a = Array.isArray(res?.items) ? res.items[0] : undefined;
+    // No answer for the tube (or not the server's answer): it stays queued; closing again is harmless.
+    if (!a) throw notTheServer();
     // `already`: closed by an earlier attempt whose answer was lost (or further on since).
     if (a.status === 'ok' || a.status === 'already') op.state = 'done';
     else {
@@ -258,6 +266,7 @@ async function sendBox(op: BoxOp): Promise<void> {
       method: 'POST',
       body: { round_id: op.roundId, box: op.box, tubes: op.tubes },
     });
+    if (!Array.isArray(res?.items)) throw notTheServer();
     op.results = res.items;
     // `already`: in this box since an earlier attempt whose answer was lost.
     const ok = op.results.filter((r) => r.status !== 'rejected').length;
