@@ -730,6 +730,38 @@ describe('the full ID number', () => {
     expect(stored.label).toBe(s.label);
   });
 
+  it('is dropped from a refused scan too: one refused alone, and a batch refused whole', async () => {
+    server.tube('T0000001', { status: 'boxed' });
+    const refused = scan();
+    await outbox.enqueue(refused);
+    await outbox.flush(USER);
+    expect(byKey(await outbox.opsOfRound(7), refused.key)).toMatchObject({
+      state: 'rejected',
+      idNumber: undefined,
+    });
+    const whole = scan({ roundId: 8, pointId: 41, tube: 'T0000002' });
+    await outbox.enqueue(whole);
+    server.fail({ kind: 'refuse', status: 404, code: 'round_not_found', message: 'no round 8' });
+    await outbox.flush(USER);
+    expect(byKey(await outbox.opsOfRound(8), whole.key)).toMatchObject({
+      state: 'rejected',
+      idNumber: undefined,
+    });
+  });
+
+  it('goes with the whole record a week after its answer; queued records stay whatever their age', async () => {
+    const old = scan();
+    await outbox.enqueue(old);
+    await outbox.flush(USER);
+    const waiting = scan({ tube: 'T0000002' });
+    await outbox.enqueue(waiting);
+    const answeredAt = Date.parse(byKey(await outbox.opsOfRound(7), old.key).answeredAt ?? '');
+    expect(await outbox.pruneAnswered(new Date(answeredAt + outbox.KEEP_ANSWERED_MS - 1000))).toBe(0);
+    expect(await outbox.pruneAnswered(new Date(answeredAt + outbox.KEEP_ANSWERED_MS + 1000))).toBe(1);
+    expect((await outbox.opsOfRound(7)).map((o) => o.kind === 'scan' && o.key)).toEqual([waiting.key]);
+    expect(await outbox.queuedOps()).toHaveLength(1);
+  });
+
   it('is dropped from an accepted scan', async () => {
     const s = scan();
     await outbox.enqueue(s);

@@ -168,13 +168,13 @@ function applyScanAnswer(op: ScanOp, a: ScanAnswer | undefined, at: string): voi
   op.lastError = undefined;
   op.lastErrorCode = undefined;
   op.state = a.status;
+  // Answered (kept or refused): the phone no longer needs the full ID number; the screen shows the masked label.
+  op.idNumber = undefined;
   if (a.status === 'rejected') {
     op.code = a.code;
     op.message = a.message;
     return;
   }
-  // The server has the scan: the phone no longer needs the full ID number.
-  op.idNumber = undefined;
   if (a.status === 'accepted') {
     op.flags = a.flags;
     op.members = a.members;
@@ -222,6 +222,7 @@ async function sendScans(batch: ScanOp[]): Promise<void> {
     const at = new Date().toISOString();
     for (const op of batch) {
       op.state = 'rejected';
+      op.idNumber = undefined;
       op.code = e.code;
       op.message = e.message;
       op.answeredAt = at;
@@ -311,7 +312,36 @@ export function flush(user: string): Promise<FlushResult> {
   return next;
 }
 
+/** How long answered records stay on the phone (the round's counts and the sampler's list read them). */
+export const KEEP_ANSWERED_MS = 7 * 24 * 3600_000;
+let prunedAt = 0;
+
+/**
+ * Deletes the records answered more than `keepMs` ago (kept, refused or done): the phone holds people's data only
+ * as long as the work needs it. Queued records are never deleted. Returns how many went.
+ */
+export async function pruneAnswered(now = new Date(), keepMs = KEEP_ANSWERED_MS): Promise<number> {
+  const d = await db();
+  const tx = d.transaction('ops', 'readwrite');
+  let gone = 0;
+  for (let cursor = await tx.store.openCursor(); cursor; cursor = await cursor.continue()) {
+    const op = cursor.value;
+    if (op.state !== 'queued' && op.answeredAt && now.getTime() - Date.parse(op.answeredAt) > keepMs) {
+      await cursor.delete();
+      gone++;
+    }
+  }
+  await tx.done;
+  if (gone > 0) changed();
+  return gone;
+}
+
 async function flushNow(user: string): Promise<FlushResult> {
+  // Once an hour at most, old answered records go before the upload starts.
+  if (Date.now() - prunedAt > 3600_000) {
+    prunedAt = Date.now();
+    await pruneAnswered().catch(() => 0);
+  }
   let sent = 0;
   for (;;) {
     const queue = (await queuedOps()).filter((o) => o.user === user);
