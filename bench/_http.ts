@@ -2,11 +2,13 @@
  * Shared by the HTTP benchmarks: options, autocannon with p95 taken from every response, and the real server in
  * a child process (so the load generator and the server do not share one event loop).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { openPostgres } from '../src/db/postgres.ts';
+import { withReplica } from '../src/db/replica.ts';
 import { ManualClock } from '../src/domain/clock.ts';
 import { buildApp } from '../src/server/app.ts';
 
@@ -69,10 +71,23 @@ export async function serveChild(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL;
   const now = process.env.BENCH_NOW;
   if (!url || !now || !process.send) throw new Error('--serve is for the benchmark child process');
-  const db = await openPostgres(url);
+  // BENCH_REPLICA_URL: GET requests read from that replica (src/db/replica.ts), as with DATABASE_REPLICA_URL.
+  const replicaUrl = process.env.BENCH_REPLICA_URL;
+  const primary = await openPostgres(url);
+  const db = replicaUrl
+    ? withReplica(primary, await openPostgres(replicaUrl, { probe: false, connectionTimeoutMillis: 2000 }))
+    : primary;
   // As served: whole lists kept QINGCANG_LIST_CACHE_MS (default 5,000 ms; 0 measures them computed per request).
   const listCacheMs = Number(process.env.QINGCANG_LIST_CACHE_MS ?? 5000);
-  const app = await buildApp({ db, clock: new ManualClock(now), logger: false, workers: true, listCacheMs });
+  const replicaStickyMs = Number(process.env.QINGCANG_REPLICA_STICKY_MS ?? 5000);
+  const app = await buildApp({
+    db,
+    clock: new ManualClock(now),
+    logger: false,
+    workers: true,
+    listCacheMs,
+    replicaStickyMs,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server has no TCP address');
@@ -102,9 +117,14 @@ function procStatus(pid: number, field: string): number {
 }
 
 /** Forks `bench/run.ts NAME --serve` and resolves when it listens. */
-export async function startServer(bench: string, databaseUrl: string, now: string): Promise<ServerChild> {
+export async function startServer(
+  bench: string,
+  databaseUrl: string,
+  now: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerChild> {
   const child = fork(fileURLToPath(new URL('./run.ts', import.meta.url)), [bench, '--serve'], {
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_NOW: now },
+    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_NOW: now, ...env },
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
@@ -129,6 +149,87 @@ export async function startServer(bench: string, databaseUrl: string, now: strin
           child.kill();
           resolve();
         }, 10_000).unref();
+      }),
+  };
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Waits until the server answers its health check (or fails if it exits first, or after 60 s). */
+export async function waitForHealth(port: number, proc: ChildProcess): Promise<void> {
+  let exited: number | null | undefined;
+  proc.once('exit', (code) => {
+    exited = code;
+  });
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (exited !== undefined) throw new Error(`the server exited (${exited}) before answering`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/api/health`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the server did not answer on port ${port} within 60 s`);
+}
+
+/**
+ * The platform's own server as operators run it, `qingcang serve --role api --processes P` (P API processes on one
+ * port, the system clock, no background work), on `databaseUrl`.
+ */
+export async function startPlatform(
+  databaseUrl: string,
+  processes: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerChild> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL('../bin/qingcang.js', import.meta.url)),
+      'serve',
+      '--role',
+      'api',
+      '--processes',
+      String(processes),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ],
+    {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  await waitForHealth(port, child);
+  const pid = child.pid as number;
+  return {
+    port,
+    process: child,
+    peakMiB: () => procStatus(pid, 'VmHWM'),
+    rssMiB: () => procStatus(pid, 'VmRSS'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 15_000).unref();
       }),
   };
 }

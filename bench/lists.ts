@@ -18,6 +18,12 @@
  * list, exports of 1M rows < 60 s with flat memory.
  *
  *   npm run bench -- lists [--people N] [--connections C] [--duration S] [--no-export] [--keep]
+ *                          [--processes P] [--steady-only]
+ *
+ * `--processes P` serves the lists from the platform's own cluster, `qingcang serve --role api --processes P` (P
+ * API processes on one port, the system clock, no background work in them), instead of one server process with
+ * its workers; the exports are then skipped (their memory is measured on one process). `--steady-only` runs the
+ * first phase only.
  *
  * `--keep` leaves the seeded database in place and prints its URL; `BENCH_LISTS_DATABASE_URL=URL` runs on such a
  * database again without seeding (for trying an index or a query change; the first run's figures are the ones
@@ -31,7 +37,15 @@ import { createToken } from '../src/modules/access/accounts.ts';
 import { verifyAudit } from '../src/modules/access/audit.ts';
 import { refreshDashboard } from '../src/modules/command/dashboard.ts';
 import { ACTIVITY_NOW, cityWithActivity } from './_activity.ts';
-import { intArg, runCannon, type ServerChild, secondsSince, serveChild, startServer } from './_http.ts';
+import {
+  intArg,
+  runCannon,
+  type ServerChild,
+  secondsSince,
+  serveChild,
+  startPlatform,
+  startServer,
+} from './_http.ts';
 
 const CITY = '2202';
 
@@ -111,7 +125,11 @@ export async function main(args: string[]): Promise<void> {
   const people = intArg(args, '--people', 1_000_000);
   const connections = intArg(args, '--connections', 20);
   const duration = intArg(args, '--duration', 8);
-  const withExport = !args.includes('--no-export');
+  const processes = intArg(args, '--processes', 0);
+  const steadyOnly = args.includes('--steady-only');
+  const withExport = !args.includes('--no-export') && processes === 0;
+  const serve = () =>
+    processes > 0 ? startPlatform(temp.url, processes) : startServer('lists', temp.url, ACTIVITY_NOW);
   if (!process.env.DATABASE_URL) {
     console.error(
       'the lists benchmark needs a PostgreSQL server: set DATABASE_URL (the role needs CREATEDB)',
@@ -190,7 +208,7 @@ export async function main(args: string[]): Promise<void> {
       }
     };
 
-    server = await startServer('lists', temp.url, ACTIVITY_NOW);
+    server = await serve();
     // Warm-up: the first request loads the dashboard snapshot and the code paths.
     for (const u of users)
       for (const path of LISTS)
@@ -206,24 +224,26 @@ export async function main(args: string[]): Promise<void> {
     );
     await runPhase('steady', server.port);
 
-    console.log('during the dashboard refresh (run back to back for the whole phase)');
-    let refreshing = true;
     let refreshes = 0;
-    const refreshLoop = (async () => {
-      while (refreshing) {
-        await refreshDashboard(db, clock);
-        refreshes++;
-      }
-    })();
-    await runPhase('refresh', server.port);
-    refreshing = false;
-    await refreshLoop;
-    console.log(`  ${refreshes} refreshes ran during the phase`);
+    if (!steadyOnly) {
+      console.log('during the dashboard refresh (run back to back for the whole phase)');
+      let refreshing = true;
+      const refreshLoop = (async () => {
+        while (refreshing) {
+          await refreshDashboard(db, clock);
+          refreshes++;
+        }
+      })();
+      await runPhase('refresh', server.port);
+      refreshing = false;
+      await refreshLoop;
+      console.log(`  ${refreshes} refreshes ran during the phase`);
 
-    console.log('right after a start: a new server process, hit at once');
-    await server.stop();
-    server = await startServer('lists', temp.url, ACTIVITY_NOW);
-    await runPhase('start', server.port);
+      console.log('right after a start: a new server process, hit at once');
+      await server.stop();
+      server = await serve();
+      await runPhase('start', server.port);
+    }
 
     // Every audited answer wrote its entry once.
     const auditCheck = [];
@@ -234,7 +254,7 @@ export async function main(args: string[]): Promise<void> {
     }
     // Answers still in flight when a run's time is up are served (and recorded) but not counted by the load
     // generator: at most one per connection per run.
-    const inFlight = connections * 3 * LISTS.filter((l) => AUDITED.test(l)).length;
+    const inFlight = connections * (steadyOnly ? 1 : 3) * LISTS.filter((l) => AUDITED.test(l)).length;
     for (const a of auditCheck)
       console.log(
         `audit: ${a.user} ${a.answered} people-list answers counted, ${a.written} entries written (${a.written - a.answered} more: answers in flight at the end of a run, at most ${inFlight}) ${a.written >= a.answered && a.written - a.answered <= inFlight ? 'ok' : 'MISMATCH'}`,
@@ -281,6 +301,10 @@ export async function main(args: string[]): Promise<void> {
       JSON.stringify({
         bench: 'lists',
         backend: 'postgresql',
+        server:
+          processes > 0
+            ? `qingcang serve --role api --processes ${processes}`
+            : 'one process with its workers',
         people,
         connections,
         duration_s_per_list: duration,

@@ -28,7 +28,6 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -49,6 +48,7 @@ import { createRound } from '../src/modules/testing/rounds.ts';
 import { importScanFile } from '../src/modules/testing/scan-import.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from '../src/modules/testing/transport.ts';
 import { buildApp } from '../src/server/app.ts';
+import { freePort, waitForHealth } from './_http.ts';
 
 const CITY = '2202';
 const SEED = 42;
@@ -233,37 +233,6 @@ async function sizes(db: Db, tables: readonly string[]): Promise<{ tables: numbe
 // ------------------------------------------------------------------------------------------- HTTP server
 
 /** A TCP port free now on 127.0.0.1 (asked of the kernel, then released for the server to take). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Waits until the server answers its health check (or fails if it exits first, or after 60 s). */
-async function waitForHealth(port: number, proc: ChildProcess): Promise<void> {
-  let exited: number | null | undefined;
-  proc.once('exit', (code) => {
-    exited = code;
-  });
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    if (exited !== undefined) throw new Error(`the server exited (${exited}) before answering`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/api/health`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the server did not answer on port ${port} within 60 s`);
-}
-
 async function startServer(db: Db, clock: Clock): Promise<{ port: number; close: () => Promise<void> }> {
   const app = await buildApp({ db, clock, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -11,4 +11,4 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     --wal-method=stream --slot=replica1 --write-recovery-conf --progress
   chmod 0700 "$PGDATA"
 fi
-exec docker-entrypoint.sh postgres -c hot_standby=on
+exec docker-entrypoint.sh postgres -c hot_standby=on -c hot_standby_feedback=on

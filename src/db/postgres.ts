@@ -102,6 +102,8 @@ export interface PostgresOptions {
   max?: number;
   /** Fail fast when the server is unreachable so the API can answer 503 instead of hanging. */
   connectionTimeoutMillis?: number;
+  /** Connect once at open and fail there if the server cannot be reached (default true; a replica opens without). */
+  probe?: boolean;
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Db> {
@@ -127,8 +129,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     client.release(dead ? (err instanceof Error ? err : true) : undefined);
   };
   // Fail at open, with the server's own message, if it cannot be reached.
-  const probe = await pool.connect();
-  probe.release();
+  if (options.probe !== false) {
+    const probe = await pool.connect();
+    probe.release();
+  }
   const base = wrap(
     pool,
     async (sql, source) => {

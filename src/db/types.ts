@@ -61,6 +61,22 @@ export interface Db extends Queryable {
   session?<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
   /** The connection pool's figures (PostgreSQL), for /metrics; absent on PGlite (one connection). */
   poolStats?(): PoolStats;
+  /** The read replica's state and the reads it served (src/db/replica.ts); absent without a replica. */
+  replicaStats?(): ReplicaStats;
+}
+
+export interface ReplicaStats {
+  up: boolean;
+  /** Seconds the replica's replay is behind (0 when caught up), null before the first check or when down. */
+  lagSeconds: number | null;
+  /** Whether the replica really is a standby (pg_is_in_recovery); false means a read-only copy or a mistake. */
+  standby: boolean | null;
+  readsOnReplica: number;
+  /** Reads that could have gone to the replica, answered by the primary because it could not serve. */
+  readsOnPrimary: number;
+  /** Reads the replica failed or refused, answered by the primary instead. */
+  fallbacks: number;
+  location: string;
 }
 
 export interface PoolStats {

@@ -41,6 +41,7 @@ import { installAuth } from './auth.ts';
 import { installInputGuard } from './input-guard.ts';
 import { ListCache } from './list-cache.ts';
 import { installMetrics, metricsTokenFromEnv } from './metrics.ts';
+import { installReadRouting } from './read-routing.ts';
 import { installRequestId, requestIdOf } from './request-id.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { installWebApp } from './static.ts';
@@ -70,6 +71,8 @@ export interface AppOptions {
    * 0, the default here and in tests: computed on every request). A change made through this server drops it.
    */
   listCacheMs?: number;
+  /** With a read replica: how long after a write its caller reads from the primary (src/server/read-routing.ts). */
+  replicaStickyMs?: number;
 }
 
 export interface RouteInfo {
@@ -104,6 +107,12 @@ export function clientErrorCode(status: number, code: string | undefined): strin
 
 export const DEFAULT_UPLOAD_LIMIT = 200 * 1024 * 1024;
 
+/** The replica's part of the health answer (nothing without a replica). */
+function replicaHealth(db: Db): { replica?: { up: boolean; lag_s: number | null } } {
+  const s = db.replicaStats?.();
+  return s ? { replica: { up: s.up, lag_s: s.lagSeconds } } : {};
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db, clock } = options;
   const app = Fastify({
@@ -132,6 +141,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const method of [r.method].flat())
       routeTable.push({ method, url: r.url, config: (r.config ?? {}) as RouteInfo['config'] });
   });
+  // GET handlers read from the replica when the database has one (wrapped as they are added, so before any route).
+  if (db.replicaStats)
+    installReadRouting(app, {
+      stickyMs: options.replicaStickyMs,
+      secureCookies: options.production ?? false,
+    });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -221,7 +236,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   r.get(
     '/api/health',
     {
-      config: { public: true },
+      // The primary's health, whatever the replica's (which the answer reports beside it).
+      config: { public: true, primaryOnly: true },
       schema: {
         tags: ['system'],
         summary: 'Liveness and database reachability',
@@ -233,6 +249,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             schema_version: z.number(),
             time: z.string(),
             uptime_s: z.number(),
+            replica: z
+              .object({ up: z.boolean(), lag_s: z.number().nullable() })
+              .optional()
+              .describe('With a read replica (DATABASE_REPLICA_URL): whether it serves reads, and its lag'),
           }),
           503: z.object({
             status: z.literal('unavailable'),
@@ -255,6 +275,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           schema_version: rows[0]?.v ?? 0,
           time: clock.now().toISOString(),
           uptime_s: Math.round(process.uptime()),
+          ...replicaHealth(db),
         };
       } catch (err) {
         req.log.error({ err }, 'health check: database unavailable');

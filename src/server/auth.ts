@@ -28,6 +28,8 @@ declare module 'fastify' {
     permission?: Permission;
     /** Reachable while the user must still change a one-time password. */
     duringPasswordChange?: boolean;
+    /** A GET that must read the primary, never a replica (the health check). */
+    primaryOnly?: boolean;
   }
 }
 

@@ -17,7 +17,7 @@ import cluster from 'node:cluster';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Db, PoolStats } from '../db/types.ts';
+import type { Db, PoolStats, ReplicaStats } from '../db/types.ts';
 import { AppError } from '../lib/errors.ts';
 
 /** This process's metrics (a registry of its own, so tests and the cluster primary stay apart from others). */
@@ -130,6 +130,50 @@ poolGauge('qingcang_db_pool_total', 'Database connections open (idle or in use)'
 poolGauge('qingcang_db_pool_idle', 'Database connections open and idle', (s) => s.idle);
 poolGauge('qingcang_db_pool_waiting', 'Queries waiting for a free database connection', (s) => s.waiting);
 poolGauge('qingcang_db_pool_max', 'Most database connections the pool may open', (s) => s.max);
+
+/** The read replica (src/db/replica.ts) of each database that has one. */
+function replicaGauge(name: string, help: string, pick: (s: ReplicaStats) => number | null) {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const db of databases) {
+        const stats = db.replicaStats?.();
+        const v = stats ? pick(stats) : null;
+        if (v !== null) this.inc(v);
+      }
+    },
+  });
+}
+
+replicaGauge(
+  'qingcang_db_replica_up',
+  'Whether the read replica serves reads (1) or they go to the primary (0)',
+  (s) => (s.up ? 1 : 0),
+);
+replicaGauge(
+  'qingcang_db_replica_lag_seconds',
+  "How far the replica's replay is behind the primary (0 when caught up)",
+  (s) => s.lagSeconds,
+);
+new Gauge({
+  name: 'qingcang_db_reads',
+  help: "GET requests' reads since the start: served by the replica, by the primary while the replica could not serve, and the replica's failures",
+  labelNames: ['target'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const db of databases) {
+      const s = db.replicaStats?.();
+      if (!s) continue;
+      this.inc({ target: 'replica' }, s.readsOnReplica);
+      this.inc({ target: 'primary' }, s.readsOnPrimary);
+      this.inc({ target: 'fallback' }, s.fallbacks);
+    }
+  },
+});
 
 /** Records a background job's run in the metrics. */
 export function recordJob(job: string, seconds: number, failed: boolean): void {

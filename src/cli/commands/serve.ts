@@ -4,8 +4,9 @@
  */
 
 import { type Command, Option } from 'commander';
+import type { Logger } from 'pino';
 import { migrate } from '../../db/migrate.ts';
-import { openDb, optionsFromEnv } from '../../db/open.ts';
+import { openDb, optionsFromEnv, serverDbOptions } from '../../db/open.ts';
 import type { Db } from '../../db/types.ts';
 import { systemClock } from '../../domain/clock.ts';
 import { createLogger } from '../../lib/logger.ts';
@@ -90,15 +91,13 @@ function loginRateLimitFromEnv(): number {
  * How long the server keeps a costly whole list per jurisdiction (QINGCANG_LIST_CACHE_MS, default 5,000 ms; 0: off).
  * Changes made through the same process show at once; others within this time (src/server/list-cache.ts).
  */
-function listCacheMsFromEnv(): number {
-  const raw = process.env.QINGCANG_LIST_CACHE_MS;
-  if (raw === undefined || raw === '') return 5000;
+/** A whole number of milliseconds from 0 to `max` in the environment variable `name`, or `fallback`. */
+function msFromEnv(name: string, fallback: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 60_000)
-    throw new CliError(
-      EXIT.usage,
-      `QINGCANG_LIST_CACHE_MS must be a whole number of ms from 0 to 60000, got "${raw}"`,
-    );
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new CliError(EXIT.usage, `${name} must be a whole number of ms from 0 to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -134,7 +133,8 @@ function serverSettings() {
   try {
     return {
       loginRateLimit: loginRateLimitFromEnv(),
-      listCacheMs: listCacheMsFromEnv(),
+      listCacheMs: msFromEnv('QINGCANG_LIST_CACHE_MS', 5000, 60_000),
+      replicaStickyMs: msFromEnv('QINGCANG_REPLICA_STICKY_MS', 5000, 600_000),
       metricsToken: metricsTokenFromEnv(),
       trustProxy: trustProxyFromEnv(),
     };
@@ -144,12 +144,24 @@ function serverSettings() {
   }
 }
 
+/** Logs the read replica going out of service (warning) and back (info). */
+function replicaLogger(log: Logger) {
+  return (up: boolean, why: string) =>
+    up
+      ? log.info({ replica: 'up', why }, 'read replica in service: GET reads go to it')
+      : log.warn({ replica: 'down', why }, 'read replica out of service: every read goes to the primary');
+}
+
 /** A child of `serve --processes N`: an API process on the shared port, or the one background worker. */
 async function serveClusterChild(role: 'api' | 'worker', o: ServeOptions) {
   const log = createLogger().child({ pid: process.pid, role });
   const settings = serverSettings();
-  // The primary has migrated.
-  const db = await openDb({ ...optionsFromEnv(), migrate: false });
+  // The primary has migrated. API processes read from the replica when one is configured; the worker never does.
+  const db = await openDb(
+    role === 'api'
+      ? { ...serverDbOptions(), migrate: false, onReplicaChange: replicaLogger(log) }
+      : { ...optionsFromEnv(), migrate: false },
+  );
   try {
     if (role === 'worker') {
       const app = await buildWorkerApp({
@@ -173,6 +185,7 @@ async function serveClusterChild(role: 'api' | 'worker', o: ServeOptions) {
       metricsToken: settings.metricsToken,
       trustProxy: settings.trustProxy,
       listCacheMs: settings.listCacheMs,
+      replicaStickyMs: settings.replicaStickyMs,
     });
     markProcess('api');
     reportReady(await listenWithShutdown(app, db, log, o.host, o.port));
@@ -205,7 +218,9 @@ async function serve(o: ServeOptions) {
     o.role === 'all' && o.processes === 1
       ? createLogger()
       : createLogger().child({ pid: process.pid, role: o.processes > 1 ? 'primary' : o.role });
-  const db = await openDb(optionsFromEnv());
+  const db = await openDb(
+    o.role === 'worker' ? optionsFromEnv() : { ...serverDbOptions(), onReplicaChange: replicaLogger(log) },
+  );
   try {
     if (o.seedIfEmpty && !o.production && (await registryIsEmpty(db))) {
       process.stderr.write(
@@ -265,6 +280,7 @@ async function serve(o: ServeOptions) {
       metricsToken: settings.metricsToken,
       trustProxy: settings.trustProxy,
       listCacheMs: settings.listCacheMs,
+      replicaStickyMs: settings.replicaStickyMs,
     });
     markProcess(o.role === 'api' ? 'api' : 'all');
     const address = await listenWithShutdown(app, db, log, o.host, o.port);
