@@ -33,6 +33,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { createTempDatabase } from '../src/db/temp-database.ts';
 import type { Db } from '../src/db/types.ts';
+import { systemClock } from '../src/domain/clock.ts';
 import { createToken } from '../src/modules/access/accounts.ts';
 import { verifyAudit } from '../src/modules/access/audit.ts';
 import { refreshDashboard } from '../src/modules/command/dashboard.ts';
@@ -165,8 +166,10 @@ export async function main(args: string[]): Promise<void> {
       { name: 'community', area: community },
     ];
     const tokens = new Map<string, string>();
+    // The platform's cluster runs on the system clock: its tokens must be valid now, not on the city's day.
+    const tokenClock = processes > 0 ? systemClock : clock;
     for (const u of users) {
-      const { token } = await createToken(db, clock, {
+      const { token } = await createToken(db, tokenClock, {
         name: `bench-lists-${u.name}-${process.pid}`,
         role: 'commander',
         jurisdiction: u.area.code,
@@ -327,7 +330,8 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     await server?.stop();
     await db.close();
-    if (keep) console.log(`kept the database: BENCH_LISTS_DATABASE_URL=${temp.url}`);
+    // On stderr: the JSON line stays the last line of the output.
+    if (keep) console.error(`kept the database: BENCH_LISTS_DATABASE_URL=${temp.url}`);
     else await temp.drop();
   }
 }
