@@ -66,6 +66,7 @@ const zh = {
     placeholder: '转运箱条码',
     pack: '装箱',
     queued: '装箱 {{box}}（{{n}} 管）已加入上传队列',
+    otherUser: '{{n}} 管还有其他账号的记录未上传，请该账号登录上传后再装箱：{{tubes}}',
   },
   sync: {
     title: '上传状态',
@@ -168,6 +169,8 @@ const en: Messages = {
     placeholder: 'Box barcode',
     pack: 'Pack',
     queued: 'Box {{box}} ({{n}} tubes) queued for upload',
+    otherUser:
+      '{{n}} tubes still have records of another account waiting to upload; box them after that account has uploaded: {{tubes}}',
   },
   sync: {
     title: 'Upload',

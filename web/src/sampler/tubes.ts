@@ -67,6 +67,25 @@ export interface QueueCounts {
   rejected: number;
 }
 
+/**
+ * The closed tubes waiting for a box (`waiting`, oldest first), and those held back (`elsewhere`) because records
+ * of another account are still queued for them on this phone (a scan, the closing): this account's box would
+ * reach the server first and be refused for a tube not yet closed there, or box the tube before its last scans,
+ * which the server would then refuse.
+ */
+export function tubesToBox(ops: readonly Op[], user: string): { waiting: TubeView[]; elsewhere: string[] } {
+  const othersQueued = new Set(
+    ops.flatMap((o) => (o.user !== user && o.state === 'queued' && o.kind !== 'box' ? [o.tube] : [])),
+  );
+  const ready = [...deriveTubes(ops).values()]
+    .filter((x) => x.closed && !x.boxedIn && x.count > 0)
+    .sort((a, b) => a.firstSeq - b.firstSeq);
+  return {
+    waiting: ready.filter((x) => !othersQueued.has(x.barcode)),
+    elsewhere: ready.filter((x) => othersQueued.has(x.barcode)).map((x) => x.barcode),
+  };
+}
+
 export function countOps(ops: readonly Op[]): QueueCounts {
   const c: QueueCounts = { queued: 0, confirmed: 0, flagged: 0, rejected: 0 };
   for (const op of ops) {

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { CameraScan } from '../CameraScan.tsx';
 import { normaliseBarcode } from '../codes.ts';
 import { enqueue, type Op } from '../outbox.ts';
-import { deriveTubes } from '../tubes.ts';
+import { tubesToBox } from '../tubes.ts';
 import { big, type Task } from './common.ts';
 
 export function BoxPanel({
@@ -21,13 +21,7 @@ export function BoxPanel({
 }) {
   const { t } = useTranslation();
   const { message } = AntApp.useApp();
-  const waiting = useMemo(
-    () =>
-      [...deriveTubes(ops).values()]
-        .filter((x) => x.closed && !x.boxedIn && x.count > 0)
-        .sort((a, b) => a.firstSeq - b.firstSeq),
-    [ops],
-  );
+  const { waiting, elsewhere } = useMemo(() => tubesToBox(ops, user), [ops, user]);
   const [unchecked, setUnchecked] = useState<Set<string>>(new Set());
   const [boxText, setBoxText] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -48,6 +42,14 @@ export function BoxPanel({
 
   return (
     <Card size="small" title={t('sampler.box.title')}>
+      {elsewhere.length > 0 && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 8 }}
+          message={t('sampler.box.otherUser', { n: elsewhere.length, tubes: elsewhere.join('、') })}
+        />
+      )}
       {waiting.length === 0 ? (
         <Typography.Text type="secondary">{t('sampler.box.none')}</Typography.Text>
       ) : (
