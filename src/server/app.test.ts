@@ -87,6 +87,47 @@ describeBackends('HTTP API', (ctx) => {
     expect(one.household.map((m: { id: number }) => m.id)).toContain(page.items[0].id);
   });
 
+  it('keeps the people list’s first-page total (QINGCANG_LIST_CACHE_MS) until a change through the server', async () => {
+    const cached = await buildApp({
+      db: ctx.db,
+      clock,
+      logger: false,
+      loginRateLimit: 1000,
+      listCacheMs: 60_000,
+    });
+    try {
+      const c = await loginAs(cached, ctx.db, 'commander', '2202');
+      const total = async () =>
+        (
+          await cached.inject({
+            method: 'GET',
+            url: '/api/persons?area=220202&risk_status=close_contact&limit=5',
+            headers: c.headers,
+          })
+        ).json().total as number;
+      const first = await total();
+      // A contact made behind the server's back (another process): the kept total does not count it yet.
+      const { rows } = await ctx.db.query<{ id: number; area_code: string }>(
+        `SELECT id, area_code FROM persons WHERE risk_status = 'none' AND starts_with(area_code, '220202') ORDER BY id LIMIT 1`,
+      );
+      const person = rows[0] as { id: number; area_code: string };
+      await ctx.db.query(`UPDATE persons SET risk_status = 'close_contact' WHERE id = $1`, [person.id]);
+      expect(await total()).toBe(first);
+      // A page further on has no total; another filter is counted afresh.
+      const made = await cached.inject({
+        method: 'POST',
+        url: '/api/leaders',
+        headers: c.headers,
+        payload: { name: '王书记', area_code: person.area_code.slice(0, 12), function: 'testing' },
+      });
+      expect(made.statusCode).toBe(200);
+      expect(await total()).toBe(first + 1);
+      await ctx.db.query(`UPDATE persons SET risk_status = 'none' WHERE id = $1`, [person.id]);
+    } finally {
+      await cached.close();
+    }
+  });
+
   it('pages through a district in area order, every person once, with the total on the first page', async () => {
     const all = (await get('/api/persons?area=220202001&limit=500')).json();
     expect(all.total).toBe(all.items.length);

@@ -294,17 +294,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     secureCookies: options.production ?? false,
     loginRateLimit: options.loginRateLimit ?? 10,
   });
-  await app.register(registryRoutes, { prefix: '/api', db, clock });
+  const lists = new ListCache<CachedList>(options.listCacheMs ?? 0);
+  const totals = new ListCache<{ count: number; more: boolean }>(options.listCacheMs ?? 0);
+  // Any change made through this server drops the cached lists and totals before its answer leaves, so the user
+  // who made it reads it back at once (src/server/list-cache.ts).
+  app.addHook('onSend', async (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 400) {
+      lists.invalidate();
+      totals.invalidate();
+    }
+  });
+  await app.register(registryRoutes, { prefix: '/api', db, clock, totals });
   await app.register(importRoutes, { prefix: '/api', db, clock });
   await app.register(testingRoutes, { prefix: '/api', db, clock });
   await app.register(tracingRoutes, { prefix: '/api', db, clock });
   await app.register(isolationRoutes, { prefix: '/api', db, clock });
-  const lists = new ListCache<CachedList>(options.listCacheMs ?? 0);
-  // Any change made through this server drops the cached lists before its answer leaves, so the user who made it
-  // reads it back at once (src/server/list-cache.ts).
-  app.addHook('onSend', async (req, reply) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 400) lists.invalidate();
-  });
+
   await app.register(commandRoutes, { prefix: '/api', db, clock, lists });
   await app.register(transferRoutes, { prefix: '/api', db, clock });
   const store = new DashboardStore(db, clock, options.dashboardCheckEveryMs ?? 2000);

@@ -6,6 +6,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { AreaCode } from '../../lib/area-code.ts';
 import { notFound } from '../../lib/errors.ts';
 import { principalOf } from '../../server/auth.ts';
+import { ListCache } from '../../server/list-cache.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
@@ -65,9 +66,17 @@ const Area = z.object({
 export interface RegistryDeps {
   db: Db;
   clock: Clock;
+  /**
+   * The people list's first-page totals, kept like the costly lists (src/server/list-cache.ts): counting up to
+   * 10,001 people of a district on every first page was half the list's cost. Off (0 ms) by default.
+   */
+  totals?: ListCache<{ count: number; more: boolean }>;
 }
 
-export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db, clock }) => {
+export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (
+  app,
+  { db, clock, totals = new ListCache<{ count: number; more: boolean }>(0) },
+) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(
@@ -206,7 +215,9 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (app, { db
       const total =
         q.after === undefined
           ? scope
-            ? await countPersons(db, scope, filter)
+            ? await totals.get(`persons:${JSON.stringify([scope, filter])}`, () =>
+                countPersons(db, scope, filter),
+              )
             : { count: 0, more: false }
           : null;
       if (scope)
