@@ -42,6 +42,84 @@ describe('isPlainRead', () => {
   });
 });
 
+/** A stand-in database that answers every query with `answer(sql)` and records where each went. */
+function fakeDb(
+  name: string,
+  seen: string[],
+  answer: (sql: string) => Record<string, unknown>[] = () => [],
+): Db {
+  return {
+    kind: 'postgresql',
+    query: async <T>(sql: string) => {
+      const rows = answer(sql);
+      if (!/pg_is_in_recovery/.test(sql)) seen.push(`${name}: ${sql}`);
+      return { rows: rows as T[], rowCount: rows.length };
+    },
+    describe: () => ({ kind: 'postgresql', location: name }),
+    close: async () => {},
+  } as unknown as Db;
+}
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('the replica’s state', () => {
+  it('keeps reads on the primary while the replica lags, and says so, until it has caught up', async () => {
+    const seen: string[] = [];
+    let lag = 0;
+    const changes: string[] = [];
+    const db = withReplica(
+      fakeDb('primary', seen),
+      fakeDb('replica', seen, (sql) => (/pg_is_in_recovery/.test(sql) ? [{ standby: true, lag }] : [])),
+      {
+        maxLagMs: 2000,
+        checkEveryMs: 10,
+        onChange: (up, why) => changes.push(`${up ? 'up' : 'down'}: ${why}`),
+      },
+    );
+    try {
+      await tick(30);
+      await replicaReads({ open: true }, () => db.query('SELECT 1'));
+      lag = 3.5;
+      await tick(40);
+      expect(db.replicaStats?.()).toMatchObject({ up: false, lagSeconds: 3.5, standby: true });
+      await replicaReads({ open: true }, () => db.query('SELECT 2'));
+      lag = 0.2;
+      await tick(40);
+      expect(db.replicaStats?.().up).toBe(true);
+      await replicaReads({ open: true }, () => db.query('SELECT 3'));
+      expect(seen).toEqual(['replica: SELECT 1', 'primary: SELECT 2', 'replica: SELECT 3']);
+      expect(changes).toEqual(['down: 3.5 s behind', 'up: reachable and caught up']);
+      // The lag check's own failures are no reads: nothing counted as a fallback.
+      expect(db.replicaStats?.().fallbacks).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('is back in service as soon as its check answers again, without waiting for a read', async () => {
+    const seen: string[] = [];
+    let down = false;
+    const db = withReplica(
+      fakeDb('primary', seen),
+      fakeDb('replica', seen, (sql) => {
+        if (down)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5440'), { code: 'ECONNREFUSED' });
+        return /pg_is_in_recovery/.test(sql) ? [{ standby: true, lag: 0 }] : [];
+      }),
+      { checkEveryMs: 10, retryAfterMs: 60_000 },
+    );
+    try {
+      down = true;
+      await tick(40);
+      expect(db.replicaStats?.()).toMatchObject({ up: false, lagSeconds: null, fallbacks: 0 });
+      down = false;
+      await tick(40);
+      expect(db.replicaStats?.().up).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 const url = process.env.DATABASE_URL;
 
 /** Where a statement ran: the read-only pool says 'on'. */

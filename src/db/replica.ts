@@ -72,24 +72,33 @@ export function withReplica(primary: Db, replica: Db, options: ReplicaOptions = 
     fallbacks: 0,
     location: replica.describe().location,
   };
+  // Two reasons to keep reads off the replica: it failed (until `downUntil`), or it lags. `stats.up` is "serves
+  // reads": neither.
+  let reachable = true;
   let downUntil = 0;
   let lagging = false;
-  const setUp = (up: boolean, why: string) => {
+  const update = (why: string) => {
+    const up = reachable && !lagging;
     if (stats.up !== up) options.onChange?.(up, why);
     stats.up = up;
   };
   const usable = () => {
-    if (lagging) return false;
-    if (!stats.up && Date.now() >= downUntil) setUp(true, 'retrying after a failure');
+    if (!reachable && Date.now() >= downUntil) {
+      reachable = true;
+      update('retrying after a failure');
+    }
     return stats.up;
   };
+  const unreachable = (err: unknown) => {
+    downUntil = Date.now() + retryAfterMs;
+    stats.lagSeconds = null;
+    reachable = false;
+    update(`unreachable: ${(err as Error).message}`);
+  };
+  /** A read the replica failed or refused (the primary answers it). */
   const failed = (err: unknown) => {
     stats.fallbacks += 1;
-    if (isDatabaseUnavailable(err)) {
-      downUntil = Date.now() + retryAfterMs;
-      stats.lagSeconds = null;
-      setUp(false, `unreachable: ${(err as Error).message}`);
-    }
+    if (isDatabaseUnavailable(err)) unreachable(err);
   };
 
   const check = async () => {
@@ -102,12 +111,12 @@ export function withReplica(primary: Db, replica: Db, options: ReplicaOptions = 
       const row = r.rows[0];
       stats.standby = row?.standby ?? null;
       stats.lagSeconds = Number(row?.lag ?? 0);
-      const behind = stats.lagSeconds * 1000 > maxLagMs;
-      if (behind !== lagging)
-        options.onChange?.(!behind, behind ? `${stats.lagSeconds.toFixed(1)} s behind` : 'caught up');
-      lagging = behind;
+      lagging = stats.lagSeconds * 1000 > maxLagMs;
+      // Answering the check is being reachable again, whatever the retry pause had left.
+      reachable = true;
+      update(lagging ? `${stats.lagSeconds.toFixed(1)} s behind` : 'reachable and caught up');
     } catch (err) {
-      failed(err);
+      if (isDatabaseUnavailable(err)) unreachable(err);
     }
   };
   const timer = setInterval(() => void check(), options.checkEveryMs ?? 1000);

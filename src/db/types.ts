@@ -66,6 +66,7 @@ export interface Db extends Queryable {
 }
 
 export interface ReplicaStats {
+  /** Whether it serves reads: reachable and no further behind than allowed. */
   up: boolean;
   /** Seconds the replica's replay is behind (0 when caught up), null before the first check or when down. */
   lagSeconds: number | null;
