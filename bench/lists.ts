@@ -126,7 +126,8 @@ export async function main(args: string[]): Promise<void> {
   const people = intArg(args, '--people', 1_000_000);
   const connections = intArg(args, '--connections', 20);
   const duration = intArg(args, '--duration', 8);
-  const processes = intArg(args, '--processes', 0);
+  // 0: one server process with its workers (the default); P: the platform's cluster of P API processes.
+  const processes = args.includes('--processes') ? intArg(args, '--processes', 1) : 0;
   const steadyOnly = args.includes('--steady-only');
   const withExport = !args.includes('--no-export') && processes === 0;
   const serve = () =>
