@@ -133,6 +133,11 @@ export async function startServer(
       if (m.type === 'ready') resolve(m.port);
     });
   });
+  return serverChild(port, child, () => child.send({ cmd: 'stop' }), 10_000);
+}
+
+/** A server child process: its port, memory, and a stop that asks (`ask`) and kills it after `killAfterMs`. */
+function serverChild(port: number, child: ChildProcess, ask: () => void, killAfterMs: number): ServerChild {
   const pid = child.pid as number;
   return {
     port,
@@ -144,11 +149,11 @@ export async function startServer(
         if (child.exitCode !== null) return resolve();
         child.removeAllListeners('exit');
         child.once('exit', () => resolve());
-        child.send({ cmd: 'stop' });
+        ask();
         setTimeout(() => {
-          child.kill();
+          child.kill('SIGKILL');
           resolve();
-        }, 10_000).unref();
+        }, killAfterMs).unref();
       }),
   };
 }
@@ -215,21 +220,5 @@ export async function startPlatform(
     },
   );
   await waitForHealth(port, child);
-  const pid = child.pid as number;
-  return {
-    port,
-    process: child,
-    peakMiB: () => procStatus(pid, 'VmHWM'),
-    rssMiB: () => procStatus(pid, 'VmRSS'),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 15_000).unref();
-      }),
-  };
+  return serverChild(port, child, () => child.kill('SIGTERM'), 15_000);
 }

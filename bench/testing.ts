@@ -24,7 +24,7 @@
  * --cpu-prof keeps a CPU profile of the server process; --keep keeps the temporary database for inspection.
  * On PostgreSQL it also prints the database's size after seeding and what one round's scans add, per 1M people.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { createReadStream, createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -48,7 +48,7 @@ import { createRound } from '../src/modules/testing/rounds.ts';
 import { importScanFile } from '../src/modules/testing/scan-import.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from '../src/modules/testing/transport.ts';
 import { buildApp } from '../src/server/app.ts';
-import { freePort, waitForHealth } from './_http.ts';
+import { startPlatform } from './_http.ts';
 
 const CITY = '2202';
 const SEED = 42;
@@ -665,27 +665,9 @@ export async function main(args: string[]): Promise<void> {
     const profDir = join(dir, 'cpu-prof');
     if (url && processes > 1) {
       // The platform's own cluster (`qingcang serve --role api --processes N`): N API processes sharing one port.
-      port = await freePort();
-      cluster = spawn(
-        process.execPath,
-        [
-          fileURLToPath(new URL('../bin/qingcang.js', import.meta.url)),
-          'serve',
-          '--role',
-          'api',
-          '--processes',
-          String(processes),
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(port),
-        ],
-        {
-          env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        },
-      );
-      await waitForHealth(port, cluster);
+      const platform = await startPlatform(url, processes);
+      cluster = platform.process;
+      port = platform.port;
     } else if (url) {
       child = fork(fileURLToPath(new URL('./run.ts', import.meta.url)), ['testing', '--serve'], {
         env: { ...process.env, BENCH_DATABASE_URL: url },
