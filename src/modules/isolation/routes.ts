@@ -12,7 +12,6 @@ import { AreaCode } from '../../lib/area-code.ts';
 import { AppError } from '../../lib/errors.ts';
 import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
-import { ListCache } from '../../server/list-cache.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { narrow, narrowOrRefuse, scopeOf } from '../access/scope.ts';
@@ -36,8 +35,6 @@ import { arrive, discharge, disinfection, release } from './stays.ts';
 export interface IsolationDeps {
   db: Db;
   clock: Clock;
-  /** The stays list's totals, kept like the costly lists (src/server/list-cache.ts); off (0 ms) by default. */
-  totals?: ListCache<{ count: number; more: boolean }>;
 }
 
 const Id = z.coerce.number().int().positive();
@@ -56,10 +53,7 @@ const selfReportRateLimit = {
 };
 const Secret = z.object({ secret: z.string().max(200) });
 
-export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
-  app,
-  { db, clock, totals = new ListCache<{ count: number; more: boolean }>(0) },
-) => {
+export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { db, clock }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
@@ -157,21 +151,12 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
         params,
       );
       // How many there are in all (the page shows the first `limit`; the export gives every one).
-      // Kept QINGCANG_LIST_CACHE_MS per scope and status (a change through the server drops it): counting a
-      // district's open stays on every request was the slowest list at 1M people.
-      const scope = scopeOf(principal);
-      const counted = await totals.get(
-        `stays:${JSON.stringify([scope, req.query.status ?? null])}`,
-        async () => {
-          const countParams: unknown[] = [req.query.status ?? null];
-          const { rows: n } = await db.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM placements pl
-            WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
-              AND ${stayScopeCondition('pl', scope, countParams)}`,
-            countParams,
-          );
-          return { count: n[0]?.n ?? 0, more: false };
-        },
+      const countParams: unknown[] = [req.query.status ?? null];
+      const counted = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM placements pl
+          WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
+            AND ${stayScopeCondition('pl', scopeOf(principal), countParams)}`,
+        countParams,
       );
       if (names && rows.length > 0)
         await recordRead(db, clock, principal, {
@@ -180,7 +165,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
           areaCode: principal.jurisdiction || undefined,
           details: { list: 'stays', status: req.query.status ?? null, stays: rows.length },
         });
-      return { items: rows, total: counted.count };
+      return { items: rows, total: counted.rows[0]?.n ?? rows.length };
     },
   );
 
