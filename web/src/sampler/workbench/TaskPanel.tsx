@@ -36,7 +36,13 @@ export function TaskPanel({ task, onChange }: { task: Task | null; onChange: (ta
     api<{ items: SamplingPoint[] }>(`/api/testing/rounds/${roundId}/points`)
       .then((r) => {
         setPoints(r.items);
-        if (r.items.length === 1) setPointId(r.items[0]?.id);
+        // One point: chosen for the sampler, with its zone's pool size as when it is picked by hand (the size
+        // shown selected must be the one that starts).
+        const only = r.items.length === 1 ? r.items[0] : undefined;
+        if (only) {
+          setPointId(only.id);
+          setPoolSize(only.pool_size);
+        }
       })
       .catch((err: unknown) => setError(t('sampler.setup.loadFailed', { message: errorText(err) })));
   }, [editing, roundId, t]);
