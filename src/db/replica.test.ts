@@ -78,6 +78,7 @@ describe('the replica’s state', () => {
     try {
       await tick(30);
       await replicaReads({ open: true }, () => db.query('SELECT 1'));
+      // One check over the limit is not lagging (the first record after a quiet spell); two in a row are.
       lag = 3.5;
       await tick(40);
       expect(db.replicaStats?.()).toMatchObject({ up: false, lagSeconds: 3.5, standby: true });
@@ -90,6 +91,25 @@ describe('the replica’s state', () => {
       expect(changes).toEqual(['down: 3.5 s behind', 'up: reachable and caught up']);
       // The lag check's own failures are no reads: nothing counted as a fallback.
       expect(db.replicaStats?.().fallbacks).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('does not leave service for one check that reads far behind (the first record after a quiet spell)', async () => {
+    const lags = [0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const changes: string[] = [];
+    const db = withReplica(
+      fakeDb('primary', []),
+      fakeDb('replica', [], (sql) =>
+        /pg_is_in_recovery/.test(sql) ? [{ standby: true, lag: lags.shift() ?? 0 }] : [],
+      ),
+      { checkEveryMs: 10, onChange: (up, why) => changes.push(`${up ? 'up' : 'down'}: ${why}`) },
+    );
+    try {
+      await tick(80);
+      expect(changes).toEqual([]);
+      expect(db.replicaStats?.().up).toBe(true);
     } finally {
       await db.close();
     }
@@ -289,6 +309,7 @@ describe.skipIf(!url)('which requests read from the replica [postgresql]', () =>
     const after = await list(app);
     expect(after.json().items.map((u: { username: string }) => u.username)).toContain('new-sampler');
     expect(onReplica()).toBe(before);
+    expect(db.replicaStats?.().readsAfterWrite).toBeGreaterThan(0);
     // Another process: the cookie steers it to the primary too; without the cookie it would use the replica.
     const withCookie = `${admin.headers.cookie}; ${WROTE_COOKIE}=${wrote?.value}`;
     expect((await list(other, withCookie)).statusCode).toBe(200);

@@ -19,6 +19,8 @@ import type { Db, ReplicaStats } from './types.ts';
 /** An open read scope; `open` turns false when its request has been answered. */
 export interface ReadScope {
   open: boolean;
+  /** Closed from the start because its caller has just written (reads on the primary, counted apart). */
+  afterWrite?: boolean;
 }
 
 const scopes = new AsyncLocalStorage<ReadScope>();
@@ -30,6 +32,9 @@ export function replicaReads<T>(scope: ReadScope, fn: () => T): T {
 
 function inReadScope(): boolean {
   return scopes.getStore()?.open === true;
+}
+function afterWrite(): boolean {
+  return scopes.getStore()?.afterWrite === true;
 }
 
 /** A statement that only reads: SELECT or WITH … SELECT without a data-modifying or locking word. */
@@ -69,6 +74,7 @@ export function withReplica(primary: Db, replica: Db, options: ReplicaOptions = 
     standby: null,
     readsOnReplica: 0,
     readsOnPrimary: 0,
+    readsAfterWrite: 0,
     fallbacks: 0,
     location: replica.describe().location,
   };
@@ -77,6 +83,7 @@ export function withReplica(primary: Db, replica: Db, options: ReplicaOptions = 
   let reachable = true;
   let downUntil = 0;
   let lagging = false;
+  let over = 0;
   const update = (why: string) => {
     const up = reachable && !lagging;
     if (stats.up !== up) options.onChange?.(up, why);
@@ -111,7 +118,10 @@ export function withReplica(primary: Db, replica: Db, options: ReplicaOptions = 
       const row = r.rows[0];
       stats.standby = row?.standby ?? null;
       stats.lagSeconds = Number(row?.lag ?? 0);
-      lagging = stats.lagSeconds * 1000 > maxLagMs;
+      // Behind only when two checks in a row say so: after a quiet spell the first record to arrive shows the age
+      // of the last replayed transaction (seconds) until it is replayed a few milliseconds later.
+      over = stats.lagSeconds * 1000 > maxLagMs ? over + 1 : 0;
+      lagging = over >= 2;
       // Answering the check is being reachable again, whatever the retry pause had left.
       reachable = true;
       update(lagging ? `${stats.lagSeconds.toFixed(1)} s behind` : 'reachable and caught up');
@@ -126,7 +136,10 @@ export function withReplica(primary: Db, replica: Db, options: ReplicaOptions = 
   return {
     ...primary,
     async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]) {
-      if (!inReadScope() || !isPlainRead(sql)) return primary.query<T>(sql, params);
+      if (!inReadScope() || !isPlainRead(sql)) {
+        if (afterWrite() && isPlainRead(sql)) stats.readsAfterWrite += 1;
+        return primary.query<T>(sql, params);
+      }
       if (usable()) {
         try {
           const r = await replica.query<T>(sql, params);

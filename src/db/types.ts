@@ -75,6 +75,8 @@ export interface ReplicaStats {
   readsOnReplica: number;
   /** Reads that could have gone to the replica, answered by the primary because it could not serve. */
   readsOnPrimary: number;
+  /** Reads of GET requests on the primary because their caller had just written (read-your-writes). */
+  readsAfterWrite: number;
   /** Reads the replica failed or refused, answered by the primary instead. */
   fallbacks: number;
   location: string;

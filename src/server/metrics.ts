@@ -141,8 +141,8 @@ function replicaGauge(name: string, help: string, pick: (s: ReplicaStats) => num
       this.reset();
       for (const db of databases) {
         const stats = db.replicaStats?.();
-        const v = stats ? pick(stats) : null;
-        if (v !== null) this.inc(v);
+        // Unknown (the replica unreachable): NaN, not a reassuring 0.
+        if (stats) this.inc(pick(stats) ?? Number.NaN);
       }
     },
   });
@@ -160,7 +160,7 @@ replicaGauge(
 );
 new Gauge({
   name: 'qingcang_db_reads',
-  help: "GET requests' reads since the start: served by the replica, by the primary while the replica could not serve, and the replica's failures",
+  help: "GET requests' reads since the start: served by the replica, by the primary while the replica could not serve, by the primary because the caller had just written, and the replica's failures",
   labelNames: ['target'] as const,
   registers: [registry],
   collect() {
@@ -170,6 +170,7 @@ new Gauge({
       if (!s) continue;
       this.inc({ target: 'replica' }, s.readsOnReplica);
       this.inc({ target: 'primary' }, s.readsOnPrimary);
+      this.inc({ target: 'primary_after_write' }, s.readsAfterWrite);
       this.inc({ target: 'fallback' }, s.fallbacks);
     }
   },

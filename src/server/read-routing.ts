@@ -45,7 +45,8 @@ export function installReadRouting(app: FastifyInstance, options: ReadRoutingOpt
     if ((route.config as { primaryOnly?: boolean } | undefined)?.primaryOnly) return;
     const handler = route.handler as RouteHandlerMethod;
     route.handler = function (this: FastifyInstance, req: FastifyRequest, reply: FastifyReply) {
-      const scope: ReadScope = { open: mayUseReplica(req) };
+      const open = mayUseReplica(req);
+      const scope: ReadScope = { open, afterWrite: !open };
       scopes.set(req, scope);
       return replicaReads(scope, () => handler.call(this, req, reply));
     } as RouteHandlerMethod;
