@@ -154,8 +154,10 @@ describeBackends('HTTP API', (ctx) => {
   it('scopes people to the requested area', async () => {
     const page = (await get('/api/persons?area=220202&limit=500')).json();
     for (const p of page.items) expect(p.area_code.startsWith('220202')).toBe(true);
-    const none = (await get('/api/persons?area=110101')).json();
-    expect(none.items).toEqual([]);
+    // Another city: refused in words (an empty list would read as "nobody there").
+    const other = await get('/api/persons?area=110101');
+    expect(other.statusCode).toBe(403);
+    expect(other.json().error.code).toBe('out_of_jurisdiction');
   });
 
   it('exports the whole filtered people list, masked, areas and codes in words, audited', async () => {

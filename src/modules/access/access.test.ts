@@ -339,6 +339,14 @@ describeBackends('access control', (ctx) => {
               expect(res.statusCode, url).toBe(403);
               continue;
             }
+            // An area outside the jurisdiction (neither inside it nor above it) is refused in words, not answered
+            // with an empty list that reads as "nobody there".
+            const asked = url.includes('&area=');
+            if (asked && !askedArea.startsWith(jurisdiction) && !jurisdiction.startsWith(askedArea)) {
+              expect(res.statusCode, url).toBe(403);
+              expect(res.json().error.code).toBe('out_of_jurisdiction');
+              continue;
+            }
             expect(res.statusCode, url).toBe(200);
             for (const p of res.json().items)
               expect(inside(p.area_code), `${role}@${jurisdiction} ${url} → ${p.area_code}`).toBe(true);

@@ -10,7 +10,7 @@ import { principalOf } from '../../server/auth.ts';
 import { ListCache } from '../../server/list-cache.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
-import { scopeCondition, scopeOf } from '../access/scope.ts';
+import { narrowOrRefuse, scopeCondition, scopeOf } from '../access/scope.ts';
 import { beijingToday, dailyReport, reportHtml, reportMarkdown, reportXlsx } from './daily-report.ts';
 import {
   type CachedList,
@@ -147,7 +147,11 @@ export const commandRoutes: FastifyPluginAsync<{
         querystring: z.object({ area: z.string().regex(/^\d{6,15}$/) }),
       },
     },
-    async (req) => ({ area_code: req.query.area, zone: await effectiveZone(db, req.query.area) }),
+    async (req) => {
+      // Another district's zone (and who set it) is not for this user: refused in words, like its lists.
+      narrowOrRefuse(scopeOf(principalOf(req)), req.query.area);
+      return { area_code: req.query.area, zone: await effectiveZone(db, req.query.area) };
+    },
   );
 
   r.get(

@@ -58,6 +58,20 @@ describeBackends('zones', (ctx) => {
     // Overlap rule: the strongest zone containing a grid governs it.
     const eff = (await call('GET', `/api/zones/effective?area=${community}001`)).json();
     expect(eff.zone).toMatchObject({ area_code: community, level: 'lockdown' });
+    // Another district's commander is refused it (the zone and who set it are not theirs to read).
+    const other = await loginAs(
+      app,
+      ctx.db,
+      'commander',
+      community.startsWith('220203') ? '220204' : '220203',
+    );
+    const refused = await app.inject({
+      method: 'GET',
+      url: `/api/zones/effective?area=${community}001`,
+      headers: other.headers,
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('out_of_jurisdiction');
     const again = await call('POST', '/api/zones', {
       area_code: community,
       level: 'lockdown',

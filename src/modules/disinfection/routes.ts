@@ -12,7 +12,7 @@ import { AreaCode } from '../../lib/area-code.ts';
 import { Instant, PlausibleDate, refuseFutureDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit } from '../access/audit.ts';
-import { narrow, scopeOf } from '../access/scope.ts';
+import { narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { recordDisinfection } from './completion.ts';
 import { disinfectionFigures, dueList } from './lists.ts';
 import { createPlace, listPlaces, setPlaceActive } from './places.ts';
@@ -104,7 +104,7 @@ export const disinfectionRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = 
     },
     async (req) => {
       const q = req.query;
-      const scope = narrow(scopeOf(principalOf(req)), q.area);
+      const scope = narrowOrRefuse(scopeOf(principalOf(req)), q.area);
       if (!scope) return { items: [], total: 0 };
       return listPlaces(
         db,
@@ -163,7 +163,7 @@ export const disinfectionRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = 
       const now = clock.now();
       const date = req.query.date ?? beijingDay(now);
       refuseFutureDate(now, date, 'date');
-      const scope = narrow(scopeOf(principalOf(req)), req.query.area);
+      const scope = narrowOrRefuse(scopeOf(principalOf(req)), req.query.area);
       if (!scope)
         return {
           date,

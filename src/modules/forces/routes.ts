@@ -14,7 +14,7 @@ import { AreaCode } from '../../lib/area-code.ts';
 import { PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit, auditPeopleListed } from '../access/audit.ts';
-import { narrow, scopeOf } from '../access/scope.ts';
+import { narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { dayDemand } from './demand.ts';
 import { forcesFigures } from './figures.ts';
 import { createLoop, joinLoop, loopSchedule, recordLoopTest } from './loops.ts';
@@ -62,7 +62,7 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
-      const scope = narrow(scopeOf(p), q.area);
+      const scope = narrowOrRefuse(scopeOf(p), q.area);
       if (!scope) return { items: [], total: 0 };
       const out = await listWorkers(
         db,
@@ -240,7 +240,7 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
       },
     },
     async (req) => {
-      const scope = narrow(scopeOf(principalOf(req)), req.query.area);
+      const scope = narrowOrRefuse(scopeOf(principalOf(req)), req.query.area);
       const day = req.query.day ?? beijingToday(clock.now());
       if (!scope) return { day, items: [] };
       const items = await dayDemand(db, scope.prefix, day);
@@ -273,7 +273,7 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
     async (req) => {
       const p = principalOf(req);
       const day = req.query.day ?? beijingToday(clock.now());
-      const scope = narrow(scopeOf(p), req.query.area);
+      const scope = narrowOrRefuse(scopeOf(p), req.query.area);
       if (!scope) return { day, rosters: [] };
       const rosters = await rosterBoard(db, scope, day);
       const n = rosters.reduce((a, x) => a + x.shifts.length, 0);

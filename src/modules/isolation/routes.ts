@@ -14,7 +14,7 @@ import { Instant, PlausibleDate, refuseFuture } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
-import { narrow, narrowOrRefuse, scopeOf } from '../access/scope.ts';
+import { narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { stuckUnitExport, turnoverBoard } from './board.ts';
 import { forecast, listSites, moveSite, openTier, stockAndIncrement } from './capacity.ts';
 import { recordHealthCheck, SYMPTOMS } from './health.ts';
@@ -392,7 +392,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
     },
     async (req) => {
       const principal = principalOf(req);
-      const scope = narrow(scopeOf(principal), req.query.area);
+      const scope = narrowOrRefuse(scopeOf(principal), req.query.area);
       if (!scope) return { items: [], total: 0 };
       const rows = await homeStays(db, scope, { kind: req.query.kind, limit: req.query.limit });
       // The whole list's size: the page says "first N of M" and the export holds them all.

@@ -16,7 +16,7 @@ import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, auditPeopleListed, recordRead } from '../access/audit.ts';
 import type { Principal } from '../access/principal.ts';
-import { narrow, narrowOrRefuse, scopeOf } from '../access/scope.ts';
+import { narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { emergencyClock } from './emergency-clock.ts';
 import { createHospital, listHospitals, updateHospital } from './hospitals.ts';
 import { refuseRequest } from './refusal.ts';
@@ -280,7 +280,7 @@ export const medicalRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
-      const scope = narrow(scopeOf(p), q.area);
+      const scope = narrowOrRefuse(scopeOf(p), q.area);
       if (!scope) return { items: [], next_after: null, total: 0 };
       const f = filterOf(q);
       const items = await listRequests(db, scope, f, { after: q.after, limit: q.limit });

@@ -12,7 +12,7 @@ import { AreaCode } from '../../lib/area-code.ts';
 import { Instant } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit, auditPeopleListed, recordRead } from '../access/audit.ts';
-import { narrow, scopeOf } from '../access/scope.ts';
+import { narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { createCheckpoint, listCheckpoints } from './checkpoints.ts';
 import { recordCheck } from './checks.ts';
 import { issuePass, revokePass } from './issue.ts';
@@ -111,7 +111,7 @@ export const passRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async (a
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
-      const scope = narrow(scopeOf(p), q.area);
+      const scope = narrowOrRefuse(scopeOf(p), q.area);
       if (!scope) return { items: [], total: 0 };
       const f = {
         status: q.status,

