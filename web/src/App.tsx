@@ -1,5 +1,16 @@
 /** The shell: who is logged in, the language, the header and the page for the current path. */
-import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Space, Spin, Typography } from 'antd';
+import {
+  App as AntApp,
+  Button,
+  ConfigProvider,
+  Grid,
+  Layout,
+  Menu,
+  Result,
+  Space,
+  Spin,
+  Typography,
+} from 'antd';
 // The ES modules: `antd/locale/*` are CommonJS re-exports whose default import the bundle resolves to the
 // module object, not the locale (antd's own texts would fall back to English).
 import enUS from 'antd/es/locale/en_US';
@@ -178,6 +189,8 @@ function Session() {
 
 function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
   const { t } = useTranslation();
+  // A phone: the header keeps the menu, the language and logging out; the title and the user's line go.
+  const narrow = Grid.useBreakpoint().md === false;
   const { message } = AntApp.useApp();
   const [path, go] = usePath();
   const allPages: Page[] = [
@@ -224,10 +237,19 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 24, paddingInline: 24 }}>
-        <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap' }}>
-          {t('app.title')}
-        </Typography.Title>
+      <Layout.Header
+        style={{
+          display: 'flex',
+          alignItems: 'center',
+          gap: narrow ? 8 : 24,
+          paddingInline: narrow ? 8 : 24,
+        }}
+      >
+        {!narrow && (
+          <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap' }}>
+            {t('app.title')}
+          </Typography.Title>
+        )}
         <Menu
           theme="dark"
           mode="horizontal"
@@ -236,18 +258,20 @@ function Shell({ me, onLoggedOut }: { me: Me; onLoggedOut: () => void }) {
           onClick={(e) => go(e.key)}
           style={{ flex: 1, minWidth: 0 }}
         />
-        <Space size="middle">
+        <Space size={narrow ? 'small' : 'middle'}>
           <LanguageSwitch />
-          <Typography.Text style={{ color: 'rgba(255,255,255,0.85)' }}>
-            {me.name} · {t(`role.${me.role}`, { defaultValue: me.role })} ·{' '}
-            {me.jurisdiction ? <AreaName code={me.jurisdiction} /> : t('common.all')}
-          </Typography.Text>
+          {!narrow && (
+            <Typography.Text style={{ color: 'rgba(255,255,255,0.85)' }}>
+              {me.name} · {t(`role.${me.role}`, { defaultValue: me.role })} ·{' '}
+              {me.jurisdiction ? <AreaName code={me.jurisdiction} /> : t('common.all')}
+            </Typography.Text>
+          )}
           <Button size="small" onClick={logout}>
             {t('auth.logout')}
           </Button>
         </Space>
       </Layout.Header>
-      <Layout.Content style={{ padding: 24 }}>
+      <Layout.Content style={{ padding: narrow ? 8 : 24 }}>
         {refused ? (
           <Forbidden page={refused} role={me.role} onHome={() => go('/')} />
         ) : !current ? (
