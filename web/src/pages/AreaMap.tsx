@@ -133,15 +133,19 @@ export default function AreaMap({
       .map((l) => t(`zoneLevel.${l}`, { lng }))
       .join(' / ');
   };
-  const number = (v: number) => v.toLocaleString(lng === 'en' ? 'en' : 'zh-CN', { maximumFractionDigits: 1 });
+  // ECharts hands formatters its own copy of an item, which may lack a field: anything but a number shows as —.
+  const number = (v: unknown) =>
+    typeof v === 'number'
+      ? v.toLocaleString(lng === 'en' ? 'en' : 'zh-CN', { maximumFractionDigits: 1 })
+      : '—';
   const display = (d: Datum) =>
     shown === 'zone'
       ? d.value
         ? rankWords(d.value)
         : t('map.noZone', { lng })
-      : d.value === null
-        ? '—'
-        : number(d.value);
+      : typeof d.value === 'number'
+        ? number(d.value)
+        : '—';
 
   const mapName = `qingcang-${real ? 'real' : 'schematic'}-${parentCode || 'all'}`;
   // biome-ignore lint/correctness/useExhaustiveDependencies: display and rankWords read only what is listed
