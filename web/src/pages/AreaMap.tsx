@@ -148,18 +148,24 @@ export default function AreaMap({
         : '—';
 
   const mapName = `qingcang-${real ? 'real' : 'schematic'}-${parentCode || 'all'}`;
+  // Real boundaries never change: registered, and their east–west scale worked out, once per file, not on every
+  // refresh tick.
+  const aspectScale = useMemo(() => {
+    if (!boundaries) return 1;
+    registerMap(`qingcang-real-${parentCode || 'all'}`, boundaries as never);
+    return Math.cos((meanLatitude(boundaries) * Math.PI) / 180);
+  }, [boundaries, parentCode]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: display and rankWords read only what is listed
   const option = useMemo(() => {
     if (areas.length === 0) return {};
     let shape: Record<string, unknown>;
     let labelled: (d: Datum) => boolean;
     if (boundaries) {
-      registerMap(mapName, boundaries as never);
       // East–west shrinks with latitude: drawn true to shape, not stretched.
       // centred at a fixed share of the canvas, so that it never stretches, whatever the card's width.
       shape = {
         nameProperty: 'code',
-        aspectScale: Math.cos((meanLatitude(boundaries) * Math.PI) / 180),
+        aspectScale,
         layoutCenter: ['50%', '46%'],
         layoutSize: '88%',
       };
@@ -242,7 +248,7 @@ export default function AreaMap({
         },
       ],
     };
-  }, [areas, boundaries, data, shown, mapName, t, lng, zones.data]);
+  }, [areas, boundaries, aspectScale, data, shown, mapName, t, lng, zones.data]);
 
   // The ranking: every child (also those the map cannot draw) by the figure shown, largest first.
   // biome-ignore lint/correctness/useExhaustiveDependencies: display reads only what is listed
