@@ -78,5 +78,6 @@ export async function openPglite(dir?: string): Promise<Db> {
       await release?.();
     },
     describe: () => ({ kind: 'pglite', location: dir ?? 'memory' }),
+    jobsConnection: () => ({ kind: 'pglite', pglite: pg }),
   };
 }

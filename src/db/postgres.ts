@@ -186,6 +186,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         release(client, failure);
       }
     },
+    jobsConnection: () => ({ kind: 'postgresql', url, options: sessionOptions(url) }),
     async session<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       try {

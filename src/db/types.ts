@@ -59,11 +59,26 @@ export interface Db extends Queryable {
    * state, such as advisory locks, ends with it). Absent on PGlite, which has one connection.
    */
   session?<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * How the job queue (pg-boss, src/server/jobs.ts) reaches this database: a small pool of its own to the same
+   * PostgreSQL URL, or the embedded instance itself (its one connection, shared).
+   */
+  jobsConnection?(): JobsConnection;
   /** The connection pool's figures (PostgreSQL), for /metrics; absent on PGlite (one connection). */
   poolStats?(): PoolStats;
   /** The read replica's state and the reads it served (src/db/replica.ts); absent without a replica. */
   replicaStats?(): ReplicaStats;
 }
+
+export type JobsConnection =
+  | { kind: 'postgresql'; url: string; options: string | undefined }
+  | {
+      kind: 'pglite';
+      pglite: {
+        query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+        exec(sql: string): Promise<{ rows: unknown[] }[]>;
+      };
+    };
 
 export interface ReplicaStats {
   /** Whether it serves reads: reachable and no further behind than allowed. */

@@ -39,6 +39,7 @@ import { transferRoutes } from '../modules/transfer/routes.ts';
 import { twinRoutes } from '../twin/jobs/routes.ts';
 import { installAuth } from './auth.ts';
 import { installInputGuard } from './input-guard.ts';
+import { jobsRoutes } from './jobs-routes.ts';
 import { ListCache } from './list-cache.ts';
 import { installMetrics, metricsTokenFromEnv } from './metrics.ts';
 import { installReadRouting } from './read-routing.ts';
@@ -315,6 +316,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const store = new DashboardStore(db, clock, options.dashboardCheckEveryMs ?? 2000);
   await app.register(dashboardRoutes, { prefix: '/api', db, clock, store });
   await app.register(twinRoutes, { prefix: '/api', db, clock });
+  await app.register(jobsRoutes, { prefix: '/api', db });
   await app.register(passRoutes, { prefix: '/api', db, clock });
   await app.register(medicalRoutes, { prefix: '/api', db, clock });
   await app.register(disinfectionRoutes, { prefix: '/api', db, clock });

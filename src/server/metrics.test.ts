@@ -146,6 +146,32 @@ describeBackends('metrics and request ids', (ctx) => {
     }
   });
 
+  it("runs the worker's periodic jobs through the job queue and counts the queue in /metrics", async () => {
+    const worker = await buildWorkerApp({ db: ctx.db, clock, logger: false, metricsToken: TOKEN });
+    try {
+      await worker.ready();
+      const done = async () =>
+        (
+          await ctx.db.query<{ name: string }>(
+            "SELECT DISTINCT name FROM pgboss.job WHERE state = 'completed' AND name IN ('tracing-worker', 'dashboard-refresh')",
+          )
+        ).rows.map((r) => r.name);
+      const end = Date.now() + 20_000;
+      while ((await done()).length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      expect((await done()).sort()).toEqual(['dashboard-refresh', 'tracing-worker']);
+      const m = await worker.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(value(m.body, 'qingcang_job_runs_total{job="tracing worker"}')).toBeGreaterThan(0);
+      expect(m.body).toContain('qingcang_job_queue_jobs{queue="dead-letters",state="queued"}');
+      expect(m.body).toContain('qingcang_job_queue_jobs{queue="tracing-worker",state="active"}');
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('lets one process at a time hold a job lock', async () => {
     const log = pino({ level: 'silent' });
     const a = new JobLocks(ctx.db, log);

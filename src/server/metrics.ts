@@ -19,6 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db, PoolStats, ReplicaStats } from '../db/types.ts';
 import { AppError } from '../lib/errors.ts';
+import type { QueueFigures } from './jobs.ts';
 
 /** This process's metrics (a registry of its own, so tests and the cluster primary stay apart from others). */
 export const registry = new Registry();
@@ -59,7 +60,7 @@ export const jobFailures = new Counter({
 
 export const jobSkipped = new Counter({
   name: 'qingcang_job_skipped_total',
-  help: "Ticks of a background job skipped because another process held the job's lock",
+  help: 'Runs of a background job not queued because one already waited (asked for by another process or an earlier tick), or ticks of the 推演 runner skipped because another process held its lock',
   labelNames: ['job'] as const,
   registers: [registry],
 });
@@ -172,6 +173,35 @@ new Gauge({
       this.inc({ target: 'primary' }, s.readsOnPrimary);
       this.inc({ target: 'primary_after_write' }, s.readsAfterWrite);
       this.inc({ target: 'fallback' }, s.fallbacks);
+    }
+  },
+});
+
+let jobFigures: (() => Promise<QueueFigures[]>) | undefined;
+
+/** Where the job queue's figures come from (the process that runs background work sets it). */
+export function installJobFigures(get: () => Promise<QueueFigures[]>): void {
+  jobFigures = get;
+}
+
+new Gauge({
+  name: 'qingcang_job_queue_jobs',
+  help: "Jobs in the job queue by queue and state (queued, active, failed), as of pg-boss's last count; dead-letters holds the jobs that failed every attempt",
+  labelNames: ['queue', 'state'] as const,
+  // Every worker process counts the same queues: the largest is the truth, a sum would count them twice.
+  aggregator: 'max',
+  registers: [registry],
+  async collect() {
+    this.reset();
+    if (!jobFigures) return;
+    try {
+      for (const q of await jobFigures()) {
+        this.set({ queue: q.queue, state: 'queued' }, q.queued);
+        this.set({ queue: q.queue, state: 'active' }, q.active);
+        this.set({ queue: q.queue, state: 'failed' }, q.failed);
+      }
+    } catch {
+      // the database is away: the gauge is empty for this scrape (qingcang_up and the pool say why)
     }
   },
 });

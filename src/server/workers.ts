@@ -1,16 +1,17 @@
 /**
  * Background work: the tracing worker every few seconds, the dashboard's figures every
- * `QINGCANG_DASHBOARD_REFRESH_MS` (default 15 s on PostgreSQL, 60 s on PGlite), the audit checkpoint, the
- * periodic checks and the 推演 runner. One run of each at a time in a process; errors are logged and retried at
- * the next tick; the app's close waits for runs in flight. Each run is counted in /metrics (runs, failures, last
- * duration).
+ * `QINGCANG_DASHBOARD_REFRESH_MS` (default 15 s on PostgreSQL, 60 s on PGlite), the audit checkpoint and the
+ * periodic checks run as jobs on the job queue (./jobs.ts, pg-boss): one run of each at a time in the whole
+ * installation, however many processes run background work; a run that fails is retried, and one that fails
+ * every attempt is kept among the dead letters (the 后台任务 view). Each run is counted in /metrics (runs,
+ * failures, last duration) with the queues' depth.
  *
  * Several processes: background work belongs to the `worker` (or `all`) role, so `serve --processes N` runs it
- * once (src/server/cluster.ts). Should two worker processes run anyway (two machines, a rolling restart), each
- * job takes a PostgreSQL advisory lock named after it for its run and a process that finds it held skips the
- * tick; the 推演 runner keeps its lock for as long as the process runs it (it owns the running run). The locks
- * live on one connection of the process's own (`Db.session`): taking a pool connection per job to hold a
- * transaction-scoped lock would need two connections per job and could starve the pool at start.
+ * in one child (src/server/cluster.ts); two worker processes (two machines, a rolling restart) share the queues.
+ *
+ * The 推演 runner is not a queue job: it owns the run it is running for as long as it runs it (minutes to hours,
+ * in a worker thread) and takes a PostgreSQL advisory lock for that (`JobLocks`, on one connection of the
+ * process's own, `Db.session`); a process that finds the lock held skips the tick.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Db, Queryable } from '../db/types.ts';
@@ -24,7 +25,8 @@ import { checkLateSupplies } from '../modules/supplies/figures.ts';
 import { refreshShortfall } from '../modules/supplies/planning.ts';
 import { runTracing } from '../modules/tracing/run-tracing.ts';
 import { TwinRunner } from '../twin/jobs/runner.ts';
-import { jobSkipped, recordJob } from './metrics.ts';
+import { Jobs, type PeriodicJob } from './jobs.ts';
+import { installJobFigures, jobSkipped, recordJob } from './metrics.ts';
 
 /** The first key of every job lock (the two-key form: apart from the one-key locks the modules take). */
 export const JOB_LOCK_SPACE = 7263100;
@@ -216,6 +218,23 @@ export function nudgeOnWrites(
   });
 }
 
+/** The background work's job queue of each database this process opened it for (shared with the jobs view). */
+const openQueues = new WeakMap<Db, Promise<Jobs>>();
+
+/**
+ * The job queue of `db` for reading (the 后台任务 view, /metrics): the one this process's background work runs
+ * on if it runs any, else one opened for reading on first use (no supervision).
+ */
+export function jobsOf(db: Db, log: FastifyBaseLogger): Promise<Jobs> {
+  let jobs = openQueues.get(db);
+  if (!jobs) {
+    jobs = Jobs.open(db, log, { supervise: false });
+    jobs.catch(() => openQueues.delete(db));
+    openQueues.set(db, jobs);
+  }
+  return jobs;
+}
+
 export function installWorkers(
   app: FastifyInstance,
   db: Db,
@@ -231,64 +250,118 @@ export function installWorkers(
     throw new Error(
       `QINGCANG_DASHBOARD_REFRESH_MS must be a number of milliseconds, at least 1000 (got ${process.env.QINGCANG_DASHBOARD_REFRESH_MS})`,
     );
-  const locks = new JobLocks(db, app.log);
-  every(app, locks, 'tracing worker', everyMs, async () => {
-    const r = await runTracing(db, clock);
-    if (r.casesCreated > 0 || r.traced.length > 0)
-      app.log.info({ cases: r.casesCreated, traced: r.traced.length }, 'tracing worker');
-  });
   // The audit chain's head in the log stream every 10 minutes: logs shipped elsewhere anchor it outside the
   // database, so entries removed from the end can be proven (`audit verify --expect-head`).
   let lastHead = '';
-  every(
-    app,
-    locks,
-    'audit checkpoint',
-    Number(process.env.QINGCANG_AUDIT_CHECKPOINT_MS ?? 600_000),
-    async () => {
-      const head = await auditHead(db);
-      const text = `${head.count}:${head.hash}`;
-      if (text === lastHead) return;
-      lastHead = text;
-      app.log.info(
-        {
-          audit_checkpoint: signedCheckpoint(head, clock.now(), process.env.QINGCANG_AUDIT_KEY || undefined),
-        },
-        'audit checkpoint',
-      );
+  const periodic: PeriodicJob[] = [
+    {
+      queue: 'tracing-worker',
+      label: 'tracing worker',
+      everyMs,
+      run: async () => {
+        const r = await runTracing(db, clock);
+        if (r.casesCreated > 0 || r.traced.length > 0)
+          app.log.info({ cases: r.casesCreated, traced: r.traced.length }, 'tracing worker');
+      },
     },
-  );
-  // Environmental disinfection (环境消杀): case triggers and the places' schedules, every minute (idempotent).
-  every(
-    app,
-    locks,
-    'disinfection',
-    Number(process.env.QINGCANG_DISINFECTION_EVERY_MS ?? 60_000),
-    async () => {
-      const r = await runDisinfection(db, clock);
-      if (r.dueCreated > 0 || r.scheduled > 0)
-        app.log.info({ triggered: r.dueCreated, scheduled: r.scheduled }, 'disinfection');
+    {
+      queue: 'audit-checkpoint',
+      label: 'audit checkpoint',
+      everyMs: Number(process.env.QINGCANG_AUDIT_CHECKPOINT_MS ?? 600_000),
+      run: async () => {
+        const head = await auditHead(db);
+        const text = `${head.count}:${head.hash}`;
+        if (text === lastHead) return;
+        lastHead = text;
+        app.log.info(
+          {
+            audit_checkpoint: signedCheckpoint(
+              head,
+              clock.now(),
+              process.env.QINGCANG_AUDIT_KEY || undefined,
+            ),
+          },
+          'audit checkpoint',
+        );
+      },
     },
-  );
-  // 就医: an emergency without a step for 30 minutes becomes a red item (a task) on the responsibility list.
-  every(app, locks, 'medical emergency check', 60_000, async () => {
-    const opened = await checkStalledEmergencies(db, clock);
-    if (opened > 0) app.log.warn({ stalled: opened }, 'medical emergencies stalled 30 minutes');
+    // Environmental disinfection (环境消杀): case triggers and the places' schedules, every minute (idempotent).
+    {
+      queue: 'disinfection',
+      label: 'disinfection',
+      everyMs: Number(process.env.QINGCANG_DISINFECTION_EVERY_MS ?? 60_000),
+      run: async () => {
+        const r = await runDisinfection(db, clock);
+        if (r.dueCreated > 0 || r.scheduled > 0)
+          app.log.info({ triggered: r.dueCreated, scheduled: r.scheduled }, 'disinfection');
+      },
+    },
+    // 就医: an emergency without a step for 30 minutes becomes a red item (a task) on the responsibility list.
+    {
+      queue: 'medical-emergency-check',
+      label: 'medical emergency check',
+      everyMs: 60_000,
+      run: async () => {
+        const opened = await checkStalledEmergencies(db, clock);
+        if (opened > 0) app.log.warn({ stalled: opened }, 'medical emergencies stalled 30 minutes');
+      },
+    },
+    // 力量调配 闭环: the closed loops' daily test schedule, and a gap task for every test due and not taken.
+    {
+      queue: 'closed-loop-test-check',
+      label: 'closed-loop test check',
+      everyMs: 60_000,
+      run: async () => {
+        const gaps = await checkLoopGaps(db, clock);
+        if (gaps > 0) app.log.warn({ gaps }, 'closed-loop tests missed');
+      },
+    },
+    // 保供: a request past due and not handed becomes an item (a task) on the supply leader's responsibility list;
+    // the shortfall is recomputed (a support shipment's stock becomes usable when it arrives).
+    {
+      queue: 'supplies-late-check',
+      label: 'supplies late check',
+      everyMs: 60_000,
+      run: async () => {
+        const late = await checkLateSupplies(db, clock);
+        await db.transaction((tx) => refreshShortfall(tx, clock.now()));
+        if (late > 0) app.log.warn({ late }, 'supplies requests late');
+      },
+    },
+    {
+      queue: 'dashboard-refresh',
+      label: 'dashboard refresh',
+      everyMs: dashboardEveryMs,
+      run: async () => {
+        const r = await refreshDashboard(db, clock);
+        store.invalidate();
+        app.log.debug({ areas: r.areas, ms: r.ms }, 'dashboard refreshed');
+      },
+    },
+  ];
+  let jobs: Jobs | undefined;
+  let refreshDashboardNow: (() => void) | undefined;
+  app.addHook('onReady', async () => {
+    const opening = Jobs.open(db, app.log, {
+      supervise: true,
+      hooks: { onRun: recordJob, onSkip: (label) => jobSkipped.inc({ job: label }) },
+    });
+    openQueues.set(db, opening);
+    jobs = await opening;
+    for (const job of periodic) {
+      const send = await jobs.periodic(job);
+      if (job.queue === 'dashboard-refresh') refreshDashboardNow = send;
+    }
+    installJobFigures(() => jobs?.figures() ?? Promise.resolve([]));
   });
-  // 力量调配 闭环: the closed loops' daily test schedule, and a gap task for every test due and not taken.
-  every(app, locks, 'closed-loop test check', 60_000, async () => {
-    const gaps = await checkLoopGaps(db, clock);
-    if (gaps > 0) app.log.warn({ gaps }, 'closed-loop tests missed');
+  app.addHook('onClose', async () => {
+    await jobs?.stop();
+    openQueues.delete(db);
   });
-  // 保供: a request past due and not handed becomes an item (a task) on the supply leader's responsibility list;
-  // the shortfall is recomputed (a support shipment's stock becomes usable when it arrives).
-  every(app, locks, 'supplies late check', 60_000, async () => {
-    const late = await checkLateSupplies(db, clock);
-    await db.transaction((tx) => refreshShortfall(tx, clock.now()));
-    if (late > 0) app.log.warn({ late }, 'supplies requests late');
-  });
+
   // 推演 runs asked for in the web app: one at a time, in a worker thread, by the one process holding the
   // runner's lock (kept while it runs them: its start requeues what it finds running, which must be its own).
+  const locks = new JobLocks(db, app.log);
   const TWIN = '推演 runner';
   let twin: TwinRunner | undefined;
   locks.onLost = (names) => {
@@ -315,12 +388,7 @@ export function installWorkers(
     },
     true,
   );
-  const refreshDashboardNow = every(app, locks, 'dashboard refresh', dashboardEveryMs, async () => {
-    const r = await refreshDashboard(db, clock);
-    store.invalidate();
-    app.log.debug({ areas: r.areas, ms: r.ms }, 'dashboard refreshed');
-  });
   // A site closed or people placed show on the dashboard within seconds, not at the next tick (at most one extra
   // refresh per interval: a quarter of the tick, at least 5 s; the embedded database's one connection is shared).
-  nudgeOnWrites(app, refreshDashboardNow, 1000, Math.max(5000, dashboardEveryMs / 4));
+  nudgeOnWrites(app, () => refreshDashboardNow?.(), 1000, Math.max(5000, dashboardEveryMs / 4));
 }

@@ -104,6 +104,7 @@ import type { runTracing } from '../../src/modules/tracing/run-tracing.ts';
 import type { CaseRow } from '../../src/modules/tracing/trace-case.ts';
 import type { TripRow, VehicleRow } from '../../src/modules/transfer/trip-list.ts';
 import type { PlanOutcome, transferClocks } from '../../src/modules/transfer/trips.ts';
+import type { DeadLetter, QueueFigures } from '../../src/server/jobs.ts';
 import type { WEB_LIMITS } from '../../src/twin/jobs/routes.ts';
 import type { getRun, listRuns, RunRow } from '../../src/twin/jobs/runs.ts';
 import type { Scenario, STRATEGIES } from '../../src/twin/loop/scenario.ts';
@@ -601,3 +602,9 @@ export type TwinRunListed = Wire<Answer<typeof listRuns>[number]>;
 /** GET /api/twin/runs/:id: the run with its result once done. */
 export type TwinRunDetail = Wire<NonNullable<Answer<typeof getRun>>>;
 export type TwinResult = NonNullable<TwinRunDetail['result']>;
+
+/** GET /api/system/jobs (src/server/jobs-routes.ts). */
+export interface JobsView {
+  queues: QueueFigures[];
+  dead_letters: DeadLetter[];
+}

@@ -101,6 +101,7 @@ const NOT_PERSONAL = new Set([
   'GET /api/areas/search', // areas by name (public hierarchy), under the jurisdiction
   'GET /api/audit/verify',
   'GET /api/audit/head',
+  'GET /api/system/jobs', // queues and dead letters of background jobs: no people
   'GET /api/testing/rounds', // names, times and area codes of rounds
   'GET /api/testing/rounds/export', // the same, whole, in words
   'GET /api/testing/rounds/:id/points', // sampling points (places), filtered to the jurisdiction

@@ -27,6 +27,7 @@ export const PERMISSIONS = [
   'person.import', // bulk import of persons into the jurisdiction
   'audit.read', // the audit log of the jurisdiction
   'user.manage', // accounts within the jurisdiction
+  'jobs.read', // the background job queue and its dead letters (no people)
   'token.manage', // API tokens within the jurisdiction
   'data.purge', // retention: anonymise closed records
   'testing.read', // rounds, coverage and clocks (aggregates) in the jurisdiction
@@ -168,7 +169,15 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: [...EVERYONE, 'testing.read', 'isolation.read'],
   auditor: [...EVERYONE, 'audit.read'],
   // The administrator manages accounts and retention; reading people is not part of the job.
-  admin: [...EVERYONE, 'user.manage', 'token.manage', 'audit.read', 'data.purge', 'leader.manage'],
+  admin: [
+    ...EVERYONE,
+    'user.manage',
+    'token.manage',
+    'audit.read',
+    'data.purge',
+    'leader.manage',
+    'jobs.read',
+  ],
 };
 
 export const ROLE_LABELS: Record<Role, string> = {

@@ -142,6 +142,7 @@ export const errorsZh: Record<string, string> = {
 
   // The database and the network
   database_unavailable: '数据库暂时无法连接：数据未丢失，请几秒后重试',
+  jobs_unavailable: '后台任务队列暂时无法读取：请一分钟后刷新',
   database_full: '数据库空间或资源不足：本次提交未保存，请稍后重试并通知运维人员',
   internal: '服务器内部错误，已记录：请稍后重试，如持续出现请联系运维人员',
   network: '无法连接服务器：请检查网络后重试',

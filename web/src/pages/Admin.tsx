@@ -2,13 +2,14 @@
  * 系统管理: the accounts of the jurisdiction (list, create with a one-time password shown once, disable with a
  * reason), its API tokens (list, create with the secret shown once, revoke) and the audit log (filtered, in the
  * API's keyset pages, and the hash chain verified). Each part shows only with its permission: user.manage,
- * token.manage, audit.read. Every refusal of the API is shown in words (errorText); every time in Beijing time.
+ * token.manage, audit.read; the background job queue and its dead letters with jobs.read. Every refusal of the API is shown in words (errorText); every time in Beijing time.
  */
 import { Result, Space, Tabs, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { Me } from '../api.ts';
 import type { User } from '../contract.ts';
 import { AuditView } from './admin/Audit.tsx';
+import { JobsViewTab } from './admin/Jobs.tsx';
 import { TokensView } from './admin/Tokens.tsx';
 import { UsersView } from './admin/Users.tsx';
 import { AreaName, useApi, usePermissions, useVersion } from './shared.tsx';
@@ -38,6 +39,7 @@ export function AdminPage({ me }: { me: Me }) {
           },
         ]
       : []),
+    ...(may('jobs.read') ? [{ key: 'jobs', label: t('admin.tabs.jobs'), children: <JobsViewTab /> }] : []),
     ...(may('audit.read')
       ? [
           {
