@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, expect, it } from 'vitest';
 import { describeBackends } from '../db/testing.ts';
@@ -120,6 +122,71 @@ describeBackends('background jobs on pg-boss', (ctx) => {
       await app.close();
     }
   });
+
+  it('gives the run of a process stopped without waiting back at once, and another runs it', async () => {
+    const stopping = await Jobs.open(ctx.db, log, { supervise: false });
+    const other = await open();
+    const runs: string[] = [];
+    const job = (who: string) => ({
+      queue: 'test-abandon',
+      label: 'test abandon',
+      everyMs: 3_600_000,
+      retryDelay: 0,
+      run: async () => {
+        runs.push(who);
+        if (who === 'stopping') await sleep(60_000);
+      },
+    });
+    await stopping.periodic(job('stopping'));
+    await until(() => runs.length === 1, 20_000);
+    await stopping.abandon();
+    await other.periodic(job('other'));
+    await until(() => runs.includes('other'), 20_000);
+    expect(runs.slice(0, 2)).toEqual(['stopping', 'other']);
+  });
+
+  it.runIf(ctx.kind === 'postgresql')(
+    'fails the run of a process killed mid-run once its heartbeat stops, and runs it again in another',
+    async () => {
+      const conn = ctx.db.jobsConnection?.();
+      if (conn?.kind !== 'postgresql') throw new Error('PostgreSQL expected');
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL('./jobs-crash.fixture.ts', import.meta.url))],
+        {
+          env: { ...process.env, JOBS_TEST_URL: conn.url },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += String(d);
+      });
+      await until(() => out.includes('running'), 30_000);
+      child.kill('SIGKILL');
+      const killedAt = Date.now();
+      const other = await Jobs.open(ctx.db, log, { supervise: true, superviseIntervalSeconds: 1 });
+      opened.push(other);
+      let ranAt = 0;
+      await other.periodic({
+        queue: 'test-crash',
+        label: 'test crash',
+        everyMs: 3_600_000,
+        heartbeatSeconds: 10,
+        retryDelay: 0,
+        run: async () => {
+          ranAt ||= Date.now();
+        },
+      });
+      await until(() => ranAt > 0, 40_000);
+      // The dead run held the queue (one run at a time) until its heartbeat was 10 s old.
+      expect(ranAt - killedAt).toBeGreaterThan(5_000);
+      const { rows } = await ctx.db.query<{ state: string; retry_count: number }>(
+        "SELECT state, retry_count FROM pgboss.job WHERE name = 'test-crash' ORDER BY created_on LIMIT 1",
+      );
+      expect(rows[0]?.retry_count).toBe(1); // the killed run, failed by its heartbeat and run again
+    },
+  );
 
   it('lets a run in flight finish when it stops, and sends nothing afterwards', async () => {
     const jobs = await Jobs.open(ctx.db, log, { supervise: true });

@@ -38,6 +38,8 @@ export interface PeriodicJob {
   retryDelay?: number;
   /** The longest a run may take before it is failed (default 30 minutes). */
   expireInSeconds?: number;
+  /** A run whose heartbeat is older than this is failed and retried (default 30 s, at least 10; its process died). */
+  heartbeatSeconds?: number;
 }
 
 export interface QueueFigures {
@@ -89,14 +91,14 @@ export class Jobs {
   static async open(
     db: Db,
     log: FastifyBaseLogger,
-    o: { supervise: boolean; hooks?: Hooks } = { supervise: false },
+    o: { supervise: boolean; hooks?: Hooks; superviseIntervalSeconds?: number } = { supervise: false },
   ): Promise<Jobs> {
     const conn = db.jobsConnection?.();
     if (!conn) throw new Error('this database cannot hold the job queue');
     const common = {
       schedule: false,
       supervise: o.supervise,
-      superviseIntervalSeconds: 10,
+      superviseIntervalSeconds: o.superviseIntervalSeconds ?? 10,
       monitorIntervalSeconds: 15,
       migrate: true,
     };
@@ -127,7 +129,7 @@ export class Jobs {
       retryLimit: job.retryLimit ?? 2,
       retryDelay: job.retryDelay ?? 5,
       expireInSeconds: job.expireInSeconds ?? 1800,
-      heartbeatSeconds: HEARTBEAT_S,
+      heartbeatSeconds: job.heartbeatSeconds ?? HEARTBEAT_S,
       deadLetter: DEAD_LETTERS,
       deleteAfterSeconds: KEEP_DONE_S,
       retentionSeconds: KEEP_DONE_S,
@@ -203,6 +205,13 @@ export class Jobs {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     await this.boss.stop({ graceful: true, close: true, timeout: timeoutMs });
+  }
+
+  /** Stops at once without waiting for runs in flight: pg-boss fails them, so they are retried elsewhere. */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.boss.stop({ graceful: false, close: false, timeout: 1 });
   }
 }
 
