@@ -368,6 +368,22 @@ describe('administration page', () => {
     });
   });
 
+  it('background jobs: every queue in words, and no dead letters on a healthy server', async () => {
+    await withPage(ADMIN, async (page) => {
+      await open(page, '系统管理', '/admin');
+      await page.getByRole('tab', { name: '后台任务' }).click();
+      const queues = page.locator('.ant-tabs-tabpane-active .ant-card', { hasText: '任务队列' });
+      await queues.getByText('流调（新阳性建档与密接追踪）').waitFor();
+      for (const name of ['指挥大屏数据刷新', '审计链存证', '推演运行', '失败待查'])
+        await queues.getByText(name, { exact: true }).waitFor();
+      await page.getByText('没有重试用尽仍失败的任务').waitFor();
+      // Queue names in words only: no raw queue name on the page.
+      expect(await pane(page).textContent()).not.toMatch(/[a-z]+-[a-z]+/);
+      expect(await findRawText(page)).toEqual([]);
+      await page.screenshot({ path: join(SHOTS, 'admin-jobs.png'), fullPage: true });
+    });
+  });
+
   it('an auditor sees the audit log only; a viewer not the page at all', async () => {
     await withPage(AUDITOR, async (page) => {
       await open(page, '系统管理', '/admin');

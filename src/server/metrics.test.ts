@@ -1,4 +1,4 @@
-/** /metrics (its token, its figures), request ids in answers and log lines, the worker role's app, job locks. */
+/** /metrics (its token, its figures), request ids in answers and log lines, the worker role's app and its jobs. */
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -9,7 +9,6 @@ import { loggerOptions } from '../lib/logger.ts';
 import { buildApp } from './app.ts';
 import { metricsTokenFromEnv } from './metrics.ts';
 import { buildWorkerApp, restartDelayMs } from './serve.ts';
-import { JobLocks } from './workers.ts';
 
 const clock = new ManualClock('2022-03-14T08:00:00Z');
 const TOKEN = 'metrics-token-0123456789';
@@ -171,53 +170,6 @@ describeBackends('metrics and request ids', (ctx) => {
       await worker.close();
     }
   });
-
-  it('lets one process at a time hold a job lock', async () => {
-    const log = pino({ level: 'silent' });
-    const a = new JobLocks(ctx.db, log);
-    const b = new JobLocks(ctx.db, log);
-    try {
-      expect(await a.acquire('tracing worker')).toBe(true);
-      // On PostgreSQL another session is refused until it is released; PGlite has one process, always granted.
-      expect(await b.acquire('tracing worker')).toBe(ctx.kind === 'pglite');
-      expect(await b.acquire('dashboard refresh')).toBe(true);
-      await a.release('tracing worker');
-      expect(await b.acquire('tracing worker')).toBe(true);
-      // Closing ends the session, and with it its locks.
-      b.close();
-      expect(await b.acquire('tracing worker')).toBe(false);
-      await new Promise((r) => setTimeout(r, 50));
-      expect(await a.acquire('dashboard refresh')).toBe(true);
-    } finally {
-      a.close();
-      b.close();
-    }
-  });
-});
-
-describeBackends('job locks', (ctx) => {
-  it.runIf(ctx.kind === 'postgresql')(
-    'notices a lost lock connection, tells its holder, and takes the lock again on a new one',
-    async () => {
-      const locks = new JobLocks(ctx.db, pino({ level: 'silent' }));
-      const lost: string[][] = [];
-      locks.onLost = (names) => lost.push(names);
-      try {
-        expect(await locks.acquire('推演 runner')).toBe(true);
-        const { rows } = await ctx.db.query<{ ok: boolean }>(
-          `SELECT pg_terminate_backend(pid) AS ok FROM pg_locks
-            WHERE locktype = 'advisory' AND classid = 7263100 AND granted
-              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-        );
-        expect(rows.map((r) => r.ok)).toEqual([true]);
-        await expect(locks.acquire('推演 runner')).rejects.toThrow();
-        expect(lost).toEqual([['推演 runner']]);
-        expect(await locks.acquire('推演 runner')).toBe(true);
-      } finally {
-        locks.close();
-      }
-    },
-  );
 });
 
 describe('settings', () => {

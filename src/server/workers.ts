@@ -8,13 +8,11 @@
  *
  * Several processes: background work belongs to the `worker` (or `all`) role, so `serve --processes N` runs it
  * in one child (src/server/cluster.ts); two worker processes (two machines, a rolling restart) share the queues.
- *
- * The 推演 runner is not a queue job: it owns the run it is running for as long as it runs it (minutes to hours,
- * in a worker thread) and takes a PostgreSQL advisory lock for that (`JobLocks`, on one connection of the
- * process's own, `Db.session`); a process that finds the lock held skips the tick.
+ * The 推演 runner is a job too: one job runs the queued runs one after another, each in a worker thread, for
+ * as long as they take; its heartbeat keeps it its own, and a process that dies gives it to another.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Db, Queryable } from '../db/types.ts';
+import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { auditHead, signedCheckpoint } from '../modules/access/audit.ts';
 import { type DashboardStore, refreshDashboard } from '../modules/command/dashboard.ts';
@@ -27,164 +25,6 @@ import { runTracing } from '../modules/tracing/run-tracing.ts';
 import { TwinRunner } from '../twin/jobs/runner.ts';
 import { Jobs, type PeriodicJob } from './jobs.ts';
 import { installJobFigures, jobSkipped, recordJob } from './metrics.ts';
-
-/** The first key of every job lock (the two-key form: apart from the one-key locks the modules take). */
-export const JOB_LOCK_SPACE = 7263100;
-
-/**
- * Advisory locks of background jobs, held on one connection of this process's own (PostgreSQL); on PGlite (one
- * process by its file lock) every lock is granted.
- */
-export class JobLocks {
-  private conn: Promise<Queryable> | undefined;
-  private endSession: (() => void) | undefined;
-  private readonly held = new Set<string>();
-  private closed = false;
-  /** One statement at a time on the connection (node-postgres deprecates queueing on a client). */
-  private queue: Promise<unknown> = Promise.resolve();
-  /** Called when the connection is lost with the locks it held (they are gone with it). */
-  onLost: (names: string[]) => void = () => {};
-
-  private readonly db: Db;
-  private readonly log: FastifyBaseLogger;
-
-  constructor(db: Db, log: FastifyBaseLogger) {
-    this.db = db;
-    this.log = log;
-  }
-
-  private connection(): Promise<Queryable> {
-    if (this.conn) return this.conn;
-    const session = this.db.session;
-    if (!session) throw new Error('no sessions on this backend');
-    const conn = new Promise<Queryable>((resolve, reject) => {
-      const ended = new Promise<void>((end) => {
-        this.endSession = end;
-      });
-      session
-        .call(this.db, (c) => {
-          resolve(c);
-          return ended;
-        })
-        .catch((err: unknown) => {
-          reject(err);
-          this.lost(err);
-        });
-    });
-    this.conn = conn;
-    return conn;
-  }
-
-  private lost(err: unknown): void {
-    const names = [...this.held];
-    this.held.clear();
-    this.conn = undefined;
-    this.endSession?.();
-    this.endSession = undefined;
-    if (names.length > 0) {
-      this.log.warn({ err, jobs: names }, 'job locks lost with their database connection');
-      this.onLost(names);
-    }
-  }
-
-  private query<T>(sql: string, params: unknown[]) {
-    const next = this.queue.then(async () => (await this.connection()).query<T>(sql, params));
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  /** Takes the job's lock if no process holds it; false when another does. */
-  async acquire(name: string): Promise<boolean> {
-    if (this.closed) return false;
-    if (!this.db.session) return true;
-    try {
-      if (this.held.has(name)) {
-        // Still held only while its connection lives: a lost connection surfaces here, and its holder stops.
-        await this.query('SELECT 1', []);
-        return true;
-      }
-      const { rows } = await this.query<{ got: boolean }>(
-        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS got',
-        [JOB_LOCK_SPACE, name],
-      );
-      if (rows[0]?.got) this.held.add(name);
-      return rows[0]?.got === true;
-    } catch (err) {
-      this.lost(err);
-      throw err;
-    }
-  }
-
-  async release(name: string): Promise<void> {
-    if (!this.db.session || !this.held.delete(name)) return;
-    try {
-      await this.query('SELECT pg_advisory_unlock($1, hashtext($2))', [JOB_LOCK_SPACE, name]);
-    } catch (err) {
-      this.lost(err);
-    }
-  }
-
-  /** Ends the connection, and with it every lock. */
-  close(): void {
-    this.closed = true;
-    this.held.clear();
-    this.conn = undefined;
-    this.endSession?.();
-    this.endSession = undefined;
-  }
-}
-
-/**
- * Runs `job` every `everyMs` while the app is up, one run at a time, under the job's lock (skipped while another
- * process holds it). `hold` keeps the lock after the run (a job this process owns until it stops).
- */
-function every(
-  app: FastifyInstance,
-  locks: JobLocks,
-  name: string,
-  everyMs: number,
-  job: () => Promise<void>,
-  hold = false,
-): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  const run = async () => {
-    const t0 = performance.now();
-    let locked = false;
-    try {
-      locked = await locks.acquire(name);
-      if (!locked) {
-        jobSkipped.inc({ job: name });
-        return;
-      }
-      await job();
-      recordJob(name, (performance.now() - t0) / 1000, false);
-    } catch (err) {
-      recordJob(name, (performance.now() - t0) / 1000, true);
-      throw err;
-    } finally {
-      if (locked && !hold) await locks.release(name);
-    }
-  };
-  const tick = () => {
-    if (running) return;
-    running = run()
-      .catch((err: unknown) => app.log.error({ err, job: name }, `${name} failed; retrying at the next tick`))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  app.addHook('onReady', async () => {
-    timer = setInterval(tick, everyMs);
-    timer.unref();
-    tick();
-  });
-  app.addHook('onClose', async () => {
-    if (timer) clearInterval(timer);
-    await running;
-  });
-  return tick;
-}
 
 /** Writes that change what the dashboard counts: stays, sites, rooms and beds, trips, zones, cases. */
 const DASHBOARD_WRITES = /^\/api\/(isolation|transfer|zones|tracing|sites)\b/;
@@ -253,6 +93,7 @@ export function installWorkers(
   // The audit chain's head in the log stream every 10 minutes: logs shipped elsewhere anchor it outside the
   // database, so entries removed from the end can be proven (`audit verify --expect-head`).
   let lastHead = '';
+  const twin = new TwinRunner(db, clock, app.log);
   const periodic: PeriodicJob[] = [
     {
       queue: 'tracing-worker',
@@ -328,6 +169,18 @@ export function installWorkers(
         if (late > 0) app.log.warn({ late }, 'supplies requests late');
       },
     },
+    // 推演 runs asked for in the web app: one at a time, each in a worker thread (src/twin/jobs/runner.ts); a job
+    // runs every queued run, one after another. Its heartbeat keeps a long run its own; 24 hours at most.
+    {
+      queue: 'twin-runner',
+      label: '推演 runner',
+      everyMs: 3000,
+      expireInSeconds: 86_400,
+      run: async () => {
+        const ran = await twin.drain();
+        if (ran > 0) app.log.info({ runs: ran }, '推演 runner: queue empty');
+      },
+    },
     {
       queue: 'dashboard-refresh',
       label: 'dashboard refresh',
@@ -355,39 +208,12 @@ export function installWorkers(
     installJobFigures(() => jobs?.figures() ?? Promise.resolve([]));
   });
   app.addHook('onClose', async () => {
+    // A running 推演 run goes back to its queue first, so the job queue's stop does not wait for it.
+    await twin.stop();
     await jobs?.stop();
     openQueues.delete(db);
   });
 
-  // 推演 runs asked for in the web app: one at a time, in a worker thread, by the one process holding the
-  // runner's lock (kept while it runs them: its start requeues what it finds running, which must be its own).
-  const locks = new JobLocks(db, app.log);
-  const TWIN = '推演 runner';
-  let twin: TwinRunner | undefined;
-  locks.onLost = (names) => {
-    if (!names.includes(TWIN) || !twin) return;
-    const stopped = twin;
-    twin = undefined;
-    stopped.stop().catch((err: unknown) => app.log.error({ err }, '推演 runner did not stop cleanly'));
-  };
-  app.addHook('onClose', async () => {
-    await twin?.stop();
-    locks.close();
-  });
-  every(
-    app,
-    locks,
-    TWIN,
-    3000,
-    async () => {
-      if (!twin) {
-        twin = new TwinRunner(db, clock, app.log);
-        await twin.start();
-      }
-      await twin.tick();
-    },
-    true,
-  );
   // A site closed or people placed show on the dashboard within seconds, not at the next tick (at most one extra
   // refresh per interval: a quarter of the tick, at least 5 s; the embedded database's one connection is shared).
   nudgeOnWrites(app, () => refreshDashboardNow?.(), 1000, Math.max(5000, dashboardEveryMs / 4));

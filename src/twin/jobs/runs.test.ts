@@ -71,10 +71,13 @@ describeBackends('推演 runs', (ctx) => {
     expect(q.json()).toMatchObject({ status: 'queued', params: tiny, progress: 0 });
     const id = q.json().id;
     const runner = new TwinRunner(ctx.db, clock, app.log);
-    await runner.start();
-    await runner.tick(); // claims it and starts the worker
-    expect((await call(cmd, 'GET', `/api/twin/runs/${id}`)).json().status).toBe('running');
+    const draining = runner.drain(); // claims it and runs it in a worker thread
     let run = (await call(cmd, 'GET', `/api/twin/runs/${id}`)).json();
+    for (let i = 0; i < 100 && run.status === 'queued'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      run = (await call(cmd, 'GET', `/api/twin/runs/${id}`)).json();
+    }
+    expect(run.status).toBe('running');
     for (let i = 0; i < 600 && run.status === 'running'; i++) {
       await new Promise((r) => setTimeout(r, 200));
       run = (await call(cmd, 'GET', `/api/twin/runs/${id}`)).json();
@@ -93,6 +96,7 @@ describeBackends('推演 runs', (ctx) => {
     const list = (await call(cmd, 'GET', '/api/twin/runs')).json().items;
     expect(list[0]).toMatchObject({ id, status: 'done', params: tiny });
     expect(list[0].result).toBeUndefined(); // the list stays light
+    expect(await draining).toBe(1); // the job ends when nothing waits
     await runner.stop();
   }, 180_000);
 
@@ -114,13 +118,32 @@ describeBackends('推演 runs', (ctx) => {
   it('puts a run that a stop interrupted back in the queue', async () => {
     const q = (await call(cmd, 'POST', '/api/twin/runs', { ...tiny, days: 60, people: 20_000 })).json();
     const runner = new TwinRunner(ctx.db, clock, app.log);
-    await runner.tick();
-    expect((await call(cmd, 'GET', `/api/twin/runs/${q.id}`)).json().status).toBe('running');
+    const draining = runner.drain();
+    let status = 'queued';
+    for (let i = 0; i < 100 && status === 'queued'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await call(cmd, 'GET', `/api/twin/runs/${q.id}`)).json().status;
+    }
+    expect(status).toBe('running');
     await runner.stop();
+    expect(await draining).toBe(1);
     expect((await call(cmd, 'GET', `/api/twin/runs/${q.id}`)).json()).toMatchObject({
       status: 'queued',
       progress: 0,
     });
+    // The next job finds it queued and runs it; a run left running by a process that died goes back first.
+    await ctx.db.query("UPDATE twin_runs SET status = 'running' WHERE id = $1", [q.id]);
+    const next = new TwinRunner(ctx.db, clock, app.log);
+    const again = next.drain();
+    let progress = 0;
+    for (let i = 0; i < 600 && progress === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      progress = (await call(cmd, 'GET', `/api/twin/runs/${q.id}`)).json().progress;
+    }
+    expect(progress).toBeGreaterThan(0); // its worker runs it again
+    // Cancelled while it runs: its worker is stopped within the check interval and the job ends.
     await call(cmd, 'POST', `/api/twin/runs/${q.id}/cancel`);
+    expect(await again).toBe(1);
+    expect((await call(cmd, 'GET', `/api/twin/runs/${q.id}`)).json().status).toBe('cancelled');
   });
 });

@@ -37,6 +37,7 @@ export const adminZh = {
       'closed-loop-test-check': '闭环人员核酸检查',
       'supplies-late-check': '保供逾期检查',
       'dead-letters': '失败待查',
+      'twin-runner': '推演运行',
     },
   },
   area: {
@@ -267,6 +268,7 @@ export const adminEn: typeof adminZh = {
       'closed-loop-test-check': 'Closed-loop staff tests',
       'supplies-late-check': 'Late supply requests',
       'dead-letters': 'Failed, to check',
+      'twin-runner': '推演 runs (simulations)',
     },
   },
   area: {
