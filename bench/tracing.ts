@@ -66,6 +66,11 @@ async function generateFeeds(
                   THEN w.ids[1 + (hashint8extended(p.id, 7) & 2147483647) % cardinality(w.ids)] END AS workplace
         FROM persons p LEFT JOIN district_workplaces w ON w.district = left(p.area_code, 6);
     ANALYZE street_venues; ANALYZE movers;`);
+  // The feeds' day partitions (migration 0034), made ahead as the platform's job makes them, for every day loaded.
+  await client.query(
+    `SELECT feed_partition_for(f, (date '${FIRST_DAY.slice(0, 10)}' - d)::date)
+       FROM unnest(array['checkins', 'colocations']) f CROSS JOIN generate_series(0, ${o.days}) d`,
+  );
   // Load without the indexes and keys, then build them (as a bulk load would), so the schema ends as migrated.
   await client.query(`
     ALTER TABLE checkins DROP CONSTRAINT checkins_person_id_fkey, DROP CONSTRAINT checkins_venue_id_fkey,

@@ -21,6 +21,11 @@ import { checkLoopGaps } from '../modules/forces/loops.ts';
 import { checkStalledEmergencies } from '../modules/medical/emergency-clock.ts';
 import { checkLateSupplies } from '../modules/supplies/figures.ts';
 import { refreshShortfall } from '../modules/supplies/planning.ts';
+import {
+  dropExpiredFeedPartitions,
+  ensureFeedPartitions,
+  feedRetentionDays,
+} from '../modules/tracing/partitions.ts';
 import { runTracing } from '../modules/tracing/run-tracing.ts';
 import { TwinRunner } from '../twin/jobs/runner.ts';
 import { Jobs, type PeriodicJob } from './jobs.ts';
@@ -94,6 +99,7 @@ export function installWorkers(
   // database, so entries removed from the end can be proven (`audit verify --expect-head`).
   let lastHead = '';
   const twin = new TwinRunner(db, clock, app.log);
+  const feedRetention = feedRetentionDays(); // refused at start when malformed
   const periodic: PeriodicJob[] = [
     {
       queue: 'tracing-worker',
@@ -179,6 +185,24 @@ export function installWorkers(
       run: async () => {
         const ran = await twin.drain();
         if (ran > 0) app.log.info({ runs: ran }, '推演 runner: queue empty');
+      },
+    },
+    // The tracing feeds' day partitions: a week ahead, every hour; the days past QINGCANG_FEED_RETENTION_DAYS
+    // dropped whole (kept for ever when unset).
+    {
+      queue: 'feed-partitions',
+      label: 'feed partitions',
+      everyMs: Number(process.env.QINGCANG_FEED_PARTITIONS_EVERY_MS ?? 3_600_000),
+      run: async () => {
+        const created = await ensureFeedPartitions(db, clock.now(), { back: 1, ahead: 7 });
+        const expired = feedRetention
+          ? await dropExpiredFeedPartitions(db, clock.now(), feedRetention)
+          : { dropped: [], deleted: 0 };
+        if (created > 0 || expired.dropped.length > 0 || expired.deleted > 0)
+          app.log.info(
+            { created, dropped: expired.dropped, deleted: expired.deleted },
+            'feed partitions: days made ahead, days past retention dropped',
+          );
       },
     },
     {

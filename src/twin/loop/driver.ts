@@ -52,6 +52,7 @@ import { importScanFile } from '../../modules/testing/scan-import.ts';
 import { completeTasks } from '../../modules/testing/tasks.ts';
 import { closeTubes, packBox, receiveBox, shipBox } from '../../modules/testing/transport.ts';
 import { ingestCheckins, ingestColocations } from '../../modules/tracing/ingest.ts';
+import { ensureFeedPartitions } from '../../modules/tracing/partitions.ts';
 import { runTracing } from '../../modules/tracing/run-tracing.ts';
 import { classifyCase } from '../../modules/tracing/trace-case.ts';
 import { deliver, depart, disinfectVehicle, pickUp, planPendingTrips } from '../../modules/transfer/trips.ts';
@@ -420,8 +421,10 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       profiled('single_tubes.complete_tasks', tasksAt);
       time('single_tubes');
 
-      // 22:08 — the day's check-ins and co-location records, through tracing's own feeds.
+      // 22:08 — the day's check-ins and co-location records, through tracing's own feeds (into their day
+      // partitions, made ahead as the platform's feed-partitions job makes them).
       clock.set(at(22.08));
+      await ensureFeedPartitions(db, clock.now(), { back: 1, ahead: 7 });
       const fed = await feedTracing(d, midnight, { agentStatus: statusAtDawn, areaLevel });
       time('feeds');
 

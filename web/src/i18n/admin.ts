@@ -38,6 +38,7 @@ export const adminZh = {
       'supplies-late-check': '保供逾期检查',
       'dead-letters': '失败待查',
       'twin-runner': '推演运行',
+      'feed-partitions': '场所码与时空伴随数据按日分区',
     },
   },
   area: {
@@ -269,6 +270,7 @@ export const adminEn: typeof adminZh = {
       'supplies-late-check': 'Late supply requests',
       'dead-letters': 'Failed, to check',
       'twin-runner': '推演 runs (simulations)',
+      'feed-partitions': 'Day partitions of the check-in and co-location feeds',
     },
   },
   area: {
