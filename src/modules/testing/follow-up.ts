@@ -58,7 +58,7 @@ export async function followUpResults(
   const { rows } = await tx.query<Member>(
     `SELECT s.id AS scan_id, s.person_id, coalesce(p.area_code, s.area_code) AS area_code, t.id AS tube_id, t.barcode,
             t.round_id, t.pool_size, t.result, t.members, t.area_code AS tube_area
-       FROM tubes t JOIN scans s ON s.tube_id = t.id LEFT JOIN persons p ON p.id = s.person_id
+       FROM tubes t JOIN scans s ON s.round_id = t.round_id AND s.tube_id = t.id LEFT JOIN persons p ON p.id = s.person_id
       WHERE t.id = ANY($1::int8[]) AND (t.result <> 'negative' OR t.pool_size = 1)`,
     [[...tubeIds]],
   );

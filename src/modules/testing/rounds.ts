@@ -133,6 +133,8 @@ export async function createRound(
     ],
   );
   const round = rows[0] as RoundRow;
+  // The round's own partitions of scans and round_people (migration 0035).
+  await tx.query('SELECT scan_partitions_for($1)', [round.id]);
   await tx.query('INSERT INTO round_areas (round_id, area_code) SELECT $1, unnest($2::text[])', [
     round.id,
     areas,

@@ -828,7 +828,7 @@ async function writeRows(
 }
 
 /** Keys seen before this file, or earlier in it: those rows become duplicates (checked row by row). */
-async function markDuplicates(tx: Queryable, file: ScanFile, p1: Pass1): Promise<void> {
+async function markDuplicates(tx: Queryable, file: ScanFile, p1: Pass1, roundId: number): Promise<void> {
   const { rows, codes } = p1;
   await tx.query('CREATE TEMP TABLE import_keys (i int4 NOT NULL, key text NOT NULL) ON COMMIT DROP');
   const lines = async function* () {
@@ -845,7 +845,7 @@ async function markDuplicates(tx: Queryable, file: ScanFile, p1: Pass1): Promise
   await copyIds(
     tx,
     `SELECT i FROM (SELECT i, key, row_number() OVER (PARTITION BY key ORDER BY i) AS k FROM import_keys) x
-      WHERE k > 1 OR EXISTS (SELECT 1 FROM scans s WHERE s.idempotency_key = x.key)`,
+      WHERE k > 1 OR EXISTS (SELECT 1 FROM scans s WHERE s.round_id = ${Number(roundId)} AND s.idempotency_key = x.key)`,
     (i) => {
       rows.code[i] = dup;
     },
@@ -915,11 +915,12 @@ export async function importScanFile(
         await tx.query('ROLLBACK TO SAVEPOINT write');
         t = performance.now();
         const constraint = (err as { constraint?: string }).constraint ?? '';
-        if (keysFirst || constraint === 'scans_idempotency_key_key') {
+        // The key's unique index is the round partition's own (e.g. scans_r12_round_id_idempotency_key_key).
+        if (keysFirst || constraint === 'scans_round_key' || /^scans_.*idempotency_key/.test(constraint)) {
           // Keys seen before (or recorded by a phone meanwhile): marked, and the step runs again without them.
           if (keysRechecked && ++retries > 2) throw conflict();
           keysRechecked = true;
-          await markDuplicates(tx, file, p1);
+          await markDuplicates(tx, file, p1, opts.roundId);
           lap('duplicates');
         } else if (++retries > 2) throw conflict();
       }

@@ -175,8 +175,9 @@ async function recordBatch(
 
   // Keys already recorded (checked after the tubes are locked).
   const seen = await tx.query<{ idempotency_key: string; barcode: string }>(
-    `SELECT s.idempotency_key, t.barcode FROM scans s JOIN tubes t ON t.id = s.tube_id WHERE s.idempotency_key = ANY($1::text[])`,
-    [items.map((i) => i.key)],
+    `SELECT s.idempotency_key, t.barcode FROM scans s JOIN tubes t ON t.id = s.tube_id
+      WHERE s.round_id = $2 AND s.idempotency_key = ANY($1::text[])`,
+    [items.map((i) => i.key), ctx.roundId],
   );
   const seenKey = new Map(seen.rows.map((r) => [r.idempotency_key, r.barcode]));
 
@@ -324,7 +325,7 @@ async function recordBatch(
        RETURNING 1
      ), dropped AS (
        DELETE FROM tubes t WHERE t.id = ANY($16::int8[]) AND t.members = 0
-          AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.tube_id = t.id)
+          AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.round_id = $1 AND s.tube_id = t.id)
        RETURNING 1
      ), counted AS (
        UPDATE tubes t SET members = u.members, status = u.status, closed_at = u.closed_at

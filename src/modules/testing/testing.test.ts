@@ -100,6 +100,17 @@ describeBackends('mass testing', (ctx) => {
       "SELECT members FROM tubes WHERE barcode = 'T0000002'",
     );
     expect(rows[0]?.members).toBe(2);
+    // The round's scans and who it sampled are kept in its own partitions (migration 0035).
+    const parts = await ctx.db.query<{ part: string; n: number }>(
+      `SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM scans WHERE round_id = $1 GROUP BY 1
+       UNION ALL
+       SELECT tableoid::regclass::text, count(*)::int FROM round_people WHERE round_id = $1 GROUP BY 1`,
+      [roundId],
+    );
+    expect(parts.rows).toEqual([
+      { part: `scans_r${roundId}`, n: 12 },
+      { part: `round_people_r${roundId}`, n: 12 },
+    ]);
 
     const p13 = people[12] as { id: number; id_number: string };
     const traveller = makeIdNumber('110101', '1990-05-05', 123);

@@ -96,11 +96,11 @@ export const INVARIANTS: readonly Invariant[] = [
   // Every acknowledged scan and result is there once.
   {
     name: 'tube_members_are_its_scans',
-    sql: `SELECT t.id, t.members, (SELECT count(*) FROM scans s WHERE s.tube_id = t.id) AS scans FROM tubes t
-           WHERE t.members <> (SELECT count(*) FROM scans s WHERE s.tube_id = t.id)`,
-    since: `SELECT t.id, t.members, (SELECT count(*) FROM scans s WHERE s.tube_id = t.id) AS scans FROM tubes t
+    sql: `SELECT t.id, t.members, (SELECT count(*) FROM scans s WHERE s.round_id = t.round_id AND s.tube_id = t.id) AS scans FROM tubes t
+           WHERE t.members <> (SELECT count(*) FROM scans s WHERE s.round_id = t.round_id AND s.tube_id = t.id)`,
+    since: `SELECT t.id, t.members, (SELECT count(*) FROM scans s WHERE s.round_id = t.round_id AND s.tube_id = t.id) AS scans FROM tubes t
              WHERE t.id >= $2 AND (t.opened_at >= $1 OR t.closed_at >= $1 OR t.resulted_at >= $1)
-               AND t.members <> (SELECT count(*) FROM scans s WHERE s.tube_id = t.id)`,
+               AND t.members <> (SELECT count(*) FROM scans s WHERE s.round_id = t.round_id AND s.tube_id = t.id)`,
   },
   {
     name: 'one_result_per_tube',
