@@ -55,12 +55,18 @@ export async function followUpResults(
   if (tubeIds.length === 0) return summary;
   const now = clock.now();
   const due = new Date(now.getTime() + RETEST_HOURS * 3600_000);
+  // The tubes' rounds first: named as values, they let the scans be read in those rounds' partitions only (a join
+  // on the tube's round is not pruned at plan time, and read every round's partition).
+  const rounds = await tx.query<{ round_id: number }>(
+    'SELECT DISTINCT round_id FROM tubes WHERE id = ANY($1::int8[])',
+    [[...tubeIds]],
+  );
   const { rows } = await tx.query<Member>(
     `SELECT s.id AS scan_id, s.person_id, coalesce(p.area_code, s.area_code) AS area_code, t.id AS tube_id, t.barcode,
             t.round_id, t.pool_size, t.result, t.members, t.area_code AS tube_area
        FROM tubes t JOIN scans s ON s.round_id = t.round_id AND s.tube_id = t.id LEFT JOIN persons p ON p.id = s.person_id
-      WHERE t.id = ANY($1::int8[]) AND (t.result <> 'negative' OR t.pool_size = 1)`,
-    [[...tubeIds]],
+      WHERE t.id = ANY($1::int8[]) AND s.round_id = ANY($2::int8[]) AND (t.result <> 'negative' OR t.pool_size = 1)`,
+    [[...tubeIds], rounds.rows.map((r) => r.round_id)],
   );
   if (rows.length === 0) return summary;
   const pooledPositive = rows.filter((r) => r.result === 'positive' && r.pool_size > 1);
