@@ -36,7 +36,9 @@ CREATE TABLE scans (
   CONSTRAINT scans_round_key UNIQUE (round_id, idempotency_key)
 ) PARTITION BY LIST (round_id);
 CREATE INDEX scans_round_person ON scans (round_id, person_id);
-CREATE INDEX scans_tube ON scans (tube_id);
+-- A tube's scans: with its round first, so a lookup by round and tube is plainly this index's (an index on the
+-- tube alone tied, without statistics, with the round's other indexes, which read the whole round per tube).
+CREATE INDEX scans_round_tube ON scans (round_id, tube_id);
 CREATE INDEX scans_round_area ON scans (round_id, area_code);
 CREATE INDEX scans_scanned_brin ON scans USING brin (scanned_at) WITH (pages_per_range = 32, autosummarize = on);
 CREATE TABLE scans_default PARTITION OF scans DEFAULT;
