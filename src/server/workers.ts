@@ -12,6 +12,7 @@
  * as long as they take; its heartbeat keeps it its own, and a process that dies gives it to another.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { embeddedMaintenance } from '../db/maintenance.ts';
 import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { auditHead, signedCheckpoint } from '../modules/access/audit.ts';
@@ -100,6 +101,12 @@ export function installWorkers(
   let lastHead = '';
   const twin = new TwinRunner(db, clock, app.log);
   const feedRetention = feedRetentionDays(); // refused at start when malformed
+  const maintenanceEveryMs = Number(process.env.QINGCANG_PGLITE_MAINTENANCE_MS ?? 600_000);
+  if (!Number.isInteger(maintenanceEveryMs) || maintenanceEveryMs < 60_000)
+    throw new Error(
+      `QINGCANG_PGLITE_MAINTENANCE_MS must be a whole number of milliseconds, at least 60000 (got ${process.env.QINGCANG_PGLITE_MAINTENANCE_MS})`,
+    );
+  let maintenanceRuns = 0;
   const periodic: PeriodicJob[] = [
     {
       queue: 'tracing-worker',
@@ -205,6 +212,23 @@ export function installWorkers(
           );
       },
     },
+    // The embedded database has no autovacuum: statistics, BRIN summaries and (every sixth run) dead rows.
+    ...(db.describe().kind === 'pglite'
+      ? [
+          {
+            queue: 'embedded-maintenance',
+            label: 'embedded database maintenance',
+            everyMs: maintenanceEveryMs,
+            run: async () => {
+              const r = await embeddedMaintenance(db, { vacuum: maintenanceRuns++ % 6 === 0 });
+              app.log.info(
+                { seconds: Number(r.seconds.toFixed(2)), brin_ranges: r.brinRanges, vacuumed: r.vacuumed },
+                'embedded database maintenance',
+              );
+            },
+          },
+        ]
+      : []),
     {
       queue: 'dashboard-refresh',
       label: 'dashboard refresh',

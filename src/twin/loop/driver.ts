@@ -27,6 +27,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { embeddedMaintenance } from '../../db/maintenance.ts';
 import type { Db, Queryable } from '../../db/types.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import type { PoolingPolicy } from '../../domain/pooling.ts';
@@ -504,6 +505,10 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       for (const w of placed.waiting) countReason(waitingReasons, 'placement', w.reason);
       for (const w of planned.waiting) countReason(waitingReasons, 'transfer', w.reason);
       time('placement');
+
+      // 23:40 — on the embedded database, the upkeep its maintenance job does (no autovacuum there).
+      if (db.kind === 'pglite') await embeddedMaintenance(db, { vacuum: true });
+      time('maintenance');
 
       // 23:50 — figures and invariants.
       clock.set(at(23 + 5 / 6));

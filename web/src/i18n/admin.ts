@@ -39,6 +39,7 @@ export const adminZh = {
       'dead-letters': '失败待查',
       'twin-runner': '推演运行',
       'feed-partitions': '场所码与时空伴随数据按日分区',
+      'embedded-maintenance': '内置数据库维护（统计信息与空间回收）',
     },
   },
   area: {
@@ -271,6 +272,7 @@ export const adminEn: typeof adminZh = {
       'dead-letters': 'Failed, to check',
       'twin-runner': '推演 runs (simulations)',
       'feed-partitions': 'Day partitions of the check-in and co-location feeds',
+      'embedded-maintenance': 'Embedded database upkeep (statistics, space)',
     },
   },
   area: {
