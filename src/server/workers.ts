@@ -101,7 +101,7 @@ export function installWorkers(
   let lastHead = '';
   const twin = new TwinRunner(db, clock, app.log);
   const feedRetention = feedRetentionDays(); // refused at start when malformed
-  const maintenanceEveryMs = Number(process.env.QINGCANG_PGLITE_MAINTENANCE_MS ?? 600_000);
+  const maintenanceEveryMs = Number(process.env.QINGCANG_PGLITE_MAINTENANCE_MS ?? 3_600_000);
   if (!Number.isInteger(maintenanceEveryMs) || maintenanceEveryMs < 60_000)
     throw new Error(
       `QINGCANG_PGLITE_MAINTENANCE_MS must be a whole number of milliseconds, at least 60000 (got ${process.env.QINGCANG_PGLITE_MAINTENANCE_MS})`,
