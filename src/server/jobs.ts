@@ -36,6 +36,8 @@ export interface PeriodicJob {
   retryLimit?: number;
   /** Seconds between a failed attempt and the next (default 5). */
   retryDelay?: number;
+  /** Not run when the process starts, only after its first interval (work that would hold up a start). */
+  notAtStart?: boolean;
   /** The longest a run may take before it is failed (default 30 minutes). */
   expireInSeconds?: number;
   /** A run whose heartbeat is older than this is failed and retried (default 30 s, at least 10; its process died). */
@@ -161,7 +163,7 @@ export class Jobs {
     const timer = setInterval(send, job.everyMs);
     timer.unref();
     this.timers.push(timer);
-    send();
+    if (!job.notAtStart) send();
     return send;
   }
 
