@@ -3,11 +3,11 @@
  * directory, the CLI to prepare it, Debian's Chromium, an API client with a bearer token, and the clean-up.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page, type Request } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin/qingcang.js');
@@ -59,6 +59,10 @@ function launch<T>(
   ready: (out: string) => T | undefined,
 ): Promise<T & { child: ChildProcess }> {
   const child = spawn(process.execPath, [BIN, command, '--port', '0'], { env, cwd: ROOT });
+  // The server's log (warnings and errors) kept beside the screenshots, to read when a suite fails.
+  const log = createWriteStream(join(SHOTS, `${basename(env.QINGCANG_DATA_DIR ?? 'server')}-server.log`));
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr += String(d);
@@ -210,12 +214,37 @@ export async function withBrowserPage(
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // What the API answered with an error or slowly, and requests that never got an answer: said when it fails.
+  const apiTrouble: string[] = [];
+  const started = new Map<Request, number>();
+  page.on('request', (r) => started.set(r, Date.now()));
+  page.on('requestfinished', async (r) => {
+    const ms = Date.now() - (started.get(r) ?? Date.now());
+    started.delete(r);
+    if (!r.url().includes('/api/')) return;
+    const status = (await r.response().catch(() => null))?.status() ?? 0;
+    if (status >= 400 || ms > 3000)
+      apiTrouble.push(`${r.method()} ${new URL(r.url()).pathname} → ${status} in ${ms} ms`);
+  });
+  page.on('requestfailed', (r) => {
+    started.delete(r);
+    if (r.url().includes('/api/'))
+      apiTrouble.push(`${r.method()} ${r.url()} failed: ${r.failure()?.errorText}`);
+  });
   try {
     await loginPage(page, baseUrl, username);
     try {
       await run(page);
     } catch (err) {
       await page.screenshot({ path: join(SHOTS, `${shot}-failure.png`), fullPage: true });
+      const pending = [...started].filter(([r]) => r.url().includes('/api/'));
+      const said = [
+        ...apiTrouble,
+        ...pending.map(
+          ([r, t]) => `${r.method()} ${new URL(r.url()).pathname} unanswered after ${Date.now() - t} ms`,
+        ),
+      ];
+      if (said.length > 0 && err instanceof Error) err.message += `\nAPI: ${said.join('; ')}`;
       throw err;
     }
     if (pageErrors.length > 0) throw new Error(`the page threw: ${pageErrors.join('; ')}`);
