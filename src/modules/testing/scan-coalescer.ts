@@ -59,14 +59,22 @@ export class ScanCoalescer {
         }
         try {
           const all = batch.flatMap((b) => b.items);
-          const out = await this.db.transaction((tx) =>
-            recordScans(
-              tx,
-              this.clock,
-              { roundId, sampler: 'unknown', defaultPoolSize: q.defaultPoolSize },
-              all,
-            ),
-          );
+          const write = () =>
+            this.db.transaction((tx) =>
+              recordScans(
+                tx,
+                this.clock,
+                { roundId, sampler: 'unknown', defaultPoolSize: q.defaultPoolSize },
+                all,
+              ),
+            );
+          // Two batches written at once that carry one key (a phone's retry sent while its first send is still
+          // being written, through another batch) both find it new: the second's insert waits for the first and
+          // then breaks the key's uniqueness. Written again, it finds the key and answers `duplicate`.
+          const out = await write().catch((err: unknown) => {
+            if (isKeyRace(err)) return write();
+            throw err;
+          });
           let at = 0;
           for (const b of batch) {
             b.resolve(out.slice(at, at + b.items.length));
@@ -81,4 +89,12 @@ export class ScanCoalescer {
       if (q.running === 0 && q.pending.length === 0) this.queues.delete(roundId);
     }
   }
+}
+
+/** The scans' (round, idempotency key) uniqueness broken by a batch written at the same time. */
+function isKeyRace(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  // On a round's partition the index is named for its columns (scans_r12_round_id_idempotency_key_key).
+  const c = e.constraint ?? '';
+  return e.code === '23505' && (c === 'scans_round_key' || /^scans_.*idempotency_key/.test(c));
 }

@@ -10,6 +10,7 @@ import { verifyAudit } from '../access/audit.ts';
 import { setZone } from '../command/zones.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { buildFhirResultsBundle } from './fhir/parse-results.ts';
+import { ScanCoalescer } from './scan-coalescer.ts';
 
 const clock = new ManualClock('2022-03-14T06:00:00Z');
 
@@ -719,6 +720,36 @@ describeBackends('mass testing', (ctx) => {
       "SELECT sampler, count(*) AS n FROM scans WHERE idempotency_key LIKE 'burst-%' GROUP BY sampler ORDER BY sampler",
     );
     expect(byWho.rows.map((r) => r.n).sort((x, y) => x - y)).toEqual([9, 10]); // each scan keeps its own sampler
+  });
+
+  it('writes a key sent twice at once, in two batches written together, once (the other answer: duplicate)', async () => {
+    // People the tests above have not sampled (0-35, 40 and 41 are theirs).
+    const free = people.filter((_, i) => i >= 36 && i !== 40 && i !== 41);
+    expect(free.length).toBeGreaterThanOrEqual(20);
+    const scans = new ScanCoalescer(ctx.db, clock);
+    for (let j = 0; j < 10; j++) {
+      // One key, two tubes (so neither batch waits on the other's tube lock), sent in the same tick: the
+      // coalescer writes them as two batches at once.
+      const [a, b] = [0, 1].map((side) =>
+        scans.submit(roundId, 10, [
+          {
+            key: `twice-${String(j).padStart(6, '0')}`,
+            tube: `R${String(j).padStart(5, '0')}${side}`,
+            personId: (free[2 * j + side] as { id: number }).id,
+            pointId,
+            scannedAt: new Date('2022-03-14T17:20:00Z'),
+            poolSize: 10,
+            sampler: `phone-${side}`,
+          },
+        ]),
+      );
+      const answers = await Promise.all([a, b]);
+      expect(answers.map((x) => x?.[0]?.status).sort()).toEqual(['accepted', 'duplicate']);
+    }
+    const stored = await ctx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM scans WHERE idempotency_key LIKE 'twice-%'",
+    );
+    expect(stored.rows[0]?.n).toBe(10);
   });
 
   it('samples by the zone of each point: a control zone makes its new tubes 10 in 1', async () => {
