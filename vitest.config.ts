@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: PGlite instances are heavy; keep parallel workers modest.
     maxWorkers: 2,
+    // Migrated template databases, made once per run: each suite's database is a copy (src/db/template.ts).
+    globalSetup: ['src/db/test-setup.ts'],
   },
 });

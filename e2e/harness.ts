@@ -245,6 +245,14 @@ export async function withBrowserPage(
         ),
       ];
       if (said.length > 0 && err instanceof Error) err.message += `\nAPI: ${said.join('; ')}`;
+      // What the page said: form fields refused, messages and notifications shown.
+      const shown = await page
+        .locator(
+          '.ant-form-item-explain-error, .ant-message-notice, .ant-notification-notice, .ant-alert-error',
+        )
+        .allTextContents()
+        .catch(() => []);
+      if (shown.length > 0 && err instanceof Error) err.message += `\nPage: ${shown.join('; ')}`;
       throw err;
     }
     if (pageErrors.length > 0) throw new Error(`the page threw: ${pageErrors.join('; ')}`);

@@ -51,14 +51,16 @@ function wrap(conn: PgliteLike): Queryable {
 
 /**
  * Opens the embedded database. With a directory: persisted there and locked against a second process.
- * Without one: in memory (tests).
+ * Without one: in memory (tests). `loadDataDir`: a new database starts as a copy of this dump (`dumpDataDir`) of
+ * another, instead of an empty one (initdb is most of an in-memory open: see ./template.ts).
  */
-export async function openPglite(dir?: string): Promise<Db> {
+export async function openPglite(dir?: string, options: { loadDataDir?: Blob } = {}): Promise<Db> {
   const release = dir ? await lockDataDir(dir) : undefined;
   let pg: PGlite;
   try {
     pg = await PGlite.create(dir ? `${dir}/pgdata` : undefined, {
       parsers: { [OID.INT8]: parseInt8, [OID.DATE]: parseDate },
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     });
   } catch (err) {
     await release?.();
@@ -79,5 +81,6 @@ export async function openPglite(dir?: string): Promise<Db> {
     },
     describe: () => ({ kind: 'pglite', location: dir ?? 'memory' }),
     jobsConnection: () => ({ kind: 'pglite', pglite: pg }),
+    dumpDataDir: async () => (await pg.dumpDataDir('none')) as Blob,
   };
 }

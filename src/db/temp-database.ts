@@ -1,15 +1,19 @@
-/** A throw-away PostgreSQL database next to DATABASE_URL's, for tests and benchmarks (the role needs CREATEDB). */
+/**
+ * A throw-away PostgreSQL database next to DATABASE_URL's, for tests and benchmarks (the role needs CREATEDB);
+ * a copy of `template` when given (./template.ts: a migrated one).
+ */
 import pg from 'pg';
 
 export async function createTempDatabase(
   adminUrl: string,
   prefix = 'qc_tmp',
+  template?: string,
 ): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   } finally {
     await admin.end();
   }

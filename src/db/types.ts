@@ -64,6 +64,8 @@ export interface Db extends Queryable {
    * PostgreSQL URL, or the embedded instance itself (its one connection, shared).
    */
   jobsConnection?(): JobsConnection;
+  /** PGlite: the whole database as a tar file, which `openPglite(dir, { loadDataDir })` opens as a copy. */
+  dumpDataDir?(): Promise<Blob>;
   /** The connection pool's figures (PostgreSQL), for /metrics; absent on PGlite (one connection). */
   poolStats?(): PoolStats;
   /** The read replica's state and the reads it served (src/db/replica.ts); absent without a replica. */
