@@ -178,7 +178,7 @@ describe('qingcang CLI', () => {
       code: 2,
       stderr: expect.stringMatching(/cannot read .* as JSON/),
     });
-  }, 180_000); // some fifteen CLI processes, each opening the database: minutes on a busy 2-core machine
+  }, 360_000); // some thirty CLI processes, each opening the database: 3-6 s each while the fuzz runs beside it
 
   it('exits with a precise code and message on bad input', () => {
     const again = run(['seed', '--people', '10']);
@@ -277,7 +277,7 @@ describe('qingcang CLI', () => {
     const broken = run(['audit', 'verify']);
     expect(broken.code).toBe(6);
     expect(broken.stderr).toMatch(/audit log broken at entry \d+: the entry was changed/);
-  }, 180_000); // about twenty CLI processes, each opening the embedded database
+  }, 360_000); // about twenty CLI processes, each opening the embedded database (3-6 s each under load)
 
   it('refuses to start in production without accounts, never with a default password', () => {
     const empty = mkdtempSync(join(tmpdir(), 'qc-prod-'));
