@@ -206,7 +206,7 @@ describe('实验室与司机', () => {
     const plan = await cmd<{ trips: { id: number; plate: string; site_name: string; class: string }[] }>(
       'POST',
       '/api/transfer/plan',
-      {},
+      { window_hours: 24 }, // A 24-hour shift from 06:00: the default (06:00-22:00 Beijing) has no room left for a trip late in the evening
     );
     expect(plan.trips.length).toBeGreaterThan(0);
     // The case's trip (an ambulance, disinfected after), else the first.

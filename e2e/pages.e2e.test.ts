@@ -220,7 +220,8 @@ async function seedThroughApi(tokens: { testing: string; commander: string }): P
   const placed = await cmd<{ placed: number }>('POST', '/api/isolation/place', { edition: '8th' });
   made.placed = placed.placed;
   expect(made.placed).toBeGreaterThan(0);
-  const plan = await cmd<{ trips: unknown[] }>('POST', '/api/transfer/plan', {});
+  // A 24-hour shift from 06:00: the default (06:00-22:00 Beijing) has no room left for a trip late in the evening
+  const plan = await cmd<{ trips: unknown[] }>('POST', '/api/transfer/plan', { window_hours: 24 });
   made.trips = plan.trips.length;
   expect(made.trips).toBeGreaterThan(0);
   await cmd('POST', '/api/zones', {
@@ -630,6 +631,8 @@ describe('work pages', () => {
     );
     await withPage('e2e.commander', async (page) => {
       await open(page, '转运', '/transfer');
+      // A 24-hour shift from 06:00: the default (06:00-22:00 Beijing) has no room left for a trip late in the evening
+      await page.getByLabel('时长（小时）').fill('24');
       await page.getByRole('button', { name: '规划车次', exact: true }).click();
       await confirm(page);
       const summary = page.locator('.plan-summary');
