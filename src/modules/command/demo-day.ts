@@ -160,8 +160,12 @@ export async function seedDemoDay(db: Db, now: Date, sampledShare = 0.6): Promis
     sampled += out.filter((o) => o.status === 'accepted').length;
   }
 
-  // Today's trips for everyone placed and not arrived; the first trip of a third of the vehicles on the road.
-  const plan = await db.transaction((tx) => planPendingTrips(tx, clock, UNSCOPED));
+  // Trips for everyone placed and not arrived, on a shift from now (the default 06:00-22:00 shift has no room left
+  // for a trip late in the evening, and a demo started then had none); the first trip of a third of the vehicles
+  // on the road.
+  const plan = await db.transaction((tx) =>
+    planPendingTrips(tx, clock, UNSCOPED, { shiftStart: clock.now(), windowHours: 16 }),
+  );
   const firstOf = new Map<number, (typeof plan.trips)[number]>();
   for (const t of plan.trips) {
     const f = firstOf.get(t.vehicleId);
