@@ -15,6 +15,7 @@ import pg from 'pg';
 import { loadMigrations, migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
+import { dropDatabase } from './temp-database.ts';
 
 /** What a template depends on: every migration's checksum and PGlite's version. */
 export function templateKey(): string {
@@ -93,14 +94,6 @@ export async function ensurePostgresTemplate(
   }
   return {
     name,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
+    drop: () => dropDatabase(adminUrl, name),
   };
 }
