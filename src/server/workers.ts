@@ -17,6 +17,7 @@ import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
 import { auditHead, signedCheckpoint } from '../modules/access/audit.ts';
 import { type DashboardStore, refreshDashboard } from '../modules/command/dashboard.ts';
+import { issueDailyReports } from '../modules/command/issued-reports.ts';
 import { runDisinfection } from '../modules/disinfection/run.ts';
 import { checkLoopGaps } from '../modules/forces/loops.ts';
 import { checkStalledEmergencies } from '../modules/medical/emergency-clock.ts';
@@ -107,6 +108,11 @@ export function installWorkers(
       `QINGCANG_PGLITE_MAINTENANCE_MS must be a whole number of milliseconds, at least 60000 (got ${process.env.QINGCANG_PGLITE_MAINTENANCE_MS})`,
     );
   let maintenanceRuns = 0;
+  const reportIssueEveryMs = Number(process.env.QINGCANG_REPORT_ISSUE_EVERY_MS ?? 300_000);
+  if (!Number.isInteger(reportIssueEveryMs) || reportIssueEveryMs < 1000)
+    throw new Error(
+      `QINGCANG_REPORT_ISSUE_EVERY_MS must be a whole number of milliseconds, at least 1000 (got ${process.env.QINGCANG_REPORT_ISSUE_EVERY_MS})`,
+    );
   const periodic: PeriodicJob[] = [
     {
       queue: 'tracing-worker',
@@ -231,6 +237,19 @@ export function installWorkers(
           },
         ]
       : []),
+    // 每日通报: the report of the day that ended, issued after midnight for every province, city and district
+    // (src/modules/command/issued-reports.ts); a run finds what is missing, so a missed tick issues it later.
+    {
+      queue: 'daily-report-issue',
+      label: 'daily report issue',
+      everyMs: reportIssueEveryMs,
+      // Not while a start's first screens share the one embedded connection.
+      notAtStart: true,
+      run: async () => {
+        const r = await issueDailyReports(db, clock);
+        if (r.issued > 0) app.log.info({ day: r.day, reports: r.issued }, 'daily reports issued');
+      },
+    },
     {
       queue: 'dashboard-refresh',
       label: 'dashboard refresh',

@@ -2,7 +2,8 @@
  * The daily report (每日疫情通报): the figures of the 2022 press releases for one Beijing calendar day, within a
  * jurisdiction — new confirmed cases by district and severity, new asymptomatic, reclassified (转确诊), cumulative
  * totals, close and secondary contacts found and released (day and cumulative), quarantine rooms and hospital beds
- * (used / free, as of the time of the report: room states are not kept historically), and the day's testing.
+ * (used / free, as of the time of the report: room states are not kept historically, so a past day's figures
+ * come from the report issued at that day's close, ./issued-reports.ts), and the day's testing.
  * Rendered as JSON, Markdown, HTML or XLSX, in Chinese or English.
  */
 
@@ -22,6 +23,11 @@ export const SYMPTOMATIC = ['mild', 'moderate', 'severe', 'critical'] as const;
 export interface DailyReport {
   date: string;
   generated_at: string;
+  /**
+   * When the report was issued (the job at the day's close, ./issued-reports.ts): its resources are as of then.
+   * Absent or null: computed when asked, with the resources as of `generated_at`.
+   */
+  issued_at?: string | null;
   area: { code: string; name: string };
   cases: {
     new_confirmed: number;
@@ -72,6 +78,11 @@ export interface DailyReport {
 
 export function beijingToday(now: Date): string {
   return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM-DD HH:mm` in Beijing time. */
+function beijingMinute(iso: string): string {
+  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 export async function dailyReport(
@@ -187,6 +198,7 @@ export async function dailyReport(
   return {
     date,
     generated_at: now.toISOString(),
+    issued_at: null,
     area: area.rows[0] ?? { code: scope.prefix, name: scope.prefix },
     cases: {
       new_confirmed: SYMPTOMATIC.reduce((n, s) => n + (sev[s] ?? 0), 0),
@@ -241,7 +253,10 @@ const L = {
     ],
     rows: reportRowNames('zh'),
     district: ['区县', '确诊', '无症状', '待分型'],
-    note: '资源数字为报告生成时的实时状态。',
+    note: (r: DailyReport) =>
+      r.issued_at
+        ? `本通报于${beijingMinute(r.issued_at)}（北京时间）发布，资源数字为发布时的状态。`
+        : `本通报于${beijingMinute(r.generated_at)}（北京时间）实时生成，资源数字为生成时的状态。`,
   },
   en: {
     title: (r: DailyReport) => `${r.area.name} COVID-19 daily report (${r.date})`,
@@ -259,7 +274,10 @@ const L = {
     ],
     rows: reportRowNames('en'),
     district: ['District', 'Confirmed', 'Asymptomatic', 'Not yet classified'],
-    note: 'Capacity figures are live at the time the report was generated.',
+    note: (r: DailyReport) =>
+      r.issued_at
+        ? `Issued at ${beijingMinute(r.issued_at)} Beijing time; capacity figures are as of then.`
+        : `Generated on request at ${beijingMinute(r.generated_at)} Beijing time; capacity figures are as of then.`,
   },
 } as const;
 
@@ -291,7 +309,7 @@ export function reportMarkdown(r: DailyReport, lang: Lang): string {
       out.push('');
     }
   }
-  out.push(`_${t.note}_`, '');
+  out.push(`_${t.note(r)}_`, '');
   return out.join('\n');
 }
 
@@ -315,7 +333,7 @@ export function reportHtml(r: DailyReport, lang: Lang): string {
       body.push('</table>');
     }
   }
-  body.push(`<p><em>${esc(t.note)}</em></p>`);
+  body.push(`<p><em>${esc(t.note(r))}</em></p>`);
   return `<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><title>${esc(t.title(r))}</title>
 <style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}td{text-align:right}</style>
 </head><body>${body.join('\n')}</body></html>`;
@@ -338,6 +356,6 @@ export async function reportXlsx(r: DailyReport, lang: Lang): Promise<Buffer> {
     }
   }
   ws.addRow([]);
-  ws.addRow([t.note]);
+  ws.addRow([t.note(r)]);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

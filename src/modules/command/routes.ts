@@ -11,7 +11,8 @@ import { ListCache } from '../../server/list-cache.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { narrowOrRefuse, scopeCondition, scopeOf } from '../access/scope.ts';
-import { beijingToday, dailyReport, reportHtml, reportMarkdown, reportXlsx } from './daily-report.ts';
+import { beijingToday, reportHtml, reportMarkdown, reportXlsx } from './daily-report.ts';
+import { issuedReports, reportOfDay } from './issued-reports.ts';
 import {
   type CachedList,
   filterList,
@@ -48,13 +49,16 @@ export const commandRoutes: FastifyPluginAsync<{
           date: PlausibleDate.optional(),
           format: z.enum(['json', 'md', 'html', 'xlsx']).default('json'),
           lang: z.enum(['zh', 'en']).default('zh'),
+          // A past day: the report issued at its close (its resources as they were then) when there is one, or
+          // computed now on request (`live`: with late corrections, and the resources as of now).
+          basis: z.enum(['issued', 'live']).default('issued'),
         }),
       },
     },
     async (req, reply) => {
       const now = clock.now();
       const date = req.query.date ?? beijingToday(now);
-      const report = await dailyReport(db, scopeOf(principalOf(req)), date, now);
+      const report = await reportOfDay(db, scopeOf(principalOf(req)), date, now, req.query.basis);
       const name = `daily-report-${date}-${req.query.lang}`;
       switch (req.query.format) {
         case 'md':
@@ -70,6 +74,19 @@ export const commandRoutes: FastifyPluginAsync<{
           return report;
       }
     },
+  );
+
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/reports/daily/issued',
+    {
+      config: { permission: 'report.read' },
+      schema: {
+        tags: ['command'],
+        summary: 'The daily reports issued for my jurisdiction at the close of each day, newest first',
+        querystring: z.object({ days: z.coerce.number().int().min(1).max(400).default(60) }),
+      },
+    },
+    async (req) => ({ items: await issuedReports(db, scopeOf(principalOf(req)), req.query.days) }),
   );
 
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -1,5 +1,17 @@
 /** 指挥调度 · 每日通报: the daily report of a day, and its downloads in Chinese and English. */
-import { Button, Card, Col, DatePicker, Descriptions, List, Row, Space, Typography } from 'antd';
+import {
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Descriptions,
+  List,
+  Row,
+  Segmented,
+  Space,
+  Tag,
+  Typography,
+} from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -22,9 +34,12 @@ export function ReportView() {
   const { t } = useTranslation();
   const f = useFormat();
   const [date, setDate] = useState(beijingToday());
-  const res = useApi<DailyReport>(`/api/reports/daily${query({ date })}`);
+  // A past day: the version issued at its close (its resources as they were then), or recomputed now.
+  const [basis, setBasis] = useState<'issued' | 'live'>('issued');
+  const past = date < beijingToday();
+  const res = useApi<DailyReport>(`/api/reports/daily${query({ date, basis })}`);
   const r = res.data;
-  const link = (format: string, lang: string) => `/api/reports/daily${query({ date, format, lang })}`;
+  const link = (format: string, lang: string) => `/api/reports/daily${query({ date, format, lang, basis })}`;
   const section = (title: string, ns: string, values: Record<string, number>) => (
     <Card size="small" title={title}>
       <Descriptions size="small" column={1} bordered>
@@ -90,9 +105,30 @@ export function ReportView() {
           <Typography.Title level={4} style={{ margin: 0 }}>
             {t('report.heading', { area: r.area.name || r.area.code, date: r.date })}
           </Typography.Title>
-          <Typography.Text type="secondary">
-            {t('report.generated')} {f.dateTime(r.generated_at)}
-          </Typography.Text>
+          <Space wrap>
+            {r.issued_at ? (
+              <Tag color="green">{t('report.issuedTag')}</Tag>
+            ) : (
+              <Tag color="blue">{t('report.liveTag')}</Tag>
+            )}
+            <Typography.Text type="secondary">
+              {r.issued_at
+                ? t('report.issuedNote', { at: f.dateTime(r.issued_at) })
+                : t('report.liveNote', { at: f.dateTime(r.generated_at) })}
+            </Typography.Text>
+            {past && (
+              <Segmented
+                size="small"
+                value={basis}
+                onChange={(v) => setBasis(v as 'issued' | 'live')}
+                options={[
+                  { value: 'issued', label: t('report.basisIssued') },
+                  { value: 'live', label: t('report.basisLive') },
+                ]}
+              />
+            )}
+            {past && <Typography.Text type="secondary">{t('report.basisHint')}</Typography.Text>}
+          </Space>
           <Row gutter={[12, 12]}>
             <Col xs={24} lg={12}>
               {section(t('report.cases'), 'report', {
