@@ -235,7 +235,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a cluster that cannot start', () => 
 
 describe('QINGCANG_TRUST_PROXY', () => {
   it('reads false, true, a number of hops or addresses, and refuses anything else', async () => {
-    const { trustProxyFromEnv } = await import('../cli/main.ts');
+    const { trustProxyFromEnv } = await import('../cli/commands/serve.ts');
     expect(trustProxyFromEnv(undefined)).toBe(false);
     expect(trustProxyFromEnv('false')).toBe(false);
     expect(trustProxyFromEnv('true')).toBe(true);
