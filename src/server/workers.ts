@@ -20,6 +20,7 @@ import { type DashboardStore, refreshDashboard } from '../modules/command/dashbo
 import { issueDailyReports } from '../modules/command/issued-reports.ts';
 import { runDisinfection } from '../modules/disinfection/run.ts';
 import { checkLoopGaps } from '../modules/forces/loops.ts';
+import { autoPlace, autoPlacementEveryMs } from '../modules/isolation/placement-runs.ts';
 import { checkStalledEmergencies } from '../modules/medical/emergency-clock.ts';
 import { checkLateSupplies } from '../modules/supplies/figures.ts';
 import { refreshShortfall } from '../modules/supplies/planning.ts';
@@ -108,6 +109,7 @@ export function installWorkers(
       `QINGCANG_PGLITE_MAINTENANCE_MS must be a whole number of milliseconds, at least 60000 (got ${process.env.QINGCANG_PGLITE_MAINTENANCE_MS})`,
     );
   let maintenanceRuns = 0;
+  const autoPlacementMs = autoPlacementEveryMs(); // refused at start when malformed
   const reportIssueEveryMs = Number(process.env.QINGCANG_REPORT_ISSUE_EVERY_MS ?? 300_000);
   if (!Number.isInteger(reportIssueEveryMs) || reportIssueEveryMs < 1000)
     throw new Error(
@@ -248,6 +250,21 @@ export function installWorkers(
       run: async () => {
         const r = await issueDailyReports(db, clock);
         if (r.issued > 0) app.log.info({ day: r.day, reports: r.issued }, 'daily reports issued');
+      },
+    },
+    // 自动安置: the backlog of every jurisdiction with auto placement on, placed every few minutes
+    // (src/modules/isolation/placement-runs.ts).
+    {
+      queue: 'auto-placement',
+      label: 'auto placement',
+      everyMs: autoPlacementMs,
+      notAtStart: true,
+      run: async () => {
+        const r = await autoPlace(db, clock);
+        if (r.placed > 0) {
+          app.log.info({ scopes: r.scopes, placed: r.placed, waiting: r.waiting }, 'auto placement');
+          refreshDashboardNow?.();
+        }
       },
     },
     {

@@ -47,6 +47,10 @@ import type { HomeStayRow } from '../../src/modules/isolation/home-list.ts';
 import type { MoveResult } from '../../src/modules/isolation/move.ts';
 import type { PlacementRun } from '../../src/modules/isolation/place-backlog.ts';
 import type {
+  AutoPlacementState as ServerAutoPlacementState,
+  PlacementRunRow as ServerPlacementRunRow,
+} from '../../src/modules/isolation/placement-runs.ts';
+import type {
   issueSelfReportLink,
   SelfReportView,
   submitSelfReport,
@@ -324,6 +328,10 @@ export type SiteForecast = Wire<Answer<typeof siteForecast>>;
 
 /** POST /api/isolation/place (routes.ts: the run's `homeIsolated` as `home_isolated`). */
 export type PlaceRun = Wire<Pick<PlacementRun, 'placed' | 'waiting'> & { home_isolated: number }>;
+/** GET and PUT /api/isolation/auto-placement. */
+export type AutoPlacementState = Wire<ServerAutoPlacementState>;
+/** GET /api/isolation/placement-runs (items). */
+export type PlacementRunRow = Wire<ServerPlacementRunRow>;
 /** GET /api/isolation/board. */
 export type Board = Wire<Answer<typeof turnoverBoard>>;
 export type SiteOccupancy = Wire<ServerSiteOccupancy>;

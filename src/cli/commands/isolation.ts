@@ -2,13 +2,12 @@
 
 import { type Command, Option } from 'commander';
 import { systemClock } from '../../domain/clock.ts';
-import { appendAudit } from '../../modules/access/audit.ts';
 import { cliPrincipal } from '../../modules/access/principal.ts';
 import { UNSCOPED } from '../../modules/access/scope.ts';
 import { beijingToday } from '../../modules/command/daily-report.ts';
 import { turnoverBoard } from '../../modules/isolation/board.ts';
 import { forecast } from '../../modules/isolation/capacity.ts';
-import { placeBacklog } from '../../modules/isolation/place-backlog.ts';
+import { runPlacement } from '../../modules/isolation/placement-runs.ts';
 import { withDb } from '../shared.ts';
 
 export function addIsolationCommands(program: Command): void {
@@ -22,15 +21,7 @@ export function addIsolationCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o) => {
       const run = await withDb((db) =>
-        db.transaction(async (tx) => {
-          const r = await placeBacklog(tx, systemClock, UNSCOPED, o.edition);
-          await appendAudit(tx, systemClock, cliPrincipal(), {
-            action: 'isolation.placed',
-            subjectType: 'placement',
-            details: { placed: r.placed, waiting: r.waiting.length },
-          });
-          return r;
-        }),
+        runPlacement(db, systemClock, cliPrincipal(), UNSCOPED, o.edition, 'manual'),
       );
       if (o.json) process.stdout.write(`${JSON.stringify(run)}\n`);
       else {

@@ -112,6 +112,9 @@ const NOT_PERSONAL = new Set([
   'GET /api/isolation/board/stuck/export', // rooms and beds stuck in disinfection: no people
   'GET /api/isolation/sites', // sites with counts: no people, filtered to the jurisdiction (sites.test.ts)
   'GET /api/reports/daily', // aggregates of the jurisdiction (checked in the daily-report test)
+  'GET /api/reports/daily/issued', // dates and area names of issued reports (issued-reports test)
+  'GET /api/isolation/auto-placement', // a switch and counts (placement-runs test)
+  'GET /api/isolation/placement-runs', // counts per run, staff names (placement-runs test)
   'GET /api/zones', // zones are public notices
   'GET /api/zones/effective',
   'GET /api/zones/suggestions', // community codes and case counts, no people

@@ -71,6 +71,7 @@ const WRITES: Record<string, 'person' | 'stay' | 'place' | 'jurisdiction' | 'sys
   'POST /api/twin/runs': 'system',
   'POST /api/twin/runs/:id/cancel': 'system',
   'POST /api/isolation/place': 'jurisdiction',
+  'PUT /api/isolation/auto-placement': 'jurisdiction',
   'POST /api/isolation/stays/:id/arrive': 'stay',
   'POST /api/isolation/stays/:id/release': 'stay',
   'POST /api/isolation/stays/:id/discharge': 'stay',

@@ -21,7 +21,7 @@ import { recordHealthCheck, SYMPTOMS } from './health.ts';
 import { endDueHomeStays } from './home.ts';
 import { countHomeStays, homeStayExport, homeStays } from './home-list.ts';
 import { moveStay } from './move.ts';
-import { placeBacklog } from './place-backlog.ts';
+import { autoPlacementState, placementRuns, runPlacement, setAutoPlacement } from './placement-runs.ts';
 import {
   issueSelfReportLink,
   revokeSelfReportLink,
@@ -68,23 +68,60 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (app, { 
       },
     },
     async (req) => {
-      const p = principalOf(req);
-      return db.transaction(async (tx) => {
-        const run = await placeBacklog(tx, clock, scopeOf(p), req.body.edition);
-        await appendAudit(tx, clock, p, {
-          action: 'isolation.placed',
-          subjectType: 'placement',
-          areaCode: p.jurisdiction || undefined,
-          details: {
-            placed: run.placed,
-            waiting: run.waiting.length,
-            home_isolated: run.homeIsolated,
-            edition: req.body.edition,
-          },
-        });
-        return { placed: run.placed, waiting: run.waiting, home_isolated: run.homeIsolated };
-      });
+      const run = await runPlacement(
+        db,
+        clock,
+        principalOf(req),
+        scopeOf(principalOf(req)),
+        req.body.edition,
+        'manual',
+      );
+      return { placed: run.placed, waiting: run.waiting, home_isolated: run.homeIsolated };
     },
+  );
+
+  r.get(
+    '/isolation/auto-placement',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Auto placement (自动安置) of my jurisdiction: on or off, its edition, its last run, and whether a wider jurisdiction covers mine',
+      },
+    },
+    async (req) => autoPlacementState(db, scopeOf(principalOf(req))),
+  );
+
+  r.put(
+    '/isolation/auto-placement',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary:
+          'Switch auto placement on (with the edition of the rules) or off for my jurisdiction: its backlog is then placed every few minutes',
+        body: z.object({ enabled: z.boolean(), edition: Edition.default('8th') }),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      await setAutoPlacement(db, clock, p, scopeOf(p), req.body);
+      return autoPlacementState(db, scopeOf(p));
+    },
+  );
+
+  r.get(
+    '/isolation/placement-runs',
+    {
+      config: { permission: 'isolation.manage' },
+      schema: {
+        tags: ['isolation'],
+        summary: 'The latest placement runs over my jurisdiction, by hand and automatic, with what each did',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+      },
+    },
+    async (req) => ({ items: await placementRuns(db, scopeOf(principalOf(req)), req.query.limit) }),
   );
 
   r.get(
