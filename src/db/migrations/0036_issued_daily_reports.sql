@@ -7,7 +7,7 @@ CREATE TABLE issued_daily_reports (
   day date NOT NULL,
   scope_prefix text COLLATE "C" NOT NULL,
   issued_at timestamptz NOT NULL,
-  report jsonb NOT NULL,
+  report json NOT NULL, -- json, not jsonb: kept as issued, to the order of its keys
   PRIMARY KEY (day, scope_prefix)
 );
 CREATE INDEX issued_daily_reports_scope ON issued_daily_reports (scope_prefix, day DESC);
