@@ -9,7 +9,7 @@
  * Streets and smaller jurisdictions have no issued report: theirs is computed when asked, and says so.
  */
 
-import type { Queryable } from '../../db/types.ts';
+import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { Scope } from '../access/scope.ts';
 import { beijingToday, type DailyReport, dailyReport } from './daily-report.ts';
@@ -38,10 +38,11 @@ export interface IssueRun {
 /**
  * Issues the report of the day that ended (Beijing), for every jurisdiction that has none yet; a later run
  * issues only what is missing, and an issued report is never rewritten. Only the day just ended is issued: a
- * report issued days late would carry later resources under an earlier date. Each report is written on its own,
- * so a run stopped half way leaves whole reports and the next run issues the rest.
+ * report issued days late would carry later resources under an earlier date. Each report is computed in a
+ * snapshot of its own and written whole, so a run stopped half way leaves whole reports and the next run issues
+ * the rest.
  */
-export async function issueDailyReports(db: Queryable, clock: Clock): Promise<IssueRun> {
+export async function issueDailyReports(db: Db, clock: Clock): Promise<IssueRun> {
   const now = clock.now();
   const minutesIntoDay = ((now.getTime() + 8 * 3_600_000) % 86_400_000) / 60_000;
   if (minutesIntoDay < ISSUE_GRACE_MINUTES) return { day: null, issued: 0 };
@@ -54,7 +55,13 @@ export async function issueDailyReports(db: Queryable, clock: Clock): Promise<Is
   let issued = 0;
   for (const prefix of await issuingScopes(db)) {
     if (have.has(prefix)) continue;
-    const report = await dailyReport(db, { prefix }, day, now);
+    // One snapshot per report: its dozen queries all see the database as it was at the first, while the tracing
+    // worker and the users go on writing. Written after, on its own: a second process issuing the same report
+    // at once then finds it there (ON CONFLICT), instead of failing its snapshot.
+    const report = await db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return dailyReport(tx, { prefix }, day, now);
+    });
     const written = await db.query(
       `INSERT INTO issued_daily_reports (day, scope_prefix, issued_at, report) VALUES ($1, $2, $3, $4)
        ON CONFLICT DO NOTHING`,

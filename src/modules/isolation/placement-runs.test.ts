@@ -126,7 +126,26 @@ describeBackends('placement runs and auto placement', (ctx) => {
     expect(await autoPlace(ctx.db, clock)).toMatchObject({ scopes: 2, placed: 2 });
     expect(await openPlacements(inB)).toBe(2);
     const latest = (await call(b, 'GET', '/api/isolation/placement-runs?limit=1')).json().items;
-    expect(latest[0]).toMatchObject({ scope_prefix: '2202', trigger: 'auto', edition: '9th', placed: 2 });
+    // A wider jurisdiction's run: its counts, not who ran it.
+    expect(latest[0]).toMatchObject({
+      scope_prefix: '2202',
+      trigger: 'auto',
+      edition: '9th',
+      placed: 2,
+      actor: null,
+    });
+
+    // Clicks beside the job's run over the same people: one places them, the others find them placed.
+    const together = await casesIn(districtA, 3);
+    const [job, click, cityClick] = await Promise.all([
+      autoPlace(ctx.db, clock),
+      call(a, 'POST', '/api/isolation/place', { edition: '8th' }),
+      call(city, 'POST', '/api/isolation/place', { edition: '8th' }),
+    ]);
+    expect(click.statusCode, click.body).toBe(200);
+    expect(cityClick.statusCode, cityClick.body).toBe(200);
+    expect(job.placed + click.json().placed + cityClick.json().placed).toBe(3);
+    expect(await openPlacements(together)).toBe(3);
 
     for (const s of [a, city]) {
       const off = await call(s, 'PUT', '/api/isolation/auto-placement', { enabled: false });

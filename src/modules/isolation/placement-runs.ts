@@ -28,6 +28,15 @@ export function autoPlacementEveryMs(raw = process.env.QINGCANG_AUTO_PLACEMENT_E
   return ms;
 }
 
+/** The interval in minutes for the switch's page (the job refuses a malformed setting at start; 5 then). */
+function everyMinutes(): number {
+  try {
+    return autoPlacementEveryMs() / 60_000;
+  } catch {
+    return 5;
+  }
+}
+
 /** Who acts in an auto-placement run: the job, for the jurisdiction it was switched on for. */
 function autoPlacer(scopePrefix: string): Principal {
   return {
@@ -53,6 +62,10 @@ export async function runPlacement(
   trigger: 'manual' | 'auto',
 ): Promise<PlacementRun> {
   return db.transaction(async (tx) => {
+    // One run at a time in the installation: a dispatcher's click beside the job's run (over overlapping
+    // jurisdictions) would otherwise read the same waiting people and place them twice (refused by the unique
+    // open placement, after waiting on the other run's units).
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['isolation.placement-run']);
     const t0 = performance.now();
     const startedAt = clock.now();
     const run = await placeBacklog(tx, clock, scope, edition);
@@ -106,17 +119,23 @@ export async function autoPlace(db: Db, clock: Clock): Promise<AutoPlacementRun>
     'SELECT scope_prefix, edition FROM auto_placement ORDER BY length(scope_prefix), scope_prefix',
   );
   const out: AutoPlacementRun = { scopes: 0, placed: 0, waiting: 0 };
+  const failed: string[] = [];
   for (const { scope_prefix: prefix, edition } of on.rows) {
-    const run = await runPlacement(db, clock, autoPlacer(prefix), { prefix }, edition, 'auto');
-    await db.query('UPDATE auto_placement SET last_run_at = $2, last_waiting = $3 WHERE scope_prefix = $1', [
-      prefix,
-      clock.now(),
-      run.waiting.length,
-    ]);
-    out.scopes++;
-    out.placed += run.placed;
-    out.waiting += run.waiting.length;
+    // One jurisdiction's failure does not hold up the others'; the job fails at the end (and is retried).
+    try {
+      const run = await runPlacement(db, clock, autoPlacer(prefix), { prefix }, edition, 'auto');
+      await db.query(
+        'UPDATE auto_placement SET last_run_at = $2, last_waiting = $3 WHERE scope_prefix = $1',
+        [prefix, clock.now(), run.waiting.length],
+      );
+      out.scopes++;
+      out.placed += run.placed;
+      out.waiting += run.waiting.length;
+    } catch (err) {
+      failed.push(`${prefix || '(everywhere)'}: ${(err as Error).message}`);
+    }
   }
+  if (failed.length > 0) throw new Error(`auto placement failed for ${failed.join('; ')}`);
   return out;
 }
 
@@ -156,7 +175,7 @@ export async function autoPlacementState(db: Queryable, scope: Scope): Promise<A
     last_run_at: own?.last_run_at?.toISOString() ?? null,
     last_waiting: own?.last_waiting ?? null,
     covered_by: wider ? { scope_prefix: wider.scope_prefix, edition: wider.edition } : null,
-    every_minutes: autoPlacementEveryMs() / 60_000,
+    every_minutes: everyMinutes(),
   };
 }
 
@@ -180,7 +199,7 @@ export async function setAutoPlacement(
       action: set.enabled ? 'isolation.auto_placement_on' : 'isolation.auto_placement_off',
       subjectType: 'placement',
       areaCode: scope.prefix || undefined,
-      details: set.enabled ? { edition: set.edition } : {},
+      details: { edition: set.enabled ? set.edition : null },
     });
   });
 }
@@ -189,7 +208,8 @@ export interface PlacementRunRow {
   id: number;
   scope_prefix: string;
   trigger: 'manual' | 'auto';
-  actor: string;
+  /** Who ran it (`user:NAME`, `system:auto-placement`, `cli:NAME`); null for a wider jurisdiction's run. */
+  actor: string | null;
   edition: Edition;
   started_at: string;
   seconds: number;
@@ -201,11 +221,11 @@ export interface PlacementRunRow {
 
 /**
  * The latest runs that placed this jurisdiction's backlog: its own and its districts' runs, and the runs of the
- * wider jurisdictions containing it (their figures are theirs: counts only, no person).
+ * wider jurisdictions containing it (their figures are theirs, counts only, without who ran them).
  */
 export async function placementRuns(db: Queryable, scope: Scope, limit = 20): Promise<PlacementRunRow[]> {
   const { rows } = await db.query<Omit<PlacementRunRow, 'started_at'> & { started_at: Date }>(
-    `SELECT id, scope_prefix, trigger, actor, edition, started_at, seconds, placed, waiting, home_isolated, became_cases
+    `SELECT id, scope_prefix, trigger, CASE WHEN starts_with(scope_prefix, $1) THEN actor END AS actor, edition, started_at, seconds, placed, waiting, home_isolated, became_cases
        FROM placement_runs
       WHERE starts_with(scope_prefix, $1) OR starts_with($1, scope_prefix)
       ORDER BY started_at DESC, id DESC LIMIT $2`,

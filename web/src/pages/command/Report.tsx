@@ -87,7 +87,11 @@ export function ReportView() {
           allowClear={false}
           value={dayjs(date)}
           disabledDate={(d) => d.format('YYYY-MM-DD') > beijingToday()}
-          onChange={(d) => d && setDate(d.format('YYYY-MM-DD'))}
+          onChange={(d) => {
+            if (!d) return;
+            setDate(d.format('YYYY-MM-DD'));
+            setBasis('issued'); // another day opens as issued
+          }}
         />
         <Typography.Text type="secondary">{t('report.download')}</Typography.Text>
         {(['md', 'html', 'xlsx'] as const).map((format) =>

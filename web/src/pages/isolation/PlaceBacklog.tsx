@@ -1,6 +1,6 @@
 /** 清仓 placing: everyone waiting in the jurisdiction placed under the 8th or 9th edition, and who still waits and why. */
 import { Alert, Card, Radio, Space, Table, Tag, Typography } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import type { AutoPlacementState, PlacementRunRow, PlaceRun } from '../../contract.ts';
@@ -20,8 +20,14 @@ function AutoPlacement({
   const { t } = useTranslation();
   const f = useFormat();
   const act = useAction();
-  const state = useApi<AutoPlacementState>('/api/isolation/auto-placement', version);
-  const runs = useApi<{ items: PlacementRunRow[] }>('/api/isolation/placement-runs?limit=10', version);
+  // The job works while the page is open: asked again every minute.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  const state = useApi<AutoPlacementState>('/api/isolation/auto-placement', version + tick);
+  const runs = useApi<{ items: PlacementRunRow[] }>('/api/isolation/placement-runs?limit=10', version + tick);
   const s = state.data;
   const switchTo = (enabled: boolean) =>
     act(
@@ -110,7 +116,11 @@ function AutoPlacement({
               key: 'trigger',
               title: t('isolation.auto.by'),
               render: (_: unknown, r) =>
-                r.trigger === 'auto' ? t('isolation.auto.system') : r.actor.replace(/^[a-z]+:/, ''),
+                r.trigger === 'auto'
+                  ? t('isolation.auto.system')
+                  : r.actor
+                    ? r.actor.replace(/^[a-z]+:/, '')
+                    : t('isolation.auto.wider'),
             },
             {
               key: 'scope',
