@@ -16,6 +16,7 @@ import type { UserOutRow } from '../../src/modules/access/routes.ts';
 import type { DailyReport as ServerDailyReport } from '../../src/modules/command/daily-report.ts';
 import type { funnel, Figures as ServerFigures, Snapshot } from '../../src/modules/command/dashboard.ts';
 import type { DashboardAreaFigures, DashboardHead } from '../../src/modules/command/dashboard-routes.ts';
+import type { IssuedEntry as ServerIssuedEntry } from '../../src/modules/command/issued-reports.ts';
 import type { ListItem, Leader as ServerLeader } from '../../src/modules/command/responsibility.ts';
 import type {
   liftReadiness,
@@ -245,6 +246,8 @@ export interface ResponsibilityAnswer {
 }
 /** GET /api/reports/daily (format=json). */
 export type DailyReport = Wire<ServerDailyReport>;
+/** GET /api/reports/daily/issued (items). */
+export type IssuedReport = Wire<ServerIssuedEntry>;
 /** GET /api/tasks: tasks of a status with `total` (routes.ts in testing). */
 export type Task = Wire<TaskRow>;
 export interface TasksAnswer {

@@ -71,7 +71,7 @@ describeBackends('placement runs and auto placement', (ctx) => {
     expect((await call(a, 'GET', '/api/isolation/auto-placement')).json()).toMatchObject({
       enabled: false,
       covered_by: null,
-      every_minutes: 5,
+      every_seconds: 300,
     });
     expect(await autoPlace(ctx.db, clock)).toEqual({ scopes: 0, placed: 0, waiting: 0 });
 

@@ -28,12 +28,12 @@ export function autoPlacementEveryMs(raw = process.env.QINGCANG_AUTO_PLACEMENT_E
   return ms;
 }
 
-/** The interval in minutes for the switch's page (the job refuses a malformed setting at start; 5 then). */
-function everyMinutes(): number {
+/** The interval in seconds for the switch's page (the job refuses a malformed setting at start; 300 then). */
+function everySeconds(): number {
   try {
-    return autoPlacementEveryMs() / 60_000;
+    return Math.round(autoPlacementEveryMs() / 1000);
   } catch {
-    return 5;
+    return 300;
   }
 }
 
@@ -149,7 +149,8 @@ export interface AutoPlacementState {
   last_waiting: number | null;
   /** On for a wider jurisdiction containing this one (its runs place this backlog too). */
   covered_by: { scope_prefix: string; edition: Edition } | null;
-  every_minutes: number;
+  /** Seconds between the job's runs. */
+  every_seconds: number;
 }
 
 export async function autoPlacementState(db: Queryable, scope: Scope): Promise<AutoPlacementState> {
@@ -175,7 +176,7 @@ export async function autoPlacementState(db: Queryable, scope: Scope): Promise<A
     last_run_at: own?.last_run_at?.toISOString() ?? null,
     last_waiting: own?.last_waiting ?? null,
     covered_by: wider ? { scope_prefix: wider.scope_prefix, edition: wider.edition } : null,
-    every_minutes: everyMinutes(),
+    every_seconds: everySeconds(),
   };
 }
 

@@ -17,7 +17,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { REPORT_FIGURES } from '../../../../src/domain/figure-names.ts';
 import { query } from '../../api.ts';
-import type { DailyReport } from '../../contract.ts';
+import type { DailyReport, IssuedReport } from '../../contract.ts';
 import { FigureLabel } from '../../figure-label.tsx';
 import {
   beijingToday,
@@ -38,6 +38,8 @@ export function ReportView() {
   const [basis, setBasis] = useState<'issued' | 'live'>('issued');
   const past = date < beijingToday();
   const res = useApi<DailyReport>(`/api/reports/daily${query({ date, basis })}`);
+  // The last week's reports issued for this jurisdiction at each day's close: one click opens one.
+  const issued = useApi<{ items: IssuedReport[] }>('/api/reports/daily/issued?days=7');
   const r = res.data;
   const link = (format: string, lang: string) => `/api/reports/daily${query({ date, format, lang, basis })}`;
   const section = (title: string, ns: string, values: Record<string, number>) => (
@@ -102,6 +104,23 @@ export function ReportView() {
           )),
         )}
       </Space>
+      {issued.data && issued.data.items.length > 0 && (
+        <Space wrap className="issued-reports">
+          <Typography.Text type="secondary">{t('report.issuedList')}</Typography.Text>
+          {issued.data.items.map((i) => (
+            <Tag.CheckableTag
+              key={i.date}
+              checked={i.date === date && basis === 'issued'}
+              onChange={() => {
+                setDate(i.date);
+                setBasis('issued');
+              }}
+            >
+              {i.date}
+            </Tag.CheckableTag>
+          ))}
+        </Space>
+      )}
       <ErrorAlert error={res.error} />
       {res.loading && !r && <Card loading size="small" />}
       {r && (

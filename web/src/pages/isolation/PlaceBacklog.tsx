@@ -73,7 +73,10 @@ function AutoPlacement({
         <div>
           <Typography.Text type="secondary">
             {t('isolation.auto.note', {
-              minutes: s.every_minutes,
+              every:
+                s.every_seconds >= 60
+                  ? t('isolation.auto.everyMinutes', { n: Math.round(s.every_seconds / 6) / 10 })
+                  : t('isolation.auto.everySeconds', { n: s.every_seconds }),
               edition: editionName(s.enabled ? s.edition : edition),
             })}
           </Typography.Text>
