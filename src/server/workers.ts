@@ -15,6 +15,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { embeddedMaintenance } from '../db/maintenance.ts';
 import type { Db } from '../db/types.ts';
 import type { Clock } from '../domain/clock.ts';
+import { intervalMs } from '../lib/interval.ts';
 import { auditHead, signedCheckpoint } from '../modules/access/audit.ts';
 import { type DashboardStore, refreshDashboard } from '../modules/command/dashboard.ts';
 import { issueDailyReports } from '../modules/command/issued-reports.ts';
@@ -103,18 +104,21 @@ export function installWorkers(
   let lastHead = '';
   const twin = new TwinRunner(db, clock, app.log);
   const feedRetention = feedRetentionDays(); // refused at start when malformed
-  const maintenanceEveryMs = Number(process.env.QINGCANG_PGLITE_MAINTENANCE_MS ?? 3_600_000);
-  if (!Number.isInteger(maintenanceEveryMs) || maintenanceEveryMs < 60_000)
-    throw new Error(
-      `QINGCANG_PGLITE_MAINTENANCE_MS must be a whole number of milliseconds, at least 60000 (got ${process.env.QINGCANG_PGLITE_MAINTENANCE_MS})`,
-    );
+  const env = process.env;
+  const maintenanceEveryMs = intervalMs(
+    'QINGCANG_PGLITE_MAINTENANCE_MS',
+    env.QINGCANG_PGLITE_MAINTENANCE_MS,
+    3_600_000,
+    60_000,
+  );
   let maintenanceRuns = 0;
   const autoPlacementMs = autoPlacementEveryMs(); // refused at start when malformed
-  const reportIssueEveryMs = Number(process.env.QINGCANG_REPORT_ISSUE_EVERY_MS ?? 300_000);
-  if (!Number.isInteger(reportIssueEveryMs) || reportIssueEveryMs < 1000)
-    throw new Error(
-      `QINGCANG_REPORT_ISSUE_EVERY_MS must be a whole number of milliseconds, at least 1000 (got ${process.env.QINGCANG_REPORT_ISSUE_EVERY_MS})`,
-    );
+  const reportIssueEveryMs = intervalMs(
+    'QINGCANG_REPORT_ISSUE_EVERY_MS',
+    env.QINGCANG_REPORT_ISSUE_EVERY_MS,
+    300_000,
+    1000,
+  );
   const periodic: PeriodicJob[] = [
     {
       queue: 'tracing-worker',

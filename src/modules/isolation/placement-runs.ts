@@ -13,6 +13,7 @@
 import type { Db, Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { Edition } from '../../domain/terms.ts';
+import { intervalMs } from '../../lib/interval.ts';
 import { appendAudit } from '../access/audit.ts';
 import type { Principal } from '../access/principal.ts';
 import type { Scope } from '../access/scope.ts';
@@ -20,12 +21,7 @@ import { type PlacementRun, placeBacklog } from './place-backlog.ts';
 
 /** Minutes between the auto-placement job's runs (QINGCANG_AUTO_PLACEMENT_EVERY_MS, default 5 minutes). */
 export function autoPlacementEveryMs(raw = process.env.QINGCANG_AUTO_PLACEMENT_EVERY_MS): number {
-  const ms = Number(raw ?? 300_000);
-  if (!Number.isInteger(ms) || ms < 1000)
-    throw new Error(
-      `QINGCANG_AUTO_PLACEMENT_EVERY_MS must be a whole number of milliseconds, at least 1000 (got ${raw})`,
-    );
-  return ms;
+  return intervalMs('QINGCANG_AUTO_PLACEMENT_EVERY_MS', raw, 300_000, 1000);
 }
 
 /** The interval in seconds for the switch's page (the job refuses a malformed setting at start; 300 then). */
