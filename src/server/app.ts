@@ -309,7 +309,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(importRoutes, { prefix: '/api', db, clock });
   await app.register(testingRoutes, { prefix: '/api', db, clock });
   await app.register(tracingRoutes, { prefix: '/api', db, clock });
-  await app.register(isolationRoutes, { prefix: '/api', db, clock });
+  await app.register(isolationRoutes, { prefix: '/api', db, clock, totals });
 
   await app.register(commandRoutes, { prefix: '/api', db, clock, lists });
   await app.register(transferRoutes, { prefix: '/api', db, clock });
