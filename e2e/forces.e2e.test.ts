@@ -84,7 +84,12 @@ beforeAll(async () => {
     if (i < 4) loopIds.push(w.worker.id);
     if (i === 3) Object.assign(made, { loopWorker: w.worker.id, loopPerson: p.id });
   }
-  await api('POST', `/api/forces/loops/${loop.id}/workers`, { worker_ids: loopIds });
+  // They moved into the loop's lodging two hours ago, recorded now (补录): today's 23:00 test is theirs whatever the
+  // hour this suite runs (joined now, after 23:00, their first test would be tomorrow's).
+  await api('POST', `/api/forces/loops/${loop.id}/workers`, {
+    worker_ids: loopIds,
+    joined_at: new Date(Date.now() - 2 * 3_600_000).toISOString(),
+  });
   browser = await launchBrowser();
 });
 
@@ -124,7 +129,9 @@ describe('力量调配', () => {
       const loop = page.locator('.closed-loop').first();
       await loop.getByText('一号采样点闭环').waitFor();
       const row = loop.locator('.ant-table-row', { hasText: '李*明' });
-      await row.getByText('待检').waitFor();
+      // Due at 23:00 Beijing: pending until then, a gap (缺漏) in the suite's last hour of the day.
+      const late = new Date(Date.now() + 8 * 3_600_000).getUTCHours() === 23;
+      await row.getByText(late ? '缺漏' : '待检').waitFor();
       await row.locator('.record-loop-test').click();
       const modal = page.locator('.ant-modal', { hasText: '登记' });
       await pickRadio(modal, '阳性');

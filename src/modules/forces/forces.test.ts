@@ -578,4 +578,57 @@ describeBackends('forces', (ctx) => {
     ).toBe(0);
     expect((await verifyAudit(ctx.db)).ok).toBe(true);
   });
+
+  it('records an entry into a loop after the fact: today’s passed test is then due, never ahead or days back', async () => {
+    const now = clock.now(); // DAY 10:10 Beijing
+    const place = (
+      await ctx.db.query<{ area_code: string }>('SELECT area_code FROM workers WHERE id = $1', [
+        loopWorkers[0],
+      ])
+    ).rows[0]?.area_code as string;
+    const loop = await call(commander, 'POST', '/api/forces/loops', {
+      name: '二号采样点闭环',
+      area_code: place,
+      lodging: '驻地宾馆',
+      post: '二号采样点',
+      transport: '专车接送',
+      test_hour: 8,
+    });
+    expect(loop.statusCode, loop.body).toBe(200);
+    const id = loop.json().id as number;
+    const late = await register({ name: '补录甲', role: 'sampler', area_code: place });
+    const before = await snapshot();
+    const ahead = await call(commander, 'POST', `/api/forces/loops/${id}/workers`, {
+      worker_ids: [late.id],
+      joined_at: new Date(now.getTime() + 5 * MIN).toISOString(),
+    });
+    expect(ahead.statusCode).toBe(400);
+    expect(ahead.json().error.code).toBe('time_in_future');
+    const old = await call(commander, 'POST', `/api/forces/loops/${id}/workers`, {
+      worker_ids: [late.id],
+      joined_at: new Date(now.getTime() - 73 * 3_600_000).toISOString(),
+    });
+    expect(old.statusCode).toBe(400);
+    expect(old.json().error.code).toBe('joined_too_long_ago');
+    expect(await snapshot()).toEqual(before);
+    // Moved in at 07:00, recorded at 10:10: the 08:00 test was theirs, and is missing.
+    const joined = await call(commander, 'POST', `/api/forces/loops/${id}/workers`, {
+      worker_ids: [late.id],
+      joined_at: `${DAY}T07:00:00+08:00`,
+    });
+    expect(joined.statusCode, joined.body).toBe(200);
+    const dues = await ctx.db.query<{ due_at: Date }>(
+      'SELECT due_at FROM loop_test_due WHERE worker_id = $1 ORDER BY due_at',
+      [late.id],
+    );
+    expect(dues.rows.map((r) => r.due_at.toISOString())).toEqual([
+      new Date(`${DAY}T08:00:00+08:00`).toISOString(),
+      new Date(new Date(`${DAY}T08:00:00+08:00`).getTime() + 86_400_000).toISOString(),
+    ]);
+    expect(await checkLoopGaps(ctx.db, clock)).toBe(1);
+    // Joined now, the same worker's first test would have been tomorrow's.
+    const other = await register({ name: '补录乙', role: 'sampler', area_code: place });
+    await call(commander, 'POST', `/api/forces/loops/${id}/workers`, { worker_ids: [other.id] });
+    expect(await count('loop_test_due WHERE worker_id = $1', [other.id])).toBe(1);
+  });
 });

@@ -14,6 +14,7 @@
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import { refuseFuture } from '../../lib/instant.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { createCase, traceCase } from '../tracing/trace-case.ts';
 import { replaceWorker } from './rosters.ts';
@@ -89,20 +90,40 @@ export async function lockLoop(tx: Queryable, id: number, scope: Scope): Promise
   return l;
 }
 
-/** Puts workers into a loop (all or none: an unknown worker is 404 `worker_not_found`); their tests start. */
+/** How far back an entry into a loop may be recorded after the fact (补录). */
+export const JOIN_BACKDATE_MAX_HOURS = 72;
+
+/**
+ * Puts workers into a loop (all or none: an unknown worker is 404 `worker_not_found`); their tests start.
+ * `joinedAt` records an entry made earlier (the workers moved into the loop's lodging in the morning, the record is
+ * made at night): up to JOIN_BACKDATE_MAX_HOURS back, never ahead of the clock. Today's test, when its hour has
+ * passed since then, is due at once (and overdue).
+ */
 export async function joinLoop(
   tx: Queryable,
   clock: Clock,
   loopId: number,
   workerIds: number[],
   scope: Scope,
+  joinedAt?: Date,
 ): Promise<{ loop: LoopRow; joined: number[]; already: number[] }> {
+  const now = clock.now();
+  if (joinedAt) {
+    refuseFuture(now, joinedAt, 'joined_at', 0);
+    if (joinedAt.getTime() < now.getTime() - JOIN_BACKDATE_MAX_HOURS * HOUR)
+      throw new AppError(
+        400,
+        'joined_too_long_ago',
+        `joined_at ${joinedAt.toISOString()} is more than ${JOIN_BACKDATE_MAX_HOURS} hours ago: record entries into a loop within ${JOIN_BACKDATE_MAX_HOURS} hours`,
+        { field: 'joined_at' },
+      );
+  }
+  const entered = joinedAt ?? now;
   const loop = await lockLoop(tx, loopId, scope);
   const joined: number[] = [];
   const already: number[] = [];
   const workers: WorkerRow[] = [];
   for (const id of [...new Set(workerIds)]) workers.push(await lockWorker(tx, id, scope));
-  const now = clock.now();
   for (const w of workers) {
     if (Number(w.loop_id) === Number(loop.id)) {
       already.push(Number(w.id));
@@ -113,7 +134,7 @@ export async function joinLoop(
     await tx.query('UPDATE workers SET loop_id = $2, loop_joined_at = $3 WHERE id = $1', [
       w.id,
       loop.id,
-      now,
+      entered,
     ]);
     // Dues of another loop not yet met move with the worker.
     await tx.query('DELETE FROM loop_test_due WHERE worker_id = $1 AND done_at IS NULL AND due_at > $2', [

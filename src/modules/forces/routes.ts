@@ -11,7 +11,7 @@ import type { Db } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { SHIFTS, SKILLS } from '../../domain/roster-proposer.ts';
 import { AreaCode } from '../../lib/area-code.ts';
-import { PlausibleDate } from '../../lib/instant.ts';
+import { Instant, PlausibleDate } from '../../lib/instant.ts';
 import { principalOf } from '../../server/auth.ts';
 import { appendAudit, auditPeopleListed } from '../access/audit.ts';
 import { narrowOrRefuse, scopeOf } from '../access/scope.ts';
@@ -526,20 +526,32 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
         tags: ['forces'],
         summary: 'Put workers of my jurisdiction into a closed loop (all or none); their daily tests start',
         params: z.object({ id: Id }),
-        body: z.object({ worker_ids: z.array(Id).min(1).max(500) }),
+        body: z.object({
+          worker_ids: z.array(Id).min(1).max(500),
+          joined_at: Instant.optional().describe(
+            'when they entered the loop, if earlier than now (recorded after the fact, up to 72 hours back)',
+          ),
+        }),
       },
     },
     async (req) => {
       const p = principalOf(req);
       return db.transaction(async (tx) => {
-        const out = await joinLoop(tx, clock, req.params.id, req.body.worker_ids, scopeOf(p));
+        const out = await joinLoop(
+          tx,
+          clock,
+          req.params.id,
+          req.body.worker_ids,
+          scopeOf(p),
+          req.body.joined_at,
+        );
         if (out.joined.length > 0)
           await appendAudit(tx, clock, p, {
             action: 'forces.loop_joined',
             subjectType: 'closed_loop',
             subjectId: out.loop.id,
             areaCode: out.loop.area_code,
-            details: { workers: out.joined },
+            details: { workers: out.joined, joined_at: req.body.joined_at?.toISOString() ?? null },
           });
         return { loop_id: out.loop.id, joined: out.joined, already: out.already };
       });
