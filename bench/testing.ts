@@ -219,12 +219,16 @@ function printStatements(rows: StatementRow[], per: number, perName: string): vo
 const REGISTRY_TABLES = ['persons', 'households', 'buildings', 'areas'];
 const ROUND_TABLES = ['scans', 'tubes', 'round_people', 'sampling_points'];
 
-/** Bytes of the named tables (with their indexes and TOAST) and of the whole database. */
+/**
+ * Bytes of the named tables (with their indexes and TOAST) and of the whole database. A partitioned table (scans,
+ * round people) holds nothing itself: its partitions are counted, found with pg_partition_tree.
+ */
 async function sizes(db: Db, tables: readonly string[]): Promise<{ tables: number; database: number }> {
   const { rows } = await db.query<{ tables: string; database: string }>(
-    `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS tables,
+    `SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0)::text AS tables,
             pg_database_size(current_database())::text AS database
-       FROM pg_class c WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p')`,
+       FROM pg_class c CROSS JOIN LATERAL pg_partition_tree(c.oid) t
+      WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND t.isleaf`,
     [tables],
   );
   return { tables: Number(rows[0]?.tables ?? 0), database: Number(rows[0]?.database ?? 0) };
