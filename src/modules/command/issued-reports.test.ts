@@ -16,6 +16,8 @@ describeBackends('issued daily reports', (ctx) => {
   let city: TestSession;
   let district: TestSession;
   let street: TestSession;
+  let community: TestSession;
+  let communityCode: string;
   let districtCode: string;
   let streetCode: string;
   let issuingScopes: number;
@@ -35,16 +37,18 @@ describeBackends('issued daily reports', (ctx) => {
         });
     });
     districtCode = (people.rows[0] as { area_code: string }).area_code.slice(0, 6);
-    const areas = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM areas WHERE level <= 3');
+    const areas = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM areas WHERE level <= 4');
     issuingScopes = 1 + (areas.rows[0]?.n ?? 0);
     app = await buildApp({ db: ctx.db, clock, logger: false, loginRateLimit: 100_000 });
     streetCode = (people.rows[0] as { area_code: string }).area_code.slice(0, 9);
+    communityCode = (people.rows[0] as { area_code: string }).area_code.slice(0, 12);
   });
   /** Sessions expire while the clock moves days: each test logs in at its own time. */
   async function logIn() {
     city = await loginAs(app, ctx.db, 'viewer', '2202');
     district = await loginAs(app, ctx.db, 'viewer', districtCode);
     street = await loginAs(app, ctx.db, 'viewer', streetCode);
+    community = await loginAs(app, ctx.db, 'viewer', communityCode);
   }
   afterAll(async () => {
     await app.close();
@@ -52,7 +56,7 @@ describeBackends('issued daily reports', (ctx) => {
 
   const get = (url: string, session = city) => app.inject({ method: 'GET', url, headers: session.headers });
 
-  it('issues the day that ended once, after midnight, for the installation and every province, city and district', async () => {
+  it('issues the day that ended once, after midnight, for the installation and every province, city, district and street', async () => {
     expect(dayBefore('2022-03-01')).toBe('2022-02-28');
     clock.set('2022-03-21T16:02:00Z'); // 00:02 on the 22nd: the day's late results are still being traced
     expect(await issueDailyReports(ctx.db, clock)).toEqual({ day: null, issued: 0 });
@@ -68,7 +72,7 @@ describeBackends('issued daily reports', (ctx) => {
     expect(stored.rows[0]?.n).toBe(issuingScopes);
   });
 
-  it("keeps the day's resources and figures as issued; live recomputes them; district and street get their own", async () => {
+  it("keeps the day's resources and figures as issued; live recomputes them; district and street get their own, a community none", async () => {
     await logIn();
     const live0 = (await get('/api/reports/daily?date=2022-03-21&basis=live')).json();
     const first = await get('/api/reports/daily?date=2022-03-21');
@@ -104,7 +108,11 @@ describeBackends('issued daily reports', (ctx) => {
     expect(own.area.code).toBe(districtCode);
     expect(own.issued_at).toBe('2022-03-21T16:06:00.000Z');
     expect(own.cases.by_district.map((d: { code: string }) => d.code)).toEqual([districtCode]);
-    const small = (await get('/api/reports/daily?date=2022-03-21', street)).json();
+    const streetReport = (await get('/api/reports/daily?date=2022-03-21', street)).json();
+    expect(streetReport.area.code).toBe(streetCode);
+    expect(streetReport.issued_at).toBe('2022-03-21T16:06:00.000Z');
+    const small = (await get('/api/reports/daily?date=2022-03-21', community)).json();
+    expect(small.area.code).toBe(communityCode);
     expect(small.issued_at).toBeNull();
 
     const md = (await get('/api/reports/daily?date=2022-03-21&format=md')).body;
@@ -131,7 +139,12 @@ describeBackends('issued daily reports', (ctx) => {
     const mine = (await get('/api/reports/daily/issued?days=1', district)).json();
     expect(mine.items).toHaveLength(1);
     expect(mine.items[0].area.code).toBe(districtCode);
-    expect((await get('/api/reports/daily/issued', street)).json().items).toEqual([]);
+    expect(
+      (await get('/api/reports/daily/issued?days=1', street))
+        .json()
+        .items.map((i: { area: { code: string } }) => i.area.code),
+    ).toEqual([streetCode]);
+    expect((await get('/api/reports/daily/issued', community)).json().items).toEqual([]);
     expect((await get('/api/reports/daily/issued?days=0')).statusCode).toBe(400);
   });
 });
