@@ -225,10 +225,10 @@ const ROUND_TABLES = ['scans', 'tubes', 'round_people', 'sampling_points'];
  */
 async function sizes(db: Db, tables: readonly string[]): Promise<{ tables: number; database: number }> {
   const { rows } = await db.query<{ tables: string; database: string }>(
-    `SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0)::text AS tables,
+    `SELECT coalesce(sum(pg_total_relation_size(coalesce(t.relid, c.oid))), 0)::text AS tables,
             pg_database_size(current_database())::text AS database
-       FROM pg_class c CROSS JOIN LATERAL pg_partition_tree(c.oid) t
-      WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND t.isleaf`,
+       FROM pg_class c LEFT JOIN LATERAL pg_partition_tree(c.oid) t ON c.relkind = 'p'
+      WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND (t.relid IS NULL OR t.isleaf)`,
     [tables],
   );
   return { tables: Number(rows[0]?.tables ?? 0), database: Number(rows[0]?.database ?? 0) };
