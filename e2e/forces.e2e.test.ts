@@ -35,7 +35,7 @@ let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 let baseUrl: string;
 let api: ReturnType<typeof bearerClient>;
-const made = { street: '', loopWorker: 0, loopPerson: 0 };
+const made = { street: '', loop: 0, loopWorker: 0, loopPerson: 0 };
 
 beforeAll(async () => {
   let env: NodeJS.ProcessEnv;
@@ -72,6 +72,7 @@ beforeAll(async () => {
     transport: '专车接送',
     test_hour: 23,
   });
+  made.loop = loop.id;
   const loopIds: number[] = [];
   for (const [i, p] of residents.slice(0, 8).entries()) {
     const w = await api<{ worker: { id: number } }>('POST', '/api/forces/workers', {
@@ -147,6 +148,36 @@ describe('力量调配', () => {
         '/api/forces/workers?status=quarantined',
       );
       expect(workers.items.map((w) => w.id)).toEqual([made.loopWorker]);
+
+      // One more worker into the loop, recorded after the fact: they entered ninety minutes ago.
+      await loop.locator('.join-loop').click();
+      const joinModal = page.locator('.ant-modal', { hasText: '加入闭环' });
+      await joinModal.locator('.loop-join-workers').click();
+      await page.keyboard.type('周小明');
+      await page.locator('.ant-select-item-option', { hasText: '周*明' }).click();
+      await joinModal.locator('.ant-modal-title').click();
+      const entered = new Date(Math.floor((Date.now() - 90 * 60_000) / 60_000) * 60_000);
+      const wall = new Date(entered.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+      await joinModal.locator('.ant-picker input').click();
+      // The calendar in Chinese: weekdays 一 … 日, not "Su Mo Tu".
+      const weekdays = await page
+        .locator('.ant-picker-dropdown .ant-picker-content thead th')
+        .allTextContents();
+      expect(weekdays).toEqual(['一', '二', '三', '四', '五', '六', '日']);
+      await page.keyboard.type(wall);
+      await page.keyboard.press('Enter');
+      await joinModal.locator('.ant-modal-title').click();
+      expect((await joinModal.textContent()) ?? '').not.toMatch(RAW);
+      await page.screenshot({ path: join(SHOTS, 'forces-loop-join.png') });
+      const sent = page.waitForRequest((r) => /\/api\/forces\/loops\/\d+\/workers$/.test(r.url()));
+      await joinModal.getByRole('button', { name: '加入人员' }).click();
+      expect((await sent).postDataJSON()).toMatchObject({ joined_at: entered.toISOString() });
+      await page.getByText('已加入 1 人').waitFor();
+      const inLoop = await api<{ items: { name: string }[] }>(
+        'GET',
+        `/api/forces/workers?loop_id=${made.loop}`,
+      );
+      expect(inLoop.items.map((w) => w.name)).toContain('周小明');
 
       // No raw code or English word on the Chinese page.
       const text = (await page.locator('main, .ant-layout-content').first().textContent()) ?? '';

@@ -103,6 +103,15 @@ export const forcesZh = {
     positiveRecorded:
       '已登记阳性：已建病例，{{contacts}} 名同闭环人员列为密接，{{replacements}} 个班次待确认替补',
     duplicate: '已登记过（重复提交只计一次）',
+    join: '加入人员',
+    joinTitle: '加入闭环：{{name}}',
+    joinWorkers: '人员',
+    joinWorkersHint: '在岗或轮休、未在本闭环的人员，可输入姓名搜索',
+    joinedAt: '进入闭环时间',
+    joinedAtHint:
+      '补录：已于此前进入闭环时填写（72 小时内）；不填为现在。当日检测时间已过的，当日检测即为应检。',
+    joined: '已加入 {{n}} 人',
+    joinedAlready: '已加入 {{n}} 人，{{m}} 人原已在本闭环',
   },
 };
 
@@ -206,5 +215,14 @@ export const forcesEn: typeof forcesZh = {
     positiveRecorded:
       'Positive recorded: case created, {{contacts}} loop workers are close contacts, {{replacements}} replacement shifts to confirm',
     duplicate: 'Already recorded (a resubmission counts once)',
+    join: 'Add workers',
+    joinTitle: 'Add workers to {{name}}',
+    joinWorkers: 'Workers',
+    joinWorkersHint: 'On duty or resting, not in this loop; type a name to search',
+    joinedAt: 'Entered the loop at',
+    joinedAtHint:
+      'Recorded after the fact: when they entered earlier (within 72 hours); empty is now. If today’s test hour has passed since then, today’s test is due.',
+    joined: '{{n}} added',
+    joinedAlready: '{{n}} added, {{m}} were already in this loop',
   },
 };

@@ -1,11 +1,14 @@
-/** The closed loops with the day's test schedule (gaps in red) and the form to record a test. */
-import { Alert, Button, Card, Empty, Form, Radio, Space, Table, Tag, Typography } from 'antd';
+/**
+ * The closed loops with the day's test schedule (gaps in red), the form to record a test and the form to put
+ * workers into a loop (with when they entered, for an entry recorded after the fact).
+ */
+import { Alert, Button, Card, Empty, Form, Radio, Select, Space, Table, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { pickerInstant } from '../../beijing-time.ts';
-import type { LoopsAnswer, LoopTestOutcome } from '../../contract.ts';
+import type { LoopItem, LoopsAnswer, LoopTestOutcome, WorkersAnswer } from '../../contract.ts';
 import { FormModal } from '../forms.tsx';
 import { AreaName, BeijingDateTimePicker, ErrorAlert, useAction, useApi, useFormat } from '../shared.tsx';
 import { maskName } from './common.ts';
@@ -30,6 +33,7 @@ export function Loops({
   const f = useFormat();
   const loops = useApi<LoopsAnswer>(`/api/forces/loops?day=${day}`, version);
   const [recording, setRecording] = useState<{ worker_id: number; worker_name: string } | null>(null);
+  const [joining, setJoining] = useState<LoopItem | null>(null);
   return (
     <Card size="small" title={t('forces.loops.title')} className="forces-loops">
       <ErrorAlert error={loops.error} />
@@ -43,6 +47,13 @@ export function Loops({
             size="small"
             type="inner"
             className="closed-loop"
+            extra={
+              plan ? (
+                <Button size="small" className="join-loop" onClick={() => setJoining(l)}>
+                  {t('forces.loops.join')}
+                </Button>
+              ) : null
+            }
             title={
               <Space wrap>
                 <span>{l.name}</span>
@@ -108,6 +119,15 @@ export function Loops({
           </Card>
         ))}
       </Space>
+      {joining && (
+        <JoinModal
+          loop={joining}
+          onClose={(changed) => {
+            setJoining(null);
+            if (changed) onChanged();
+          }}
+        />
+      )}
       {recording && (
         <TestModal
           worker={recording}
@@ -177,6 +197,69 @@ function TestModal({
         <BeijingDateTimePicker noFuture placeholder={t('forces.loops.now')} />
       </Form.Item>
       {result === 'positive' && <Alert type="warning" showIcon message={t('forces.loops.positiveWarn')} />}
+    </FormModal>
+  );
+}
+
+function JoinModal({ loop, onClose }: { loop: LoopItem; onClose: (changed: boolean) => void }) {
+  const { t } = useTranslation();
+  const act = useAction();
+  const [form] = Form.useForm<{ worker_ids: number[]; joined_at?: Dayjs | null }>();
+  const workers = useApi<WorkersAnswer>('/api/forces/workers?limit=2000', 0);
+  const options = (workers.data?.items ?? [])
+    .filter((w) => (w.status === 'on_duty' || w.status === 'resting') && w.loop_id !== loop.id)
+    .map((w) => ({
+      value: w.id,
+      label: `${maskName(w.name)} · ${t(`forces.skill.${w.role}`)}${w.loop_name ? ` · ${w.loop_name}` : ''}`,
+      // Found by the whole name typed (as the workers page is), shown masked.
+      search: `${w.name} ${t(`forces.skill.${w.role}`)}`,
+    }));
+  const submit = async (v: { worker_ids: number[]; joined_at?: Dayjs | null }) => {
+    const out = await act(
+      () =>
+        api<{ joined: number[]; already: number[] }>(`/api/forces/loops/${loop.id}/workers`, {
+          method: 'POST',
+          body: {
+            worker_ids: v.worker_ids,
+            ...(v.joined_at ? { joined_at: pickerInstant(v.joined_at) } : {}),
+          },
+        }),
+      (r) =>
+        r.already.length > 0
+          ? t('forces.loops.joinedAlready', { n: r.joined.length, m: r.already.length })
+          : t('forces.loops.joined', { n: r.joined.length }),
+    );
+    if (out) onClose(true);
+  };
+  return (
+    <FormModal
+      form={form}
+      onSubmit={submit}
+      title={t('forces.loops.joinTitle', { name: loop.name })}
+      onCancel={() => onClose(false)}
+      okText={t('forces.loops.join')}
+      destroyOnHidden
+      formProps={{ className: 'loop-join-form' }}
+    >
+      <ErrorAlert error={workers.error} />
+      <Form.Item
+        name="worker_ids"
+        label={t('forces.loops.joinWorkers')}
+        extra={t('forces.loops.joinWorkersHint')}
+        rules={[{ required: true, message: t('forces.loops.joinWorkersHint') }]}
+      >
+        <Select
+          mode="multiple"
+          showSearch
+          filterOption={(input, option) => (option?.search ?? '').includes(input.trim())}
+          loading={workers.loading}
+          options={options}
+          className="loop-join-workers"
+        />
+      </Form.Item>
+      <Form.Item name="joined_at" label={t('forces.loops.joinedAt')} extra={t('forces.loops.joinedAtHint')}>
+        <BeijingDateTimePicker noFuture placeholder={t('forces.loops.now')} />
+      </Form.Item>
     </FormModal>
   );
 }
