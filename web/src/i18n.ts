@@ -1,4 +1,6 @@
 /** Chinese by default, English on request; the choice is kept in localStorage. */
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { adminEn, adminZh } from './i18n/admin.ts';
@@ -99,6 +101,16 @@ export function setLanguage(lang: Language): void {
     // private mode: the choice lasts for this page only
   }
 }
+
+/**
+ * The date pickers' month and weekday names come from dayjs's locale, not antd's: without this a Chinese page's
+ * calendar read "Su Mo Tu … Dec".
+ */
+function pickerLocale(lang: string): void {
+  dayjs.locale(lang === 'en' ? 'en' : 'zh-cn');
+}
+i18n.on('languageChanged', pickerLocale);
+pickerLocale(i18n.language);
 
 document.documentElement.lang = i18n.language;
 
