@@ -303,6 +303,7 @@ const ZH = {
     worker_id: '工作人员编号',
     worker_kind: '经手人类型',
     workers: '工作人员',
+    joined_at: '进入闭环时间',
     zone: '风险区等级',
   },
 };
@@ -604,6 +605,7 @@ const EN: Words = {
     worker_id: 'Worker no.',
     worker_kind: 'Handled by (kind)',
     workers: 'Workers',
+    joined_at: 'Entered the loop at',
     zone: 'Zone level',
   },
 };

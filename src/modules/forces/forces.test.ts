@@ -600,7 +600,7 @@ describeBackends('forces', (ctx) => {
     const before = await snapshot();
     const ahead = await call(commander, 'POST', `/api/forces/loops/${id}/workers`, {
       worker_ids: [late.id],
-      joined_at: new Date(now.getTime() + 5 * MIN).toISOString(),
+      joined_at: new Date(now.getTime() + 15 * MIN).toISOString(),
     });
     expect(ahead.statusCode).toBe(400);
     expect(ahead.json().error.code).toBe('time_in_future');
@@ -630,5 +630,30 @@ describeBackends('forces', (ctx) => {
     const other = await register({ name: '补录乙', role: 'sampler', area_code: place });
     await call(commander, 'POST', `/api/forces/loops/${id}/workers`, { worker_ids: [other.id] });
     expect(await count('loop_test_due WHERE worker_id = $1', [other.id])).toBe(1);
+    // Entered yesterday morning, recorded today: yesterday's test and today's are both missing; nobody else's
+    // yesterday is written by it.
+    const third = await register({ name: '补录丙', role: 'sampler', area_code: place });
+    const yesterday = new Date(new Date(`${DAY}T07:00:00+08:00`).getTime() - 86_400_000);
+    const others = await count('loop_test_due WHERE worker_id <> $1', [third.id]);
+    const back = await call(commander, 'POST', `/api/forces/loops/${id}/workers`, {
+      worker_ids: [third.id],
+      joined_at: yesterday.toISOString(),
+    });
+    expect(back.statusCode, back.body).toBe(200);
+    expect(await count('loop_test_due WHERE worker_id = $1', [third.id])).toBe(3);
+    expect(await count('loop_test_due WHERE worker_id <> $1', [third.id])).toBe(others);
+    expect(await checkLoopGaps(ctx.db, clock)).toBe(2);
+    // A few minutes ahead (a device's clock running fast) is taken as now.
+    const fast = await register({ name: '补录丁', role: 'sampler', area_code: place });
+    const ahead5 = await call(commander, 'POST', `/api/forces/loops/${id}/workers`, {
+      worker_ids: [fast.id],
+      joined_at: new Date(now.getTime() + 3 * MIN).toISOString(),
+    });
+    expect(ahead5.statusCode, ahead5.body).toBe(200);
+    const at = await ctx.db.query<{ loop_joined_at: Date }>(
+      'SELECT loop_joined_at FROM workers WHERE id = $1',
+      [fast.id],
+    );
+    expect(at.rows[0]?.loop_joined_at.toISOString()).toBe(now.toISOString());
   });
 });

@@ -96,8 +96,9 @@ export const JOIN_BACKDATE_MAX_HOURS = 72;
 /**
  * Puts workers into a loop (all or none: an unknown worker is 404 `worker_not_found`); their tests start.
  * `joinedAt` records an entry made earlier (the workers moved into the loop's lodging in the morning, the record is
- * made at night): up to JOIN_BACKDATE_MAX_HOURS back, never ahead of the clock. Today's test, when its hour has
- * passed since then, is due at once (and overdue).
+ * made at night): up to JOIN_BACKDATE_MAX_HOURS back, never ahead of the clock (a device a few minutes fast is
+ * taken as now). Every test hour passed since then, today's or an earlier day's, is due at once (and a gap until a
+ * test is recorded); the dues of the loop they left from that time on are dropped with their gaps.
  */
 export async function joinLoop(
   tx: Queryable,
@@ -109,7 +110,7 @@ export async function joinLoop(
 ): Promise<{ loop: LoopRow; joined: number[]; already: number[] }> {
   const now = clock.now();
   if (joinedAt) {
-    refuseFuture(now, joinedAt, 'joined_at', 0);
+    refuseFuture(now, joinedAt, 'joined_at');
     if (joinedAt.getTime() < now.getTime() - JOIN_BACKDATE_MAX_HOURS * HOUR)
       throw new AppError(
         400,
@@ -118,7 +119,7 @@ export async function joinLoop(
         { field: 'joined_at' },
       );
   }
-  const entered = joinedAt ?? now;
+  const entered = joinedAt && joinedAt < now ? joinedAt : now;
   const loop = await lockLoop(tx, loopId, scope);
   const joined: number[] = [];
   const already: number[] = [];
@@ -136,14 +137,30 @@ export async function joinLoop(
       loop.id,
       entered,
     ]);
-    // Dues of another loop not yet met move with the worker.
+    // Dues of another loop not yet met, from the entry on, move with the worker (with their gaps, if passed).
+    await tx.query(
+      `UPDATE tasks SET status = 'cancelled', done_at = $3
+        WHERE kind = 'loop_test_gap' AND status = 'open' AND subject_type = 'loop_test_due'
+          AND subject_id IN (SELECT id FROM loop_test_due WHERE worker_id = $1 AND done_at IS NULL AND due_at > $2)`,
+      [w.id, entered, now],
+    );
     await tx.query('DELETE FROM loop_test_due WHERE worker_id = $1 AND done_at IS NULL AND due_at > $2', [
       w.id,
-      now,
+      entered,
     ]);
     joined.push(Number(w.id));
   }
   await ensureSchedule(tx, now);
+  // An entry recorded after the fact: the days between it and today have their tests too (theirs only).
+  const today = beijingDay(now);
+  const past: string[] = [];
+  for (
+    let d = beijingDay(entered);
+    d < today;
+    d = beijingDay(new Date(Date.parse(`${d}T12:00:00+08:00`) + 24 * HOUR))
+  )
+    past.push(d);
+  if (past.length > 0 && joined.length > 0) await scheduleDays(tx, past, now, joined);
   return { loop, joined, already };
 }
 
@@ -151,18 +168,23 @@ export async function joinLoop(
  * The schedule of the Beijing day of `at` (and the next): one test due per worker of a loop, at the loop's test
  * hour, for workers who were in the loop before that time and are neither in quarantine nor gone. Idempotent.
  */
-export async function ensureSchedule(tx: Queryable, at: Date): Promise<number> {
-  const today = beijingDay(at);
+export function ensureSchedule(tx: Queryable, at: Date): Promise<number> {
+  return scheduleDays(tx, [beijingDay(at), beijingDay(new Date(at.getTime() + 24 * HOUR))], at);
+}
+
+/** The dues of these Beijing days (YYYY-MM-DD), for every loop worker or only `workerIds`. Idempotent. */
+async function scheduleDays(tx: Queryable, days: string[], at: Date, workerIds?: number[]): Promise<number> {
   let n = 0;
-  for (const day of [today, beijingDay(new Date(at.getTime() + 24 * HOUR))]) {
+  for (const day of days) {
     const { rowCount } = await tx.query(
       `INSERT INTO loop_test_due (loop_id, worker_id, area_code, due_at, created_at)
        SELECT l.id, w.id, l.area_code, $1::timestamptz + make_interval(hours => l.test_hour), $2
          FROM workers w JOIN closed_loops l ON l.id = w.loop_id
         WHERE w.status IN ('on_duty', 'resting')
           AND w.loop_joined_at < $1::timestamptz + make_interval(hours => l.test_hour)
+          AND ($3::int8[] IS NULL OR w.id = ANY($3::int8[]))
        ON CONFLICT (worker_id, due_at) DO NOTHING`,
-      [new Date(`${day}T00:00:00+08:00`), at],
+      [new Date(`${day}T00:00:00+08:00`), at, workerIds ?? null],
     );
     n += rowCount;
   }

@@ -198,7 +198,7 @@ export const errorsZh: Record<string, string> = {
   team_not_found: '本辖区内没有该支援队：请刷新后重选',
   person_already_worker: '该人员已登记为工作人员',
   worker_not_found: '本辖区内没有该工作人员：请刷新后重选',
-  worker_unavailable: '该工作人员正在隔离或已离岗，不能排班：请先从排班中移除',
+  worker_unavailable: '该工作人员正在隔离或已离岗，不能排班或加入闭环：请另选人员',
   joined_too_long_ago: '进入闭环时间早于 72 小时前：补录只能在进入后 72 小时内进行',
   worker_lacks_skill: '该工作人员不具备这一岗位技能：请另选人员',
   worker_double_booked: '同一工作人员不能同时在两个地方上班：请另选人员或调整班次',
