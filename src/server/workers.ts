@@ -243,7 +243,7 @@ export function installWorkers(
           },
         ]
       : []),
-    // 每日通报: the report of the day that ended, issued after midnight for every province, city and district
+    // 每日通报: the report of the day that ended, issued after midnight for every province, city, district and street
     // (src/modules/command/issued-reports.ts); a run finds what is missing, so a missed tick issues it later.
     {
       queue: 'daily-report-issue',

@@ -118,6 +118,57 @@ describeBackends('isolation', (ctx) => {
     ).rejects.toThrow(); // the database refuses a second open stay too
   });
 
+  it('keeps the stays list’s total (QINGCANG_LIST_CACHE_MS) per jurisdiction until a change through the server', async () => {
+    const cached = await buildApp({
+      db: ctx.db,
+      clock,
+      logger: false,
+      loginRateLimit: 100_000,
+      listCacheMs: 60_000,
+    });
+    try {
+      const city = await loginAs(cached, ctx.db, 'site_manager', '2202');
+      const total = async (session: TestSession) =>
+        (
+          await cached.inject({
+            method: 'GET',
+            url: '/api/isolation/stays?limit=1',
+            headers: session.headers,
+          })
+        ).json().total as number;
+      const first = await total(city);
+      // A stay ended behind the server's back (another process): the kept total does not see it yet.
+      const gone = (
+        await ctx.db.query<{ id: number; person_area: string }>(
+          `SELECT id, person_area FROM placements WHERE status = 'placed' ORDER BY id LIMIT 1`,
+        )
+      ).rows[0] as { id: number; person_area: string };
+      await ctx.db.query(`UPDATE placements SET status = 'released' WHERE id = $1`, [gone.id]);
+      expect(await total(city)).toBe(first);
+      // Another jurisdiction's total is its own, counted afresh.
+      const district = await loginAs(cached, ctx.db, 'site_manager', gone.person_area.slice(0, 6));
+      const own = await ctx.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM placements WHERE status IN ('placed', 'arrived')
+            AND (starts_with(person_area, $1) OR starts_with(site_area, $1))`,
+        [gone.person_area.slice(0, 6)],
+      );
+      const districtTotal = await total(district);
+      expect(districtTotal).toBe(own.rows[0]?.n);
+      // A change through this server (any write answered 2xx) drops the kept totals.
+      const switched = await cached.inject({
+        method: 'PUT',
+        url: '/api/isolation/auto-placement',
+        headers: city.headers,
+        payload: { enabled: false },
+      });
+      expect(switched.statusCode, switched.body).toBe(200);
+      expect(await total(city)).toBe(first - 1);
+      await ctx.db.query(`UPDATE placements SET status = 'placed' WHERE id = $1`, [gone.id]);
+    } finally {
+      await cached.close();
+    }
+  });
+
   it('runs a stay: arrival, term and tests, no early release, release, home monitoring', async () => {
     const stays = (await call('GET', '/api/isolation/stays')).json().items as {
       id: number;
