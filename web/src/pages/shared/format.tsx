@@ -1,6 +1,7 @@
 /** Dates and numbers in the reader's language, Beijing time, areas, people and statuses by name. */
 import { Button, DatePicker, Tag, Tooltip } from 'antd';
 import type { DatePickerProps } from 'antd/es/date-picker';
+import type { Dayjs } from 'dayjs';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { areaFullName, areaName, useAreaNamesVersion } from '../../area-names.ts';
@@ -28,10 +29,22 @@ export function beijingToday(): string {
   return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
+const upTo = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+
+/** On today (Beijing), the hours and minutes still to come: a time picked there would be refused as in the future. */
+function laterToday(d: Dayjs | null) {
+  const now = beijingPickerValue();
+  if (!d?.isSame(now, 'day')) return {};
+  return {
+    disabledHours: () => upTo(now.hour() + 1, 24),
+    disabledMinutes: (h: number) => (h === now.hour() ? upTo(now.minute() + 1, 60) : []),
+  };
+}
+
 /**
  * A date and time picker in Beijing time: its value's fields are the Beijing wall clock (beijing-time.ts), its
- * 「此刻」 is now in Beijing (antd's own would be the browser's zone), and days after Beijing's today can be
- * refused (`noFuture`). Send its value with pickerInstant.
+ * 「此刻」 is now in Beijing (antd's own would be the browser's zone), and times after Beijing's now can be
+ * refused (`noFuture`: later days, and today's hours and minutes still to come). Send its value with pickerInstant.
  */
 export function BeijingDateTimePicker({ noFuture, ...props }: DatePickerProps & { noFuture?: boolean }) {
   const { t } = useTranslation();
@@ -41,6 +54,7 @@ export function BeijingDateTimePicker({ noFuture, ...props }: DatePickerProps & 
       format="YYYY-MM-DD HH:mm"
       showNow={false}
       disabledDate={noFuture ? (d) => d.isAfter(beijingTodayValue(), 'day') : undefined}
+      disabledTime={noFuture ? laterToday : undefined}
       renderExtraFooter={() => (
         <Button
           size="small"
