@@ -242,6 +242,17 @@ function JoinModal({ loop, onClose }: { loop: LoopItem; onClose: (changed: boole
       formProps={{ className: 'loop-join-form' }}
     >
       <ErrorAlert error={workers.error} />
+      {workers.data && workers.data.total > workers.data.items.length && (
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginBottom: 12 }}
+          message={t('forces.loops.joinCapped', {
+            shown: workers.data.items.length,
+            total: workers.data.total,
+          })}
+        />
+      )}
       <Form.Item
         name="worker_ids"
         label={t('forces.loops.joinWorkers')}
