@@ -154,12 +154,8 @@ export async function joinLoop(
   // An entry recorded after the fact: the days between it and today have their tests too (theirs only).
   const today = beijingDay(now);
   const past: string[] = [];
-  for (
-    let d = beijingDay(entered);
-    d < today;
-    d = beijingDay(new Date(Date.parse(`${d}T12:00:00+08:00`) + 24 * HOUR))
-  )
-    past.push(d);
+  for (let t = entered.getTime(); beijingDay(new Date(t)) < today; t += 24 * HOUR)
+    past.push(beijingDay(new Date(t)));
   if (past.length > 0 && joined.length > 0) await scheduleDays(tx, past, now, joined);
   return { loop, joined, already };
 }

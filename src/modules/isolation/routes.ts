@@ -37,8 +37,8 @@ export interface IsolationDeps {
   db: Db;
   clock: Clock;
   /**
-   * The stays list's totals, kept like the people list's (src/server/list-cache.ts): counting every open stay of a
-   * district on each request was a third of the list's cost under 20 clients. Off (0 ms) by default.
+   * The stays list's totals, kept like the people list's (src/server/list-cache.ts), so a full page does not count
+   * every open stay of the jurisdiction again on each request. Off (0 ms) by default.
    */
   totals?: ListCache<{ count: number; more: boolean }>;
 }
@@ -184,6 +184,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
       const principal = principalOf(req);
       // The person's name for those who may read people (an audited read, like every list of people).
       const names = principal.permissions.has('person.read');
+      const scope = scopeOf(principal);
       const params: unknown[] = [req.query.status ?? null, req.query.limit, names];
       const { rows } = await db.query<StayListRow>(
         `SELECT pl.id, pl.person_id, CASE WHEN $3 THEN p.name END AS person_name, p.area_code, pl.category, pl.site_id, s.name AS site, s.area_code AS site_area,
@@ -192,13 +193,12 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
            FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
                 LEFT JOIN rooms rm ON rm.id = pl.room_id LEFT JOIN beds bd ON bd.id = pl.bed_id
           WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
-            AND ${stayScopeCondition('pl', scopeOf(principal), params)}
+            AND ${stayScopeCondition('pl', scope, params)}
           ORDER BY pl.id LIMIT $2`,
         params,
       );
       // How many there are in all (the page shows the first `limit`; the export gives every one): counted only when
       // the page is full, and kept a few seconds per jurisdiction and filter.
-      const scope = scopeOf(principal);
       const total =
         rows.length < req.query.limit
           ? rows.length
