@@ -610,6 +610,12 @@ describeBackends('forces', (ctx) => {
     });
     expect(old.statusCode).toBe(400);
     expect(old.json().error.code).toBe('joined_too_long_ago');
+    // Another district's commander finds no such loop, backdated or not.
+    const foreign = await call(commanderB, 'POST', `/api/forces/loops/${id}/workers`, {
+      worker_ids: [late.id],
+      joined_at: `${DAY}T07:00:00+08:00`,
+    });
+    expect(foreign.statusCode).toBe(404);
     expect(await snapshot()).toEqual(before);
     // Moved in at 07:00, recorded at 10:10: the 08:00 test was theirs, and is missing.
     const joined = await call(commander, 'POST', `/api/forces/loops/${id}/workers`, {
