@@ -163,6 +163,11 @@ describe('力量调配', () => {
         .locator('.ant-picker-dropdown .ant-picker-content thead th')
         .allTextContents();
       expect(weekdays).toEqual(['一', '二', '三', '四', '五', '六', '日']);
+      // Today is outlined by Beijing's date, not the browser's.
+      const todayCell = page.locator('.ant-picker-dropdown .ant-picker-cell-today');
+      expect(await todayCell.getAttribute('title')).toBe(
+        new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10),
+      );
       await page.keyboard.type(wall);
       // Today's hours still to come cannot be picked (the server would refuse them as in the future).
       const nowWall = new Date(Date.now() + 8 * 3_600_000).toISOString();

@@ -212,6 +212,15 @@ describeBackends('forces', (ctx) => {
     expect(await snapshot()).toEqual(before);
     const list = await call(commander, 'GET', '/api/forces/workers?role=sampler');
     expect(list.json().total).toBe(30);
+    // Found by name prefix on the server (the loop's join form searches this way): 工作人员1 and 工作人员10–19.
+    const byName = await call(commander, 'GET', `/api/forces/workers?q=${encodeURIComponent('工作人员1')}`);
+    expect(byName.json().total).toBe(11);
+    expect((byName.json().items as { name: string }[]).every((w) => w.name.startsWith('工作人员1'))).toBe(
+      true,
+    );
+    // A wildcard typed is a character, not a pattern.
+    const wild = await call(commander, 'GET', `/api/forces/workers?q=${encodeURIComponent('%')}`);
+    expect(wild.json().total).toBe(0);
     const teams = await call(commander, 'GET', '/api/forces/teams');
     expect(teams.json().items).toMatchObject([{ name: '四平支援队', registered: 6 }]);
     expect((await call(commanderB, 'GET', '/api/forces/workers')).json().total).toBe(0);
@@ -432,6 +441,16 @@ describeBackends('forces', (ctx) => {
       worker_ids: loopWorkers,
     });
     expect(join.json().joined).toHaveLength(4);
+    // The join form's list: workers a loop can take now (on duty or resting), not those already in it.
+    const joinable = await call(
+      commander,
+      'GET',
+      `/api/forces/workers?available=true&not_loop=${loopId}&limit=2000`,
+    );
+    const offered = joinable.json().items as { id: number; status: string; loop_id: number | null }[];
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered.some((w) => loopWorkers.includes(w.id))).toBe(false);
+    expect(offered.every((w) => w.status === 'on_duty' || w.status === 'resting')).toBe(true);
     const unknownJoin = await call(commander, 'POST', `/api/forces/loops/${loopId}/workers`, {
       worker_ids: [999999],
     });

@@ -47,7 +47,7 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
       schema: {
         tags: ['forces'],
         summary:
-          'Workers of my jurisdiction (role, skills, base area, team, loop, status), with the total for the filters',
+          'Workers of my jurisdiction (role, skills, base area, team, loop, status), with the total for the filters; by name prefix (q), or only those a loop can take now (available, not_loop)',
         querystring: z.object({
           role: Skill.optional(),
           skill: Skill.optional(),
@@ -55,6 +55,9 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
           team_id: Id.optional(),
           loop_id: Id.optional(),
           area: AreaCode.optional(),
+          q: z.string().trim().min(1).max(50).optional(),
+          available: z.enum(['true']).optional(),
+          not_loop: Id.optional(),
           limit: z.coerce.number().int().min(1).max(2000).default(500),
         }),
       },
@@ -67,7 +70,16 @@ export const forcesRoutes: FastifyPluginAsync<{ db: Db; clock: Clock }> = async 
       const out = await listWorkers(
         db,
         scope,
-        { role: q.role, skill: q.skill, status: q.status, teamId: q.team_id, loopId: q.loop_id },
+        {
+          role: q.role,
+          skill: q.skill,
+          status: q.status,
+          teamId: q.team_id,
+          loopId: q.loop_id,
+          q: q.q,
+          available: q.available === 'true',
+          notLoop: q.not_loop,
+        },
         q.limit,
       );
       await auditPeopleListed(db, clock, p, {

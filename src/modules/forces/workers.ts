@@ -210,6 +210,11 @@ export interface WorkerFilter {
   status?: WorkerStatus | undefined;
   teamId?: number | undefined;
   loopId?: number | undefined;
+  /** Name prefix (the whole name finds one person; shown masked on the pages). */
+  q?: string | undefined;
+  /** Only workers a loop can take now: on duty or resting, and not already in loop `notLoop`. */
+  available?: boolean | undefined;
+  notLoop?: number | undefined;
 }
 
 export async function listWorkers(
@@ -225,6 +230,9 @@ export async function listWorkers(
   if (f.status) where.push(`w.status = $${params.push(f.status)}`);
   if (f.teamId) where.push(`w.team_id = $${params.push(f.teamId)}`);
   if (f.loopId) where.push(`w.loop_id = $${params.push(f.loopId)}`);
+  if (f.q) where.push(`w.name LIKE $${params.push(`${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`)}`);
+  if (f.available) where.push(`w.status IN ('on_duty', 'resting')`);
+  if (f.notLoop) where.push(`w.loop_id IS DISTINCT FROM $${params.push(f.notLoop)}`);
   const total = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM workers w WHERE ${where.join(' AND ')}`,
     params,

@@ -111,7 +111,11 @@ export const forcesZh = {
     joinedAtHint:
       '补录：已于此前进入闭环时填写（72 小时内）；不填为现在。当日检测时间已过的，当日检测即为应检。',
     joined: '已加入 {{n}} 人',
-    joinCapped: '辖区共有 {{total}} 名工作人员，这里只列出前 {{shown}} 名：请由负责该区域的账号加入其余人员',
+    joinMore: '符合条件的共 {{total}} 人，列出前 {{shown}} 人：输入姓名查找其他人员',
+    joinNone: '没有符合条件的人员（在岗或轮休、未在本闭环）',
+    joinLeaving: '{{n}} 人将离开原闭环，原闭环不再对其安排检测：{{names}}',
+    joinLeavingItem: '{{name}}（{{loop}}）',
+    joinSep: '、',
     joinedAlready: '已加入 {{n}} 人，{{m}} 人原已在本闭环',
   },
 };
@@ -224,8 +228,11 @@ export const forcesEn: typeof forcesZh = {
     joinedAtHint:
       'Recorded after the fact: when they entered earlier (within 72 hours); empty is now. If today’s test hour has passed since then, today’s test is due.',
     joined: '{{n}} added',
-    joinCapped:
-      'The jurisdiction has {{total}} workers; only the first {{shown}} are listed here: add the others from an account of their area',
+    joinMore: '{{total}} workers match; the first {{shown}} are listed: type a name to find the others',
+    joinNone: 'No worker matches (on duty or resting, not in this loop)',
+    joinLeaving: '{{n}} will leave their current loop, which will no longer schedule their tests: {{names}}',
+    joinLeavingItem: '{{name}} ({{loop}})',
+    joinSep: ', ',
     joinedAlready: '{{n}} added, {{m}} were already in this loop',
   },
 };

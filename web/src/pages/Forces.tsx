@@ -8,7 +8,7 @@
  * forces/Loops.tsx (the closed loops, recording a test), forces/common.ts (names masked). This file holds the
  * page, its figures and the board.
  */
-import { Button, Card, Col, DatePicker, Empty, Row, Space, Statistic, Typography } from 'antd';
+import { Button, Card, Col, Empty, Row, Space, Statistic, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -19,7 +19,7 @@ import { FigureLabel } from '../figure-label.tsx';
 import { Loops } from './forces/Loops.tsx';
 import { RosterCard } from './forces/RosterCard.tsx';
 import { Teams, Workers } from './forces/Workers.tsx';
-import { beijingToday, ErrorAlert, useAction, useApi, useVersion } from './shared.tsx';
+import { BeijingDatePicker, beijingToday, ErrorAlert, useAction, useApi, useVersion } from './shared.tsx';
 
 export { maskName } from './forces/common.ts';
 
@@ -51,7 +51,7 @@ export default function ForcesPage({ me }: { me: Me }) {
         <Typography.Paragraph type="secondary">{t('forces.intro')}</Typography.Paragraph>
         <Space wrap>
           <span>{t('forces.day')}</span>
-          <DatePicker
+          <BeijingDatePicker
             allowClear={false}
             value={dayjs(day)}
             onChange={(d: Dayjs | null) => d && setDay(d.format('YYYY-MM-DD'))}

@@ -3,12 +3,19 @@
  * field), the same with 「全部」 first, the day a page shows, and a list paged by the server with a cursor under
  * filters, wired to DataTable.
  */
-import { DatePicker, Select, type SelectProps, Space, Typography } from 'antd';
+import { Select, type SelectProps, Space, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { query } from '../api.ts';
 import type { KeysetPage } from '../contract.ts';
-import { beijingToday, cursorPaging, useApi, useFirstPageTotal, useKeyset } from './shared.tsx';
+import {
+  BeijingDatePicker,
+  beijingToday,
+  cursorPaging,
+  useApi,
+  useFirstPageTotal,
+  useKeyset,
+} from './shared.tsx';
 
 /** A choice among codes in words (`ns`.code): the codes given, else every code the namespace translates. */
 export function CodeSelect({ ns, codes, ...props }: SelectProps & { ns: string; codes?: readonly string[] }) {
@@ -50,7 +57,7 @@ export function DayPicker({ day, onDay }: { day: string; onDay: (d: string) => v
   return (
     <Space>
       <Typography.Text>{t('common.day')}</Typography.Text>
-      <DatePicker
+      <BeijingDatePicker
         size="small"
         allowClear={false}
         value={dayjs(day)}

@@ -25,6 +25,7 @@ export {
 export { DataTable, type DataTableProps } from './shared/DataTable.tsx';
 export {
   AreaName,
+  BeijingDatePicker,
   BeijingDateTimePicker,
   beijingToday,
   PersonName,

@@ -1,5 +1,5 @@
 /** 系统管理 · 审计日志: the log filtered, in the API's keyset pages, with its export; the chain check above it. */
-import { Button, Card, DatePicker, Form, Input, InputNumber, Select, Space, Tag, Typography } from 'antd';
+import { Button, Card, Form, Input, InputNumber, Select, Space, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -11,7 +11,15 @@ import {
 import { query } from '../../api.ts';
 import { areaFullName, prefetchAreaNames, useAreaNamesVersion } from '../../area-names.ts';
 import type { AuditPage, AuditRow, User } from '../../contract.ts';
-import { areaColumn, type Column, cursorPaging, DataTable, useApi, useKeyset } from '../shared.tsx';
+import {
+  areaColumn,
+  BeijingDatePicker,
+  type Column,
+  cursorPaging,
+  DataTable,
+  useApi,
+  useKeyset,
+} from '../shared.tsx';
 import { useBeijingTime } from './common.tsx';
 import { VerifyChain } from './VerifyChain.tsx';
 
@@ -205,7 +213,7 @@ export function AuditView({ users, version }: { users: User[] | null; version: n
             <Input allowClear maxLength={40} style={{ width: 120 }} />
           </Form.Item>
           <Form.Item name="period" label={t('admin.audit.filters.period')}>
-            <DatePicker.RangePicker />
+            <BeijingDatePicker.RangePicker />
           </Form.Item>
           <Form.Item name="limit" label={t('admin.audit.filters.pageSize')}>
             <Select

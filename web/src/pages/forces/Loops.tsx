@@ -4,7 +4,7 @@
  */
 import { Alert, Button, Card, Empty, Form, Radio, Select, Space, Table, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import { pickerInstant } from '../../beijing-time.ts';
@@ -201,26 +201,52 @@ function TestModal({
   );
 }
 
+/** Workers a search shows at once; the rest are found by name. */
+const JOIN_SHOWN = 200;
+
 function JoinModal({ loop, onClose }: { loop: LoopItem; onClose: (changed: boolean) => void }) {
   const { t } = useTranslation();
   const act = useAction();
-  const [form] = Form.useForm<{ worker_ids: number[]; joined_at?: Dayjs | null }>();
-  const workers = useApi<WorkersAnswer>('/api/forces/workers?limit=2000', 0);
-  const options = (workers.data?.items ?? [])
-    .filter((w) => (w.status === 'on_duty' || w.status === 'resting') && w.loop_id !== loop.id)
-    .map((w) => ({
-      value: w.id,
-      label: `${maskName(w.name)} · ${t(`forces.skill.${w.role}`)}${w.loop_name ? ` · ${w.loop_name}` : ''}`,
-      // Found by the whole name typed (as the workers page is), shown masked.
-      search: `${w.name} ${t(`forces.skill.${w.role}`)}`,
-    }));
-  const submit = async (v: { worker_ids: number[]; joined_at?: Dayjs | null }) => {
+  const [form] = Form.useForm<{
+    worker_ids: { value: number; label: ReactNode }[];
+    joined_at?: Dayjs | null;
+  }>();
+  // Searched on the server by name prefix, as the people list is: any worker of the jurisdiction can be found,
+  // however many there are. Typing waits a moment so each key press does not ask again.
+  const [typed, setTyped] = useState('');
+  const [name, setName] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setName(typed.trim()), 250);
+    return () => clearTimeout(timer);
+  }, [typed]);
+  const workers = useApi<WorkersAnswer>(
+    `/api/forces/workers?available=true&not_loop=${loop.id}&limit=${JOIN_SHOWN}${name ? `&q=${encodeURIComponent(name)}` : ''}`,
+    0,
+  );
+  // The workers chosen so far (from any search), to say who would leave another loop.
+  const [seen, setSeen] = useState(() => new Map<number, WorkersAnswer['items'][number]>());
+  useEffect(() => {
+    const items = workers.data?.items;
+    if (items) setSeen((m) => new Map([...m, ...items.map((w) => [w.id, w] as const)]));
+  }, [workers.data]);
+  const chosen = Form.useWatch('worker_ids', form) ?? [];
+  const leaving = chosen.flatMap((c) => {
+    const w = seen.get(c.value);
+    return w?.loop_name
+      ? [t('forces.loops.joinLeavingItem', { name: maskName(w.name), loop: w.loop_name })]
+      : [];
+  });
+  const options = (workers.data?.items ?? []).map((w) => ({
+    value: w.id,
+    label: `${maskName(w.name)} · ${t(`forces.skill.${w.role}`)}${w.loop_name ? ` · ${w.loop_name}` : ''}`,
+  }));
+  const submit = async (v: { worker_ids: { value: number }[]; joined_at?: Dayjs | null }) => {
     const out = await act(
       () =>
         api<{ joined: number[]; already: number[] }>(`/api/forces/loops/${loop.id}/workers`, {
           method: 'POST',
           body: {
-            worker_ids: v.worker_ids,
+            worker_ids: v.worker_ids.map((w) => w.value),
             ...(v.joined_at ? { joined_at: pickerInstant(v.joined_at) } : {}),
           },
         }),
@@ -242,32 +268,42 @@ function JoinModal({ loop, onClose }: { loop: LoopItem; onClose: (changed: boole
       formProps={{ className: 'loop-join-form' }}
     >
       <ErrorAlert error={workers.error} />
-      {workers.data && workers.data.total > workers.data.items.length && (
-        <Alert
-          type="info"
-          showIcon
-          style={{ marginBottom: 12 }}
-          message={t('forces.loops.joinCapped', {
-            shown: workers.data.items.length,
-            total: workers.data.total,
-          })}
-        />
-      )}
       <Form.Item
         name="worker_ids"
         label={t('forces.loops.joinWorkers')}
-        extra={t('forces.loops.joinWorkersHint')}
+        extra={
+          workers.data && workers.data.total > workers.data.items.length
+            ? t('forces.loops.joinMore', { shown: workers.data.items.length, total: workers.data.total })
+            : t('forces.loops.joinWorkersHint')
+        }
         rules={[{ required: true, message: t('forces.loops.joinWorkersHint') }]}
       >
         <Select
           mode="multiple"
+          labelInValue
           showSearch
-          filterOption={(input, option) => (option?.search ?? '').includes(input.trim())}
+          filterOption={false}
+          searchValue={typed}
+          onSearch={setTyped}
+          onSelect={() => setTyped('')}
           loading={workers.loading}
+          notFoundContent={workers.loading ? null : t('forces.loops.joinNone')}
           options={options}
           className="loop-join-workers"
         />
       </Form.Item>
+      {leaving.length > 0 && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 12 }}
+          className="loop-join-leaving"
+          message={t('forces.loops.joinLeaving', {
+            n: leaving.length,
+            names: leaving.join(t('forces.loops.joinSep')),
+          })}
+        />
+      )}
       <Form.Item name="joined_at" label={t('forces.loops.joinedAt')} extra={t('forces.loops.joinedAtHint')}>
         <BeijingDateTimePicker noFuture placeholder={t('forces.loops.now')} />
       </Form.Item>

@@ -1,7 +1,8 @@
 /** Dates and numbers in the reader's language, Beijing time, areas, people and statuses by name. */
-import { Button, DatePicker, Tag, Tooltip } from 'antd';
+import { DatePicker as BrowserClockPicker, Button, Tag, Tooltip } from 'antd';
 import type { DatePickerProps } from 'antd/es/date-picker';
 import type { Dayjs } from 'dayjs';
+import dayjsGenerateConfig from 'rc-picker/es/generate/dayjs';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { areaFullName, areaName, useAreaNamesVersion } from '../../area-names.ts';
@@ -23,6 +24,16 @@ export function useFormat() {
     [locale, i18n.language],
   );
 }
+
+/**
+ * antd's date pickers on Beijing's clock: the calendar outlines Beijing's today and opens on Beijing's month
+ * (antd's own read the browser's clock, which outlines yesterday between 00:00 and 08:00 Beijing in a browser set
+ * to UTC). Values are dayjs objects whose fields are the Beijing wall clock, as beijingPickerValue makes them.
+ */
+export const BeijingDatePicker = BrowserClockPicker.generatePicker<Dayjs>({
+  ...dayjsGenerateConfig,
+  getNow: () => beijingPickerValue(),
+});
 
 /** Today in Beijing, as the API counts days. */
 export function beijingToday(): string {
@@ -49,7 +60,7 @@ function laterToday(d: Dayjs | null) {
 export function BeijingDateTimePicker({ noFuture, ...props }: DatePickerProps & { noFuture?: boolean }) {
   const { t } = useTranslation();
   return (
-    <DatePicker
+    <BeijingDatePicker
       showTime={{ format: 'HH:mm' }}
       format="YYYY-MM-DD HH:mm"
       showNow={false}

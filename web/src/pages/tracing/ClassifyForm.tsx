@@ -1,5 +1,5 @@
 /** Classify a case: severity, onset date and outcome (tracing.manage). */
-import { DatePicker, Form, Typography } from 'antd';
+import { Form, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
@@ -7,7 +7,7 @@ import { beijingTodayValue } from '../../beijing-time.ts';
 import type { TracingCase as CaseRow, ClassifiedCase } from '../../contract.ts';
 import { CodeSelect } from '../filters.tsx';
 import { FormModal } from '../forms.tsx';
-import { useAction } from '../shared.tsx';
+import { BeijingDatePicker, useAction } from '../shared.tsx';
 
 const SEVERITIES = ['unclassified', 'asymptomatic', 'mild', 'moderate', 'severe', 'critical'] as const;
 const OUTCOMES = ['recovered', 'died', 'transferred_out'] as const;
@@ -67,7 +67,7 @@ export function ClassifyForm({
         <CodeSelect ns="severity" codes={SEVERITIES} />
       </Form.Item>
       <Form.Item label={t('tracing.onset')} name="onset_date" extra={t('tracing.onsetNote')}>
-        <DatePicker disabledDate={(d) => d.isAfter(beijingTodayValue(), 'day')} />
+        <BeijingDatePicker disabledDate={(d) => d.isAfter(beijingTodayValue(), 'day')} />
       </Form.Item>
       <Form.Item label={t('tracing.outcome')} name="outcome">
         <CodeSelect ns="outcome" codes={OUTCOMES} allowClear disabled={c.outcome !== null} />
