@@ -345,7 +345,10 @@ export type IsolationStock = Wire<Answer<typeof stockAndIncrement>>;
 export type Stay = Wire<StayListRow>;
 export interface StaysAnswer {
   items: Stay[];
-  total: number;
+  /** The next page's cursor (`after`), null on the last page. */
+  next_after: number | null;
+  /** How many in all, on the first page (null on later pages). */
+  total: number | null;
 }
 /** POST /api/isolation/stays/:id/arrive. */
 export type StayArrived = Wire<PlacementRow>;

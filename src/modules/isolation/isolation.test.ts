@@ -76,6 +76,20 @@ describeBackends('isolation', (ctx) => {
     expect(one.items).toHaveLength(1);
     expect(one.total).toBe(stays.length);
     expect(stays.length).toBe(family.length + 2);
+    // Paged by the cursor, two at a time: every stay once, in order, the total on the first page only.
+    const paged: number[] = [];
+    let after: number | null = null;
+    for (let page = 0; page < 20; page++) {
+      const res = await call('GET', `/api/isolation/stays?limit=2${after === null ? '' : `&after=${after}`}`);
+      const body = res.json() as { items: { id: number }[]; next_after: number | null; total: number | null };
+      expect(body.total).toBe(page === 0 ? stays.length : null);
+      paged.push(...body.items.map((x) => x.id));
+      after = body.next_after;
+      if (after === null) break;
+      expect(after).toBe(body.items.at(-1)?.id);
+    }
+    expect(paged).toEqual(stays.map((x) => x.id));
+    expect((await call('GET', '/api/isolation/stays?after=x')).statusCode).toBe(400);
     const kindOf = async (siteId: number) =>
       (await ctx.db.query<{ kind: string }>('SELECT kind FROM sites WHERE id = $1', [siteId])).rows[0]?.kind;
     const mild = stays.find((x) => x.person_id === mildCase);

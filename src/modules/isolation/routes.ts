@@ -173,10 +173,11 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
       schema: {
         tags: ['isolation'],
         summary:
-          'Open stays of people of my jurisdiction or at its sites, with where and why; `total` counts them all (the export has every row)',
+          'Open stays of people of my jurisdiction or at its sites, with where and why, in pages by id (`after` the last one; `next_after` is the next page’s, null on the last); `total` counts them all, on the first page (the export has every row)',
         querystring: z.object({
           status: z.enum(['placed', 'arrived']).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
+          after: Id.optional(),
         }),
       },
     },
@@ -185,7 +186,8 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
       // The person's name for those who may read people (an audited read, like every list of people).
       const names = principal.permissions.has('person.read');
       const scope = scopeOf(principal);
-      const params: unknown[] = [req.query.status ?? null, req.query.limit, names];
+      const after = req.query.after ?? null;
+      const params: unknown[] = [req.query.status ?? null, req.query.limit, names, after];
       const { rows } = await db.query<StayListRow>(
         `SELECT pl.id, pl.person_id, CASE WHEN $3 THEN p.name END AS person_name, p.area_code, pl.category, pl.site_id, s.name AS site, s.area_code AS site_area,
                 pl.room_id, pl.bed_id, rm.code AS room, bd.ward || ' ' || bd.code AS bed, pl.status, pl.reason,
@@ -193,27 +195,30 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
            FROM placements pl JOIN persons p ON p.id = pl.person_id JOIN sites s ON s.id = pl.site_id
                 LEFT JOIN rooms rm ON rm.id = pl.room_id LEFT JOIN beds bd ON bd.id = pl.bed_id
           WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
-            AND ${stayScopeCondition('pl', scope, params)}
+            AND ($4::int8 IS NULL OR pl.id > $4) AND ${stayScopeCondition('pl', scope, params)}
           ORDER BY pl.id LIMIT $2`,
         params,
       );
       // How many there are in all (the page shows the first `limit`; the export gives every one): counted only when
       // the page is full, and kept a few seconds per jurisdiction and filter.
+      const full = rows.length === req.query.limit;
       const total =
-        rows.length < req.query.limit
-          ? rows.length
-          : (
-              await totals.get(`stays:${JSON.stringify([scope, req.query.status ?? null])}`, async () => {
-                const countParams: unknown[] = [req.query.status ?? null];
-                const counted = await db.query<{ n: number }>(
-                  `SELECT count(*)::int AS n FROM placements pl
+        after !== null
+          ? null
+          : !full
+            ? rows.length
+            : (
+                await totals.get(`stays:${JSON.stringify([scope, req.query.status ?? null])}`, async () => {
+                  const countParams: unknown[] = [req.query.status ?? null];
+                  const counted = await db.query<{ n: number }>(
+                    `SELECT count(*)::int AS n FROM placements pl
                     WHERE pl.status IN ('placed', 'arrived') AND ($1::text IS NULL OR pl.status = $1)
                       AND ${stayScopeCondition('pl', scope, countParams)}`,
-                  countParams,
-                );
-                return { count: counted.rows[0]?.n ?? rows.length, more: false };
-              })
-            ).count;
+                    countParams,
+                  );
+                  return { count: counted.rows[0]?.n ?? rows.length, more: false };
+                })
+              ).count;
       if (names && rows.length > 0)
         await recordRead(db, clock, principal, {
           action: 'person.list',
@@ -221,7 +226,7 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
           areaCode: principal.jurisdiction || undefined,
           details: { list: 'stays', status: req.query.status ?? null, stays: rows.length },
         });
-      return { items: rows, total };
+      return { items: rows, next_after: full ? (rows.at(-1)?.id ?? null) : null, total };
     },
   );
 

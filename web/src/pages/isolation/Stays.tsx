@@ -2,13 +2,13 @@
  * The open stays and their actions: arrive, release, discharge, a health check, the personal self-report link
  * (shown once, with its QR code) and a move to another site.
  */
-import { Alert, Button, Modal, QRCode, Select, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Modal, QRCode, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, query } from '../../api.ts';
-import type { SelfReportLink, Stay, StayArrived, StayReleased, StaysAnswer } from '../../contract.ts';
+import { api } from '../../api.ts';
+import type { SelfReportLink, Stay, StayArrived, StayReleased } from '../../contract.ts';
 import { reasonText } from '../../reason-text.ts';
-import { AllOrCodeSelect } from '../filters.tsx';
+import { AllOrCodeSelect, useCursorList } from '../filters.tsx';
 import {
   ACTIONS,
   areaColumn,
@@ -21,11 +21,13 @@ import {
   filtersFrom,
   StatusTag,
   useAction,
-  useApi,
   useFormat,
 } from '../shared.tsx';
 import { stayWho } from './common.ts';
 import { DischargeForm, HealthForm, MoveForm } from './StayForms.tsx';
+
+/** Stays a page shows. */
+const STAYS_PAGE = 200;
 
 /** The form open on a stay, if any. */
 type StayDialog =
@@ -37,10 +39,10 @@ export function StaysView({ version, onDone }: { version: number; onDone: () => 
   const f = useFormat();
   const act = useAction();
   const [status, setStatus] = useState<string | undefined>();
-  const [limit, setLimit] = useState(1000);
   const [dialog, setDialog] = useState<StayDialog | null>(null);
-  const res = useApi<StaysAnswer>(`/api/isolation/stays${query({ status, limit })}`, version);
-  const rows = res.data?.items ?? [];
+  // Pages of 200 by the server's cursor: a district holds tens of thousands of stays.
+  const paged = useCursorList<Stay>('/api/isolation/stays', { status }, version, STAYS_PAGE);
+  const rows = paged.table.rows;
   const unitText = (r: Stay): string =>
     r.room !== null
       ? `${t('unitKind.room')} ${r.room}`
@@ -202,33 +204,19 @@ export function StaysView({ version, onDone }: { version: number; onDone: () => 
   return (
     <>
       <DataTable<Stay>
-        rows={rows}
+        {...paged.table}
         columns={columns}
         rowKey="id"
-        loading={res.loading}
-        error={res.error}
-        total={res.data?.total}
-        capped={res.data?.total === undefined ? limit : undefined}
         exportName={t('isolation.stays')}
-        serverExport={`/api/isolation/stays/export${query({ status })}`}
         toolbar={
-          <>
-            <AllOrCodeSelect
-              ns="stayStatus"
-              codes={['placed', 'arrived']}
-              size="small"
-              style={{ width: 140 }}
-              value={status}
-              onChange={setStatus}
-            />
-            <Select
-              size="small"
-              style={{ width: 120 }}
-              value={limit}
-              onChange={setLimit}
-              options={[200, 500, 1000].map((n) => ({ value: n, label: t('common.upTo', { count: n }) }))}
-            />
-          </>
+          <AllOrCodeSelect
+            ns="stayStatus"
+            codes={['placed', 'arrived']}
+            size="small"
+            style={{ width: 140 }}
+            value={status}
+            onChange={paged.refilter(setStatus)}
+          />
         }
       />
       {dialog?.kind === 'discharge' && <DischargeForm stay={dialog.stay} onClose={close} onDone={onDone} />}
