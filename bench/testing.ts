@@ -963,7 +963,7 @@ export async function main(args: string[]): Promise<void> {
       [roundId],
     );
     const held = await db.query<{ n: number }>(
-      `SELECT count(*) AS n FROM persons WHERE risk_status = 'pool_held'`,
+      `SELECT count(*) AS n FROM person_risk WHERE risk_status = 'pool_held'`,
     );
     const taskCount = tasks.rows[0]?.n ?? 0;
     console.log(

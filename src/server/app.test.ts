@@ -108,10 +108,13 @@ describeBackends('HTTP API', (ctx) => {
       const first = await total();
       // A contact made behind the server's back (another process): the kept total does not count it yet.
       const { rows } = await ctx.db.query<{ id: number; area_code: string }>(
-        `SELECT id, area_code FROM persons WHERE risk_status = 'none' AND starts_with(area_code, '220202') ORDER BY id LIMIT 1`,
+        `SELECT id, area_code FROM persons WHERE NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = persons.id) AND starts_with(area_code, '220202') ORDER BY id LIMIT 1`,
       );
       const person = rows[0] as { id: number; area_code: string };
-      await ctx.db.query(`UPDATE persons SET risk_status = 'close_contact' WHERE id = $1`, [person.id]);
+      await ctx.db.query(
+        `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', NULL, area_code FROM persons WHERE id = $1 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
+        [person.id],
+      );
       expect(await total()).toBe(first);
       // A page further on has no total; another filter is counted afresh.
       const made = await cached.inject({
@@ -122,7 +125,10 @@ describeBackends('HTTP API', (ctx) => {
       });
       expect(made.statusCode).toBe(200);
       expect(await total()).toBe(first + 1);
-      await ctx.db.query(`UPDATE persons SET risk_status = 'none' WHERE id = $1`, [person.id]);
+      await ctx.db.query(
+        `DELETE FROM person_risk WHERE person_id IN (SELECT id FROM persons WHERE id = $1)`,
+        [person.id],
+      );
     } finally {
       await cached.close();
     }
@@ -178,7 +184,7 @@ describeBackends('HTTP API', (ctx) => {
     expect(csv.body).not.toMatch(/,(none|green|close_contact|M|F),/); // codes in words
     // The same filter as the list: a risk status.
     await ctx.db.query(
-      "UPDATE persons SET risk_status = 'close_contact' WHERE id IN (SELECT id FROM persons ORDER BY id LIMIT 3)",
+      "INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', NULL, area_code FROM persons WHERE id IN (SELECT id FROM persons ORDER BY id LIMIT 3) ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at",
     );
     const close = await get('/api/persons/export?risk_status=close_contact&format=csv&lang=en');
     const closeLines = close.body

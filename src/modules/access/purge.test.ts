@@ -14,10 +14,10 @@ describeBackends('retention purge', (ctx) => {
     await seedCity(ctx.db, { city: '2202', people: 400, seed: 9, clock });
     // 10 released in March, 5 still in quarantine, the rest never involved but created now (after the cut-off).
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'released', risk_status_at = '2022-03-20' WHERE id <= 10`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'released', '2022-03-20', area_code FROM persons WHERE id <= 10 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
     );
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = '2022-03-20' WHERE id BETWEEN 11 AND 15`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', '2022-03-20', area_code FROM persons WHERE id BETWEEN 11 AND 15 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
     );
     // Two travellers sampled without a registry record: one in March, one after the cut-off.
     const round = await ctx.db.query<{ id: number }>(

@@ -39,8 +39,10 @@ export async function purgePersons(
   const before = options.before.toISOString();
   return db.transaction(async (tx) => {
     const params: unknown[] = [CLOSED_STATUSES, options.before];
-    const where = `purged_at IS NULL AND risk_status = ANY($1::text[])
-      AND coalesce(risk_status_at, created_at) < $2 AND ${scopeCondition('area_code', scope, params)}`;
+    // On persons rows `p`: their status (none when not in the register of the people at risk) and since when.
+    const where = `p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, params)}
+      AND coalesce((SELECT r.risk_status FROM person_risk r WHERE r.person_id = p.id), 'none') = ANY($1::text[])
+      AND coalesce((SELECT r.risk_status_at FROM person_risk r WHERE r.person_id = p.id), p.created_at) < $2`;
     const scanParams: unknown[] = [options.before];
     const scanWhere = `person_id IS NULL AND scanned_at < $1 AND length(id_number) = 18
       AND ${scopeCondition('area_code', scope, scanParams)}`;
@@ -48,7 +50,7 @@ export async function purgePersons(
     let travellerScans: number;
     if (options.dryRun) {
       const { rows } = await tx.query<{ n: number }>(
-        `SELECT count(*) AS n FROM persons WHERE ${where}`,
+        `SELECT count(*) AS n FROM persons p WHERE ${where}`,
         params,
       );
       anonymised = rows[0]?.n ?? 0;

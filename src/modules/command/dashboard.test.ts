@@ -72,7 +72,7 @@ describeBackends('dashboard', (ctx) => {
     expect(k.figures.cases_asymptomatic).toBe(1);
     // A new case is not seen until the next refresh.
     const p = await ctx.db.query<{ id: number }>(
-      "SELECT id FROM persons WHERE risk_status = 'none' ORDER BY id DESC LIMIT 1",
+      'SELECT id FROM persons WHERE NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = persons.id) ORDER BY id DESC LIMIT 1',
     );
     await ctx.db.transaction((tx) =>
       createCase(tx, clock, { personId: (p.rows[0] as { id: number }).id, firstPositiveAt: clock.now() }),
@@ -97,7 +97,7 @@ describeBackends('dashboard', (ctx) => {
       );
       expect(f.status_close_contact ?? 0, code).toBe(
         await count(
-          "SELECT count(*) AS n FROM persons WHERE risk_status = 'close_contact' AND starts_with(area_code, $1)",
+          "SELECT count(*) AS n FROM person_risk WHERE risk_status = 'close_contact' AND starts_with(area_code, $1)",
           [code],
         ),
       );
@@ -113,7 +113,7 @@ describeBackends('dashboard', (ctx) => {
       const waiting = (f.waiting ?? 0) + (f.waiting_over_24h ?? 0);
       expect(waiting, code).toBe(
         await count(
-          `SELECT count(*) AS n FROM persons p WHERE p.risk_status IN ('case', 'close_contact', 'secondary_contact') AND starts_with(p.area_code, $1)
+          `SELECT count(*) AS n FROM persons p JOIN person_risk r ON r.person_id = p.id WHERE r.risk_status IN ('case', 'close_contact', 'secondary_contact') AND starts_with(p.area_code, $1)
              AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = p.id)`,
           [code],
         ),

@@ -13,6 +13,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { forcesFigureRows } from '../forces/figures.ts';
 import { siteInService, siteTakesPeople, waitingForPlace } from '../isolation/waiting.ts';
 import { medicalFigureRows } from '../medical/emergency-clock.ts';
+import { atRisk } from '../registry/risk.ts';
 import { supplyFigureRows } from '../supplies/figures.ts';
 
 const REFRESH_LOCK = 7263013;
@@ -46,7 +47,7 @@ export async function refreshDashboard(db: Db, clock: Clock): Promise<{ areas: n
       `WITH raw (area_code, k, n) AS (
          SELECT area_code, 'population', count(*) FROM persons WHERE purged_at IS NULL GROUP BY 1
          UNION ALL
-         SELECT area_code, 'status_' || risk_status, count(*) FROM persons WHERE risk_status <> 'none' GROUP BY 1, 2
+         SELECT p.area_code, 'status_' || p_risk.risk_status, count(*) FROM ${atRisk('p')} GROUP BY 1, 2
          UNION ALL
          SELECT area_code, 'cases', count(*) FROM cases GROUP BY 1
          UNION ALL
@@ -80,8 +81,8 @@ export async function refreshDashboard(db: Db, clock: Clock): Promise<{ areas: n
          SELECT p.area_code, 'due_today', count(*) FROM placements pl JOIN persons p ON p.id = pl.person_id
           WHERE pl.status = 'arrived' AND pl.due_at < $1::timestamptz + interval '1 day' GROUP BY 1
          UNION ALL
-         SELECT p.area_code, CASE WHEN p.risk_status_at < $2::timestamptz - interval '24 hours' THEN 'waiting_over_24h' ELSE 'waiting' END, count(*)
-           FROM persons p
+         SELECT p.area_code, CASE WHEN p_risk.risk_status_at < $2::timestamptz - interval '24 hours' THEN 'waiting_over_24h' ELSE 'waiting' END, count(*)
+           FROM ${atRisk('p')}
           WHERE ${waitingForPlace('p')}
           GROUP BY 1, 2
          UNION ALL

@@ -66,7 +66,7 @@ describeBackends('responsibility lists', (ctx) => {
     );
     const person = p.rows[0] as { id: number; area_code: string };
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = $1`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', $2, area_code FROM persons WHERE id = $1 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
       [person.id, clock.now()],
     );
     const post = (body: unknown) =>
@@ -130,11 +130,11 @@ describeBackends('responsibility lists', (ctx) => {
       const first = await read();
       // A person becomes a contact behind the server's back (another process): the kept list does not show it yet.
       const { rows } = await ctx.db.query<{ id: number; area_code: string }>(
-        `SELECT id, area_code FROM persons WHERE risk_status = 'none' ORDER BY id LIMIT 1`,
+        `SELECT id, area_code FROM persons WHERE NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = persons.id) ORDER BY id LIMIT 1`,
       );
       const person = rows[0] as { id: number; area_code: string };
       await ctx.db.query(
-        `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = $1`,
+        `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', $2, area_code FROM persons WHERE id = $1 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
         [person.id, clock.now()],
       );
       const again = await read();
@@ -151,7 +151,10 @@ describeBackends('responsibility lists', (ctx) => {
       const fresh = await read();
       expect(fresh.total).toBe(first.total + 1);
       // A refused change leaves it in place.
-      await ctx.db.query(`UPDATE persons SET risk_status = 'none' WHERE id = $1`, [person.id]);
+      await ctx.db.query(
+        `DELETE FROM person_risk WHERE person_id IN (SELECT id FROM persons WHERE id = $1)`,
+        [person.id],
+      );
       const refused = await cached.inject({
         method: 'POST',
         url: '/api/leaders',

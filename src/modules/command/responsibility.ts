@@ -11,6 +11,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { ExportSpec } from '../../server/list-export.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { waitingForPlace } from '../isolation/waiting.ts';
+import { atRisk } from '../registry/risk.ts';
 
 export type LeaderFunction =
   | 'all'
@@ -95,7 +96,7 @@ export async function openItems(db: Queryable, scope: Scope): Promise<OpenItem[]
   );
   const p2: unknown[] = [];
   const unplaced = await db.query<{ id: number; area_code: string; since: Date }>(
-    `SELECT p.id, p.area_code, coalesce(p.risk_status_at, p.created_at) AS since FROM persons p
+    `SELECT p.id, p.area_code, coalesce(p_risk.risk_status_at, p.created_at) AS since FROM ${atRisk('p')}
       WHERE ${waitingForPlace('p')} AND ${scopeCondition('p.area_code', scope, p2)}`,
     p2,
   );

@@ -149,7 +149,7 @@ describeBackends('zones', (ctx) => {
     clock.set('2022-04-01T02:00:00Z');
     s = await loginAs(app, ctx.db, 'commander', '2202');
     const p = await ctx.db.query<{ id: number; area_code: string }>(
-      "SELECT id, area_code FROM persons WHERE NOT starts_with(area_code, $1) AND risk_status = 'none' ORDER BY id LIMIT 1",
+      'SELECT id, area_code FROM persons WHERE NOT starts_with(area_code, $1) AND NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = persons.id) ORDER BY id LIMIT 1',
       [community.slice(0, 6)],
     );
     const person = p.rows[0] as { id: number; area_code: string };

@@ -131,7 +131,8 @@ export async function seedDemoForces(db: Db, now: Date): Promise<DemoForces> {
       const want = Math.max(1, Math.round(count * scale * (skill === 'sampler' ? SAMPLER_SHARE : 1)));
       const people = await tx.query<{ id: number; area_code: string }>(
         `SELECT p.id, p.area_code FROM persons p
-          WHERE starts_with(p.area_code, $1) AND p.risk_status = 'none' AND p.purged_at IS NULL
+          WHERE starts_with(p.area_code, $1) AND p.purged_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = p.id)
             AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.person_id = p.id)
           ORDER BY p.id LIMIT $2`,
         [area, want * 2],

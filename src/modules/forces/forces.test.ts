@@ -528,7 +528,8 @@ describeBackends('forces', (ctx) => {
     expect(await count('cases WHERE person_id = $1', [person])).toBe(1);
     // The loop's other workers are close contacts of the case, raised by tracing as for any case.
     const raised = await ctx.db.query<{ risk_status: string }>(
-      `SELECT p.risk_status FROM workers w JOIN persons p ON p.id = w.person_id WHERE w.loop_id = $1 AND w.id <> $2`,
+      `SELECT coalesce(r.risk_status, 'none') AS risk_status FROM workers w LEFT JOIN person_risk r ON r.person_id = w.person_id
+        WHERE w.loop_id = $1 AND w.id <> $2 AND w.person_id IS NOT NULL`,
       [loopId, positive],
     );
     expect(raised.rows.map((r) => r.risk_status)).toEqual([

@@ -8,6 +8,7 @@ import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { atRisk } from '../registry/risk.ts';
 import { siteTakesPeople, waitingForPlace } from './waiting.ts';
 
 /**
@@ -190,8 +191,8 @@ export async function stockAndIncrement(db: Queryable, scope: Scope, day: string
   );
   const bp: unknown[] = [to];
   const backlog = await db.query<{ n: number; oldest: Date | null }>(
-    `SELECT count(*) AS n, min(coalesce(p.risk_status_at, p.created_at)) AS oldest FROM persons p
-      WHERE ${waitingForPlace('p')} AND coalesce(p.risk_status_at, p.created_at) < $1
+    `SELECT count(*) AS n, min(coalesce(p_risk.risk_status_at, p.created_at)) AS oldest FROM ${atRisk('p')}
+      WHERE ${waitingForPlace('p')} AND coalesce(p_risk.risk_status_at, p.created_at) < $1
         AND ${scopeCondition('p.area_code', scope, bp)}`,
     bp,
   );
@@ -233,8 +234,8 @@ export async function forecast(db: Queryable, scope: Scope, now: Date, days = 3)
   // Those already waiting need a room or bed now, before any newcomer.
   const wp: unknown[] = [];
   const waiting = await db.query<{ cases: number; contacts: number }>(
-    `SELECT count(*) FILTER (WHERE p.risk_status = 'case') AS cases, count(*) FILTER (WHERE p.risk_status <> 'case') AS contacts
-       FROM persons p WHERE ${waitingForPlace('p')} AND ${scopeCondition('p.area_code', scope, wp)}`,
+    `SELECT count(*) FILTER (WHERE p_risk.risk_status = 'case') AS cases, count(*) FILTER (WHERE p_risk.risk_status <> 'case') AS contacts
+       FROM ${atRisk('p')} WHERE ${waitingForPlace('p')} AND ${scopeCondition('p.area_code', scope, wp)}`,
     wp,
   );
   const rp: unknown[] = [now, new Date(now.getTime() + days * 86_400_000)];

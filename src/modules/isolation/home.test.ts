@@ -19,8 +19,12 @@ describeBackends('stays at home', (ctx) => {
   const call = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
     app.inject({ method, url, headers: s.headers, payload: payload as never });
   const statusOf = async (id: number) =>
-    (await ctx.db.query<{ risk_status: string }>('SELECT risk_status FROM persons WHERE id = $1', [id]))
-      .rows[0]?.risk_status;
+    (
+      await ctx.db.query<{ risk_status: string }>(
+        `SELECT coalesce((SELECT r.risk_status FROM person_risk r WHERE r.person_id = $1), 'none') AS risk_status`,
+        [id],
+      )
+    ).rows[0]?.risk_status;
 
   beforeAll(async () => {
     clock.set('2022-06-28T02:00:00Z');
@@ -31,13 +35,13 @@ describeBackends('stays at home', (ctx) => {
     );
     secondary = sec.rows;
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'secondary_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'secondary_contact', $2, area_code FROM persons WHERE id = ANY($1::int8[]) ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
       [secondary.map((p) => p.id), clock.now()],
     );
     const cl = await ctx.db.query<{ id: number }>('SELECT id FROM persons ORDER BY id DESC LIMIT 1');
     close = cl.rows.map((r) => r.id);
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', $2, area_code FROM persons WHERE id = ANY($1::int8[]) ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
       [close, clock.now()],
     );
     s = await loginAs(app, ctx.db, 'site_manager', '2202');
@@ -187,7 +191,7 @@ describeBackends('stays at home', (ctx) => {
       [x.id, x.area_code, homeStay, now],
     );
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'secondary_contact', risk_status_at = $2 WHERE id = $1`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'secondary_contact', $2, area_code FROM persons WHERE id = $1 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
       [x.id, now],
     );
     const placed = await call('POST', '/api/isolation/place', { edition: '8th' });

@@ -8,6 +8,7 @@ import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { type Edition, TERMS, testSchedule } from '../../domain/terms.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { setRiskStatus } from '../registry/risk.ts';
 
 const DAY = 86_400_000;
 
@@ -24,8 +25,8 @@ export async function startHomeIsolation(
   const params: unknown[] = [edition, now, new Date(now.getTime() + term.homeDays * DAY)];
   const started = await tx.query<{ id: number; person_id: number; area_code: string }>(
     `INSERT INTO home_stays (person_id, kind, category, edition, area_code, started_at, due_at)
-     SELECT p.id, 'isolation', 'secondary', $1, p.area_code, $2, $3 FROM persons p
-      WHERE p.risk_status = 'secondary_contact' AND p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, params)}
+     SELECT p.id, 'isolation', 'secondary', $1, p.area_code, $2, $3 FROM person_risk r JOIN persons p ON p.id = r.person_id
+      WHERE r.risk_status = 'secondary_contact' AND p.purged_at IS NULL AND ${scopeCondition('r.area_code', scope, params)}
         AND NOT EXISTS (SELECT 1 FROM placements s WHERE s.person_id = p.id AND s.status IN ('placed', 'arrived'))
         AND NOT EXISTS (SELECT 1 FROM home_stays h WHERE h.person_id = p.id AND h.status = 'active')
      ORDER BY p.id
@@ -104,11 +105,18 @@ export async function endDueHomeStays(
     endParams,
   );
   const people = ended.rows.map((r) => r.person_id);
-  await tx.query(
-    `UPDATE persons SET risk_status = 'released', risk_status_at = $2, updated_at = now()
-      WHERE id = ANY($1::int8[]) AND risk_status IN ('secondary_contact', 'home_monitoring')
-        AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = persons.id AND pl.status IN ('placed', 'arrived'))`,
-    [people, now],
+  // Released, unless they are in a centralised stay again by now.
+  const notPlaced = await tx.query<{ id: number }>(
+    `SELECT u.id FROM unnest($1::int8[]) AS u(id)
+      WHERE NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = u.id AND pl.status IN ('placed', 'arrived'))`,
+    [people],
+  );
+  await setRiskStatus(
+    tx,
+    notPlaced.rows.map((r) => r.id),
+    'released',
+    now,
+    { from: ['secondary_contact', 'home_monitoring'] },
   );
   await tx.query(
     `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)

@@ -37,7 +37,7 @@ describeBackends('isolation', (ctx) => {
     );
     family = members.rows.map((m) => m.id);
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', $2, area_code FROM persons WHERE id = ANY($1::int8[]) ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
       [family, clock.now()],
     );
     // Two cases: a mild one and a severe one.
@@ -220,9 +220,10 @@ describeBackends('isolation', (ctx) => {
       expect(released.statusCode, released.body).toBe(200);
       expect(released.json()).toEqual({ homeMonitoringDays: 7 });
     }
-    const p = await ctx.db.query<{ risk_status: string }>('SELECT risk_status FROM persons WHERE id = $1', [
-      family[0],
-    ]);
+    const p = await ctx.db.query<{ risk_status: string }>(
+      `SELECT coalesce((SELECT r.risk_status FROM person_risk r WHERE r.person_id = $1), 'none') AS risk_status`,
+      [family[0]],
+    );
     expect(p.rows[0]?.risk_status).toBe('home_monitoring');
   });
 

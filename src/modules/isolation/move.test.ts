@@ -92,7 +92,7 @@ describeBackends('isolation moves', (ctx) => {
     );
     [single, mildCase] = others.rows.map((r) => r.id) as [number, number];
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', $2, area_code FROM persons WHERE id = ANY($1::int8[]) ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
       [[...family, single], clock.now()],
     );
     await ctx.db.transaction((tx) =>

@@ -11,6 +11,7 @@ import { ageOn } from '../../domain/id-number.ts';
 import { type PlacementResult, placeAll, type Unit, type WaitingPerson } from '../../domain/placement.ts';
 import { type Edition, TERMS } from '../../domain/terms.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { atRisk } from '../registry/risk.ts';
 import { startHomeIsolation } from './home.ts';
 import { endContactStaysOfCases } from './stays.ts';
 import { siteTakesPeople } from './waiting.ts';
@@ -56,10 +57,10 @@ export async function loadWaiting(
     risk_status_at: Date | null;
     created_at: Date;
   }>(
-    `SELECT p.id, p.risk_status, c.severity, p.household_id, p.birth_date, p.sex, p.pregnant, p.disabled, p.chronic_illness,
-            p.area_code, p.risk_status_at, p.created_at
-       FROM persons p LEFT JOIN cases c ON c.person_id = p.id
-      WHERE p.risk_status = ANY($1::text[]) AND p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, params)}
+    `SELECT p.id, p_risk.risk_status, c.severity, p.household_id, p.birth_date, p.sex, p.pregnant, p.disabled, p.chronic_illness,
+            p.area_code, p_risk.risk_status_at, p.created_at
+       FROM ${atRisk('p')} LEFT JOIN cases c ON c.person_id = p.id
+      WHERE p_risk.risk_status = ANY($1::text[]) AND p.purged_at IS NULL AND ${scopeCondition('p_risk.area_code', scope, params)}
         AND NOT EXISTS (SELECT 1 FROM placements s WHERE s.person_id = p.id AND s.status IN ('placed', 'arrived'))
       ORDER BY p.id`,
     params,

@@ -21,7 +21,7 @@ describeBackends('placement runs and auto placement', (ctx) => {
   /** Cases in a district, not placed yet. */
   async function casesIn(district: string, n: number): Promise<number[]> {
     const people = await ctx.db.query<{ id: number }>(
-      `SELECT id FROM persons WHERE starts_with(area_code, $1) AND risk_status = 'none' ORDER BY id LIMIT $2`,
+      `SELECT id FROM persons WHERE starts_with(area_code, $1) AND NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = persons.id) ORDER BY id LIMIT $2`,
       [district, n],
     );
     await ctx.db.transaction(async (tx) => {

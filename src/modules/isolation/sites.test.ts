@@ -234,7 +234,7 @@ describeBackends('isolation sites and tiers', (ctx) => {
     );
     const person = rows[0]?.id as number;
     await ctx.db.query(
-      "UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = $1",
+      "INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', $2, area_code FROM persons WHERE id = $1 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at",
       [person, clock.now()],
     );
     expect((await as(city)('POST', '/api/isolation/place', { edition: '8th' })).json().placed).toBe(1);

@@ -10,6 +10,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { DISCHARGE, dischargeProblem, TERMS, termEnd, testSchedule } from '../../domain/terms.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { Scope } from '../access/scope.ts';
+import { setRiskStatus } from '../registry/risk.ts';
 import { startHomeMonitoring } from './home.ts';
 import { lockStay, type PlacementRow, stayScopeCondition } from './stay-scope.ts';
 
@@ -141,10 +142,7 @@ export async function release(
     `UPDATE placements SET status = 'released', released_at = $2, release_kind = 'released' WHERE id = $1`,
     [id, now],
   );
-  await tx.query(
-    `UPDATE persons SET risk_status = $2, risk_status_at = $3, updated_at = now() WHERE id = $1`,
-    [pl.person_id, homeDays > 0 ? 'home_monitoring' : 'released', now],
-  );
+  await setRiskStatus(tx, [pl.person_id], homeDays > 0 ? 'home_monitoring' : 'released', now);
   await vacate(tx, clock, pl);
   await startHomeMonitoring(tx, now, {
     personId: pl.person_id,
@@ -184,10 +182,7 @@ export async function discharge(
     `UPDATE placements SET status = 'released', released_at = $2, release_kind = 'discharged' WHERE id = $1`,
     [id, now],
   );
-  await tx.query(
-    `UPDATE persons SET risk_status = 'home_monitoring', risk_status_at = $2, updated_at = now() WHERE id = $1`,
-    [pl.person_id, now],
-  );
+  await setRiskStatus(tx, [pl.person_id], 'home_monitoring', now);
   await tx.query(`UPDATE cases SET outcome = 'recovered' WHERE person_id = $1`, [pl.person_id]);
   await vacate(tx, clock, pl);
   await startHomeMonitoring(tx, now, {
@@ -262,8 +257,8 @@ export async function disinfection(
 export async function endContactStaysOfCases(tx: Queryable, clock: Clock, scope: Scope): Promise<number> {
   const params: unknown[] = [];
   const { rows } = await tx.query<{ id: number }>(
-    `SELECT pl.id FROM placements pl JOIN persons p ON p.id = pl.person_id
-      WHERE pl.status IN ('placed', 'arrived') AND pl.category <> 'case' AND p.risk_status = 'case'
+    `SELECT pl.id FROM placements pl JOIN person_risk r ON r.person_id = pl.person_id
+      WHERE pl.status IN ('placed', 'arrived') AND pl.category <> 'case' AND r.risk_status = 'case'
         AND ${stayScopeCondition('pl', scope, params)}
         AND NOT EXISTS (SELECT 1 FROM trip_passengers tp WHERE tp.placement_id = pl.id AND tp.status IN ('assigned', 'picked_up'))
       ORDER BY pl.id`,

@@ -8,11 +8,11 @@
 
 export const WAITING_STATUSES = ['case', 'close_contact', 'secondary_contact'] as const;
 
-/** SQL condition on a persons row `p`: the person waits for a place. */
+/** SQL condition on a persons row `p` read with its risk (`FROM ${atRisk('p')}`): the person waits for a place. */
 export function waitingForPlace(p: string): string {
-  return `${p}.risk_status IN ('case', 'close_contact', 'secondary_contact') AND ${p}.purged_at IS NULL
+  return `${p}_risk.risk_status IN ('case', 'close_contact', 'secondary_contact') AND ${p}.purged_at IS NULL
     AND NOT EXISTS (SELECT 1 FROM placements wpl WHERE wpl.person_id = ${p}.id AND wpl.status IN ('placed', 'arrived'))
-    AND NOT (${p}.risk_status = 'secondary_contact'
+    AND NOT (${p}_risk.risk_status = 'secondary_contact'
       AND EXISTS (SELECT 1 FROM home_stays wh WHERE wh.person_id = ${p}.id AND wh.status = 'active' AND wh.kind = 'isolation'))`;
 }
 

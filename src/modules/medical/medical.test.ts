@@ -113,7 +113,7 @@ describeBackends('medical needs', (ctx) => {
     [people.inB] = (await inArea(B, 1)) as [number];
     // A close contact isolated at home (an active home stay), outside any zone.
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = $1`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', $2, area_code FROM persons WHERE id = $1 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
       [people.quarantined, clock.now()],
     );
     await ctx.db.query(

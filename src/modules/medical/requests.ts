@@ -20,6 +20,7 @@ import {
 import { AppError } from '../../lib/errors.ts';
 import { personsInScope, type Scope } from '../access/scope.ts';
 import { effectiveZone, ZONE_RANK } from '../command/zones.ts';
+import { riskJoin, riskOf } from '../registry/risk.ts';
 
 export const URGENCIES = ['emergency', 'urgent', 'routine'] as const;
 export type Urgency = (typeof URGENCIES)[number];
@@ -92,10 +93,10 @@ export async function controlOf(tx: Queryable, personId: number) {
     stay_category: 'case' | 'close' | 'secondary' | null;
     at_home_stay: boolean;
   }>(
-    `SELECT p.area_code, p.risk_status, p.health_code,
+    `SELECT p.area_code, ${riskOf('p')} AS risk_status, p.health_code,
             (SELECT pl.category FROM placements pl WHERE pl.person_id = p.id AND pl.status IN ('placed', 'arrived') LIMIT 1) AS stay_category,
             EXISTS (SELECT 1 FROM home_stays h WHERE h.person_id = p.id AND h.status = 'active') AS at_home_stay
-       FROM persons p WHERE p.id = $1`,
+       FROM persons p ${riskJoin('p')} WHERE p.id = $1`,
     [personId],
   );
   const p = rows[0];

@@ -61,8 +61,13 @@ export const MAX_PEOPLE = 20_000_000;
 
 const PLATE_PREFIX: Record<string, string> = { '2201': '吉A', '2202': '吉B' };
 
-/** Tables the seed writes, children first, for a reset. */
+/**
+ * Tables the seed writes, children first, for a reset; with the tables naming people without a foreign key (the
+ * CASCADE would not reach them, and the people's ids start again).
+ */
 const REGISTRY_TABLES = [
+  'person_risk',
+  'tasks',
   'persons',
   'households',
   'buildings',

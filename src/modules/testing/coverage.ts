@@ -9,6 +9,7 @@ import { ageOn } from '../../domain/id-number.ts';
 import type { ExportSpec } from '../../server/list-export.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
 import { specialGroups } from '../registry/presenters.ts';
+import { riskJoin, riskOf } from '../registry/risk.ts';
 
 export interface AreaCoverage {
   code: string;
@@ -112,8 +113,8 @@ export async function unsampled(
   const { rows } = await db.query<UnsampledHousehold>(
     `SELECT p.household_id, min(p.address) AS address,
             jsonb_agg(jsonb_build_object('id', p.id, 'name', p.name, 'area_code', p.area_code, 'birth_date', p.birth_date, 'pregnant', p.pregnant,
-              'disabled', p.disabled, 'chronic_illness', p.chronic_illness, 'risk_status', p.risk_status) ORDER BY p.id) AS members
-       FROM persons p
+              'disabled', p.disabled, 'chronic_illness', p.chronic_illness, 'risk_status', ${riskOf('p')}) ORDER BY p.id) AS members
+       FROM persons p ${riskJoin('p')}
       WHERE p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, params)}
         AND EXISTS (SELECT 1 FROM round_areas ra WHERE ra.round_id = $1 AND starts_with(p.area_code, ra.area_code))
         AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.round_id = $1 AND s.person_id = p.id)

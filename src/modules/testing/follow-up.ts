@@ -9,9 +9,10 @@
  */
 import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
+import { type RiskStatus, setRiskStatus } from '../registry/risk.ts';
 
 export const RETEST_HOURS = 4;
-const RELEASABLE = ['none', 'released', 'discharged', 'home_monitoring'];
+const RELEASABLE: RiskStatus[] = ['none', 'released', 'discharged', 'home_monitoring'];
 
 export interface FollowUpSummary {
   positivePools: number;
@@ -124,23 +125,15 @@ export async function followUpResults(
     );
     summary.positivePools = tubes.length;
     summary.retestTasks = await tasks('retest_single_tube', pooledPositive);
-    const held = await tx.query(
-      `UPDATE persons SET risk_status = 'pool_held', risk_status_at = $2, updated_at = now()
-        WHERE id = ANY($1::int8[]) AND risk_status = ANY($3::text[])`,
-      [persons(pooledPositive), now, RELEASABLE],
-    );
-    summary.held = held.rowCount;
+    const held = await setRiskStatus(tx, persons(pooledPositive), 'pool_held', now, { from: RELEASABLE });
+    summary.held = held.length;
   }
 
   // Positive single tubes: confirmed positives, with an event each for tracing.
   if (singlePositive.length > 0) {
-    const raised = await tx.query<{ id: number }>(
-      `UPDATE persons SET risk_status = 'case', risk_status_at = $2, updated_at = now()
-        WHERE id = ANY($1::int8[]) AND risk_status <> 'case' RETURNING id`,
-      [persons(singlePositive), now],
-    );
-    summary.positivePersons = raised.rowCount;
-    const newly = new Set(raised.rows.map((r) => r.id));
+    const raised = await setRiskStatus(tx, persons(singlePositive), 'case', now, { not: ['case'] });
+    summary.positivePersons = raised.length;
+    const newly = new Set(raised.map((r) => r.id));
     const ev = singlePositive.filter((m) => newly.has(m.person_id as number));
     if (ev.length > 0) {
       await tx.query(
@@ -162,13 +155,9 @@ export async function followUpResults(
 
   // Negative single tubes lift a pool hold.
   if (singleNegative.length > 0) {
-    const unheld = await tx.query<{ id: number }>(
-      `UPDATE persons SET risk_status = 'none', risk_status_at = $2, updated_at = now()
-        WHERE id = ANY($1::int8[]) AND risk_status = 'pool_held' RETURNING id`,
-      [persons(singleNegative), now],
-    );
-    summary.unheld = unheld.rowCount;
-    if (unheld.rowCount > 0) await closeRetests(unheld.rows.map((r) => r.id));
+    const unheld = await setRiskStatus(tx, persons(singleNegative), 'none', now, { from: ['pool_held'] });
+    summary.unheld = unheld.length;
+    if (unheld.length > 0) await closeRetests(unheld.map((r) => r.id));
   }
 
   // Invalid tubes: everyone in them is sampled again.

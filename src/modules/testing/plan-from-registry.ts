@@ -4,6 +4,7 @@ import type { PoolingPolicy } from '../../domain/pooling.ts';
 import { DEFAULT_POOLING_POLICY } from '../../domain/pooling.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { riskJoin } from '../registry/risk.ts';
 import { planRound, type RoundPlan } from './planner.ts';
 import { ISOLATED_STATUSES } from './scans.ts';
 
@@ -30,8 +31,8 @@ export async function planFromRegistry(
     isolated: number;
   }>(
     `SELECT left(p.area_code, 12) AS code, a.name, count(*) AS population, count(DISTINCT p.household_id) AS households,
-            count(*) FILTER (WHERE p.risk_status = ANY($2::text[])) AS isolated
-       FROM persons p JOIN areas a ON a.code = left(p.area_code, 12)
+            count(*) FILTER (WHERE p_risk.risk_status = ANY($2::text[])) AS isolated
+       FROM persons p JOIN areas a ON a.code = left(p.area_code, 12) ${riskJoin('p')}
       WHERE p.purged_at IS NULL AND ${scopeCondition('p.area_code', scope, params)}
         AND EXISTS (SELECT 1 FROM unnest($1::text[]) t(code) WHERE starts_with(p.area_code, t.code))
       GROUP BY 1, 2 ORDER BY 1`,

@@ -279,7 +279,10 @@ describeBackends('bulk scan files', (ctx) => {
     const p0 = points[0] as { id: number };
     for (const [k, wholeRegistry] of [true, false].entries()) {
       const [known, isolated, purged] = people.slice(700 + 3 * k, 703 + 3 * k) as { id: number }[];
-      await ctx.db.query(`UPDATE persons SET risk_status = 'close_contact' WHERE id = $1`, [isolated?.id]);
+      await ctx.db.query(
+        `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', NULL, area_code FROM persons WHERE id = $1 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
+        [isolated?.id],
+      );
       await ctx.db.query('UPDATE persons SET purged_at = now(), id_number = NULL WHERE id = $1', [
         purged?.id,
       ]);

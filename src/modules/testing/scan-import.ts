@@ -27,6 +27,7 @@ import { parseIdNumberCell } from '../../domain/id-number.ts';
 import { AppError } from '../../lib/errors.ts';
 import { EARLIEST_PLAUSIBLE } from '../../lib/instant.ts';
 import { numericCellProblem } from '../registry/import/numeric-cell.ts';
+import { atRisk, riskJoin, riskOf } from '../registry/risk.ts';
 import { pointPools } from './point-pools.ts';
 import { getRound } from './rounds.ts';
 import { type FieldIndex, openScanFile, type ScanFile } from './scan-file.ts';
@@ -459,7 +460,7 @@ async function checkPeople(tx: Queryable, p1: Pass1, registry: IdBits | undefine
   const isolated = new Set<number>();
   if (registry) {
     const iso = await tx.query<{ id: number }>(
-      'SELECT id FROM persons WHERE risk_status = ANY($1::text[]) AND purged_at IS NULL',
+      `SELECT p.id FROM ${atRisk('p')} WHERE p_risk.risk_status = ANY($1::text[]) AND p.purged_at IS NULL`,
       [ISOLATED_STATUSES],
     );
     for (const r of iso.rows) isolated.add(r.id);
@@ -470,7 +471,8 @@ async function checkPeople(tx: Queryable, p1: Pass1, registry: IdBits | undefine
     const all = [...ids];
     for (let k = 0; k < all.length; k += 20_000) {
       const r = await tx.query<{ id: number; risk_status: string }>(
-        'SELECT id, risk_status FROM persons WHERE id = ANY($1::int8[]) AND purged_at IS NULL',
+        `SELECT p.id, ${riskOf('p')} AS risk_status FROM persons p ${riskJoin('p')}
+          WHERE p.id = ANY($1::int8[]) AND p.purged_at IS NULL`,
         [all.slice(k, k + 20_000)],
       );
       for (const p of r.rows) {
@@ -484,7 +486,8 @@ async function checkPeople(tx: Queryable, p1: Pass1, registry: IdBits | undefine
     const numbers = [...new Set(p1.idNumbers.values())];
     for (let k = 0; k < numbers.length; k += 20_000) {
       const r = await tx.query<{ id: number; id_number: string; risk_status: string }>(
-        'SELECT id, id_number, risk_status FROM persons WHERE id_number = ANY($1::text[]) AND purged_at IS NULL',
+        `SELECT p.id, p.id_number, ${riskOf('p')} AS risk_status FROM persons p ${riskJoin('p')}
+          WHERE p.id_number = ANY($1::text[]) AND p.purged_at IS NULL`,
         [numbers.slice(k, k + 20_000)],
       );
       for (const p of r.rows) byNumber.set(p.id_number, p);

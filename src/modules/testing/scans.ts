@@ -13,6 +13,7 @@ import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { parseIdNumber } from '../../domain/id-number.ts';
 import { AppError } from '../../lib/errors.ts';
+import { riskJoin, riskOf } from '../registry/risk.ts';
 
 export interface ScanInput {
   key: string;
@@ -116,12 +117,12 @@ async function recordBatch(
             (SELECT json_build_object('status', status) FROM rounds WHERE id = $1) AS round,
             (SELECT coalesce(json_agg(json_build_object('id', id, 'area_code', area_code)), '[]')
                FROM sampling_points WHERE round_id = $1 AND id = ANY($2::int8[])) AS points,
-            (SELECT coalesce(json_agg(json_build_object('id', id, 'id_number', id_number, 'area_code', area_code,
-                                                        'risk_status', risk_status)), '[]')
-               FROM persons WHERE id = ANY($3::int8[]) AND purged_at IS NULL) AS by_id,
-            (SELECT coalesce(json_agg(json_build_object('id', id, 'id_number', id_number, 'area_code', area_code,
-                                                        'risk_status', risk_status)), '[]')
-               FROM persons WHERE id_number = ANY($4::text[]) AND purged_at IS NULL) AS by_number`,
+            (SELECT coalesce(json_agg(json_build_object('id', p.id, 'id_number', p.id_number, 'area_code', p.area_code,
+                                                        'risk_status', ${riskOf('p')})), '[]')
+               FROM persons p ${riskJoin('p')} WHERE p.id = ANY($3::int8[]) AND p.purged_at IS NULL) AS by_id,
+            (SELECT coalesce(json_agg(json_build_object('id', p.id, 'id_number', p.id_number, 'area_code', p.area_code,
+                                                        'risk_status', ${riskOf('p')})), '[]')
+               FROM persons p ${riskJoin('p')} WHERE p.id_number = ANY($4::text[]) AND p.purged_at IS NULL) AS by_number`,
     [ctx.roundId, pointIds, ids, numbers, tx.kind === 'postgresql' ? `${SCAN_LOCK_WAIT_MS}ms` : null],
   );
   const r0 = read.rows[0];

@@ -7,6 +7,7 @@
 import type { Queryable } from '../../db/types.ts';
 import type { ExportSpec } from '../../server/list-export.ts';
 import { type Scope, scopeCondition } from '../access/scope.ts';
+import { riskJoin, riskOf } from '../registry/risk.ts';
 
 export interface GeneralContactRow {
   person_id: number;
@@ -29,13 +30,13 @@ export async function generalContacts(
 ): Promise<GeneralContactRow[]> {
   const params: unknown[] = [o.limit, o.after ?? 0, o.names === true];
   const { rows } = await db.query<GeneralContactRow>(
-    `SELECT l.person_id, CASE WHEN $3 THEN p.name END AS person_name, p.area_code, p.risk_status,
+    `SELECT l.person_id, CASE WHEN $3 THEN p.name END AS person_name, p.area_code, ${riskOf('p')} AS risk_status,
             min(l.exposure_at) AS first_exposure_at, min(l.found_at) AS found_at,
             array_agg(DISTINCT c.case_no ORDER BY c.case_no) AS cases,
             array_agg(DISTINCT l.source ORDER BY l.source) AS sources
-       FROM contact_links l JOIN persons p ON p.id = l.person_id JOIN cases c ON c.id = l.case_id
+       FROM contact_links l JOIN persons p ON p.id = l.person_id JOIN cases c ON c.id = l.case_id ${riskJoin('p')}
       WHERE ${GENERAL_ONLY} AND l.person_id > $2 AND ${scopeCondition('p.area_code', scope, params)}
-      GROUP BY l.person_id, p.name, p.area_code, p.risk_status
+      GROUP BY l.person_id, p.name, p.area_code, p_risk.risk_status
       ORDER BY l.person_id LIMIT $1`,
     params,
   );

@@ -12,6 +12,7 @@ import { principalOf } from '../../server/auth.ts';
 import { sendExport } from '../../server/list-export.ts';
 import { appendAudit, recordRead } from '../access/audit.ts';
 import { narrowOrRefuse, personsInScope, scopeCondition, scopeOf } from '../access/scope.ts';
+import { riskJoin, riskOf } from '../registry/risk.ts';
 import { caseExport, countCases, listCases } from './case-list.ts';
 import { chains, chainsCsv } from './chains.ts';
 import { countGeneralContacts, generalContactExport, generalContacts } from './general-contacts.ts';
@@ -206,8 +207,8 @@ export const tracingRoutes: FastifyPluginAsync<TracingDeps> = async (app, { db, 
       const c = await caseInScope(req.params.id, principal.jurisdiction);
       const params: unknown[] = [c.id];
       const { rows } = await db.query<CaseContactRow>(
-        `SELECT l.person_id, p.area_code, p.risk_status, l.level, l.source, l.via_person_id, l.exposure_at, l.place, l.found_at
-           FROM contact_links l JOIN persons p ON p.id = l.person_id
+        `SELECT l.person_id, p.area_code, ${riskOf('p')} AS risk_status, l.level, l.source, l.via_person_id, l.exposure_at, l.place, l.found_at
+           FROM contact_links l JOIN persons p ON p.id = l.person_id ${riskJoin('p')}
           WHERE l.case_id = $1 AND ${scopeCondition('p.area_code', scopeOf(principal), params)}
           ORDER BY CASE l.level WHEN 'close' THEN 1 WHEN 'secondary' THEN 2 ELSE 3 END, l.person_id, l.source`,
         params,

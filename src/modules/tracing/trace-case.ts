@@ -10,6 +10,7 @@ import type { Queryable } from '../../db/types.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { DEFAULT_TRACING_RULES, exposureWindow, type TracingRules } from '../../domain/contact-rules.ts';
 import { AppError } from '../../lib/errors.ts';
+import { setRiskStatus } from '../registry/risk.ts';
 
 export interface CaseRow {
   id: number;
@@ -115,10 +116,7 @@ export async function createCase(
       c.sourceEventId ?? null,
     ],
   );
-  await tx.query(
-    `UPDATE persons SET risk_status = 'case', risk_status_at = $2, updated_at = now() WHERE id = $1 AND risk_status <> 'case'`,
-    [c.personId, now],
-  );
+  await setRiskStatus(tx, [c.personId], 'case', now, { not: ['case'] });
   return { case: rows[0] as CaseRow, created: true };
 }
 
@@ -251,27 +249,31 @@ export async function traceCases(
     [...batch, now],
   );
   // Raise the statuses of close and secondary contacts (never lower them) and tell the isolation module. General
-  // contacts are kept apart: listed with their links for health monitoring, no risk status, nothing to place. Rows are locked in id order first, so two
-  // workers tracing overlapping contacts wait for each other instead of deadlocking.
+  // contacts are kept apart: listed with their links for health monitoring, no risk status, nothing to place. The
+  // register's rows are written in person order, so two workers tracing overlapping contacts wait for each other
+  // instead of deadlocking, and a row another worker raised meanwhile is compared again as it is then.
   const raised = await tx.query<{ case_id: number; n: number }>(
     `WITH best AS (
        SELECT person_id, max(CASE level WHEN 'close' THEN 5 ELSE 3 END) AS r,
               (array_agg(case_id ORDER BY CASE level WHEN 'close' THEN 5 ELSE 3 END DESC, case_id))[1] AS case_id
          FROM contact_links WHERE case_id = ANY($1::int8[]) AND level <> 'general' GROUP BY person_id
-     ), locked AS (
-       SELECT p.id FROM persons p JOIN best b ON b.person_id = p.id WHERE b.r > ${rank('p.risk_status')}
-        ORDER BY p.id FOR NO KEY UPDATE OF p
+     ), raise AS (
+       SELECT b.person_id, b.case_id, p.area_code, CASE b.r WHEN 5 THEN 'close_contact' ELSE 'secondary_contact' END AS s
+         FROM best b JOIN persons p ON p.id = b.person_id LEFT JOIN person_risk pr ON pr.person_id = b.person_id
+        WHERE b.r > ${rank("coalesce(pr.risk_status, 'none')")}
+        ORDER BY b.person_id
      ), upd AS (
-       UPDATE persons p SET risk_status = CASE b.r WHEN 5 THEN 'close_contact' ELSE 'secondary_contact' END,
-              risk_status_at = $2, updated_at = now()
-         FROM best b, locked l WHERE p.id = b.person_id AND l.id = p.id AND b.r > ${rank('p.risk_status')}
-       RETURNING p.id, p.risk_status, p.area_code, b.case_id
+       INSERT INTO person_risk AS pr (person_id, risk_status, risk_status_at, area_code)
+       SELECT person_id, s, $2, area_code FROM raise
+       ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at
+        WHERE ${rank('pr.risk_status')} < ${rank('excluded.risk_status')}
+       RETURNING pr.person_id AS id, pr.risk_status, pr.area_code
      ), ev AS (
        INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
-       SELECT 'tracing.risk_person_found', 'person', u.id, u.area_code, $2, jsonb_build_object('status', u.risk_status, 'case_id', u.case_id)
-         FROM upd u
+       SELECT 'tracing.risk_person_found', 'person', u.id, u.area_code, $2, jsonb_build_object('status', u.risk_status, 'case_id', r.case_id)
+         FROM upd u JOIN raise r ON r.person_id = u.id
      )
-     SELECT case_id, count(*)::int AS n FROM upd GROUP BY case_id`,
+     SELECT r.case_id, count(*)::int AS n FROM upd u JOIN raise r ON r.person_id = u.id GROUP BY r.case_id`,
     [c.rows.map((k) => k.id), now],
   );
   await tx.query('UPDATE cases SET traced_at = $2 WHERE id = ANY($1::int8[])', [

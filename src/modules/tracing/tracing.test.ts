@@ -216,9 +216,10 @@ describeBackends('tracing', (ctx) => {
     const closeIds = new Set(contacts.filter((c) => c.level === 'close').map((c) => c.person_id));
     for (const c of contacts) if (c.via_person_id !== null) expect(closeIds.has(c.via_person_id)).toBe(true);
     // Statuses raised, one event each for the isolation module.
-    const st = await ctx.db.query<{ risk_status: string }>('SELECT risk_status FROM persons WHERE id = $1', [
-      q.id,
-    ]);
+    const st = await ctx.db.query<{ risk_status: string }>(
+      `SELECT coalesce((SELECT r.risk_status FROM person_risk r WHERE r.person_id = $1), 'none') AS risk_status`,
+      [q.id],
+    );
     expect(st.rows[0]?.risk_status).toBe('close_contact');
     const ev = await ctx.db.query<{ n: number }>(
       "SELECT count(*) AS n FROM events WHERE type = 'tracing.risk_person_found'",

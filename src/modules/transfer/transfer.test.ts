@@ -73,7 +73,7 @@ describeBackends('transfer', (ctx) => {
       ])
     ).rows.map((r) => r.id);
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', $2, area_code FROM persons WHERE id = ANY($1::int8[]) ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
       [family, clock.now()],
     );
     severe = (await ctx.db.query<{ id: number }>('SELECT id FROM persons ORDER BY id DESC LIMIT 1')).rows[0]
@@ -255,7 +255,7 @@ describeBackends('transfer', (ctx) => {
     ).toBe('not_placed');
     expect((await call(dispatcher, 'POST', '/api/transfer/plan', { urgent: [] })).statusCode).toBe(400);
     await ctx.db.query(
-      `UPDATE persons SET risk_status = 'close_contact', risk_status_at = $2 WHERE id = ANY($1::int8[])`,
+      `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', $2, area_code FROM persons WHERE id = ANY($1::int8[]) ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
       [pair, clock.now()],
     );
     await ctx.db.transaction((tx) => placeBacklog(tx, clock, UNSCOPED, '8th'));

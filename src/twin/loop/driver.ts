@@ -889,9 +889,10 @@ async function readState(
   communityIndex: ReadonlyMap<string, number>,
 ): Promise<void> {
   status.fill(AGENT_STATUS.free);
-  const held = await db.query<{ id: number }>('SELECT id FROM persons WHERE risk_status = ANY($1::text[])', [
-    HELD,
-  ]);
+  const held = await db.query<{ id: number }>(
+    'SELECT person_id AS id FROM person_risk WHERE risk_status = ANY($1::text[])',
+    [HELD],
+  );
   for (const r of held.rows) {
     const a = agentOf[r.id] ?? -1;
     if (a >= 0) status[a] = AGENT_STATUS.home;
@@ -1069,18 +1070,18 @@ async function dayFigures(db: Queryable, now: Date, edition: Response['edition']
     lockdown: number;
   }>(
     `SELECT (SELECT count(*) FROM placements WHERE status = 'arrived')::int AS isolated,
-            (SELECT count(*) FROM persons WHERE risk_status = ANY($1::text[])
-                AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = persons.id AND pl.status = 'arrived'))::int AS held,
+            (SELECT count(*) FROM person_risk r WHERE r.risk_status = ANY($1::text[])
+                AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = r.person_id AND pl.status = 'arrived'))::int AS held,
             (SELECT count(*) FROM rooms r JOIN sites s ON s.id = r.site_id WHERE ${siteTakesPeople('s')} AND r.status = 'available')::int AS rooms_free,
             (SELECT count(*) FROM beds b JOIN sites s ON s.id = b.site_id WHERE ${siteTakesPeople('s')} AND b.status = 'available')::int AS beds_free,
             (SELECT count(*) FROM rooms r WHERE r.status IN ('occupied', 'reserved'))::int AS rooms_busy,
             (SELECT count(*) FROM beds b WHERE b.status IN ('occupied', 'reserved'))::int AS beds_busy,
-            (SELECT count(*) FROM persons p WHERE p.risk_status = ANY($2::text[])
-                AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = p.id AND pl.status IN ('placed', 'arrived')))::int AS backlog,
-            (SELECT count(*) FROM persons p WHERE p.risk_status = ANY($2::text[]) AND p.risk_status <> 'case'
-                AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = p.id AND pl.status IN ('placed', 'arrived')))::int AS backlog_contacts,
-            (SELECT min(p.risk_status_at) FROM persons p WHERE p.risk_status = ANY($2::text[])
-                AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = p.id AND pl.status IN ('placed', 'arrived'))) AS oldest,
+            (SELECT count(*) FROM person_risk r WHERE r.risk_status = ANY($2::text[])
+                AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = r.person_id AND pl.status IN ('placed', 'arrived')))::int AS backlog,
+            (SELECT count(*) FROM person_risk r WHERE r.risk_status = ANY($2::text[]) AND r.risk_status <> 'case'
+                AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = r.person_id AND pl.status IN ('placed', 'arrived')))::int AS backlog_contacts,
+            (SELECT min(r.risk_status_at) FROM person_risk r WHERE r.risk_status = ANY($2::text[])
+                AND NOT EXISTS (SELECT 1 FROM placements pl WHERE pl.person_id = r.person_id AND pl.status IN ('placed', 'arrived'))) AS oldest,
             (SELECT count(*) FROM zones WHERE status = 'active' AND level IN ('lockdown', 'high'))::int AS lockdown`,
     [HELD, centralised],
   );

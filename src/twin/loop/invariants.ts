@@ -35,7 +35,8 @@ export const INVARIANTS: readonly Invariant[] = [
   {
     name: 'stay_matches_status',
     // an open stay's category is the person's status: a case in a case's place, a contact in a contact's room
-    sql: `SELECT pl.id, pl.category, p.risk_status FROM placements pl JOIN persons p ON p.id = pl.person_id
+    sql: `SELECT pl.id, pl.category, p.risk_status FROM placements pl
+                  LEFT JOIN LATERAL (SELECT coalesce((SELECT r.risk_status FROM person_risk r WHERE r.person_id = pl.person_id), 'none') AS risk_status) p ON true
            WHERE pl.${OPEN} AND NOT (
              (pl.category = 'case' AND p.risk_status = 'case')
              OR (pl.category = 'close' AND p.risk_status = 'close_contact')
@@ -50,12 +51,12 @@ export const INVARIANTS: readonly Invariant[] = [
   },
   {
     name: 'case_status_has_case',
-    sql: `SELECT p.id FROM persons p WHERE p.risk_status = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id)`,
+    sql: `SELECT r.person_id AS id FROM person_risk r WHERE r.risk_status = 'case' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = r.person_id)`,
   },
   {
     name: 'open_case_person_is_case',
-    sql: `SELECT c.id, p.risk_status FROM cases c JOIN persons p ON p.id = c.person_id
-           WHERE c.outcome IS NULL AND p.risk_status <> 'case'`,
+    sql: `SELECT c.id, r.risk_status FROM cases c LEFT JOIN person_risk r ON r.person_id = c.person_id
+           WHERE c.outcome IS NULL AND r.risk_status IS DISTINCT FROM 'case'`,
   },
   {
     name: 'positive_event_has_case',

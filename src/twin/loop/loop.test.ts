@@ -250,8 +250,8 @@ for (const backend of backendsUnderTest()) {
         risk_status: string;
       }>(
         `SELECT cl.person_id, c.person_id AS case_person, array_agg(DISTINCT cl.source) AS sources,
-                array_agg(DISTINCT v.kind) AS kinds, min(p.risk_status) AS risk_status
-           FROM contact_links cl JOIN cases c ON c.id = cl.case_id JOIN persons p ON p.id = cl.person_id
+                array_agg(DISTINCT v.kind) AS kinds, min(coalesce(r.risk_status, 'none')) AS risk_status
+           FROM contact_links cl JOIN cases c ON c.id = cl.case_id LEFT JOIN person_risk r ON r.person_id = cl.person_id
            LEFT JOIN venues v ON cl.source = 'venue' AND v.name = cl.place
           GROUP BY cl.person_id, c.person_id`,
       );
