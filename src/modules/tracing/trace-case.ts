@@ -251,7 +251,8 @@ export async function traceCases(
   // Raise the statuses of close and secondary contacts (never lower them) and tell the isolation module. General
   // contacts are kept apart: listed with their links for health monitoring, no risk status, nothing to place. The
   // register's rows are written in person order, so two workers tracing overlapping contacts wait for each other
-  // instead of deadlocking, and a row another worker raised meanwhile is compared again as it is then.
+  // instead of deadlocking; each is raised only above its status as it is then (the register is not read in the
+  // statement that writes it: see setRiskStatus).
   const raised = await tx.query<{ case_id: number; n: number }>(
     `WITH best AS (
        SELECT person_id, max(CASE level WHEN 'close' THEN 5 ELSE 3 END) AS r,
@@ -259,8 +260,7 @@ export async function traceCases(
          FROM contact_links WHERE case_id = ANY($1::int8[]) AND level <> 'general' GROUP BY person_id
      ), raise AS (
        SELECT b.person_id, b.case_id, p.area_code, CASE b.r WHEN 5 THEN 'close_contact' ELSE 'secondary_contact' END AS s
-         FROM best b JOIN persons p ON p.id = b.person_id LEFT JOIN person_risk pr ON pr.person_id = b.person_id
-        WHERE b.r > ${rank("coalesce(pr.risk_status, 'none')")}
+         FROM best b JOIN persons p ON p.id = b.person_id
         ORDER BY b.person_id
      ), upd AS (
        INSERT INTO person_risk AS pr (person_id, risk_status, risk_status_at, area_code)
