@@ -29,7 +29,7 @@ export async function makeActivity(db: Db, clock: ManualClock): Promise<void> {
     await db.query(
       `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
        SELECT 'testing.person_positive', 'person', id, area_code, $2, '{}'::jsonb
-         FROM persons p WHERE NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = p.id)
+         FROM persons p WHERE NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = p.id AND r.risk_status <> 'none')
         ORDER BY hashint8extended(id, $3) LIMIT $1`,
       [d.cases, d.at, d.cases],
     );

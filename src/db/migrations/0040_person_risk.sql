@@ -4,21 +4,25 @@
 -- was indexed, and a pool's members are neighbours on the same full pages): 3.3–5.1 s and 628 MB of WAL, most of
 -- the follow-up. The same 90k rows written into this narrow table took 0.31 s and 32 MB of WAL on that database.
 --
--- A person without a row here is at no risk ('none'); a row is never 'none' (returning to 'none' deletes it). The
--- row carries the person's area, kept by a trigger, so the people at risk of a jurisdiction are one walk of
--- (status, area, person). It has no foreign key on the person: a key check locks the person's row, which is the
--- write to the registry this table avoids; persons are never deleted but in tests, and a trigger drops their row.
+-- A person without a row here has never been at risk ('none'). A person back at no risk keeps a row at 'none', with
+-- the time they came back (a retention purge counts from it). The row carries the person's area, so the people at
+-- risk of a jurisdiction are one walk of (status, area, person). A trigger keeps it: a person moved to another area
+-- upserts their row, which waits for any writer of that row still in flight and then corrects its area (a writer
+-- takes the area from its own snapshot, and never writes the area of a row that exists). There is no foreign key
+-- on the person: a key check locks the person's row, which is the write to the registry this table avoids; persons
+-- are never deleted but in tests, and a trigger drops their row.
 CREATE TABLE person_risk (
   person_id bigint PRIMARY KEY,
   risk_status text NOT NULL CHECK (risk_status IN (
-    'pool_held', 'suspected', 'case', 'close_contact', 'secondary_contact', 'general_contact', 'released',
+    'none', 'pool_held', 'suspected', 'case', 'close_contact', 'secondary_contact', 'general_contact', 'released',
     'discharged', 'home_monitoring'
   )),
   risk_status_at timestamptz,
   area_code text COLLATE "C" NOT NULL
 );
 INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code)
-SELECT id, risk_status, risk_status_at, area_code FROM persons WHERE risk_status <> 'none';
+SELECT id, risk_status, risk_status_at, area_code FROM persons
+ WHERE risk_status <> 'none' OR risk_status_at IS NOT NULL;
 CREATE INDEX person_risk_status_area ON person_risk (risk_status, area_code, person_id);
 
 DROP INDEX persons_risk_area_id;
@@ -29,7 +33,8 @@ BEGIN
   IF TG_OP = 'DELETE' THEN
     DELETE FROM person_risk WHERE person_id = OLD.id;
   ELSE
-    UPDATE person_risk SET area_code = NEW.area_code WHERE person_id = NEW.id;
+    INSERT INTO person_risk (person_id, risk_status, area_code) VALUES (NEW.id, 'none', NEW.area_code)
+    ON CONFLICT (person_id) DO UPDATE SET area_code = excluded.area_code;
   END IF;
   RETURN NULL;
 END;

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeBackends } from '../../db/testing.ts';
 import { ManualClock } from '../../domain/clock.ts';
+import { setRiskStatus } from '../registry/risk.ts';
 import { seedCity } from '../registry/seed-city.ts';
 import { verifyAudit } from './audit.ts';
 import { cliPrincipal } from './principal.ts';
@@ -19,6 +20,11 @@ describeBackends('retention purge', (ctx) => {
     await ctx.db.query(
       `INSERT INTO person_risk (person_id, risk_status, risk_status_at, area_code) SELECT id, 'close_contact', '2022-03-20', area_code FROM persons WHERE id BETWEEN 11 AND 15 ON CONFLICT (person_id) DO UPDATE SET risk_status = excluded.risk_status, risk_status_at = excluded.risk_status_at`,
     );
+    // Two people held for a positive pool and freed: one before the cut-off, one after it, both registered before.
+    await ctx.db.query(`UPDATE persons SET created_at = '2022-03-01' WHERE id IN (16, 17)`);
+    await setRiskStatus(ctx.db, [16, 17], 'pool_held', new Date('2022-03-20'));
+    await setRiskStatus(ctx.db, [17], 'none', new Date('2022-03-25'), { from: ['pool_held'] });
+    await setRiskStatus(ctx.db, [16], 'none', new Date('2022-04-10'), { from: ['pool_held'] });
     // Two travellers sampled without a registry record: one in March, one after the cut-off.
     const round = await ctx.db.query<{ id: number }>(
       `INSERT INTO rounds (name, starts_at, deadline_at, policy, created_by, created_at)
@@ -43,12 +49,20 @@ describeBackends('retention purge', (ctx) => {
       reason: 'test',
       dryRun: true,
     });
-    expect(dry).toMatchObject({ anonymised: 10, travellerScans: 1, dryRun: true });
+    // The ten released and the one freed before the cut-off; not the one freed after it.
+    expect(dry).toMatchObject({ anonymised: 11, travellerScans: 1, dryRun: true });
     const r = await purgePersons(ctx.db, clock, cliPrincipal('t'), UNSCOPED, {
       before: new Date('2022-04-01'),
       reason: 'emergency over',
     });
-    expect(r).toMatchObject({ anonymised: 10, travellerScans: 1 });
+    expect(r).toMatchObject({ anonymised: 11, travellerScans: 1 });
+    const freed = await ctx.db.query<{ id: number; purged: boolean }>(
+      'SELECT id, purged_at IS NOT NULL AS purged FROM persons WHERE id IN (16, 17) ORDER BY id',
+    );
+    expect(freed.rows).toEqual([
+      { id: 16, purged: false },
+      { id: 17, purged: true },
+    ]);
     const trav = await ctx.db.query<{ idempotency_key: string; id_number: string }>(
       'SELECT idempotency_key, id_number FROM scans ORDER BY idempotency_key',
     );

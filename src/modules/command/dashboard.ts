@@ -47,7 +47,8 @@ export async function refreshDashboard(db: Db, clock: Clock): Promise<{ areas: n
       `WITH raw (area_code, k, n) AS (
          SELECT area_code, 'population', count(*) FROM persons WHERE purged_at IS NULL GROUP BY 1
          UNION ALL
-         SELECT p.area_code, 'status_' || p_risk.risk_status, count(*) FROM ${atRisk('p')} GROUP BY 1, 2
+         SELECT p.area_code, 'status_' || p_risk.risk_status, count(*) FROM ${atRisk('p')}
+          WHERE p_risk.risk_status <> 'none' GROUP BY 1, 2
          UNION ALL
          SELECT area_code, 'cases', count(*) FROM cases GROUP BY 1
          UNION ALL

@@ -28,7 +28,7 @@ async function positives(db: Db, at: Date, n: number, salt: number): Promise<voi
   await db.query(
     `INSERT INTO events (type, subject_type, subject_id, area_code, occurred_at, payload)
      SELECT 'testing.person_positive', 'person', id, area_code, $2, '{}'::jsonb
-       FROM persons p WHERE purged_at IS NULL AND NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = p.id)
+       FROM persons p WHERE purged_at IS NULL AND NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = p.id AND r.risk_status <> 'none')
       ORDER BY hashint8extended(id, $3) LIMIT $1`,
     [n, at, salt],
   );

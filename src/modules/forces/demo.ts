@@ -132,7 +132,7 @@ export async function seedDemoForces(db: Db, now: Date): Promise<DemoForces> {
       const people = await tx.query<{ id: number; area_code: string }>(
         `SELECT p.id, p.area_code FROM persons p
           WHERE starts_with(p.area_code, $1) AND p.purged_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = p.id)
+            AND NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = p.id AND r.risk_status <> 'none')
             AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.person_id = p.id)
           ORDER BY p.id LIMIT $2`,
         [area, want * 2],

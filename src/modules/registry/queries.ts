@@ -235,7 +235,7 @@ function personConditions(
   params: unknown[],
 ) {
   let where = `p.purged_at IS NULL AND ${scopeCondition(personKey(f).area, scope, params)}`;
-  if (f.riskStatus === 'none') where += ' AND p_risk.person_id IS NULL';
+  if (f.riskStatus === 'none') where += ` AND ${riskOf('p')} = 'none'`;
   else if (f.riskStatus) {
     params.push(f.riskStatus);
     where += ` AND p_risk.risk_status = $${params.length}`;

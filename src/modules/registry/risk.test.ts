@@ -19,7 +19,7 @@ describeBackends('the register of the people at risk', (ctx) => {
     ).rows.map((r) => r.s);
   let ids: number[] = [];
 
-  it('sets statuses under their guard, deletes the row on none, and returns only the people changed', async () => {
+  it('sets statuses under their guard, keeps the time of a return to none, and returns only the people changed', async () => {
     await seedCity(ctx.db, { city: '2202', people: 300, seed: 4, clock });
     ids = (await ctx.db.query<{ id: number }>('SELECT id FROM persons ORDER BY id LIMIT 6')).rows.map(
       (r) => r.id,
@@ -38,9 +38,20 @@ describeBackends('the register of the people at risk', (ctx) => {
     const unheld = await setRiskStatus(ctx.db, [a, b, d], 'none', AT, { from: ['pool_held'] });
     expect(unheld.map((r) => r.id)).toEqual([b]);
     expect(await statusOf([a, b, c, d])).toEqual(['case', 'none', 'case', 'none']);
-    expect(
-      (await ctx.db.query('SELECT 1 FROM person_risk WHERE person_id = ANY($1::int8[])', [[b, d]])).rows,
-    ).toEqual([]);
+    // The return to none is kept with its time (a purge counts from it); a person never at risk has no row.
+    const rows = await ctx.db.query<{ person_id: number; risk_status: string; risk_status_at: Date }>(
+      'SELECT person_id, risk_status, risk_status_at FROM person_risk WHERE person_id = ANY($1::int8[])',
+      [[b, d]],
+    );
+    expect(rows.rows.map((r) => [r.person_id, r.risk_status, r.risk_status_at.toISOString()])).toEqual([
+      [b, 'none', AT.toISOString()],
+    ]);
+    // None again changes nobody; a hold from none takes a row at none.
+    expect(await setRiskStatus(ctx.db, [b], 'none', AT)).toEqual([]);
+    expect((await setRiskStatus(ctx.db, [b], 'pool_held', AT, { from: ['none'] })).map((r) => r.id)).toEqual([
+      b,
+    ]);
+    await setRiskStatus(ctx.db, [b], 'none', AT, { from: ['pool_held'] });
     // A status outside the list is refused by the table, and nothing is written.
     await expect(setRiskStatus(ctx.db, [d], 'unknown' as 'case', AT)).rejects.toThrow();
     expect(await statusOf([d])).toEqual(['none']);
@@ -51,7 +62,7 @@ describeBackends('the register of the people at risk', (ctx) => {
     expect(cases[0]?.area_code).toBe(area);
   });
 
-  it('keeps the person’s area on the row and drops the row with the person', async () => {
+  it('keeps the person’s area on the row, also for a person never at risk moved meanwhile', async () => {
     const [a] = ids as [number];
     const other = (
       await ctx.db.query<{ code: string }>(
@@ -71,6 +82,25 @@ describeBackends('the register of the people at risk', (ctx) => {
       [other],
     );
     expect(found.rows.map((r) => r.id)).toContain(a);
+    // A person at no risk moved to another area: a row at none in the new area, which a later hold keeps.
+    const d = ids[3] as number;
+    await ctx.db.query('UPDATE persons SET area_code = $2 WHERE id = $1', [d, other]);
+    expect(
+      (
+        await ctx.db.query<{ risk_status: string; area_code: string }>(
+          'SELECT risk_status, area_code FROM person_risk WHERE person_id = $1',
+          [d],
+        )
+      ).rows,
+    ).toEqual([{ risk_status: 'none', area_code: other }]);
+    await setRiskStatus(ctx.db, [d], 'pool_held', AT, { from: ['none'] });
+    expect(
+      (
+        await ctx.db.query<{ area_code: string }>('SELECT area_code FROM person_risk WHERE person_id = $1', [
+          d,
+        ])
+      ).rows[0]?.area_code,
+    ).toBe(other);
   });
 
   it('lists people by status through the register, in the list’s order, with the cursor', async () => {
@@ -96,10 +126,11 @@ describeBackends('the register of the people at risk', (ctx) => {
       count: 7,
       more: false,
     });
-    // 'none' is everyone without a row.
+    // 'none' is everyone without a row or with a row at none.
     const none = await countPersons(ctx.db, UNSCOPED, { riskStatus: 'none' });
     const rows = await ctx.db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM persons p WHERE NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = p.id)',
+      `SELECT count(*)::int AS n FROM persons p
+        WHERE NOT EXISTS (SELECT 1 FROM person_risk r WHERE r.person_id = p.id AND r.risk_status <> 'none')`,
     );
     expect(none.count).toBe(rows.rows[0]?.n);
   });

@@ -1,7 +1,9 @@
 /**
  * People's risk status (风险状态: pool hold, case, contact, released …), kept in the register of the people at
- * risk (`person_risk`, migration 0040), not in the registry's `persons`: a person without a row there is at no
- * risk ('none'). Queries read it through these fragments, and every change goes through setRiskStatus.
+ * risk (`person_risk`, migration 0040), not in the registry's `persons`: a person without a row there has never
+ * been at risk ('none'); one back at no risk keeps a row at 'none' with the time. Queries read it through these
+ * fragments (a query starting from the register names the statuses it wants), and every change goes through
+ * setRiskStatus.
  */
 import type { Queryable } from '../../db/types.ts';
 
@@ -55,20 +57,12 @@ export async function setRiskStatus(
   if (ids.length === 0) return [];
   const from = guard.from ? [...guard.from] : null;
   const not = [...(guard.not ?? [])];
-  if (to === 'none') {
-    const { rows } = await tx.query<{ id: number; area_code: string }>(
-      `DELETE FROM person_risk WHERE person_id = ANY($1::int8[])
-          AND ($2::text[] IS NULL OR risk_status = ANY($2::text[])) AND NOT (risk_status = ANY($3::text[]))
-       RETURNING person_id AS id, area_code`,
-      [[...ids], from, not],
-    );
-    return rows;
-  }
   const guardSql = `($4::text[] IS NULL OR pr.risk_status = ANY($4::text[])) AND NOT (pr.risk_status = ANY($5::text[]))`;
   // Never a read of the register in the statement that writes it: a plan made while the register looked empty
   // scanned it whole for each person written (37 s for a pool hold of 90k at 9M people). The register's rows are
-  // written or changed by the key alone, the guard checked on the row as it is.
-  const fromNone = (from === null || from.includes('none')) && !not.includes('none');
+  // written or changed by the key alone, the guard checked on the row as it is. An existing row's area is never
+  // written here: the registry's trigger keeps it. Back to none is a change of the rows at risk only.
+  const fromNone = to !== 'none' && (from === null || from.includes('none')) && !not.includes('none');
   const { rows } = fromNone
     ? await tx.query<{ id: number; area_code: string }>(
         `INSERT INTO person_risk AS pr (person_id, risk_status, risk_status_at, area_code)
@@ -80,7 +74,7 @@ export async function setRiskStatus(
       )
     : await tx.query<{ id: number; area_code: string }>(
         `UPDATE person_risk pr SET risk_status = $2, risk_status_at = $3
-          WHERE pr.person_id = ANY($1::int8[]) AND ${guardSql}
+          WHERE pr.person_id = ANY($1::int8[]) AND pr.risk_status <> $2 AND ${guardSql}
          RETURNING pr.person_id AS id, pr.area_code`,
         [[...ids], to, at, from, not],
       );

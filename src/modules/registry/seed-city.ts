@@ -68,6 +68,8 @@ const PLATE_PREFIX: Record<string, string> = { '2201': '吉A', '2202': '吉B' };
 const REGISTRY_TABLES = [
   'person_risk',
   'tasks',
+  'scans',
+  'round_people',
   'persons',
   'households',
   'buildings',
