@@ -1,10 +1,11 @@
+import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import Fastify from 'fastify';
 import { beforeAll, expect, it } from 'vitest';
 import { describeBackends } from '../db/testing.ts';
 import { ManualClock } from '../domain/clock.ts';
 import { seedCity } from '../modules/registry/seed-city.ts';
-import { beijingTime, type ExportSpec, sendExport } from './list-export.ts';
+import { beijingTime, drained, type ExportSpec, sendExport } from './list-export.ts';
 
 interface Row {
   id: number;
@@ -87,6 +88,24 @@ describeBackends('list export', (ctx) => {
     expect(ws.getRow(4_501).getCell(1).value).toBe(4_500);
     expect(ws.getRow(2).getCell(3).value).toBe('Not yet classified');
     expect(ws.getRow(3).getCell(3).value).toBe('Mild');
+  });
+
+  it('leaves no listener behind on the stream after each wait for the client', async () => {
+    const out = new PassThrough({ highWaterMark: 4 });
+    out.resume();
+    const before = [out.listenerCount('close'), out.listenerCount('error'), out.listenerCount('drain')];
+    for (let i = 0; i < 50; i++) {
+      if (!out.write('0123456789')) await drained(out);
+    }
+    expect([out.listenerCount('close'), out.listenerCount('error'), out.listenerCount('drain')]).toEqual(
+      before,
+    );
+    // A client gone while waiting is an error, not a hang.
+    const stuck = new PassThrough({ highWaterMark: 4 });
+    stuck.write('0123456789');
+    const wait = drained(stuck);
+    stuck.destroy();
+    await expect(wait).rejects.toThrow('the client went away');
   });
 
   it('writes Beijing time', () => {

@@ -25,19 +25,9 @@ import {
   registryStats,
   searchAreas,
 } from './queries.ts';
+import { RISK_STATUSES } from './risk.ts';
 
-const RiskStatus = z.enum([
-  'none',
-  'pool_held',
-  'suspected',
-  'case',
-  'close_contact',
-  'secondary_contact',
-  'general_contact',
-  'released',
-  'discharged',
-  'home_monitoring',
-]);
+const RiskStatus = z.enum(RISK_STATUSES);
 
 const Person = z.object({
   id: z.number(),
