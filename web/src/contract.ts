@@ -374,7 +374,10 @@ export type StayMoved = Wire<MoveResult>;
 export type HomeStay = Wire<HomeStayRow>;
 export interface HomeStaysAnswer {
   items: HomeStay[];
-  total: number;
+  /** The next page's cursor (`after`), null on the last page. */
+  next_after: number | null;
+  /** How many in all, on the first page (null on later pages). */
+  total: number | null;
 }
 /** POST /api/isolation/home/end-due. */
 export type HomeStaysEnded = Wire<Answer<typeof endDueHomeStays>>;

@@ -81,6 +81,20 @@ describeBackends('stays at home', (ctx) => {
     const short = (await call('GET', '/api/isolation/home?limit=1')).json();
     expect(short.items).toHaveLength(1);
     expect(short.total).toBe(secondary.length);
+    // Paged by the cursor, due first: every stay once, in the list's order, the total on the first page only.
+    const all = (await call('GET', '/api/isolation/home?limit=1000')).json().items as { id: number }[];
+    const seen: number[] = [];
+    let cursor: number | null = null;
+    for (let page = 0; page < 200; page++) {
+      const body = (
+        await call('GET', `/api/isolation/home?limit=2${cursor === null ? '' : `&after=${cursor}`}`)
+      ).json() as { items: { id: number }[]; next_after: number | null; total: number | null };
+      expect(body.total).toBe(page === 0 ? secondary.length : null);
+      seen.push(...body.items.map((x) => x.id));
+      cursor = body.next_after;
+      if (cursor === null) break;
+    }
+    expect(seen).toEqual(all.map((x) => x.id));
     const csv = await call('GET', '/api/isolation/home/export?format=csv');
     expect(csv.statusCode, csv.body).toBe(200);
     const lines = csv.body

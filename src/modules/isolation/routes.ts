@@ -443,29 +443,42 @@ export const isolationRoutes: FastifyPluginAsync<IsolationDeps> = async (
       schema: {
         tags: ['isolation'],
         summary:
-          'People isolated or monitored at home in my jurisdiction (居家隔离/居家健康监测), due first, with their open tests and how many there are',
+          'People isolated or monitored at home in my jurisdiction (居家隔离/居家健康监测), due first, with their open tests, in pages (`after` the last one; `next_after` is the next page’s, null on the last); `total` counts them all, on the first page',
         querystring: z.object({
           kind: z.enum(['isolation', 'monitoring']).optional(),
           area: AreaCode.optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
+          after: Id.optional(),
         }),
       },
     },
     async (req) => {
       const principal = principalOf(req);
       const scope = narrowOrRefuse(scopeOf(principal), req.query.area);
-      if (!scope) return { items: [], total: 0 };
-      const rows = await homeStays(db, scope, { kind: req.query.kind, limit: req.query.limit });
-      // The whole list's size: the page says "first N of M" and the export holds them all.
+      if (!scope) return { items: [], next_after: null, total: 0 };
+      // The list is in order of due time, then id: the cursor is the last stay's id, its due time looked up.
+      const afterId = req.query.after;
+      const after =
+        afterId === undefined
+          ? undefined
+          : {
+              id: afterId,
+              due_at:
+                (await db.query<{ due_at: Date }>('SELECT due_at FROM home_stays WHERE id = $1', [afterId]))
+                  .rows[0]?.due_at ?? new Date(0),
+            };
+      const rows = await homeStays(db, scope, { kind: req.query.kind, limit: req.query.limit, after });
+      const full = rows.length === req.query.limit;
+      // The whole list's size, on the first page: the page says "first N of M" and the export holds them all.
       const total =
-        rows.length < req.query.limit ? rows.length : await countHomeStays(db, scope, req.query.kind);
+        after !== undefined ? null : !full ? rows.length : await countHomeStays(db, scope, req.query.kind);
       await recordRead(db, clock, principal, {
         action: 'person.list',
         subjectType: 'home_stay',
         areaCode: principal.jurisdiction || undefined,
         details: { list: 'home_stays', count: rows.length },
       });
-      return { items: rows, total };
+      return { items: rows, next_after: full ? (rows.at(-1)?.id ?? null) : null, total };
     },
   );
 

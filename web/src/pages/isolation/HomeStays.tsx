@@ -3,8 +3,9 @@ import { Select, Space, Tag } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AreaPicker } from '../../AreaPicker.tsx';
-import { api, query } from '../../api.ts';
-import type { HomeStay, HomeStaysAnswer, HomeStaysEnded } from '../../contract.ts';
+import { api } from '../../api.ts';
+import type { HomeStay, HomeStaysEnded } from '../../contract.ts';
+import { useCursorList } from '../filters.tsx';
 import {
   areaColumn,
   byNumber,
@@ -16,9 +17,11 @@ import {
   filtersFrom,
   personColumn,
   useAction,
-  useApi,
   useFormat,
 } from '../shared.tsx';
+
+/** People a page shows. */
+const HOME_PAGE = 200;
 
 /**
  * 居家隔离/居家健康监测: the people isolated or monitored at home in the jurisdiction, due first, with their open
@@ -30,8 +33,9 @@ export function HomeStaysView({ version, onDone }: { version: number; onDone: ()
   const act = useAction();
   const [kind, setKind] = useState<string | undefined>();
   const [area, setArea] = useState<string | undefined>();
-  const res = useApi<HomeStaysAnswer>(`/api/isolation/home${query({ kind, area, limit: 1000 })}`, version);
-  const rows = res.data?.items ?? [];
+  // Pages of 200 by the server's cursor, due first: a district has tens of thousands at home.
+  const paged = useCursorList<HomeStay>('/api/isolation/home', { kind, area }, version, HOME_PAGE);
+  const rows = paged.table.rows;
   const now = Date.now();
   const columns: Column<HomeStay>[] = [
     { key: 'id', title: t('isolation.homeId'), dataIndex: 'id', sorter: byNumber((r) => r.id) },
@@ -92,13 +96,9 @@ export function HomeStaysView({ version, onDone }: { version: number; onDone: ()
   ];
   return (
     <DataTable<HomeStay>
-      rows={rows}
+      {...paged.table}
       columns={columns}
       rowKey="id"
-      loading={res.loading}
-      error={res.error}
-      total={res.data?.total}
-      serverExport={`/api/isolation/home/export${query({ kind, area })}`}
       exportName={t('isolation.homeTab')}
       toolbar={
         <Space>
@@ -108,7 +108,7 @@ export function HomeStaysView({ version, onDone }: { version: number; onDone: ()
             style={{ width: 220 }}
             placeholder={t('common.areaName')}
             value={area}
-            onChange={(v: string | undefined) => setArea(v || undefined)}
+            onChange={paged.refilter((v: string | undefined) => setArea(v || undefined))}
           />
           <Select
             allowClear
@@ -116,7 +116,7 @@ export function HomeStaysView({ version, onDone }: { version: number; onDone: ()
             style={{ width: 160 }}
             placeholder={t('isolation.homeKind')}
             value={kind}
-            onChange={setKind}
+            onChange={paged.refilter(setKind)}
             options={(['isolation', 'monitoring'] as const).map((k) => ({
               value: k,
               label: t(`isolation.homeKinds.${k}`),
